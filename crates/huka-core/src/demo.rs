@@ -1,0 +1,323 @@
+//! A seeded generator of a realistic school: towns and villages of Hanyin County (Ankang,
+//! Shaanxi), plausible names, valid resident ID numbers, households with parents, grandparents
+//! and children in school, and teachers responsible for them. The same seed gives the same
+//! school. The window's "load demo data" and the benchmarks both use it, at any size.
+
+use std::collections::HashSet;
+
+use chrono::{Datelike, NaiveDate};
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::error::{Error, Result};
+use crate::household::{self, HouseholdInput, HouseholdStatus, PovertyCause};
+use crate::member::{self, Gender, MemberInput};
+use crate::record::RecordId;
+use crate::resident_id::ResidentId;
+use crate::school::{self, SchoolInput};
+use crate::stats::{self, Stats};
+use crate::store::Store;
+use crate::student::{EnrolmentStatus, Stage, StudentInput};
+use crate::teacher::{self, TeacherInput, TeacherRole};
+
+#[derive(Debug, Clone, Copy)]
+pub struct DemoOptions {
+    /// Students in school to generate (households follow: about one per two students).
+    pub students: usize,
+    pub seed: u64,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions { students: 300, seed: 2026 }
+    }
+}
+
+/// Hanyin County's region code: every generated ID number starts with it.
+const REGION: &str = "610921";
+
+const TOWNS: &[(&str, &[&str])] = &[
+    ("涧池镇", &["仁河村", "酒店村", "五爱村", "紫荆村", "高梁村", "营梁村", "梨树河村"]),
+    ("城关镇", &["五一村", "太平村", "三元村", "月河村", "紫云村"]),
+    ("蒲溪镇", &["兴隆村", "双坪村", "铁铜村", "蒲溪村"]),
+    ("平梁镇", &["清河村", "太行村", "四坪村", "枣园村"]),
+    ("双乳镇", &["三同村", "江河村", "双乳村"]),
+    ("铁佛寺镇", &["安坪村", "铁佛村", "清河口村"]),
+    ("漩涡镇", &["东河村", "茨沟村", "黄龙村", "堰坪村"]),
+    ("汉阳镇", &["长宁村", "天星村", "汉阳村"]),
+];
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "吴", "周", "徐", "胡", "冯", "沈", "黄", "赵", "何", "罗", "谢", "唐",
+    "汪", "邓", "曹", "彭", "陶", "聂", "余", "柯", "廖", "龚", "程", "向", "覃", "储", "阮", "梁", "郑", "石",
+];
+const MALE: &[&str] = &[
+    "伟", "强", "磊", "军", "勇", "杰", "涛", "斌", "超", "明", "刚", "平", "辉", "鹏", "华", "飞", "鑫", "波",
+    "宇", "浩", "凯", "健", "俊", "帆", "旭", "宁", "龙", "林", "阳", "博", "文", "轩", "睿", "泽", "子豪",
+    "浩然", "宇航", "梓豪", "俊杰", "建国", "志强", "永平", "德福", "家兴", "天佑",
+];
+const FEMALE: &[&str] = &[
+    "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "秀", "玲", "英", "婷", "雪", "慧", "琳", "欣", "怡", "萱",
+    "涵", "悦", "梦", "佳", "雨", "诗", "晴", "瑶", "琪", "妍", "蕾", "秀兰", "桂芳", "雨桐", "梓涵", "欣怡",
+    "思琪", "佳怡", "紫萱", "春梅", "玉兰",
+];
+const SUBJECTS: &[&str] = &["语文", "数学", "英语", "科学", "道德与法治", "体育", "音乐", "美术", "物理", "化学"];
+const HEALTH_NOTES: &[&str] = &["慢性病（高血压）", "肢体残疾三级", "长期服药", "视力残疾四级", "大病（已出院）"];
+
+/// Generates a school into an empty database (setting up a demo school if none is set up).
+pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<Stats> {
+    if stats::get(store)?.households > 0 {
+        return Err(Error::NotEmpty);
+    }
+    if school::get(store)?.is_none() {
+        school::setup(
+            store,
+            &SchoolInput {
+                code: "2161092101".into(),
+                name: "汉阴县涧池镇九年制学校".into(),
+                town: "涧池镇".into(),
+                district: "汉阴县第三督学责任区".into(),
+            },
+        )?;
+    }
+    let mut g = Generator { rng: ChaCha8Rng::seed_from_u64(opts.seed), ids: HashSet::new() };
+    store.write(|w| {
+        let teachers = (0..(opts.students / 15).max(4))
+            .map(|i| {
+                let role = match i {
+                    0 => TeacherRole::Principal,
+                    1 => TeacherRole::AidOfficer,
+                    i if i % 3 == 0 => TeacherRole::SubjectTeacher,
+                    _ => TeacherRole::ClassTeacher,
+                };
+                let gender = if g.rng.random_bool(0.6) { Gender::Female } else { Gender::Male };
+                let t = TeacherInput {
+                    name: g.name(gender),
+                    phone: g.mobile(),
+                    subject: SUBJECTS.choose(&mut g.rng).expect("subjects").to_string(),
+                    role,
+                };
+                teacher::insert(w, &t)
+            })
+            .collect::<Result<Vec<RecordId>>>()?;
+
+        let mut students = 0;
+        let mut number = 0;
+        while students < opts.students {
+            number += 1;
+            let kids = (g.school_children()).min(opts.students - students);
+            let h = g.household(number);
+            let id = household::insert(w, &h.input)?;
+            for m in &h.members {
+                member::insert_input(w, id, m)?;
+            }
+            for _ in 0..kids {
+                let kid = g.child(&h.input.head_name, h.father_migrant);
+                member::insert_input(w, id, &kid)?;
+            }
+            students += kids;
+            let n = g.rng.random_range(1..=2);
+            let helpers: Vec<RecordId> = teachers.choose_multiple(&mut g.rng, n).copied().collect();
+            teacher::link(w, id, &helpers)?;
+        }
+        Ok(())
+    })?;
+    stats::get(store)
+}
+
+struct Generator {
+    rng: ChaCha8Rng,
+    ids: HashSet<String>,
+}
+
+struct GeneratedHousehold {
+    input: HouseholdInput,
+    members: Vec<MemberInput>,
+    father_migrant: bool,
+}
+
+impl Generator {
+    fn given(&mut self, gender: Gender) -> &'static str {
+        let list = if gender == Gender::Male { MALE } else { FEMALE };
+        list.choose(&mut self.rng).expect("names")
+    }
+
+    fn name(&mut self, gender: Gender) -> String {
+        let surname = SURNAMES.choose(&mut self.rng).expect("surnames");
+        format!("{surname}{}", self.given(gender))
+    }
+
+    fn mobile(&mut self) -> String {
+        let prefix = ["138", "139", "151", "152", "158", "177", "180", "187", "189", "199"].choose(&mut self.rng).expect("prefixes");
+        format!("{prefix}{:08}", self.rng.random_range(0..100_000_000u32))
+    }
+
+    /// A unique valid resident ID number for someone born on `birth`.
+    fn resident_id(&mut self, birth: NaiveDate, gender: Gender) -> String {
+        loop {
+            let seq = self.rng.random_range(0..500u16) * 2 + u16::from(gender == Gender::Male);
+            let id = ResidentId::compose(REGION, birth, seq).as_str().to_string();
+            if self.ids.insert(id.clone()) {
+                return id;
+            }
+        }
+    }
+
+    fn birth(&mut self, age_from: i32, age_to: i32) -> NaiveDate {
+        let year = 2026 - self.rng.random_range(age_from..=age_to);
+        let start = NaiveDate::from_ymd_opt(year, 1, 1).expect("year");
+        start + chrono::Days::new(self.rng.random_range(0..365))
+    }
+
+    fn school_children(&mut self) -> usize {
+        match self.rng.random_range(0..100) {
+            0..30 => 1,
+            30..75 => 2,
+            _ => 3,
+        }
+    }
+
+    fn household(&mut self, number: usize) -> GeneratedHousehold {
+        // Most households are in the school's own town.
+        let (town_index, (town, villages)) = if self.rng.random_bool(0.7) {
+            (0, TOWNS[0])
+        } else {
+            let i = self.rng.random_range(1..TOWNS.len());
+            (i, TOWNS[i])
+        };
+        let village = villages.choose(&mut self.rng).expect("villages");
+        let status = match self.rng.random_range(0..100) {
+            0..70 => HouseholdStatus::RegisteredPoor,
+            70..85 => HouseholdStatus::LiftedMonitored,
+            85..92 => HouseholdStatus::EdgeMonitored,
+            92..97 => HouseholdStatus::MinimumAllowance,
+            _ => HouseholdStatus::ExtremePoverty,
+        };
+        let n = self.rng.random_range(1..=2);
+        let mut causes: Vec<PovertyCause> = PovertyCause::ALL.choose_multiple(&mut self.rng, n).copied().collect();
+        causes.sort_by_key(|c| c.as_str());
+
+        let father_gender = if self.rng.random_bool(0.88) { Gender::Male } else { Gender::Female };
+        let head = self.name(father_gender);
+        let surname: String = head.chars().take(1).collect();
+        let head_birth = self.birth(30, 50);
+        let father_migrant = self.rng.random_bool(0.55);
+        let sick = causes.iter().any(|c| matches!(c, PovertyCause::Illness | PovertyCause::Disability));
+        let mut members = vec![MemberInput {
+            name: head.clone(),
+            relation: "户主".into(),
+            resident_id: self.resident_id(head_birth, father_gender),
+            health: if sick && self.rng.random_bool(0.5) { HEALTH_NOTES.choose(&mut self.rng).expect("notes").to_string() } else { String::new() },
+            migrant_work: father_migrant,
+            ..MemberInput::default()
+        }];
+        if self.rng.random_bool(0.82) {
+            let g = if father_gender == Gender::Male { Gender::Female } else { Gender::Male };
+            let b = self.birth(28, 48);
+            members.push(MemberInput {
+                name: self.name(g),
+                relation: "配偶".into(),
+                resident_id: self.resident_id(b, g),
+                migrant_work: self.rng.random_bool(0.3),
+                ..MemberInput::default()
+            });
+        }
+        if self.rng.random_bool(0.35) {
+            let g = if self.rng.random_bool(0.5) { Gender::Male } else { Gender::Female };
+            let b = self.birth(58, 80);
+            let given = self.given(g);
+            members.push(MemberInput {
+                name: if g == Gender::Male { format!("{surname}{given}") } else { self.name(g) },
+                relation: if g == Gender::Male { "之父" } else { "之母" }.into(),
+                resident_id: self.resident_id(b, g),
+                health: if self.rng.random_bool(0.4) { HEALTH_NOTES.choose(&mut self.rng).expect("notes").to_string() } else { String::new() },
+                ..MemberInput::default()
+            });
+        }
+        let input = HouseholdInput {
+            household_number: format!("{REGION}{:02}{:06}", town_index + 1, number),
+            head_name: head,
+            town: town.into(),
+            village: village.to_string(),
+            group: format!("{}组", self.rng.random_range(1..=9)),
+            phone: self.mobile(),
+            status,
+            poverty_causes: causes,
+            notes: String::new(),
+        };
+        GeneratedHousehold { input, members, father_migrant }
+    }
+
+    fn child(&mut self, head: &str, parents_away: bool) -> MemberInput {
+        let gender = if self.rng.random_bool(0.52) { Gender::Male } else { Gender::Female };
+        let surname: String = head.chars().take(1).collect();
+        let birth = self.birth(6, 15);
+        // Age on 1 September 2026 decides the grade: 6 → grade 1 … 14 → grade 9.
+        let age = 2026 - birth.year() - i32::from(birth.ordinal() > 244);
+        let grade = (age - 5).clamp(1, 9) as i64;
+        let stage = if grade <= 6 { Stage::Primary } else { Stage::Junior };
+        let resident_id = self.resident_id(birth, gender);
+        MemberInput {
+            name: format!("{surname}{}", self.given(gender)),
+            relation: if gender == Gender::Male { "之子" } else { "之女" }.into(),
+            student: Some(StudentInput {
+                national_student_number: format!("G{resident_id}"),
+                stage,
+                grade: Some(grade),
+                class_name: format!("{}班", self.rng.random_range(1..=3)),
+                enrolment_status: EnrolmentStatus::Enrolled,
+                boarding: self.rng.random_bool(if stage == Stage::Junior { 0.45 } else { 0.1 }),
+                left_behind: parents_away && self.rng.random_bool(0.7),
+                disabled: self.rng.random_bool(0.03),
+                orphan: self.rng.random_bool(0.015),
+                single_parent: self.rng.random_bool(0.08),
+            }),
+            resident_id,
+            ..MemberInput::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn makes_a_lived_in_school_and_the_same_seed_makes_the_same_school() {
+        let mut a = Store::open_in_memory().unwrap();
+        let stats = generate(&mut a, &DemoOptions::default()).unwrap();
+        assert_eq!(stats.students, 300);
+        assert!((120..=180).contains(&stats.households), "{stats:?}");
+        assert!(stats.members > stats.students + stats.households);
+        assert!(stats.teachers >= 10);
+        assert_eq!(stats.schools, 1);
+
+        let mut b = Store::open_in_memory().unwrap();
+        generate(&mut b, &DemoOptions::default()).unwrap();
+        let heads = |s: &Store| household::list(s, "", 1000).unwrap().into_iter().map(|h| (h.household_number, h.head_name)).collect::<Vec<_>>();
+        assert_eq!(heads(&a), heads(&b));
+
+        // Every generated ID number is valid and agrees with gender and birth date.
+        let ids: Vec<(String, String, String)> = a
+            .conn()
+            .prepare("SELECT resident_id, gender, birth_date FROM member")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        for (id, gender, birth) in ids {
+            let parsed = ResidentId::parse(&id).unwrap();
+            assert_eq!(parsed.gender().as_str(), gender);
+            assert_eq!(parsed.birth_date().to_string(), birth);
+        }
+    }
+
+    #[test]
+    fn refuses_a_database_that_has_households() {
+        let mut store = Store::open_in_memory().unwrap();
+        generate(&mut store, &DemoOptions { students: 10, seed: 1 }).unwrap();
+        assert!(matches!(generate(&mut store, &DemoOptions { students: 10, seed: 1 }), Err(Error::NotEmpty)));
+    }
+}

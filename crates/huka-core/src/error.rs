@@ -1,0 +1,285 @@
+//! Typed errors. Each has a stable `code` and a message in Simplified Chinese and English;
+//! the window and the CLI show the message, scripts match on the code.
+//! Messages never contain a resident ID number or any other personal detail.
+
+use serde::Serialize;
+
+use crate::resident_id::IdProblem;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The two languages Huka speaks. Chinese first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+    fn pick(self, zh: String, en: String) -> String {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input that breaks a rule. Lists every field at fault, so a form can mark them all at once.
+    #[error("invalid input: {}", .0.iter().map(|f| f.field).collect::<Vec<_>>().join(", "))]
+    Invalid(Vec<FieldError>),
+    #[error("{kind} not found")]
+    NotFound { kind: &'static str },
+    #[error("the database was written by a newer Huka (schema {found}, this version knows up to {supported})")]
+    SchemaTooNew { found: i64, supported: i64 },
+    #[error("the file is not a Huka database")]
+    NotADatabase,
+    #[error("the school has not been set up yet")]
+    SchoolNotSetUp,
+    #[error("the school has already been set up")]
+    SchoolAlreadySetUp,
+    #[error("the database already has household cards")]
+    NotEmpty,
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    pub fn invalid(field: &'static str, problem: Problem) -> Error {
+        Error::Invalid(vec![FieldError { field, problem }])
+    }
+
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid(_) => "invalid_input",
+            Error::NotFound { .. } => "not_found",
+            Error::SchemaTooNew { .. } => "schema_too_new",
+            Error::NotADatabase => "not_a_database",
+            Error::SchoolNotSetUp => "school_not_set_up",
+            Error::SchoolAlreadySetUp => "school_already_set_up",
+            Error::NotEmpty => "not_empty",
+            Error::Sqlite(_) => "database",
+            Error::Io(_) => "io",
+        }
+    }
+
+    /// True when the error is the user's input being refused (CLI exit status 1).
+    pub fn is_rejection(&self) -> bool {
+        !matches!(self, Error::Sqlite(_) | Error::Io(_))
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        let (zh, en) = match self {
+            Error::Invalid(fields) => {
+                let zh = fields.iter().map(|f| f.problem.message(Lang::Zh)).collect::<Vec<_>>().join("；");
+                let en = fields.iter().map(|f| f.problem.message(Lang::En)).collect::<Vec<_>>().join("; ");
+                (format!("输入有误：{zh}"), format!("Please check the input: {en}"))
+            }
+            Error::NotFound { kind } => (
+                format!("找不到该{}，可能已被删除。", kind_zh(kind)),
+                format!("The {kind} was not found; it may have been deleted."),
+            ),
+            Error::SchemaTooNew { found, supported } => (
+                format!("该数据库由更新版本的户卡写入（结构版本 {found}，本程序最高支持 {supported}），请升级户卡后再打开。数据库未作任何改动。"),
+                format!("This database was written by a newer Huka (schema {found}; this version supports up to {supported}). Please upgrade Huka. The database was not changed."),
+            ),
+            Error::NotADatabase => (
+                "该文件不是户卡数据库。".into(),
+                "The file is not a Huka database.".into(),
+            ),
+            Error::SchoolNotSetUp => (
+                "尚未设置学校，请先完成学校设置。".into(),
+                "The school has not been set up yet.".into(),
+            ),
+            Error::SchoolAlreadySetUp => (
+                "学校已设置，不能重复设置。".into(),
+                "The school has already been set up.".into(),
+            ),
+            Error::NotEmpty => (
+                "数据库中已有户卡；演示数据只能载入空数据库。".into(),
+                "The database already has household cards; demo data can only be loaded into an empty one.".into(),
+            ),
+            Error::Sqlite(e) => (format!("数据库出错，操作未生效：{e}"), format!("Database error; nothing was changed: {e}")),
+            Error::Io(e) => (format!("读写文件出错：{e}"), format!("File error: {e}")),
+        };
+        lang.pick(zh, en)
+    }
+
+    /// Everything a caller shows: code, both messages and the fields at fault.
+    pub fn report(&self) -> ErrorReport {
+        let fields = match self {
+            Error::Invalid(fields) => fields.iter().map(FieldError::report).collect(),
+            _ => Vec::new(),
+        };
+        ErrorReport {
+            code: self.code().to_string(),
+            message: self.message(Lang::Zh),
+            message_en: self.message(Lang::En),
+            fields,
+        }
+    }
+}
+
+fn kind_zh(kind: &str) -> &'static str {
+    match kind {
+        "household" => "户卡",
+        "member" => "家庭成员",
+        "student" => "学生",
+        "teacher" => "教师",
+        "school" => "学校",
+        _ => "记录",
+    }
+}
+
+/// One field that breaks a rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    /// The camelCase name of the input field, as the window's forms name it.
+    pub field: &'static str,
+    pub problem: Problem,
+}
+
+impl FieldError {
+    pub fn report(&self) -> FieldReport {
+        FieldReport {
+            field: self.field.to_string(),
+            code: self.problem.code().to_string(),
+            message: self.problem.message(Lang::Zh),
+            message_en: self.problem.message(Lang::En),
+        }
+    }
+}
+
+/// What is wrong with one field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    Required,
+    TooLong { max: usize },
+    ResidentId(IdProblem),
+    DuplicateHouseholdNumber,
+    DuplicateResidentId,
+    DuplicateSchoolCode,
+    BadSchoolCode,
+    BadPhone,
+    BadDate,
+    FutureDate,
+    GradeOutOfRange,
+    UnknownTeacher,
+}
+
+impl Problem {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Problem::Required => "required",
+            Problem::TooLong { .. } => "too_long",
+            Problem::ResidentId(p) => p.code(),
+            Problem::DuplicateHouseholdNumber => "duplicate_household_number",
+            Problem::DuplicateResidentId => "duplicate_resident_id",
+            Problem::DuplicateSchoolCode => "duplicate_school_code",
+            Problem::BadSchoolCode => "bad_school_code",
+            Problem::BadPhone => "bad_phone",
+            Problem::BadDate => "bad_date",
+            Problem::FutureDate => "future_date",
+            Problem::GradeOutOfRange => "grade_out_of_range",
+            Problem::UnknownTeacher => "unknown_teacher",
+        }
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        let (zh, en): (String, String) = match self {
+            Problem::Required => ("必填".into(), "required".into()),
+            Problem::TooLong { max } => (format!("不能超过 {max} 个字"), format!("at most {max} characters")),
+            Problem::ResidentId(p) => return p.message(lang),
+            Problem::DuplicateHouseholdNumber => (
+                "该户编号已被另一户使用".into(),
+                "this household number is already used by another household".into(),
+            ),
+            Problem::DuplicateResidentId => (
+                "该身份证号已登记在另一名成员名下".into(),
+                "this resident ID number is already recorded for another member".into(),
+            ),
+            Problem::DuplicateSchoolCode => ("学校代码重复".into(), "duplicate school code".into()),
+            Problem::BadSchoolCode => (
+                "学校代码只能由字母和数字组成（如 10 位学校标识码）".into(),
+                "the school code may contain only letters and digits".into(),
+            ),
+            Problem::BadPhone => (
+                "电话号码格式不对（应为 11 位手机号或带区号的座机号）".into(),
+                "not a phone number (11-digit mobile or landline with area code)".into(),
+            ),
+            Problem::BadDate => ("日期格式应为 2013-03-05".into(), "a date looks like 2013-03-05".into()),
+            Problem::FutureDate => ("日期不能晚于今天".into(), "the date is in the future".into()),
+            Problem::GradeOutOfRange => ("年级应在 1 到 12 之间".into(), "the grade must be between 1 and 12".into()),
+            Problem::UnknownTeacher => ("找不到所选教师".into(), "unknown teacher".into()),
+        };
+        lang.pick(zh, en)
+    }
+}
+
+/// The serializable form of an error, as the window and `--json` output receive it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorReport {
+    pub code: String,
+    pub message: String,
+    pub message_en: String,
+    pub fields: Vec<FieldReport>,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldReport {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+    pub message_en: String,
+}
+
+/// Collects field problems while a form is checked, so that all of them are reported at once.
+#[derive(Debug, Default)]
+pub(crate) struct Checks(Vec<FieldError>);
+
+impl Checks {
+    pub fn add(&mut self, field: &'static str, problem: Problem) {
+        self.0.push(FieldError { field, problem });
+    }
+    pub fn required(&mut self, field: &'static str, value: &str) {
+        if value.trim().is_empty() {
+            self.add(field, Problem::Required);
+        }
+    }
+    pub fn max_len(&mut self, field: &'static str, value: &str, max: usize) {
+        if value.chars().count() > max {
+            self.add(field, Problem::TooLong { max });
+        }
+    }
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|f| f.field == field)
+    }
+    pub fn finish(self) -> Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(self.0))
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! Household cards (一户一卡): the household itself, its listing and search, and the card that
+//! gathers its members, students and responsible teachers.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Checks, Error, Problem, Result};
+use crate::member::{self, Member};
+use crate::record::{text_enum, Meta, RecordId};
+use crate::search;
+use crate::store::{Store, Writer};
+use crate::teacher::{self, Teacher};
+use crate::text::{clean, normalize_phone};
+
+text_enum! {
+    /// Where the household stands on the poverty lists.
+    pub enum HouseholdStatus {
+        /// 建档立卡贫困户
+        RegisteredPoor = "registered_poor",
+        /// 已脱贫（纳入监测）
+        LiftedMonitored = "lifted_monitored",
+        /// 低保户
+        MinimumAllowance = "minimum_allowance",
+        /// 特困供养
+        ExtremePoverty = "extreme_poverty",
+        /// 边缘易致贫户（监测）
+        EdgeMonitored = "edge_monitored",
+        /// 无
+        None = "none",
+    }
+}
+
+text_enum! {
+    /// The official poverty causes (主要致贫原因).
+    pub enum PovertyCause {
+        Illness = "illness",                       // 因病
+        Disability = "disability",                 // 因残
+        Schooling = "schooling",                   // 因学
+        Disaster = "disaster",                     // 因灾
+        LackOfLand = "lack_of_land",               // 缺土地
+        LackOfWater = "lack_of_water",             // 缺水
+        LackOfSkills = "lack_of_skills",           // 缺技术
+        LackOfLabour = "lack_of_labour",           // 缺劳力
+        LackOfFunds = "lack_of_funds",             // 缺资金
+        PoorTransport = "poor_transport",          // 交通条件落后
+        LackOfMotivation = "lack_of_motivation",   // 自身发展动力不足
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HouseholdInput {
+    /// The household number on the poverty list (户编号).
+    pub household_number: String,
+    pub head_name: String,
+    #[serde(default)]
+    pub town: String,
+    #[serde(default)]
+    pub village: String,
+    /// Village group (组).
+    #[serde(default)]
+    pub group: String,
+    #[serde(default)]
+    pub phone: String,
+    pub status: HouseholdStatus,
+    #[serde(default)]
+    pub poverty_causes: Vec<PovertyCause>,
+    #[serde(default)]
+    pub notes: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Household {
+    #[serde(flatten)]
+    pub meta: Meta,
+    #[serde(flatten)]
+    pub fields: HouseholdInput,
+}
+
+/// One row of the household list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HouseholdSummary {
+    pub id: RecordId,
+    pub household_number: String,
+    pub head_name: String,
+    pub town: String,
+    pub village: String,
+    pub group: String,
+    pub phone: String,
+    pub status: HouseholdStatus,
+    pub member_count: i64,
+    pub student_count: i64,
+}
+
+/// The household card (一户一卡). Later capabilities (visits, plans, aid) add their sections
+/// here as further fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HouseholdCard {
+    pub household: Household,
+    /// Head first, then by birth date.
+    pub members: Vec<Member>,
+    pub teachers: Vec<Teacher>,
+}
+
+impl HouseholdInput {
+    /// Cleans what was typed and checks every field, reporting all problems at once.
+    fn cleaned(&self) -> Result<HouseholdInput> {
+        let mut c = Checks::default();
+        let mut h = HouseholdInput {
+            household_number: clean(&self.household_number).replace(' ', ""),
+            head_name: clean(&self.head_name),
+            town: clean(&self.town),
+            village: clean(&self.village),
+            group: clean(&self.group),
+            phone: String::new(),
+            status: self.status,
+            poverty_causes: Vec::new(),
+            notes: self.notes.trim().to_string(),
+        };
+        c.required("householdNumber", &h.household_number);
+        c.max_len("householdNumber", &h.household_number, 40);
+        c.required("headName", &h.head_name);
+        c.max_len("headName", &h.head_name, 30);
+        c.max_len("town", &h.town, 30);
+        c.max_len("village", &h.village, 30);
+        c.max_len("group", &h.group, 20);
+        c.max_len("notes", &h.notes, 2000);
+        match normalize_phone(&self.phone) {
+            Some(p) => h.phone = p,
+            None => c.add("phone", Problem::BadPhone),
+        }
+        for cause in &self.poverty_causes {
+            if !h.poverty_causes.contains(cause) {
+                h.poverty_causes.push(*cause);
+            }
+        }
+        c.finish()?;
+        Ok(h)
+    }
+}
+
+const COLUMNS: &str = "h.id, h.created_at, h.updated_at, h.device_id, \
+     h.household_number, h.head_name, h.town, h.village, h.grp, h.phone, h.status, h.poverty_causes, h.notes";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Household> {
+    let causes: String = r.get(11)?;
+    Ok(Household {
+        meta: Meta::from_row(r, 0)?,
+        fields: HouseholdInput {
+            household_number: r.get(4)?,
+            head_name: r.get(5)?,
+            town: r.get(6)?,
+            village: r.get(7)?,
+            group: r.get(8)?,
+            phone: r.get(9)?,
+            status: r.get(10)?,
+            poverty_causes: serde_json::from_str(&causes).unwrap_or_default(),
+            notes: r.get(12)?,
+        },
+    })
+}
+
+pub fn get(conn: &Connection, id: RecordId) -> Result<Household> {
+    conn.query_row(&format!("SELECT {COLUMNS} FROM household h WHERE h.id = ?1 AND h.deleted_at IS NULL"), [id], from_row)
+        .optional()?
+        .ok_or(Error::NotFound { kind: "household" })
+}
+
+fn number_taken(conn: &Connection, number: &str, except: Option<RecordId>) -> Result<bool> {
+    let other: Option<RecordId> = conn
+        .query_row("SELECT id FROM household WHERE household_number = ?1 AND deleted_at IS NULL", [number], |r| r.get(0))
+        .optional()?;
+    Ok(other.is_some_and(|o| Some(o) != except))
+}
+
+pub fn create(store: &mut Store, input: &HouseholdInput) -> Result<Household> {
+    let h = input.cleaned()?;
+    let id = store.write(|w| insert(w, &h))?;
+    get(store.conn(), id)
+}
+
+/// Inserts a cleaned household inside a transaction (also used by the demo generator).
+pub(crate) fn insert(w: &Writer<'_>, h: &HouseholdInput) -> Result<RecordId> {
+    if number_taken(w.tx(), &h.household_number, None)? {
+        return Err(Error::invalid("householdNumber", Problem::DuplicateHouseholdNumber));
+    }
+    let m = w.new_meta();
+    w.tx().execute(
+        "INSERT INTO household (id, household_number, head_name, town, village, grp, phone, status, poverty_causes, notes, created_at, updated_at, device_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
+        params![
+            m.id, h.household_number, h.head_name, h.town, h.village, h.group, h.phone, h.status,
+            serde_json::to_string(&h.poverty_causes).expect("plain enum list"), h.notes, w.now(), w.device_id()
+        ],
+    )?;
+    search::reindex_household(w.tx(), m.id)?;
+    Ok(m.id)
+}
+
+pub fn update(store: &mut Store, id: RecordId, input: &HouseholdInput) -> Result<Household> {
+    let h = input.cleaned()?;
+    store.write(|w| {
+        get(w.tx(), id)?;
+        if number_taken(w.tx(), &h.household_number, Some(id))? {
+            return Err(Error::invalid("householdNumber", Problem::DuplicateHouseholdNumber));
+        }
+        w.tx().execute(
+            "UPDATE household SET household_number = ?1, head_name = ?2, town = ?3, village = ?4, grp = ?5, phone = ?6,
+                 status = ?7, poverty_causes = ?8, notes = ?9, updated_at = ?10, device_id = ?11
+             WHERE id = ?12",
+            params![
+                h.household_number, h.head_name, h.town, h.village, h.group, h.phone, h.status,
+                serde_json::to_string(&h.poverty_causes).expect("plain enum list"), h.notes, w.now(), w.device_id(), id
+            ],
+        )?;
+        search::reindex_household(w.tx(), id)
+    })?;
+    get(store.conn(), id)
+}
+
+/// Deletes a household card: the household, its members, their student records and its
+/// teacher links all become tombstones, in one transaction.
+pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
+    store.write(|w| {
+        w.tombstone("household", "household", id)?;
+        let stamp = params![w.now(), w.device_id(), id];
+        w.tx().execute(
+            "UPDATE student SET deleted_at = ?1, updated_at = ?1, device_id = ?2
+             WHERE deleted_at IS NULL AND member_id IN (SELECT id FROM member WHERE household_id = ?3)",
+            stamp,
+        )?;
+        w.tx().execute(
+            "UPDATE member SET deleted_at = ?1, updated_at = ?1, device_id = ?2 WHERE deleted_at IS NULL AND household_id = ?3",
+            stamp,
+        )?;
+        w.tx().execute(
+            "UPDATE household_teacher SET deleted_at = ?1, updated_at = ?1, device_id = ?2 WHERE deleted_at IS NULL AND household_id = ?3",
+            stamp,
+        )?;
+        search::reindex_household(w.tx(), id)
+    })
+}
+
+/// The household list, filtered by a search text (name, ID-number fragment, village, household
+/// number, phone; several words must all match). At most `limit` rows, ordered by address.
+pub fn list(store: &Store, search_text: &str, limit: usize) -> Result<Vec<HouseholdSummary>> {
+    let (filter, patterns) = search::household_filter("h.id", search_text, 2);
+    let sql = format!(
+        "SELECT h.id, h.household_number, h.head_name, h.town, h.village, h.grp, h.phone, h.status,
+                (SELECT count(*) FROM member m WHERE m.household_id = h.id AND m.deleted_at IS NULL),
+                (SELECT count(*) FROM member m JOIN student s ON s.member_id = m.id
+                   WHERE m.household_id = h.id AND m.deleted_at IS NULL AND s.deleted_at IS NULL)
+         FROM household h
+         WHERE h.deleted_at IS NULL AND {filter}
+         ORDER BY h.town, h.village, h.grp, h.household_number
+         LIMIT ?1"
+    );
+    let mut stmt = store.conn().prepare_cached(&sql)?;
+    let mut args: Vec<&dyn rusqlite::ToSql> = vec![&limit];
+    args.extend(patterns.iter().map(|p| p as &dyn rusqlite::ToSql));
+    let rows = stmt.query_map(args.as_slice(), |r| {
+        Ok(HouseholdSummary {
+            id: r.get(0)?,
+            household_number: r.get(1)?,
+            head_name: r.get(2)?,
+            town: r.get(3)?,
+            village: r.get(4)?,
+            group: r.get(5)?,
+            phone: r.get(6)?,
+            status: r.get(7)?,
+            member_count: r.get(8)?,
+            student_count: r.get(9)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The whole card of one household.
+pub fn card(store: &Store, id: RecordId) -> Result<HouseholdCard> {
+    let household = get(store.conn(), id)?;
+    Ok(HouseholdCard {
+        household,
+        members: member::of_household(store.conn(), id)?,
+        teachers: teacher::of_household(store.conn(), id)?,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn input(number: &str, head: &str) -> HouseholdInput {
+        HouseholdInput {
+            household_number: number.into(),
+            head_name: head.into(),
+            town: "涧池镇".into(),
+            village: "五一村".into(),
+            group: "3组".into(),
+            phone: "13891501234".into(),
+            status: HouseholdStatus::RegisteredPoor,
+            poverty_causes: vec![PovertyCause::Illness],
+            notes: String::new(),
+        }
+    }
+
+    #[test]
+    fn create_read_update_delete() {
+        let mut store = Store::open_in_memory().unwrap();
+        let h = create(&mut store, &HouseholdInput { head_name: " 王 建国 ".into(), ..input("6109210001", "") }).unwrap();
+        assert_eq!(h.fields.head_name, "王建国");
+        assert_eq!(h.meta.device_id, store.device_id());
+        assert_eq!(h.meta.id.0.get_version_num(), 7);
+
+        let changed = update(
+            &mut store,
+            h.meta.id,
+            &HouseholdInput { village: "太平村".into(), poverty_causes: vec![PovertyCause::Schooling, PovertyCause::Schooling], ..h.fields.clone() },
+        )
+        .unwrap();
+        assert_eq!(changed.fields.village, "太平村");
+        assert_eq!(changed.fields.poverty_causes, vec![PovertyCause::Schooling]);
+        assert_eq!(changed.meta.created_at, h.meta.created_at);
+
+        delete(&mut store, h.meta.id).unwrap();
+        assert!(matches!(get(store.conn(), h.meta.id), Err(Error::NotFound { .. })));
+        assert!(list(&store, "", 100).unwrap().is_empty());
+        // The row stays as a tombstone for merging.
+        let deleted: Option<String> =
+            store.conn().query_row("SELECT deleted_at FROM household WHERE id = ?1", [h.meta.id], |r| r.get(0)).unwrap();
+        assert!(deleted.is_some());
+        assert!(matches!(delete(&mut store, h.meta.id), Err(Error::NotFound { .. })));
+    }
+
+    #[test]
+    fn household_numbers_are_unique_among_live_households() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = create(&mut store, &input("0001", "王建国")).unwrap();
+        let dup = create(&mut store, &input("0001", "李红"));
+        assert!(matches!(&dup, Err(Error::Invalid(f)) if f[0].problem == Problem::DuplicateHouseholdNumber));
+        delete(&mut store, a.meta.id).unwrap();
+        create(&mut store, &input("0001", "李红")).expect("a deleted household frees its number");
+    }
+
+    #[test]
+    fn all_bad_fields_are_reported_and_nothing_is_written() {
+        let mut store = Store::open_in_memory().unwrap();
+        let bad = HouseholdInput { phone: "12345".into(), ..input("", " ") };
+        match create(&mut store, &bad) {
+            Err(Error::Invalid(f)) => {
+                let fields: Vec<_> = f.iter().map(|f| f.field).collect();
+                assert_eq!(fields, ["householdNumber", "headName", "phone"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(list(&store, "", 10).unwrap().is_empty());
+    }
+}

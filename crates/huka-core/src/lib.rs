@@ -1,0 +1,32 @@
+//! Huka's domain core: the records of one school (household cards, members, students,
+//! teachers), their validation, and the SQLite store that keeps them.
+//!
+//! One module per domain concept. Each exposes plain functions over a [`Store`]:
+//! `household::create(&mut store, input)`, `household::card(&store, id)` … The Tauri shell
+//! (`src-tauri`) and the `huka` CLI are both thin callers of these functions.
+//!
+//! This crate never depends on Tauri, never prints, and never logs personal data.
+
+pub mod demo;
+pub mod error;
+pub mod household;
+pub mod member;
+pub mod paths;
+pub mod record;
+pub mod resident_id;
+pub mod school;
+pub mod search;
+pub mod settings;
+pub mod stats;
+pub mod store;
+pub mod student;
+pub mod teacher;
+pub mod text;
+
+pub use error::{Error, ErrorReport, FieldError, Lang, Problem, Result};
+pub use record::{Meta, RecordId};
+pub use resident_id::ResidentId;
+pub use store::Store;
+
+/// The version of this software, written into exports and shown in the window.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

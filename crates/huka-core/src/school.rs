@@ -1,0 +1,138 @@
+//! The school this installation belongs to, set up on first start.
+
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Checks, Error, Problem, Result};
+use crate::record::Meta;
+use crate::store::Store;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SchoolInput {
+    /// The school's identification code (学校标识码), letters and digits.
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub town: String,
+    /// Supervision district (督学责任区).
+    #[serde(default)]
+    pub district: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct School {
+    #[serde(flatten)]
+    pub meta: Meta,
+    pub code: String,
+    pub name: String,
+    pub town: String,
+    pub district: String,
+}
+
+impl SchoolInput {
+    fn cleaned(&self) -> SchoolInput {
+        SchoolInput {
+            code: self.code.trim().to_uppercase(),
+            name: self.name.trim().to_string(),
+            town: self.town.trim().to_string(),
+            district: self.district.trim().to_string(),
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        let mut c = Checks::default();
+        c.required("code", &self.code);
+        if !c.has("code") && !self.code.chars().all(|ch| ch.is_ascii_alphanumeric()) {
+            c.add("code", Problem::BadSchoolCode);
+        }
+        c.max_len("code", &self.code, 20);
+        c.required("name", &self.name);
+        c.max_len("name", &self.name, 60);
+        c.max_len("town", &self.town, 30);
+        c.max_len("district", &self.district, 30);
+        c.finish()
+    }
+}
+
+/// The school, or `None` before first-start setup.
+pub fn get(store: &Store) -> Result<Option<School>> {
+    Ok(store
+        .conn()
+        .query_row(
+            &format!("SELECT {}, s.code, s.name, s.town, s.district FROM school s WHERE s.deleted_at IS NULL", Meta::columns("s")),
+            [],
+            |r| Ok(School { meta: Meta::from_row(r, 0)?, code: r.get(4)?, name: r.get(5)?, town: r.get(6)?, district: r.get(7)? }),
+        )
+        .optional()?)
+}
+
+/// First-start setup. Refused when a school is already set up.
+pub fn setup(store: &mut Store, input: &SchoolInput) -> Result<School> {
+    let input = input.cleaned();
+    input.check()?;
+    if get(store)?.is_some() {
+        return Err(Error::SchoolAlreadySetUp);
+    }
+    store.write(|w| {
+        let m = w.new_meta();
+        w.tx().execute(
+            "INSERT INTO school (id, code, name, town, district, created_at, updated_at, device_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
+            params![m.id, input.code, input.name, input.town, input.district, w.now(), w.device_id()],
+        )?;
+        Ok(())
+    })?;
+    get(store)?.ok_or(Error::SchoolNotSetUp)
+}
+
+pub fn update(store: &mut Store, input: &SchoolInput) -> Result<School> {
+    let input = input.cleaned();
+    input.check()?;
+    let school = get(store)?.ok_or(Error::SchoolNotSetUp)?;
+    store.write(|w| {
+        w.tx().execute(
+            "UPDATE school SET code = ?1, name = ?2, town = ?3, district = ?4, updated_at = ?5, device_id = ?6 WHERE id = ?7",
+            params![input.code, input.name, input.town, input.district, w.now(), w.device_id(), school.meta.id],
+        )?;
+        Ok(())
+    })?;
+    get(store)?.ok_or(Error::SchoolNotSetUp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> SchoolInput {
+        SchoolInput { code: " 3161092101 ".into(), name: "涧池镇中心小学".into(), town: "涧池镇".into(), district: "第二督学责任区".into() }
+    }
+
+    #[test]
+    fn set_up_once_then_update() {
+        let mut store = Store::open_in_memory().unwrap();
+        assert!(get(&store).unwrap().is_none());
+        let s = setup(&mut store, &input()).unwrap();
+        assert_eq!(s.code, "3161092101");
+        assert_eq!(s.meta.device_id, store.device_id());
+        assert!(matches!(setup(&mut store, &input()), Err(Error::SchoolAlreadySetUp)));
+        let u = update(&mut store, &SchoolInput { name: "涧池镇九年制学校".into(), ..input() }).unwrap();
+        assert_eq!(u.name, "涧池镇九年制学校");
+        assert_eq!(u.meta.id, s.meta.id);
+        assert!(u.meta.updated_at >= s.meta.updated_at);
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let mut store = Store::open_in_memory().unwrap();
+        let bad = SchoolInput { code: "31 6/1".into(), name: " ".into(), ..Default::default() };
+        match setup(&mut store, &bad) {
+            Err(Error::Invalid(fields)) => {
+                let names: Vec<_> = fields.iter().map(|f| f.field).collect();
+                assert_eq!(names, ["code", "name"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(get(&store).unwrap().is_none());
+    }
+}

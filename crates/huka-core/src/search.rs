@@ -1,0 +1,101 @@
+//! Household search: one FTS5 row per live household, with the trigram tokenizer, so that
+//! any substring of a name, a village or an ID number finds the household — Chinese included.
+//!
+//! Queries use `LIKE '%term%'`, which FTS5's trigram index answers directly for terms of three
+//! or more characters; one- and two-character terms (many Chinese names) scan the compact
+//! search table instead of the record tables. Several words must all match.
+
+use rusqlite::{params, Connection};
+
+use crate::error::Result;
+use crate::record::RecordId;
+use crate::resident_id;
+use crate::text::fold;
+
+/// Rewrites the search row of one household from its live records. Called inside the
+/// transaction of every write that touches the household or its members.
+pub(crate) fn reindex_household(conn: &Connection, household: RecordId) -> Result<()> {
+    conn.execute("DELETE FROM household_search WHERE household_id = ?1", [household])?;
+    conn.execute(
+        "INSERT INTO household_search (household_id, body)
+         SELECT h.id, concat_ws(' ', h.household_number, h.head_name, h.town, h.village, h.grp, h.phone,
+                    (SELECT group_concat(m.name || ' ' || m.resident_id, ' ') FROM member m
+                      WHERE m.household_id = h.id AND m.deleted_at IS NULL))
+         FROM household h WHERE h.id = ?1 AND h.deleted_at IS NULL",
+        params![household],
+    )?;
+    Ok(())
+}
+
+/// Splits a search text into words: full-width folded, ID-number characters normalized
+/// (full-width digits, lower-case x), LIKE wildcards dropped.
+pub fn terms(text: &str) -> Vec<String> {
+    fold(text)
+        .split_whitespace()
+        .map(|t| {
+            let t: String = t.chars().filter(|c| !matches!(c, '%' | '_' | '\\')).collect();
+            if t.chars().all(|c| c.is_ascii_digit() || matches!(c, 'x' | 'X')) {
+                resident_id::normalize(&t)
+            } else {
+                t
+            }
+        })
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// An SQL condition on `id_column` for the households matching `text`, with its LIKE
+/// patterns to bind from parameter number `first_param` on. No terms: always true.
+pub fn household_filter(id_column: &str, text: &str, first_param: usize) -> (String, Vec<String>) {
+    let terms = terms(text);
+    if terms.is_empty() {
+        return ("1".into(), Vec::new());
+    }
+    let likes: Vec<String> = (0..terms.len()).map(|i| format!("body LIKE ?{}", first_param + i)).collect();
+    let sql = format!("{id_column} IN (SELECT household_id FROM household_search WHERE {})", likes.join(" AND "));
+    (sql, terms.into_iter().map(|t| format!("%{t}%")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::household::{self, tests::input};
+    use crate::member::{self, tests::member_input};
+    use crate::store::Store;
+
+    fn names(store: &Store, q: &str) -> Vec<String> {
+        household::list(store, q, 100).unwrap().into_iter().map(|h| h.head_name).collect()
+    }
+
+    #[test]
+    fn finds_by_name_fragment_id_fragment_and_village() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = household::create(&mut store, &input("0001", "王建国")).unwrap();
+        member::create(&mut store, a.meta.id, &member_input("王小明", "61092120130305001X")).unwrap();
+        let b = household::create(&mut store, &household::HouseholdInput { village: "太平村".into(), ..input("0002", "李红梅") }).unwrap();
+        member::create(&mut store, b.meta.id, &member_input("李娜", "610921200811230020")).unwrap();
+
+        assert_eq!(names(&store, "小明"), ["王建国"], "two-character Chinese name fragment");
+        assert_eq!(names(&store, "王小明"), ["王建国"], "three characters use the trigram index");
+        assert_eq!(names(&store, "太平"), ["李红梅"], "village");
+        assert_eq!(names(&store, "1123002"), ["李红梅"], "ID number fragment");
+        assert_eq!(names(&store, "３０５００１ｘ"), ["王建国"], "full-width digits and lower-case x");
+        assert_eq!(names(&store, "李 太平"), ["李红梅"], "every word must match");
+        assert!(names(&store, "张").is_empty());
+        assert_eq!(names(&store, "").len(), 2);
+        assert_eq!(names(&store, "%").len(), 2, "wildcards are not patterns");
+    }
+
+    #[test]
+    fn search_follows_edits_and_deletes() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = household::create(&mut store, &input("0001", "王建国")).unwrap();
+        let m = member::create(&mut store, a.meta.id, &member_input("王小明", "")).unwrap();
+        member::update(&mut store, m.meta.id, &member_input("王晓明", "")).unwrap();
+        assert!(names(&store, "小明").is_empty());
+        assert_eq!(names(&store, "晓明"), ["王建国"]);
+        member::delete(&mut store, m.meta.id).unwrap();
+        assert!(names(&store, "晓明").is_empty());
+        household::delete(&mut store, a.meta.id).unwrap();
+        assert!(names(&store, "王建国").is_empty());
+    }
+}

@@ -1,0 +1,245 @@
+//! The SQLite store: opening, schema migrations, and the one way to write.
+//!
+//! * The schema version is SQLite's `user_version`. Opening applies every migration the file
+//!   lacks, each in its own transaction; a file from a newer Huka is refused before anything
+//!   is written to it.
+//! * WAL journal, foreign keys on, a busy timeout for the second process (CLI beside the app).
+//! * Every change goes through [`Store::write`]: one transaction, committed only if the whole
+//!   closure succeeds, so a failed operation leaves the database as it was.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction};
+
+use crate::error::{Error, Result};
+use crate::record::{format_time, Meta, RecordId};
+
+/// Migrations in order; the schema version is the number applied.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_households.sql")];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub struct Store {
+    conn: Connection,
+    device_id: String,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)?;
+            }
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        Store::init(conn, true)
+    }
+
+    /// A private in-memory database (tests, benchmarks).
+    pub fn open_in_memory() -> Result<Store> {
+        Store::init(Connection::open_in_memory()?, false)
+    }
+
+    fn init(mut conn: Connection, wal: bool) -> Result<Store> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Read the version before writing anything: a newer file must stay untouched.
+        let version: i64 = match conn.query_row("PRAGMA user_version", [], |r| r.get(0)) {
+            Ok(v) => v,
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => {
+                return Err(Error::NotADatabase)
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if version > SCHEMA_VERSION {
+            return Err(Error::SchemaTooNew { found: version, supported: SCHEMA_VERSION });
+        }
+        if version == 0 && !is_empty(&conn)? {
+            return Err(Error::NotADatabase);
+        }
+        if wal {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
+        conn.pragma_update(None, "foreign_keys", true)?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.commit()?;
+        }
+        let device_id = device_id(&mut conn)?;
+        Ok(Store { conn, device_id })
+    }
+
+    /// The id of this installation, written on every record it changes.
+    pub fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// Read access for queries.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` in one transaction: all of it is committed, or none of it.
+    pub fn write<T>(&mut self, f: impl FnOnce(&Writer<'_>) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction()?;
+        let writer = Writer { tx, device_id: &self.device_id, now: Utc::now() };
+        let value = f(&writer)?;
+        writer.tx.commit()?;
+        Ok(value)
+    }
+
+    /// Writes a consistent copy of the whole database to `path` (a backup the user chose).
+    pub fn backup_to(&self, path: &Path) -> Result<()> {
+        if path.exists() {
+            std::fs::remove_file(path)?;
+        }
+        self.conn.execute("VACUUM INTO ?1", [path.to_string_lossy()])?;
+        Ok(())
+    }
+}
+
+fn is_empty(conn: &Connection) -> Result<bool> {
+    let n: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+    Ok(n == 0)
+}
+
+fn device_id(conn: &mut Connection) -> Result<String> {
+    let found: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'device_id'", [], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    let id = RecordId::new().to_string();
+    conn.execute("INSERT INTO meta (key, value) VALUES ('device_id', ?1)", [&id])?;
+    Ok(id)
+}
+
+/// A write transaction in progress, with what every write stamps on its records.
+pub struct Writer<'a> {
+    tx: Transaction<'a>,
+    device_id: &'a str,
+    now: DateTime<Utc>,
+}
+
+impl Writer<'_> {
+    pub fn tx(&self) -> &Connection {
+        &self.tx
+    }
+    pub fn device_id(&self) -> &str {
+        self.device_id
+    }
+    pub fn now(&self) -> String {
+        format_time(self.now)
+    }
+
+    /// Meta for a record created in this transaction.
+    pub fn new_meta(&self) -> Meta {
+        Meta { id: RecordId::new(), created_at: self.now, updated_at: self.now, device_id: self.device_id.to_string() }
+    }
+
+    /// Marks a live record of `table` as deleted. Errors with NotFound when there is none.
+    pub fn tombstone(&self, table: &'static str, kind: &'static str, id: RecordId) -> Result<()> {
+        let n = self.tx.execute(
+            &format!("UPDATE {table} SET deleted_at = ?1, updated_at = ?1, device_id = ?2 WHERE id = ?3 AND deleted_at IS NULL"),
+            rusqlite::params![self.now(), self.device_id, id],
+        )?;
+        if n == 0 {
+            return Err(Error::NotFound { kind });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_database_gets_the_current_schema_and_a_device_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/huka.db");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let device = store.device_id().to_string();
+        drop(store);
+        let again = Store::open(&path).unwrap();
+        assert_eq!(again.device_id(), device, "the device id is kept");
+        let mode: String = again.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = again.conn().query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("newer.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;").unwrap();
+        }
+        let before = std::fs::read(&path).unwrap();
+        match Store::open(&path) {
+            Err(Error::SchemaTooNew { found: 99, supported }) => assert_eq!(supported, SCHEMA_VERSION),
+            other => panic!("expected SchemaTooNew, got {:?}", other.err()),
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), before, "the file is not changed");
+        assert!(!dir.path().join("newer.db-wal").exists());
+        let msg = Error::SchemaTooNew { found: 99, supported: 1 }.message(crate::Lang::Zh);
+        assert!(msg.contains("更新版本"), "{msg}");
+    }
+
+    #[test]
+    fn an_older_schema_is_migrated_forward() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            // A database as an earlier build left it: nothing applied yet but a stray pragma.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch("PRAGMA user_version = 0;").unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        let tables: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM sqlite_schema WHERE name IN ('household', 'member', 'student', 'teacher')", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(tables, 4);
+    }
+
+    #[test]
+    fn other_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("notes.db");
+        std::fs::write(&text, "这不是数据库 — just some text that is long enough to fill a header page.".repeat(20)).unwrap();
+        assert!(matches!(Store::open(&text), Err(Error::NotADatabase)));
+        let foreign = dir.path().join("foreign.db");
+        Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE t (x);").unwrap();
+        assert!(matches!(Store::open(&foreign), Err(Error::NotADatabase)));
+    }
+
+    #[test]
+    fn a_failed_write_changes_nothing() {
+        let mut store = Store::open_in_memory().unwrap();
+        let result: Result<()> = store.write(|w| {
+            w.tx().execute("INSERT INTO meta (key, value) VALUES ('x', '1')", [])?;
+            Err(Error::SchoolNotSetUp)
+        });
+        assert!(result.is_err());
+        let n: i64 = store.conn().query_row("SELECT count(*) FROM meta WHERE key = 'x'", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0);
+    }
+}

@@ -1,0 +1,165 @@
+//! Students: members of a household who are in school, with their registration details.
+//! A student record belongs to exactly one member; it is saved together with the member.
+
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Checks, Problem, Result};
+use crate::record::{text_enum, Meta, RecordId};
+use crate::store::Writer;
+use crate::text::clean;
+
+text_enum! {
+    pub enum Stage {
+        Preschool = "preschool",   // 学前
+        Primary = "primary",       // 小学
+        Junior = "junior",         // 初中
+        Senior = "senior",         // 高中
+        Vocational = "vocational", // 中职
+        Higher = "higher",         // 高校
+    }
+}
+
+text_enum! {
+    pub enum EnrolmentStatus {
+        Enrolled = "enrolled",       // 在读
+        Suspended = "suspended",     // 休学
+        DroppedOut = "dropped_out",  // 辍学
+        TransferredOut = "transferred", // 转出
+        Graduated = "graduated",     // 毕业
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StudentInput {
+    /// National student number (全国学籍号), usually G + resident ID number. May be empty.
+    #[serde(default)]
+    pub national_student_number: String,
+    pub stage: Stage,
+    /// 1..=12 within the stage.
+    #[serde(default)]
+    pub grade: Option<i64>,
+    #[serde(default)]
+    pub class_name: String,
+    pub enrolment_status: EnrolmentStatus,
+    #[serde(default)]
+    pub boarding: bool,
+    #[serde(default)]
+    pub left_behind: bool,
+    #[serde(default)]
+    pub disabled: bool,
+    #[serde(default)]
+    pub orphan: bool,
+    #[serde(default)]
+    pub single_parent: bool,
+}
+
+impl Default for StudentInput {
+    fn default() -> Self {
+        StudentInput {
+            national_student_number: String::new(),
+            stage: Stage::Primary,
+            grade: None,
+            class_name: String::new(),
+            enrolment_status: EnrolmentStatus::Enrolled,
+            boarding: false,
+            left_behind: false,
+            disabled: false,
+            orphan: false,
+            single_parent: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Student {
+    #[serde(flatten)]
+    pub meta: Meta,
+    pub member_id: RecordId,
+    #[serde(flatten)]
+    pub fields: StudentInput,
+}
+
+impl StudentInput {
+    pub(crate) fn check(&self, c: &mut Checks) {
+        if self.grade.is_some_and(|g| !(1..=12).contains(&g)) {
+            c.add("grade", Problem::GradeOutOfRange);
+        }
+        c.max_len("nationalStudentNumber", &self.national_student_number, 30);
+        c.max_len("className", &self.class_name, 20);
+    }
+
+    pub(crate) fn cleaned(&self) -> StudentInput {
+        StudentInput {
+            national_student_number: crate::resident_id::normalize(&self.national_student_number).to_uppercase(),
+            class_name: clean(&self.class_name),
+            ..self.clone()
+        }
+    }
+}
+
+/// The student columns (alias `s`) that [`from_row`] reads, for a LEFT JOIN on member.
+pub(crate) const COLUMNS: &str = "s.id, s.created_at, s.updated_at, s.device_id, s.member_id, s.national_student_number, \
+     s.stage, s.grade, s.class_name, s.enrolment_status, s.boarding, s.left_behind, s.disabled, s.orphan, s.single_parent";
+
+/// Reads a student from [`COLUMNS`] at column `at`; `None` when the LEFT JOIN found none.
+pub(crate) fn from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<Student>> {
+    if r.get::<_, Option<String>>(at)?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(Student {
+        meta: Meta::from_row(r, at)?,
+        member_id: r.get(at + 4)?,
+        fields: StudentInput {
+            national_student_number: r.get(at + 5)?,
+            stage: r.get(at + 6)?,
+            grade: r.get(at + 7)?,
+            class_name: r.get(at + 8)?,
+            enrolment_status: r.get(at + 9)?,
+            boarding: r.get(at + 10)?,
+            left_behind: r.get(at + 11)?,
+            disabled: r.get(at + 12)?,
+            orphan: r.get(at + 13)?,
+            single_parent: r.get(at + 14)?,
+        },
+    }))
+}
+
+/// Makes the member's student record match `input`: created, updated, or (for `None`)
+/// turned into a tombstone.
+pub(crate) fn save_for_member(w: &Writer<'_>, member_id: RecordId, input: Option<&StudentInput>) -> Result<()> {
+    let existing: Option<RecordId> = w
+        .tx()
+        .query_row("SELECT id FROM student WHERE member_id = ?1 AND deleted_at IS NULL", [member_id], |r| r.get(0))
+        .optional()?;
+    match (existing, input) {
+        (None, None) => {}
+        (Some(id), None) => w.tombstone("student", "student", id)?,
+        (None, Some(s)) => {
+            let m = w.new_meta();
+            w.tx().execute(
+                "INSERT INTO student (id, member_id, national_student_number, stage, grade, class_name, enrolment_status,
+                     boarding, left_behind, disabled, orphan, single_parent, created_at, updated_at, device_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)",
+                params![
+                    m.id, member_id, s.national_student_number, s.stage, s.grade, s.class_name, s.enrolment_status,
+                    s.boarding, s.left_behind, s.disabled, s.orphan, s.single_parent, w.now(), w.device_id()
+                ],
+            )?;
+        }
+        (Some(id), Some(s)) => {
+            w.tx().execute(
+                "UPDATE student SET national_student_number = ?1, stage = ?2, grade = ?3, class_name = ?4, enrolment_status = ?5,
+                     boarding = ?6, left_behind = ?7, disabled = ?8, orphan = ?9, single_parent = ?10, updated_at = ?11, device_id = ?12
+                 WHERE id = ?13",
+                params![
+                    s.national_student_number, s.stage, s.grade, s.class_name, s.enrolment_status,
+                    s.boarding, s.left_behind, s.disabled, s.orphan, s.single_parent, w.now(), w.device_id(), id
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
