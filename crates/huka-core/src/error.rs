@@ -90,8 +90,8 @@ impl Error {
     pub fn message(&self, lang: Lang) -> String {
         let (zh, en) = match self {
             Error::Invalid(fields) => {
-                let zh = fields.iter().map(|f| f.problem.message(Lang::Zh)).collect::<Vec<_>>().join("；");
-                let en = fields.iter().map(|f| f.problem.message(Lang::En)).collect::<Vec<_>>().join("; ");
+                let zh = fields.iter().map(|f| f.message(Lang::Zh)).collect::<Vec<_>>().join("；");
+                let en = fields.iter().map(|f| f.message(Lang::En)).collect::<Vec<_>>().join("; ");
                 (format!("输入有误：{zh}"), format!("Please check the input: {en}"))
             }
             Error::NotFound { kind } => (
@@ -150,6 +150,32 @@ fn kind_zh(kind: &str) -> &'static str {
     }
 }
 
+/// The label of an input field in both languages.
+fn field_label(field: &str) -> (&'static str, &'static str) {
+    match field {
+        "code" => ("学校代码", "school code"),
+        "name" => ("姓名/名称", "name"),
+        "town" => ("镇", "town"),
+        "district" => ("督学责任区", "supervision district"),
+        "householdNumber" => ("户编号", "household number"),
+        "headName" => ("户主姓名", "head of household"),
+        "village" => ("村", "village"),
+        "group" => ("组", "group"),
+        "phone" => ("电话", "phone"),
+        "notes" => ("备注", "notes"),
+        "relation" => ("与户主关系", "relation to head"),
+        "residentId" => ("身份证号", "resident ID number"),
+        "birthDate" => ("出生日期", "birth date"),
+        "health" => ("健康状况", "health"),
+        "grade" => ("年级", "grade"),
+        "className" => ("班级", "class"),
+        "nationalStudentNumber" => ("全国学籍号", "national student number"),
+        "subject" => ("任教学科", "subject"),
+        "teacherIds" => ("帮扶教师", "teachers"),
+        _ => ("字段", "field"),
+    }
+}
+
 /// One field that breaks a rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldError {
@@ -159,6 +185,15 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// "身份证号：校验位不对…" — the field's label and its problem.
+    pub fn message(&self, lang: Lang) -> String {
+        let (zh, en) = field_label(self.field);
+        match lang {
+            Lang::Zh => format!("{zh}：{}", self.problem.message(lang)),
+            Lang::En => format!("{en}: {}", self.problem.message(lang)),
+        }
+    }
+
     pub fn report(&self) -> FieldReport {
         FieldReport {
             field: self.field.to_string(),

@@ -1,0 +1,34 @@
+use huka_core::school::School;
+use huka_core::stats::Stats;
+use huka_core::{school, settings, stats, Lang};
+use serde::Serialize;
+use tauri::State;
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+
+/// What the window needs at start: is the school set up, which language, what is there.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub version: &'static str,
+    pub db_path: String,
+    pub device_id: String,
+    pub school: Option<School>,
+    pub language: Lang,
+    pub stats: Stats,
+}
+
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
+    state.with(|store| {
+        Ok(AppInfo {
+            version: huka_core::VERSION,
+            db_path: state.db_path.display().to_string(),
+            device_id: store.device_id().to_string(),
+            school: school::get(store)?,
+            language: settings::language(store)?,
+            stats: stats::get(store)?,
+        })
+    })
+}

@@ -1,0 +1,62 @@
+//! The desktop window: Tauri 2 commands over `huka-core`. Each command module matches a core
+//! module of the same name; a command only unpacks arguments, calls the core with the store,
+//! and turns the core's typed error into a [`CommandError`]. No SQL and no rules live here.
+
+pub mod commands;
+pub mod error;
+pub mod state;
+
+use std::path::PathBuf;
+
+pub use error::CommandError;
+pub use state::AppState;
+
+/// Registers the state and every command on a builder (also used by the tests with the mock runtime).
+pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
+    use commands::*;
+    builder.manage(state).invoke_handler(tauri::generate_handler![
+        app::app_info,
+        settings::settings_set_language,
+        school::school_setup,
+        school::school_update,
+        demo::demo_load,
+        household::household_list,
+        household::household_card,
+        household::household_create,
+        household::household_update,
+        household::household_delete,
+        household::household_set_teachers,
+        member::member_create,
+        member::member_update,
+        member::member_delete,
+        member::resident_id_check,
+        teacher::teacher_list,
+        teacher::teacher_create,
+        teacher::teacher_update,
+        teacher::teacher_delete,
+        backup::backup_to,
+    ])
+}
+
+/// The database the window opens: `--db PATH` on the command line, else `$HUKA_DB`, else the
+/// platform data directory (the same default as the `huka` CLI).
+fn db_path_from_args() -> PathBuf {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--db" {
+            if let Some(p) = args.next() {
+                return PathBuf::from(p);
+            }
+        } else if let Some(p) = a.strip_prefix("--db=") {
+            return PathBuf::from(p);
+        }
+    }
+    huka_core::paths::default_db_path()
+}
+
+pub fn run() {
+    let state = AppState::open(db_path_from_args());
+    with_commands(tauri::Builder::default().plugin(tauri_plugin_dialog::init()), state)
+        .run(tauri::generate_context!())
+        .expect("the window could not start");
+}

@@ -1,0 +1,174 @@
+//! The window's commands through `tauri::test` (mock runtime, no display): arguments arrive
+//! as the UI sends them (camelCase JSON), results and errors leave as the UI reads them.
+
+use huka_app::{with_commands, AppState};
+use serde_json::{json, Value};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindow;
+
+struct Window {
+    webview: WebviewWindow<tauri::test::MockRuntime>,
+    _app: tauri::App<tauri::test::MockRuntime>,
+    _dir: tempfile::TempDir,
+}
+
+fn window() -> Window {
+    let dir = tempfile::tempdir().unwrap();
+    let state = AppState::open(dir.path().join("huka.db"));
+    let app = with_commands(mock_builder(), state).build(mock_context(noop_assets())).unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    Window { webview, _app: app, _dir: dir }
+}
+
+impl Window {
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: tauri::ipc::CallbackFn(0),
+                error: tauri::ipc::CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: tauri::ipc::InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().unwrap())
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+}
+
+fn school() -> Value {
+    json!({ "input": { "code": "2161092101", "name": "涧池镇九年制学校", "town": "涧池镇", "district": "第三督学责任区" } })
+}
+
+fn household(number: &str, head: &str) -> Value {
+    json!({
+        "householdNumber": number, "headName": head, "town": "涧池镇", "village": "仁河村", "group": "3组",
+        "phone": "13891501234", "status": "registered_poor", "povertyCauses": ["illness"], "notes": ""
+    })
+}
+
+#[test]
+fn first_start_setup_then_language_is_remembered() {
+    let w = window();
+    let info = w.ok("app_info", json!({}));
+    assert_eq!(info["school"], Value::Null);
+    assert_eq!(info["language"], "zh");
+    assert_eq!(info["stats"]["households"], 0);
+
+    let s = w.ok("school_setup", school());
+    assert_eq!(s["name"], "涧池镇九年制学校");
+    assert_eq!(s["deviceId"], info["deviceId"]);
+
+    w.ok("settings_set_language", json!({ "language": "en" }));
+    let info = w.ok("app_info", json!({}));
+    assert_eq!(info["language"], "en");
+    assert_eq!(info["school"]["code"], "2161092101");
+
+    let again = w.call("school_setup", school()).unwrap_err();
+    assert_eq!(again["code"], "school_already_set_up");
+}
+
+#[test]
+fn household_card_round_trip_through_the_commands() {
+    let w = window();
+    w.ok("school_setup", school());
+    let h = w.ok("household_create", json!({ "input": household("0001", "王建国") }));
+    let id = h["id"].as_str().unwrap().to_string();
+    assert_eq!(h["headName"], "王建国");
+    assert!(h["createdAt"].as_str().unwrap().ends_with('Z'));
+
+    let m = w.ok(
+        "member_create",
+        json!({ "householdId": id, "input": {
+            "name": "王小明", "relation": "之子", "residentId": "６１０９２１２０１３０３０５００１x",
+            "gender": "female", "birthDate": null, "health": "", "migrantWork": false,
+            "student": { "nationalStudentNumber": "", "stage": "primary", "grade": 6, "className": "2班",
+                         "enrolmentStatus": "enrolled", "boarding": true, "leftBehind": false, "disabled": false,
+                         "orphan": false, "singleParent": false } } }),
+    );
+    assert_eq!(m["residentId"], "61092120130305001X");
+    assert_eq!(m["birthDate"], "2013-03-05");
+    assert_eq!(m["idMismatch"], json!(["gender"]), "typed gender kept and flagged");
+    assert_eq!(m["student"]["grade"], 6);
+
+    let t = w.ok("teacher_create", json!({ "input": { "name": "张老师", "phone": "", "subject": "数学", "role": "class_teacher" } }));
+    let linked = w.ok("household_set_teachers", json!({ "id": id, "teacherIds": [t["id"]] }));
+    assert_eq!(linked[0]["name"], "张老师");
+
+    let card = w.ok("household_card", json!({ "id": id }));
+    assert_eq!(card["household"]["householdNumber"], "0001");
+    assert_eq!(card["members"][0]["name"], "王小明");
+    assert_eq!(card["teachers"][0]["householdCount"], 1);
+
+    let list = w.ok("household_list", json!({ "search": "小明" }));
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["studentCount"], 1);
+
+    let edited = w.ok("household_update", json!({ "id": id, "input": household("0001", "王建华") }));
+    assert_eq!(edited["headName"], "王建华");
+
+    w.ok("household_delete", json!({ "id": id }));
+    assert_eq!(w.ok("household_list", json!({ "search": "" })), json!([]));
+    let gone = w.call("household_card", json!({ "id": id })).unwrap_err();
+    assert_eq!(gone["code"], "not_found");
+}
+
+#[test]
+fn errors_reach_the_window_as_a_code_messages_and_fields() {
+    let w = window();
+    w.ok("school_setup", school());
+    let err = w.call("household_create", json!({ "input": household("", "") })).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert!(err["message"].as_str().unwrap().contains("户编号"));
+    assert!(err["messageEn"].as_str().unwrap().contains("household number"));
+    let fields: Vec<&str> = err["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["householdNumber", "headName"]);
+
+    let check = w.ok("resident_id_check", json!({ "raw": "610921201303050011" }));
+    assert_eq!(check["valid"], false);
+    assert_eq!(check["problem"]["code"], "resident_id_check");
+    let check = w.ok("resident_id_check", json!({ "raw": "61092120130305001x" }));
+    assert_eq!((check["valid"].as_bool(), check["gender"].as_str()), (Some(true), Some("male")));
+}
+
+#[test]
+fn demo_data_and_backup() {
+    let w = window();
+    w.ok("school_setup", school());
+    let stats = w.ok("demo_load", json!({ "students": 40, "seed": 3 }));
+    assert_eq!(stats["students"], 40);
+    let again = w.call("demo_load", json!({})).unwrap_err();
+    assert_eq!(again["code"], "not_empty");
+
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("backup.db");
+    w.ok("backup_to", json!({ "path": copy }));
+    let restored = huka_core::Store::open(&copy).unwrap();
+    assert_eq!(huka_core::stats::get(&restored).unwrap().students, 40);
+}
+
+#[test]
+fn a_database_from_a_newer_huka_is_reported_on_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("newer.db");
+    rusqlite_free_newer_db(&path);
+    let app = with_commands(mock_builder(), AppState::open(path)).build(mock_context(noop_assets())).unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    let w = Window { webview, _app: app, _dir: dir };
+    let err = w.call("app_info", json!({})).unwrap_err();
+    assert_eq!(err["code"], "schema_too_new");
+    assert!(err["message"].as_str().unwrap().contains("升级"));
+}
+
+/// Writes a database whose schema version is far ahead of this build's.
+fn rusqlite_free_newer_db(path: &std::path::Path) {
+    let store = huka_core::Store::open(path).unwrap();
+    store.conn().execute_batch("PRAGMA user_version = 999;").unwrap();
+}
