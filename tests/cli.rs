@@ -1,0 +1,168 @@
+//! The `huka` command line on real database files in a temporary folder.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use huka_tests::huka_bin;
+use serde_json::Value;
+
+fn huka(db: &Path, args: &[&str]) -> Output {
+    Command::new(huka_bin()).arg("--db").arg(db).args(args).env("LANG", "C.UTF-8").output().expect("huka runs")
+}
+
+fn stdout_json(out: &Output) -> Value {
+    assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+fn one_clear_line(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(err.trim_end().lines().count(), 1, "one line on stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+#[test]
+fn init_demo_list_and_stats() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("school.db");
+    let out = huka(&db, &["init", "--school-code", "2161092101", "--school-name", "涧池镇九年制学校", "--town", "涧池镇"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let out = huka(&db, &["demo", "--students", "120", "--seed", "9"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let stats = stdout_json(&huka(&db, &["stats", "--json"]));
+    assert_eq!(stats["schools"], 1);
+    assert_eq!(stats["students"], 120);
+    let households = stats["households"].as_i64().unwrap();
+    assert!(households >= 40, "{stats}");
+
+    let all = stdout_json(&huka(&db, &["households", "list", "--json"]));
+    assert_eq!(all.as_array().unwrap().len() as i64, households);
+    let students: i64 = all.as_array().unwrap().iter().map(|h| h["studentCount"].as_i64().unwrap()).sum();
+    assert_eq!(students, 120);
+
+    // Search by a village, and by the head's name taken from the list.
+    let village = all[0]["village"].as_str().unwrap();
+    let by_village = stdout_json(&huka(&db, &["households", "list", "--search", village, "--json"]));
+    assert!(by_village.as_array().unwrap().iter().all(|h| h["village"] == village));
+    let head = all[3]["headName"].as_str().unwrap();
+    let by_head = stdout_json(&huka(&db, &["households", "list", "--search", head, "--json"]));
+    assert!(by_head.as_array().unwrap().iter().any(|h| h["headName"] == head));
+
+    // The list never carries resident ID numbers.
+    let text = String::from_utf8(huka(&db, &["households", "list", "--json"]).stdout).unwrap();
+    assert!(!text.contains("residentId"));
+    assert!(!regex_like_id_number(&text), "an 18-digit ID number leaked into the list");
+
+    let plain = huka(&db, &["households", "list", "--search", village]);
+    assert!(plain.status.success());
+    assert!(String::from_utf8_lossy(&plain.stdout).contains(village));
+}
+
+/// True when the text holds 17 digits in a row (the body of an ID number).
+fn regex_like_id_number(text: &str) -> bool {
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c.is_ascii_digit() { run + 1 } else { 0 };
+        if run >= 17 {
+            return true;
+        }
+    }
+    false
+}
+
+#[test]
+fn demo_on_a_fresh_database_sets_up_a_demo_school() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    assert!(huka(&db, &["demo"]).status.success());
+    let stats = stdout_json(&huka(&db, &["stats", "--json"]));
+    assert_eq!((stats["schools"].as_i64(), stats["students"].as_i64()), (Some(1), Some(300)));
+}
+
+#[test]
+fn rejected_input_exits_1_with_one_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("school.db");
+    let out = huka(&db, &["init", "--school-code", "21/61", "--school-name", " "]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = one_clear_line(&out);
+    assert!(err.contains("school code") && err.contains("required"), "{err}");
+
+    assert!(huka(&db, &["init", "--school-code", "2161092101", "--school-name", "A"]).status.success());
+    let again = huka(&db, &["init", "--school-code", "2161092101", "--school-name", "A"]);
+    assert_eq!(again.status.code(), Some(1));
+    one_clear_line(&again);
+
+    assert!(huka(&db, &["demo", "--students", "5"]).status.success());
+    let twice = huka(&db, &["demo", "--students", "5"]);
+    assert_eq!(twice.status.code(), Some(1));
+    assert!(one_clear_line(&twice).contains("empty"));
+}
+
+#[test]
+fn messages_follow_a_chinese_locale() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("school.db");
+    let out = Command::new(huka_bin())
+        .arg("--db")
+        .arg(&db)
+        .args(["init", "--school-code", "", "--school-name", "A"])
+        .env("LANG", "zh_CN.UTF-8")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(one_clear_line(&out).contains("学校代码"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("school.db");
+    assert_eq!(huka(&db, &["frobnicate"]).status.code(), Some(2));
+    assert_eq!(huka(&db, &["init", "--school-name", "A"]).status.code(), Some(2));
+    assert_eq!(huka(&db, &["demo", "--students", "many"]).status.code(), Some(2));
+    assert!(huka(&db, &["--help"]).status.success());
+}
+
+#[test]
+fn a_newer_database_is_refused_and_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("school.db");
+    assert!(huka(&db, &["init", "--school-code", "1", "--school-name", "A"]).status.success());
+    // Pretend a future Huka wrote it.
+    let status = Command::new("python3")
+        .args(["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=42'); c.commit(); c.close()"])
+        .arg(&db)
+        .status();
+    if !status.map(|s| s.success()).unwrap_or(false) {
+        eprintln!("python3 with sqlite3 is not available; skipping the newer-database check");
+        return;
+    }
+    let before = std::fs::read(&db).unwrap();
+    let out = huka(&db, &["stats", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(one_clear_line(&out).contains("newer Huka"));
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, vec![b'x'; 4096]).unwrap();
+    let out = huka(&junk, &["stats"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(one_clear_line(&out).contains("not a Huka database"));
+}
+
+#[test]
+fn the_default_database_follows_huka_db() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("env.db");
+    let out = Command::new(huka_bin())
+        .args(["init", "--school-code", "7", "--school-name", "B"])
+        .env("HUKA_DB", &db)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(db.exists());
+}

@@ -1,0 +1,49 @@
+//! Support for the end-to-end tests: finding (and building) the binaries under test, and a
+//! small WebDriver client for the real window.
+
+pub mod webdriver;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the workspace").to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+}
+
+/// Builds `bin` of `package` (debug) once per test process and returns its path. Cargo has
+/// released its lock by the time tests run, so this is an ordinary incremental build.
+fn built(package: &str, bin: &str, cell: &'static OnceLock<PathBuf>) -> PathBuf {
+    cell.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "-p", package, "--bin", bin])
+            .current_dir(root())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building {bin} failed");
+        target_dir().join("debug").join(bin)
+    })
+    .clone()
+}
+
+/// The `huka` command-line binary.
+pub fn huka_bin() -> PathBuf {
+    static CELL: OnceLock<PathBuf> = OnceLock::new();
+    built("huka-cli", "huka", &CELL)
+}
+
+/// The desktop app binary (with the front end from ui/dist embedded).
+pub fn app_bin() -> PathBuf {
+    static CELL: OnceLock<PathBuf> = OnceLock::new();
+    assert!(
+        root().join("ui/dist/assets").is_dir(),
+        "ui/dist has no built front end: run `npm --prefix ui run build` (scripts/test.sh does)"
+    );
+    built("huka-app", "huka-app", &CELL)
+}

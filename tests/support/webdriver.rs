@@ -1,0 +1,221 @@
+//! Just enough WebDriver (W3C) to drive the real Huka window: tauri-driver in front of
+//! WebKitWebDriver, on an Xvfb display these helpers start when none is given.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52f-4a4a7bd7e";
+
+/// A process killed when dropped.
+pub struct Guard(pub Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The X display to use: `$DISPLAY`, or a new Xvfb at 1280×800.
+pub fn display() -> (String, Option<Guard>) {
+    if let Ok(d) = std::env::var("DISPLAY") {
+        if !d.is_empty() {
+            return (d, None);
+        }
+    }
+    for n in 90..140 {
+        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+            continue;
+        }
+        let d = format!(":{n}");
+        let child = Command::new("Xvfb")
+            .args([&d, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is installed (scripts/install-deps.sh)");
+        let guard = Guard(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+            assert!(Instant::now() < deadline, "Xvfb {d} did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        return (d, Some(guard));
+    }
+    panic!("no free X display number");
+}
+
+/// One running app in a WebDriver session.
+pub struct Session {
+    base: String,
+    id: String,
+    _driver: Guard,
+}
+
+impl Session {
+    /// Starts tauri-driver and opens the app at `app` with the given extra environment.
+    pub fn start(app: &Path, display: &str, env: &[(&str, &str)]) -> Session {
+        let port = free_port();
+        let native = free_port();
+        let mut cmd = Command::new(tauri_driver());
+        cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .env("DISPLAY", display)
+            .env("GDK_BACKEND", "x11")
+            // Software rendering: Xvfb has no GPU, and WebKit's DMA-BUF renderer fails there.
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let driver = Guard(cmd.spawn().expect("tauri-driver is installed (scripts/install-deps.sh)"));
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if ureq::get(&format!("{base}/status")).call().is_ok() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "tauri-driver did not answer");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let caps = json!({ "capabilities": { "alwaysMatch": { "tauri:options": { "application": app } } } });
+        let v = post(&format!("{base}/session"), &caps).expect("a WebDriver session starts the app");
+        let id = v["sessionId"].as_str().expect("session id").to_string();
+        Session { base, id, _driver: driver }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/session/{}{}", self.base, self.id, path)
+    }
+
+    pub fn find_all(&self, css: &str) -> Vec<Element<'_>> {
+        let v = post(&self.url("/elements"), &json!({ "using": "css selector", "value": css })).unwrap_or(json!([]));
+        v.as_array()
+            .map(|a| a.iter().map(|e| Element { s: self, id: e[ELEMENT_KEY].as_str().unwrap().to_string() }).collect())
+            .unwrap_or_default()
+    }
+
+    /// Waits (up to 15 s) for an element matching `css` and returns the first.
+    pub fn wait(&self, css: &str) -> Element<'_> {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(e) = self.find_all(css).into_iter().next() {
+                return e;
+            }
+            assert!(Instant::now() < deadline, "no element {css} appeared; page text: {}", self.page_text());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until `check` holds, re-evaluating it every 100 ms for up to 15 s.
+    pub fn until(&self, what: &str, mut check: impl FnMut(&Session) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !check(self) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; page text: {}", self.page_text());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn by_testid(&self, id: &str) -> Element<'_> {
+        self.wait(&format!("[data-testid='{id}']"))
+    }
+
+    pub fn count(&self, testid: &str) -> usize {
+        self.find_all(&format!("[data-testid='{testid}']")).len()
+    }
+
+    pub fn exists(&self, testid: &str) -> bool {
+        self.count(testid) > 0
+    }
+
+    pub fn execute(&self, script: &str, args: Value) -> Value {
+        post(&self.url("/execute/sync"), &json!({ "script": script, "args": args })).unwrap_or(Value::Null)
+    }
+
+    pub fn page_text(&self) -> String {
+        self.execute("return document.body ? document.body.innerText : ''", json!([])).as_str().unwrap_or("").to_string()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = ureq::delete(&format!("{}/session/{}", self.base, self.id)).call();
+    }
+}
+
+pub struct Element<'s> {
+    s: &'s Session,
+    id: String,
+}
+
+impl Element<'_> {
+    fn url(&self, path: &str) -> String {
+        self.s.url(&format!("/element/{}{}", self.id, path))
+    }
+    pub fn click(&self) {
+        post(&self.url("/click"), &json!({})).expect("click");
+    }
+    pub fn clear(&self) {
+        post(&self.url("/clear"), &json!({})).expect("clear");
+    }
+    pub fn type_text(&self, text: &str) {
+        post(&self.url("/value"), &json!({ "text": text })).expect("send keys");
+    }
+    /// Replaces the field's value, as a user selecting all and typing would.
+    pub fn fill(&self, text: &str) {
+        self.clear();
+        self.type_text(text);
+    }
+    pub fn text(&self) -> String {
+        get(&self.url("/text")).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    }
+    pub fn attr(&self, name: &str) -> Option<String> {
+        get(&self.url(&format!("/attribute/{name}"))).ok().and_then(|v| v.as_str().map(str::to_string))
+    }
+    /// Chooses an option of a `<select>` by its value and tells the page.
+    pub fn select(&self, value: &str) {
+        self.s.execute(
+            "const [el, v] = arguments; el.value = v; el.dispatchEvent(new Event('change', { bubbles: true })); el.dispatchEvent(new Event('input', { bubbles: true }));",
+            json!([{ ELEMENT_KEY: self.id }, value]),
+        );
+    }
+}
+
+fn tauri_driver() -> String {
+    if let Ok(p) = std::env::var("TAURI_DRIVER") {
+        return p;
+    }
+    let home = std::env::var("HOME").unwrap_or_default();
+    let cargo_bin = format!("{home}/.cargo/bin/tauri-driver");
+    if Path::new(&cargo_bin).exists() {
+        cargo_bin
+    } else {
+        "tauri-driver".into()
+    }
+}
+
+fn unwrap_value(r: Result<ureq::Response, ureq::Error>) -> Result<Value, String> {
+    match r {
+        Ok(resp) => resp.into_json::<Value>().map(|v| v["value"].clone()).map_err(|e| e.to_string()),
+        Err(ureq::Error::Status(code, resp)) => Err(format!("HTTP {code}: {}", resp.into_string().unwrap_or_default())),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn post(url: &str, body: &Value) -> Result<Value, String> {
+    unwrap_value(ureq::post(url).timeout(Duration::from_secs(60)).send_json(body.clone()))
+}
+
+fn get(url: &str) -> Result<Value, String> {
+    unwrap_value(ureq::get(url).timeout(Duration::from_secs(30)).call())
+}

@@ -1,0 +1,162 @@
+//! End-to-end: the real Huka window (WebKitGTK under Xvfb), driven through tauri-driver.
+//! Each test starts the app on a fresh database of its own.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use huka_tests::webdriver::{display, Guard, Session};
+use huka_tests::{app_bin, huka_bin};
+
+/// One window at a time: they share the display and the machine's two cores.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+struct Run {
+    _serial: std::sync::MutexGuard<'static, ()>,
+    _xvfb: Option<Guard>,
+    display: String,
+    app: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Run {
+    fn new() -> Run {
+        let serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        let app = app_bin();
+        let (display, xvfb) = display();
+        Run { _serial: serial, _xvfb: xvfb, display, app, dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("huka.db")
+    }
+
+    fn open(&self) -> Session {
+        let db = self.db();
+        Session::start(&self.app, &self.display, &[("HUKA_DB", db.to_str().unwrap())])
+    }
+}
+
+fn stats(db: &Path) -> serde_json::Value {
+    let out = Command::new(huka_bin()).arg("--db").arg(db).args(["stats", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn set_up_school(w: &Session) {
+    w.by_testid("setup-code").fill("2161092101");
+    w.by_testid("setup-name").fill("涧池镇九年制学校");
+    w.by_testid("setup-town").fill("涧池镇");
+    w.by_testid("setup-district").fill("汉阴县第三督学责任区");
+}
+
+#[test]
+fn create_search_edit_and_delete_a_household_card_in_the_window() {
+    let run = Run::new();
+    let w = run.open();
+
+    // First start: the school set-up, in Chinese.
+    set_up_school(&w);
+    assert!(w.page_text().contains("学校"), "the first screen speaks Chinese");
+    w.by_testid("setup-start-empty").click();
+    w.by_testid("household-empty");
+    assert!(w.by_testid("school-name").text().contains("涧池镇九年制学校"));
+
+    // A new household: saving an empty form shows inline messages and loses nothing.
+    w.by_testid("household-new").click();
+    w.by_testid("hh-village").fill("仁河村");
+    w.by_testid("hh-save").click();
+    w.by_testid("error-householdNumber");
+    w.by_testid("error-headName");
+    assert_eq!(w.by_testid("hh-village").attr("value").as_deref().or(Some("")), Some("仁河村"));
+    w.by_testid("hh-number").fill("61092101000001");
+    w.by_testid("hh-head").fill("王建国");
+    w.by_testid("hh-town").fill("涧池镇");
+    w.by_testid("hh-group").fill("3组");
+    w.by_testid("hh-phone").fill("13891501234");
+    w.by_testid("hh-status").select("registered_poor");
+    w.by_testid("hh-save").click();
+    w.until("the new card", |w| w.exists("card-title") && w.by_testid("card-title").text().contains("王建国"));
+    w.until("one row", |w| w.count("household-row") == 1);
+
+    // A member with a resident ID number typed the way people type it.
+    w.by_testid("member-add").click();
+    w.by_testid("m-name").fill("王小明");
+    w.by_testid("m-relation").fill("之子");
+    w.by_testid("m-resident-id").fill("610921201303050011");
+    w.until("the check-character message", |w| w.exists("m-id-info") && w.by_testid("m-id-info").text().contains("校验"));
+    w.by_testid("m-resident-id").fill("６１０９２１２０１３０３０５００１x");
+    w.until("the derived birth date", |w| w.by_testid("m-id-info").text().contains("2013-03-05"));
+    w.by_testid("m-save").click();
+    w.until("one member row", |w| w.count("member-row") == 1);
+    assert!(w.by_testid("card").text().contains("王小明"));
+
+    // A second household to search among.
+    w.by_testid("household-new").click();
+    w.by_testid("hh-number").fill("61092101000002");
+    w.by_testid("hh-head").fill("李红梅");
+    w.by_testid("hh-village").fill("紫荆村");
+    w.by_testid("hh-save").click();
+    w.until("two rows", |w| w.count("household-row") == 2);
+
+    let search = w.by_testid("search-input");
+    search.fill("小明");
+    w.until("search by a member's name", |w| w.count("household-row") == 1);
+    assert!(w.by_testid("household-row").text().contains("王建国"));
+    search.fill("紫荆");
+    w.until("search by village", |w| w.count("household-row") == 1 && w.by_testid("household-row").text().contains("李红梅"));
+    search.fill("0305001");
+    w.until("search by an ID-number fragment", |w| w.count("household-row") == 1 && w.by_testid("household-row").text().contains("王建国"));
+    search.fill("张三丰");
+    w.until("no results", |w| w.exists("household-empty"));
+    search.fill("");
+    w.until("all rows back", |w| w.count("household-row") == 2);
+
+    // Edit the first card.
+    w.find_all("[data-testid='household-row']").into_iter().find(|r| r.text().contains("王建国")).expect("row").click();
+    w.until("the card of 王建国", |w| w.by_testid("card-title").text().contains("王建国"));
+    w.by_testid("card-edit").click();
+    w.by_testid("hh-head").fill("王建华");
+    w.by_testid("hh-save").click();
+    w.until("the edited name", |w| w.by_testid("card-title").text().contains("王建华"));
+
+    // Delete it, through the in-window confirmation.
+    w.by_testid("card-delete").click();
+    w.by_testid("confirm-yes").click();
+    w.until("one household left", |w| w.count("household-row") == 1);
+    assert!(!w.page_text().contains("王建华"));
+
+    let s = stats(&run.db());
+    assert_eq!(s["households"], 1, "{s}");
+    assert_eq!(s["members"], 0, "the member went with the household: {s}");
+}
+
+#[test]
+fn demo_data_and_the_language_choice_survive_a_restart() {
+    let run = Run::new();
+    {
+        let started = Instant::now();
+        let w = run.open();
+        w.by_testid("setup-code");
+        eprintln!("window interactive {} ms after the session was requested", started.elapsed().as_millis());
+        set_up_school(&w);
+        w.by_testid("setup-load-demo").click();
+        w.until("the demo households", |w| w.count("household-row") > 100);
+        w.by_testid("lang-toggle").click();
+        w.until("English", |w| w.page_text().contains("Household"));
+    }
+    let s = stats(&run.db());
+    assert_eq!(s["students"], 300);
+
+    let w = run.open();
+    w.until("the list after restart", |w| w.count("household-row") > 100);
+    assert!(w.page_text().contains("Household"), "English is remembered");
+    w.by_testid("lang-toggle").click();
+    w.until("Chinese again", |w| w.page_text().contains("户卡"));
+
+    // Open a card of the demo school: members, students and teachers are shown.
+    w.find_all("[data-testid='household-row']")[0].click();
+    w.until("a card with members", |w| w.count("member-row") >= 2);
+    assert!(w.page_text().contains("在读") || w.page_text().contains("小学") || w.page_text().contains("初中"));
+}
