@@ -15,14 +15,16 @@ use crate::text::fold;
 /// Rewrites the search row of one household from its live records. Called inside the
 /// transaction of every write that touches the household or its members.
 pub(crate) fn reindex_household(conn: &Connection, household: RecordId) -> Result<()> {
-    conn.execute("DELETE FROM household_search WHERE household_id = ?1", [household])?;
+    conn.execute("INSERT OR IGNORE INTO search_key (household_id) VALUES (?1)", [household])?;
+    let key: i64 = conn.query_row("SELECT key FROM search_key WHERE household_id = ?1", [household], |r| r.get(0))?;
+    conn.execute("DELETE FROM household_search WHERE rowid = ?1", [key])?;
     conn.execute(
-        "INSERT INTO household_search (household_id, body)
-         SELECT h.id, concat_ws(' ', h.household_number, h.head_name, h.town, h.village, h.grp, h.phone,
+        "INSERT INTO household_search (rowid, body)
+         SELECT ?2, concat_ws(' ', h.household_number, h.head_name, h.town, h.village, h.grp, h.phone,
                     (SELECT group_concat(m.name || ' ' || m.resident_id, ' ') FROM member m
                       WHERE m.household_id = h.id AND m.deleted_at IS NULL))
          FROM household h WHERE h.id = ?1 AND h.deleted_at IS NULL",
-        params![household],
+        params![household, key],
     )?;
     Ok(())
 }
@@ -52,7 +54,10 @@ pub fn household_filter(id_column: &str, text: &str, first_param: usize) -> (Str
         return ("1".into(), Vec::new());
     }
     let likes: Vec<String> = (0..terms.len()).map(|i| format!("body LIKE ?{}", first_param + i)).collect();
-    let sql = format!("{id_column} IN (SELECT household_id FROM household_search WHERE {})", likes.join(" AND "));
+    let sql = format!(
+        "{id_column} IN (SELECT k.household_id FROM household_search JOIN search_key k ON k.key = household_search.rowid WHERE {})",
+        likes.join(" AND ")
+    );
     (sql, terms.into_iter().map(|t| format!("%{t}%")).collect())
 }
 

@@ -104,5 +104,10 @@ CREATE INDEX household_teacher_teacher ON household_teacher (teacher_id) WHERE d
 -- Search text of each live household: its number, head, address, phone, and every member's
 -- name and resident ID number. The trigram tokenizer matches any substring of 3+ characters
 -- (Chinese included) through the index; shorter queries scan this compact table.
--- Kept by search::reindex_household inside the transaction of every write.
-CREATE VIRTUAL TABLE household_search USING fts5 (household_id UNINDEXED, body, tokenize = 'trigram');
+-- Kept by search::reindex_household inside the transaction of every write. FTS5 rows are
+-- addressed by integer rowid, so search_key gives each household a stable one.
+CREATE TABLE search_key (
+    key          INTEGER PRIMARY KEY,
+    household_id TEXT NOT NULL UNIQUE REFERENCES household (id)
+) STRICT;
+CREATE VIRTUAL TABLE household_search USING fts5 (body, tokenize = 'trigram');
