@@ -61,7 +61,8 @@ fn create_search_edit_and_delete_a_household_card_in_the_window() {
     assert!(w.page_text().contains("学校"), "the first screen speaks Chinese");
     w.by_testid("setup-start-empty").click();
     w.by_testid("household-empty");
-    assert!(w.by_testid("school-name").text().contains("涧池镇九年制学校"));
+    let school = w.by_testid("school-name").text();
+    assert!(school.contains("涧池镇九年制学校"), "school name shown: {school:?} in {}", w.page_text());
 
     // A new household: saving an empty form shows inline messages and loses nothing.
     w.by_testid("household-new").click();

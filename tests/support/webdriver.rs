@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-const ELEMENT_KEY: &str = "element-6066-11e4-a52f-4a4a7bd7e";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// A process killed when dropped.
 pub struct Guard(pub Child);
@@ -101,7 +101,7 @@ impl Session {
     pub fn find_all(&self, css: &str) -> Vec<Element<'_>> {
         let v = post(&self.url("/elements"), &json!({ "using": "css selector", "value": css })).unwrap_or(json!([]));
         v.as_array()
-            .map(|a| a.iter().map(|e| Element { s: self, id: e[ELEMENT_KEY].as_str().unwrap().to_string() }).collect())
+            .map(|a| a.iter().filter_map(|e| e[ELEMENT_KEY].as_str()).map(|id| Element { s: self, id: id.to_string() }).collect())
             .unwrap_or_default()
     }
 
@@ -165,19 +165,19 @@ impl Element<'_> {
     pub fn click(&self) {
         post(&self.url("/click"), &json!({})).expect("click");
     }
-    pub fn clear(&self) {
-        post(&self.url("/clear"), &json!({})).expect("clear");
-    }
     pub fn type_text(&self, text: &str) {
         post(&self.url("/value"), &json!({ "text": text })).expect("send keys");
     }
-    /// Replaces the field's value, as a user selecting all and typing would.
+    /// Replaces the field's value as a user does: Ctrl+A, Backspace, then the new text.
     pub fn fill(&self, text: &str) {
-        self.clear();
-        self.type_text(text);
+        self.type_text("\u{E009}a\u{E009}\u{E003}");
+        if !text.is_empty() {
+            self.type_text(text);
+        }
     }
+    /// The element's rendered text (`innerText`).
     pub fn text(&self) -> String {
-        get(&self.url("/text")).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+        self.s.execute("return arguments[0].innerText", json!([{ ELEMENT_KEY: self.id }])).as_str().unwrap_or_default().to_string()
     }
     pub fn attr(&self, name: &str) -> Option<String> {
         get(&self.url(&format!("/attribute/{name}"))).ok().and_then(|v| v.as_str().map(str::to_string))

@@ -123,6 +123,7 @@ pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<Stats> {
         }
         Ok(())
     })?;
+    crate::search::optimize(store)?;
     stats::get(store)
 }
 

@@ -191,7 +191,7 @@ fn resident_id_taken(conn: &Connection, resident_id: &str, except: Option<Record
         return Ok(false);
     }
     let other: Option<RecordId> = conn
-        .query_row("SELECT id FROM member WHERE resident_id = ?1 AND deleted_at IS NULL", [resident_id], |r| r.get(0))
+        .query_row("SELECT id FROM member WHERE resident_id = ?1 AND resident_id <> '' AND deleted_at IS NULL", [resident_id], |r| r.get(0))
         .optional()?;
     Ok(other.is_some_and(|o| Some(o) != except))
 }

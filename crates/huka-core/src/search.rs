@@ -9,6 +9,7 @@ use rusqlite::{params, Connection};
 
 use crate::error::Result;
 use crate::record::RecordId;
+use crate::store::Store;
 use crate::resident_id;
 use crate::text::fold;
 
@@ -27,6 +28,15 @@ pub(crate) fn reindex_household(conn: &Connection, household: RecordId) -> Resul
         params![household, key],
     )?;
     Ok(())
+}
+
+/// Merges the search index into one segment: after a bulk load (demo data, an import), so
+/// that queries read one compact b-tree instead of thousands of small ones.
+pub fn optimize(store: &mut Store) -> Result<()> {
+    store.write(|w| {
+        w.tx().execute("INSERT INTO household_search (household_search) VALUES ('optimize')", [])?;
+        Ok(())
+    })
 }
 
 /// Splits a search text into words: full-width folded, ID-number characters normalized

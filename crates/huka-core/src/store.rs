@@ -67,6 +67,8 @@ impl Store {
             conn.pragma_update(None, "synchronous", "NORMAL")?;
         }
         conn.pragma_update(None, "foreign_keys", true)?;
+        // 16 MiB of page cache: a whole county school's cards stay in memory.
+        conn.pragma_update(None, "cache_size", -16_000)?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = conn.transaction()?;
             tx.execute_batch(sql)?;
