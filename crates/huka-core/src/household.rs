@@ -248,15 +248,17 @@ pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
 /// number, phone; several words must all match). At most `limit` rows, ordered by address.
 pub fn list(store: &Store, search_text: &str, limit: usize) -> Result<Vec<HouseholdSummary>> {
     let (filter, patterns) = search::household_filter("h.id", search_text, 2);
+    // Pick the page of households first, then count members of those rows only.
     let sql = format!(
         "SELECT h.id, h.household_number, h.head_name, h.town, h.village, h.grp, h.phone, h.status,
                 (SELECT count(*) FROM member m WHERE m.household_id = h.id AND m.deleted_at IS NULL),
                 (SELECT count(*) FROM member m JOIN student s ON s.member_id = m.id
                    WHERE m.household_id = h.id AND m.deleted_at IS NULL AND s.deleted_at IS NULL)
-         FROM household h
-         WHERE h.deleted_at IS NULL AND {filter}
-         ORDER BY h.town, h.village, h.grp, h.household_number
-         LIMIT ?1"
+         FROM (SELECT * FROM household h
+               WHERE h.deleted_at IS NULL AND {filter}
+               ORDER BY h.town, h.village, h.grp, h.household_number
+               LIMIT ?1) h
+         ORDER BY h.town, h.village, h.grp, h.household_number"
     );
     let mut stmt = store.conn().prepare_cached(&sql)?;
     let mut args: Vec<&dyn rusqlite::ToSql> = vec![&limit];

@@ -16,17 +16,29 @@ use crate::text::fold;
 /// Rewrites the search row of one household from its live records. Called inside the
 /// transaction of every write that touches the household or its members.
 pub(crate) fn reindex_household(conn: &Connection, household: RecordId) -> Result<()> {
-    conn.execute("INSERT OR IGNORE INTO search_key (household_id) VALUES (?1)", [household])?;
-    let key: i64 = conn.query_row("SELECT key FROM search_key WHERE household_id = ?1", [household], |r| r.get(0))?;
-    conn.execute("DELETE FROM household_search WHERE rowid = ?1", [key])?;
-    conn.execute(
-        "INSERT INTO household_search (rowid, body)
-         SELECT ?2, concat_ws(' ', h.household_number, h.head_name, h.town, h.village, h.grp, h.phone,
-                    (SELECT group_concat(m.name || ' ' || m.resident_id, ' ') FROM member m
-                      WHERE m.household_id = h.id AND m.deleted_at IS NULL))
-         FROM household h WHERE h.id = ?1 AND h.deleted_at IS NULL",
-        params![household, key],
-    )?;
+    conn.prepare_cached("INSERT OR IGNORE INTO search_key (household_id) VALUES (?1)")?.execute([household])?;
+    let (key, old): (i64, String) = conn
+        .prepare_cached("SELECT key, body FROM search_key WHERE household_id = ?1")?
+        .query_row([household], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let new: String = conn
+        .prepare_cached(
+            "SELECT coalesce((SELECT concat_ws(' ', h.household_number, h.head_name, h.town, h.village, h.grp, h.phone,
+                        (SELECT group_concat(m.name || ' ' || m.resident_id, ' ') FROM member m
+                          WHERE m.household_id = h.id AND m.deleted_at IS NULL))
+                    FROM household h WHERE h.id = ?1 AND h.deleted_at IS NULL), '')",
+        )?
+        .query_row([household], |r| r.get(0))?;
+    if new == old {
+        return Ok(());
+    }
+    if !old.is_empty() {
+        conn.prepare_cached("INSERT INTO household_search (household_search, rowid, body) VALUES ('delete', ?1, ?2)")?
+            .execute(params![key, old])?;
+    }
+    conn.prepare_cached("UPDATE search_key SET body = ?2 WHERE key = ?1")?.execute(params![key, new])?;
+    if !new.is_empty() {
+        conn.prepare_cached("INSERT INTO household_search (rowid, body) VALUES (?1, ?2)")?.execute(params![key, new])?;
+    }
     Ok(())
 }
 
@@ -63,11 +75,21 @@ pub fn household_filter(id_column: &str, text: &str, first_param: usize) -> (Str
     if terms.is_empty() {
         return ("1".into(), Vec::new());
     }
-    let likes: Vec<String> = (0..terms.len()).map(|i| format!("body LIKE ?{}", first_param + i)).collect();
-    let sql = format!(
-        "{id_column} IN (SELECT k.household_id FROM household_search JOIN search_key k ON k.key = household_search.rowid WHERE {})",
-        likes.join(" AND ")
-    );
+    // Terms of three or more characters go through the trigram index; shorter ones are
+    // matched against the compact search_key table (the index cannot help them).
+    let conditions: Vec<String> = terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let p = first_param + i;
+            if t.chars().count() >= 3 {
+                format!("k.key IN (SELECT rowid FROM household_search WHERE body LIKE ?{p})")
+            } else {
+                format!("k.body LIKE ?{p}")
+            }
+        })
+        .collect();
+    let sql = format!("{id_column} IN (SELECT k.household_id FROM search_key k WHERE {})", conditions.join(" AND "));
     (sql, terms.into_iter().map(|t| format!("%{t}%")).collect())
 }
 

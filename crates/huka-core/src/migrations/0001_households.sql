@@ -102,12 +102,15 @@ CREATE UNIQUE INDEX household_teacher_alive ON household_teacher (household_id, 
 CREATE INDEX household_teacher_teacher ON household_teacher (teacher_id) WHERE deleted_at IS NULL;
 
 -- Search text of each live household: its number, head, address, phone, and every member's
--- name and resident ID number. The trigram tokenizer matches any substring of 3+ characters
--- (Chinese included) through the index; shorter queries scan this compact table.
--- Kept by search::reindex_household inside the transaction of every write. FTS5 rows are
--- addressed by integer rowid, so search_key gives each household a stable one.
+-- name and resident ID number, in search_key.body. household_search indexes that text with the
+-- trigram tokenizer (an external-content FTS5 table over search_key), so any substring of 3+
+-- characters — Chinese included — is found through the index; shorter terms scan the compact
+-- search_key table. Both are kept by search::reindex_household inside every write's transaction.
 CREATE TABLE search_key (
     key          INTEGER PRIMARY KEY,
-    household_id TEXT NOT NULL UNIQUE REFERENCES household (id)
+    household_id TEXT NOT NULL UNIQUE REFERENCES household (id),
+    body         TEXT NOT NULL DEFAULT ''
 ) STRICT;
-CREATE VIRTUAL TABLE household_search USING fts5 (body, tokenize = 'trigram');
+CREATE VIRTUAL TABLE household_search USING fts5 (
+    body, content = 'search_key', content_rowid = 'key', tokenize = 'trigram'
+);
