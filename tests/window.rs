@@ -28,6 +28,18 @@ impl Run {
         Run { _serial: serial, _xvfb: xvfb, display, app, dir: tempfile::tempdir().unwrap() }
     }
 
+    /// A PNG of the top-left `width`×`height` of the screen (ImageMagick's `import`; WebKit's
+    /// own WebDriver screenshot hangs under Xvfb).
+    fn shoot(&self, path: &Path, width: u32, height: u32) {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let status = Command::new("import")
+            .args(["-display", &self.display, "-window", "root", "-crop", &format!("{width}x{height}+0+0")])
+            .arg(path)
+            .status()
+            .expect("imagemagick's import");
+        assert!(status.success());
+    }
+
     fn db(&self) -> PathBuf {
         self.dir.path().join("huka.db")
     }
@@ -160,4 +172,37 @@ fn demo_data_and_the_language_choice_survive_a_restart() {
     w.find_all("[data-testid='household-row']")[0].click();
     w.until("a card with members", |w| w.count("member-row") >= 2);
     assert!(w.page_text().contains("在读") || w.page_text().contains("小学") || w.page_text().contains("初中"));
+}
+
+/// Not a test: screenshots of the window for people to look at (README, closing notes).
+/// `HUKA_SHOTS=dir cargo test -p huka-tests --test window screenshots -- --ignored`
+#[test]
+#[ignore]
+fn screenshots() {
+    let out = PathBuf::from(std::env::var("HUKA_SHOTS").unwrap_or_else(|_| "shots".into()));
+    std::fs::create_dir_all(&out).unwrap();
+    let run = Run::new();
+    let w = run.open();
+    w.by_testid("setup-code");
+    run.shoot(&out.join("setup.png"), 1280, 800);
+    set_up_school(&w);
+    w.by_testid("setup-load-demo").click();
+    w.until("the demo households", |w| w.count("household-row") > 100);
+    w.find_all("[data-testid='household-row']")[2].click();
+    w.until("a card", |w| w.count("member-row") >= 2);
+    run.shoot(&out.join("card-1280.png"), 1280, 800);
+    w.by_testid("search-input").fill("仁河");
+    w.until("search", |w| w.count("household-row") < 100);
+    run.shoot(&out.join("search-1280.png"), 1280, 800);
+    w.by_testid("member-edit").click();
+    w.by_testid("m-gender").select("female");
+    w.by_testid("m-birth-date").fill("2013-01-01");
+    run.shoot(&out.join("member-form.png"), 1280, 800);
+    w.by_testid("m-cancel").click();
+    w.resize(1024, 768);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    run.shoot(&out.join("card-1024.png"), 1024, 768);
+    w.by_testid("lang-toggle").click();
+    w.until("English", |w| w.page_text().contains("Household"));
+    run.shoot(&out.join("card-1024-en.png"), 1024, 768);
 }

@@ -142,6 +142,11 @@ impl Session {
         post(&self.url("/execute/sync"), &json!({ "script": script, "args": args })).unwrap_or(Value::Null)
     }
 
+    /// Resizes the window (CSS pixels).
+    pub fn resize(&self, width: u32, height: u32) {
+        let _ = post(&self.url("/window/rect"), &json!({ "width": width, "height": height, "x": 0, "y": 0 }));
+    }
+
     pub fn page_text(&self) -> String {
         self.execute("return document.body ? document.body.innerText : ''", json!([])).as_str().unwrap_or("").to_string()
     }
@@ -219,3 +224,4 @@ fn post(url: &str, body: &Value) -> Result<Value, String> {
 fn get(url: &str) -> Result<Value, String> {
     unwrap_value(ureq::get(url).timeout(Duration::from_secs(30)).call())
 }
+
