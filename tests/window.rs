@@ -206,3 +206,45 @@ fn screenshots() {
     w.until("English", |w| w.page_text().contains("Household"));
     run.shoot(&out.join("card-1024-en.png"), 1024, 768);
 }
+
+/// Not a test: how soon the window is usable on a school's database, and how much memory the
+/// running app takes (the app process plus WebKit's web and network processes).
+/// `HUKA_APP=target/release/huka-app cargo test -p huka-tests --test window startup -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn startup() {
+    let run = Run::new();
+    let out = Command::new(huka_bin()).arg("--db").arg(run.db()).args(["demo"]).output().unwrap();
+    assert!(out.status.success());
+    for round in 1..=5 {
+        let started = Instant::now();
+        let w = run.open();
+        w.until("the household list", |w| w.count("household-row") > 100);
+        let ms = started.elapsed().as_millis();
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        let rss: Vec<(String, u64)> = ["huka-app", "WebKitWebProcess", "WebKitNetworkProcess"]
+            .iter()
+            .map(|name| (name.to_string(), rss_kib(name)))
+            .collect();
+        let total: u64 = rss.iter().map(|(_, k)| k).sum();
+        eprintln!("round {round}: list shown {ms} ms after launch; RSS {rss:?} = {} MiB", total / 1024);
+    }
+}
+
+/// Resident memory (KiB) of the processes whose name starts with `name`.
+fn rss_kib(name: &str) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
+        let comm = status.lines().next().unwrap_or("").trim_start_matches("Name:").trim();
+        if name.starts_with(comm) && !comm.is_empty() && comm.len() >= 6 {
+            total += status
+                .lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    total
+}

@@ -38,8 +38,12 @@ pub fn huka_bin() -> PathBuf {
     built("huka-cli", "huka", &CELL)
 }
 
-/// The desktop app binary (with the front end from ui/dist embedded).
+/// The desktop app binary (with the front end from ui/dist embedded); `$HUKA_APP` overrides
+/// it (for measuring a release build).
 pub fn app_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("HUKA_APP") {
+        return PathBuf::from(p);
+    }
     static CELL: OnceLock<PathBuf> = OnceLock::new();
     assert!(
         root().join("ui/dist/assets").is_dir(),
