@@ -56,6 +56,14 @@ pub enum Error {
     SchoolAlreadySetUp,
     #[error("the database already has household cards")]
     NotEmpty,
+    #[error("the file cannot be read: {}", .0.message_en())]
+    Unreadable(crate::import::read::ReadProblem),
+    #[error("no header row found")]
+    NoHeader,
+    #[error("the file has no {column} column")]
+    MissingColumn { column: &'static str },
+    #[error("the file or the records changed after the preview")]
+    PlanChanged,
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("file error: {0}")]
@@ -77,9 +85,19 @@ impl Error {
             Error::SchoolNotSetUp => "school_not_set_up",
             Error::SchoolAlreadySetUp => "school_already_set_up",
             Error::NotEmpty => "not_empty",
+            Error::Unreadable(_) => "file_unreadable",
+            Error::NoHeader => "no_header",
+            Error::MissingColumn { .. } => "missing_column",
+            Error::PlanChanged => "plan_changed",
             Error::Sqlite(_) => "database",
             Error::Io(_) => "io",
         }
+    }
+
+    /// True when a file could not be read as a spreadsheet of the expected kind at all
+    /// (CLI exit status 2).
+    pub fn is_unreadable_file(&self) -> bool {
+        matches!(self, Error::Unreadable(_) | Error::NoHeader | Error::MissingColumn { .. })
     }
 
     /// True when the error is the user's input being refused (CLI exit status 1).
@@ -117,6 +135,19 @@ impl Error {
             Error::NotEmpty => (
                 "数据库中已有户卡；演示数据只能载入空数据库。".into(),
                 "The database already has household cards; demo data can only be loaded into an empty one.".into(),
+            ),
+            Error::Unreadable(p) => (p.message_zh(), p.message_en()),
+            Error::NoHeader => (
+                "找不到表头：前 20 行中没有“姓名”“身份证号”等列名。请检查文件，或在窗口中指定各列。".into(),
+                "No header row: none of the first 20 rows names columns such as 姓名 or 身份证号.".into(),
+            ),
+            Error::MissingColumn { column } => (
+                format!("文件中没有“{column}”列，无法导入。"),
+                format!("The file has no “{column}” column."),
+            ),
+            Error::PlanChanged => (
+                "预览之后文件或数据已发生变化，未导入任何内容。请重新预览。".into(),
+                "The file or the records changed after the preview; nothing was imported. Please preview again.".into(),
             ),
             Error::Sqlite(e) => (format!("数据库出错，操作未生效：{e}"), format!("Database error; nothing was changed: {e}")),
             Error::Io(e) => (format!("读写文件出错：{e}"), format!("File error: {e}")),

@@ -171,7 +171,8 @@ pub fn get(conn: &Connection, id: RecordId) -> Result<Household> {
 
 fn number_taken(conn: &Connection, number: &str, except: Option<RecordId>) -> Result<bool> {
     let other: Option<RecordId> = conn
-        .query_row("SELECT id FROM household WHERE household_number = ?1 AND deleted_at IS NULL", [number], |r| r.get(0))
+        .prepare_cached("SELECT id FROM household WHERE household_number = ?1 AND deleted_at IS NULL")?
+        .query_row([number], |r| r.get(0))
         .optional()?;
     Ok(other.is_some_and(|o| Some(o) != except))
 }
@@ -184,19 +185,29 @@ pub fn create(store: &mut Store, input: &HouseholdInput) -> Result<Household> {
 
 /// Inserts a cleaned household inside a transaction (also used by the demo generator).
 pub(crate) fn insert(w: &Writer<'_>, h: &HouseholdInput) -> Result<RecordId> {
+    let id = insert_unindexed(w, h)?;
+    search::reindex_household(w.tx(), id)?;
+    Ok(id)
+}
+
+/// Validates and inserts a household inside a transaction, without reindexing.
+pub(crate) fn insert_input(w: &Writer<'_>, input: &HouseholdInput) -> Result<RecordId> {
+    insert_unindexed(w, &input.cleaned()?)
+}
+
+fn insert_unindexed(w: &Writer<'_>, h: &HouseholdInput) -> Result<RecordId> {
     if number_taken(w.tx(), &h.household_number, None)? {
         return Err(Error::invalid("householdNumber", Problem::DuplicateHouseholdNumber));
     }
     let m = w.new_meta();
-    w.tx().execute(
+    w.tx().prepare_cached(
         "INSERT INTO household (id, household_number, head_name, town, village, grp, phone, status, poverty_causes, notes, created_at, updated_at, device_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
-        params![
+    )?
+    .execute(params![
             m.id, h.household_number, h.head_name, h.town, h.village, h.group, h.phone, h.status,
             serde_json::to_string(&h.poverty_causes).expect("plain enum list"), h.notes, w.now(), w.device_id()
-        ],
-    )?;
-    search::reindex_household(w.tx(), m.id)?;
+        ])?;
     Ok(m.id)
 }
 
@@ -204,21 +215,31 @@ pub fn update(store: &mut Store, id: RecordId, input: &HouseholdInput) -> Result
     let h = input.cleaned()?;
     store.write(|w| {
         get(w.tx(), id)?;
-        if number_taken(w.tx(), &h.household_number, Some(id))? {
-            return Err(Error::invalid("householdNumber", Problem::DuplicateHouseholdNumber));
-        }
-        w.tx().execute(
-            "UPDATE household SET household_number = ?1, head_name = ?2, town = ?3, village = ?4, grp = ?5, phone = ?6,
-                 status = ?7, poverty_causes = ?8, notes = ?9, updated_at = ?10, device_id = ?11
-             WHERE id = ?12",
-            params![
-                h.household_number, h.head_name, h.town, h.village, h.group, h.phone, h.status,
-                serde_json::to_string(&h.poverty_causes).expect("plain enum list"), h.notes, w.now(), w.device_id(), id
-            ],
-        )?;
+        write_update(w, id, &h)?;
         search::reindex_household(w.tx(), id)
     })?;
     get(store.conn(), id)
+}
+
+/// Validates and rewrites a household inside a transaction, without reindexing.
+pub(crate) fn update_input(w: &Writer<'_>, id: RecordId, input: &HouseholdInput) -> Result<()> {
+    write_update(w, id, &input.cleaned()?)
+}
+
+fn write_update(w: &Writer<'_>, id: RecordId, h: &HouseholdInput) -> Result<()> {
+    if number_taken(w.tx(), &h.household_number, Some(id))? {
+        return Err(Error::invalid("householdNumber", Problem::DuplicateHouseholdNumber));
+    }
+    w.tx().prepare_cached(
+        "UPDATE household SET household_number = ?1, head_name = ?2, town = ?3, village = ?4, grp = ?5, phone = ?6,
+             status = ?7, poverty_causes = ?8, notes = ?9, updated_at = ?10, device_id = ?11
+         WHERE id = ?12",
+    )?
+    .execute(params![
+        h.household_number, h.head_name, h.town, h.village, h.group, h.phone, h.status,
+        serde_json::to_string(&h.poverty_causes).expect("plain enum list"), h.notes, w.now(), w.device_id(), id
+    ])?;
+    Ok(())
 }
 
 /// Deletes a household card: the household, its members, their student records and its

@@ -10,9 +10,11 @@
 pub mod demo;
 pub mod error;
 pub mod household;
+pub mod import;
 pub mod member;
 pub mod paths;
 pub mod record;
+pub mod registration;
 pub mod resident_id;
 pub mod school;
 pub mod search;

@@ -70,7 +70,7 @@ pub struct Member {
 }
 
 /// A member input after cleaning and validation, ready to store.
-struct Clean {
+pub(crate) struct Clean {
     name: String,
     relation: String,
     resident_id: String,
@@ -82,7 +82,7 @@ struct Clean {
 }
 
 impl MemberInput {
-    fn cleaned(&self) -> Result<Clean> {
+    pub(crate) fn cleaned(&self) -> Result<Clean> {
         let mut c = Checks::default();
         let name = clean(&self.name);
         c.required("name", &name);
@@ -204,22 +204,30 @@ pub fn create(store: &mut Store, household_id: RecordId, input: &MemberInput) ->
 
 /// Adds one member (and its student record) to a household inside a transaction.
 pub(crate) fn insert_input(w: &Writer<'_>, household_id: RecordId, input: &MemberInput) -> Result<RecordId> {
-    insert(w, household_id, &input.cleaned()?)
+    let id = insert_unindexed(w, household_id, &input.cleaned()?)?;
+    search::reindex_household(w.tx(), household_id)?;
+    Ok(id)
 }
 
 fn insert(w: &Writer<'_>, household_id: RecordId, m: &Clean) -> Result<RecordId> {
+    let id = insert_unindexed(w, household_id, m)?;
+    search::reindex_household(w.tx(), household_id)?;
+    Ok(id)
+}
+
+/// Inserts a member without updating the search index (bulk writers reindex once at the end).
+pub(crate) fn insert_unindexed(w: &Writer<'_>, household_id: RecordId, m: &Clean) -> Result<RecordId> {
     household::get(w.tx(), household_id)?;
     if resident_id_taken(w.tx(), &m.resident_id, None)? {
         return Err(Error::invalid("residentId", Problem::DuplicateResidentId));
     }
     let meta = w.new_meta();
-    w.tx().execute(
+    w.tx().prepare_cached(
         "INSERT INTO member (id, household_id, name, relation, resident_id, gender, birth_date, health, migrant_work, created_at, updated_at, device_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
-        params![meta.id, household_id, m.name, m.relation, m.resident_id, m.gender, m.birth_date, m.health, m.migrant_work, w.now(), w.device_id()],
-    )?;
+    )?
+    .execute(params![meta.id, household_id, m.name, m.relation, m.resident_id, m.gender, m.birth_date, m.health, m.migrant_work, w.now(), w.device_id()])?;
     student::save_for_member(w, meta.id, m.student.as_ref())?;
-    search::reindex_household(w.tx(), household_id)?;
     Ok(meta.id)
 }
 
@@ -227,19 +235,29 @@ pub fn update(store: &mut Store, id: RecordId, input: &MemberInput) -> Result<Me
     let m = input.cleaned()?;
     store.write(|w| {
         let before = get(w.tx(), id)?;
-        if resident_id_taken(w.tx(), &m.resident_id, Some(id))? {
-            return Err(Error::invalid("residentId", Problem::DuplicateResidentId));
-        }
-        w.tx().execute(
-            "UPDATE member SET name = ?1, relation = ?2, resident_id = ?3, gender = ?4, birth_date = ?5, health = ?6,
-                 migrant_work = ?7, updated_at = ?8, device_id = ?9
-             WHERE id = ?10",
-            params![m.name, m.relation, m.resident_id, m.gender, m.birth_date, m.health, m.migrant_work, w.now(), w.device_id(), id],
-        )?;
-        student::save_for_member(w, id, m.student.as_ref())?;
+        write_update(w, id, before.household_id, &m)?;
         search::reindex_household(w.tx(), before.household_id)
     })?;
     get(store.conn(), id)
+}
+
+/// Rewrites a member (possibly moving them to another household) inside a transaction,
+/// without touching the search index: the caller reindexes the households concerned.
+pub(crate) fn update_input(w: &Writer<'_>, id: RecordId, household_id: RecordId, input: &MemberInput) -> Result<()> {
+    write_update(w, id, household_id, &input.cleaned()?)
+}
+
+fn write_update(w: &Writer<'_>, id: RecordId, household_id: RecordId, m: &Clean) -> Result<()> {
+    if resident_id_taken(w.tx(), &m.resident_id, Some(id))? {
+        return Err(Error::invalid("residentId", Problem::DuplicateResidentId));
+    }
+    w.tx().prepare_cached(
+        "UPDATE member SET household_id = ?1, name = ?2, relation = ?3, resident_id = ?4, gender = ?5, birth_date = ?6,
+             health = ?7, migrant_work = ?8, updated_at = ?9, device_id = ?10
+         WHERE id = ?11 AND deleted_at IS NULL",
+    )?
+    .execute(params![household_id, m.name, m.relation, m.resident_id, m.gender, m.birth_date, m.health, m.migrant_work, w.now(), w.device_id(), id])?;
+    student::save_for_member(w, id, m.student.as_ref())
 }
 
 /// Removes a member from the card (tombstone), with their student record.

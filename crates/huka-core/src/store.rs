@@ -16,7 +16,10 @@ use crate::error::{Error, Result};
 use crate::record::{format_time, Meta, RecordId};
 
 /// Migrations in order; the schema version is the number applied.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_households.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_households.sql"),
+    include_str!("migrations/0002_registration.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -127,6 +127,15 @@ pub(crate) fn from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Opt
     }))
 }
 
+/// The live student record of a member, if the member is in school.
+pub(crate) fn of_member(conn: &rusqlite::Connection, member_id: RecordId) -> Result<Option<StudentInput>> {
+    let row = conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM student s WHERE s.member_id = ?1 AND s.deleted_at IS NULL"))?
+        .query_row([member_id], |r| from_row(r, 0))
+        .optional()?;
+    Ok(row.flatten().map(|s| s.fields))
+}
+
 /// Makes the member's student record match `input`: created, updated, or (for `None`)
 /// turned into a tombstone.
 pub(crate) fn save_for_member(w: &Writer<'_>, member_id: RecordId, input: Option<&StudentInput>) -> Result<()> {

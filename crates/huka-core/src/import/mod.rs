@@ -1,0 +1,276 @@
+//! Importing the spreadsheets schools really get: the student-registration roster (学籍名册)
+//! and the registered-poor household list (建档立卡户名单).
+//!
+//! read → map columns → normalize → validate → plan → apply. [`preview`] stops at the plan
+//! (new / update / unchanged / rejected per row) and gives it a fingerprint; [`apply`] plans
+//! again and refuses to write when the fingerprint differs from the one the user saw, so
+//! nothing changes silently between the two. Apply is one transaction: all accepted rows are
+//! written, or none.
+
+pub mod columns;
+mod households;
+pub mod read;
+pub mod rejects;
+mod roster;
+pub mod values;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use columns::{Column, Field, Mapping, Overrides};
+
+use crate::error::{Error, Result};
+use crate::record::text_enum;
+use crate::store::Store;
+
+text_enum! {
+    pub enum ImportKind {
+        /// 学籍名册: one row per registered student.
+        Roster = "roster",
+        /// 建档立卡户名单: one row per person, the household number repeated.
+        Households = "households",
+    }
+}
+
+text_enum! {
+    pub enum Outcome {
+        New = "new",
+        Update = "update",
+        Unchanged = "unchanged",
+        Rejected = "rejected",
+    }
+}
+
+/// Why a row was rejected: the row number as Excel shows it, the column's header, the reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RowError {
+    pub row: usize,
+    pub column: String,
+    pub message: String,
+    pub message_en: String,
+}
+
+/// The plan for one file, as the user sees it before anything is written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preview {
+    pub kind: ImportKind,
+    pub mapping: Mapping,
+    /// The fields this kind of file can map a column to (for the mapping editor).
+    pub fields: Vec<Field>,
+    pub report: ImportReport,
+    /// The outcome of each data row, by row number.
+    pub outcomes: BTreeMap<usize, Outcome>,
+    /// Identifies this plan: file, mapping and outcomes. `apply` refuses another.
+    pub fingerprint: String,
+}
+
+/// The counts of a plan or of an import done. `imported + updated + unchanged + rejected == rows`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportReport {
+    pub rows: usize,
+    pub imported: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+    pub errors: Vec<RowError>,
+    /// Roster only: registered students on no household card after this import.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_on_poverty_list: Option<i64>,
+}
+
+/// A row of the file and what the plan does with it.
+pub(crate) struct PlannedRow<A> {
+    pub row: usize,
+    pub outcome: Outcome,
+    pub action: Option<A>,
+}
+
+/// A whole plan: the per-row outcomes and the errors of rejected rows.
+pub(crate) struct Plan<A> {
+    pub rows: Vec<PlannedRow<A>>,
+    pub errors: Vec<RowError>,
+}
+
+impl<A> Plan<A> {
+    fn report(&self) -> ImportReport {
+        let count = |o: Outcome| self.rows.iter().filter(|r| r.outcome == o).count();
+        ImportReport {
+            rows: self.rows.len(),
+            imported: count(Outcome::New),
+            updated: count(Outcome::Update),
+            unchanged: count(Outcome::Unchanged),
+            rejected: count(Outcome::Rejected),
+            errors: self.errors.clone(),
+            not_on_poverty_list: None,
+        }
+    }
+}
+
+/// Reads and maps a file: the table and its column mapping, or why it cannot be read.
+pub fn open(store: &Store, kind: ImportKind, bytes: &[u8], overrides: &Overrides) -> Result<(read::Table, Mapping)> {
+    let table = read::read(bytes).map_err(Error::Unreadable)?;
+    let mut all = columns::remembered(store, kind)?;
+    all.extend(overrides.iter().map(|(k, v)| (k.clone(), *v)));
+    let mapping = columns::detect(&table, kind, &all).ok_or(Error::NoHeader)?;
+    let required: &[Field] = match kind {
+        ImportKind::Roster => &[Field::Name],
+        ImportKind::Households => &[Field::Name, Field::HouseholdNumber],
+    };
+    for f in required {
+        if mapping.column_of(*f).is_none() {
+            return Err(Error::MissingColumn { column: f.label_zh() });
+        }
+    }
+    if mapping.column_of(Field::ResidentId).is_none() && !(kind == ImportKind::Roster && mapping.column_of(Field::NationalStudentNumber).is_some()) {
+        return Err(Error::MissingColumn { column: Field::ResidentId.label_zh() });
+    }
+    Ok((table, mapping))
+}
+
+fn fingerprint(bytes: &[u8], mapping: &Mapping, outcomes: &BTreeMap<usize, Outcome>) -> String {
+    let mut h = Sha256::new();
+    h.update(Sha256::digest(bytes));
+    h.update(serde_json::to_vec(&mapping.columns).expect("plain data"));
+    h.update(serde_json::to_vec(outcomes).expect("plain data"));
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Plans an import without writing anything.
+pub fn preview(store: &Store, kind: ImportKind, bytes: &[u8], overrides: &Overrides) -> Result<Preview> {
+    let (table, mapping) = open(store, kind, bytes, overrides)?;
+    let (mut report, outcomes) = match kind {
+        ImportKind::Roster => {
+            let plan = roster::plan(store, &table, &mapping)?;
+            (plan.report(), outcomes_of(&plan))
+        }
+        ImportKind::Households => {
+            let plan = households::plan(store, &table, &mapping)?;
+            (plan.report(), outcomes_of(&plan.plan))
+        }
+    };
+    if kind == ImportKind::Roster {
+        report.not_on_poverty_list = Some(roster::unlinked_after(store, &table, &mapping)?);
+    }
+    let fingerprint = fingerprint(bytes, &mapping, &outcomes);
+    Ok(Preview { kind, fields: Field::for_kind(kind).to_vec(), mapping, report, outcomes, fingerprint })
+}
+
+fn outcomes_of<A>(plan: &Plan<A>) -> BTreeMap<usize, Outcome> {
+    plan.rows.iter().map(|r| (r.row, r.outcome)).collect()
+}
+
+/// Imports a file: plans it again and, when the plan is the one previewed (`expected`
+/// fingerprint, if given), writes every accepted row in one transaction. The column
+/// corrections in `overrides` are remembered. `progress(done, total)` is called as rows are written.
+pub fn apply(
+    store: &mut Store,
+    kind: ImportKind,
+    bytes: &[u8],
+    overrides: &Overrides,
+    expected: Option<&str>,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ImportReport> {
+    let (table, mapping) = open(store, kind, bytes, overrides)?;
+    let mut report = match kind {
+        ImportKind::Roster => {
+            let plan = roster::plan(store, &table, &mapping)?;
+            check_fingerprint(bytes, &mapping, &plan, expected)?;
+            store.write(|w| roster::apply(w, &plan, progress))?;
+            let mut report = plan.report();
+            report.not_on_poverty_list = Some(crate::registration::unlinked(store)?.len() as i64);
+            report
+        }
+        ImportKind::Households => {
+            let plan = households::plan(store, &table, &mapping)?;
+            check_fingerprint(bytes, &mapping, &plan.plan, expected)?;
+            store.write(|w| households::apply(w, &plan, progress))?;
+            plan.report()
+        }
+    };
+    columns::remember(store, kind, overrides)?;
+    report.errors.sort_by_key(|e| e.row);
+    Ok(report)
+}
+
+fn check_fingerprint<A>(bytes: &[u8], mapping: &Mapping, plan: &Plan<A>, expected: Option<&str>) -> Result<()> {
+    match expected {
+        Some(e) if e != fingerprint(bytes, mapping, &outcomes_of(plan)) => Err(Error::PlanChanged),
+        _ => Ok(()),
+    }
+}
+
+/// Plans without writing, as `--dry-run` does: the report of `preview`.
+pub fn dry_run(store: &Store, kind: ImportKind, bytes: &[u8], overrides: &Overrides) -> Result<ImportReport> {
+    Ok(preview(store, kind, bytes, overrides)?.report)
+}
+
+/// Helpers shared by the two kinds of file.
+pub(crate) mod row {
+    use super::read::{Cell, Row};
+    use super::{Field, Mapping, RowError};
+    use crate::error::{FieldError, Lang, Problem};
+
+    /// One data row being read, collecting its errors.
+    pub struct Reader<'a> {
+        pub row: &'a Row,
+        pub mapping: &'a Mapping,
+        pub errors: Vec<RowError>,
+    }
+
+    impl<'a> Reader<'a> {
+        pub fn new(row: &'a Row, mapping: &'a Mapping) -> Self {
+            Reader { row, mapping, errors: Vec::new() }
+        }
+
+        pub fn cell(&self, field: Field) -> &'a Cell {
+            match self.mapping.column_of(field) {
+                Some(c) => self.row.get(c),
+                None => &Cell::Empty,
+            }
+        }
+
+        pub fn text(&self, field: Field) -> String {
+            crate::text::clean(&self.cell(field).text())
+        }
+
+        pub fn has(&self, field: Field) -> bool {
+            !self.cell(field).is_empty()
+        }
+
+        pub fn error(&mut self, field: Field, zh: impl Into<String>, en: impl Into<String>) {
+            self.errors.push(RowError { row: self.row.number, column: self.mapping.header_of(field), message: zh.into(), message_en: en.into() });
+        }
+
+        pub fn problem(&mut self, field: Field, problem: Problem) {
+            let fe = FieldError { field: "", problem };
+            self.error(field, fe.problem.message(Lang::Zh), fe.problem.message(Lang::En));
+        }
+
+        /// A row that is not data: blank in every mapped column, or a note under the table
+        /// (one cell of text such as "注：…", "制表人：…").
+        pub fn is_data(&self) -> bool {
+            let mapped: Vec<&Cell> = self
+                .mapping
+                .columns
+                .iter()
+                .filter(|c| c.field.is_some_and(|f| f != Field::Serial))
+                .map(|c| self.row.get(c.index))
+                .collect();
+            if mapped.iter().all(|c| c.is_empty()) {
+                return false;
+            }
+            let filled: Vec<String> = self.row.cells.iter().filter(|c| !c.is_empty()).map(|c| c.text()).collect();
+            let note = filled.len() == 1
+                && ["注", "说明", "备注", "制表", "填表", "审核", "合计", "总计", "统计", "负责人"].iter().any(|p| filled[0].starts_with(p));
+            !note
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,206 @@
+//! The student-registration roster (学籍名册): one row per registered student.
+//! Rows match existing registrations by resident ID number (or the national student number
+//! when it is G + a resident ID number); they are linked to household members with the same
+//! resident ID number, whose student records follow the roster.
+
+use std::collections::{HashMap, HashSet};
+
+use super::read::Table;
+use super::row::Reader;
+use super::values::{self, DateValue};
+use super::{Field, Mapping, Outcome, Plan, PlannedRow};
+use crate::error::{Problem, Result};
+use crate::record::RecordId;
+use crate::registration::{self, RegistrationInput};
+use crate::resident_id::ResidentId;
+use crate::store::{Store, Writer};
+use crate::text::normalize_phone;
+
+pub(crate) enum Action {
+    Insert(RegistrationInput),
+    Update(RecordId, RegistrationInput),
+}
+
+/// Reads one data row into a registration, or records why it cannot be one.
+fn read_row(r: &mut Reader<'_>) -> Option<RegistrationInput> {
+    let name = r.text(Field::Name);
+    if name.is_empty() {
+        r.problem(Field::Name, Problem::Required);
+    } else if name.chars().count() > 30 {
+        r.problem(Field::Name, Problem::TooLong { max: 30 });
+    }
+    let nsn = crate::resident_id::normalize(&r.text(Field::NationalStudentNumber)).to_uppercase();
+    let id_text = r.text(Field::ResidentId);
+    let resident_id = if !id_text.is_empty() {
+        match ResidentId::parse(&id_text) {
+            Ok(id) => Some(id),
+            Err(p) => {
+                r.problem(Field::ResidentId, Problem::ResidentId(p));
+                None
+            }
+        }
+    } else if let Some(id) = nsn.strip_prefix('G').and_then(|rest| ResidentId::parse(rest).ok()) {
+        Some(id)
+    } else {
+        let column = if r.mapping.column_of(Field::ResidentId).is_some() { Field::ResidentId } else { Field::NationalStudentNumber };
+        r.error(column, "缺少身份证号，无法与户卡比对", "no resident ID number to match the row with");
+        None
+    };
+    let gender = match r.has(Field::Gender) {
+        false => None,
+        true => {
+            let g = values::gender(r.cell(Field::Gender));
+            if g.is_none() {
+                r.error(Field::Gender, "性别应为“男”或“女”", "gender must be 男 or 女");
+            }
+            g
+        }
+    };
+    let birth = match r.has(Field::BirthDate) {
+        false => None,
+        true => match values::date(r.cell(Field::BirthDate)) {
+            Some(d) => Some(d),
+            None => {
+                r.error(Field::BirthDate, "日期无法识别（应如 2013-03-05）", "not a date (like 2013-03-05)");
+                None
+            }
+        },
+    };
+    let (grade, stage) = match r.has(Field::Grade) {
+        false => (None, None),
+        true => match values::grade(r.cell(Field::Grade)) {
+            Some((g, s)) => (g, Some(s)),
+            None => {
+                r.error(Field::Grade, "年级无法识别（应如“三年级”“初一”或 3）", "grade not understood (like 三年级, 初一 or 3)");
+                (None, None)
+            }
+        },
+    };
+    let mut flag = |field: Field, read: fn(&super::read::Cell) -> Option<bool>| -> Option<bool> {
+        if !r.has(field) {
+            return None;
+        }
+        let v = read(r.cell(field));
+        if v.is_none() {
+            r.error(field, "应填“是”或“否”", "must be 是 or 否");
+        }
+        v
+    };
+    let boarding = flag(Field::Boarding, values::boarding);
+    let left_behind = flag(Field::LeftBehind, values::yes_no);
+    let registered_poor = flag(Field::RegisteredPoor, values::yes_no);
+    let phone = match normalize_phone(&r.text(Field::Phone)) {
+        Some(p) => p,
+        None => {
+            r.problem(Field::Phone, Problem::BadPhone);
+            String::new()
+        }
+    };
+    let id = resident_id?;
+    if !r.errors.is_empty() {
+        return None;
+    }
+    // A full birth date in the file is kept; a year and month only, or none, comes from the ID number.
+    let birth_date = match birth {
+        Some(DateValue::Day(d)) => Some(d),
+        _ => Some(id.birth_date()),
+    };
+    Some(RegistrationInput {
+        resident_id: id.as_str().to_string(),
+        national_student_number: nsn,
+        name,
+        gender: gender.or(Some(id.gender())),
+        birth_date,
+        stage,
+        grade,
+        class_name: r.text(Field::ClassName),
+        ethnicity: r.text(Field::Ethnicity),
+        boarding,
+        left_behind,
+        registered_poor,
+        address: r.text(Field::Address),
+        guardian_name: r.text(Field::GuardianName),
+        phone,
+    })
+}
+
+pub(crate) fn plan(store: &Store, table: &Table, mapping: &Mapping) -> Result<Plan<Action>> {
+    let existing = registration::all_by_resident_id(store.conn())?;
+    let mut seen: HashMap<String, (usize, RegistrationInput)> = HashMap::new();
+    let mut plan = Plan { rows: Vec::new(), errors: Vec::new() };
+    for row in &table.rows[mapping.header_index + 1..] {
+        let mut r = Reader::new(row, mapping);
+        if !r.is_data() {
+            continue;
+        }
+        let input = read_row(&mut r);
+        let (outcome, action) = match input {
+            None => (Outcome::Rejected, None),
+            Some(input) => match seen.get(&input.resident_id) {
+                Some((first, same)) if *same == input => {
+                    let _ = first;
+                    (Outcome::Unchanged, None)
+                }
+                Some((first, _)) => {
+                    r.error(
+                        Field::ResidentId,
+                        format!("与第 {first} 行身份证号相同，但其他信息不同"),
+                        format!("same resident ID number as row {first} but different details"),
+                    );
+                    (Outcome::Rejected, None)
+                }
+                None => {
+                    seen.insert(input.resident_id.clone(), (row.number, input.clone()));
+                    match existing.get(&input.resident_id) {
+                        Some((_, current)) if *current == input => (Outcome::Unchanged, None),
+                        Some((id, _)) => (Outcome::Update, Some(Action::Update(*id, input))),
+                        None => (Outcome::New, Some(Action::Insert(input))),
+                    }
+                }
+            },
+        };
+        plan.errors.append(&mut r.errors);
+        plan.rows.push(PlannedRow { row: row.number, outcome, action });
+    }
+    Ok(plan)
+}
+
+pub(crate) fn apply(w: &Writer<'_>, plan: &Plan<Action>, progress: &mut dyn FnMut(usize, usize)) -> Result<()> {
+    let total = plan.rows.len();
+    let mut touched = Vec::new();
+    for (i, row) in plan.rows.iter().enumerate() {
+        match &row.action {
+            Some(Action::Insert(input)) => touched.push(registration::insert(w, input)?),
+            Some(Action::Update(id, input)) => {
+                registration::update(w, *id, input)?;
+                touched.push(*id);
+            }
+            None => {}
+        }
+        if i % 500 == 0 {
+            progress(i, total);
+        }
+    }
+    registration::link(w, &touched)?;
+    progress(total, total);
+    Ok(())
+}
+
+/// How many registered students would be on no household card after importing this file.
+pub(crate) fn unlinked_after(store: &Store, table: &Table, mapping: &Mapping) -> Result<i64> {
+    let plan = plan(store, table, mapping)?;
+    let mut ids: HashSet<String> = registration::all_by_resident_id(store.conn())?.into_keys().collect();
+    for row in &plan.rows {
+        if let Some(Action::Insert(input)) = &row.action {
+            ids.insert(input.resident_id.clone());
+        }
+    }
+    let mut stmt = store.conn().prepare_cached("SELECT 1 FROM member WHERE resident_id = ?1 AND resident_id <> '' AND deleted_at IS NULL")?;
+    let mut n = 0;
+    for id in ids {
+        if !stmt.exists([&id])? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
