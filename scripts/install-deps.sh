@@ -22,6 +22,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# The CLI tests write old-format .xls files with xlwt (Rust has no .xls writer).
+if ! python3 -c "import xlwt" >/dev/null 2>&1; then
+  echo "==> pip install xlwt"
+  python3 -m pip install --quiet xlwt
+fi
+
 export PATH="$HOME/.cargo/bin:$PATH"
 if ! command -v tauri-driver >/dev/null 2>&1; then
   echo "==> cargo install tauri-driver"

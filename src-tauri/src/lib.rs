@@ -35,6 +35,10 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppSt
         teacher::teacher_update,
         teacher::teacher_delete,
         backup::backup_to,
+        import::import_preview,
+        import::import_apply,
+        import::import_save_rejects,
+        import::registration_unlinked,
     ])
 }
 

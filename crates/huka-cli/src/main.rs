@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use huka_core::demo::DemoOptions;
 use huka_core::school::SchoolInput;
+use huka_core::import::{self, ImportKind};
 use huka_core::{demo, household, paths, school, stats, Error, Lang, Store};
 
 #[derive(Parser)]
@@ -47,11 +48,38 @@ enum Command {
         #[command(subcommand)]
         command: HouseholdsCommand,
     },
+    /// Import the student-registration roster (学籍名册) or the poverty-household list (建档立卡户名单)
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
     /// Counts of records per kind
     Stats {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// The student-registration roster: one row per registered student
+    Roster(ImportArgs),
+    /// The registered-poor household list: one row per person
+    Households(ImportArgs),
+}
+
+#[derive(clap::Args)]
+struct ImportArgs {
+    /// The spreadsheet: .xlsx, .xls or .csv (UTF-8 or GBK)
+    file: PathBuf,
+    /// Plan only: report what would happen, write nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// Write the rejected rows, with the reasons, to this .xlsx or .csv file
+    #[arg(long, value_name = "OUT")]
+    rejects: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -70,11 +98,11 @@ enum HouseholdsCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse(); // usage errors exit with status 2
     let lang = cli_language();
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+    match run(cli, lang) {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("huka: {}", e.message(lang));
-            ExitCode::from(1)
+            ExitCode::from(if e.is_unreadable_file() { 2 } else { 1 })
         }
     }
 }
@@ -91,7 +119,7 @@ fn cli_language() -> Lang {
     }
 }
 
-fn run(cli: Cli) -> Result<(), Error> {
+fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
     let path = cli.db.unwrap_or_else(paths::default_db_path);
     let mut store = Store::open(&path)?;
     match cli.command {
@@ -126,6 +154,13 @@ fn run(cli: Cli) -> Result<(), Error> {
                 }
             }
         }
+        Command::Import { what } => {
+            let (kind, args) = match what {
+                ImportCommand::Roster(a) => (ImportKind::Roster, a),
+                ImportCommand::Households(a) => (ImportKind::Households, a),
+            };
+            return import(&mut store, kind, &args, lang);
+        }
         Command::Stats { json } => {
             let st = stats::get(&store)?;
             if json {
@@ -135,7 +170,50 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import(store: &mut Store, kind: ImportKind, args: &ImportArgs, lang: Lang) -> Result<ExitCode, Error> {
+    let bytes = std::fs::read(&args.file)?;
+    let none = import::Overrides::new();
+    let report = if args.dry_run {
+        import::dry_run(store, kind, &bytes, &none)?
+    } else {
+        import::apply(store, kind, &bytes, &none, None, &mut |_, _| {})?
+    };
+    if let Some(out) = &args.rejects {
+        let (table, mapping) = import::open(store, kind, &bytes, &none)?;
+        import::rejects::write(&table, &mapping, &report.errors, out)?;
+    }
+    if args.json {
+        print_json(&report);
+    } else {
+        let zh = lang == Lang::Zh;
+        for e in &report.errors {
+            let message = if zh { &e.message } else { &e.message_en };
+            if zh {
+                println!("第 {} 行\t{}\t{}", e.row, e.column, message);
+            } else {
+                println!("row {}\t{}\t{}", e.row, e.column, message);
+            }
+        }
+        let verb = if args.dry_run { if zh { "（试运行，未写入）" } else { " (dry run, nothing written)" } } else { "" };
+        if zh {
+            println!(
+                "共 {} 行：新增 {}，更新 {}，未变 {}，拒绝 {}{verb}",
+                report.rows, report.imported, report.updated, report.unchanged, report.rejected
+            );
+        } else {
+            println!(
+                "{} rows: {} new, {} updated, {} unchanged, {} rejected{verb}",
+                report.rows, report.imported, report.updated, report.unchanged, report.rejected
+            );
+        }
+        if let Some(n) = report.not_on_poverty_list {
+            println!("{}", if zh { format!("不在建档立卡名单中的在籍学生：{n} 人") } else { format!("registered students not on the poverty list: {n}") });
+        }
+    }
+    Ok(if report.rejected == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn print_json(value: &impl serde::Serialize) {

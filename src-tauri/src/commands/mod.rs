@@ -4,6 +4,7 @@ pub mod app;
 pub mod backup;
 pub mod demo;
 pub mod household;
+pub mod import;
 pub mod member;
 pub mod school;
 pub mod settings;

@@ -1,6 +1,6 @@
 // The one door from the UI to the rest of Huka: typed wrappers over Tauri commands.
 // Every command lives in a module of src-tauri/src/commands/ of the same name
-// (school, household, member, teacher, demo, settings, backup). The UI never touches
+// (school, household, member, teacher, demo, settings, backup, import). The UI never touches
 // files or the database except through these functions.
 import { invoke } from '@tauri-apps/api/core';
 
@@ -170,6 +170,64 @@ export interface AppInfo {
   stats: Stats;
 }
 
+// ---- import ----
+export type ImportKind = 'roster' | 'households';
+export type ImportField =
+  | 'serial' | 'name' | 'resident_id' | 'national_student_number' | 'gender' | 'birth_date' | 'grade' | 'class_name'
+  | 'ethnicity' | 'boarding' | 'left_behind' | 'registered_poor' | 'address' | 'guardian_name' | 'phone'
+  | 'household_number' | 'head_name' | 'relation' | 'town' | 'village' | 'group' | 'poverty_attribute'
+  | 'lift_status' | 'poverty_cause';
+export type Outcome = 'new' | 'update' | 'unchanged' | 'rejected';
+/** Column corrections by header text: a field, or null to ignore the column. */
+export type Overrides = Record<string, ImportField | null>;
+export interface ImportColumn {
+  index: number;
+  letter: string; // A, B, … as Excel shows
+  header: string;
+  field: ImportField | null;
+  remembered: boolean;
+}
+export interface ImportMapping {
+  headerRow: number;
+  columns: ImportColumn[];
+}
+export interface RowError {
+  row: number; // as Excel shows it
+  column: string; // the column's header
+  message: string;
+  messageEn: string;
+}
+export interface ImportReport {
+  rows: number;
+  imported: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  errors: RowError[];
+  notOnPovertyList?: number;
+}
+export interface ImportPreview {
+  kind: ImportKind;
+  mapping: ImportMapping;
+  fields: ImportField[];
+  report: ImportReport;
+  outcomes: Record<string, Outcome>;
+  fingerprint: string;
+}
+export interface ImportProgress {
+  done: number;
+  total: number;
+}
+export interface UnlinkedRegistration {
+  id: string;
+  name: string;
+  nationalStudentNumber: string;
+  residentIdMasked: string;
+  grade: number | null;
+  className: string;
+  registeredPoor: boolean | null;
+}
+
 // ---- commands ----
 export const api = {
   appInfo: () => invoke<AppInfo>('app_info'),
@@ -197,6 +255,16 @@ export const api = {
   teacherCreate: (input: TeacherInput) => invoke<Teacher>('teacher_create', { input }),
   teacherUpdate: (id: string, input: TeacherInput) => invoke<Teacher>('teacher_update', { id, input }),
   teacherDelete: (id: string) => invoke<void>('teacher_delete', { id }),
+
+  /** Plans an import of a file the user chose in the open dialog; writes nothing. */
+  importPreview: (path: string, kind: ImportKind, overrides: Overrides) =>
+    invoke<ImportPreview>('import_preview', { path, kind, overrides }),
+  /** Imports the previewed plan; refused if the plan changed. Emits `import-progress`. */
+  importApply: (path: string, kind: ImportKind, overrides: Overrides, fingerprint: string) =>
+    invoke<ImportReport>('import_apply', { path, kind, overrides, fingerprint }),
+  importSaveRejects: (path: string, kind: ImportKind, overrides: Overrides, out: string) =>
+    invoke<number>('import_save_rejects', { path, kind, overrides, out }),
+  registrationUnlinked: () => invoke<UnlinkedRegistration[]>('registration_unlinked'),
 
   /** Copies the database (consistent snapshot) to a path the user chose in the native save dialog. */
   backupTo: (path: string) => invoke<void>('backup_to', { path }),

@@ -1,0 +1,289 @@
+//! `huka import` on real files made here: .xlsx (rust_xlsxwriter), .xls (Python's xlwt, as
+//! old Excel wrote them), and CSV in UTF-8 with a BOM and in GBK — with the defects real files
+//! have. Also: a kill in the middle of an import leaves the database as it was.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use huka_core::ResidentId;
+use huka_tests::huka_bin;
+use serde_json::Value;
+
+fn id(y: i32, m: u32, d: u32, seq: u16) -> String {
+    ResidentId::compose("610921", NaiveDate::from_ymd_opt(y, m, d).unwrap(), seq).as_str().to_string()
+}
+
+fn huka(db: &Path, args: &[&str]) -> Output {
+    Command::new(huka_bin()).arg("--db").arg(db).args(args).env("LANG", "C.UTF-8").output().expect("huka runs")
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("JSON on stdout; stderr: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+fn counts(v: &Value) -> (i64, i64, i64, i64, i64) {
+    let n = |k: &str| v[k].as_i64().unwrap();
+    let c = (n("rows"), n("imported"), n("updated"), n("unchanged"), n("rejected"));
+    assert_eq!(c.1 + c.2 + c.3 + c.4, c.0, "the outcomes add up: {v}");
+    c
+}
+
+fn error_rows(v: &Value) -> Vec<(i64, String)> {
+    v["errors"].as_array().unwrap().iter().map(|e| (e["row"].as_i64().unwrap(), e["column"].as_str().unwrap().to_string())).collect()
+}
+
+/// The roster every format carries: a title, a blank row, a 序号 column, variant headers, a
+/// full-width ID number, a lower-case x, a name with stray spaces, a repeated person, a bad
+/// check character and an impossible birth date — then a note under the table.
+/// Rows are (Excel row, cells); row 2 is left blank.
+fn roster_rows() -> Vec<(u32, Vec<String>)> {
+    let a = id(2013, 3, 5, 1);
+    let b = id(2014, 7, 19, 2);
+    let c = id(2012, 11, 30, 3);
+    let x = id(2015, 1, 2, 5);
+    assert!(x.ends_with('X') || x.chars().last().unwrap().is_ascii_digit());
+    let wide: String = b.chars().map(|ch| if ch.is_ascii_digit() { char::from_u32(ch as u32 + 0xfee0).unwrap() } else { ch }).collect();
+    let bad_check = format!("{}{}", &c[..17], if c.ends_with('0') { '1' } else { '0' });
+    let bad_date = a.replacen("20130305", "20130231", 1);
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    vec![
+        (1, s(&["涧池镇中心小学 2026年秋季学期 学生名册"])),
+        (3, s(&["序号", "学生姓名", "身份证件号", "全国学籍号", "出生年月", "性别", "年级", "班级", "就读方式", "是否留守儿童"])),
+        (4, s(&["1", "王 小明", &a, &format!("G{a}"), "2013/3/5", "男", "三年级", "2班", "住校", "是"])),
+        (5, s(&["2", "李娜", &wide, "", "20140719", "女", "二年级", "1班", "走读", "否"])),
+        (6, s(&["3", "张伟", &bad_check, "", "2012年11月30日", "男", "四年级", "1班", "走读", "否"])),
+        (7, s(&["4", "赵丽", &bad_date, "", "2013-02-28", "女", "三年级", "1班", "走读", "否"])),
+        (8, s(&["5", "王小明", &a, &format!("G{a}"), "2013/3/5", "男", "三年级", "2班", "住校", "是"])),
+        (9, s(&["6", "陈晨", &x.to_lowercase(), "", "2015-01", "男", "一年级", "3班", "走读", "否"])),
+        (11, s(&["注：本表由学籍系统导出。"])),
+    ]
+}
+
+/// What every format of the roster must give.
+fn check_roster_report(v: &Value) {
+    assert_eq!(counts(v), (6, 3, 0, 1, 2), "{v:#}");
+    assert_eq!(error_rows(v), [(6, "身份证件号".to_string()), (7, "身份证件号".to_string())]);
+}
+
+fn write_csv(rows: &[(u32, Vec<String>)], path: &Path, gbk: bool) {
+    let mut text = String::new();
+    let mut line = 1;
+    for (n, cells) in rows {
+        while line < *n {
+            text.push('\n');
+            line += 1;
+        }
+        text.push_str(&cells.join(","));
+        text.push('\n');
+        line += 1;
+    }
+    let bytes = if gbk { encoding_rs::GBK.encode(&text).0.into_owned() } else { [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat() };
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn write_xlsx(rows: &[(u32, Vec<String>)], path: &Path) {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    for (n, cells) in rows {
+        let r = n - 1;
+        if cells.len() == 1 && *n == 1 {
+            sheet.merge_range(r, 0, r, 9, &cells[0], &Format::new()).unwrap();
+            continue;
+        }
+        for (c, v) in cells.iter().enumerate() {
+            let c = c as u16;
+            if let (true, 0, Ok(x)) = (*n > 3, c, v.parse::<f64>()) {
+                sheet.write_number(r, c, x).unwrap(); // 序号 as numbers
+            } else if *n > 3 && c == 4 && v == "2013/3/5" {
+                sheet.write_datetime_with_format(r, c, ExcelDateTime::from_ymd(2013, 3, 5).unwrap(), &date).unwrap();
+            } else {
+                sheet.write_string(r, c, v).unwrap();
+            }
+        }
+    }
+    book.save(path).unwrap();
+}
+
+fn write_xls(rows: &[(u32, Vec<String>)], path: &Path) -> bool {
+    let data = serde_json::to_string(rows).unwrap();
+    let script = r#"
+import json, sys, datetime, xlwt
+rows = json.loads(sys.argv[1])
+book = xlwt.Workbook(encoding="utf-8")
+sheet = book.add_sheet("学生名册")
+date = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+for n, cells in rows:
+    for c, v in enumerate(cells):
+        if n > 3 and c == 0 and v.isdigit():
+            sheet.write(n - 1, c, float(v))
+        elif n > 3 and c == 4 and v == "2013/3/5":
+            sheet.write(n - 1, c, datetime.date(2013, 3, 5), date)
+        else:
+            sheet.write(n - 1, c, v)
+book.save(sys.argv[2])
+"#;
+    Command::new("python3").args(["-c", script, &data]).arg(path).status().map(|s| s.success()).unwrap_or(false)
+}
+
+struct Case {
+    dir: tempfile::TempDir,
+}
+
+impl Case {
+    fn new() -> Case {
+        Case { dir: tempfile::tempdir().unwrap() }
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    fn db(&self) -> PathBuf {
+        self.path("school.db")
+    }
+}
+
+#[test]
+fn the_roster_as_xlsx_xls_utf8_and_gbk_csv() {
+    let rows = roster_rows();
+    let case = Case::new();
+    let files = [("roster.xlsx", 0), ("roster-bom.csv", 1), ("roster-gbk.csv", 2), ("roster.xls", 3)];
+    for (name, how) in files {
+        let f = case.path(name);
+        match how {
+            0 => write_xlsx(&rows, &f),
+            1 => write_csv(&rows, &f, false),
+            2 => write_csv(&rows, &f, true),
+            _ => assert!(write_xls(&rows, &f), "python3 with xlwt writes .xls (scripts/install-deps.sh installs it)"),
+        }
+        let db = case.path(&format!("{name}.db"));
+        let out = huka(&db, &["import", "roster", f.to_str().unwrap(), "--json"]);
+        assert_eq!(out.status.code(), Some(1), "{name}: some rows rejected");
+        check_roster_report(&json(&out));
+        // The same file again: nothing new, nothing duplicated.
+        let again = json(&huka(&db, &["import", "roster", f.to_str().unwrap(), "--json"]));
+        assert_eq!(counts(&again), (6, 0, 0, 4, 2), "{name} again: {again:#}");
+    }
+}
+
+#[test]
+fn dry_run_writes_nothing_and_rejects_are_saved_for_fixing() {
+    let case = Case::new();
+    let f = case.path("roster.csv");
+    write_csv(&roster_rows(), &f, true);
+    let db = case.db();
+    let dry = huka(&db, &["import", "roster", f.to_str().unwrap(), "--dry-run", "--json", "--rejects", case.path("rej.xlsx").to_str().unwrap()]);
+    check_roster_report(&json(&dry));
+    let stats = json(&huka(&db, &["stats", "--json"]));
+    assert_eq!(stats["members"], 0);
+    let again = json(&huka(&db, &["import", "roster", f.to_str().unwrap(), "--dry-run", "--json"]));
+    assert_eq!(counts(&again).1, 3, "still new: the dry run wrote nothing");
+
+    for out in ["rej.xlsx", "rej.csv"] {
+        let path = case.path(out);
+        let r = huka(&db, &["import", "roster", f.to_str().unwrap(), "--rejects", path.to_str().unwrap()]);
+        assert_eq!(r.status.code(), Some(1));
+        let table = huka_core::import::read::read(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(table.rows.len(), 3, "{out}: header and two rejected rows");
+        let last = table.rows[1].cells.len() - 1;
+        assert!(table.rows[1].cells[last].text().contains("校验位"), "{out}: the reason is given");
+        assert_eq!(table.rows[1].cells[last - 1].text(), "6", "{out}: the original row number");
+    }
+}
+
+#[test]
+fn the_poverty_list_in_gbk_then_the_roster_links_students() {
+    let case = Case::new();
+    let db = case.db();
+    let list = case.path("poverty.csv");
+    let text = format!(
+        "户编号,户主姓名,与户主关系,姓名,证件号码,镇,村,组,贫困户属性,脱贫状态,主要致贫原因\n\
+         610921001,王建国,户主,王建国,{},涧池镇,仁河村,3组,一般贫困户,未脱贫,因病\n\
+         610921001,王建国,之子,王小明,{},涧池镇,仁河村,3组,一般贫困户,未脱贫,因病\n",
+        id(1980, 1, 1, 11),
+        id(2013, 3, 5, 1)
+    );
+    std::fs::write(&list, encoding_rs::GBK.encode(&text).0).unwrap();
+    let out = huka(&db, &["import", "households", list.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(0), "nothing rejected: {}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(counts(&json(&out)), (2, 2, 0, 0, 0));
+    let households = json(&huka(&db, &["households", "list", "--search", "小明", "--json"]));
+    assert_eq!(households[0]["headName"], "王建国");
+
+    let roster = case.path("roster.csv");
+    write_csv(&roster_rows(), &roster, false);
+    let v = json(&huka(&db, &["import", "roster", roster.to_str().unwrap(), "--json"]));
+    assert_eq!(v["notOnPovertyList"], 2, "王小明 is on the list; 李娜 and 陈晨 are not");
+    let stats = json(&huka(&db, &["stats", "--json"]));
+    assert_eq!(stats["students"], 1, "王小明's card now has him as a student");
+}
+
+#[test]
+fn files_that_cannot_be_read_exit_2_with_one_sentence() {
+    let case = Case::new();
+    let db = case.db();
+    let cases: [(&str, &[u8], &str); 3] = [
+        ("photo.xlsx", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "not a spreadsheet"),
+        ("broken.xlsx", b"PK\x03\x04this is no zip", "damaged"),
+        ("noheader.csv", "甲,乙,丙\n1,2,3\n".as_bytes(), "header"),
+    ];
+    for (name, bytes, says) in cases {
+        let f = case.path(name);
+        std::fs::write(&f, bytes).unwrap();
+        let out = huka(&db, &["import", "roster", f.to_str().unwrap(), "--json"]);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{name}: {err}");
+        assert!(err.contains(says), "{name}: {err}");
+    }
+    let missing = huka(&db, &["import", "roster", case.path("nope.csv").to_str().unwrap()]);
+    assert_ne!(missing.status.code(), Some(0));
+}
+
+/// Kills `huka import` at increasing moments: whenever the kill lands, the database holds
+/// either none of the rows or all of them, and is intact.
+#[test]
+fn a_kill_in_the_middle_of_an_import_leaves_the_database_as_before() {
+    let case = Case::new();
+    let n = 20_000;
+    let mut text = String::from("姓名,身份证号,年级,班级\n");
+    for i in 0..n {
+        let birth = NaiveDate::from_ymd_opt(2010, 1, 1).unwrap() + chrono::Days::new((i / 900) as u64);
+        text.push_str(&format!("学生{i},{},三年级,{}班\n", ResidentId::compose("610921", birth, (i % 900) as u16).as_str(), i % 5 + 1));
+    }
+    let file = case.path("big.csv");
+    std::fs::write(&file, text).unwrap();
+    let pristine = case.path("pristine.db");
+    assert!(huka(&pristine, &["init", "--school-code", "1", "--school-name", "A"]).status.success());
+
+    let mut killed_while_running = 0;
+    let mut delay = Duration::from_millis(100);
+    for attempt in 0..12 {
+        let db = case.path(&format!("try{attempt}.db"));
+        std::fs::copy(&pristine, &db).unwrap();
+        let mut child = Command::new(huka_bin()).arg("--db").arg(&db).args(["import", "roster"]).arg(&file).spawn().unwrap();
+        let started = Instant::now();
+        std::thread::sleep(delay);
+        let finished = child.try_wait().unwrap().is_some();
+        let _ = child.kill();
+        let _ = child.wait();
+        if !finished {
+            killed_while_running += 1;
+        }
+        let count: i64 = {
+            let store = huka_core::Store::open(&db).expect("the database opens after a kill");
+            let ok: String = store.conn().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+            assert_eq!(ok, "ok");
+            huka_core::registration::count(&store).unwrap()
+        };
+        assert!(count == 0 || count == n as i64, "attempt {attempt}: {count} rows after a kill at {:?}", started.elapsed());
+        if finished {
+            assert_eq!(count, n as i64);
+            break;
+        }
+        delay = delay * 3 / 2;
+    }
+    assert!(killed_while_running >= 2, "the import was interrupted at least twice");
+}
