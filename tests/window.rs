@@ -174,6 +174,73 @@ fn demo_data_and_the_language_choice_survive_a_restart() {
     assert!(w.page_text().contains("在读") || w.page_text().contains("小学") || w.page_text().contains("初中"));
 }
 
+/// Answers the next native file dialog with `path` (WebDriver cannot reach the GTK dialog;
+/// ui/src/lib/dialog.ts takes answers from this list first).
+fn next_file_chosen(w: &Session, path: &Path) {
+    w.execute(
+        "(window.__hukaDialogAnswers ||= []).push(arguments[0]);",
+        serde_json::json!([path.to_str().unwrap()]),
+    );
+}
+
+#[test]
+fn import_the_poverty_list_and_the_roster_in_the_window() {
+    let run = Run::new();
+    let poverty = run.dir.path().join("建档立卡户名单.csv");
+    let text = "汉阴县建档立卡贫困户名单\n\
+        户编号,户主姓名,与户主关系,姓名,证件号码,镇,村,组,贫困户属性,脱贫状态,主要致贫原因\n\
+        610921001,王建国,户主,王建国,610921198001010114,涧池镇,仁河村,3组,一般贫困户,未脱贫,因病\n\
+        610921001,王建国,之子,王小明,61092120130305001X,涧池镇,仁河村,3组,一般贫困户,未脱贫,因病\n\
+        610921002,李红梅,户主,李红梅,610921198205060228,涧池镇,五爱村,1组,低保贫困户,已脱贫,因学\n\
+        610921003,张三,户主,张三,61092119800101001,涧池镇,五爱村,2组,一般贫困户,未脱贫,因病\n";
+    std::fs::write(&poverty, text).unwrap();
+    let roster = run.dir.path().join("学籍名册.csv");
+    std::fs::write(&roster, "名字,身份证号,年级,班级\n王小明,61092120130305001X,三年级,2班\n李娜,610921201407190025,二年级,1班\n").unwrap();
+
+    let w = run.open();
+    set_up_school(&w);
+    w.by_testid("setup-start-empty").click();
+    w.by_testid("household-empty");
+    w.by_testid("nav-import").click();
+
+    // The poverty list: preview, one rejected row with its reason, then import.
+    w.by_testid("import-kind-households").click();
+    next_file_chosen(&w, &poverty);
+    w.by_testid("import-choose").click();
+    w.by_testid("import-summary");
+    assert_eq!(w.by_testid("import-count-rows").text(), "4");
+    assert_eq!(w.by_testid("import-count-new").text(), "3");
+    assert_eq!(w.by_testid("import-count-rejected").text(), "1");
+    let error = w.by_testid("import-error-row").text();
+    assert!(error.contains('6') && error.contains("证件号码"), "{error}");
+    w.by_testid("import-apply").click();
+    w.until("the import to finish", |w| w.exists("import-done"));
+    assert!(w.by_testid("import-done").text().contains("新增 3"));
+
+    // The roster's name column has an unknown header: map it in the window, then import.
+    w.by_testid("import-kind-roster").click();
+    next_file_chosen(&w, &roster);
+    w.by_testid("import-choose").click();
+    w.until("the missing-column message", |w| w.exists("import-missing"));
+    assert!(w.by_testid("import-missing").text().contains("姓名"));
+    let first = w.find_all("[data-testid='import-mapping-row']")[0].text();
+    assert!(first.contains('A') && first.contains("名字"), "column A is 名字: {first}");
+    w.find_all("[data-testid='import-field']")[0].select("name");
+    w.until("a plan", |w| w.exists("import-summary"));
+    assert_eq!(w.by_testid("import-count-new").text(), "2");
+    w.by_testid("import-apply").click();
+    w.until("the roster import to finish", |w| w.exists("import-done"));
+    assert!(w.by_testid("import-done").text().contains("1"), "one student is not on the poverty list");
+    w.until("the unlinked list", |w| w.count("unlinked-row") == 1);
+    assert!(w.by_testid("unlinked-row").text().contains("李娜"));
+    assert!(!w.by_testid("unlinked-row").text().contains("201407190025"), "the ID number is masked");
+
+    let stats = stats(&run.db());
+    assert_eq!(stats["households"], 2);
+    assert_eq!(stats["members"], 3);
+    assert_eq!(stats["students"], 1, "王小明 is a student now");
+}
+
 /// Not a test: screenshots of the window for people to look at (README, closing notes).
 /// `HUKA_SHOTS=dir cargo test -p huka-tests --test window screenshots -- --ignored`
 #[test]

@@ -172,3 +172,40 @@ fn rusqlite_free_newer_db(path: &std::path::Path) {
     let store = huka_core::Store::open(path).unwrap();
     store.conn().execute_batch("PRAGMA user_version = 999;").unwrap();
 }
+
+#[test]
+fn import_preview_apply_and_rejects_through_the_commands() {
+    let w = window();
+    w.ok("school_setup", school());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("roster.csv");
+    std::fs::write(&file, "学生名册\n序号,姓名,身份证号,年级\n1,王小明,61092120130305001X,三年级\n2,李娜,610921201407190021,二年级\n").unwrap();
+
+    let preview = w.ok("import_preview", json!({ "path": file, "kind": "roster", "overrides": {} }));
+    assert_eq!(preview["mapping"]["headerRow"], 2);
+    assert_eq!(preview["report"]["rows"], 2);
+    assert_eq!(preview["report"]["imported"], 1);
+    assert_eq!(preview["report"]["errors"][0]["row"], 4);
+    assert_eq!(preview["outcomes"]["3"], "new");
+
+    let stale = w.call("import_apply", json!({ "path": file, "kind": "roster", "overrides": {}, "fingerprint": "not the plan" })).unwrap_err();
+    assert_eq!(stale["code"], "plan_changed");
+
+    let done = w.ok("import_apply", json!({ "path": file, "kind": "roster", "overrides": {}, "fingerprint": preview["fingerprint"] }));
+    assert_eq!((done["imported"].as_i64(), done["rejected"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(w.ok("registration_unlinked", json!({})).as_array().unwrap().len(), 1);
+
+    let out = dir.path().join("rejects.csv");
+    let n = w.ok("import_save_rejects", json!({ "path": file, "kind": "roster", "overrides": {}, "out": out }));
+    assert_eq!(n, 1);
+    assert!(std::fs::read_to_string(&out).unwrap().contains("李娜"));
+
+    // A column mapped by hand is remembered.
+    let odd = dir.path().join("odd.csv");
+    std::fs::write(&odd, "名字,证件\n王小明,61092120130305001X\n").unwrap();
+    assert_eq!(w.call("import_preview", json!({ "path": odd, "kind": "roster", "overrides": {} })).unwrap_err()["code"], "no_header");
+    let mapped = w.ok("import_preview", json!({ "path": odd, "kind": "roster", "overrides": { "名字": "name", "证件": "resident_id" } }));
+    w.ok("import_apply", json!({ "path": odd, "kind": "roster", "overrides": { "名字": "name", "证件": "resident_id" }, "fingerprint": mapped["fingerprint"] }));
+    let again = w.ok("import_preview", json!({ "path": odd, "kind": "roster", "overrides": {} }));
+    assert_eq!(again["report"]["unchanged"], 1);
+}

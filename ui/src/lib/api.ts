@@ -213,6 +213,8 @@ export interface ImportPreview {
   report: ImportReport;
   outcomes: Record<string, Outcome>;
   fingerprint: string;
+  /** Fields no column is mapped to yet; while any is missing there is no plan. */
+  missing: ImportField[];
 }
 export interface ImportProgress {
   done: number;

@@ -66,6 +66,9 @@ pub struct Preview {
     pub outcomes: BTreeMap<usize, Outcome>,
     /// Identifies this plan: file, mapping and outcomes. `apply` refuses another.
     pub fingerprint: String,
+    /// Fields the file must have but no column is mapped to. While any is missing there is no
+    /// plan (the report is empty): the user maps a column to it first.
+    pub missing: Vec<Field>,
 }
 
 /// The counts of a plan or of an import done. `imported + updated + unchanged + rejected == rows`.
@@ -111,25 +114,39 @@ impl<A> Plan<A> {
     }
 }
 
-/// Reads and maps a file: the table and its column mapping, or why it cannot be read.
-pub fn open(store: &Store, kind: ImportKind, bytes: &[u8], overrides: &Overrides) -> Result<(read::Table, Mapping)> {
+/// Reads a file and finds its header: the table and the column mapping, or why not.
+fn detect(store: &Store, kind: ImportKind, bytes: &[u8], overrides: &Overrides) -> Result<(read::Table, Mapping)> {
     let table = read::read(bytes).map_err(Error::Unreadable)?;
     let mut all = columns::remembered(store, kind)?;
     all.extend(overrides.iter().map(|(k, v)| (k.clone(), *v)));
     let mapping = columns::detect(&table, kind, &all).ok_or(Error::NoHeader)?;
-    let required: &[Field] = match kind {
-        ImportKind::Roster => &[Field::Name],
-        ImportKind::Households => &[Field::Name, Field::HouseholdNumber],
-    };
-    for f in required {
-        if mapping.column_of(*f).is_none() {
-            return Err(Error::MissingColumn { column: f.label_zh() });
-        }
-    }
-    if mapping.column_of(Field::ResidentId).is_none() && !(kind == ImportKind::Roster && mapping.column_of(Field::NationalStudentNumber).is_some()) {
-        return Err(Error::MissingColumn { column: Field::ResidentId.label_zh() });
-    }
     Ok((table, mapping))
+}
+
+/// The fields a file of this kind must have that no column maps to.
+fn missing(kind: ImportKind, mapping: &Mapping) -> Vec<Field> {
+    let mut out = Vec::new();
+    if mapping.column_of(Field::Name).is_none() {
+        out.push(Field::Name);
+    }
+    if kind == ImportKind::Households && mapping.column_of(Field::HouseholdNumber).is_none() {
+        out.push(Field::HouseholdNumber);
+    }
+    let has_id = mapping.column_of(Field::ResidentId).is_some()
+        || (kind == ImportKind::Roster && mapping.column_of(Field::NationalStudentNumber).is_some());
+    if !has_id {
+        out.push(Field::ResidentId);
+    }
+    out
+}
+
+/// Reads and maps a file ready to plan: the table and its column mapping, or why not.
+pub fn open(store: &Store, kind: ImportKind, bytes: &[u8], overrides: &Overrides) -> Result<(read::Table, Mapping)> {
+    let (table, mapping) = detect(store, kind, bytes, overrides)?;
+    match missing(kind, &mapping).first() {
+        Some(f) => Err(Error::MissingColumn { column: f.label_zh() }),
+        None => Ok((table, mapping)),
+    }
 }
 
 fn fingerprint(bytes: &[u8], mapping: &Mapping, outcomes: &BTreeMap<usize, Outcome>) -> String {
@@ -142,7 +159,12 @@ fn fingerprint(bytes: &[u8], mapping: &Mapping, outcomes: &BTreeMap<usize, Outco
 
 /// Plans an import without writing anything.
 pub fn preview(store: &Store, kind: ImportKind, bytes: &[u8], overrides: &Overrides) -> Result<Preview> {
-    let (table, mapping) = open(store, kind, bytes, overrides)?;
+    let (table, mapping) = detect(store, kind, bytes, overrides)?;
+    let missing = missing(kind, &mapping);
+    if !missing.is_empty() {
+        let fields = Field::for_kind(kind).to_vec();
+        return Ok(Preview { kind, mapping, fields, report: ImportReport::default(), outcomes: BTreeMap::new(), fingerprint: String::new(), missing });
+    }
     let (mut report, outcomes) = match kind {
         ImportKind::Roster => {
             let plan = roster::plan(store, &table, &mapping)?;
@@ -157,7 +179,7 @@ pub fn preview(store: &Store, kind: ImportKind, bytes: &[u8], overrides: &Overri
         report.not_on_poverty_list = Some(roster::unlinked_after(store, &table, &mapping)?);
     }
     let fingerprint = fingerprint(bytes, &mapping, &outcomes);
-    Ok(Preview { kind, fields: Field::for_kind(kind).to_vec(), mapping, report, outcomes, fingerprint })
+    Ok(Preview { kind, fields: Field::for_kind(kind).to_vec(), mapping, report, outcomes, fingerprint, missing })
 }
 
 fn outcomes_of<A>(plan: &Plan<A>) -> BTreeMap<usize, Outcome> {
@@ -206,7 +228,11 @@ fn check_fingerprint<A>(bytes: &[u8], mapping: &Mapping, plan: &Plan<A>, expecte
 
 /// Plans without writing, as `--dry-run` does: the report of `preview`.
 pub fn dry_run(store: &Store, kind: ImportKind, bytes: &[u8], overrides: &Overrides) -> Result<ImportReport> {
-    Ok(preview(store, kind, bytes, overrides)?.report)
+    let p = preview(store, kind, bytes, overrides)?;
+    match p.missing.first() {
+        Some(f) => Err(Error::MissingColumn { column: f.label_zh() }),
+        None => Ok(p.report),
+    }
 }
 
 /// Helpers shared by the two kinds of file.

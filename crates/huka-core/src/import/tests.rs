@@ -196,9 +196,14 @@ fn files_that_cannot_be_read_say_why() {
     assert!(e.is_unreadable_file(), "{e:?}");
     let e = preview(&store, ImportKind::Roster, "甲,乙,丙\n1,2,3\n".as_bytes(), &none()).unwrap_err();
     assert!(matches!(e, Error::NoHeader));
-    let e = preview(&store, ImportKind::Households, "姓名,身份证号\n王,1\n".as_bytes(), &none()).unwrap_err();
+    let no_number = "姓名,身份证号\n王,1\n".as_bytes();
+    let e = dry_run(&store, ImportKind::Households, no_number, &none()).unwrap_err();
     assert!(matches!(e, Error::MissingColumn { column: "户编号" }), "{e:?}");
     assert!(e.message(crate::Lang::Zh).contains("户编号"));
+    // The window gets the mapping, to point at the missing column.
+    let p = preview(&store, ImportKind::Households, no_number, &none()).unwrap();
+    assert_eq!(p.missing, [Field::HouseholdNumber]);
+    assert_eq!(p.report.rows, 0);
 }
 
 #[test]
