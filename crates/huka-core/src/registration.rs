@@ -118,7 +118,7 @@ pub(crate) fn link(w: &Writer<'_>, touched: &[RecordId]) -> Result<()> {
     // Links that change: newly matching members, or members that went away.
     let mut stmt = w.tx().prepare(
         "SELECT r.id, m.id FROM registration r
-         LEFT JOIN member m ON m.resident_id = r.resident_id AND m.deleted_at IS NULL
+         LEFT JOIN member m ON m.resident_id = r.resident_id AND m.resident_id <> '' AND m.deleted_at IS NULL
          WHERE r.deleted_at IS NULL AND r.member_id IS NOT m.id",
     )?;
     let changed: Vec<(RecordId, Option<RecordId>)> =
@@ -128,17 +128,18 @@ pub(crate) fn link(w: &Writer<'_>, touched: &[RecordId]) -> Result<()> {
             .prepare_cached("UPDATE registration SET member_id = ?2, updated_at = ?3, device_id = ?4 WHERE id = ?1")?
             .execute(params![reg, member, w.now(), w.device_id()])?;
     }
-    let mut sync: Vec<RecordId> = changed.iter().map(|(r, _)| *r).collect();
-    sync.extend_from_slice(touched);
-    sync.sort();
-    sync.dedup();
-    for reg in sync {
-        let (member, input): (Option<RecordId>, RegistrationInput) = w.tx().query_row(
-            &format!("SELECT member_id, {COLUMNS} FROM registration WHERE id = ?1"),
-            [reg],
-            |r| Ok((r.get(0)?, input_from_row(r, 1)?)),
-        )?;
-        if let Some(member) = member {
+    let sync: std::collections::HashSet<RecordId> = changed.iter().map(|(r, _)| *r).chain(touched.iter().copied()).collect();
+    if sync.is_empty() {
+        return Ok(());
+    }
+    // One pass over the linked registrations; the others have no student record to sync.
+    let linked: Vec<(RecordId, RecordId, RegistrationInput)> = w
+        .tx()
+        .prepare(&format!("SELECT id, member_id, {COLUMNS} FROM registration WHERE member_id IS NOT NULL AND deleted_at IS NULL"))?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, input_from_row(r, 2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (reg, member, input) in linked {
+        if sync.contains(&reg) {
             sync_student(w, member, &input)?;
         }
     }
@@ -183,6 +184,10 @@ pub fn unlinked(store: &Store) -> Result<Vec<UnlinkedRegistration>> {
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn unlinked_count(store: &Store) -> Result<i64> {
+    Ok(store.conn().query_row("SELECT count(*) FROM registration WHERE deleted_at IS NULL AND member_id IS NULL", [], |r| r.get(0))?)
 }
 
 pub fn count(store: &Store) -> Result<i64> {

@@ -3,6 +3,11 @@
 /// Trims, folds full-width ASCII to half-width, and collapses runs of spaces. Spaces between
 /// two Chinese characters are dropped ("王 小 明" → "王小明"); spaces in Latin names stay.
 pub fn clean(s: &str) -> String {
+    let s = s.trim();
+    // Most cells need nothing: no inner space, nothing full-width.
+    if !s.chars().any(|c| c.is_whitespace() || matches!(c, '\u{3000}' | '\u{ff01}'..='\u{ff5e}')) {
+        return s.to_string();
+    }
     let folded = fold(s);
     let words: Vec<&str> = folded.split_whitespace().collect();
     let mut out = String::with_capacity(folded.len());

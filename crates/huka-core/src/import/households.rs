@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::read::Table;
-use super::row::Reader;
+use super::row::{Columns, Reader};
 use super::values::{self, DateValue};
 use super::{Field, Mapping, Outcome, Plan, PlannedRow};
 use crate::error::{Problem, Result};
@@ -281,8 +281,9 @@ pub(crate) fn plan(store: &Store, table: &Table, mapping: &Mapping) -> Result<Ho
     // Pass 1: read every row; the same person twice must agree.
     let mut people: Vec<(usize, Option<Person>)> = Vec::new();
     let mut seen: HashMap<String, Person> = HashMap::new();
+    let columns = Columns::new(mapping);
     for row in &table.rows[mapping.header_index + 1..] {
-        let mut r = Reader::new(row, mapping);
+        let mut r = Reader::new(row, &columns);
         if !r.is_data() {
             continue;
         }

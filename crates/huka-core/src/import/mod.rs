@@ -165,19 +165,18 @@ pub fn preview(store: &Store, kind: ImportKind, bytes: &[u8], overrides: &Overri
         let fields = Field::for_kind(kind).to_vec();
         return Ok(Preview { kind, mapping, fields, report: ImportReport::default(), outcomes: BTreeMap::new(), fingerprint: String::new(), missing });
     }
-    let (mut report, outcomes) = match kind {
+    let (report, outcomes) = match kind {
         ImportKind::Roster => {
             let plan = roster::plan(store, &table, &mapping)?;
-            (plan.report(), outcomes_of(&plan))
+            let mut report = plan.report();
+            report.not_on_poverty_list = Some(roster::unlinked_after(store, &plan)?);
+            (report, outcomes_of(&plan))
         }
         ImportKind::Households => {
             let plan = households::plan(store, &table, &mapping)?;
             (plan.report(), outcomes_of(&plan.plan))
         }
     };
-    if kind == ImportKind::Roster {
-        report.not_on_poverty_list = Some(roster::unlinked_after(store, &table, &mapping)?);
-    }
     let fingerprint = fingerprint(bytes, &mapping, &outcomes);
     Ok(Preview { kind, fields: Field::for_kind(kind).to_vec(), mapping, report, outcomes, fingerprint, missing })
 }
@@ -204,7 +203,7 @@ pub fn apply(
             check_fingerprint(bytes, &mapping, &plan, expected)?;
             store.write(|w| roster::apply(w, &plan, progress))?;
             let mut report = plan.report();
-            report.not_on_poverty_list = Some(crate::registration::unlinked(store)?.len() as i64);
+            report.not_on_poverty_list = Some(crate::registration::unlinked_count(store)?);
             report
         }
         ImportKind::Households => {
@@ -241,27 +240,47 @@ pub(crate) mod row {
     use super::{Field, Mapping, RowError};
     use crate::error::{FieldError, Lang, Problem};
 
+    /// Which column holds each field, looked up once per file rather than once per cell.
+    pub struct Columns<'a> {
+        pub mapping: &'a Mapping,
+        by_field: Vec<Option<usize>>,
+        mapped: Vec<usize>,
+    }
+
+    impl<'a> Columns<'a> {
+        pub fn new(mapping: &'a Mapping) -> Self {
+            let by_field = Field::ALL.iter().map(|f| mapping.column_of(*f)).collect();
+            let mapped = mapping.columns.iter().filter(|c| c.field.is_some_and(|f| f != Field::Serial)).map(|c| c.index).collect();
+            Columns { mapping, by_field, mapped }
+        }
+    }
+
     /// One data row being read, collecting its errors.
     pub struct Reader<'a> {
         pub row: &'a Row,
+        pub columns: &'a Columns<'a>,
         pub mapping: &'a Mapping,
         pub errors: Vec<RowError>,
     }
 
     impl<'a> Reader<'a> {
-        pub fn new(row: &'a Row, mapping: &'a Mapping) -> Self {
-            Reader { row, mapping, errors: Vec::new() }
+        pub fn new(row: &'a Row, columns: &'a Columns<'a>) -> Self {
+            Reader { row, columns, mapping: columns.mapping, errors: Vec::new() }
         }
 
         pub fn cell(&self, field: Field) -> &'a Cell {
-            match self.mapping.column_of(field) {
+            let index = Field::ALL.iter().position(|f| *f == field).expect("every field is listed");
+            match self.columns.by_field[index] {
                 Some(c) => self.row.get(c),
                 None => &Cell::Empty,
             }
         }
 
         pub fn text(&self, field: Field) -> String {
-            crate::text::clean(&self.cell(field).text())
+            match self.cell(field) {
+                Cell::Text(s) => crate::text::clean(s),
+                other => crate::text::clean(&other.text()),
+            }
         }
 
         pub fn has(&self, field: Field) -> bool {
@@ -280,19 +299,17 @@ pub(crate) mod row {
         /// A row that is not data: blank in every mapped column, or a note under the table
         /// (one cell of text such as "注：…", "制表人：…").
         pub fn is_data(&self) -> bool {
-            let mapped: Vec<&Cell> = self
-                .mapping
-                .columns
-                .iter()
-                .filter(|c| c.field.is_some_and(|f| f != Field::Serial))
-                .map(|c| self.row.get(c.index))
-                .collect();
-            if mapped.iter().all(|c| c.is_empty()) {
+            if self.columns.mapped.iter().all(|c| self.row.get(*c).is_empty()) {
                 return false;
             }
-            let filled: Vec<String> = self.row.cells.iter().filter(|c| !c.is_empty()).map(|c| c.text()).collect();
-            let note = filled.len() == 1
-                && ["注", "说明", "备注", "制表", "填表", "审核", "合计", "总计", "统计", "负责人"].iter().any(|p| filled[0].starts_with(p));
+            let mut filled = self.row.cells.iter().filter(|c| !c.is_empty());
+            let note = match (filled.next(), filled.next()) {
+                (Some(only), None) => {
+                    let text = only.text();
+                    ["注", "说明", "备注", "制表", "填表", "审核", "合计", "总计", "统计", "负责人"].iter().any(|p| text.starts_with(p))
+                }
+                _ => false,
+            };
             !note
         }
     }

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::read::Table;
-use super::row::Reader;
+use super::row::{Columns, Reader};
 use super::values::{self, DateValue};
 use super::{Field, Mapping, Outcome, Plan, PlannedRow};
 use crate::error::{Problem, Result};
@@ -128,8 +128,9 @@ pub(crate) fn plan(store: &Store, table: &Table, mapping: &Mapping) -> Result<Pl
     let existing = registration::all_by_resident_id(store.conn())?;
     let mut seen: HashMap<String, (usize, RegistrationInput)> = HashMap::new();
     let mut plan = Plan { rows: Vec::new(), errors: Vec::new() };
+    let columns = Columns::new(mapping);
     for row in &table.rows[mapping.header_index + 1..] {
-        let mut r = Reader::new(row, mapping);
+        let mut r = Reader::new(row, &columns);
         if !r.is_data() {
             continue;
         }
@@ -186,21 +187,18 @@ pub(crate) fn apply(w: &Writer<'_>, plan: &Plan<Action>, progress: &mut dyn FnMu
     Ok(())
 }
 
-/// How many registered students would be on no household card after importing this file.
-pub(crate) fn unlinked_after(store: &Store, table: &Table, mapping: &Mapping) -> Result<i64> {
-    let plan = plan(store, table, mapping)?;
+/// How many registered students would be on no household card after this plan is applied.
+pub(crate) fn unlinked_after(store: &Store, plan: &Plan<Action>) -> Result<i64> {
     let mut ids: HashSet<String> = registration::all_by_resident_id(store.conn())?.into_keys().collect();
     for row in &plan.rows {
         if let Some(Action::Insert(input)) = &row.action {
             ids.insert(input.resident_id.clone());
         }
     }
-    let mut stmt = store.conn().prepare_cached("SELECT 1 FROM member WHERE resident_id = ?1 AND resident_id <> '' AND deleted_at IS NULL")?;
-    let mut n = 0;
-    for id in ids {
-        if !stmt.exists([&id])? {
-            n += 1;
-        }
-    }
-    Ok(n)
+    let members: HashSet<String> = store
+        .conn()
+        .prepare_cached("SELECT resident_id FROM member WHERE resident_id <> '' AND deleted_at IS NULL")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids.iter().filter(|id| !members.contains(*id)).count() as i64)
 }
