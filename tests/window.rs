@@ -272,6 +272,25 @@ fn screenshots() {
     w.by_testid("lang-toggle").click();
     w.until("English", |w| w.page_text().contains("Household"));
     run.shoot(&out.join("card-1024-en.png"), 1024, 768);
+
+    w.by_testid("lang-toggle").click();
+    w.resize(1280, 800);
+    let file = run.dir.path().join("名单.csv");
+    std::fs::write(
+        &file,
+        "汉阴县建档立卡贫困户名单\n户编号,户主姓名,与户主关系,姓名,证件号码,镇,村,组,贫困户属性,脱贫状态,主要致贫原因\n\
+         610921901,王建国,户主,王建国,610921198001010114,涧池镇,仁河村,3组,一般贫困户,未脱贫,因病\n\
+         610921901,王建国,之子,王小明,61092120130305001X,涧池镇,仁河村,3组,一般贫困户,未脱贫,因病\n\
+         610921902,李红梅,户主,李红梅,610921198205060221,涧池镇,五爱村,1组,低保贫困户,已脱贫,因学\n\
+         610921903,张三,户主,张三,610921198001010114,涧池镇,五爱村,2组,一般贫困户,未脱贫,因懒\n",
+    )
+    .unwrap();
+    w.by_testid("nav-import").click();
+    w.by_testid("import-kind-households").click();
+    next_file_chosen(&w, &file);
+    w.by_testid("import-choose").click();
+    w.by_testid("import-summary");
+    run.shoot(&out.join("import-1280.png"), 1280, 800);
 }
 
 /// Not a test: how soon the window is usable on a school's database, and how much memory the
