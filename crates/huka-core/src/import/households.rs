@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::read::Table;
 use super::row::{Columns, Reader};
-use super::values::{self, DateValue};
+use super::values::DateValue;
 use super::{Field, Mapping, Outcome, Plan, PlannedRow};
 use crate::error::{Problem, Result};
 use crate::household::{Household, HouseholdInput, HouseholdStatus, PovertyCause};
@@ -14,7 +14,6 @@ use crate::member::{Member, MemberInput};
 use crate::record::RecordId;
 use crate::resident_id::ResidentId;
 use crate::store::{Store, Writer};
-use crate::text::normalize_phone;
 
 /// One person's row, read and checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,31 +130,9 @@ fn read_row(r: &mut Reader<'_>) -> Option<Person> {
             }
         }
     };
-    let gender = if r.has(Field::Gender) {
-        let g = values::gender(r.cell(Field::Gender));
-        if g.is_none() {
-            r.error(Field::Gender, "性别应为“男”或“女”", "gender must be 男 or 女");
-        }
-        g
-    } else {
-        None
-    };
-    let birth = if r.has(Field::BirthDate) {
-        let d = values::date(r.cell(Field::BirthDate));
-        if d.is_none() {
-            r.error(Field::BirthDate, "日期无法识别（应如 2013-03-05）", "not a date (like 2013-03-05)");
-        }
-        d
-    } else {
-        None
-    };
-    let phone = match normalize_phone(&r.text(Field::Phone)) {
-        Some(p) => p,
-        None => {
-            r.problem(Field::Phone, Problem::BadPhone);
-            String::new()
-        }
-    };
+    let gender = r.gender();
+    let birth = r.birth_date();
+    let phone = r.phone();
     let causes = if r.has(Field::PovertyCause) {
         match causes(&r.text(Field::PovertyCause)) {
             Ok(c) => Some(c),

@@ -296,6 +296,53 @@ pub(crate) mod row {
             self.error(field, fe.problem.message(Lang::Zh), fe.problem.message(Lang::En));
         }
 
+        /// 性别, if the column has a value; an error if the value is not a gender.
+        pub fn gender(&mut self) -> Option<crate::member::Gender> {
+            if !self.has(Field::Gender) {
+                return None;
+            }
+            let g = super::values::gender(self.cell(Field::Gender));
+            if g.is_none() {
+                self.error(Field::Gender, "性别应为“男”或“女”", "gender must be 男 or 女");
+            }
+            g
+        }
+
+        /// 出生日期, if the column has a value; an error if it is not a date.
+        pub fn birth_date(&mut self) -> Option<super::values::DateValue> {
+            if !self.has(Field::BirthDate) {
+                return None;
+            }
+            let d = super::values::date(self.cell(Field::BirthDate));
+            if d.is_none() {
+                self.error(Field::BirthDate, "日期无法识别（应如 2013-03-05）", "not a date (like 2013-03-05)");
+            }
+            d
+        }
+
+        /// 联系电话, normalized; an error if it is not a phone number.
+        pub fn phone(&mut self) -> String {
+            match crate::text::normalize_phone(&self.text(Field::Phone)) {
+                Some(p) => p,
+                None => {
+                    self.problem(Field::Phone, Problem::BadPhone);
+                    String::new()
+                }
+            }
+        }
+
+        /// A yes/no column read with `read`; an error if the value is neither.
+        pub fn flag(&mut self, field: Field, read: fn(&Cell) -> Option<bool>) -> Option<bool> {
+            if !self.has(field) {
+                return None;
+            }
+            let v = read(self.cell(field));
+            if v.is_none() {
+                self.error(field, "应填“是”或“否”", "must be 是 or 否");
+            }
+            v
+        }
+
         /// A row that is not data: blank in every mapped column, or a note under the table
         /// (one cell of text such as "注：…", "制表人：…").
         pub fn is_data(&self) -> bool {

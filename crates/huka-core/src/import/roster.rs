@@ -14,7 +14,6 @@ use crate::record::RecordId;
 use crate::registration::{self, RegistrationInput};
 use crate::resident_id::ResidentId;
 use crate::store::{Store, Writer};
-use crate::text::normalize_phone;
 
 pub(crate) enum Action {
     Insert(RegistrationInput),
@@ -46,26 +45,8 @@ fn read_row(r: &mut Reader<'_>) -> Option<RegistrationInput> {
         r.error(column, "缺少身份证号，无法与户卡比对", "no resident ID number to match the row with");
         None
     };
-    let gender = match r.has(Field::Gender) {
-        false => None,
-        true => {
-            let g = values::gender(r.cell(Field::Gender));
-            if g.is_none() {
-                r.error(Field::Gender, "性别应为“男”或“女”", "gender must be 男 or 女");
-            }
-            g
-        }
-    };
-    let birth = match r.has(Field::BirthDate) {
-        false => None,
-        true => match values::date(r.cell(Field::BirthDate)) {
-            Some(d) => Some(d),
-            None => {
-                r.error(Field::BirthDate, "日期无法识别（应如 2013-03-05）", "not a date (like 2013-03-05)");
-                None
-            }
-        },
-    };
+    let gender = r.gender();
+    let birth = r.birth_date();
     let (grade, stage) = match r.has(Field::Grade) {
         false => (None, None),
         true => match values::grade(r.cell(Field::Grade)) {
@@ -76,26 +57,10 @@ fn read_row(r: &mut Reader<'_>) -> Option<RegistrationInput> {
             }
         },
     };
-    let mut flag = |field: Field, read: fn(&super::read::Cell) -> Option<bool>| -> Option<bool> {
-        if !r.has(field) {
-            return None;
-        }
-        let v = read(r.cell(field));
-        if v.is_none() {
-            r.error(field, "应填“是”或“否”", "must be 是 or 否");
-        }
-        v
-    };
-    let boarding = flag(Field::Boarding, values::boarding);
-    let left_behind = flag(Field::LeftBehind, values::yes_no);
-    let registered_poor = flag(Field::RegisteredPoor, values::yes_no);
-    let phone = match normalize_phone(&r.text(Field::Phone)) {
-        Some(p) => p,
-        None => {
-            r.problem(Field::Phone, Problem::BadPhone);
-            String::new()
-        }
-    };
+    let boarding = r.flag(Field::Boarding, values::boarding);
+    let left_behind = r.flag(Field::LeftBehind, values::yes_no);
+    let registered_poor = r.flag(Field::RegisteredPoor, values::yes_no);
+    let phone = r.phone();
     let id = resident_id?;
     if !r.errors.is_empty() {
         return None;
