@@ -64,6 +64,8 @@ pub enum Error {
     MissingColumn { column: &'static str },
     #[error("the file or the records changed after the preview")]
     PlanChanged,
+    #[error("a {from} plan cannot become {to}")]
+    StatusChange { from: &'static str, to: &'static str },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("file error: {0}")]
@@ -89,6 +91,7 @@ impl Error {
             Error::NoHeader => "no_header",
             Error::MissingColumn { .. } => "missing_column",
             Error::PlanChanged => "plan_changed",
+            Error::StatusChange { .. } => "status_change",
             Error::Sqlite(_) => "database",
             Error::Io(_) => "io",
         }
@@ -149,6 +152,10 @@ impl Error {
                 "预览之后文件或数据已发生变化，未导入任何内容。请重新预览。".into(),
                 "The file or the records changed after the preview; nothing was imported. Please preview again.".into(),
             ),
+            Error::StatusChange { from, to } => (
+                format!("帮扶计划不能从“{}”改为“{}”。", status_zh(from), status_zh(to)),
+                format!("A {from} support plan cannot become {to}."),
+            ),
             Error::Sqlite(e) => (format!("数据库出错，操作未生效：{e}"), format!("Database error; nothing was changed: {e}")),
             Error::Io(e) => (format!("读写文件出错：{e}"), format!("File error: {e}")),
         };
@@ -170,12 +177,26 @@ impl Error {
     }
 }
 
+fn status_zh(status: &str) -> &'static str {
+    match status {
+        "draft" => "草稿",
+        "active" => "执行中",
+        "reviewed" => "已回顾",
+        "closed" => "已结束",
+        _ => "未知",
+    }
+}
+
 fn kind_zh(kind: &str) -> &'static str {
     match kind {
         "household" => "户卡",
         "member" => "家庭成员",
         "student" => "学生",
         "teacher" => "教师",
+        "visit" => "家访记录",
+        "plan" => "帮扶计划",
+        "pairing" => "结对",
+        "follow-up" => "后续事项",
         "school" => "学校",
         _ => "记录",
     }
@@ -203,6 +224,18 @@ fn field_label(field: &str) -> (&'static str, &'static str) {
         "nationalStudentNumber" => ("全国学籍号", "national student number"),
         "subject" => ("任教学科", "subject"),
         "teacherIds" => ("帮扶教师", "teachers"),
+        "visitDate" => ("家访日期", "visit date"),
+        "studentIds" => ("涉及学生", "students"),
+        "followUps" => ("后续事项", "follow-ups"),
+        "dueDate" => ("完成期限", "due date"),
+        "action" => ("事项", "action"),
+        "term" => ("学期", "term"),
+        "memberId" => ("学生", "student"),
+        "photo" => ("签字照片", "photo"),
+        "reviewDate" => ("回顾日期", "review date"),
+        "nextReviewDate" => ("下次回顾日期", "next review date"),
+        "parentAckDate" => ("家长签字日期", "parent's date"),
+        "startDate" => ("开始日期", "start date"),
         _ => ("字段", "field"),
     }
 }
@@ -250,6 +283,13 @@ pub enum Problem {
     FutureDate,
     GradeOutOfRange,
     UnknownTeacher,
+    NeedTeacher,
+    NotInHousehold,
+    NotAStudent,
+    BadTerm,
+    DuplicatePlan,
+    NotAPhoto,
+    PhotoTooLarge { max_mb: usize },
 }
 
 impl Problem {
@@ -267,6 +307,13 @@ impl Problem {
             Problem::FutureDate => "future_date",
             Problem::GradeOutOfRange => "grade_out_of_range",
             Problem::UnknownTeacher => "unknown_teacher",
+            Problem::NeedTeacher => "need_teacher",
+            Problem::NotInHousehold => "not_in_household",
+            Problem::NotAStudent => "not_a_student",
+            Problem::BadTerm => "bad_term",
+            Problem::DuplicatePlan => "duplicate_plan",
+            Problem::NotAPhoto => "not_a_photo",
+            Problem::PhotoTooLarge { .. } => "photo_too_large",
         }
     }
 
@@ -296,6 +343,13 @@ impl Problem {
             Problem::FutureDate => ("日期不能晚于今天".into(), "the date is in the future".into()),
             Problem::GradeOutOfRange => ("年级应在 1 到 12 之间".into(), "the grade must be between 1 and 12".into()),
             Problem::UnknownTeacher => ("找不到所选教师".into(), "unknown teacher".into()),
+            Problem::NeedTeacher => ("至少选择一位教师".into(), "choose at least one teacher".into()),
+            Problem::NotInHousehold => ("所选学生不属于这一户".into(), "the student is not in this household".into()),
+            Problem::NotAStudent => ("该成员不是在校学生".into(), "this member is not a student".into()),
+            Problem::BadTerm => ("学期应写作 2026-autumn 或 2027-spring".into(), "a term looks like 2026-autumn or 2027-spring".into()),
+            Problem::DuplicatePlan => ("该生本学期已有帮扶计划".into(), "the student already has a plan for this term".into()),
+            Problem::NotAPhoto => ("只能选择 JPG 或 PNG 图片".into(), "choose a JPG or PNG picture".into()),
+            Problem::PhotoTooLarge { max_mb } => (format!("图片不能超过 {max_mb} MB"), format!("the picture must be under {max_mb} MB")),
         };
         lang.pick(zh, en)
     }

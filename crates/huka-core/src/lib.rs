@@ -7,11 +7,14 @@
 //!
 //! This crate never depends on Tauri, never prints, and never logs personal data.
 
+pub mod coverage;
 pub mod demo;
 pub mod error;
 pub mod household;
 pub mod import;
 pub mod member;
+pub mod pairing;
+pub mod plan;
 pub mod paths;
 pub mod record;
 pub mod registration;
@@ -23,6 +26,8 @@ pub mod stats;
 pub mod store;
 pub mod student;
 pub mod teacher;
+pub mod visit;
+pub mod term;
 pub mod text;
 
 pub use error::{Error, ErrorReport, FieldError, Lang, Problem, Result};

@@ -19,6 +19,7 @@ use crate::record::{format_time, Meta, RecordId};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_households.sql"),
     include_str!("migrations/0002_registration.sql"),
+    include_str!("migrations/0003_visits_plans.sql"),
 ];
 
 /// The schema version this build writes.

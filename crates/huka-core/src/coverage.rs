@@ -1,0 +1,353 @@
+//! The term's coverage dashboard: registered-poor students (enrolled, from a household on any
+//! poverty list) with no helper teacher, no plan in force, no home visit this term; plan
+//! reviews overdue; follow-up actions overdue. Also a teacher's "my students".
+
+use chrono::NaiveDate;
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::plan::PlanStatus;
+use crate::record::RecordId;
+use crate::store::Store;
+use crate::term::Term;
+
+/// The students the dashboard is about.
+const SUPPORTED: &str = "SELECT m.id AS member_id, m.name, m.household_id, h.head_name, h.village, st.grade, st.class_name
+    FROM student st JOIN member m ON m.id = st.member_id JOIN household h ON h.id = m.household_id
+    WHERE st.deleted_at IS NULL AND m.deleted_at IS NULL AND h.deleted_at IS NULL
+      AND st.enrolment_status = 'enrolled' AND h.status <> 'none'";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StudentItem {
+    pub member_id: RecordId,
+    pub name: String,
+    pub household_id: RecordId,
+    pub head_name: String,
+    pub village: String,
+    pub grade: Option<i64>,
+    pub class_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewItem {
+    pub plan_id: RecordId,
+    pub member_id: RecordId,
+    pub name: String,
+    pub household_id: RecordId,
+    pub next_review_date: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FollowUpItem {
+    pub id: RecordId,
+    pub visit_id: RecordId,
+    pub household_id: RecordId,
+    pub head_name: String,
+    pub action: String,
+    pub owner: Option<String>,
+    pub due_date: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Coverage {
+    pub term: Term,
+    pub today: NaiveDate,
+    /// Registered-poor students enrolled.
+    pub students: i64,
+    pub no_pairing: Vec<StudentItem>,
+    pub no_active_plan: Vec<StudentItem>,
+    pub no_visit: Vec<StudentItem>,
+    pub reviews_overdue: Vec<ReviewItem>,
+    pub follow_ups_overdue: Vec<FollowUpItem>,
+}
+
+fn students(store: &Store, condition: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<StudentItem>> {
+    let sql = format!("WITH s AS ({SUPPORTED}) SELECT * FROM s WHERE {condition} ORDER BY s.grade, s.class_name, s.name");
+    let mut stmt = store.conn().prepare_cached(&sql)?;
+    let rows = stmt.query_map(args, |r| {
+        Ok(StudentItem {
+            member_id: r.get(0)?,
+            name: r.get(1)?,
+            household_id: r.get(2)?,
+            head_name: r.get(3)?,
+            village: r.get(4)?,
+            grade: r.get(5)?,
+            class_name: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The dashboard for `term`, as of `today` (overdue means due before today).
+pub fn compute(store: &Store, term: Term, today: NaiveDate) -> Result<Coverage> {
+    let total: i64 = store.conn().query_row(&format!("SELECT count(*) FROM ({SUPPORTED})"), [], |r| r.get(0))?;
+    let no_pairing = students(
+        store,
+        "NOT EXISTS (SELECT 1 FROM pairing p WHERE p.member_id = s.member_id AND p.deleted_at IS NULL AND p.end_date IS NULL)",
+        &[],
+    )?;
+    let no_active_plan = students(
+        store,
+        "NOT EXISTS (SELECT 1 FROM plan p WHERE p.member_id = s.member_id AND p.term = ?1 AND p.deleted_at IS NULL
+                     AND p.status IN ('active', 'reviewed'))",
+        &[&term],
+    )?;
+    let no_visit = students(
+        store,
+        "NOT EXISTS (SELECT 1 FROM visit v WHERE v.household_id = s.household_id AND v.deleted_at IS NULL
+                     AND v.visit_date BETWEEN ?1 AND ?2)",
+        &[&term.start(), &term.end()],
+    )?;
+    let mut stmt = store.conn().prepare_cached(
+        "SELECT p.id, p.member_id, m.name, m.household_id, p.next_review_date FROM plan p JOIN member m ON m.id = p.member_id
+         WHERE p.deleted_at IS NULL AND m.deleted_at IS NULL AND p.term = ?1 AND p.status IN ('active', 'reviewed')
+           AND p.next_review_date < ?2
+         ORDER BY p.next_review_date, m.name",
+    )?;
+    let reviews_overdue = stmt
+        .query_map(params![term, today], |r| {
+            Ok(ReviewItem { plan_id: r.get(0)?, member_id: r.get(1)?, name: r.get(2)?, household_id: r.get(3)?, next_review_date: r.get(4)? })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = store.conn().prepare_cached(
+        "SELECT f.id, f.visit_id, v.household_id, h.head_name, f.action, t.name, f.due_date
+         FROM follow_up f JOIN visit v ON v.id = f.visit_id JOIN household h ON h.id = v.household_id
+         LEFT JOIN teacher t ON t.id = f.owner_id
+         WHERE f.deleted_at IS NULL AND f.done_date IS NULL AND f.due_date < ?1 AND v.deleted_at IS NULL AND h.deleted_at IS NULL
+         ORDER BY f.due_date, h.head_name",
+    )?;
+    let follow_ups_overdue = stmt
+        .query_map([today], |r| {
+            Ok(FollowUpItem {
+                id: r.get(0)?,
+                visit_id: r.get(1)?,
+                household_id: r.get(2)?,
+                head_name: r.get(3)?,
+                action: r.get(4)?,
+                owner: r.get(5)?,
+                due_date: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Coverage { term, today, students: total, no_pairing, no_active_plan, no_visit, reviews_overdue, follow_ups_overdue })
+}
+
+/// One of a teacher's paired students, with what needs doing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MyStudent {
+    #[serde(flatten)]
+    pub student: StudentItem,
+    pub last_visit: Option<NaiveDate>,
+    pub visited_this_term: bool,
+    pub plan_id: Option<RecordId>,
+    pub plan_status: Option<PlanStatus>,
+    pub overdue_follow_ups: i64,
+}
+
+/// The students a teacher currently helps: the teacher's start page.
+pub fn my_students(store: &Store, teacher: RecordId, term: Term, today: NaiveDate) -> Result<Vec<MyStudent>> {
+    let mut stmt = store.conn().prepare_cached(
+        "SELECT m.id, m.name, m.household_id, h.head_name, h.village, st.grade, st.class_name,
+                (SELECT max(v.visit_date) FROM visit v WHERE v.household_id = m.household_id AND v.deleted_at IS NULL),
+                (SELECT pl.id FROM plan pl WHERE pl.member_id = m.id AND pl.term = ?2 AND pl.deleted_at IS NULL),
+                (SELECT pl.status FROM plan pl WHERE pl.member_id = m.id AND pl.term = ?2 AND pl.deleted_at IS NULL),
+                (SELECT count(*) FROM follow_up f JOIN visit v ON v.id = f.visit_id
+                  WHERE v.household_id = m.household_id AND v.deleted_at IS NULL AND f.deleted_at IS NULL
+                    AND f.done_date IS NULL AND f.due_date < ?3)
+         FROM pairing p JOIN member m ON m.id = p.member_id JOIN household h ON h.id = m.household_id
+         LEFT JOIN student st ON st.member_id = m.id AND st.deleted_at IS NULL
+         WHERE p.teacher_id = ?1 AND p.deleted_at IS NULL AND p.end_date IS NULL AND m.deleted_at IS NULL AND h.deleted_at IS NULL
+         ORDER BY st.grade, st.class_name, m.name",
+    )?;
+    let rows = stmt.query_map(params![teacher, term, today], |r| {
+        let last_visit: Option<NaiveDate> = r.get(7)?;
+        Ok(MyStudent {
+            student: StudentItem {
+                member_id: r.get(0)?,
+                name: r.get(1)?,
+                household_id: r.get(2)?,
+                head_name: r.get(3)?,
+                village: r.get(4)?,
+                grade: r.get(5)?,
+                class_name: r.get(6)?,
+            },
+            visited_this_term: last_visit.is_some_and(|d| term.contains(d)),
+            last_visit,
+            plan_id: r.get(8)?,
+            plan_status: r.get(9)?,
+            overdue_follow_ups: r.get(10)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::household::{self, HouseholdStatus};
+    use crate::member::{self, MemberInput};
+    use crate::plan::{self, PlanInput, PlanStatus, ReviewInput};
+    use crate::student::StudentInput;
+    use crate::teacher::{self, TeacherInput, TeacherRole};
+    use crate::visit::{self, FollowUpInput, VisitInput, VisitMode};
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    struct School {
+        store: Store,
+        teacher: RecordId,
+        household: RecordId,
+        kid: RecordId,
+    }
+
+    fn school() -> School {
+        let mut store = Store::open_in_memory().unwrap();
+        let household = household::create(&mut store, &household::tests::input("0001", "王建国")).unwrap().meta.id;
+        let kid = member::create(&mut store, household, &MemberInput { name: "王小明".into(), student: Some(StudentInput::default()), ..Default::default() })
+            .unwrap()
+            .meta
+            .id;
+        // A student from a household on no list is not counted.
+        let other = household::create(&mut store, &household::HouseholdInput { status: HouseholdStatus::None, ..household::tests::input("0002", "李红") }).unwrap().meta.id;
+        member::create(&mut store, other, &MemberInput { name: "李娜".into(), student: Some(StudentInput::default()), ..Default::default() }).unwrap();
+        let teacher = teacher::create(&mut store, &TeacherInput { name: "张老师".into(), phone: String::new(), subject: String::new(), role: TeacherRole::ClassTeacher })
+            .unwrap()
+            .meta
+            .id;
+        School { store, teacher, household, kid }
+    }
+
+    fn visit_on(s: &mut School, date: &str, due: &str) -> crate::visit::Visit {
+        visit::create(
+            &mut s.store,
+            &VisitInput {
+                household_id: s.household,
+                visit_date: date.into(),
+                teacher_ids: vec![s.teacher],
+                student_ids: vec![s.kid],
+                mode: VisitMode::InHome,
+                topics: vec!["资助政策".into(), "防溺水安全".into()],
+                findings: "孩子学习积极".into(),
+                requests: "希望申请寄宿补助".into(),
+                follow_ups: vec![FollowUpInput { id: None, action: "提交寄宿生补助申请".into(), owner_id: Some(s.teacher), due_date: due.into(), done_date: None }],
+                parent_name: "王建国".into(),
+                parent_ack_date: Some(date.into()),
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_dashboard_moves_as_the_work_is_done() {
+        let mut s = school();
+        let autumn = Term::parse("2026-autumn").unwrap();
+        let c = compute(&s.store, autumn, d(2026, 10, 1)).unwrap();
+        assert_eq!(c.students, 1, "only students of households on a list");
+        assert_eq!((c.no_pairing.len(), c.no_active_plan.len(), c.no_visit.len()), (1, 1, 1));
+
+        crate::pairing::assign(&mut s.store, s.teacher, s.kid, d(2026, 9, 1)).unwrap();
+        let p = plan::create(&mut s.store, &PlanInput {
+            member_id: s.kid, term: autumn, tutoring: Default::default(), care: Default::default(), activities: Default::default(),
+            aid: Default::default(), psychological: Default::default(), goals: String::new(), responsible_teacher_id: Some(s.teacher), next_review_date: None,
+        }).unwrap();
+        assert_eq!(compute(&s.store, autumn, d(2026, 10, 1)).unwrap().no_active_plan.len(), 1, "a draft is not in force");
+        plan::set_status(&mut s.store, p.meta.id, PlanStatus::Active, d(2026, 9, 10)).unwrap();
+        visit_on(&mut s, "2026-09-20", "2026-10-15");
+
+        let c = compute(&s.store, autumn, d(2026, 10, 1)).unwrap();
+        assert_eq!((c.no_pairing.len(), c.no_active_plan.len(), c.no_visit.len()), (0, 0, 0));
+        assert!(c.follow_ups_overdue.is_empty() && c.reviews_overdue.is_empty());
+
+        // Later in the term: the follow-up and the review (due 5 November) are overdue.
+        let c = compute(&s.store, autumn, d(2026, 11, 10)).unwrap();
+        assert_eq!(c.follow_ups_overdue.len(), 1);
+        assert_eq!(c.follow_ups_overdue[0].owner.as_deref(), Some("张老师"));
+        assert_eq!(c.reviews_overdue.len(), 1);
+        plan::add_review(&mut s.store, p.meta.id, &ReviewInput { review_date: "2026-11-10".into(), progress: "好转".into(), next_steps: String::new(), next_review_date: None }).unwrap();
+        assert!(compute(&s.store, autumn, d(2026, 11, 11)).unwrap().reviews_overdue.is_empty());
+
+        let mine = my_students(&s.store, s.teacher, autumn, d(2026, 11, 11)).unwrap();
+        assert_eq!(mine.len(), 1);
+        assert_eq!((mine[0].visited_this_term, mine[0].overdue_follow_ups, mine[0].plan_status), (true, 1, Some(PlanStatus::Reviewed)));
+    }
+
+    #[test]
+    fn term_boundaries() {
+        let mut s = school();
+        // A visit on the last day of the spring term counts for spring, not for autumn.
+        visit_on(&mut s, "2026-08-31", "2027-01-31");
+        let spring = Term::parse("2026-spring").unwrap();
+        let autumn = Term::parse("2026-autumn").unwrap();
+        assert!(compute(&s.store, spring, d(2026, 8, 31)).unwrap().no_visit.is_empty());
+        assert_eq!(compute(&s.store, autumn, d(2026, 9, 1)).unwrap().no_visit.len(), 1);
+        // A follow-up due on the last day of autumn is not overdue that day, and still overdue
+        // in the spring term after it if nobody did it.
+        assert!(compute(&s.store, autumn, d(2027, 1, 31)).unwrap().follow_ups_overdue.is_empty());
+        let spring27 = Term::parse("2027-spring").unwrap();
+        let c = compute(&s.store, spring27, d(2027, 2, 1)).unwrap();
+        assert_eq!(c.follow_ups_overdue.len(), 1);
+        visit::follow_up_done(&mut s.store, c.follow_ups_overdue[0].id, Some(d(2027, 2, 2))).unwrap();
+        assert!(compute(&s.store, spring27, d(2027, 2, 3)).unwrap().follow_ups_overdue.is_empty());
+    }
+
+    #[test]
+    fn visits_validate_and_keep_their_parts() {
+        let mut s = school();
+        let v = visit_on(&mut s, "2026-09-20", "2026-10-15");
+        assert_eq!(v.teacher_ids, [s.teacher]);
+        assert_eq!(v.student_ids, [s.kid]);
+        assert_eq!(v.follow_ups.len(), 1);
+        assert_eq!(visit::last_topics(&s.store, s.teacher).unwrap(), ["资助政策", "防溺水安全"]);
+        let bad = visit::create(
+            &mut s.store,
+            &VisitInput {
+                household_id: s.household,
+                visit_date: "2099-01-01".into(),
+                teacher_ids: vec![],
+                student_ids: vec![RecordId::new()],
+                mode: VisitMode::Phone,
+                topics: vec![],
+                findings: String::new(),
+                requests: String::new(),
+                follow_ups: vec![FollowUpInput { action: " ".into(), due_date: "明天".into(), ..Default::default() }],
+                parent_name: String::new(),
+                parent_ack_date: None,
+            },
+        )
+        .unwrap_err();
+        let fields: Vec<String> = bad.report().fields.into_iter().map(|f| f.field).collect();
+        assert_eq!(fields, ["visitDate", "teacherIds", "studentIds", "action", "dueDate"]);
+
+        // Editing keeps the follow-up (same id), deleting the visit removes it from the lists.
+        let mut input = VisitInput {
+            household_id: s.household,
+            visit_date: "2026-09-21".into(),
+            teacher_ids: vec![s.teacher],
+            student_ids: vec![],
+            mode: VisitMode::Phone,
+            topics: vec![],
+            findings: String::new(),
+            requests: String::new(),
+            follow_ups: vec![FollowUpInput { id: Some(v.follow_ups[0].meta.id), action: "已改".into(), owner_id: None, due_date: "2026-10-20".into(), done_date: None }],
+            parent_name: String::new(),
+            parent_ack_date: None,
+        };
+        let edited = visit::update(&mut s.store, v.meta.id, &input).unwrap();
+        assert_eq!(edited.follow_ups[0].meta.id, v.follow_ups[0].meta.id);
+        input.follow_ups.clear();
+        assert!(visit::update(&mut s.store, v.meta.id, &input).unwrap().follow_ups.is_empty());
+        visit::set_photo(&mut s.store, v.meta.id, b"\x89PNG\r\n\x1a\nrest").unwrap();
+        assert!(visit::get(s.store.conn(), v.meta.id).unwrap().has_photo);
+        assert!(visit::set_photo(&mut s.store, v.meta.id, b"GIF89a").is_err());
+        visit::delete(&mut s.store, v.meta.id).unwrap();
+        assert!(visit::list(&s.store, &Default::default(), 10).unwrap().is_empty());
+    }
+}
