@@ -4,13 +4,20 @@
 //! Errors are one sentence on stderr, in Chinese when the locale is Chinese, else English.
 
 use std::path::PathBuf;
+
+macro_rules! say {
+    ($($arg:tt)*) => { write_line(format_args!($($arg)*)) };
+}
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use huka_core::demo::DemoOptions;
 use huka_core::school::SchoolInput;
 use huka_core::import::{self, ImportKind};
-use huka_core::{demo, household, paths, school, stats, Error, Lang, Store};
+use chrono::NaiveDate;
+use huka_core::term::Term;
+use huka_core::visit::{self, VisitFilter};
+use huka_core::{coverage, demo, household, paths, school, stats, Error, Lang, RecordId, Store};
 
 #[derive(Parser)]
 #[command(name = "huka", version, about = "户卡 Huka — household cards for rural schools (command line)")]
@@ -53,11 +60,53 @@ enum Command {
         #[command(subcommand)]
         what: ImportCommand,
     },
+    /// Home visits (家访)
+    Visits {
+        #[command(subcommand)]
+        command: VisitsCommand,
+    },
+    /// The term's coverage: students with no pairing, no plan, no visit; overdue reviews and follow-ups
+    Coverage {
+        /// The term, like 2026-autumn or 2027-spring [default: the current term]
+        #[arg(long, value_parser = parse_term)]
+        term: Option<Term>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Counts of records per kind
     Stats {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum VisitsCommand {
+    /// List visits, newest first
+    List {
+        /// Only visits by this teacher (the teacher's id)
+        #[arg(long, value_name = "ID", value_parser = parse_id)]
+        teacher: Option<RecordId>,
+        /// Only visits on or after this date (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        since: Option<NaiveDate>,
+        #[arg(long, default_value_t = 100_000)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_term(s: &str) -> Result<Term, String> {
+    Term::parse(s).ok_or_else(|| "a term looks like 2026-autumn or 2027-spring".to_string())
+}
+
+fn parse_id(s: &str) -> Result<RecordId, String> {
+    RecordId::parse(s).ok_or_else(|| "not a record id".to_string())
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| "a date looks like 2026-09-01".to_string())
 }
 
 #[derive(Subcommand)]
@@ -125,11 +174,11 @@ fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
     match cli.command {
         Command::Init { school_code, school_name, town, district } => {
             let s = school::setup(&mut store, &SchoolInput { code: school_code, name: school_name, town, district })?;
-            println!("{} {} — {}", s.code, s.name, path.display());
+            say!("{} {} — {}", s.code, s.name, path.display());
         }
         Command::Demo { students, seed } => {
             let st = demo::generate(&mut store, &DemoOptions { students, seed })?;
-            println!(
+            say!(
                 "{} households, {} members, {} students, {} teachers",
                 st.households, st.members, st.students, st.teachers
             );
@@ -140,7 +189,7 @@ fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
                 print_json(&rows);
             } else {
                 for h in rows {
-                    println!(
+                    say!(
                         "{}\t{}\t{} {} {}\t{}\t{} 人\t{} 学生",
                         h.household_number,
                         h.head_name,
@@ -161,12 +210,43 @@ fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
             };
             return import(&mut store, kind, &args, lang);
         }
+        Command::Visits { command: VisitsCommand::List { teacher, since, limit, json } } => {
+            let rows = visit::list(&store, &VisitFilter { teacher, since, household: None }, limit)?;
+            if json {
+                print_json(&rows);
+            } else {
+                for v in rows {
+                    say!("{}\t{}\t{}\t{}\t{}", v.visit_date, v.head_name, v.village, v.mode.as_str(), v.teachers.join("、"));
+                }
+            }
+        }
+        Command::Coverage { term, json } => {
+            let today = chrono::Utc::now().date_naive();
+            let c = coverage::compute(&store, term.unwrap_or_else(|| Term::of(today)), today)?;
+            if json {
+                print_json(&c);
+            } else {
+                say!(
+                    "{}: {} students; no pairing {}, no plan in force {}, no visit {}, reviews overdue {}, follow-ups overdue {}",
+                    c.term,
+                    c.students,
+                    c.no_pairing.len(),
+                    c.no_active_plan.len(),
+                    c.no_visit.len(),
+                    c.reviews_overdue.len(),
+                    c.follow_ups_overdue.len()
+                );
+            }
+        }
         Command::Stats { json } => {
             let st = stats::get(&store)?;
             if json {
                 print_json(&st);
             } else {
-                println!("schools\t{}\nhouseholds\t{}\nmembers\t{}\nstudents\t{}\nteachers\t{}", st.schools, st.households, st.members, st.students, st.teachers);
+                say!(
+                    "schools\t{}\nhouseholds\t{}\nmembers\t{}\nstudents\t{}\nteachers\t{}\npairings\t{}\nvisits\t{}\nplans\t{}",
+                    st.schools, st.households, st.members, st.students, st.teachers, st.pairings, st.visits, st.plans
+                );
             }
         }
     }
@@ -192,30 +272,44 @@ fn import(store: &mut Store, kind: ImportKind, args: &ImportArgs, lang: Lang) ->
         for e in &report.errors {
             let message = if zh { &e.message } else { &e.message_en };
             if zh {
-                println!("第 {} 行\t{}\t{}", e.row, e.column, message);
+                say!("第 {} 行\t{}\t{}", e.row, e.column, message);
             } else {
-                println!("row {}\t{}\t{}", e.row, e.column, message);
+                say!("row {}\t{}\t{}", e.row, e.column, message);
             }
         }
         let verb = if args.dry_run { if zh { "（试运行，未写入）" } else { " (dry run, nothing written)" } } else { "" };
         if zh {
-            println!(
+            say!(
                 "共 {} 行：新增 {}，更新 {}，未变 {}，拒绝 {}{verb}",
                 report.rows, report.imported, report.updated, report.unchanged, report.rejected
             );
         } else {
-            println!(
+            say!(
                 "{} rows: {} new, {} updated, {} unchanged, {} rejected{verb}",
                 report.rows, report.imported, report.updated, report.unchanged, report.rejected
             );
         }
         if let Some(n) = report.not_on_poverty_list {
-            println!("{}", if zh { format!("不在建档立卡名单中的在籍学生：{n} 人") } else { format!("registered students not on the poverty list: {n}") });
+            say!("{}", if zh { format!("不在建档立卡名单中的在籍学生：{n} 人") } else { format!("registered students not on the poverty list: {n}") });
         }
     }
     Ok(if report.rejected == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 fn print_json(value: &impl serde::Serialize) {
-    println!("{}", serde_json::to_string_pretty(value).expect("serializable"));
+    say!("{}", serde_json::to_string_pretty(value).expect("serializable"));
+}
+
+/// Writes a line to stdout. A closed pipe (`huka … | head`) ends the program quietly
+/// instead of panicking the way `println!` does.
+fn write_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(line).and_then(|()| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("huka: {e}");
+        std::process::exit(1);
+    }
 }

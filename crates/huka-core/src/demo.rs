@@ -20,6 +20,11 @@ use crate::stats::{self, Stats};
 use crate::store::Store;
 use crate::student::{EnrolmentStatus, Stage, StudentInput};
 use crate::teacher::{self, TeacherInput, TeacherRole};
+use crate::pairing;
+use crate::plan::{self, PlanInput, PlanStatus, Track};
+use crate::store::Writer;
+use crate::term::Term;
+use crate::visit::{self, FollowUpInput, VisitInput, VisitMode};
 
 #[derive(Debug, Clone, Copy)]
 pub struct DemoOptions {
@@ -63,6 +68,14 @@ const FEMALE: &[&str] = &[
     "思琪", "佳怡", "紫萱", "春梅", "玉兰",
 ];
 const SUBJECTS: &[&str] = &["语文", "数学", "英语", "科学", "道德与法治", "体育", "音乐", "美术", "物理", "化学"];
+const FOLLOW_UPS: &[&str] = &["协助申请寄宿生生活补助", "联系村委落实低保", "送学习用品到家", "电话回访家长", "安排心理老师谈话"];
+const FINDINGS: &[&str] = &[
+    "孩子学习积极，家长支持上学。",
+    "祖辈照看，作业无人辅导。",
+    "家中老人患病，经济压力大。",
+    "孩子沉迷手机，已与家长沟通。",
+    "房屋已完成危房改造，生活条件改善。",
+];
 const HEALTH_NOTES: &[&str] = &["慢性病（高血压）", "肢体残疾三级", "长期服药", "视力残疾四级", "大病（已出院）"];
 
 /// Generates a school into an empty database (setting up a demo school if none is set up).
@@ -82,6 +95,7 @@ pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<Stats> {
         )?;
     }
     let mut g = Generator { rng: ChaCha8Rng::seed_from_u64(opts.seed), ids: HashSet::new() };
+    let today = chrono::Utc::now().date_naive();
     store.write(|w| {
         let teachers = (0..(opts.students / 15).max(4))
             .map(|i| {
@@ -112,14 +126,16 @@ pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<Stats> {
             for m in &h.members {
                 member::insert_input(w, id, m)?;
             }
+            let mut kid_ids = Vec::new();
             for _ in 0..kids {
                 let kid = g.child(&h.input.head_name, h.father_migrant);
-                member::insert_input(w, id, &kid)?;
+                kid_ids.push(member::insert_input(w, id, &kid)?);
             }
             students += kids;
             let n = g.rng.random_range(1..=2);
             let helpers: Vec<RecordId> = teachers.choose_multiple(&mut g.rng, n).copied().collect();
             teacher::link(w, id, &helpers)?;
+            g.teachers_work(w, id, &kid_ids, &helpers, today)?;
         }
         Ok(())
     })?;
@@ -139,6 +155,94 @@ struct GeneratedHousehold {
 }
 
 impl Generator {
+    /// A lived-in school: most students paired with one of the household's teachers, visits
+    /// this term and last (some with follow-ups, a few overdue), and support plans in every
+    /// state — but not everything done, so the dashboard has work to show.
+    fn teachers_work(&mut self, w: &Writer<'_>, household: RecordId, kids: &[RecordId], helpers: &[RecordId], today: NaiveDate) -> Result<()> {
+        let term = Term::of(today);
+        for kid in kids {
+            if self.rng.random_bool(0.9) {
+                pairing::pair(w, helpers[0], *kid, term.start())?;
+            }
+            if self.rng.random_bool(0.5) {
+                plan::insert(w, &self.plan(*kid, term.previous(), helpers[0]), PlanStatus::Closed)?;
+            }
+            let status = match self.rng.random_range(0..100) {
+                0..15 => None,
+                15..30 => Some(PlanStatus::Draft),
+                30..75 => Some(PlanStatus::Active),
+                _ => Some(PlanStatus::Reviewed),
+            };
+            if let Some(status) = status {
+                let mut p = self.plan(*kid, term, helpers[0]);
+                let review = today - chrono::Days::new(20) + chrono::Days::new(self.rng.random_range(0..120));
+                p.next_review_date = Some(review.to_string());
+                plan::insert(w, &p, status)?;
+            }
+        }
+        let visits = match self.rng.random_range(0..100) {
+            0..20 => 0,
+            20..70 => 1,
+            _ => 2,
+        };
+        for i in 0..visits {
+            // The last one this term (up to today), the one before it last term.
+            let (from, to) = if i == 0 { (term.start(), today.max(term.start())) } else { (term.previous().start(), term.previous().end()) };
+            let span = (to - from).num_days().max(0) as u64;
+            let date = (from + chrono::Days::new(self.rng.random_range(0..=span))).min(today);
+            let follow_ups = if self.rng.random_bool(0.4) {
+                let due = date + chrono::Days::new(self.rng.random_range(7..60));
+                let done = (due < today && self.rng.random_bool(0.6)).then(|| due.to_string());
+                vec![FollowUpInput {
+                    id: None,
+                    action: FOLLOW_UPS.choose(&mut self.rng).expect("follow-ups").to_string(),
+                    owner_id: Some(helpers[0]),
+                    due_date: due.to_string(),
+                    done_date: done,
+                }]
+            } else {
+                Vec::new()
+            };
+            let topics: Vec<String> = visit::DEFAULT_TOPICS.choose_multiple(&mut self.rng, 3).map(|t| t.to_string()).collect();
+            visit::insert(
+                w,
+                &VisitInput {
+                    household_id: household,
+                    visit_date: date.to_string(),
+                    teacher_ids: helpers.to_vec(),
+                    student_ids: kids.to_vec(),
+                    mode: if self.rng.random_bool(0.8) { VisitMode::InHome } else { VisitMode::Phone },
+                    topics,
+                    findings: FINDINGS.choose(&mut self.rng).expect("findings").to_string(),
+                    requests: String::new(),
+                    follow_ups,
+                    parent_name: String::new(),
+                    parent_ack_date: Some(date.to_string()),
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    fn plan(&mut self, kid: RecordId, term: Term, teacher: RecordId) -> PlanInput {
+        let pick = |rng: &mut ChaCha8Rng, list: &[(&str, &str)]| {
+            let (needs, measures) = list.choose(rng).expect("tracks");
+            Track { needs: needs.to_string(), measures: measures.to_string() }
+        };
+        PlanInput {
+            member_id: kid,
+            term,
+            tutoring: pick(&mut self.rng, &[("数学基础薄弱", "每周两次课后辅导"), ("阅读量不足", "每天半小时亲子阅读，教师跟踪"), ("英语跟不上", "结对同学互助，周五答疑")]),
+            care: pick(&mut self.rng, &[("父母外出务工，由祖辈照看", "班主任每周谈心一次"), ("住校生活不适应", "生活老师重点关注起居")]),
+            activities: pick(&mut self.rng, &[("性格内向", "优先安排参加学校合唱团"), ("喜欢体育", "推荐参加校篮球队")]),
+            aid: pick(&mut self.rng, &[("家庭收入低", "申请寄宿生生活补助"), ("营养不足", "落实营养改善计划")]),
+            psychological: Track::default(),
+            goals: "本学期各科成绩稳定，按时到校".into(),
+            responsible_teacher_id: Some(teacher),
+            next_review_date: None,
+        }
+    }
+
     fn given(&mut self, gender: Gender) -> &'static str {
         let list = if gender == Gender::Male { MALE } else { FEMALE };
         list.choose(&mut self.rng).expect("names")

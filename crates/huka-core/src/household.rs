@@ -103,6 +103,12 @@ pub struct HouseholdCard {
     /// Head first, then by birth date.
     pub members: Vec<Member>,
     pub teachers: Vec<Teacher>,
+    /// The current helper-teacher pairings of the household's students.
+    pub pairings: Vec<crate::pairing::Pairing>,
+    /// Home visits, newest first.
+    pub visits: Vec<crate::visit::Visit>,
+    /// Support plans of the household's students, newest term first.
+    pub plans: Vec<crate::plan::Plan>,
 }
 
 impl HouseholdInput {
@@ -304,10 +310,18 @@ pub fn list(store: &Store, search_text: &str, limit: usize) -> Result<Vec<Househ
 /// The whole card of one household.
 pub fn card(store: &Store, id: RecordId) -> Result<HouseholdCard> {
     let household = get(store.conn(), id)?;
+    let members = member::of_household(store.conn(), id)?;
+    let mut pairings = Vec::new();
+    for m in members.iter().filter(|m| m.student.is_some()) {
+        pairings.extend(crate::pairing::current(store.conn(), m.meta.id)?);
+    }
     Ok(HouseholdCard {
         household,
-        members: member::of_household(store.conn(), id)?,
+        members,
         teachers: teacher::of_household(store.conn(), id)?,
+        pairings,
+        visits: crate::visit::of_household(store.conn(), id)?,
+        plans: crate::plan::of_household(store.conn(), id)?,
     })
 }
 

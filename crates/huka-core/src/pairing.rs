@@ -57,7 +57,7 @@ fn require_student(conn: &Connection, member: RecordId) -> Result<()> {
     }
 }
 
-fn pair(w: &Writer<'_>, teacher: RecordId, member: RecordId, start: NaiveDate) -> Result<RecordId> {
+pub(crate) fn pair(w: &Writer<'_>, teacher: RecordId, member: RecordId, start: NaiveDate) -> Result<RecordId> {
     if let Some(cur) = current(w.tx(), member)? {
         if cur.teacher_id == teacher {
             return Ok(cur.meta.id);

@@ -2,10 +2,14 @@
 
 pub mod app;
 pub mod backup;
+pub mod coverage;
 pub mod demo;
 pub mod household;
 pub mod import;
 pub mod member;
+pub mod pairing;
+pub mod plan;
 pub mod school;
 pub mod settings;
 pub mod teacher;
+pub mod visit;
