@@ -241,6 +241,54 @@ fn import_the_poverty_list_and_the_roster_in_the_window() {
     assert_eq!(stats["students"], 1, "王小明 is a student now");
 }
 
+#[test]
+fn log_a_home_visit_with_a_follow_up_and_see_the_dashboard_change() {
+    let run = Run::new();
+    let out = Command::new(huka_bin()).arg("--db").arg(run.db()).args(["demo", "--students", "40", "--seed", "5"]).output().unwrap();
+    assert!(out.status.success());
+    let w = run.open();
+    w.by_testid("nav-dashboard").click();
+    let count = |w: &Session, list: &str| w.by_testid(&format!("dash-count-{list}")).text().parse::<usize>().unwrap();
+    w.until("the dashboard", |w| w.exists("dash-count-noVisit"));
+    let unvisited = count(&w, "noVisit");
+    let overdue = count(&w, "followUpsOverdue");
+    assert!(unvisited >= 1, "the demo leaves a household unvisited");
+
+    // Open the list of students with no visit this term, and the first one's card.
+    w.by_testid("dash-noVisit").click();
+    w.by_testid("dash-row").click_button();
+    w.until("the card", |w| w.exists("visit-add"));
+    let visits_before = w.count("visit-row");
+    w.by_testid("visit-add").click();
+    w.until("the visit form", |w| w.exists("v-findings"));
+    w.until("the teachers", |w| w.exists("v-teacher"));
+    w.by_testid("v-findings").fill("孩子在家学习认真，奶奶身体不好。");
+    w.by_testid("v-add-follow-up").click();
+    w.by_testid("fu-action").fill("帮助申请寄宿生生活补助");
+    w.by_testid("fu-due").fill("2020-09-15");
+    w.by_testid("v-save").click();
+    w.until("the visit on the card", |w| w.count("visit-row") == visits_before + 1);
+    assert!(w.by_testid("card").text().contains("帮助申请寄宿生生活补助"));
+
+    w.by_testid("nav-dashboard").click();
+    w.until("the dashboard to change", |w| w.exists("dash-count-noVisit") && count(w, "noVisit") < unvisited);
+    assert_eq!(count(&w, "followUpsOverdue"), overdue + 1, "the new follow-up is overdue");
+
+    // Ticking it done on the card takes it off the dashboard.
+    w.by_testid("dash-followUpsOverdue").click();
+    let row = w.find_all("[data-testid='dash-row']").into_iter().find(|r| r.text().contains("帮助申请寄宿生生活补助")).expect("listed");
+    row.click_button();
+    w.until("the card", |w| w.exists("follow-up-done"));
+    let boxes = w.find_all("[data-testid='follow-up-done']");
+    let mine = boxes.into_iter().find(|b| b.parent_text().contains("帮助申请寄宿生生活补助")).expect("the follow-up");
+    mine.click();
+    w.by_testid("nav-dashboard").click();
+    w.until("the follow-up done", |w| w.exists("dash-count-followUpsOverdue") && count(w, "followUpsOverdue") == overdue);
+
+    let s = stats(&run.db());
+    assert!(s["visits"].as_i64().unwrap() > 0);
+}
+
 /// Not a test: screenshots of the window for people to look at (README, closing notes).
 /// `HUKA_SHOTS=dir cargo test -p huka-tests --test window screenshots -- --ignored`
 #[test]

@@ -184,6 +184,16 @@ impl Element<'_> {
     pub fn text(&self) -> String {
         self.s.execute("return arguments[0].innerText", json!([{ ELEMENT_KEY: self.id }])).as_str().unwrap_or_default().to_string()
     }
+    /// Clicks the first button inside this element (a row's action button).
+    pub fn click_button(&self) {
+        self.s.execute("arguments[0].querySelector('button').click()", json!([{ ELEMENT_KEY: self.id }]));
+    }
+
+    /// The text of the element's parent (a checkbox's label).
+    pub fn parent_text(&self) -> String {
+        self.s.execute("return arguments[0].parentElement.innerText", json!([{ ELEMENT_KEY: self.id }])).as_str().unwrap_or_default().to_string()
+    }
+
     pub fn attr(&self, name: &str) -> Option<String> {
         get(&self.url(&format!("/attribute/{name}"))).ok().and_then(|v| v.as_str().map(str::to_string))
     }

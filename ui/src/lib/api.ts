@@ -1,6 +1,7 @@
 // The one door from the UI to the rest of Huka: typed wrappers over Tauri commands.
 // Every command lives in a module of src-tauri/src/commands/ of the same name
-// (school, household, member, teacher, demo, settings, backup, import). The UI never touches
+// (school, household, member, teacher, demo, settings, backup, import, pairing, visit, plan,
+// coverage). The UI never touches
 // files or the database except through these functions.
 import { invoke } from '@tauri-apps/api/core';
 
@@ -142,6 +143,176 @@ export interface HouseholdCard {
   household: Household;
   members: Member[]; // head first, then by birth date
   teachers: Teacher[]; // teachers responsible for this household
+  pairings: Pairing[]; // current helper teachers of the household's students
+  visits: Visit[]; // newest first
+  plans: Plan[]; // newest term first
+}
+
+// ---- teacher's daily work: pairings, visits, plans, coverage ----
+/** A school term: "2026-autumn" (1 Sep – 31 Jan) or "2027-spring" (1 Feb – 31 Aug). */
+export type Term = string;
+export interface Pairing extends RecordMeta {
+  teacherId: string;
+  memberId: string;
+  startDate: string;
+  endDate: string | null;
+}
+export interface ClassRef {
+  stage: Stage;
+  grade: number | null;
+  className: string;
+}
+export interface ClassSize extends ClassRef {
+  students: number;
+}
+export type VisitMode = 'in_home' | 'phone' | 'video' | 'at_school';
+export const VISIT_MODES: VisitMode[] = ['in_home', 'phone', 'video', 'at_school'];
+export interface FollowUpInput {
+  id?: string | null;
+  action: string;
+  ownerId: string | null;
+  dueDate: string;
+  doneDate: string | null;
+}
+export interface FollowUp extends RecordMeta {
+  visitId: string;
+  action: string;
+  ownerId: string | null;
+  dueDate: string;
+  doneDate: string | null;
+}
+export interface VisitInput {
+  householdId: string;
+  visitDate: string;
+  teacherIds: string[];
+  studentIds: string[]; // member ids
+  mode: VisitMode;
+  topics: string[];
+  findings: string;
+  requests: string;
+  followUps: FollowUpInput[];
+  parentName: string;
+  parentAckDate: string | null;
+}
+export interface Visit extends RecordMeta {
+  householdId: string;
+  visitDate: string;
+  teacherIds: string[];
+  studentIds: string[];
+  mode: VisitMode;
+  topics: string[];
+  findings: string;
+  requests: string;
+  parentName: string;
+  parentAckDate: string | null;
+  hasPhoto: boolean;
+  followUps: FollowUp[];
+}
+export type PlanStatus = 'draft' | 'active' | 'reviewed' | 'closed';
+export interface Track {
+  needs: string;
+  measures: string;
+}
+export const TRACKS = ['tutoring', 'care', 'activities', 'aid', 'psychological'] as const;
+export type TrackName = (typeof TRACKS)[number];
+export interface PlanInput {
+  memberId: string;
+  term: Term;
+  tutoring: Track;
+  care: Track;
+  activities: Track;
+  aid: Track;
+  psychological: Track;
+  goals: string;
+  responsibleTeacherId: string | null;
+  nextReviewDate: string | null;
+}
+export interface Review extends RecordMeta {
+  reviewDate: string;
+  progress: string;
+  nextSteps: string;
+}
+export interface Plan extends RecordMeta {
+  memberId: string;
+  term: Term;
+  status: PlanStatus;
+  tutoring: Track;
+  care: Track;
+  activities: Track;
+  aid: Track;
+  psychological: Track;
+  goals: string;
+  responsibleTeacherId: string | null;
+  nextReviewDate: string | null;
+  reviews: Review[];
+}
+export interface ReviewInput {
+  reviewDate: string;
+  progress: string;
+  nextSteps: string;
+  nextReviewDate: string | null;
+}
+export interface StudentItem {
+  memberId: string;
+  name: string;
+  householdId: string;
+  headName: string;
+  village: string;
+  grade: number | null;
+  className: string;
+}
+export interface ReviewItem {
+  planId: string;
+  memberId: string;
+  name: string;
+  householdId: string;
+  nextReviewDate: string;
+}
+export interface FollowUpItem {
+  id: string;
+  visitId: string;
+  householdId: string;
+  headName: string;
+  action: string;
+  owner: string | null;
+  dueDate: string;
+}
+export interface Coverage {
+  term: Term;
+  today: string;
+  students: number;
+  noPairing: StudentItem[];
+  noActivePlan: StudentItem[];
+  noVisit: StudentItem[];
+  reviewsOverdue: ReviewItem[];
+  followUpsOverdue: FollowUpItem[];
+}
+export interface MyStudent extends StudentItem {
+  lastVisit: string | null;
+  visitedThisTerm: boolean;
+  planId: string | null;
+  planStatus: PlanStatus | null;
+  overdueFollowUps: number;
+}
+
+/** Today in the window's own calendar, YYYY-MM-DD. */
+export function today(): string {
+  const d = new Date();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** The term a date falls in (the same rule as the core's `Term::of`). */
+export function termOf(date: string): Term {
+  const [y, m] = date.split('-').map(Number);
+  if (m >= 9) return `${y}-autumn`;
+  if (m === 1) return `${y - 1}-autumn`;
+  return `${y}-spring`;
+}
+
+export function previousTerm(term: Term): Term {
+  const [y, season] = term.split('-');
+  return season === 'autumn' ? `${y}-spring` : `${Number(y) - 1}-autumn`;
 }
 
 /** Live check of a resident ID number while typing. */
@@ -159,6 +330,9 @@ export interface Stats {
   members: number;
   students: number;
   teachers: number;
+  pairings: number;
+  visits: number;
+  plans: number;
 }
 
 export interface AppInfo {
@@ -267,6 +441,34 @@ export const api = {
   importSaveRejects: (path: string, kind: ImportKind, overrides: Overrides, out: string) =>
     invoke<number>('import_save_rejects', { path, kind, overrides, out }),
   registrationUnlinked: () => invoke<UnlinkedRegistration[]>('registration_unlinked'),
+
+  pairingAssign: (teacherId: string, memberId: string, startDate: string) =>
+    invoke<Pairing>('pairing_assign', { teacherId, memberId, startDate }),
+  pairingEnd: (memberId: string, endDate: string) => invoke<void>('pairing_end', { memberId, endDate }),
+  pairingClasses: () => invoke<ClassSize[]>('pairing_classes'),
+  pairingAssignClass: (teacherId: string, cls: ClassRef, startDate: string) =>
+    invoke<number>('pairing_assign_class', { teacherId, class: cls, startDate }),
+
+  visitCreate: (input: VisitInput) => invoke<Visit>('visit_create', { input }),
+  visitUpdate: (id: string, input: VisitInput) => invoke<Visit>('visit_update', { id, input }),
+  visitDelete: (id: string) => invoke<void>('visit_delete', { id }),
+  visitTopics: () => invoke<string[]>('visit_topics'),
+  visitSetTopics: (topics: string[]) => invoke<string[]>('visit_set_topics', { topics }),
+  visitLastTopics: (teacherId: string) => invoke<string[]>('visit_last_topics', { teacherId }),
+  /** Stores the photo of the signed form; `path` comes from the open dialog. */
+  visitSetPhoto: (id: string, path: string) => invoke<void>('visit_set_photo', { id, path }),
+  visitPhoto: (id: string) => invoke<string | null>('visit_photo', { id }),
+  followUpDone: (id: string, done: string | null) => invoke<void>('follow_up_done', { id, done }),
+
+  planGet: (memberId: string, term: Term) => invoke<Plan | null>('plan_get', { memberId, term }),
+  planCreate: (input: PlanInput) => invoke<Plan>('plan_create', { input }),
+  planUpdate: (id: string, input: PlanInput) => invoke<Plan>('plan_update', { id, input }),
+  planSetStatus: (id: string, status: PlanStatus) => invoke<Plan>('plan_set_status', { id, status, today: today() }),
+  planAddReview: (id: string, review: ReviewInput) => invoke<Plan>('plan_add_review', { id, review }),
+  planCopyPrevious: (memberId: string, term: Term) => invoke<Plan>('plan_copy_previous', { memberId, term }),
+
+  coverage: (term: Term) => invoke<Coverage>('coverage_get', { term, today: today() }),
+  myStudents: (teacherId: string, term: Term) => invoke<MyStudent[]>('my_students', { teacherId, term, today: today() }),
 
   /** Copies the database (consistent snapshot) to a path the user chose in the native save dialog. */
   backupTo: (path: string) => invoke<void>('backup_to', { path }),
