@@ -339,6 +339,23 @@ fn screenshots() {
     w.by_testid("import-choose").click();
     w.by_testid("import-summary");
     run.shoot(&out.join("import-1280.png"), 1280, 800);
+
+    w.by_testid("nav-dashboard").click();
+    w.by_testid("dash-noVisit").click();
+    w.until("the list", |w| w.exists("dash-row"));
+    run.shoot(&out.join("dashboard-1280.png"), 1280, 800);
+    w.by_testid("nav-mine").click();
+    w.until("my students", |w| w.exists("my-row"));
+    run.shoot(&out.join("mine-1280.png"), 1280, 800);
+    w.by_testid("my-log-visit").click();
+    w.until("the visit form", |w| w.exists("v-teacher"));
+    w.by_testid("v-add-follow-up").click();
+    run.shoot(&out.join("visit-form.png"), 1280, 800);
+    w.by_testid("v-cancel").click();
+    w.resize(1024, 768);
+    w.find_all("[data-testid='my-row']")[0].execute_click_nth(2);
+    w.until("the plan form", |w| w.exists("p-status") || w.exists("p-create"));
+    run.shoot(&out.join("plan-1024.png"), 1024, 768);
 }
 
 /// Not a test: how soon the window is usable on a school's database, and how much memory the

@@ -209,3 +209,45 @@ fn import_preview_apply_and_rejects_through_the_commands() {
     let again = w.ok("import_preview", json!({ "path": odd, "kind": "roster", "overrides": {} }));
     assert_eq!(again["report"]["unchanged"], 1);
 }
+
+#[test]
+fn a_visit_a_plan_and_the_dashboard_through_the_commands() {
+    let w = window();
+    w.ok("school_setup", school());
+    let h = w.ok("household_create", json!({ "input": household("0001", "王建国") }));
+    let kid = w.ok(
+        "member_create",
+        json!({ "householdId": h["id"], "input": { "name": "王小明", "relation": "之子", "residentId": "", "gender": null, "birthDate": null,
+                "health": "", "migrantWork": false, "student": { "nationalStudentNumber": "", "stage": "primary", "grade": 3, "className": "2班",
+                "enrolmentStatus": "enrolled", "boarding": false, "leftBehind": false, "disabled": false, "orphan": false, "singleParent": false } } }),
+    );
+    let t = w.ok("teacher_create", json!({ "input": { "name": "张老师", "phone": "", "subject": "数学", "role": "class_teacher" } }));
+    let today = "2026-10-08";
+    let before = w.ok("coverage_get", json!({ "term": "2026-autumn", "today": today }));
+    assert_eq!(before["students"], 1);
+    assert_eq!(before["noVisit"]["count"], 1);
+    assert_eq!(before["noPairing"]["items"][0]["name"], "王小明");
+
+    w.ok("pairing_assign", json!({ "teacherId": t["id"], "memberId": kid["id"], "startDate": "2026-09-01" }));
+    let visit = w.ok(
+        "visit_create",
+        json!({ "input": { "householdId": h["id"], "visitDate": "2026-10-01", "teacherIds": [t["id"]], "studentIds": [kid["id"]],
+                "mode": "in_home", "topics": ["资助政策"], "findings": "好", "requests": "", "parentName": "王建国", "parentAckDate": null,
+                "followUps": [{ "action": "送学习用品", "ownerId": t["id"], "dueDate": "2026-10-05", "doneDate": null }] } }),
+    );
+    assert_eq!(visit["followUps"][0]["action"], "送学习用品");
+    let plan = w.ok("plan_create", json!({ "input": { "memberId": kid["id"], "term": "2026-autumn", "goals": "及格" } }));
+    w.ok("plan_set_status", json!({ "id": plan["id"], "status": "active", "today": today }));
+    let bad = w.call("plan_set_status", json!({ "id": plan["id"], "status": "draft", "today": today })).unwrap_err();
+    assert_eq!(bad["code"], "status_change");
+
+    let after = w.ok("coverage_get", json!({ "term": "2026-autumn", "today": today }));
+    assert_eq!((after["noVisit"]["count"].as_i64(), after["noPairing"]["count"].as_i64(), after["noActivePlan"]["count"].as_i64()), (Some(0), Some(0), Some(0)));
+    assert_eq!(after["followUpsOverdue"]["count"], 1);
+    let mine = w.ok("my_students", json!({ "teacherId": t["id"], "term": "2026-autumn", "today": today }));
+    assert_eq!(mine[0]["overdueFollowUps"], 1);
+    let card = w.ok("household_card", json!({ "id": h["id"] }));
+    assert_eq!(card["visits"].as_array().unwrap().len(), 1);
+    assert_eq!(card["plans"][0]["status"], "active");
+    assert_eq!(card["pairings"][0]["teacherId"], t["id"]);
+}

@@ -189,6 +189,11 @@ impl Element<'_> {
         self.s.execute("arguments[0].querySelector('button').click()", json!([{ ELEMENT_KEY: self.id }]));
     }
 
+    /// Clicks the `n`th button inside this element (0-based).
+    pub fn execute_click_nth(&self, n: usize) {
+        self.s.execute("arguments[0].querySelectorAll('button')[arguments[1]].click()", json!([{ ELEMENT_KEY: self.id }, n]));
+    }
+
     /// The text of the element's parent (a checkbox's label).
     pub fn parent_text(&self) -> String {
         self.s.execute("return arguments[0].parentElement.innerText", json!([{ ELEMENT_KEY: self.id }])).as_str().unwrap_or_default().to_string()

@@ -222,7 +222,7 @@ fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
         }
         Command::Coverage { term, json } => {
             let today = chrono::Utc::now().date_naive();
-            let c = coverage::compute(&store, term.unwrap_or_else(|| Term::of(today)), today)?;
+            let c = coverage::compute(&store, term.unwrap_or_else(|| Term::of(today)), today, i64::MAX as usize)?;
             if json {
                 print_json(&c);
             } else {
@@ -230,11 +230,11 @@ fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
                     "{}: {} students; no pairing {}, no plan in force {}, no visit {}, reviews overdue {}, follow-ups overdue {}",
                     c.term,
                     c.students,
-                    c.no_pairing.len(),
-                    c.no_active_plan.len(),
-                    c.no_visit.len(),
-                    c.reviews_overdue.len(),
-                    c.follow_ups_overdue.len()
+                    c.no_pairing.count,
+                    c.no_active_plan.count,
+                    c.no_visit.count,
+                    c.reviews_overdue.count,
+                    c.follow_ups_overdue.count
                 );
             }
         }

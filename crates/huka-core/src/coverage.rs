@@ -1,6 +1,8 @@
-//! The term's coverage dashboard: registered-poor students (enrolled, from a household on any
-//! poverty list) with no helper teacher, no plan in force, no home visit this term; plan
+//! The term's coverage dashboard: registered-poor students (enrolled, from a household whose
+//! status is anything but `none`) with no helper teacher, no plan in force, no home visit this term; plan
 //! reviews overdue; follow-up actions overdue. Also a teacher's "my students".
+
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use rusqlite::params;
@@ -11,12 +13,6 @@ use crate::plan::PlanStatus;
 use crate::record::RecordId;
 use crate::store::Store;
 use crate::term::Term;
-
-/// The students the dashboard is about.
-const SUPPORTED: &str = "SELECT m.id AS member_id, m.name, m.household_id, h.head_name, h.village, st.grade, st.class_name
-    FROM student st JOIN member m ON m.id = st.member_id JOIN household h ON h.id = m.household_id
-    WHERE st.deleted_at IS NULL AND m.deleted_at IS NULL AND h.deleted_at IS NULL
-      AND st.enrolment_status = 'enrolled' AND h.status <> 'none'";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -52,6 +48,28 @@ pub struct FollowUpItem {
     pub due_date: NaiveDate,
 }
 
+/// One list of the dashboard: how many, and the first items.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Listing<T> {
+    pub count: usize,
+    pub items: Vec<T>,
+}
+
+impl<T> Listing<T> {
+    fn of(all: impl Iterator<Item = T>, limit: usize) -> Listing<T> {
+        let mut count = 0;
+        let mut items = Vec::new();
+        for item in all {
+            count += 1;
+            if items.len() < limit {
+                items.push(item);
+            }
+        }
+        Listing { count, items }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Coverage {
@@ -59,70 +77,99 @@ pub struct Coverage {
     pub today: NaiveDate,
     /// Registered-poor students enrolled.
     pub students: i64,
-    pub no_pairing: Vec<StudentItem>,
-    pub no_active_plan: Vec<StudentItem>,
-    pub no_visit: Vec<StudentItem>,
-    pub reviews_overdue: Vec<ReviewItem>,
-    pub follow_ups_overdue: Vec<FollowUpItem>,
+    pub no_pairing: Listing<StudentItem>,
+    pub no_active_plan: Listing<StudentItem>,
+    pub no_visit: Listing<StudentItem>,
+    pub reviews_overdue: Listing<ReviewItem>,
+    pub follow_ups_overdue: Listing<FollowUpItem>,
 }
 
-fn students(store: &Store, condition: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<StudentItem>> {
-    let sql = format!("WITH s AS ({SUPPORTED}) SELECT * FROM s WHERE {condition} ORDER BY s.grade, s.class_name, s.name");
-    let mut stmt = store.conn().prepare_cached(&sql)?;
-    let rows = stmt.query_map(args, |r| {
-        Ok(StudentItem {
-            member_id: r.get(0)?,
-            name: r.get(1)?,
-            household_id: r.get(2)?,
-            head_name: r.get(3)?,
-            village: r.get(4)?,
-            grade: r.get(5)?,
-            class_name: r.get(6)?,
-        })
-    })?;
+fn id_set(store: &Store, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<HashSet<String>> {
+    let mut stmt = store.conn().prepare_cached(sql)?;
+    let rows = stmt.query_map(args, |r| r.get::<_, String>(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The dashboard for `term`, as of `today` (overdue means due before today).
-pub fn compute(store: &Store, term: Term, today: NaiveDate) -> Result<Coverage> {
-    let total: i64 = store.conn().query_row(&format!("SELECT count(*) FROM ({SUPPORTED})"), [], |r| r.get(0))?;
-    let no_pairing = students(
+/// The dashboard for `term`, as of `today` (overdue means due before today). Each list holds
+/// its full count and at most `limit` items.
+pub fn compute(store: &Store, term: Term, today: NaiveDate, limit: usize) -> Result<Coverage> {
+    // The students once, joined here from three sequential scans (faster than 30,000 lookups
+    // by text key), then each question as a set lookup: no correlated subqueries.
+    let mut households: HashMap<String, (String, String)> = HashMap::new();
+    let mut stmt = store.conn().prepare_cached("SELECT id, head_name, village FROM household WHERE deleted_at IS NULL AND status <> 'none'")?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))? {
+        let (id, head, village) = row?;
+        households.insert(id, (head, village));
+    }
+    let mut enrolled: HashMap<String, (Option<i64>, String)> = HashMap::new();
+    let mut stmt = store.conn().prepare_cached("SELECT member_id, grade, class_name FROM student WHERE deleted_at IS NULL AND enrolment_status = 'enrolled'")?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?)))? {
+        let (member, grade, class) = row?;
+        enrolled.insert(member, (grade, class));
+    }
+    let mut students: Vec<(String, String, StudentItem)> = Vec::with_capacity(enrolled.len());
+    let mut stmt = store.conn().prepare_cached("SELECT id, name, household_id FROM member WHERE deleted_at IS NULL")?;
+    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))? {
+        let (id, name, household) = row?;
+        let (Some((grade, class)), Some((head, village))) = (enrolled.get(&id), households.get(&household)) else { continue };
+        let item = StudentItem {
+            member_id: RecordId::parse(&id).expect("ids are uuids"),
+            name,
+            household_id: RecordId::parse(&household).expect("ids are uuids"),
+            head_name: head.clone(),
+            village: village.clone(),
+            grade: *grade,
+            class_name: class.clone(),
+        };
+        students.push((id, household, item));
+    }
+    students.sort_by(|a, b| (a.2.grade, &a.2.class_name, &a.2.name).cmp(&(b.2.grade, &b.2.class_name, &b.2.name)));
+    let paired = id_set(store, "SELECT member_id FROM pairing WHERE deleted_at IS NULL AND end_date IS NULL", &[])?;
+    let planned = id_set(
         store,
-        "NOT EXISTS (SELECT 1 FROM pairing p WHERE p.member_id = s.member_id AND p.deleted_at IS NULL AND p.end_date IS NULL)",
-        &[],
-    )?;
-    let no_active_plan = students(
-        store,
-        "NOT EXISTS (SELECT 1 FROM plan p WHERE p.member_id = s.member_id AND p.term = ?1 AND p.deleted_at IS NULL
-                     AND p.status IN ('active', 'reviewed'))",
+        "SELECT member_id FROM plan WHERE term = ?1 AND deleted_at IS NULL AND status IN ('active', 'reviewed')",
         &[&term],
     )?;
-    let no_visit = students(
+    let visited = id_set(
         store,
-        "NOT EXISTS (SELECT 1 FROM visit v WHERE v.household_id = s.household_id AND v.deleted_at IS NULL
-                     AND v.visit_date BETWEEN ?1 AND ?2)",
+        "SELECT DISTINCT household_id FROM visit WHERE deleted_at IS NULL AND visit_date BETWEEN ?1 AND ?2",
         &[&term.start(), &term.end()],
     )?;
+    let pick = |keep: &dyn Fn(&str, &str) -> bool| {
+        Listing::of(students.iter().filter(|(id, household, _)| keep(id, household)).map(|(_, _, s)| s.clone()), limit)
+    };
+    let no_pairing = pick(&|id, _| !paired.contains(id));
+    let no_active_plan = pick(&|id, _| !planned.contains(id));
+    let no_visit = pick(&|_, household| !visited.contains(household));
+
     let mut stmt = store.conn().prepare_cached(
         "SELECT p.id, p.member_id, m.name, m.household_id, p.next_review_date FROM plan p JOIN member m ON m.id = p.member_id
          WHERE p.deleted_at IS NULL AND m.deleted_at IS NULL AND p.term = ?1 AND p.status IN ('active', 'reviewed')
            AND p.next_review_date < ?2
          ORDER BY p.next_review_date, m.name",
     )?;
-    let reviews_overdue = stmt
+    let reviews = stmt
         .query_map(params![term, today], |r| {
             Ok(ReviewItem { plan_id: r.get(0)?, member_id: r.get(1)?, name: r.get(2)?, household_id: r.get(3)?, next_review_date: r.get(4)? })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let reviews_overdue = Listing::of(reviews.into_iter(), limit);
+    // Deleting a visit or a household card tombstones its follow-ups, so the open index alone counts.
+    let follow_up_count: i64 = store.conn().query_row(
+        "SELECT count(*) FROM follow_up WHERE deleted_at IS NULL AND done_date IS NULL AND due_date < ?1",
+        [today],
+        |r| r.get(0),
+    )?;
     let mut stmt = store.conn().prepare_cached(
         "SELECT f.id, f.visit_id, v.household_id, h.head_name, f.action, t.name, f.due_date
          FROM follow_up f JOIN visit v ON v.id = f.visit_id JOIN household h ON h.id = v.household_id
          LEFT JOIN teacher t ON t.id = f.owner_id
          WHERE f.deleted_at IS NULL AND f.done_date IS NULL AND f.due_date < ?1 AND v.deleted_at IS NULL AND h.deleted_at IS NULL
-         ORDER BY f.due_date, h.head_name",
+         ORDER BY f.due_date, h.head_name
+         LIMIT ?2",
     )?;
-    let follow_ups_overdue = stmt
-        .query_map([today], |r| {
+    let items = stmt
+        .query_map(params![today, limit], |r| {
             Ok(FollowUpItem {
                 id: r.get(0)?,
                 visit_id: r.get(1)?,
@@ -134,7 +181,8 @@ pub fn compute(store: &Store, term: Term, today: NaiveDate) -> Result<Coverage> 
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(Coverage { term, today, students: total, no_pairing, no_active_plan, no_visit, reviews_overdue, follow_ups_overdue })
+    let follow_ups_overdue = Listing { count: follow_up_count as usize, items };
+    Ok(Coverage { term, today, students: students.len() as i64, no_pairing, no_active_plan, no_visit, reviews_overdue, follow_ups_overdue })
 }
 
 /// One of a teacher's paired students, with what needs doing.
@@ -249,30 +297,30 @@ mod tests {
     fn the_dashboard_moves_as_the_work_is_done() {
         let mut s = school();
         let autumn = Term::parse("2026-autumn").unwrap();
-        let c = compute(&s.store, autumn, d(2026, 10, 1)).unwrap();
+        let c = compute(&s.store, autumn, d(2026, 10, 1), 100).unwrap();
         assert_eq!(c.students, 1, "only students of households on a list");
-        assert_eq!((c.no_pairing.len(), c.no_active_plan.len(), c.no_visit.len()), (1, 1, 1));
+        assert_eq!((c.no_pairing.count, c.no_active_plan.count, c.no_visit.count), (1, 1, 1));
 
         crate::pairing::assign(&mut s.store, s.teacher, s.kid, d(2026, 9, 1)).unwrap();
         let p = plan::create(&mut s.store, &PlanInput {
             member_id: s.kid, term: autumn, tutoring: Default::default(), care: Default::default(), activities: Default::default(),
             aid: Default::default(), psychological: Default::default(), goals: String::new(), responsible_teacher_id: Some(s.teacher), next_review_date: None,
         }).unwrap();
-        assert_eq!(compute(&s.store, autumn, d(2026, 10, 1)).unwrap().no_active_plan.len(), 1, "a draft is not in force");
+        assert_eq!(compute(&s.store, autumn, d(2026, 10, 1), 100).unwrap().no_active_plan.count, 1, "a draft is not in force");
         plan::set_status(&mut s.store, p.meta.id, PlanStatus::Active, d(2026, 9, 10)).unwrap();
         visit_on(&mut s, "2026-09-20", "2026-10-15");
 
-        let c = compute(&s.store, autumn, d(2026, 10, 1)).unwrap();
-        assert_eq!((c.no_pairing.len(), c.no_active_plan.len(), c.no_visit.len()), (0, 0, 0));
-        assert!(c.follow_ups_overdue.is_empty() && c.reviews_overdue.is_empty());
+        let c = compute(&s.store, autumn, d(2026, 10, 1), 100).unwrap();
+        assert_eq!((c.no_pairing.count, c.no_active_plan.count, c.no_visit.count), (0, 0, 0));
+        assert!(c.follow_ups_overdue.count == 0 && c.reviews_overdue.count == 0);
 
         // Later in the term: the follow-up and the review (due 5 November) are overdue.
-        let c = compute(&s.store, autumn, d(2026, 11, 10)).unwrap();
-        assert_eq!(c.follow_ups_overdue.len(), 1);
-        assert_eq!(c.follow_ups_overdue[0].owner.as_deref(), Some("张老师"));
-        assert_eq!(c.reviews_overdue.len(), 1);
+        let c = compute(&s.store, autumn, d(2026, 11, 10), 100).unwrap();
+        assert_eq!(c.follow_ups_overdue.count, 1);
+        assert_eq!(c.follow_ups_overdue.items[0].owner.as_deref(), Some("张老师"));
+        assert_eq!(c.reviews_overdue.count, 1);
         plan::add_review(&mut s.store, p.meta.id, &ReviewInput { review_date: "2026-11-10".into(), progress: "好转".into(), next_steps: String::new(), next_review_date: None }).unwrap();
-        assert!(compute(&s.store, autumn, d(2026, 11, 11)).unwrap().reviews_overdue.is_empty());
+        assert!(compute(&s.store, autumn, d(2026, 11, 11), 100).unwrap().reviews_overdue.count == 0);
 
         let mine = my_students(&s.store, s.teacher, autumn, d(2026, 11, 11)).unwrap();
         assert_eq!(mine.len(), 1);
@@ -286,16 +334,16 @@ mod tests {
         visit_on(&mut s, "2026-08-31", "2027-01-31");
         let spring = Term::parse("2026-spring").unwrap();
         let autumn = Term::parse("2026-autumn").unwrap();
-        assert!(compute(&s.store, spring, d(2026, 8, 31)).unwrap().no_visit.is_empty());
-        assert_eq!(compute(&s.store, autumn, d(2026, 9, 1)).unwrap().no_visit.len(), 1);
+        assert!(compute(&s.store, spring, d(2026, 8, 31), 100).unwrap().no_visit.count == 0);
+        assert_eq!(compute(&s.store, autumn, d(2026, 9, 1), 100).unwrap().no_visit.count, 1);
         // A follow-up due on the last day of autumn is not overdue that day, and still overdue
         // in the spring term after it if nobody did it.
-        assert!(compute(&s.store, autumn, d(2027, 1, 31)).unwrap().follow_ups_overdue.is_empty());
+        assert!(compute(&s.store, autumn, d(2027, 1, 31), 100).unwrap().follow_ups_overdue.count == 0);
         let spring27 = Term::parse("2027-spring").unwrap();
-        let c = compute(&s.store, spring27, d(2027, 2, 1)).unwrap();
-        assert_eq!(c.follow_ups_overdue.len(), 1);
-        visit::follow_up_done(&mut s.store, c.follow_ups_overdue[0].id, Some(d(2027, 2, 2))).unwrap();
-        assert!(compute(&s.store, spring27, d(2027, 2, 3)).unwrap().follow_ups_overdue.is_empty());
+        let c = compute(&s.store, spring27, d(2027, 2, 1), 100).unwrap();
+        assert_eq!(c.follow_ups_overdue.count, 1);
+        visit::follow_up_done(&mut s.store, c.follow_ups_overdue.items[0].id, Some(d(2027, 2, 2))).unwrap();
+        assert!(compute(&s.store, spring27, d(2027, 2, 3), 100).unwrap().follow_ups_overdue.count == 0);
     }
 
     #[test]

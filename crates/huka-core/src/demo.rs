@@ -143,6 +143,62 @@ pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<Stats> {
     stats::get(store)
 }
 
+/// Adds `count` more home visits (this term and last) to random households of a generated
+/// school: for benchmarks at the sizes a county reaches.
+pub fn add_visits(store: &mut Store, count: usize, seed: u64) -> Result<()> {
+    let households: Vec<(RecordId, Vec<RecordId>, Vec<RecordId>)> = {
+        let conn = store.conn();
+        let ids: Vec<RecordId> = conn.prepare("SELECT id FROM household WHERE deleted_at IS NULL")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let mut out = Vec::new();
+        for id in ids {
+            let kids: Vec<RecordId> = conn
+                .prepare_cached("SELECT m.id FROM member m JOIN student s ON s.member_id = m.id AND s.deleted_at IS NULL WHERE m.household_id = ?1 AND m.deleted_at IS NULL")?
+                .query_map([id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let teachers: Vec<RecordId> = crate::teacher::of_household(conn, id)?.into_iter().map(|t| t.meta.id).collect();
+            if !teachers.is_empty() {
+                out.push((id, kids, teachers));
+            }
+        }
+        out
+    };
+    if households.is_empty() {
+        return Ok(());
+    }
+    let mut g = Generator { rng: ChaCha8Rng::seed_from_u64(seed), ids: HashSet::new() };
+    let today = chrono::Utc::now().date_naive();
+    let from = Term::of(today).previous().start();
+    let span = (today - from).num_days().max(1) as u64;
+    store.write(|w| {
+        for _ in 0..count {
+            let (id, kids, teachers) = households.choose(&mut g.rng).expect("households");
+            let date = from + chrono::Days::new(g.rng.random_range(0..span));
+            let follow_ups = if g.rng.random_bool(0.2) {
+                vec![FollowUpInput { id: None, action: FOLLOW_UPS.choose(&mut g.rng).expect("follow-ups").to_string(), owner_id: Some(teachers[0]), due_date: (date + chrono::Days::new(30)).to_string(), done_date: None }]
+            } else {
+                Vec::new()
+            };
+            visit::insert(
+                w,
+                &VisitInput {
+                    household_id: *id,
+                    visit_date: date.to_string(),
+                    teacher_ids: teachers.clone(),
+                    student_ids: kids.clone(),
+                    mode: VisitMode::Phone,
+                    topics: vec![],
+                    findings: String::new(),
+                    requests: String::new(),
+                    follow_ups,
+                    parent_name: String::new(),
+                    parent_ack_date: None,
+                },
+            )?;
+        }
+        Ok(())
+    })
+}
+
 struct Generator {
     rng: ChaCha8Rng,
     ids: HashSet<String>,

@@ -248,8 +248,9 @@ fn write_update(w: &Writer<'_>, id: RecordId, h: &HouseholdInput) -> Result<()> 
     Ok(())
 }
 
-/// Deletes a household card: the household, its members, their student records and its
-/// teacher links all become tombstones, in one transaction.
+/// Deletes a household card: the household, its members, their student records, pairings and
+/// plans, its visits and their follow-ups, and its teacher links all become tombstones, in one
+/// transaction.
 pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
     store.write(|w| {
         w.tombstone("household", "household", id)?;
@@ -267,6 +268,22 @@ pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
             "UPDATE household_teacher SET deleted_at = ?1, updated_at = ?1, device_id = ?2 WHERE deleted_at IS NULL AND household_id = ?3",
             stamp,
         )?;
+        // The card's visits (with their follow-ups), and its students' pairings and plans.
+        w.tx().execute(
+            "UPDATE follow_up SET deleted_at = ?1, updated_at = ?1, device_id = ?2
+             WHERE deleted_at IS NULL AND visit_id IN (SELECT id FROM visit WHERE household_id = ?3)",
+            stamp,
+        )?;
+        w.tx().execute("UPDATE visit SET deleted_at = ?1, updated_at = ?1, device_id = ?2 WHERE deleted_at IS NULL AND household_id = ?3", stamp)?;
+        for table in ["pairing", "plan"] {
+            w.tx().execute(
+                &format!(
+                    "UPDATE {table} SET deleted_at = ?1, updated_at = ?1, device_id = ?2
+                     WHERE deleted_at IS NULL AND member_id IN (SELECT id FROM member WHERE household_id = ?3)"
+                ),
+                stamp,
+            )?;
+        }
         search::reindex_household(w.tx(), id)
     })
 }

@@ -260,11 +260,17 @@ fn write_update(w: &Writer<'_>, id: RecordId, household_id: RecordId, m: &Clean)
     student::save_for_member(w, id, m.student.as_ref())
 }
 
-/// Removes a member from the card (tombstone), with their student record.
+/// Removes a member from the card (tombstone), with their student record, pairings and plans.
 pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
     store.write(|w| {
         let before = get(w.tx(), id)?;
         student::save_for_member(w, id, None)?;
+        for table in ["pairing", "plan"] {
+            w.tx().execute(
+                &format!("UPDATE {table} SET deleted_at = ?2, updated_at = ?2, device_id = ?3 WHERE deleted_at IS NULL AND member_id = ?1"),
+                params![id, w.now(), w.device_id()],
+            )?;
+        }
         w.tombstone("member", "member", id)?;
         search::reindex_household(w.tx(), before.household_id)
     })

@@ -277,15 +277,20 @@ export interface FollowUpItem {
   owner: string | null;
   dueDate: string;
 }
+/** A dashboard list: the full count and the first items (at most 500 in the window). */
+export interface Listing<T> {
+  count: number;
+  items: T[];
+}
 export interface Coverage {
   term: Term;
   today: string;
   students: number;
-  noPairing: StudentItem[];
-  noActivePlan: StudentItem[];
-  noVisit: StudentItem[];
-  reviewsOverdue: ReviewItem[];
-  followUpsOverdue: FollowUpItem[];
+  noPairing: Listing<StudentItem>;
+  noActivePlan: Listing<StudentItem>;
+  noVisit: Listing<StudentItem>;
+  reviewsOverdue: Listing<ReviewItem>;
+  followUpsOverdue: Listing<FollowUpItem>;
 }
 export interface MyStudent extends StudentItem {
   lastVisit: string | null;

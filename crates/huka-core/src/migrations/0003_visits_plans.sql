@@ -35,7 +35,7 @@ CREATE TABLE visit (
     deleted_at      TEXT
 ) STRICT;
 CREATE INDEX visit_household_date ON visit (household_id, visit_date) WHERE deleted_at IS NULL;
-CREATE INDEX visit_date ON visit (visit_date) WHERE deleted_at IS NULL;
+CREATE INDEX visit_date ON visit (visit_date, household_id) WHERE deleted_at IS NULL;
 
 -- The teachers on a visit and the students discussed: parts of the visit record, rewritten
 -- with it (they carry no meta of their own; the visit's is theirs).
