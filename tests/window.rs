@@ -356,6 +356,9 @@ fn screenshots() {
     w.find_all("[data-testid='my-row']")[0].execute_click_nth(2);
     w.until("the plan form", |w| w.exists("p-status") || w.exists("p-create"));
     run.shoot(&out.join("plan-1024.png"), 1024, 768);
+    w.by_testid("p-print").click();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    run.shoot(&out.join("plan-print.png"), 1024, 768);
 }
 
 /// Not a test: how soon the window is usable on a school's database, and how much memory the

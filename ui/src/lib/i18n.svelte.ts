@@ -112,7 +112,7 @@ const zh = {
   navDashboard: '概况',
   navMyStudents: '我的学生',
   term: '学期',
-  dashboardTitle: '{term} 帮扶工作概况',
+  dashboardTitle: '{term}帮扶工作概况',
   dashStudents: '建档立卡在读学生',
   dashNoPairing: '未结对帮扶',
   dashNoPlan: '无执行中的帮扶计划',
@@ -506,6 +506,13 @@ export function t(key: Key, vars: Record<string, string | number> = {}): string 
 export function label(value: string | null | undefined): string {
   if (!value) return '';
   return (locale.lang === 'en' ? enumsEn : enumsZh)[value] ?? value;
+}
+
+/** A term as people say it: 2026-autumn → 2026年秋季学期 / Autumn 2026. */
+export function termLabel(term: string): string {
+  const [year, season] = term.split('-');
+  if (locale.lang === 'en') return `${season === 'autumn' ? 'Autumn' : 'Spring'} ${year}`;
+  return `${year}年${season === 'autumn' ? '秋季' : '春季'}学期`;
 }
 
 /** The label of a visit mode ("phone" is also a spreadsheet field, labelled differently). */
