@@ -21,3 +21,10 @@ export function fieldMessages(e: unknown): FieldMessages {
   }
   return out;
 }
+
+/** What a form shows when a save fails: messages under the fields at fault, or one general
+ * message when the error names no field. */
+export function formFailure(e: unknown): { errors: FieldMessages; general: string } {
+  const errors = fieldMessages(e);
+  return { errors, general: Object.keys(errors).length === 0 ? errorMessage(e) : '' };
+}
