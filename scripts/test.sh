@@ -10,6 +10,13 @@ echo "==> front end: type check and build"
 npm --prefix ui run check
 npm --prefix ui run build
 echo "==> cargo build (the binaries the end-to-end tests run)"
-cargo build --workspace --bins
+cargo build --workspace --bins --examples
 echo "==> cargo test"
-cargo test --workspace --no-fail-fast
+log=$(mktemp)
+status=0
+cargo test --workspace --lib --bins --tests --no-fail-fast 2>&1 | tee "$log" || status=$?
+# One closing line with the totals of every test binary (cargo prints one line per binary).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
+exit "$status"
