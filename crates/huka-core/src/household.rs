@@ -175,6 +175,13 @@ pub fn get(conn: &Connection, id: RecordId) -> Result<Household> {
         .ok_or(Error::NotFound { kind: "household" })
 }
 
+/// Every live household, in one query (for planning an import).
+pub(crate) fn all(conn: &Connection) -> Result<Vec<Household>> {
+    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM household h WHERE h.deleted_at IS NULL"))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 fn number_taken(conn: &Connection, number: &str, except: Option<RecordId>) -> Result<bool> {
     let other: Option<RecordId> = conn
         .prepare_cached("SELECT id FROM household WHERE household_number = ?1 AND deleted_at IS NULL")?

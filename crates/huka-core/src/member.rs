@@ -178,6 +178,13 @@ pub fn get(conn: &Connection, id: RecordId) -> Result<Member> {
     conn.query_row(&select("m.id = ?1"), [id], from_row).optional()?.ok_or(Error::NotFound { kind: "member" })
 }
 
+/// Every live member with a resident ID number, in one query (for planning an import).
+pub(crate) fn all_with_resident_id(conn: &Connection) -> Result<Vec<Member>> {
+    let mut stmt = conn.prepare(&select("m.resident_id <> ''"))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// The live members of a household: head first, then oldest first.
 pub fn of_household(conn: &Connection, household: RecordId) -> Result<Vec<Member>> {
     let sql = select("m.household_id = ?1") + " ORDER BY m.relation <> '户主', m.birth_date IS NULL, m.birth_date, m.id";

@@ -179,31 +179,11 @@ fn read_row(r: &mut Reader<'_>) -> Option<Person> {
 }
 
 fn existing_households(store: &Store) -> Result<HashMap<String, Household>> {
-    let mut map = HashMap::new();
-    let ids: Vec<RecordId> = store
-        .conn()
-        .prepare("SELECT id FROM household WHERE deleted_at IS NULL")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    for id in ids {
-        let h = crate::household::get(store.conn(), id)?;
-        map.insert(h.fields.household_number.clone(), h);
-    }
-    Ok(map)
+    Ok(crate::household::all(store.conn())?.into_iter().map(|h| (h.fields.household_number.clone(), h)).collect())
 }
 
 fn existing_members(store: &Store) -> Result<HashMap<String, Member>> {
-    let ids: Vec<RecordId> = store
-        .conn()
-        .prepare("SELECT id FROM member WHERE deleted_at IS NULL AND resident_id <> ''")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut map = HashMap::new();
-    for id in ids {
-        let m = crate::member::get(store.conn(), id)?;
-        map.insert(m.resident_id.clone(), m);
-    }
-    Ok(map)
+    Ok(crate::member::all_with_resident_id(store.conn())?.into_iter().map(|m| (m.resident_id.clone(), m)).collect())
 }
 
 /// The household as the file describes it, over what Huka already has (fields the file
