@@ -2,9 +2,9 @@
 //! status is anything but `none`) with no helper teacher, no plan in force, no home visit this term; plan
 //! reviews overdue; follow-up actions overdue. Also a teacher's "my students".
 
-use std::collections::{HashMap, HashSet};
-
 use chrono::NaiveDate;
+use compact_str::CompactString;
+use rustc_hash::{FxHashMap, FxHashSet};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
@@ -57,17 +57,22 @@ pub struct Listing<T> {
 }
 
 impl<T> Listing<T> {
-    fn of(all: impl Iterator<Item = T>, limit: usize) -> Listing<T> {
+    /// Counts every element and builds only the first `limit` items.
+    fn of<S>(all: impl Iterator<Item = S>, limit: usize, build: impl Fn(S) -> T) -> Listing<T> {
         let mut count = 0;
         let mut items = Vec::new();
-        for item in all {
+        for source in all {
             count += 1;
             if items.len() < limit {
-                items.push(item);
+                items.push(build(source));
             }
         }
         Listing { count, items }
     }
+}
+
+fn inline(r: &rusqlite::Row, i: usize) -> rusqlite::Result<CompactString> {
+    Ok(CompactString::new(r.get_ref(i)?.as_str()?))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,10 +89,33 @@ pub struct Coverage {
     pub follow_ups_overdue: Listing<FollowUpItem>,
 }
 
-fn id_set(store: &Store, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<HashSet<String>> {
+/// Ids as integers: the dashboard holds tens of thousands of them, and on an old laptop the
+/// allocator, not SQLite, is what a `String` per id costs.
+type Key = u128;
+
+fn key(r: &rusqlite::Row, i: usize) -> rusqlite::Result<Key> {
+    let text = r.get_ref(i)?.as_str()?;
+    uuid::Uuid::parse_str(text).map(|u| u.as_u128()).map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn key_set(store: &Store, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<FxHashSet<Key>> {
     let mut stmt = store.conn().prepare_cached(sql)?;
-    let rows = stmt.query_map(args, |r| r.get::<_, String>(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut set = FxHashSet::default();
+    let mut rows = stmt.query(args)?;
+    while let Some(r) = rows.next()? {
+        set.insert(key(r, 0)?);
+    }
+    Ok(set)
+}
+
+/// A registered-poor student as the dashboard sorts and filters them. Names are short enough
+/// to live inline (`CompactString`), so reading 30,000 of them allocates nothing per row.
+struct Row {
+    member: Key,
+    household: Key,
+    name: CompactString,
+    grade: Option<i64>,
+    class_name: CompactString,
 }
 
 /// The dashboard for `term`, as of `today` (overdue means due before today). Each list holds
@@ -95,63 +123,67 @@ fn id_set(store: &Store, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Has
 pub fn compute(store: &Store, term: Term, today: NaiveDate, limit: usize) -> Result<Coverage> {
     // The students once, joined here from three sequential scans (faster than 30,000 lookups
     // by text key), then each question as a set lookup: no correlated subqueries.
-    let mut households: HashMap<String, (String, String)> = HashMap::new();
-    let mut stmt = store.conn().prepare_cached("SELECT id, head_name, village FROM household WHERE deleted_at IS NULL AND status <> 'none'")?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))? {
-        let (id, head, village) = row?;
-        households.insert(id, (head, village));
+    let mut households: FxHashMap<Key, (CompactString, CompactString)> = FxHashMap::default();
+    let mut stmt = store.conn().prepare_cached("SELECT id, head_name, village FROM household INDEXED BY household_listed WHERE deleted_at IS NULL AND status <> 'none'")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        households.insert(key(r, 0)?, (inline(r, 1)?, inline(r, 2)?));
     }
-    let mut enrolled: HashMap<String, (Option<i64>, String)> = HashMap::new();
-    let mut stmt = store.conn().prepare_cached("SELECT member_id, grade, class_name FROM student WHERE deleted_at IS NULL AND enrolment_status = 'enrolled'")?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, String>(2)?)))? {
-        let (member, grade, class) = row?;
-        enrolled.insert(member, (grade, class));
+    let mut enrolled: FxHashMap<Key, (Option<i64>, CompactString)> = FxHashMap::default();
+    let mut stmt = store.conn().prepare_cached("SELECT member_id, grade, class_name FROM student INDEXED BY student_enrolled WHERE deleted_at IS NULL AND enrolment_status = 'enrolled'")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        enrolled.insert(key(r, 0)?, (r.get(1)?, inline(r, 2)?));
     }
-    let mut students: Vec<(String, String, StudentItem)> = Vec::with_capacity(enrolled.len());
-    let mut stmt = store.conn().prepare_cached("SELECT id, name, household_id FROM member WHERE deleted_at IS NULL")?;
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))? {
-        let (id, name, household) = row?;
-        let (Some((grade, class)), Some((head, village))) = (enrolled.get(&id), households.get(&household)) else { continue };
-        let item = StudentItem {
-            member_id: RecordId::parse(&id).expect("ids are uuids"),
-            name,
-            household_id: RecordId::parse(&household).expect("ids are uuids"),
-            head_name: head.clone(),
-            village: village.clone(),
-            grade: *grade,
-            class_name: class.clone(),
-        };
-        students.push((id, household, item));
+    let mut students: Vec<Row> = Vec::with_capacity(enrolled.len());
+    let mut stmt = store.conn().prepare_cached("SELECT id, household_id, name FROM member INDEXED BY member_names WHERE deleted_at IS NULL")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let (member, household) = (key(r, 0)?, key(r, 1)?);
+        let Some((grade, class_name)) = enrolled.remove(&member) else { continue };
+        if households.contains_key(&household) {
+            students.push(Row { member, household, name: inline(r, 2)?, grade, class_name });
+        }
     }
-    students.sort_by(|a, b| (a.2.grade, &a.2.class_name, &a.2.name).cmp(&(b.2.grade, &b.2.class_name, &b.2.name)));
-    let paired = id_set(store, "SELECT member_id FROM pairing WHERE deleted_at IS NULL AND end_date IS NULL", &[])?;
-    let planned = id_set(
+    students.sort_unstable_by(|a, b| (a.grade, &a.class_name, &a.name, a.member).cmp(&(b.grade, &b.class_name, &b.name, b.member)));
+    let paired = key_set(store, "SELECT member_id FROM pairing INDEXED BY pairing_current WHERE deleted_at IS NULL AND end_date IS NULL", &[])?;
+    let planned = key_set(
         store,
-        "SELECT member_id FROM plan WHERE term = ?1 AND deleted_at IS NULL AND status IN ('active', 'reviewed')",
+        "SELECT member_id FROM plan INDEXED BY plan_in_force WHERE term = ?1 AND deleted_at IS NULL AND status IN ('active', 'reviewed')",
         &[&term],
     )?;
     // Few households go unvisited: ask the (household, date) index once per household for them.
-    let unvisited = id_set(
+    let unvisited = key_set(
         store,
         "SELECT h.id FROM household h WHERE h.deleted_at IS NULL AND h.status <> 'none' AND NOT EXISTS
            (SELECT 1 FROM visit v WHERE v.household_id = h.id AND v.deleted_at IS NULL AND v.visit_date BETWEEN ?1 AND ?2)",
         &[&term.start(), &term.end()],
     )?;
-    let pick = |keep: &dyn Fn(&str, &str) -> bool| {
-        Listing::of(students.iter().filter(|(id, household, _)| keep(id, household)).map(|(_, _, s)| s.clone()), limit)
+    let item = |s: &Row| {
+        let (head, village) = &households[&s.household];
+        StudentItem {
+            member_id: RecordId(uuid::Uuid::from_u128(s.member)),
+            name: s.name.to_string(),
+            household_id: RecordId(uuid::Uuid::from_u128(s.household)),
+            head_name: head.to_string(),
+            village: village.to_string(),
+            grade: s.grade,
+            class_name: s.class_name.to_string(),
+        }
     };
-    let no_pairing = pick(&|id, _| !paired.contains(id));
-    let no_active_plan = pick(&|id, _| !planned.contains(id));
-    let no_visit = pick(&|_, household| unvisited.contains(household));
+    let pick = |keep: &dyn Fn(&Row) -> bool| Listing::of(students.iter().filter(|s| keep(s)), limit, item);
+    let no_pairing = pick(&|s| !paired.contains(&s.member));
+    let no_active_plan = pick(&|s| !planned.contains(&s.member));
+    let no_visit = pick(&|s| unvisited.contains(&s.household));
 
     // Deleting a member tombstones their plans, so the count needs no join.
     let review_count: i64 = store.conn().query_row(
-        "SELECT count(*) FROM plan WHERE deleted_at IS NULL AND term = ?1 AND status IN ('active', 'reviewed') AND next_review_date < ?2",
+        "SELECT count(*) FROM plan INDEXED BY plan_in_force WHERE deleted_at IS NULL AND term = ?1 AND status IN ('active', 'reviewed') AND next_review_date < ?2",
         params![term, today],
         |r| r.get(0),
     )?;
     let mut stmt = store.conn().prepare_cached(
-        "SELECT p.id, p.member_id, m.name, m.household_id, p.next_review_date FROM plan p JOIN member m ON m.id = p.member_id
+        "SELECT p.id, p.member_id, m.name, m.household_id, p.next_review_date FROM plan p INDEXED BY plan_in_force JOIN member m ON m.id = p.member_id
          WHERE p.deleted_at IS NULL AND p.term = ?1 AND p.status IN ('active', 'reviewed') AND p.next_review_date < ?2
          ORDER BY p.next_review_date, m.name
          LIMIT ?3",
