@@ -58,7 +58,7 @@ pub struct Listing<T> {
 
 impl<T> Listing<T> {
     /// Counts every element and builds only the first `limit` items.
-    fn of<S>(all: impl Iterator<Item = S>, limit: usize, build: impl Fn(S) -> T) -> Listing<T> {
+    pub(crate) fn of<S>(all: impl Iterator<Item = S>, limit: usize, build: impl Fn(S) -> T) -> Listing<T> {
         let mut count = 0;
         let mut items = Vec::new();
         for source in all {

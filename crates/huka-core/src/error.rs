@@ -66,6 +66,12 @@ pub enum Error {
     PlanChanged,
     #[error("a {from} plan cannot become {to}")]
     StatusChange { from: &'static str, to: &'static str },
+    #[error("a grant that is {} cannot become {}", from.as_str(), to.as_str())]
+    GrantStep { from: crate::aid::GrantStatus, to: crate::aid::GrantStatus },
+    #[error("a grant that is {} cannot be changed", status.as_str())]
+    GrantLocked { status: crate::aid::GrantStatus },
+    #[error("no school-reviewed grants to put on notice")]
+    NothingToNotice,
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("file error: {0}")]
@@ -92,6 +98,9 @@ impl Error {
             Error::MissingColumn { .. } => "missing_column",
             Error::PlanChanged => "plan_changed",
             Error::StatusChange { .. } => "status_change",
+            Error::GrantStep { .. } => "grant_step",
+            Error::GrantLocked { .. } => "grant_locked",
+            Error::NothingToNotice => "nothing_to_notice",
             Error::Sqlite(_) => "database",
             Error::Io(_) => "io",
         }
@@ -156,6 +165,18 @@ impl Error {
                 format!("帮扶计划不能从“{}”改为“{}”。", status_zh(from), status_zh(to)),
                 format!("A {from} support plan cannot become {to}."),
             ),
+            Error::GrantStep { from, to } => (
+                format!("资助不能从“{}”直接到“{}”：每一步都要依次办理。", from.label(Lang::Zh), to.label(Lang::Zh)),
+                format!("A grant that is {} cannot become {}: every step is taken in order.", from.label(Lang::En), to.label(Lang::En)),
+            ),
+            Error::GrantLocked { status } => (
+                format!("资助已“{}”，不能再修改。已发放的资助只能冲回并写明原因。", status.label(Lang::Zh)),
+                format!("The grant is {} and can no longer be changed; a paid grant can only be reversed, with a reason.", status.label(Lang::En)),
+            ),
+            Error::NothingToNotice => (
+                "没有“学校已审核”的资助可以公示。".into(),
+                "There are no school-reviewed grants to put on notice.".into(),
+            ),
             Error::Sqlite(e) => (format!("数据库出错，操作未生效：{e}"), format!("Database error; nothing was changed: {e}")),
             Error::Io(e) => (format!("读写文件出错：{e}"), format!("File error: {e}")),
         };
@@ -198,6 +219,8 @@ fn kind_zh(kind: &str) -> &'static str {
         "pairing" => "结对",
         "follow-up" => "后续事项",
         "school" => "学校",
+        "programme" => "资助项目",
+        "grant" => "资助记录",
         _ => "记录",
     }
 }
@@ -236,6 +259,20 @@ fn field_label(field: &str) -> (&'static str, &'static str) {
         "nextReviewDate" => ("下次回顾日期", "next review date"),
         "parentAckDate" => ("家长签字日期", "parent's date"),
         "startDate" => ("开始日期", "start date"),
+        "programmeId" => ("资助项目", "aid programme"),
+        "amount" => ("金额", "amount"),
+        "stages" => ("适用学段", "stages"),
+        "appliedDate" => ("申请日期", "application date"),
+        "date" => ("日期", "date"),
+        "parentName" => ("家长签字", "parent's signature"),
+        "classTeacherName" => ("班主任签字", "class teacher's signature"),
+        "principalName" => ("校长签字", "principal's signature"),
+        "aidCentreName" => ("资助中心签字", "aid centre's signature"),
+        "deputyDirectorName" => ("分管副局长签字", "deputy director's signature"),
+        "noticeEnd" => ("公示结束日期", "end of notice"),
+        "objections" => ("异议及处理", "objections"),
+        "reason" => ("原因", "reason"),
+        "note" => ("说明", "note"),
         _ => ("字段", "field"),
     }
 }
@@ -290,6 +327,13 @@ pub enum Problem {
     DuplicatePlan,
     NotAPhoto,
     PhotoTooLarge { max_mb: usize },
+    BadAmount,
+    BadProgrammeCode,
+    DuplicateProgrammeCode,
+    DuplicateGrant,
+    BeforePreviousStep,
+    NoticeEndsBeforeStart,
+    NoticeNotOver { end: chrono::NaiveDate },
 }
 
 impl Problem {
@@ -314,6 +358,13 @@ impl Problem {
             Problem::DuplicatePlan => "duplicate_plan",
             Problem::NotAPhoto => "not_a_photo",
             Problem::PhotoTooLarge { .. } => "photo_too_large",
+            Problem::BadAmount => "bad_amount",
+            Problem::BadProgrammeCode => "bad_programme_code",
+            Problem::DuplicateProgrammeCode => "duplicate_programme_code",
+            Problem::DuplicateGrant => "duplicate_grant",
+            Problem::BeforePreviousStep => "before_previous_step",
+            Problem::NoticeEndsBeforeStart => "notice_ends_before_start",
+            Problem::NoticeNotOver { .. } => "notice_not_over",
         }
     }
 
@@ -350,6 +401,13 @@ impl Problem {
             Problem::DuplicatePlan => ("该生本学期已有帮扶计划".into(), "the student already has a plan for this term".into()),
             Problem::NotAPhoto => ("只能选择 JPG 或 PNG 图片".into(), "choose a JPG or PNG picture".into()),
             Problem::PhotoTooLarge { max_mb } => (format!("图片不能超过 {max_mb} MB"), format!("the picture must be under {max_mb} MB")),
+            Problem::BadAmount => ("金额应写作元，如 625 或 62.50".into(), "an amount in yuan, like 625 or 62.50".into()),
+            Problem::BadProgrammeCode => ("项目代码只能由字母、数字和下划线组成".into(), "a programme code has only letters, digits and _".into()),
+            Problem::DuplicateProgrammeCode => ("已有项目使用该代码".into(), "another programme has this code".into()),
+            Problem::DuplicateGrant => ("该生本学期已有此项资助".into(), "the student already has this aid for the term".into()),
+            Problem::BeforePreviousStep => ("日期不能早于上一步".into(), "the date is before the previous step".into()),
+            Problem::NoticeEndsBeforeStart => ("公示结束日期不能早于开始日期".into(), "the notice cannot end before it starts".into()),
+            Problem::NoticeNotOver { end } => (format!("公示期到 {end} 才结束，之后才能县级审核"), format!("the notice runs until {end}; the county reviews after that")),
         };
         lang.pick(zh, en)
     }

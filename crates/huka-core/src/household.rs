@@ -282,7 +282,7 @@ pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
             stamp,
         )?;
         w.tx().execute("UPDATE visit SET deleted_at = ?1, updated_at = ?1, device_id = ?2 WHERE deleted_at IS NULL AND household_id = ?3", stamp)?;
-        for table in ["pairing", "plan"] {
+        for table in ["pairing", "plan", "aid_grant"] {
             w.tx().execute(
                 &format!(
                     "UPDATE {table} SET deleted_at = ?1, updated_at = ?1, device_id = ?2

@@ -7,6 +7,7 @@
 //!
 //! This crate never depends on Tauri, never prints, and never logs personal data.
 
+pub mod aid;
 pub mod coverage;
 pub mod demo;
 pub mod error;

@@ -272,7 +272,7 @@ pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
     store.write(|w| {
         let before = get(w.tx(), id)?;
         student::save_for_member(w, id, None)?;
-        for table in ["pairing", "plan"] {
+        for table in ["pairing", "plan", "aid_grant"] {
             w.tx().execute(
                 &format!("UPDATE {table} SET deleted_at = ?2, updated_at = ?2, device_id = ?3 WHERE deleted_at IS NULL AND member_id = ?1"),
                 params![id, w.now(), w.device_id()],

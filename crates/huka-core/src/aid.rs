@@ -1,0 +1,898 @@
+//! Financial aid (资助): the programmes a school administers, and grants to students on their
+//! path applied → school reviewed → public notice (公示) → county reviewed → paid, each step
+//! signed off by the people the paper forms name. A grant never skips a step; a paid grant is
+//! never edited, only reversed with a reason.
+//!
+//! Eligibility rules per programme say which students are due a grant each term; a due student
+//! without one is "missed" (漏助). Money is integer fen throughout; yuan exist only as text typed
+//! or shown (`parse_yuan`, `yuan`).
+
+use chrono::NaiveDate;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::coverage::Listing;
+use crate::error::{Checks, Error, Problem, Result};
+use crate::record::{text_enum, Meta, RecordId};
+use crate::store::{Store, Writer};
+use crate::student::Stage;
+use crate::term::Term;
+use crate::text::clean;
+
+text_enum! {
+    /// The five kinds of aid: 奖 / 贷 / 助 / 补 / 免.
+    pub enum AidKind {
+        Award = "award",     // 奖
+        Loan = "loan",       // 贷
+        Grant = "grant",     // 助
+        Subsidy = "subsidy", // 补
+        Waiver = "waiver",   // 免
+    }
+}
+
+text_enum! {
+    /// Who is due a grant of a programme each term, among enrolled students of its stages.
+    pub enum Eligibility {
+        /// Students of registered-poor households (any status but "none").
+        RegisteredPoor = "registered_poor",
+        /// …who board at school.
+        RegisteredPoorBoarding = "registered_poor_boarding",
+        /// Every enrolled student of the stages (the nutrition-meal plan).
+        AllStudents = "all_students",
+        /// Nobody automatically: students apply (loans, 雨露计划, donations).
+        OnApplication = "on_application",
+    }
+}
+
+text_enum! {
+    /// Where a grant stands. The order of the path is the order here.
+    pub enum GrantStatus {
+        Applied = "applied",                // 已申请
+        SchoolReviewed = "school_reviewed", // 学校已审核
+        Notice = "notice",                  // 公示中
+        CountyReviewed = "county_reviewed", // 县级已审核
+        Paid = "paid",                      // 已发放
+        Reversed = "reversed",              // 已冲回
+    }
+}
+
+text_enum! {
+    /// The people who sign a grant off, as the paper forms name them.
+    pub enum SignRole {
+        Parent = "parent",                  // 家长
+        ClassTeacher = "class_teacher",     // 班主任
+        Principal = "principal",            // 校长
+        AidCentre = "aid_centre",           // 县学生资助中心
+        DeputyDirector = "deputy_director", // 分管副局长
+    }
+}
+
+impl GrantStatus {
+    /// The one step that may follow this one (reversal aside).
+    pub fn next(self) -> Option<GrantStatus> {
+        use GrantStatus::*;
+        match self {
+            Applied => Some(SchoolReviewed),
+            SchoolReviewed => Some(Notice),
+            Notice => Some(CountyReviewed),
+            CountyReviewed => Some(Paid),
+            Paid | Reversed => None,
+        }
+    }
+
+    /// Who must sign the step into this status.
+    pub fn signers(self) -> &'static [SignRole] {
+        match self {
+            GrantStatus::Applied => &[SignRole::Parent, SignRole::ClassTeacher],
+            GrantStatus::SchoolReviewed => &[SignRole::Principal],
+            GrantStatus::CountyReviewed => &[SignRole::AidCentre, SignRole::DeputyDirector],
+            GrantStatus::Notice | GrantStatus::Paid | GrantStatus::Reversed => &[],
+        }
+    }
+
+    pub fn label(self, lang: crate::Lang) -> &'static str {
+        use GrantStatus::*;
+        let (zh, en) = match self {
+            Applied => ("已申请", "applied"),
+            SchoolReviewed => ("学校已审核", "school reviewed"),
+            Notice => ("公示中", "on public notice"),
+            CountyReviewed => ("县级已审核", "county reviewed"),
+            Paid => ("已发放", "paid"),
+            Reversed => ("已冲回", "reversed"),
+        };
+        if lang == crate::Lang::Zh { zh } else { en }
+    }
+
+    /// A grant that counts as given (everything but reversed).
+    pub fn counts(self) -> bool {
+        self != GrantStatus::Reversed
+    }
+}
+
+/// Parses an amount typed in yuan ("500", "62.5", "1,250.00", "￥500") into fen. No floats.
+pub fn parse_yuan(text: &str) -> Option<i64> {
+    let s: String = text.trim().trim_start_matches(['¥', '￥']).chars().filter(|c| *c != ',' && *c != '，').collect();
+    let s = s.trim_end_matches('元').trim();
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 2 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let yuan: i64 = whole.parse().ok().filter(|y| *y <= 10_000_000)?;
+    let fen: i64 = format!("{frac:0<2}").parse().ok()?;
+    Some(yuan * 100 + fen)
+}
+
+/// Fen shown as yuan with two decimals: 62500 → "625.00".
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", fen.abs() / 100, fen.abs() % 100)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Programmes
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Programme {
+    #[serde(flatten)]
+    pub meta: Meta,
+    pub code: String,
+    pub name: String,
+    pub kind: AidKind,
+    pub amount_fen: i64,
+    pub stages: Vec<Stage>,
+    pub eligibility: Eligibility,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgrammeInput {
+    pub code: String,
+    pub name: String,
+    pub kind: AidKind,
+    /// Yuan per term as typed; empty or 0: the amount is set per grant.
+    #[serde(default)]
+    pub amount: String,
+    pub stages: Vec<Stage>,
+    pub eligibility: Eligibility,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+const PROGRAMME: &str = "SELECT id, created_at, updated_at, device_id, code, name, kind, amount_fen, stages, eligibility, active FROM aid_programme";
+
+fn programme_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Programme> {
+    let stages: String = r.get(8)?;
+    Ok(Programme {
+        meta: Meta::from_row(r, 0)?,
+        code: r.get(4)?,
+        name: r.get(5)?,
+        kind: r.get(6)?,
+        amount_fen: r.get(7)?,
+        stages: serde_json::from_str(&stages).unwrap_or_default(),
+        eligibility: r.get(9)?,
+        active: r.get(10)?,
+    })
+}
+
+/// Every programme, default ones first, in a stable order.
+pub fn programmes(conn: &Connection) -> Result<Vec<Programme>> {
+    let mut stmt = conn.prepare_cached(&format!("{PROGRAMME} WHERE deleted_at IS NULL ORDER BY id"))?;
+    let rows = stmt.query_map([], programme_row)?.collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+pub fn programme(conn: &Connection, id: RecordId) -> Result<Programme> {
+    conn.prepare_cached(&format!("{PROGRAMME} WHERE id = ?1 AND deleted_at IS NULL"))?
+        .query_row([id], programme_row)
+        .optional()?
+        .ok_or(Error::NotFound { kind: "programme" })
+}
+
+fn check_programme(conn: &Connection, p: &ProgrammeInput, id: Option<RecordId>) -> Result<(String, i64)> {
+    let mut c = Checks::default();
+    let code = p.code.trim().to_lowercase();
+    c.required("code", &code);
+    if !code.is_empty() && !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        c.add("code", Problem::BadProgrammeCode);
+    }
+    c.max_len("code", &code, 30);
+    c.required("name", &p.name);
+    c.max_len("name", &p.name, 60);
+    let amount = if p.amount.trim().is_empty() { Some(0) } else { parse_yuan(&p.amount) };
+    if amount.is_none() {
+        c.add("amount", Problem::BadAmount);
+    }
+    if p.stages.is_empty() {
+        c.add("stages", Problem::Required);
+    }
+    let taken: Option<String> = conn
+        .prepare_cached("SELECT id FROM aid_programme WHERE code = ?1 AND deleted_at IS NULL")?
+        .query_row([&code], |r| r.get(0))
+        .optional()?;
+    if taken.is_some_and(|t| Some(t) != id.map(|i| i.to_string())) {
+        c.add("code", Problem::DuplicateProgrammeCode);
+    }
+    c.finish()?;
+    Ok((code, amount.unwrap_or(0)))
+}
+
+pub fn create_programme(store: &mut Store, p: &ProgrammeInput) -> Result<Programme> {
+    let id = store.write(|w| {
+        let (code, amount) = check_programme(w.tx(), p, None)?;
+        let m = w.new_meta();
+        w.tx().execute(
+            "INSERT INTO aid_programme (id, code, name, kind, amount_fen, stages, eligibility, active, created_at, updated_at, device_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+            params![m.id, code, clean(&p.name), p.kind, amount, serde_json::to_string(&p.stages).expect("stages"), p.eligibility, p.active, w.now(), w.device_id()],
+        )?;
+        Ok(m.id)
+    })?;
+    programme(store.conn(), id)
+}
+
+/// Edits a programme. Grants already made keep their amounts.
+pub fn update_programme(store: &mut Store, id: RecordId, p: &ProgrammeInput) -> Result<Programme> {
+    store.write(|w| {
+        programme(w.tx(), id)?;
+        let (code, amount) = check_programme(w.tx(), p, Some(id))?;
+        w.tx().execute(
+            "UPDATE aid_programme SET code = ?2, name = ?3, kind = ?4, amount_fen = ?5, stages = ?6, eligibility = ?7, active = ?8,
+                 updated_at = ?9, device_id = ?10 WHERE id = ?1",
+            params![id, code, clean(&p.name), p.kind, amount, serde_json::to_string(&p.stages).expect("stages"), p.eligibility, p.active, w.now(), w.device_id()],
+        )?;
+        Ok(())
+    })?;
+    programme(store.conn(), id)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grants
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Signoff {
+    pub role: SignRole,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Step {
+    #[serde(flatten)]
+    pub meta: Meta,
+    pub step: GrantStatus,
+    pub step_date: NaiveDate,
+    pub signoffs: Vec<Signoff>,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Grant {
+    #[serde(flatten)]
+    pub meta: Meta,
+    pub member_id: RecordId,
+    pub student_name: String,
+    pub household_id: RecordId,
+    pub class_name: String,
+    pub grade: Option<i64>,
+    pub programme_id: RecordId,
+    pub programme_name: String,
+    pub kind: AidKind,
+    pub term: Term,
+    pub amount_fen: i64,
+    pub status: GrantStatus,
+    pub notice_start: Option<NaiveDate>,
+    pub notice_end: Option<NaiveDate>,
+    pub objections: String,
+    pub paid_date: Option<NaiveDate>,
+    pub reversed_reason: String,
+    /// Oldest first: the path so far.
+    pub steps: Vec<Step>,
+}
+
+/// A new application, signed by the parent and the class teacher.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantInput {
+    pub member_id: RecordId,
+    pub programme_id: RecordId,
+    pub term: Term,
+    /// Yuan as typed; empty: the programme's standard amount.
+    #[serde(default)]
+    pub amount: String,
+    pub applied_date: String,
+    #[serde(default)]
+    pub parent_name: String,
+    #[serde(default)]
+    pub class_teacher_name: String,
+}
+
+/// The next step of a grant: which status it moves to (so that a double click cannot move it
+/// twice), the date, who signed, and for the notice its closing date.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepInput {
+    pub date: String,
+    #[serde(default)]
+    pub signoffs: Vec<Signoff>,
+    /// The last day of the public notice (for the notice step).
+    #[serde(default)]
+    pub notice_end: Option<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+const GRANT: &str = "SELECT g.id, g.created_at, g.updated_at, g.device_id, g.member_id, m.name, m.household_id,
+        coalesce(s.class_name, ''), s.grade, g.programme_id, p.name, p.kind, g.term, g.amount_fen, g.status,
+        g.notice_start, g.notice_end, g.objections, g.paid_date, g.reversed_reason
+    FROM aid_grant g JOIN member m ON m.id = g.member_id JOIN aid_programme p ON p.id = g.programme_id
+    LEFT JOIN student s ON s.member_id = g.member_id AND s.deleted_at IS NULL";
+
+fn grant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Grant> {
+    Ok(Grant {
+        meta: Meta::from_row(r, 0)?,
+        member_id: r.get(4)?,
+        student_name: r.get(5)?,
+        household_id: r.get(6)?,
+        class_name: r.get(7)?,
+        grade: r.get(8)?,
+        programme_id: r.get(9)?,
+        programme_name: r.get(10)?,
+        kind: r.get(11)?,
+        term: r.get(12)?,
+        amount_fen: r.get(13)?,
+        status: r.get(14)?,
+        notice_start: r.get(15)?,
+        notice_end: r.get(16)?,
+        objections: r.get(17)?,
+        paid_date: r.get(18)?,
+        reversed_reason: r.get(19)?,
+        steps: Vec::new(),
+    })
+}
+
+fn with_steps(conn: &Connection, mut g: Grant) -> Result<Grant> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, created_at, updated_at, device_id, step, step_date, signoffs, note FROM aid_step
+         WHERE grant_id = ?1 AND deleted_at IS NULL ORDER BY step_date, id",
+    )?;
+    g.steps = stmt
+        .query_map([g.meta.id], |r| {
+            let signoffs: String = r.get(6)?;
+            Ok(Step { meta: Meta::from_row(r, 0)?, step: r.get(4)?, step_date: r.get(5)?, signoffs: serde_json::from_str(&signoffs).unwrap_or_default(), note: r.get(7)? })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(g)
+}
+
+pub fn grant(conn: &Connection, id: RecordId) -> Result<Grant> {
+    let g = conn
+        .prepare_cached(&format!("{GRANT} WHERE g.id = ?1 AND g.deleted_at IS NULL"))?
+        .query_row([id], grant_row)
+        .optional()?
+        .ok_or(Error::NotFound { kind: "grant" })?;
+    with_steps(conn, g)
+}
+
+/// Which grants to list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantFilter {
+    pub term: Option<Term>,
+    #[serde(default)]
+    pub programme_id: Option<RecordId>,
+    #[serde(default)]
+    pub status: Option<GrantStatus>,
+}
+
+/// Grants by class and name (without their steps: `grant` has them).
+pub fn grants(conn: &Connection, f: &GrantFilter, limit: usize) -> Result<Vec<Grant>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{GRANT} WHERE g.deleted_at IS NULL AND (?1 IS NULL OR g.term = ?1) AND (?2 IS NULL OR g.programme_id = ?2)
+           AND (?3 IS NULL OR g.status = ?3)
+         ORDER BY g.term DESC, p.id, s.grade, s.class_name, m.name LIMIT ?4"
+    ))?;
+    let rows = stmt.query_map(params![f.term, f.programme_id, f.status, limit as i64], grant_row)?.collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// The grants of a household's students, newest term first (for the card).
+pub fn of_household(conn: &Connection, household: RecordId) -> Result<Vec<Grant>> {
+    let mut stmt = conn.prepare_cached(&format!("{GRANT} WHERE g.deleted_at IS NULL AND m.household_id = ?1 ORDER BY g.term DESC, m.name, p.id"))?;
+    let rows: Vec<Grant> = stmt.query_map([household], grant_row)?.collect::<rusqlite::Result<_>>()?;
+    rows.into_iter().map(|g| with_steps(conn, g)).collect()
+}
+
+fn date(c: &mut Checks, field: &'static str, text: &str, today: NaiveDate) -> Option<NaiveDate> {
+    if text.trim().is_empty() {
+        c.add(field, Problem::Required);
+        return None;
+    }
+    match NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+        Ok(d) if d > today => {
+            c.add(field, Problem::FutureDate);
+            None
+        }
+        Ok(d) => Some(d),
+        Err(_) => {
+            c.add(field, Problem::BadDate);
+            None
+        }
+    }
+}
+
+fn check_signoffs(c: &mut Checks, to: GrantStatus, signoffs: &[Signoff]) -> Vec<Signoff> {
+    let mut out = Vec::new();
+    for role in to.signers() {
+        let name = signoffs.iter().find(|s| s.role == *role).map(|s| clean(&s.name)).unwrap_or_default();
+        let field = match role {
+            SignRole::Parent => "parentName",
+            SignRole::ClassTeacher => "classTeacherName",
+            SignRole::Principal => "principalName",
+            SignRole::AidCentre => "aidCentreName",
+            SignRole::DeputyDirector => "deputyDirectorName",
+        };
+        c.required(field, &name);
+        c.max_len(field, &name, 30);
+        out.push(Signoff { role: *role, name });
+    }
+    out
+}
+
+fn add_step(w: &Writer<'_>, grant: RecordId, step: GrantStatus, on: NaiveDate, signoffs: &[Signoff], note: &str) -> Result<()> {
+    let m = w.new_meta();
+    w.tx().execute(
+        "INSERT INTO aid_step (id, grant_id, step, step_date, signoffs, note, created_at, updated_at, device_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+        params![m.id, grant, step, on, serde_json::to_string(signoffs).expect("signoffs"), note, w.now(), w.device_id()],
+    )?;
+    Ok(())
+}
+
+/// Records an application: the first step of a grant.
+pub fn apply(store: &mut Store, g: &GrantInput, today: NaiveDate) -> Result<Grant> {
+    let id = store.write(|w| {
+        let mut c = Checks::default();
+        let is_student: bool = w
+            .tx()
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM student WHERE member_id = ?1 AND deleted_at IS NULL)")?
+            .query_row([g.member_id], |r| r.get(0))?;
+        if !is_student {
+            c.add("memberId", Problem::NotAStudent);
+        }
+        let programme = programme(w.tx(), g.programme_id).ok();
+        if programme.is_none() {
+            c.add("programmeId", Problem::Required);
+        }
+        let amount = if g.amount.trim().is_empty() { programme.as_ref().map(|p| p.amount_fen) } else { parse_yuan(&g.amount) };
+        if amount.is_none() && programme.is_some() {
+            c.add("amount", Problem::BadAmount);
+        }
+        let applied = date(&mut c, "appliedDate", &g.applied_date, today);
+        let signoffs = check_signoffs(
+            &mut c,
+            GrantStatus::Applied,
+            &[Signoff { role: SignRole::Parent, name: g.parent_name.clone() }, Signoff { role: SignRole::ClassTeacher, name: g.class_teacher_name.clone() }],
+        );
+        let twice: bool = w
+            .tx()
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM aid_grant WHERE member_id = ?1 AND programme_id = ?2 AND term = ?3 AND deleted_at IS NULL AND status <> 'reversed')",
+            )?
+            .query_row(params![g.member_id, g.programme_id, g.term], |r| r.get(0))?;
+        if twice {
+            c.add("programmeId", Problem::DuplicateGrant);
+        }
+        c.finish()?;
+        let (amount, applied) = (amount.expect("checked"), applied.expect("checked"));
+        let m = w.new_meta();
+        w.tx().execute(
+            "INSERT INTO aid_grant (id, member_id, programme_id, term, amount_fen, status, created_at, updated_at, device_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'applied', ?6, ?6, ?7)",
+            params![m.id, g.member_id, g.programme_id, g.term, amount, w.now(), w.device_id()],
+        )?;
+        add_step(w, m.id, GrantStatus::Applied, applied, &signoffs, "")?;
+        Ok(m.id)
+    })?;
+    grant(store.conn(), id)
+}
+
+fn advance_in(w: &Writer<'_>, id: RecordId, to: GrantStatus, s: &StepInput, today: NaiveDate) -> Result<()> {
+    let current = grant(w.tx(), id)?;
+    if current.status.next() != Some(to) {
+        return Err(Error::GrantStep { from: current.status, to });
+    }
+    let mut c = Checks::default();
+    let on = date(&mut c, "date", &s.date, today);
+    let last = current.steps.iter().map(|s| s.step_date).max();
+    if let (Some(on), Some(last)) = (on, last) {
+        if on < last {
+            c.add("date", Problem::BeforePreviousStep);
+        }
+    }
+    let signoffs = check_signoffs(&mut c, to, &s.signoffs);
+    c.max_len("note", &s.note, 500);
+    let mut notice_end = None;
+    if to == GrantStatus::Notice {
+        match s.notice_end.as_deref().map(str::trim) {
+            None | Some("") => c.add("noticeEnd", Problem::Required),
+            Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                Ok(end) if on.is_some_and(|on| end < on) => c.add("noticeEnd", Problem::NoticeEndsBeforeStart),
+                Ok(end) => notice_end = Some(end),
+                Err(_) => c.add("noticeEnd", Problem::BadDate),
+            },
+        }
+    }
+    // The county reviews only after the notice has run its course.
+    if to == GrantStatus::CountyReviewed {
+        if let (Some(on), Some(end)) = (on, current.notice_end) {
+            if on <= end {
+                c.add("date", Problem::NoticeNotOver { end });
+            }
+        }
+    }
+    c.finish()?;
+    let on = on.expect("checked");
+    let stamp = (w.now(), w.device_id().to_string());
+    match to {
+        GrantStatus::Notice => w.tx().execute(
+            "UPDATE aid_grant SET status = ?2, notice_start = ?3, notice_end = ?4, updated_at = ?5, device_id = ?6 WHERE id = ?1",
+            params![id, to, on, notice_end, stamp.0, stamp.1],
+        )?,
+        GrantStatus::Paid => w.tx().execute(
+            "UPDATE aid_grant SET status = ?2, paid_date = ?3, updated_at = ?4, device_id = ?5 WHERE id = ?1",
+            params![id, to, on, stamp.0, stamp.1],
+        )?,
+        _ => w.tx().execute("UPDATE aid_grant SET status = ?2, updated_at = ?3, device_id = ?4 WHERE id = ?1", params![id, to, stamp.0, stamp.1])?,
+    };
+    add_step(w, id, to, on, &signoffs, s.note.trim())
+}
+
+/// Moves a grant one step along its path. `to` must be the next step.
+pub fn advance(store: &mut Store, id: RecordId, to: GrantStatus, s: &StepInput, today: NaiveDate) -> Result<Grant> {
+    store.write(|w| advance_in(w, id, to, s, today))?;
+    grant(store.conn(), id)
+}
+
+/// Starts the public notice for every school-reviewed grant of a programme and term at once:
+/// one notice is posted for them all. Returns how many grants it covers.
+pub fn start_notice(store: &mut Store, programme: RecordId, term: Term, s: &StepInput, today: NaiveDate) -> Result<usize> {
+    store.write(|w| {
+        let ids: Vec<RecordId> = w
+            .tx()
+            .prepare_cached("SELECT id FROM aid_grant WHERE programme_id = ?1 AND term = ?2 AND status = 'school_reviewed' AND deleted_at IS NULL")?
+            .query_map(params![programme, term], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if ids.is_empty() {
+            return Err(Error::NothingToNotice);
+        }
+        for id in &ids {
+            advance_in(w, *id, GrantStatus::Notice, s, today)?;
+        }
+        Ok(ids.len())
+    })
+}
+
+/// Records the objections raised during the notice and how they were handled.
+pub fn record_objections(store: &mut Store, id: RecordId, text: &str) -> Result<Grant> {
+    store.write(|w| {
+        let current = grant(w.tx(), id)?;
+        if current.status != GrantStatus::Notice {
+            return Err(Error::GrantLocked { status: current.status });
+        }
+        let mut c = Checks::default();
+        c.max_len("objections", text, 1000);
+        c.finish()?;
+        w.tx().execute(
+            "UPDATE aid_grant SET objections = ?2, updated_at = ?3, device_id = ?4 WHERE id = ?1",
+            params![id, text.trim(), w.now(), w.device_id()],
+        )?;
+        Ok(())
+    })?;
+    grant(store.conn(), id)
+}
+
+/// Changes the amount of a grant not yet county-reviewed.
+pub fn set_amount(store: &mut Store, id: RecordId, amount: &str) -> Result<Grant> {
+    store.write(|w| {
+        let current = grant(w.tx(), id)?;
+        if matches!(current.status, GrantStatus::CountyReviewed | GrantStatus::Paid | GrantStatus::Reversed) {
+            return Err(Error::GrantLocked { status: current.status });
+        }
+        let fen = parse_yuan(amount).ok_or_else(|| Error::invalid("amount", Problem::BadAmount))?;
+        w.tx().execute(
+            "UPDATE aid_grant SET amount_fen = ?2, updated_at = ?3, device_id = ?4 WHERE id = ?1",
+            params![id, fen, w.now(), w.device_id()],
+        )?;
+        Ok(())
+    })?;
+    grant(store.conn(), id)
+}
+
+/// Reverses a paid grant (冲回), with a reason. The grant and its path are kept.
+pub fn reverse(store: &mut Store, id: RecordId, date_text: &str, reason: &str, today: NaiveDate) -> Result<Grant> {
+    store.write(|w| {
+        let current = grant(w.tx(), id)?;
+        if current.status != GrantStatus::Paid {
+            return Err(Error::GrantStep { from: current.status, to: GrantStatus::Reversed });
+        }
+        let mut c = Checks::default();
+        let on = date(&mut c, "date", date_text, today);
+        c.required("reason", reason);
+        c.max_len("reason", reason, 500);
+        c.finish()?;
+        w.tx().execute(
+            "UPDATE aid_grant SET status = 'reversed', reversed_reason = ?2, updated_at = ?3, device_id = ?4 WHERE id = ?1",
+            params![id, reason.trim(), w.now(), w.device_id()],
+        )?;
+        add_step(w, id, GrantStatus::Reversed, on.expect("checked"), &[], reason.trim())
+    })?;
+    grant(store.conn(), id)
+}
+
+/// Withdraws a grant that has not been paid (a tombstone, with its steps). Paid grants are
+/// reversed instead.
+pub fn withdraw(store: &mut Store, id: RecordId) -> Result<()> {
+    store.write(|w| {
+        let current = grant(w.tx(), id)?;
+        if matches!(current.status, GrantStatus::Paid | GrantStatus::Reversed) {
+            return Err(Error::GrantLocked { status: current.status });
+        }
+        w.tombstone("aid_grant", "grant", id)?;
+        w.tx().execute(
+            "UPDATE aid_step SET deleted_at = ?1, updated_at = ?1, device_id = ?2 WHERE grant_id = ?3 AND deleted_at IS NULL",
+            params![w.now(), w.device_id(), id],
+        )?;
+        Ok(())
+    })
+}
+
+/// The names last used for a role, so the forms need not ask again.
+pub fn last_signer(conn: &Connection, role: SignRole) -> Result<Option<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT json_extract(value, '$.name') FROM aid_step, json_each(aid_step.signoffs)
+         WHERE aid_step.deleted_at IS NULL AND json_extract(value, '$.role') = ?1
+         ORDER BY aid_step.created_at DESC LIMIT 1",
+    )?;
+    Ok(stmt.query_row([role], |r| r.get(0)).optional()?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Eligibility and coverage
+
+/// An enrolled student as eligibility sees them.
+#[derive(Debug, Clone)]
+struct Enrolled {
+    member: RecordId,
+    name: String,
+    household: RecordId,
+    stage: Stage,
+    grade: Option<i64>,
+    class_name: String,
+    boarding: bool,
+    registered_poor: bool,
+}
+
+fn enrolled(conn: &Connection) -> Result<Vec<Enrolled>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.id, m.name, m.household_id, s.stage, s.grade, s.class_name, s.boarding, h.status <> 'none'
+         FROM student s JOIN member m ON m.id = s.member_id JOIN household h ON h.id = m.household_id
+         WHERE s.deleted_at IS NULL AND s.enrolment_status = 'enrolled' AND m.deleted_at IS NULL AND h.deleted_at IS NULL
+         ORDER BY s.grade, s.class_name, m.name, m.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Enrolled {
+            member: r.get(0)?,
+            name: r.get(1)?,
+            household: r.get(2)?,
+            stage: r.get(3)?,
+            grade: r.get(4)?,
+            class_name: r.get(5)?,
+            boarding: r.get(6)?,
+            registered_poor: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+impl Programme {
+    /// Whether `s` is due a grant of this programme (each term).
+    fn due(&self, s: &Enrolled) -> bool {
+        self.active
+            && self.stages.contains(&s.stage)
+            && match self.eligibility {
+                Eligibility::RegisteredPoor => s.registered_poor,
+                Eligibility::RegisteredPoorBoarding => s.registered_poor && s.boarding,
+                Eligibility::AllStudents => true,
+                Eligibility::OnApplication => false,
+            }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgrammeCoverage {
+    pub programme_id: RecordId,
+    pub code: String,
+    pub name: String,
+    pub kind: AidKind,
+    pub eligibility: Eligibility,
+    /// Students due a grant this term.
+    pub due: usize,
+    /// …of whom have one (any status but reversed).
+    pub covered: usize,
+    pub missed: usize,
+    /// Grants this term (due or not), and how many are paid.
+    pub grants: usize,
+    pub paid: usize,
+    pub amount_fen: i64,
+    pub paid_fen: i64,
+}
+
+/// A due student without the grant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MissedItem {
+    pub member_id: RecordId,
+    pub name: String,
+    pub household_id: RecordId,
+    pub grade: Option<i64>,
+    pub class_name: String,
+    pub programme_id: RecordId,
+    pub programme_name: String,
+    pub amount_fen: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AidCoverage {
+    pub term: Term,
+    pub programmes: Vec<ProgrammeCoverage>,
+    /// Over every programme: (student, programme) pairs due, and covered.
+    pub due: usize,
+    pub covered: usize,
+    /// 享受率 in per mille (1000 = every due grant given), or None when nothing is due.
+    pub rate_permille: Option<u32>,
+    pub amount_fen: i64,
+    pub paid_fen: i64,
+    pub missed: Listing<MissedItem>,
+}
+
+/// Eligibility and coverage for a term: per programme and overall, and the missed list.
+pub fn coverage(store: &Store, term: Term, limit: usize) -> Result<AidCoverage> {
+    let conn = store.conn();
+    let programmes = programmes(conn)?;
+    let students = enrolled(conn)?;
+    // (member, programme) → counts; reversed grants do not count.
+    let mut given: std::collections::HashMap<(RecordId, RecordId), GrantStatus> = std::collections::HashMap::new();
+    let mut per: std::collections::HashMap<RecordId, (usize, usize, i64, i64)> = std::collections::HashMap::new();
+    let mut stmt = conn.prepare_cached("SELECT member_id, programme_id, status, amount_fen FROM aid_grant WHERE term = ?1 AND deleted_at IS NULL AND status <> 'reversed'")?;
+    let mut rows = stmt.query([term])?;
+    while let Some(r) = rows.next()? {
+        let (member, programme, status, amount): (RecordId, RecordId, GrantStatus, i64) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        given.insert((member, programme), status);
+        let e = per.entry(programme).or_default();
+        e.0 += 1;
+        e.2 += amount;
+        if status == GrantStatus::Paid {
+            e.1 += 1;
+            e.3 += amount;
+        }
+    }
+    let mut out = Vec::new();
+    let mut missed_all = Vec::new();
+    for p in &programmes {
+        let (mut due, mut covered) = (0, 0);
+        for s in students.iter().filter(|s| p.due(s)) {
+            due += 1;
+            if given.contains_key(&(s.member, p.meta.id)) {
+                covered += 1;
+            } else {
+                missed_all.push((s, p));
+            }
+        }
+        let (grants, paid, amount_fen, paid_fen) = per.get(&p.meta.id).copied().unwrap_or_default();
+        if !p.active && grants == 0 {
+            continue;
+        }
+        out.push(ProgrammeCoverage {
+            programme_id: p.meta.id,
+            code: p.code.clone(),
+            name: p.name.clone(),
+            kind: p.kind,
+            eligibility: p.eligibility,
+            due,
+            covered,
+            missed: due - covered,
+            grants,
+            paid,
+            amount_fen,
+            paid_fen,
+        });
+    }
+    let (due, covered) = out.iter().fold((0, 0), |(d, c), p| (d + p.due, c + p.covered));
+    let missed = Listing::of(missed_all.into_iter(), limit, |(s, p)| MissedItem {
+        member_id: s.member,
+        name: s.name.clone(),
+        household_id: s.household,
+        grade: s.grade,
+        class_name: s.class_name.clone(),
+        programme_id: p.meta.id,
+        programme_name: p.name.clone(),
+        amount_fen: p.amount_fen,
+    });
+    Ok(AidCoverage {
+        term,
+        rate_permille: (due > 0).then(|| (covered * 1000 / due) as u32),
+        amount_fen: out.iter().map(|p| p.amount_fen).sum(),
+        paid_fen: out.iter().map(|p| p.paid_fen).sum(),
+        programmes: out,
+        due,
+        covered,
+        missed,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The public notice (公示)
+
+/// One line of a public notice. Deliberately only these four things: a notice is posted on a
+/// wall, and never shows an ID number, an address, a poverty cause or a disability.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NoticeRow {
+    pub name: String,
+    pub class_name: String,
+    pub grade: Option<i64>,
+    pub programme: String,
+    pub amount_fen: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notice {
+    pub school_name: String,
+    pub term: Term,
+    pub programme: Option<String>,
+    pub start: Option<NaiveDate>,
+    pub end: Option<NaiveDate>,
+    pub rows: Vec<NoticeRow>,
+    pub total_fen: i64,
+}
+
+/// The notice for a term (one programme, or all): the grants school-reviewed or in notice.
+pub fn notice(store: &Store, term: Term, programme: Option<RecordId>) -> Result<Notice> {
+    let conn = store.conn();
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.name, coalesce(s.class_name, ''), s.grade, p.name, g.amount_fen, g.notice_start, g.notice_end
+         FROM aid_grant g JOIN member m ON m.id = g.member_id JOIN aid_programme p ON p.id = g.programme_id
+         LEFT JOIN student s ON s.member_id = g.member_id AND s.deleted_at IS NULL
+         WHERE g.deleted_at IS NULL AND g.term = ?1 AND (?2 IS NULL OR g.programme_id = ?2) AND g.status IN ('school_reviewed', 'notice')
+         ORDER BY p.id, s.grade, s.class_name, m.name",
+    )?;
+    let mut rows = Vec::new();
+    let (mut start, mut end): (Option<NaiveDate>, Option<NaiveDate>) = (None, None);
+    let mut q = stmt.query(params![term, programme])?;
+    while let Some(r) = q.next()? {
+        rows.push(NoticeRow { name: r.get(0)?, class_name: r.get(1)?, grade: r.get(2)?, programme: r.get(3)?, amount_fen: r.get(4)? });
+        let (s, e): (Option<NaiveDate>, Option<NaiveDate>) = (r.get(5)?, r.get(6)?);
+        start = match (start, s) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        end = end.max(e);
+    }
+    let school_name = crate::school::get(store)?.map(|s| s.name).unwrap_or_default();
+    let programme = programme.map(|p| self::programme(conn, p)).transpose()?.map(|p| p.name);
+    Ok(Notice { school_name, term, programme, start, end, total_fen: rows.iter().map(|r| r.amount_fen).sum(), rows })
+}
+
+#[cfg(test)]
+mod tests;
