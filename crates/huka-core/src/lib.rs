@@ -17,6 +17,7 @@ pub mod member;
 pub mod pairing;
 pub mod plan;
 pub mod paths;
+pub mod reconcile;
 pub mod record;
 pub mod registration;
 pub mod resident_id;

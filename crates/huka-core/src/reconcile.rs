@@ -1,0 +1,292 @@
+//! The three lists that must agree (三表比对): the student-registration roster (学籍), the
+//! poverty-household list (household cards) and the aid grants, matched by resident ID number.
+//!
+//! Four kinds of mismatch, each with a reason a clerk can act on:
+//! * `unregistered` (漏登) — a student, or a child of compulsory-school age, of a registered-poor
+//!   household whom the roster does not have;
+//! * `phantom` (空挂学籍嫌疑) — a roster entry with no such person behind it: marked registered-poor
+//!   but on no household card, or on a card that says the child left school;
+//! * `duplicate` (重复学籍) — the same person registered twice (the same national student number,
+//!   or the same name and birth date under two ID numbers);
+//! * `no_aid` (未享受资助) — an enrolled registered-poor student with no grant this term.
+//!
+//! A mismatch can be resolved or dismissed with a note; the decision hides it from the open
+//! list and is kept (and shown) with it.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Checks, Result};
+use crate::record::{text_enum, RecordId};
+use crate::resident_id::ResidentId;
+use crate::store::Store;
+use crate::student::{EnrolmentStatus, Stage};
+use crate::term::Term;
+
+text_enum! {
+    pub enum MismatchKind {
+        Unregistered = "unregistered", // 漏登
+        Phantom = "phantom",           // 空挂学籍嫌疑
+        Duplicate = "duplicate",       // 重复学籍
+        NoAid = "no_aid",              // 未享受资助
+    }
+}
+
+text_enum! {
+    pub enum Decision {
+        Resolved = "resolved",   // 已处理
+        Dismissed = "dismissed", // 已排除
+    }
+}
+
+/// Why a row is a mismatch: a code the window words, with what the wording needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "code")]
+pub enum Reason {
+    /// An enrolled student (household card) whose ID number the roster does not have.
+    StudentNotOnRoster,
+    /// A child of compulsory-school age, not recorded as a student, not on the roster.
+    SchoolAgeNotOnRoster { age: i32 },
+    /// A student without an ID number: nothing to match the roster with.
+    NoResidentId,
+    /// The roster says registered-poor; no household card has this ID number.
+    PoorButNoCard,
+    /// The roster has the child; the card says they left school.
+    CardSaysLeft { status: EnrolmentStatus },
+    /// Too old for the stage the roster gives.
+    TooOldForStage { age: i32, stage: Stage },
+    /// Two roster rows with one national student number.
+    SameStudentNumber { other: String },
+    /// Two roster rows with one name and birth date but different ID numbers.
+    SameNameAndBirth { other: String },
+    /// Registered-poor and enrolled, no grant (other than reversed) this term.
+    NoGrantThisTerm,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionInfo {
+    pub decision: Decision,
+    pub note: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Mismatch {
+    pub kind: MismatchKind,
+    /// The member (unregistered, no aid) or the roster row (phantom, duplicate).
+    pub subject_id: RecordId,
+    pub name: String,
+    /// The household card, when there is one to open.
+    pub household_id: Option<RecordId>,
+    pub class_name: String,
+    /// `610921********1234`, or empty.
+    pub resident_id_masked: String,
+    pub reason: Reason,
+    pub decision: Option<DecisionInfo>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KindCount {
+    pub open: usize,
+    pub decided: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reconciliation {
+    pub term: Term,
+    pub today: NaiveDate,
+    /// Rows on the roster; when 0 the roster has not been imported and only `no_aid` is checked.
+    pub roster_rows: i64,
+    pub unregistered: KindCount,
+    pub phantom: KindCount,
+    pub duplicate: KindCount,
+    pub no_aid: KindCount,
+    /// Open ones first, then decided; by kind, class and name within each.
+    pub mismatches: Vec<Mismatch>,
+}
+
+fn masked(id: &str) -> String {
+    ResidentId::parse(id).map(|i| i.masked()).unwrap_or_default()
+}
+
+fn age_on(birth: NaiveDate, today: NaiveDate) -> i32 {
+    let years = today.year() - birth.year();
+    if (today.month(), today.day()) < (birth.month(), birth.day()) { years - 1 } else { years }
+}
+
+/// Compares the three lists for `term` as of `today`.
+pub fn reconcile(store: &Store, term: Term, today: NaiveDate) -> Result<Reconciliation> {
+    let conn = store.conn();
+    let roster_rows: i64 = conn.query_row("SELECT count(*) FROM registration WHERE deleted_at IS NULL", [], |r| r.get(0))?;
+    let mut found: Vec<Mismatch> = Vec::new();
+    let mut push = |kind, subject_id, name, household_id, class_name, id: &str, reason| {
+        found.push(Mismatch { kind, subject_id, name, household_id, class_name, resident_id_masked: masked(id), reason, decision: None });
+    };
+
+    if roster_rows > 0 {
+        // 漏登: members of registered-poor households, enrolled or of compulsory-school age,
+        // that no roster row is linked to.
+        let mut stmt = conn.prepare_cached(
+            "SELECT m.id, m.name, m.household_id, coalesce(s.class_name, ''), m.resident_id, m.birth_date, s.enrolment_status
+             FROM member m JOIN household h ON h.id = m.household_id
+             LEFT JOIN student s ON s.member_id = m.id AND s.deleted_at IS NULL
+             WHERE m.deleted_at IS NULL AND h.deleted_at IS NULL AND h.status <> 'none'
+               AND (s.enrolment_status = 'enrolled' OR (s.id IS NULL AND m.birth_date IS NOT NULL))
+               AND (m.resident_id = '' OR NOT EXISTS (SELECT 1 FROM registration r WHERE r.resident_id = m.resident_id AND r.deleted_at IS NULL))",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (id, name, household, class): (RecordId, String, RecordId, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            let (resident_id, birth, status): (String, Option<NaiveDate>, Option<EnrolmentStatus>) = (r.get(4)?, r.get(5)?, r.get(6)?);
+            let reason = match (status, birth) {
+                (Some(_), _) if resident_id.is_empty() => Reason::NoResidentId,
+                (Some(_), _) => Reason::StudentNotOnRoster,
+                (None, Some(birth)) => {
+                    let age = age_on(birth, today);
+                    if !(6..=15).contains(&age) {
+                        continue;
+                    }
+                    Reason::SchoolAgeNotOnRoster { age }
+                }
+                (None, None) => continue,
+            };
+            push(MismatchKind::Unregistered, id, name, Some(household), class, &resident_id, reason);
+        }
+
+        // 空挂学籍嫌疑: roster rows with no such person behind them.
+        let mut stmt = conn.prepare_cached(
+            "SELECT r.id, r.name, m.household_id, r.class_name, r.resident_id, r.registered_poor, r.stage, r.birth_date, s.enrolment_status
+             FROM registration r
+             LEFT JOIN member m ON m.resident_id = r.resident_id AND m.deleted_at IS NULL
+             LEFT JOIN student s ON s.member_id = m.id AND s.deleted_at IS NULL
+             WHERE r.deleted_at IS NULL",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (id, name, household, class, resident_id): (RecordId, String, Option<RecordId>, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+            let (poor, stage, birth, status): (Option<bool>, Option<Stage>, Option<NaiveDate>, Option<EnrolmentStatus>) = (r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?);
+            let age = birth.map(|b| age_on(b, today));
+            let reason = if household.is_none() && poor == Some(true) {
+                Reason::PoorButNoCard
+            } else if let Some(status @ (EnrolmentStatus::DroppedOut | EnrolmentStatus::TransferredOut | EnrolmentStatus::Graduated)) = status {
+                Reason::CardSaysLeft { status }
+            } else if let (Some(age), Some(stage @ (Stage::Primary | Stage::Junior))) = (age, stage) {
+                // Compulsory education ends at about 15; three years late is not a slow start.
+                let limit = if stage == Stage::Primary { 15 } else { 18 };
+                if age <= limit {
+                    continue;
+                }
+                Reason::TooOldForStage { age, stage }
+            } else {
+                continue;
+            };
+            push(MismatchKind::Phantom, id, name, household, class, &resident_id, reason);
+        }
+
+        // 重复学籍: one national student number twice, or one name and birth date under two
+        // ID numbers. Each row of a pair is listed, naming the other.
+        let mut stmt = conn.prepare_cached(
+            "SELECT a.id, a.name, m.household_id, a.class_name, a.resident_id, b.name, b.class_name,
+                    a.national_student_number <> '' AND a.national_student_number = b.national_student_number
+             FROM registration a JOIN registration b ON b.id <> a.id AND b.deleted_at IS NULL
+                  AND ((a.national_student_number <> '' AND b.national_student_number = a.national_student_number)
+                       OR (a.birth_date IS NOT NULL AND b.name = a.name AND b.birth_date = a.birth_date))
+             LEFT JOIN member m ON m.resident_id = a.resident_id AND m.deleted_at IS NULL
+             WHERE a.deleted_at IS NULL",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut seen = std::collections::HashSet::new();
+        while let Some(r) = rows.next()? {
+            let id: RecordId = r.get(0)?;
+            if !seen.insert(id) {
+                continue;
+            }
+            let other = format!("{} {}", r.get::<_, String>(5)?, r.get::<_, String>(6)?).trim().to_string();
+            let reason = if r.get(7)? { Reason::SameStudentNumber { other } } else { Reason::SameNameAndBirth { other } };
+            push(MismatchKind::Duplicate, id, r.get(1)?, r.get(2)?, r.get(3)?, &r.get::<_, String>(4)?, reason);
+        }
+    }
+
+    // 未享受资助: enrolled registered-poor students with no grant this term.
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.id, m.name, m.household_id, s.class_name, m.resident_id
+         FROM student s JOIN member m ON m.id = s.member_id JOIN household h ON h.id = m.household_id
+         WHERE s.deleted_at IS NULL AND s.enrolment_status = 'enrolled' AND m.deleted_at IS NULL AND h.deleted_at IS NULL AND h.status <> 'none'
+           AND NOT EXISTS (SELECT 1 FROM aid_grant g WHERE g.member_id = m.id AND g.term = ?1 AND g.deleted_at IS NULL AND g.status <> 'reversed')",
+    )?;
+    let mut rows = stmt.query([term])?;
+    while let Some(r) = rows.next()? {
+        push(MismatchKind::NoAid, r.get(0)?, r.get(1)?, Some(r.get(2)?), r.get(3)?, &r.get::<_, String>(4)?, Reason::NoGrantThisTerm);
+    }
+
+    // Decisions taken earlier.
+    let mut decisions: HashMap<(MismatchKind, RecordId), DecisionInfo> = HashMap::new();
+    let mut stmt = conn.prepare_cached("SELECT kind, subject_id, decision, note, updated_at FROM reconcile_decision WHERE deleted_at IS NULL")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        decisions.insert((r.get(0)?, r.get(1)?), DecisionInfo { decision: r.get(2)?, note: r.get(3)?, at: r.get(4)? });
+    }
+    let mut counts: HashMap<MismatchKind, KindCount> = HashMap::new();
+    for m in &mut found {
+        m.decision = decisions.remove(&(m.kind, m.subject_id));
+        let c = counts.entry(m.kind).or_default();
+        if m.decision.is_some() { c.decided += 1 } else { c.open += 1 }
+    }
+    let order = |k: MismatchKind| MismatchKind::ALL.iter().position(|x| *x == k);
+    found.sort_by(|a, b| {
+        (a.decision.is_some(), order(a.kind), &a.class_name, &a.name).cmp(&(b.decision.is_some(), order(b.kind), &b.class_name, &b.name))
+    });
+    let count = |k| counts.get(&k).cloned().unwrap_or_default();
+    Ok(Reconciliation {
+        term,
+        today,
+        roster_rows,
+        unregistered: count(MismatchKind::Unregistered),
+        phantom: count(MismatchKind::Phantom),
+        duplicate: count(MismatchKind::Duplicate),
+        no_aid: count(MismatchKind::NoAid),
+        mismatches: found,
+    })
+}
+
+/// Resolves or dismisses a mismatch, with a note saying what was done or why it is not one.
+pub fn decide(store: &mut Store, kind: MismatchKind, subject: RecordId, decision: Decision, note: &str) -> Result<()> {
+    let mut c = Checks::default();
+    c.required("note", note);
+    c.max_len("note", note, 500);
+    c.finish()?;
+    store.write(|w| {
+        w.tx().execute(
+            "UPDATE reconcile_decision SET deleted_at = ?1, updated_at = ?1, device_id = ?2 WHERE kind = ?3 AND subject_id = ?4 AND deleted_at IS NULL",
+            params![w.now(), w.device_id(), kind, subject],
+        )?;
+        let m = w.new_meta();
+        w.tx().execute(
+            "INSERT INTO reconcile_decision (id, kind, subject_id, decision, note, created_at, updated_at, device_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
+            params![m.id, kind, subject, decision, note.trim(), w.now(), w.device_id()],
+        )?;
+        Ok(())
+    })
+}
+
+/// Takes a decision back: the mismatch is open again.
+pub fn reopen(store: &mut Store, kind: MismatchKind, subject: RecordId) -> Result<()> {
+    store.write(|w| {
+        w.tx().execute(
+            "UPDATE reconcile_decision SET deleted_at = ?1, updated_at = ?1, device_id = ?2 WHERE kind = ?3 AND subject_id = ?4 AND deleted_at IS NULL",
+            params![w.now(), w.device_id(), kind, subject],
+        )?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests;
