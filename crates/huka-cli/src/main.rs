@@ -17,7 +17,7 @@ use huka_core::import::{self, ImportKind};
 use chrono::NaiveDate;
 use huka_core::term::Term;
 use huka_core::visit::{self, VisitFilter};
-use huka_core::{coverage, demo, household, paths, school, stats, Error, Lang, RecordId, Store};
+use huka_core::{aid, coverage, demo, reconcile, household, paths, school, stats, Error, Lang, RecordId, Store};
 
 #[derive(Parser)]
 #[command(name = "huka", version, about = "户卡 Huka — household cards for rural schools (command line)")]
@@ -73,6 +73,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Financial aid (资助)
+    Aid {
+        #[command(subcommand)]
+        command: AidCommand,
+    },
+    /// Compare the roster, the poverty-household list and the aid grants (三表比对)
+    Reconcile {
+        /// The term whose grants count [default: the current term]
+        #[arg(long, value_parser = parse_term)]
+        term: Option<Term>,
+        /// Include mismatches already resolved or dismissed
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Counts of records per kind
     Stats {
         #[arg(long)]
@@ -90,6 +106,27 @@ enum VisitsCommand {
         /// Only visits on or after this date (YYYY-MM-DD)
         #[arg(long, value_name = "DATE", value_parser = parse_date)]
         since: Option<NaiveDate>,
+        #[arg(long, default_value_t = 100_000)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AidCommand {
+    /// Students due a grant, covered and missed (漏助), per programme and overall
+    Coverage {
+        /// The term, like 2026-autumn [default: the current term]
+        #[arg(long, value_parser = parse_term)]
+        term: Option<Term>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The grants of a term
+    Grants {
+        #[arg(long, value_parser = parse_term)]
+        term: Option<Term>,
         #[arg(long, default_value_t = 100_000)]
         limit: usize,
         #[arg(long)]
@@ -236,6 +273,49 @@ fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
                     c.reviews_overdue.count,
                     c.follow_ups_overdue.count
                 );
+            }
+        }
+        Command::Aid { command: AidCommand::Coverage { term, json } } => {
+            let today = chrono::Utc::now().date_naive();
+            let c = aid::coverage(&store, term.unwrap_or_else(|| Term::of(today)), usize::MAX)?;
+            if json {
+                print_json(&c);
+            } else {
+                let rate = |due: usize, covered: usize| if due == 0 { "—".to_string() } else { format!("{:.1}%", covered as f64 * 100.0 / due as f64) };
+                say!("{}: due {}, covered {} ({}), missed {}, granted {} yuan, paid {} yuan", c.term, c.due, c.covered, rate(c.due, c.covered), c.due - c.covered, aid::yuan(c.amount_fen), aid::yuan(c.paid_fen));
+                for p in c.programmes.iter().filter(|p| p.due > 0 || p.grants > 0) {
+                    say!("{}\t{}\tdue {}\tcovered {}\tmissed {}\tgrants {}\tpaid {}\t{} yuan", p.code, p.name, p.due, p.covered, p.missed, p.grants, p.paid, aid::yuan(p.amount_fen));
+                }
+            }
+        }
+        Command::Aid { command: AidCommand::Grants { term, limit, json } } => {
+            let today = chrono::Utc::now().date_naive();
+            let filter = aid::GrantFilter { term: Some(term.unwrap_or_else(|| Term::of(today))), ..Default::default() };
+            let rows = aid::grants(store.conn(), &filter, limit)?;
+            if json {
+                print_json(&rows);
+            } else {
+                for g in &rows {
+                    say!("{}\t{}\t{}\t{}\t{}\t{}", g.meta.id, g.student_name, g.class_name, g.programme_name, aid::yuan(g.amount_fen), g.status.as_str());
+                }
+            }
+        }
+        Command::Reconcile { term, all, json } => {
+            let today = chrono::Utc::now().date_naive();
+            let mut r = reconcile::reconcile(&store, term.unwrap_or_else(|| Term::of(today)), today)?;
+            if !all {
+                r.mismatches.retain(|m| m.decision.is_none());
+            }
+            if json {
+                print_json(&r);
+            } else {
+                say!(
+                    "{}: roster {} rows; unregistered {}, phantom {}, duplicate {}, no aid {} (open)",
+                    r.term, r.roster_rows, r.unregistered.open, r.phantom.open, r.duplicate.open, r.no_aid.open
+                );
+                for m in &r.mismatches {
+                    say!("{}\t{}\t{}\t{}\t{}", m.kind.as_str(), m.name, m.class_name, m.resident_id_masked, m.reason.message(lang));
+                }
             }
         }
         Command::Stats { json } => {

@@ -664,6 +664,38 @@ pub fn last_signer(conn: &Connection, role: SignRole) -> Result<Option<String>> 
     Ok(stmt.query_row([role], |r| r.get(0)).optional()?)
 }
 
+/// Writes a grant that has already taken `steps` (generated data: the demo school). Each step
+/// is (status, date, signers); the grant ends in the last one.
+pub(crate) fn insert_with_path(w: &Writer<'_>, member: RecordId, programme: RecordId, term: Term, amount_fen: i64, steps: &[(GrantStatus, NaiveDate, Vec<Signoff>)], notice_end: Option<NaiveDate>) -> Result<RecordId> {
+    let m = w.new_meta();
+    let status = steps.last().map(|s| s.0).unwrap_or(GrantStatus::Applied);
+    let at = |st: GrantStatus| steps.iter().find(|s| s.0 == st).map(|s| s.1);
+    w.tx()
+        .prepare_cached(
+            "INSERT INTO aid_grant (id, member_id, programme_id, term, amount_fen, status, notice_start, notice_end, paid_date, created_at, updated_at, device_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
+        )?
+        .execute(params![
+            m.id, member, programme, term, amount_fen, status, at(GrantStatus::Notice), notice_end.filter(|_| at(GrantStatus::Notice).is_some()),
+            at(GrantStatus::Paid), w.now(), w.device_id()
+        ])?;
+    for (step, on, signoffs) in steps {
+        add_step(w, m.id, *step, *on, signoffs, "")?;
+    }
+    Ok(m.id)
+}
+
+/// Every (student, programme) pair due a grant this term, with the standard amount: what the
+/// demo school grants (most of it).
+pub(crate) fn due_pairs(conn: &Connection) -> Result<Vec<(RecordId, RecordId, i64, RecordId)>> {
+    let programmes = programmes(conn)?;
+    let students = enrolled(conn)?;
+    Ok(students
+        .iter()
+        .flat_map(|s| programmes.iter().filter(|p| p.due(s)).map(|p| (s.member, p.meta.id, p.amount_fen, s.household)))
+        .collect())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Eligibility and coverage
 

@@ -137,6 +137,7 @@ pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<Stats> {
             teacher::link(w, id, &helpers)?;
             g.teachers_work(w, id, &kid_ids, &helpers, today)?;
         }
+        g.aid_work(w, today)?;
         Ok(())
     })?;
     crate::search::optimize(store)?;
@@ -276,6 +277,47 @@ impl Generator {
                     parent_ack_date: Some(date.to_string()),
                 },
             )?;
+        }
+        Ok(())
+    }
+
+    /// Aid as a school has it in the middle of a term: last term's grants all paid, this term's
+    /// spread along the path (most paid, some on notice, a few just applied) — and a few due
+    /// students missed, so the coverage and the three-list check have something to show.
+    fn aid_work(&mut self, w: &Writer<'_>, today: NaiveDate) -> Result<()> {
+        use crate::aid::{GrantStatus as S, SignRole, Signoff};
+        let heads: std::collections::HashMap<RecordId, String> = w
+            .tx()
+            .prepare("SELECT id, head_name FROM household WHERE deleted_at IS NULL")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let due = crate::aid::due_pairs(w.tx())?;
+        let sign = |role, name: &str| Signoff { role, name: name.to_string() };
+        let (principal, teacher) = (self.name(Gender::Male), self.name(Gender::Female));
+        let (centre, deputy) = (format!("县资助中心 {}", self.name(Gender::Female)), self.name(Gender::Male));
+        let term = Term::of(today);
+        for (t, is_current) in [(term.previous(), false), (term, true)] {
+            let start = t.start();
+            for (member, programme, amount, household) in &due {
+                if self.rng.random_bool(if is_current { 0.06 } else { 0.01 }) {
+                    continue; // missed
+                }
+                let applied = start + chrono::Days::new(self.rng.random_range(3..12));
+                let path = [
+                    (S::Applied, applied, vec![sign(SignRole::Parent, &heads[household]), sign(SignRole::ClassTeacher, &teacher)]),
+                    (S::SchoolReviewed, applied + chrono::Days::new(4), vec![sign(SignRole::Principal, &principal)]),
+                    (S::Notice, applied + chrono::Days::new(5), vec![]),
+                    (S::CountyReviewed, applied + chrono::Days::new(14), vec![sign(SignRole::AidCentre, &centre), sign(SignRole::DeputyDirector, &deputy)]),
+                    (S::Paid, applied + chrono::Days::new(30 + self.rng.random_range(0..20)), vec![]),
+                ];
+                // This term, a fifth of the grants stop short of being paid.
+                let stop = if is_current && self.rng.random_bool(0.2) { self.rng.random_range(1..4) } else { 5 };
+                let steps: Vec<_> = path.into_iter().take(stop).filter(|s| s.1 <= today).collect();
+                if steps.is_empty() {
+                    continue;
+                }
+                crate::aid::insert_with_path(w, *member, *programme, t, *amount, &steps, Some(applied + chrono::Days::new(11)))?;
+            }
         }
         Ok(())
     }

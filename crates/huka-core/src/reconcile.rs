@@ -66,6 +66,36 @@ pub enum Reason {
     NoGrantThisTerm,
 }
 
+impl Reason {
+    /// The reason as a sentence, for the CLI and exported lists (the window words it itself).
+    pub fn message(&self, lang: crate::Lang) -> String {
+        let status_zh = |s: &EnrolmentStatus| match s {
+            EnrolmentStatus::DroppedOut => "辍学",
+            EnrolmentStatus::TransferredOut => "转出",
+            EnrolmentStatus::Graduated => "毕业",
+            EnrolmentStatus::Suspended => "休学",
+            EnrolmentStatus::Enrolled => "在读",
+        };
+        let stage_zh = |s: &Stage| match s {
+            Stage::Primary => "小学",
+            Stage::Junior => "初中",
+            _ => "该学段",
+        };
+        let (zh, en) = match self {
+            Reason::StudentNotOnRoster => ("户卡记为在读，学籍名册中没有此身份证号".to_string(), "in school on the household card, but not on the roster".to_string()),
+            Reason::SchoolAgeNotOnRoster { age } => (format!("义务教育适龄（{age} 岁），不在学籍名册中"), format!("of compulsory-school age ({age}), not on the roster")),
+            Reason::NoResidentId => ("没有身份证号，无法与学籍名册比对".into(), "no resident ID number to match the roster with".into()),
+            Reason::PoorButNoCard => ("学籍标注为建档立卡，但户卡中没有此人".into(), "marked registered-poor on the roster, but on no household card".into()),
+            Reason::CardSaysLeft { status } => (format!("学籍在册，但户卡记为{}", status_zh(status)), format!("on the roster, but the card says {}", status.as_str())),
+            Reason::TooOldForStage { age, stage } => (format!("{age} 岁仍在{}学籍中", stage_zh(stage)), format!("aged {age} on the {} roster", stage.as_str())),
+            Reason::SameStudentNumber { other } => (format!("与另一条学籍（{other}）学籍号相同"), format!("same national student number as another entry ({other})")),
+            Reason::SameNameAndBirth { other } => (format!("与另一条学籍（{other}）同名同出生日期，身份证号不同"), format!("same name and birth date as another entry ({other}), different ID number")),
+            Reason::NoGrantThisTerm => ("建档立卡在读学生，本学期没有任何资助".into(), "registered-poor and in school, no aid this term".into()),
+        };
+        if lang == crate::Lang::Zh { zh } else { en }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DecisionInfo {
