@@ -251,3 +251,57 @@ fn a_visit_a_plan_and_the_dashboard_through_the_commands() {
     assert_eq!(card["plans"][0]["status"], "active");
     assert_eq!(card["pairings"][0]["teacherId"], t["id"]);
 }
+
+#[test]
+fn a_grant_along_its_path_coverage_notice_and_the_three_lists_through_the_commands() {
+    let w = window();
+    w.ok("school_setup", school());
+    let h = w.ok("household_create", json!({ "input": household("0001", "王建国") }));
+    let kid = w.ok(
+        "member_create",
+        json!({ "householdId": h["id"], "input": { "name": "王小明", "relation": "之子", "residentId": "", "gender": null, "birthDate": null,
+                "health": "", "migrantWork": false, "student": { "nationalStudentNumber": "", "stage": "primary", "grade": 3, "className": "2班",
+                "enrolmentStatus": "enrolled", "boarding": true, "leftBehind": false, "disabled": false, "orphan": false, "singleParent": false } } }),
+    );
+    let (term, today) = ("2026-autumn", "2026-10-20");
+    let programmes = w.ok("aid_programmes", json!({}));
+    let boarding = programmes.as_array().unwrap().iter().find(|p| p["code"] == "boarding_primary").unwrap()["id"].clone();
+    let before = w.ok("aid_coverage", json!({ "term": term }));
+    assert_eq!((before["due"].as_i64(), before["covered"].as_i64()), (Some(2), Some(0)), "boarding subsidy and nutrition meals");
+    assert_eq!(before["missed"]["items"][0]["name"], "王小明");
+
+    let g = w.ok(
+        "aid_apply",
+        json!({ "input": { "memberId": kid["id"], "programmeId": boarding, "term": term, "amount": "", "appliedDate": "2026-09-05",
+                "parentName": "王建国", "classTeacherName": "张老师" }, "today": today }),
+    );
+    assert_eq!((g["status"].as_str(), g["amountFen"].as_i64()), (Some("applied"), Some(50_000)));
+    let skip = w.call("aid_advance", json!({ "id": g["id"], "to": "paid", "step": { "date": "2026-09-06" }, "today": today })).unwrap_err();
+    assert_eq!(skip["code"], "grant_step");
+    assert!(skip["message"].as_str().unwrap().contains("已申请"));
+    let unsigned = w.call("aid_advance", json!({ "id": g["id"], "to": "school_reviewed", "step": { "date": "2026-09-06" }, "today": today })).unwrap_err();
+    assert_eq!(unsigned["fields"][0]["field"], "principalName");
+    w.ok("aid_advance", json!({ "id": g["id"], "to": "school_reviewed", "step": { "date": "2026-09-06", "signoffs": [{ "role": "principal", "name": "赵校长" }] }, "today": today }));
+    let n = w.ok("aid_start_notice", json!({ "programmeId": boarding, "term": term, "step": { "date": "2026-09-07", "noticeEnd": "2026-09-13" }, "today": today }));
+    assert_eq!(n, 1);
+    let notice = w.ok("aid_notice", json!({ "term": term, "programmeId": boarding }));
+    assert_eq!(notice["rows"][0], json!({ "name": "王小明", "className": "2班", "grade": 3, "programme": "义务教育寄宿生生活补助（小学）", "amountFen": 50000 }));
+    w.ok("aid_advance", json!({ "id": g["id"], "to": "county_reviewed", "step": { "date": "2026-09-20",
+        "signoffs": [{ "role": "aid_centre", "name": "刘" }, { "role": "deputy_director", "name": "陈" }] }, "today": today }));
+    w.ok("aid_advance", json!({ "id": g["id"], "to": "paid", "step": { "date": "2026-10-08" }, "today": today }));
+    let locked = w.call("aid_set_amount", json!({ "id": g["id"], "amount": "1" })).unwrap_err();
+    assert_eq!(locked["code"], "grant_locked");
+
+    let after = w.ok("aid_coverage", json!({ "term": term }));
+    assert_eq!((after["covered"].as_i64(), after["paidFen"].as_i64()), (Some(1), Some(50_000)));
+    let signers = w.ok("aid_last_signers", json!({}));
+    assert_eq!(signers["principal"], "赵校长");
+    let card = w.ok("household_card", json!({ "id": h["id"] }));
+    assert_eq!(card["grants"][0]["steps"].as_array().unwrap().len(), 5);
+
+    let r = w.ok("reconcile_get", json!({ "term": term, "today": today }));
+    assert_eq!(r["noAid"]["open"], 0, "the student has a grant");
+    assert_eq!(r["rosterRows"], 0);
+    let bad = w.call("reconcile_decide", json!({ "kind": "no_aid", "subjectId": kid["id"], "decision": "dismissed", "note": "" })).unwrap_err();
+    assert_eq!(bad["fields"][0]["field"], "note");
+}

@@ -109,6 +109,8 @@ pub struct HouseholdCard {
     pub visits: Vec<crate::visit::Visit>,
     /// Support plans of the household's students, newest term first.
     pub plans: Vec<crate::plan::Plan>,
+    /// Aid grants of the household's students, newest term first, each with its path.
+    pub grants: Vec<crate::aid::Grant>,
 }
 
 impl HouseholdInput {
@@ -346,6 +348,7 @@ pub fn card(store: &Store, id: RecordId) -> Result<HouseholdCard> {
         pairings,
         visits: crate::visit::of_household(store.conn(), id)?,
         plans: crate::plan::of_household(store.conn(), id)?,
+        grants: crate::aid::of_household(store.conn(), id)?,
     })
 }
 

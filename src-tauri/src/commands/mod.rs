@@ -1,5 +1,6 @@
 //! One module per domain concept, each a thin layer over the core module of the same name.
 
+pub mod aid;
 pub mod app;
 pub mod backup;
 pub mod coverage;
@@ -9,6 +10,7 @@ pub mod import;
 pub mod member;
 pub mod pairing;
 pub mod plan;
+pub mod reconcile;
 pub mod school;
 pub mod settings;
 pub mod teacher;
