@@ -289,6 +289,102 @@ fn log_a_home_visit_with_a_follow_up_and_see_the_dashboard_change() {
     assert!(s["visits"].as_i64().unwrap() > 0);
 }
 
+#[test]
+fn record_a_grant_through_its_path_and_see_aid_coverage_move() {
+    let run = Run::new();
+    let out = Command::new(huka_bin()).arg("--db").arg(run.db()).args(["demo", "--students", "60", "--seed", "7"]).output().unwrap();
+    assert!(out.status.success());
+    let shots = std::env::var("HUKA_SHOTS").ok().map(PathBuf::from);
+    let shoot = |name: &str| {
+        if let Some(dir) = &shots {
+            run.shoot(&dir.join(name), 1280, 800);
+        }
+    };
+    let day = |back: u64| (chrono::Local::now().date_naive() - chrono::Days::new(back)).to_string();
+    let w = run.open();
+    w.by_testid("nav-aid").click();
+    let number = |w: &Session, id: &str| w.by_testid(id).text().trim().parse::<usize>().unwrap();
+    w.until("aid coverage", |w| w.exists("aid-covered"));
+    let (covered, missed) = (number(&w, "aid-covered"), number(&w, "aid-missed"));
+    assert!(missed >= 1, "the demo misses a few grants");
+    shoot("aid-coverage.png");
+
+    // The first missed student: record the application (parent and class teacher sign).
+    let row = w.by_testid("aid-missed-row");
+    let member = row.attr("data-member").unwrap();
+    let programme = row.attr("data-programme").unwrap();
+    row.click_button();
+    w.until("the application form", |w| w.exists("g-submit"));
+    w.by_testid("g-date").fill(&day(20));
+    w.by_testid("g-parent").fill("");
+    w.by_testid("g-submit").click();
+    w.until("the missing signature", |w| w.page_text().contains("必填"));
+    w.by_testid("g-parent").fill("王建国");
+    w.by_testid("g-teacher").fill("张老师");
+    w.by_testid("g-submit").click();
+    w.until("coverage to move", |w| !w.exists("g-submit") && number(w, "aid-covered") == covered + 1);
+    assert_eq!(number(&w, "aid-missed"), missed - 1);
+
+    // Along its path in the grants list: school review, notice, county review, payment.
+    w.by_testid("aid-tab-grants").click();
+    w.by_testid("gl-programme").select(&programme);
+    let next = format!("[data-testid='grant-row'][data-member='{member}'] [data-testid='grant-next']");
+    let status = format!("[data-testid='grant-row'][data-member='{member}'] [data-testid='grant-status']");
+    let step = |w: &Session, date: &str, fill: &[(&str, &str)], expect: &str| {
+        w.wait(&next).click();
+        w.until("the step form", |w| w.exists("s-submit"));
+        w.by_testid("s-date").fill(date);
+        for (id, text) in fill {
+            w.by_testid(id).fill(text);
+        }
+        w.by_testid("s-submit").click();
+        w.until(expect, |w| !w.exists("s-submit") && w.wait(&status).text() == expect);
+    };
+    step(&w, &day(18), &[("s-sign-principal", "赵校长")], "学校已审核");
+    // The county cannot review before the notice has ended.
+    step(&w, &day(17), &[("s-notice-end", &day(10))], "公示中");
+    w.wait(&next).click();
+    w.by_testid("s-date").fill(&day(12));
+    w.by_testid("s-sign-aid_centre").fill("县资助中心 刘");
+    w.by_testid("s-sign-deputy_director").fill("陈副局长");
+    w.by_testid("s-submit").click();
+    w.until("the notice rule", |w| w.page_text().contains("公示期到"));
+    w.by_testid("s-date").fill(&day(9));
+    w.by_testid("s-submit").click();
+    w.until("county reviewed", |w| !w.exists("s-submit") && w.wait(&status).text() == "县级已审核");
+    step(&w, &day(2), &[], "已发放");
+    shoot("aid-grants.png");
+
+    // The path with every sign-off, and the coverage: paid.
+    w.wait(&format!("[data-testid='grant-row'][data-member='{member}'] [data-testid='grant-open']")).click();
+    w.until("the path", |w| w.count("gd-step") == 5);
+    assert!(w.page_text().contains("赵校长") && w.page_text().contains("陈副局长"));
+    assert!(!w.exists("gd-withdraw"), "a paid grant cannot be withdrawn");
+    shoot("aid-grant-detail.png");
+    w.find_all("button.close")[0].click();
+    w.by_testid("aid-tab-coverage").click();
+    w.until("coverage", |w| w.exists("aid-covered"));
+    assert_eq!(number(&w, "aid-covered"), covered + 1);
+
+    // The three lists: the demo roster has a registered-poor entry with no such person.
+    w.by_testid("aid-tab-reconcile").click();
+    w.until("the three lists", |w| w.exists("rc-count-phantom"));
+    assert!(!w.exists("rc-no-roster"));
+    w.by_testid("rc-phantom").click();
+    let phantoms = number(&w, "rc-count-phantom");
+    assert!(phantoms >= 1);
+    assert!(w.by_testid("rc-row").text().contains("户卡中没有此人"));
+    shoot("aid-reconcile.png");
+    w.by_testid("rc-decide").click();
+    w.by_testid("dc-dismiss").click();
+    w.by_testid("dc-save").click();
+    w.until("the note is required", |w| w.page_text().contains("必填"));
+    w.by_testid("dc-note").fill("已核实：该生已随父母转学外省，学籍待转出");
+    w.by_testid("dc-save").click();
+    w.until("the decision", |w| !w.exists("dc-save") && number(w, "rc-count-phantom") == phantoms - 1);
+    assert!(w.by_testid("rc-decided-row").text().contains("学籍待转出"));
+}
+
 /// Not a test: screenshots of the window for people to look at (README, closing notes).
 /// `HUKA_SHOTS=dir cargo test -p huka-tests --test window screenshots -- --ignored`
 #[test]

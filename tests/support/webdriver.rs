@@ -32,8 +32,16 @@ pub fn display() -> (String, Option<Guard>) {
         }
     }
     for n in 90..140 {
-        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
-            continue;
+        let (socket, lock) = (format!("/tmp/.X11-unix/X{n}"), format!("/tmp/.X{n}-lock"));
+        if Path::new(&socket).exists() || Path::new(&lock).exists() {
+            // A killed Xvfb leaves its lock behind: reuse the number once its process is gone.
+            let pid = std::fs::read_to_string(&lock).ok().and_then(|p| p.trim().parse::<u32>().ok());
+            if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+                let _ = std::fs::remove_file(&lock);
+                let _ = std::fs::remove_file(&socket);
+            } else {
+                continue;
+            }
         }
         let d = format!(":{n}");
         let child = Command::new("Xvfb")

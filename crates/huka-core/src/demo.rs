@@ -138,6 +138,7 @@ pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<Stats> {
             g.teachers_work(w, id, &kid_ids, &helpers, today)?;
         }
         g.aid_work(w, today)?;
+        g.roster_work(w)?;
         Ok(())
     })?;
     crate::search::optimize(store)?;
@@ -320,6 +321,57 @@ impl Generator {
             }
         }
         Ok(())
+    }
+
+    /// The roster (学籍) as the national system exports it: nearly every enrolled student, plus
+    /// the errors the three-list check exists to catch — a few students missing (漏登), a
+    /// registered-poor entry with no such person (空挂学籍嫌疑), and one person twice.
+    fn roster_work(&mut self, w: &Writer<'_>) -> Result<()> {
+        use crate::registration::{self, RegistrationInput};
+        let rows: Vec<RegistrationInput> = w
+            .tx()
+            .prepare(
+                "SELECT m.resident_id, s.national_student_number, m.name, m.gender, m.birth_date, s.stage, s.grade, s.class_name, s.boarding, s.left_behind, h.village, h.head_name, h.phone
+                 FROM student s JOIN member m ON m.id = s.member_id JOIN household h ON h.id = m.household_id
+                 WHERE s.deleted_at IS NULL AND s.enrolment_status = 'enrolled' AND m.resident_id <> '' ORDER BY m.id",
+            )?
+            .query_map([], |r| {
+                let id: String = r.get(0)?;
+                let number: String = r.get(1)?;
+                Ok(RegistrationInput {
+                    national_student_number: if number.is_empty() { format!("G{id}") } else { number },
+                    resident_id: id,
+                    name: r.get(2)?,
+                    gender: r.get(3)?,
+                    birth_date: r.get(4)?,
+                    stage: r.get(5)?,
+                    grade: r.get(6)?,
+                    class_name: r.get(7)?,
+                    ethnicity: "汉族".into(),
+                    boarding: r.get(8)?,
+                    left_behind: r.get(9)?,
+                    registered_poor: Some(true),
+                    address: r.get(10)?,
+                    guardian_name: r.get(11)?,
+                    phone: r.get(12)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let Some(first) = rows.first().cloned() else { return Ok(()) };
+        for row in &rows {
+            if self.rng.random_bool(0.98) {
+                registration::insert(w, row)?;
+            }
+        }
+        // Someone the poverty list has never heard of, and the first student again under
+        // another ID number (a typo in the national system).
+        let birth = self.birth(8, 12);
+        let gender = if self.rng.random_bool(0.5) { Gender::Male } else { Gender::Female };
+        let ghost = self.resident_id(birth, gender);
+        registration::insert(w, &RegistrationInput { resident_id: ghost.clone(), national_student_number: format!("G{ghost}"), name: self.name(gender), birth_date: Some(birth), ..first.clone() })?;
+        let twin = self.resident_id(first.birth_date.unwrap_or(birth), first.gender.unwrap_or(gender));
+        registration::insert(w, &RegistrationInput { resident_id: twin.clone(), national_student_number: format!("G{twin}"), ..first })?;
+        registration::link(w, &[])
     }
 
     fn plan(&mut self, kid: RecordId, term: Term, teacher: RecordId) -> PlanInput {

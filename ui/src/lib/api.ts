@@ -1,7 +1,7 @@
 // The one door from the UI to the rest of Huka: typed wrappers over Tauri commands.
 // Every command lives in a module of src-tauri/src/commands/ of the same name
 // (school, household, member, teacher, demo, settings, backup, import, pairing, visit, plan,
-// coverage). The UI never touches
+// coverage, aid, reconcile). The UI never touches
 // files or the database except through these functions.
 import { invoke } from '@tauri-apps/api/core';
 
@@ -146,6 +146,7 @@ export interface HouseholdCard {
   pairings: Pairing[]; // current helper teachers of the household's students
   visits: Visit[]; // newest first
   plans: Plan[]; // newest term first
+  grants: Grant[]; // newest term first, with their steps
 }
 
 // ---- teacher's daily work: pairings, visits, plans, coverage ----
@@ -409,6 +410,192 @@ export interface UnlinkedRegistration {
   registeredPoor: boolean | null;
 }
 
+// ---- aid (资助) and the three lists (三表比对) ----
+export type AidKind = 'award' | 'loan' | 'grant' | 'subsidy' | 'waiver';
+export type Eligibility = 'registered_poor' | 'registered_poor_boarding' | 'all_students' | 'on_application';
+export type GrantStatus = 'applied' | 'school_reviewed' | 'notice' | 'county_reviewed' | 'paid' | 'reversed';
+export type SignRole = 'parent' | 'class_teacher' | 'principal' | 'aid_centre' | 'deputy_director';
+export const GRANT_PATH: GrantStatus[] = ['applied', 'school_reviewed', 'notice', 'county_reviewed', 'paid'];
+/** Who signs the step into each status (as the core requires). */
+export const SIGNERS: Record<GrantStatus, SignRole[]> = {
+  applied: ['parent', 'class_teacher'],
+  school_reviewed: ['principal'],
+  notice: [],
+  county_reviewed: ['aid_centre', 'deputy_director'],
+  paid: [],
+  reversed: [],
+};
+export const AID_KINDS: AidKind[] = ['award', 'loan', 'grant', 'subsidy', 'waiver'];
+export const ELIGIBILITIES: Eligibility[] = ['registered_poor', 'registered_poor_boarding', 'all_students', 'on_application'];
+
+export interface Programme extends RecordMeta {
+  code: string;
+  name: string;
+  kind: AidKind;
+  amountFen: number; // per term; 0: set per grant
+  stages: Stage[];
+  eligibility: Eligibility;
+  active: boolean;
+}
+export interface ProgrammeInput {
+  code: string;
+  name: string;
+  kind: AidKind;
+  amount: string; // yuan as typed
+  stages: Stage[];
+  eligibility: Eligibility;
+  active: boolean;
+}
+export interface Signoff {
+  role: SignRole;
+  name: string;
+}
+export interface GrantStep extends RecordMeta {
+  step: GrantStatus;
+  stepDate: string;
+  signoffs: Signoff[];
+  note: string;
+}
+export interface Grant extends RecordMeta {
+  memberId: string;
+  studentName: string;
+  householdId: string;
+  className: string;
+  grade: number | null;
+  programmeId: string;
+  programmeName: string;
+  kind: AidKind;
+  term: Term;
+  amountFen: number;
+  status: GrantStatus;
+  noticeStart: string | null;
+  noticeEnd: string | null;
+  objections: string;
+  paidDate: string | null;
+  reversedReason: string;
+  steps: GrantStep[]; // oldest first (empty in lists)
+}
+export interface GrantInput {
+  memberId: string;
+  programmeId: string;
+  term: Term;
+  amount: string; // yuan as typed; empty: the programme's amount
+  appliedDate: string;
+  parentName: string;
+  classTeacherName: string;
+}
+export interface StepInput {
+  date: string;
+  signoffs: Signoff[];
+  noticeEnd?: string | null;
+  note?: string;
+}
+export interface GrantFilter {
+  term: Term | null;
+  programmeId?: string | null;
+  status?: GrantStatus | null;
+}
+export interface ProgrammeCoverage {
+  programmeId: string;
+  code: string;
+  name: string;
+  kind: AidKind;
+  eligibility: Eligibility;
+  due: number;
+  covered: number;
+  missed: number;
+  grants: number;
+  paid: number;
+  amountFen: number;
+  paidFen: number;
+}
+export interface MissedItem {
+  memberId: string;
+  name: string;
+  householdId: string;
+  grade: number | null;
+  className: string;
+  programmeId: string;
+  programmeName: string;
+  amountFen: number;
+}
+export interface AidCoverage {
+  term: Term;
+  programmes: ProgrammeCoverage[];
+  due: number;
+  covered: number;
+  ratePermille: number | null;
+  amountFen: number;
+  paidFen: number;
+  missed: Listing<MissedItem>;
+}
+export interface NoticeRow {
+  name: string;
+  className: string;
+  grade: number | null;
+  programme: string;
+  amountFen: number;
+}
+export interface AidNotice {
+  schoolName: string;
+  term: Term;
+  programme: string | null;
+  start: string | null;
+  end: string | null;
+  rows: NoticeRow[];
+  totalFen: number;
+}
+export interface LastSigners {
+  principal: string | null;
+  classTeacher: string | null;
+  aidCentre: string | null;
+  deputyDirector: string | null;
+}
+
+export type MismatchKind = 'unregistered' | 'phantom' | 'duplicate' | 'no_aid';
+export const MISMATCH_KINDS: MismatchKind[] = ['unregistered', 'phantom', 'duplicate', 'no_aid'];
+export type Reason =
+  | { code: 'studentNotOnRoster' }
+  | { code: 'schoolAgeNotOnRoster'; age: number }
+  | { code: 'noResidentId' }
+  | { code: 'poorButNoCard' }
+  | { code: 'cardSaysLeft'; status: EnrolmentStatus }
+  | { code: 'tooOldForStage'; age: number; stage: Stage }
+  | { code: 'sameStudentNumber'; other: string }
+  | { code: 'sameNameAndBirth'; other: string }
+  | { code: 'noGrantThisTerm' };
+export interface Mismatch {
+  kind: MismatchKind;
+  subjectId: string;
+  name: string;
+  householdId: string | null;
+  className: string;
+  residentIdMasked: string;
+  reason: Reason;
+  decision: { decision: 'resolved' | 'dismissed'; note: string; at: string } | null;
+}
+export interface KindCount {
+  open: number;
+  decided: number;
+}
+export interface Reconciliation {
+  term: Term;
+  today: string;
+  rosterRows: number;
+  unregistered: KindCount;
+  phantom: KindCount;
+  duplicate: KindCount;
+  noAid: KindCount;
+  mismatches: Mismatch[];
+}
+
+/** Fen as yuan with two decimals (integer arithmetic: no float rounding). */
+export function yuan(fen: number): string {
+  const sign = fen < 0 ? '-' : '';
+  const abs = Math.abs(fen);
+  return `${sign}${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
+}
+
 // ---- commands ----
 export const api = {
   appInfo: () => invoke<AppInfo>('app_info'),
@@ -474,6 +661,28 @@ export const api = {
 
   coverage: (term: Term) => invoke<Coverage>('coverage_get', { term, today: today() }),
   myStudents: (teacherId: string, term: Term) => invoke<MyStudent[]>('my_students', { teacherId, term, today: today() }),
+
+  aidProgrammes: () => invoke<Programme[]>('aid_programmes'),
+  aidProgrammeCreate: (input: ProgrammeInput) => invoke<Programme>('aid_programme_create', { input }),
+  aidProgrammeUpdate: (id: string, input: ProgrammeInput) => invoke<Programme>('aid_programme_update', { id, input }),
+  aidCoverage: (term: Term) => invoke<AidCoverage>('aid_coverage', { term }),
+  aidGrants: (filter: GrantFilter) => invoke<Grant[]>('aid_grants', { filter }),
+  aidGrant: (id: string) => invoke<Grant>('aid_grant', { id }),
+  aidApply: (input: GrantInput) => invoke<Grant>('aid_apply', { input, today: today() }),
+  aidAdvance: (id: string, to: GrantStatus, step: StepInput) => invoke<Grant>('aid_advance', { id, to, step, today: today() }),
+  aidStartNotice: (programmeId: string, term: Term, step: StepInput) =>
+    invoke<number>('aid_start_notice', { programmeId, term, step, today: today() }),
+  aidRecordObjections: (id: string, text: string) => invoke<Grant>('aid_record_objections', { id, text }),
+  aidSetAmount: (id: string, amount: string) => invoke<Grant>('aid_set_amount', { id, amount }),
+  aidReverse: (id: string, date: string, reason: string) => invoke<Grant>('aid_reverse', { id, date, reason, today: today() }),
+  aidWithdraw: (id: string) => invoke<void>('aid_withdraw', { id }),
+  aidNotice: (term: Term, programmeId: string | null) => invoke<AidNotice>('aid_notice', { term, programmeId }),
+  aidLastSigners: () => invoke<LastSigners>('aid_last_signers'),
+
+  reconcile: (term: Term) => invoke<Reconciliation>('reconcile_get', { term, today: today() }),
+  reconcileDecide: (kind: MismatchKind, subjectId: string, decision: 'resolved' | 'dismissed', note: string) =>
+    invoke<void>('reconcile_decide', { kind, subjectId, decision, note }),
+  reconcileReopen: (kind: MismatchKind, subjectId: string) => invoke<void>('reconcile_reopen', { kind, subjectId }),
 
   /** Copies the database (consistent snapshot) to a path the user chose in the native save dialog. */
   backupTo: (path: string) => invoke<void>('backup_to', { path }),
