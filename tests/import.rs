@@ -287,3 +287,70 @@ fn a_kill_in_the_middle_of_an_import_leaves_the_database_as_before() {
     }
     assert!(killed_while_running >= 2, "the import was interrupted at least twice");
 }
+
+#[test]
+fn the_three_lists_compared_from_real_files_and_aid_coverage() {
+    let case = Case::new();
+    let db = case.db();
+    let (xiaoming, xiaohong, xiaohua) = (id(2013, 3, 5, 1), id(2016, 5, 1, 2), id(2012, 6, 1, 3));
+    let list = case.path("建档立卡户名单.csv");
+    std::fs::write(
+        &list,
+        format!(
+            "户编号,户主姓名,与户主关系,姓名,证件号码,镇,村,组,贫困户属性,脱贫状态,主要致贫原因\n\
+             610921001,王建国,户主,王建国,{},涧池镇,仁河村,3组,一般贫困户,未脱贫,因病\n\
+             610921001,王建国,之子,王小明,{xiaoming},涧池镇,仁河村,3组,一般贫困户,未脱贫,因病\n\
+             610921001,王建国,之女,王小红,{xiaohong},涧池镇,仁河村,3组,一般贫困户,未脱贫,因病\n\
+             610921002,李四,户主,李四,{},涧池镇,五爱村,1组,低保贫困户,未脱贫,因学\n\
+             610921002,李四,之女,李小花,{xiaohua},涧池镇,五爱村,1组,低保贫困户,未脱贫,因学\n",
+            id(1980, 1, 1, 11),
+            id(1979, 2, 2, 13),
+        ),
+    )
+    .unwrap();
+    assert!(huka(&db, &["import", "households", list.to_str().unwrap()]).status.success());
+    let (ghost, zhou1, zhou2) = (id(2014, 4, 4, 21), id(2015, 9, 9, 23), id(2015, 9, 9, 25));
+    let roster = case.path("学籍名册.csv");
+    std::fs::write(
+        &roster,
+        format!(
+            "学生姓名,身份证件号,全国学籍号,出生年月,性别,年级,班级,就读方式,是否建档立卡\n\
+             王小明,{xiaoming},G{xiaoming},2013-03-05,男,三年级,2班,住校,是\n\
+             赵空,{ghost},G{ghost},2014-04-04,男,二年级,1班,走读,是\n\
+             周同,{zhou1},G{zhou1},2015-09-09,男,一年级,1班,走读,否\n\
+             周同,{zhou2},G{zhou2},2015-09-09,男,一年级,3班,走读,否\n"
+        ),
+    )
+    .unwrap();
+    let out = huka(&db, &["import", "roster", roster.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let r = json(&huka(&db, &["reconcile", "--json"]));
+    let of = |kind: &str| -> Vec<(String, String)> {
+        r["mismatches"].as_array().unwrap().iter().filter(|m| m["kind"] == kind).map(|m| (m["name"].as_str().unwrap().to_string(), m["reason"]["code"].as_str().unwrap().to_string())).collect()
+    };
+    let mut unregistered = of("unregistered");
+    unregistered.sort();
+    assert_eq!(unregistered, [("李小花".into(), "schoolAgeNotOnRoster".into()), ("王小红".into(), "schoolAgeNotOnRoster".into())]);
+    assert_eq!(of("phantom"), [("赵空".to_string(), "poorButNoCard".to_string())]);
+    assert_eq!(of("duplicate").len(), 2);
+    assert_eq!(of("no_aid"), [("王小明".to_string(), "noGrantThisTerm".to_string())]);
+    let text = serde_json::to_string(&r).unwrap();
+    for full in [&xiaoming, &xiaohong, &xiaohua, &ghost] {
+        assert!(!text.contains(full.as_str()), "the reconciliation lists masked ID numbers only");
+    }
+    // The plain listing says why, in a sentence.
+    let plain = String::from_utf8(huka(&db, &["reconcile"]).stdout).unwrap();
+    assert!(plain.contains("not on the roster") && plain.contains("registered-poor on the roster, but on no household card"), "{plain}");
+
+    // Aid: 王小明 boards at a primary school — due the boarding subsidy and the nutrition
+    // meals, and has neither.
+    let term = chrono::Utc::now().date_naive();
+    let term = huka_core::term::Term::of(term).to_string();
+    let c = json(&huka(&db, &["aid", "coverage", "--term", &term, "--json"]));
+    assert_eq!((c["due"].as_i64(), c["covered"].as_i64()), (Some(2), Some(0)), "{c:#}");
+    assert_eq!(c["missed"]["count"], 2);
+    assert!(c["missed"]["items"].as_array().unwrap().iter().all(|m| m["name"] == "王小明"));
+    let grants = json(&huka(&db, &["aid", "grants", "--json"]));
+    assert_eq!(grants, serde_json::json!([]));
+}
