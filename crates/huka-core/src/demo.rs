@@ -201,6 +201,67 @@ pub fn add_visits(store: &mut Store, count: usize, seed: u64) -> Result<()> {
     })
 }
 
+/// Pads a generated school to county sizes for the reconciliation benchmark: roster rows of
+/// students on no household card (until the roster has `roster` rows) and last years' grants
+/// to registered-poor students (until there are `grants`).
+pub fn pad_for_reconcile(store: &mut Store, roster: usize, grants: usize, seed: u64) -> Result<()> {
+    use crate::registration::{self, RegistrationInput};
+    let taken: HashSet<String> = store
+        .conn()
+        .prepare("SELECT resident_id FROM member WHERE resident_id <> '' UNION SELECT resident_id FROM registration")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut g = Generator { rng: ChaCha8Rng::seed_from_u64(seed), ids: taken };
+    let existing: i64 = store.conn().query_row("SELECT count(*) FROM registration WHERE deleted_at IS NULL", [], |r| r.get(0))?;
+    let have: i64 = store.conn().query_row("SELECT count(*) FROM aid_grant WHERE deleted_at IS NULL", [], |r| r.get(0))?;
+    let members: Vec<RecordId> = store
+        .conn()
+        .prepare("SELECT m.id FROM student s JOIN member m ON m.id = s.member_id WHERE s.deleted_at IS NULL AND m.deleted_at IS NULL")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let nutrition = RecordId::parse("01900000-0000-7000-8000-000000000003").expect("default programme id");
+    store.write(|w| {
+        for _ in existing as usize..roster {
+            let gender = if g.rng.random_bool(0.5) { Gender::Male } else { Gender::Female };
+            let birth = g.birth(7, 15);
+            let id = g.resident_id(birth, gender);
+            registration::insert(
+                w,
+                &RegistrationInput {
+                    national_student_number: format!("G{id}"),
+                    resident_id: id,
+                    name: g.name(gender),
+                    gender: Some(gender),
+                    birth_date: Some(birth),
+                    stage: Some(Stage::Primary),
+                    grade: Some(g.rng.random_range(1..=6)),
+                    class_name: format!("{}班", g.rng.random_range(1..=4)),
+                    ethnicity: "汉族".into(),
+                    boarding: Some(false),
+                    left_behind: None,
+                    registered_poor: Some(false),
+                    address: String::new(),
+                    guardian_name: String::new(),
+                    phone: String::new(),
+                },
+            )?;
+        }
+        let mut term = Term::of(chrono::Utc::now().date_naive()).previous().previous();
+        let mut added = have as usize;
+        'terms: while added < grants && !members.is_empty() {
+            for m in &members {
+                if added >= grants {
+                    break 'terms;
+                }
+                crate::aid::insert_with_path(w, *m, nutrition, term, 50_000, &[(crate::aid::GrantStatus::Paid, term.start(), vec![])], None)?;
+                added += 1;
+            }
+            term = term.previous();
+        }
+        Ok(())
+    })
+}
+
 struct Generator {
     rng: ChaCha8Rng,
     ids: HashSet<String>,
