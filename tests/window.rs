@@ -455,6 +455,20 @@ fn screenshots() {
     w.by_testid("p-print").click();
     std::thread::sleep(std::time::Duration::from_secs(2));
     run.shoot(&out.join("plan-print.png"), 1024, 768);
+    w.execute("document.querySelector('.printout .no-print').click()", serde_json::json!([]));
+    w.find_all("button.close")[0].click();
+
+    // Aid: the coverage at 1024, and the public notice of the nutrition meals as printed.
+    w.by_testid("nav-aid").click();
+    w.until("aid coverage", |w| w.exists("aid-covered"));
+    run.shoot(&out.join("aid-1024.png"), 1024, 768);
+    w.by_testid("aid-tab-notice").click();
+    w.by_testid("n-programme").select("01900000-0000-7000-8000-000000000003");
+    w.until("the notice", |w| w.exists("n-row"));
+    run.shoot(&out.join("notice-1024.png"), 1024, 768);
+    w.by_testid("n-print").click();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    run.shoot(&out.join("notice-print.png"), 1024, 768);
 }
 
 /// Not a test: how soon the window is usable on a school's database, and how much memory the

@@ -190,57 +190,76 @@ pub fn reconcile(store: &Store, term: Term, today: NaiveDate) -> Result<Reconcil
             push(MismatchKind::Unregistered, id, name, Some(household), class, &resident_id, reason);
         }
 
-        // 空挂学籍嫌疑: roster rows with no such person behind them.
+        // 空挂学籍嫌疑: roster rows with no such person behind them. The same pass collects
+        // the rows for the duplicate check below.
         let mut stmt = conn.prepare_cached(
-            "SELECT r.id, r.name, m.household_id, r.class_name, r.resident_id, r.registered_poor, r.stage, r.birth_date, s.enrolment_status
+            "SELECT r.id, r.name, m.household_id, r.class_name, r.resident_id, r.registered_poor, r.stage, r.birth_date, s.enrolment_status,
+                    r.national_student_number
              FROM registration r
-             LEFT JOIN member m ON m.resident_id = r.resident_id AND m.deleted_at IS NULL
+             LEFT JOIN member m ON m.resident_id = r.resident_id AND m.resident_id <> '' AND m.deleted_at IS NULL
              LEFT JOIN student s ON s.member_id = m.id AND s.deleted_at IS NULL
              WHERE r.deleted_at IS NULL",
         )?;
+        struct Entry {
+            id: RecordId,
+            name: String,
+            household: Option<RecordId>,
+            class: String,
+            resident_id: String,
+            birth: Option<NaiveDate>,
+            number: String,
+        }
+        let mut entries = Vec::new();
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let (id, name, household, class, resident_id): (RecordId, String, Option<RecordId>, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-            let (poor, stage, birth, status): (Option<bool>, Option<Stage>, Option<NaiveDate>, Option<EnrolmentStatus>) = (r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?);
-            let age = birth.map(|b| age_on(b, today));
-            let reason = if household.is_none() && poor == Some(true) {
-                Reason::PoorButNoCard
+            let e = Entry { id: r.get(0)?, name: r.get(1)?, household: r.get(2)?, class: r.get(3)?, resident_id: r.get(4)?, birth: r.get(7)?, number: r.get(9)? };
+            let (poor, stage, status): (Option<bool>, Option<Stage>, Option<EnrolmentStatus>) = (r.get(5)?, r.get(6)?, r.get(8)?);
+            let age = e.birth.map(|b| age_on(b, today));
+            let reason = if e.household.is_none() && poor == Some(true) {
+                Some(Reason::PoorButNoCard)
             } else if let Some(status @ (EnrolmentStatus::DroppedOut | EnrolmentStatus::TransferredOut | EnrolmentStatus::Graduated)) = status {
-                Reason::CardSaysLeft { status }
+                Some(Reason::CardSaysLeft { status })
             } else if let (Some(age), Some(stage @ (Stage::Primary | Stage::Junior))) = (age, stage) {
                 // Compulsory education ends at about 15; three years late is not a slow start.
                 let limit = if stage == Stage::Primary { 15 } else { 18 };
-                if age <= limit {
-                    continue;
-                }
-                Reason::TooOldForStage { age, stage }
+                (age > limit).then_some(Reason::TooOldForStage { age, stage })
             } else {
-                continue;
+                None
             };
-            push(MismatchKind::Phantom, id, name, household, class, &resident_id, reason);
+            if let Some(reason) = reason {
+                push(MismatchKind::Phantom, e.id, e.name.clone(), e.household, e.class.clone(), &e.resident_id, reason);
+            }
+            entries.push(e);
         }
 
         // 重复学籍: one national student number twice, or one name and birth date under two
-        // ID numbers. Each row of a pair is listed, naming the other.
-        let mut stmt = conn.prepare_cached(
-            "SELECT a.id, a.name, m.household_id, a.class_name, a.resident_id, b.name, b.class_name,
-                    a.national_student_number <> '' AND a.national_student_number = b.national_student_number
-             FROM registration a JOIN registration b ON b.id <> a.id AND b.deleted_at IS NULL
-                  AND ((a.national_student_number <> '' AND b.national_student_number = a.national_student_number)
-                       OR (a.birth_date IS NOT NULL AND b.name = a.name AND b.birth_date = a.birth_date))
-             LEFT JOIN member m ON m.resident_id = a.resident_id AND m.deleted_at IS NULL
-             WHERE a.deleted_at IS NULL",
-        )?;
-        let mut rows = stmt.query([])?;
-        let mut seen = std::collections::HashSet::new();
-        while let Some(r) = rows.next()? {
-            let id: RecordId = r.get(0)?;
-            if !seen.insert(id) {
-                continue;
+        // ID numbers. Each row of a pair is listed once, naming another row of its group.
+        let mut by_number: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_person: HashMap<(&str, NaiveDate), Vec<usize>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            if !e.number.is_empty() {
+                by_number.entry(&e.number).or_default().push(i);
             }
-            let other = format!("{} {}", r.get::<_, String>(5)?, r.get::<_, String>(6)?).trim().to_string();
-            let reason = if r.get(7)? { Reason::SameStudentNumber { other } } else { Reason::SameNameAndBirth { other } };
-            push(MismatchKind::Duplicate, id, r.get(1)?, r.get(2)?, r.get(3)?, &r.get::<_, String>(4)?, reason);
+            if let Some(birth) = e.birth {
+                by_person.entry((&e.name, birth)).or_default().push(i);
+            }
+        }
+        let groups = by_number.values().map(|g| (g, true)).chain(by_person.values().map(|g| (g, false)));
+        let mut duplicates: Vec<(usize, usize, bool)> = Vec::new();
+        for (group, same_number) in groups.filter(|(g, _)| g.len() > 1) {
+            for &i in group {
+                let other = *group.iter().find(|&&j| j != i).expect("a group of two or more");
+                duplicates.push((i, other, same_number));
+            }
+        }
+        // A row in both kinds of group is listed once, for its student number.
+        duplicates.sort_by_key(|&(i, _, same_number)| (i, !same_number));
+        duplicates.dedup_by_key(|d| d.0);
+        for (i, other, same_number) in duplicates {
+            let (e, o) = (&entries[i], &entries[other]);
+            let other = format!("{} {}", o.name, o.class).trim().to_string();
+            let reason = if same_number { Reason::SameStudentNumber { other } } else { Reason::SameNameAndBirth { other } };
+            push(MismatchKind::Duplicate, e.id, e.name.clone(), e.household, e.class.clone(), &e.resident_id, reason);
         }
     }
 

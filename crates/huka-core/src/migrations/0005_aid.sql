@@ -70,10 +70,6 @@ CREATE TABLE aid_step (
 ) STRICT;
 CREATE INDEX aid_step_grant ON aid_step (grant_id) WHERE deleted_at IS NULL;
 
--- The roster's duplicate checks (reconcile): one national student number, or one name and birth date, twice.
-CREATE INDEX registration_student_number ON registration (national_student_number) WHERE deleted_at IS NULL AND national_student_number <> '';
-CREATE INDEX registration_name_birth ON registration (name, birth_date) WHERE deleted_at IS NULL;
-
 -- A mismatch between the three lists that someone resolved or dismissed, with a note.
 CREATE TABLE reconcile_decision (
     id         TEXT PRIMARY KEY,
