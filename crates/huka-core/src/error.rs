@@ -198,6 +198,9 @@ fn kind_zh(kind: &str) -> &'static str {
         "pairing" => "结对",
         "follow-up" => "后续事项",
         "school" => "学校",
+        // dropout
+        "dropout case" => "控辍保学个案",
+        "dropout action" => "劝返记录",
         _ => "记录",
     }
 }
@@ -236,6 +239,28 @@ fn field_label(field: &str) -> (&'static str, &'static str) {
         "nextReviewDate" => ("下次回顾日期", "next review date"),
         "parentAckDate" => ("家长签字日期", "parent's date"),
         "startDate" => ("开始日期", "start date"),
+        // dropout
+        "kind" => ("类别", "kind"),
+        "reportedDate" => ("上报日期", "reported date"),
+        "droppedOutDate" => ("辍学日期", "date of dropping out"),
+        "reason" => ("原因", "reason"),
+        "reasonNote" => ("原因说明", "reason details"),
+        "riskLevel" => ("风险等级", "risk level"),
+        "countyHead" => ("县长", "county head"),
+        "bureauChief" => ("教育局长", "bureau chief"),
+        "townHead" => ("乡镇长", "town head"),
+        "villageHead" => ("村长（村支书）", "village head"),
+        "principal" => ("校长", "principal"),
+        "parent" => ("家长", "parent"),
+        "teacher" => ("教师", "teacher"),
+        "outcome" => ("结果", "outcome"),
+        "outcomeDate" => ("结果日期", "outcome date"),
+        "actionDate" => ("劝返日期", "date"),
+        "who" => ("劝返人", "who"),
+        "what" => ("劝返情况", "what was done"),
+        "actionOutcome" => ("效果", "result"),
+        "week" => ("周", "week"),
+        "confirmedBy" => ("确认人", "confirmed by"),
         _ => ("字段", "field"),
     }
 }
@@ -290,6 +315,11 @@ pub enum Problem {
     DuplicatePlan,
     NotAPhoto,
     PhotoTooLarge { max_mb: usize },
+    // dropout
+    OpenCaseExists,
+    BeforeReported,
+    ReportedAfterActions,
+    FutureWeek,
 }
 
 impl Problem {
@@ -314,6 +344,11 @@ impl Problem {
             Problem::DuplicatePlan => "duplicate_plan",
             Problem::NotAPhoto => "not_a_photo",
             Problem::PhotoTooLarge { .. } => "photo_too_large",
+            // dropout
+            Problem::OpenCaseExists => "open_case_exists",
+            Problem::BeforeReported => "before_reported",
+            Problem::ReportedAfterActions => "reported_after_actions",
+            Problem::FutureWeek => "future_week",
         }
     }
 
@@ -350,6 +385,20 @@ impl Problem {
             Problem::DuplicatePlan => ("该生本学期已有帮扶计划".into(), "the student already has a plan for this term".into()),
             Problem::NotAPhoto => ("只能选择 JPG 或 PNG 图片".into(), "choose a JPG or PNG picture".into()),
             Problem::PhotoTooLarge { max_mb } => (format!("图片不能超过 {max_mb} MB"), format!("the picture must be under {max_mb} MB")),
+            // dropout
+            Problem::OpenCaseExists => (
+                "该生已有未结案的控辍保学个案".into(),
+                "the student already has an open dropout case".into(),
+            ),
+            Problem::BeforeReported => (
+                "不能早于上报日期（或辍学日期）".into(),
+                "cannot be before the case was reported (or the student left)".into(),
+            ),
+            Problem::ReportedAfterActions => (
+                "不能晚于已有的劝返记录或结果日期".into(),
+                "cannot be after the case's actions or outcome".into(),
+            ),
+            Problem::FutureWeek => ("这一周还没开始，不能确认".into(), "this week has not begun; it cannot be confirmed yet".into()),
         };
         lang.pick(zh, en)
     }

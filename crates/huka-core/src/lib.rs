@@ -9,6 +9,7 @@
 
 pub mod coverage;
 pub mod demo;
+pub mod dropout;
 pub mod error;
 pub mod household;
 pub mod import;

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_registration.sql"),
     include_str!("migrations/0003_visits_plans.sql"),
     include_str!("migrations/0004_coverage_indexes.sql"),
+    include_str!("migrations/0005_dropout.sql"),
 ];
 
 /// The schema version this build writes.
