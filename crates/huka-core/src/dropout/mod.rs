@@ -23,7 +23,7 @@ use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Checks, Error, Problem, Result};
+use crate::error::{Checks, Error, Lang, Problem, Result};
 use crate::record::{text_enum, Meta, RecordId};
 use crate::store::{Store, Writer};
 use crate::student::EnrolmentStatus;
@@ -76,6 +76,43 @@ impl Outcome {
     /// Whether the student is on the school's roll again (home-schooled students are).
     pub fn back_on_roll(self) -> bool {
         matches!(self, Outcome::Returned | Outcome::HomeSchooling)
+    }
+}
+
+impl CaseKind {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (CaseKind::DroppedOut, Lang::Zh) => "辍学",
+            (CaseKind::DroppedOut, Lang::En) => "dropped out",
+            (CaseKind::AtRisk, Lang::Zh) => "有辍学风险",
+            (CaseKind::AtRisk, Lang::En) => "at risk",
+        }
+    }
+}
+
+impl Reason {
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (zh, en) = match self {
+            Reason::DislikesSchool => ("厌学", "dislikes school"),
+            Reason::LeftToWork => ("外出务工", "left to work"),
+            Reason::FamilyHardship => ("家庭困难", "family hardship"),
+            Reason::IllnessOrDisability => ("疾病或残疾", "illness or disability"),
+            Reason::EarlyMarriage => ("早婚", "early marriage"),
+            Reason::Other => ("其他", "other"),
+        };
+        if lang == Lang::Zh { zh } else { en }
+    }
+}
+
+impl Outcome {
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (zh, en) = match self {
+            Outcome::Returned => ("已返校", "returned"),
+            Outcome::HomeSchooling => ("送教上门", "home schooling"),
+            Outcome::Transferred => ("转学", "transferred"),
+            Outcome::StillOut => ("仍未返校", "still out"),
+        };
+        if lang == Lang::Zh { zh } else { en }
     }
 }
 
