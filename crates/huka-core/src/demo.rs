@@ -327,7 +327,10 @@ impl Generator {
         }
         dropout::close(w, left, Outcome::Returned, days_ago(23))?;
 
-        let heads = dropout::defaults(w.tx(), Some(picked[1]))?;
+        let mut heads = dropout::defaults(w.tx(), Some(picked[1]))?;
+        if heads.village_head.is_empty() {
+            heads.village_head = self.name(Gender::Male);
+        }
         let at_risk = dropout::insert(
             w,
             &CaseInput {
