@@ -78,6 +78,19 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppSt
         reconcile::reconcile_get,
         reconcile::reconcile_decide,
         reconcile::reconcile_reopen,
+        dropout::dropout_list,
+        dropout::dropout_get,
+        dropout::dropout_create,
+        dropout::dropout_update,
+        dropout::dropout_delete,
+        dropout::dropout_set_outcome,
+        dropout::dropout_add_action,
+        dropout::dropout_delete_action,
+        dropout::dropout_defaults,
+        dropout::dropout_candidates,
+        dropout::dropout_week,
+        dropout::dropout_confirm_week,
+        dropout::dropout_weeks,
     ])
 }
 

@@ -305,3 +305,84 @@ fn a_grant_along_its_path_coverage_notice_and_the_three_lists_through_the_comman
     let bad = w.call("reconcile_decide", json!({ "kind": "no_aid", "subjectId": kid["id"], "decision": "dismissed", "note": "" })).unwrap_err();
     assert_eq!(bad["fields"][0]["field"], "note");
 }
+
+#[test]
+fn a_dropout_case_its_actions_its_outcome_and_the_weekly_report_through_the_commands() {
+    let w = window();
+    w.ok("school_setup", school());
+    let today = chrono::Local::now().date_naive().to_string();
+    let term = {
+        use chrono::Datelike;
+        let d = chrono::Local::now().date_naive();
+        match d.month() {
+            9..=12 => format!("{}-autumn", d.year()),
+            1 => format!("{}-autumn", d.year() - 1),
+            _ => format!("{}-spring", d.year()),
+        }
+    };
+    let h = w.ok("household_create", json!({ "input": household("0001", "王建国") }));
+    let student = |name: &str, status: &str| {
+        json!({ "name": name, "relation": "之子", "residentId": "", "gender": null, "birthDate": null, "health": "", "migrantWork": false,
+                "student": { "nationalStudentNumber": "", "stage": "junior", "grade": 8, "className": "1班", "enrolmentStatus": status,
+                             "boarding": false, "leftBehind": false, "disabled": false, "orphan": false, "singleParent": false } })
+    };
+    let kid = w.ok("member_create", json!({ "householdId": h["id"], "input": student("王小明", "enrolled") }));
+    let sister = w.ok("member_create", json!({ "householdId": h["id"], "input": student("王小红", "enrolled") }));
+
+    let offered = w.ok("dropout_candidates", json!({ "search": "" }));
+    assert_eq!(offered.as_array().unwrap().len(), 2);
+    let heads = w.ok("dropout_defaults", json!({ "memberId": kid["id"] }));
+    assert_eq!(heads["parent"], "王建国", "the head of household by default");
+
+    let before = w.ok("dropout_week", json!({ "week": null, "today": today }));
+    assert_eq!((before["enrolment"].as_i64(), before["newDropouts"].as_i64(), before["zero"].as_bool()), (Some(2), Some(0), Some(true)));
+
+    let input = json!({ "memberId": kid["id"], "kind": "dropped_out", "reportedDate": today, "droppedOutDate": null, "reason": "left_to_work",
+                        "reasonNote": "去广东打工", "riskLevel": "high", "countyHead": "刘县长", "bureauChief": "王局长", "townHead": "张镇长",
+                        "villageHead": "李支书", "principal": "陈校长", "parent": "王建国", "teacher": "赵老师", "notes": "" });
+    let future = w.call("dropout_create", json!({ "input": { "reportedDate": "2099-01-01" }, "today": today }));
+    assert!(future.is_err(), "an incomplete input is refused");
+    let mut late = input.clone();
+    late["reportedDate"] = json!("2099-01-01");
+    let err = w.call("dropout_create", json!({ "input": late, "today": today })).unwrap_err();
+    assert_eq!((err["code"].as_str(), err["fields"][0]["field"].as_str()), (Some("invalid_input"), Some("reportedDate")));
+
+    let case = w.ok("dropout_create", json!({ "input": input, "today": today }));
+    assert_eq!((case["open"].as_bool(), case["name"].as_str(), case["countyHead"].as_str()), (Some(true), Some("王小明"), Some("刘县长")));
+    let card = w.ok("household_card", json!({ "id": h["id"] }));
+    assert_eq!(card["dropoutCases"][0]["name"], "王小明");
+    let member = card["members"].as_array().unwrap().iter().find(|m| m["name"] == "王小明").unwrap().clone();
+    assert_eq!(member["student"]["enrolmentStatus"], "dropped_out");
+
+    let case = w.ok("dropout_add_action", json!({ "caseId": case["id"], "today": today,
+        "action": { "actionDate": today, "who": "赵老师、李支书", "what": "入户劝返", "outcome": "家长同意" } }));
+    assert_eq!(case["actions"][0]["who"], "赵老师、李支书");
+    let week = w.ok("dropout_week", json!({ "week": null, "today": today }));
+    assert_eq!((week["enrolment"].as_i64(), week["newDropouts"].as_i64(), week["openCases"].as_i64()), (Some(1), Some(1), Some(1)));
+    assert_eq!(week["dropouts"][0]["name"], "王小明");
+
+    let case = w.ok("dropout_set_outcome", json!({ "id": case["id"], "outcome": { "outcome": "returned", "outcomeDate": today }, "today": today }));
+    assert_eq!(case["open"], false);
+    let week = w.ok("dropout_week", json!({ "week": week["week"], "today": today }));
+    assert_eq!((week["enrolment"].as_i64(), week["returns"].as_i64(), week["openCases"].as_i64()), (Some(2), Some(1), Some(0)));
+
+    let confirmed = w.ok("dropout_confirm_week", json!({ "week": week["week"], "by": "陈校长", "today": today }));
+    assert_eq!(confirmed["confirmed"]["by"], "陈校长");
+    let weeks = w.ok("dropout_weeks", json!({ "term": term, "today": today }));
+    assert_eq!(weeks[0]["week"], week["week"]);
+    assert_eq!(weeks[0]["state"], "confirmed");
+    let bad_week = w.call("dropout_week", json!({ "week": "2026-W99", "today": today }));
+    assert!(bad_week.is_err());
+
+    // The member form: dropped-out opens a case.
+    let mut changed = student("王小红", "dropped_out");
+    changed["relation"] = json!("之女");
+    w.ok("member_update", json!({ "id": sister["id"], "input": changed }));
+    let open = w.ok("dropout_list", json!({ "openOnly": true, "householdId": null, "today": today }));
+    assert_eq!(open.as_array().unwrap().len(), 1);
+    assert_eq!((open[0]["name"].as_str(), open[0]["reason"].as_str()), (Some("王小红"), Some("other")));
+    let opened = w.ok("dropout_get", json!({ "id": open[0]["id"] }));
+    assert_eq!(opened["principal"], "陈校长", "names of the last case");
+    w.ok("dropout_delete", json!({ "id": open[0]["id"] }));
+    assert_eq!(w.ok("dropout_list", json!({ "openOnly": true, "householdId": h["id"], "today": today })), json!([]));
+}

@@ -10,6 +10,7 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::dropout::{self, ActionInput, CaseInput, CaseKind, Outcome, Reason, RiskLevel};
 use crate::error::{Error, Result};
 use crate::household::{self, HouseholdInput, HouseholdStatus, PovertyCause};
 use crate::member::{self, Gender, MemberInput};
@@ -118,6 +119,7 @@ pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<Stats> {
 
         let mut students = 0;
         let mut number = 0;
+        let mut older = Vec::new();
         while students < opts.students {
             number += 1;
             let kids = (g.school_children()).min(opts.students - students);
@@ -129,7 +131,11 @@ pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<Stats> {
             let mut kid_ids = Vec::new();
             for _ in 0..kids {
                 let kid = g.child(&h.input.head_name, h.father_migrant);
-                kid_ids.push(member::insert_input(w, id, &kid)?);
+                let kid_id = member::insert_input(w, id, &kid)?;
+                if kid.student.as_ref().and_then(|s| s.grade).is_some_and(|grade| grade >= 7) {
+                    older.push(kid_id);
+                }
+                kid_ids.push(kid_id);
             }
             students += kids;
             let n = g.rng.random_range(1..=2);
@@ -139,7 +145,9 @@ pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<Stats> {
         }
         g.aid_work(w, today)?;
         g.roster_work(w)?;
-        Ok(())
+        // Its own generator, so that the school above stays what the seed always made.
+        let mut d = Generator { rng: ChaCha8Rng::seed_from_u64(opts.seed ^ 0x6b6f_6e67), ids: HashSet::new() };
+        d.dropout_work(w, &older, today)
     })?;
     crate::search::optimize(store)?;
     stats::get(store)
@@ -435,6 +443,70 @@ impl Generator {
         registration::link(w, &[])
     }
 
+    /// Dropout prevention in a school that does it: a junior-secondary student who left to work
+    /// five weeks ago, three persuasion visits, back in school two weeks later; a student at
+    /// risk this week; the weekly reports of the term confirmed by the principal — all but two.
+    fn dropout_work(&mut self, w: &Writer<'_>, students: &[RecordId], today: NaiveDate) -> Result<()> {
+        if students.len() < 2 {
+            return Ok(());
+        }
+        let picked: Vec<RecordId> = students.choose_multiple(&mut self.rng, 2).copied().collect();
+        let days_ago = |n: u64| today - chrono::Days::new(n);
+        let mut heads = dropout::defaults(w.tx(), Some(picked[0]))?;
+        heads.county_head = "刘志强".into();
+        heads.bureau_chief = "王建华".into();
+        heads.town_head = "张永平".into();
+        heads.village_head = self.name(Gender::Male);
+        let principal = heads.principal.clone();
+        let left = dropout::insert(
+            w,
+            &CaseInput {
+                member_id: picked[0],
+                kind: CaseKind::DroppedOut,
+                reported_date: days_ago(35).to_string(),
+                dropped_out_date: Some(days_ago(36).to_string()),
+                reason: Reason::LeftToWork,
+                reason_note: "随亲戚去西安打工".into(),
+                risk_level: RiskLevel::High,
+                heads,
+                notes: String::new(),
+            },
+            today,
+        )?;
+        for (n, who, what, outcome) in [
+            (34, "班主任", "电话联系家长，了解孩子去向", "家长称孩子不愿读书"),
+            (31, "班主任、村支书", "入户劝返，宣讲义务教育法", "家长同意让孩子回来，孩子仍在西安"),
+            (27, "镇长、校长、班主任", "联系孩子亲戚，送孩子回家；落实寄宿生生活补助", "孩子答应下周返校"),
+        ] {
+            dropout::insert_action(w, left, &ActionInput { action_date: days_ago(n).to_string(), who: who.into(), what: what.into(), outcome: outcome.into() }, today)?;
+        }
+        dropout::close(w, left, Outcome::Returned, days_ago(23))?;
+
+        let mut heads = dropout::defaults(w.tx(), Some(picked[1]))?;
+        if heads.village_head.is_empty() {
+            heads.village_head = self.name(Gender::Male);
+        }
+        let at_risk = dropout::insert(
+            w,
+            &CaseInput {
+                member_id: picked[1],
+                kind: CaseKind::AtRisk,
+                reported_date: days_ago(6).to_string(),
+                dropped_out_date: None,
+                reason: Reason::DislikesSchool,
+                reason_note: "成绩下滑，多次迟到".into(),
+                risk_level: RiskLevel::Medium,
+                heads,
+                notes: String::new(),
+            },
+            today,
+        )?;
+        let what = ActionInput { action_date: days_ago(4).to_string(), who: "班主任".into(), what: "家访谈心，与家长商定每周联系".into(), outcome: "孩子愿意继续上学，需持续关注".into() };
+        dropout::insert_action(w, at_risk, &what, today)?;
+        // Two weeks nobody confirmed: one in the middle of the term, and the week before last.
+        dropout::report::confirm_past_weeks(w, today, &principal, &|i, n| i == n / 2 || (n >= 5 && i == n - 2))
+    }
+
     fn plan(&mut self, kid: RecordId, term: Term, teacher: RecordId) -> PlanInput {
         let pick = |rng: &mut ChaCha8Rng, list: &[(&str, &str)]| {
             let (needs, measures) = list.choose(rng).expect("tracks");
@@ -628,6 +700,33 @@ mod tests {
             assert_eq!(parsed.gender().as_str(), gender);
             assert_eq!(parsed.birth_date().to_string(), birth);
         }
+    }
+
+    #[test]
+    fn the_demo_has_a_dropout_case_with_a_return_an_open_case_and_the_terms_weekly_reports() {
+        let mut store = Store::open_in_memory().unwrap();
+        generate(&mut store, &DemoOptions { students: 60, seed: 4 }).unwrap();
+        let today = chrono::Utc::now().date_naive();
+        let cases = dropout::list(store.conn(), &Default::default(), today).unwrap();
+        assert_eq!(cases.len(), 2, "{cases:?}");
+        let open = &cases[0];
+        assert!(open.open && open.kind == CaseKind::AtRisk);
+        let back = &cases[1];
+        assert_eq!((back.kind, back.outcome, back.action_count), (CaseKind::DroppedOut, Some(Outcome::Returned), 3));
+        let kid = member::get(store.conn(), back.member_id).unwrap();
+        assert_eq!(kid.student.unwrap().fields.enrolment_status, EnrolmentStatus::Enrolled, "back in school");
+        let case = dropout::get(store.conn(), back.id).unwrap();
+        assert!(!case.heads.county_head.is_empty() && !case.heads.principal.is_empty() && !case.heads.teacher.is_empty());
+
+        let weeks = dropout::weeks(&store, Term::of(today), today).unwrap();
+        let past = weeks.iter().filter(|w| w.end < today).count();
+        let missing = weeks.iter().filter(|w| w.state == dropout::WeekState::Missing).count();
+        let confirmed = weeks.iter().filter(|w| w.state == dropout::WeekState::Confirmed).count();
+        assert_eq!(missing + confirmed, past);
+        if past > 0 {
+            assert!((1..=2).contains(&missing), "{weeks:?}");
+        }
+        assert!(weeks.iter().all(|w| !w.changed), "confirmed numbers agree with the records");
     }
 
     #[test]

@@ -221,6 +221,9 @@ fn kind_zh(kind: &str) -> &'static str {
         "school" => "学校",
         "programme" => "资助项目",
         "grant" => "资助记录",
+        // dropout
+        "dropout case" => "控辍保学个案",
+        "dropout action" => "劝返记录",
         _ => "记录",
     }
 }
@@ -273,6 +276,27 @@ fn field_label(field: &str) -> (&'static str, &'static str) {
         "objections" => ("异议及处理", "objections"),
         "reason" => ("原因", "reason"),
         "note" => ("说明", "note"),
+        // dropout
+        "kind" => ("类别", "kind"),
+        "reportedDate" => ("上报日期", "reported date"),
+        "droppedOutDate" => ("辍学日期", "date of dropping out"),
+        "reasonNote" => ("原因说明", "reason details"),
+        "riskLevel" => ("风险等级", "risk level"),
+        "countyHead" => ("县长", "county head"),
+        "bureauChief" => ("教育局长", "bureau chief"),
+        "townHead" => ("乡镇长", "town head"),
+        "villageHead" => ("村长（村支书）", "village head"),
+        "principal" => ("校长", "principal"),
+        "parent" => ("家长", "parent"),
+        "teacher" => ("教师", "teacher"),
+        "outcome" => ("结果", "outcome"),
+        "outcomeDate" => ("结果日期", "outcome date"),
+        "actionDate" => ("劝返日期", "date"),
+        "who" => ("劝返人", "who"),
+        "what" => ("劝返情况", "what was done"),
+        "actionOutcome" => ("效果", "result"),
+        "week" => ("周", "week"),
+        "confirmedBy" => ("确认人", "confirmed by"),
         _ => ("字段", "field"),
     }
 }
@@ -334,6 +358,11 @@ pub enum Problem {
     BeforePreviousStep,
     NoticeEndsBeforeStart,
     NoticeNotOver { end: chrono::NaiveDate },
+    // dropout
+    OpenCaseExists,
+    BeforeReported,
+    ReportedAfterActions,
+    FutureWeek,
 }
 
 impl Problem {
@@ -365,6 +394,11 @@ impl Problem {
             Problem::BeforePreviousStep => "before_previous_step",
             Problem::NoticeEndsBeforeStart => "notice_ends_before_start",
             Problem::NoticeNotOver { .. } => "notice_not_over",
+            // dropout
+            Problem::OpenCaseExists => "open_case_exists",
+            Problem::BeforeReported => "before_reported",
+            Problem::ReportedAfterActions => "reported_after_actions",
+            Problem::FutureWeek => "future_week",
         }
     }
 
@@ -408,6 +442,20 @@ impl Problem {
             Problem::BeforePreviousStep => ("日期不能早于上一步".into(), "the date is before the previous step".into()),
             Problem::NoticeEndsBeforeStart => ("公示结束日期不能早于开始日期".into(), "the notice cannot end before it starts".into()),
             Problem::NoticeNotOver { end } => (format!("公示期到 {end} 才结束，之后才能县级审核"), format!("the notice runs until {end}; the county reviews after that")),
+            // dropout
+            Problem::OpenCaseExists => (
+                "该生已有未结案的控辍保学个案".into(),
+                "the student already has an open dropout case".into(),
+            ),
+            Problem::BeforeReported => (
+                "不能早于上报日期（或辍学日期）".into(),
+                "cannot be before the case was reported (or the student left)".into(),
+            ),
+            Problem::ReportedAfterActions => (
+                "不能晚于已有的劝返记录或结果日期".into(),
+                "cannot be after the case's actions or outcome".into(),
+            ),
+            Problem::FutureWeek => ("这一周还没开始，不能确认".into(), "this week has not begun; it cannot be confirmed yet".into()),
         };
         lang.pick(zh, en)
     }

@@ -111,6 +111,8 @@ pub struct HouseholdCard {
     pub plans: Vec<crate::plan::Plan>,
     /// Aid grants of the household's students, newest term first, each with its path.
     pub grants: Vec<crate::aid::Grant>,
+    /// Dropout cases of the household's students, open ones first.
+    pub dropout_cases: Vec<crate::dropout::CaseSummary>,
 }
 
 impl HouseholdInput {
@@ -257,8 +259,8 @@ fn write_update(w: &Writer<'_>, id: RecordId, h: &HouseholdInput) -> Result<()> 
     Ok(())
 }
 
-/// Deletes a household card: the household, its members, their student records, pairings and
-/// plans, its visits and their follow-ups, and its teacher links all become tombstones, in one
+/// Deletes a household card: the household, its members, their student records, pairings,
+/// plans and dropout cases, its visits and their follow-ups, and its teacher links all become tombstones, in one
 /// transaction.
 pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
     store.write(|w| {
@@ -293,6 +295,7 @@ pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
                 stamp,
             )?;
         }
+        crate::dropout::tombstone_cases_of(w, "SELECT id FROM member WHERE household_id = ?1", id)?;
         search::reindex_household(w.tx(), id)
     })
 }
@@ -349,6 +352,11 @@ pub fn card(store: &Store, id: RecordId) -> Result<HouseholdCard> {
         visits: crate::visit::of_household(store.conn(), id)?,
         plans: crate::plan::of_household(store.conn(), id)?,
         grants: crate::aid::of_household(store.conn(), id)?,
+        dropout_cases: crate::dropout::list(
+            store.conn(),
+            &crate::dropout::CaseFilter { household: Some(id), ..Default::default() },
+            crate::dropout::local_today(),
+        )?,
     })
 }
 

@@ -10,6 +10,7 @@
 pub mod aid;
 pub mod coverage;
 pub mod demo;
+pub mod dropout;
 pub mod error;
 pub mod household;
 pub mod import;

@@ -267,10 +267,12 @@ fn write_update(w: &Writer<'_>, id: RecordId, household_id: RecordId, m: &Clean)
     student::save_for_member(w, id, m.student.as_ref())
 }
 
-/// Removes a member from the card (tombstone), with their student record, pairings and plans.
+/// Removes a member from the card (tombstone), with their student record, pairings, plans and
+/// dropout cases.
 pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
     store.write(|w| {
         let before = get(w.tx(), id)?;
+        crate::dropout::tombstone_cases_of(w, "SELECT ?1", id)?;
         student::save_for_member(w, id, None)?;
         for table in ["pairing", "plan", "aid_grant"] {
             w.tx().execute(

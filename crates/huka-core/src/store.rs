@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_visits_plans.sql"),
     include_str!("migrations/0004_coverage_indexes.sql"),
     include_str!("migrations/0005_aid.sql"),
+    include_str!("migrations/0006_dropout.sql"),
 ];
 
 /// The schema version this build writes.

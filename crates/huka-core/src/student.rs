@@ -137,12 +137,16 @@ pub(crate) fn of_member(conn: &rusqlite::Connection, member_id: RecordId) -> Res
 }
 
 /// Makes the member's student record match `input`: created, updated, or (for `None`)
-/// turned into a tombstone.
+/// turned into a tombstone. A change of enrolment status to or from dropped-out opens or
+/// closes the student's dropout case in the same transaction (see `dropout`).
 pub(crate) fn save_for_member(w: &Writer<'_>, member_id: RecordId, input: Option<&StudentInput>) -> Result<()> {
-    let existing: Option<RecordId> = w
+    let existing: Option<(RecordId, EnrolmentStatus)> = w
         .tx()
-        .query_row("SELECT id FROM student WHERE member_id = ?1 AND deleted_at IS NULL", [member_id], |r| r.get(0))
+        .prepare_cached("SELECT id, enrolment_status FROM student WHERE member_id = ?1 AND deleted_at IS NULL")?
+        .query_row([member_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
+    let before = existing.map(|(_, status)| status);
+    let existing = existing.map(|(id, _)| id);
     match (existing, input) {
         (None, None) => {}
         (Some(id), None) => w.tombstone("student", "student", id)?,
@@ -169,6 +173,10 @@ pub(crate) fn save_for_member(w: &Writer<'_>, member_id: RecordId, input: Option
                 ],
             )?;
         }
+    }
+    let after = input.map(|s| s.enrolment_status);
+    if before != after && (before == Some(EnrolmentStatus::DroppedOut) || after == Some(EnrolmentStatus::DroppedOut)) {
+        crate::dropout::enrolment_changed(w, member_id, before, after)?;
     }
     Ok(())
 }

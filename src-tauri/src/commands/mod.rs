@@ -5,6 +5,7 @@ pub mod app;
 pub mod backup;
 pub mod coverage;
 pub mod demo;
+pub mod dropout;
 pub mod household;
 pub mod import;
 pub mod member;

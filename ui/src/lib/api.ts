@@ -147,6 +147,7 @@ export interface HouseholdCard {
   visits: Visit[]; // newest first
   plans: Plan[]; // newest term first
   grants: Grant[]; // newest term first, with their steps
+  dropoutCases: CaseSummary[]; // of the household's students, open ones first
 }
 
 // ---- teacher's daily work: pairings, visits, plans, coverage ----
@@ -686,8 +687,158 @@ export const api = {
 
   /** Copies the database (consistent snapshot) to a path the user chose in the native save dialog. */
   backupTo: (path: string) => invoke<void>('backup_to', { path }),
+
+  // dropout
+  dropoutList: (openOnly: boolean, householdId: string | null = null) =>
+    invoke<CaseSummary[]>('dropout_list', { openOnly, householdId, today: today() }),
+  dropoutGet: (id: string) => invoke<DropoutCase>('dropout_get', { id }),
+  dropoutCreate: (input: CaseInput) => invoke<DropoutCase>('dropout_create', { input, today: today() }),
+  dropoutUpdate: (id: string, input: CaseInput) => invoke<DropoutCase>('dropout_update', { id, input, today: today() }),
+  dropoutDelete: (id: string) => invoke<void>('dropout_delete', { id }),
+  dropoutSetOutcome: (id: string, outcome: OutcomeInput) =>
+    invoke<DropoutCase>('dropout_set_outcome', { id, outcome, today: today() }),
+  dropoutAddAction: (caseId: string, action: ActionInput) =>
+    invoke<DropoutCase>('dropout_add_action', { caseId, action, today: today() }),
+  dropoutDeleteAction: (id: string) => invoke<DropoutCase>('dropout_delete_action', { id }),
+  /** The seven heads a new case starts with (names of the last case, the student's parent and teacher). */
+  dropoutDefaults: (memberId: string | null) => invoke<SevenHeads>('dropout_defaults', { memberId }),
+  dropoutCandidates: (search: string) => invoke<StudentRef[]>('dropout_candidates', { search }),
+  /** One week's report; null: this week. */
+  dropoutWeek: (week: IsoWeek | null) => invoke<WeekReport>('dropout_week', { week, today: today() }),
+  dropoutConfirmWeek: (week: IsoWeek, by: string) => invoke<WeekReport>('dropout_confirm_week', { week, by, today: today() }),
+  /** Every week of the term up to this week, newest first. */
+  dropoutWeeks: (term: Term) => invoke<WeekStatus[]>('dropout_weeks', { term, today: today() }),
 };
 
 export function isApiError(e: unknown): e is ApiError {
   return typeof e === 'object' && e !== null && 'code' in e && 'message' in e;
+}
+
+// ---- dropout prevention (控辍保学) ----
+export type CaseKind = 'dropped_out' | 'at_risk';
+export const CASE_KINDS: CaseKind[] = ['dropped_out', 'at_risk'];
+export type DropoutReason = 'dislikes_school' | 'left_to_work' | 'family_hardship' | 'illness_disability' | 'early_marriage' | 'other';
+export const DROPOUT_REASONS: DropoutReason[] = [
+  'dislikes_school', 'left_to_work', 'family_hardship', 'illness_disability', 'early_marriage', 'other',
+];
+export type RiskLevel = 'low' | 'medium' | 'high';
+export const RISK_LEVELS: RiskLevel[] = ['high', 'medium', 'low'];
+/** A case is open until returned, home-schooled or transferred; still_out keeps it open. */
+export type DropoutOutcome = 'returned' | 'home_schooling' | 'transferred' | 'still_out';
+export const DROPOUT_OUTCOMES: DropoutOutcome[] = ['returned', 'home_schooling', 'transferred', 'still_out'];
+/** The names of the "seven heads" (七长) responsible for a case. */
+export interface SevenHeads {
+  countyHead: string; // 县长
+  bureauChief: string; // 教育局长
+  townHead: string; // 乡镇长
+  villageHead: string; // 村长（村支书）
+  principal: string; // 校长
+  parent: string; // 家长
+  teacher: string; // 教师
+}
+export const HEADS = ['countyHead', 'bureauChief', 'townHead', 'villageHead', 'principal', 'parent', 'teacher'] as const;
+export interface CaseInput extends SevenHeads {
+  memberId: string;
+  kind: CaseKind;
+  reportedDate: string;
+  droppedOutDate: string | null; // null: the reported date (or today, when an at-risk case becomes a dropout)
+  reason: DropoutReason;
+  reasonNote: string;
+  riskLevel: RiskLevel;
+  notes: string;
+}
+export interface ActionInput {
+  actionDate: string;
+  who: string;
+  what: string;
+  outcome: string;
+}
+export interface DropoutAction extends ActionInput, RecordMeta {
+  caseId: string;
+}
+export interface OutcomeInput {
+  outcome: DropoutOutcome | null;
+  outcomeDate: string | null;
+}
+export interface DropoutCase extends RecordMeta, SevenHeads {
+  memberId: string;
+  name: string;
+  grade: number | null;
+  className: string;
+  householdId: string;
+  headName: string;
+  village: string;
+  kind: CaseKind;
+  reportedDate: string;
+  droppedOutDate: string | null;
+  reason: DropoutReason;
+  reasonNote: string;
+  riskLevel: RiskLevel;
+  outcome: DropoutOutcome | null;
+  outcomeDate: string | null;
+  notes: string;
+  open: boolean;
+  actions: DropoutAction[]; // oldest first
+}
+export interface CaseSummary {
+  id: string;
+  memberId: string;
+  name: string;
+  grade: number | null;
+  className: string;
+  householdId: string;
+  village: string;
+  kind: CaseKind;
+  reason: DropoutReason;
+  riskLevel: RiskLevel;
+  reportedDate: string;
+  droppedOutDate: string | null;
+  outcome: DropoutOutcome | null;
+  outcomeDate: string | null;
+  open: boolean;
+  daysSinceReported: number;
+  actionCount: number;
+  lastAction: ActionInput | null;
+}
+export interface StudentRef {
+  memberId: string;
+  name: string;
+  grade: number | null;
+  className: string;
+  householdId: string;
+  headName: string;
+  village: string;
+  enrolmentStatus: EnrolmentStatus;
+}
+/** An ISO week, "2026-W48". */
+export type IsoWeek = string;
+export type WeekState = 'confirmed' | 'missing' | 'current' | 'future';
+export interface WeekNumbers {
+  enrolment: number;
+  newDropouts: number;
+  returns: number;
+  openCases: number;
+}
+export interface WeekStatus extends WeekNumbers {
+  week: IsoWeek;
+  start: string; // Monday
+  end: string; // Sunday
+  zero: boolean; // no new dropout
+  state: WeekState;
+  confirmed: { by: string; at: string } | null;
+  changed: boolean; // confirmed, and the records now give other numbers
+  recomputed: WeekNumbers | null;
+}
+export interface WeekCase {
+  caseId: string;
+  memberId: string;
+  name: string;
+  grade: number | null;
+  className: string;
+  date: string;
+  reason: DropoutReason;
+}
+export interface WeekReport extends WeekStatus {
+  dropouts: WeekCase[];
+  returned: WeekCase[];
 }
