@@ -66,6 +66,20 @@ pub enum Error {
     PlanChanged,
     #[error("a {from} plan cannot become {to}")]
     StatusChange { from: &'static str, to: &'static str },
+    #[error("the school has no signing key yet")]
+    NoSigningKey,
+    #[error("the school already has a signing key")]
+    SigningKeyExists,
+    #[error("wrong passphrase for the signing key")]
+    WrongPassphrase,
+    #[error("not a minisign public key file")]
+    BadPublicKey,
+    #[error("key {key_id} is registered to school {school}")]
+    KeyOfAnotherSchool { key_id: String, school: String },
+    #[error("bundle rejected: {}", .0.message(Lang::En))]
+    Bundle(crate::bundle::Rejection),
+    #[error("this is a {} installation; the operation needs a {} one", .actual.as_str(), .needed.as_str())]
+    WrongMode { actual: crate::settings::Mode, needed: crate::settings::Mode },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("file error: {0}")]
@@ -92,6 +106,13 @@ impl Error {
             Error::MissingColumn { .. } => "missing_column",
             Error::PlanChanged => "plan_changed",
             Error::StatusChange { .. } => "status_change",
+            Error::NoSigningKey => "no_signing_key",
+            Error::SigningKeyExists => "signing_key_exists",
+            Error::WrongPassphrase => "wrong_passphrase",
+            Error::BadPublicKey => "bad_public_key",
+            Error::KeyOfAnotherSchool { .. } => "key_of_another_school",
+            Error::Bundle(r) => r.code(),
+            Error::WrongMode { .. } => "wrong_mode",
             Error::Sqlite(_) => "database",
             Error::Io(_) => "io",
         }
@@ -156,6 +177,31 @@ impl Error {
                 format!("帮扶计划不能从“{}”改为“{}”。", status_zh(from), status_zh(to)),
                 format!("A {from} support plan cannot become {to}."),
             ),
+            Error::NoSigningKey => (
+                "本校还没有签名密钥，请先创建（校长设定口令）。".into(),
+                "The school has no signing key yet; create one first (the principal chooses its passphrase).".into(),
+            ),
+            Error::SigningKeyExists => (
+                "本校已有签名密钥；如需更换，请使用“更换密钥”。".into(),
+                "The school already has a signing key; rotate it to replace it.".into(),
+            ),
+            Error::WrongPassphrase => (
+                "签名密钥的口令不对。".into(),
+                "Wrong passphrase for the signing key.".into(),
+            ),
+            Error::BadPublicKey => (
+                "该文件不是有效的公钥文件（.pub，minisign 格式）。".into(),
+                "The file is not a valid public key (.pub, minisign format).".into(),
+            ),
+            Error::KeyOfAnotherSchool { key_id, school } => (
+                format!("公钥 {key_id} 已登记为学校 {school} 的公钥，不能再登记给另一所学校。"),
+                format!("Public key {key_id} is already registered to school {school}; it cannot be registered to another school."),
+            ),
+            Error::Bundle(r) => (r.message(Lang::Zh), r.message(Lang::En)),
+            Error::WrongMode { actual, needed } => (
+                format!("本数据库是{}数据库，此操作只能在{}数据库中进行。", actual.name_zh(), needed.name_zh()),
+                format!("This is a {} database; the operation needs a {} database.", actual.as_str(), needed.as_str()),
+            ),
             Error::Sqlite(e) => (format!("数据库出错，操作未生效：{e}"), format!("Database error; nothing was changed: {e}")),
             Error::Io(e) => (format!("读写文件出错：{e}"), format!("File error: {e}")),
         };
@@ -198,6 +244,8 @@ fn kind_zh(kind: &str) -> &'static str {
         "pairing" => "结对",
         "follow-up" => "后续事项",
         "school" => "学校",
+        "signing key" => "签名密钥",
+        "bundle" => "汇总包",
         _ => "记录",
     }
 }
@@ -236,6 +284,7 @@ fn field_label(field: &str) -> (&'static str, &'static str) {
         "nextReviewDate" => ("下次回顾日期", "next review date"),
         "parentAckDate" => ("家长签字日期", "parent's date"),
         "startDate" => ("开始日期", "start date"),
+        "passphrase" => ("口令", "passphrase"),
         _ => ("字段", "field"),
     }
 }
@@ -290,6 +339,7 @@ pub enum Problem {
     DuplicatePlan,
     NotAPhoto,
     PhotoTooLarge { max_mb: usize },
+    PassphraseTooShort { min: usize },
 }
 
 impl Problem {
@@ -314,6 +364,7 @@ impl Problem {
             Problem::DuplicatePlan => "duplicate_plan",
             Problem::NotAPhoto => "not_a_photo",
             Problem::PhotoTooLarge { .. } => "photo_too_large",
+            Problem::PassphraseTooShort { .. } => "passphrase_too_short",
         }
     }
 
@@ -350,6 +401,7 @@ impl Problem {
             Problem::DuplicatePlan => ("该生本学期已有帮扶计划".into(), "the student already has a plan for this term".into()),
             Problem::NotAPhoto => ("只能选择 JPG 或 PNG 图片".into(), "choose a JPG or PNG picture".into()),
             Problem::PhotoTooLarge { max_mb } => (format!("图片不能超过 {max_mb} MB"), format!("the picture must be under {max_mb} MB")),
+            Problem::PassphraseTooShort { min } => (format!("口令至少 {min} 个字符"), format!("at least {min} characters")),
         };
         lang.pick(zh, en)
     }

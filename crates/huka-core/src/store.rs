@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_households.sql"),
     include_str!("migrations/0002_registration.sql"),
     include_str!("migrations/0003_visits_plans.sql"),
+    include_str!("migrations/0004_signing_county.sql"),
 ];
 
 /// The schema version this build writes.
