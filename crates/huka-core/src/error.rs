@@ -340,6 +340,7 @@ pub enum Problem {
     NotAPhoto,
     PhotoTooLarge { max_mb: usize },
     PassphraseTooShort { min: usize },
+    PassphraseMismatch,
 }
 
 impl Problem {
@@ -365,6 +366,7 @@ impl Problem {
             Problem::NotAPhoto => "not_a_photo",
             Problem::PhotoTooLarge { .. } => "photo_too_large",
             Problem::PassphraseTooShort { .. } => "passphrase_too_short",
+            Problem::PassphraseMismatch => "passphrase_mismatch",
         }
     }
 
@@ -402,6 +404,7 @@ impl Problem {
             Problem::NotAPhoto => ("只能选择 JPG 或 PNG 图片".into(), "choose a JPG or PNG picture".into()),
             Problem::PhotoTooLarge { max_mb } => (format!("图片不能超过 {max_mb} MB"), format!("the picture must be under {max_mb} MB")),
             Problem::PassphraseTooShort { min } => (format!("口令至少 {min} 个字符"), format!("at least {min} characters")),
+            Problem::PassphraseMismatch => ("两次输入的口令不一致".into(), "the two entries differ".into()),
         };
         lang.pick(zh, en)
     }
