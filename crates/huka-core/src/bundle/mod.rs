@@ -28,8 +28,8 @@ pub use write::{export, preview, verify_written, Exported, Preview, PreviewFile}
 use crate::error::Lang;
 
 /// Why a bundle is not accepted. Each says exactly what is wrong; none repeats personal data.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "code", rename_all = "snake_case")]
+/// Shown through `Error::Bundle(..).report()`: its code (`bundle_…`) and both messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rejection {
     /// No `.minisig` file beside the bundle.
     SignatureMissing { file: String },
