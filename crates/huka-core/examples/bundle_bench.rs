@@ -105,7 +105,7 @@ fn main() {
     }
     let register = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let report = county::ingest(&mut county_db, &[usb.clone()]).unwrap();
+    let report = county::ingest(&mut county_db, std::slice::from_ref(&usb)).unwrap();
     let ingest = t.elapsed().as_secs_f64();
     assert_eq!((report.accepted, report.rejected), (schools, 0));
     let t = Instant::now();

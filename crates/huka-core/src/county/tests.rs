@@ -178,11 +178,11 @@ fn each_rejected_bundle_says_why_and_the_others_go_in() {
     let stranger = export_to(&unknown, &dir.path().join("unknown"), 60);
 
     // The newer bundle first; then the older one is a replay.
-    let first = ingest(&mut c, &[new.bundle_path.clone()]).unwrap();
+    let first = ingest(&mut c, std::slice::from_ref(&new.bundle_path)).unwrap();
     assert_eq!(statuses(&first), ["accepted"]);
-    let replay = ingest(&mut c, &[old.bundle_path.clone()]).unwrap();
+    let replay = ingest(&mut c, std::slice::from_ref(&old.bundle_path)).unwrap();
     assert_eq!(reason(&replay, 0), "bundle_older");
-    let again = ingest(&mut c, &[new.bundle_path.clone()]).unwrap();
+    let again = ingest(&mut c, std::slice::from_ref(&new.bundle_path)).unwrap();
     assert_eq!(statuses(&again), ["unchanged"]);
 
     // School B signs a bundle that claims to be school A's.
@@ -224,7 +224,7 @@ fn each_rejected_bundle_says_why_and_the_others_go_in() {
 
     // A later bundle replaces the earlier one.
     let newest = export_to(&a, &dir.path().join("newest"), 0);
-    let r = ingest(&mut c, &[newest.bundle_path.clone()]).unwrap();
+    let r = ingest(&mut c, std::slice::from_ref(&newest.bundle_path)).unwrap();
     match &r.verdicts[0].outcome {
         Outcome::Accepted { replaced, .. } => assert_eq!(replaced.as_deref(), Some(crate::bundle::format::time_text(new.created_at).as_str())),
         other => panic!("{other:?}"),
@@ -246,7 +246,7 @@ fn a_retired_key_still_verifies_once_registered() {
     signing::rotate(&mut a, "another passphrase").unwrap();
     let after = export_at(&a, term(), today(), "another passphrase", &dir.path().join("2"), Utc::now()).unwrap();
     // The new key is unknown until registered.
-    assert_eq!(reason(&ingest(&mut c, &[after.bundle_path.clone()]).unwrap(), 0), "bundle_unknown_school");
+    assert_eq!(reason(&ingest(&mut c, std::slice::from_ref(&after.bundle_path)).unwrap(), 0), "bundle_unknown_school");
     let r = register_school(&mut c, &a);
     assert!(r.new_key && !r.new_school);
     assert_eq!(r.school.keys.len(), 2);
