@@ -1,7 +1,9 @@
 //! `huka`: the command line over Huka's core.
 //!
-//! Exit status: 0 success, 1 input rejected (or the database refused), 2 usage error.
-//! Errors are one sentence on stderr, in Chinese when the locale is Chinese, else English.
+//! Exit status: 0 success, 1 input rejected (or the database refused, or a bundle invalid),
+//! 2 usage error. Errors are one sentence on stderr, in Chinese when the locale is Chinese,
+//! else English. A passphrase comes from `$HUKA_PASSPHRASE`, or is asked on the terminal (a
+//! line of standard input when there is no terminal).
 
 use std::path::PathBuf;
 
@@ -18,7 +20,11 @@ use chrono::NaiveDate;
 use huka_core::term::Term;
 use huka_core::dropout::{self, CaseFilter, IsoWeek, WeekReport, WeekState};
 use huka_core::visit::{self, VisitFilter};
-use huka_core::{aid, coverage, demo, reconcile, household, paths, school, stats, Error, Lang, RecordId, Store};
+use huka_core::bundle::{self, verify::VerifyReport, Limits, TrustedKey};
+use huka_core::county::{self, Outcome, RegisterInput};
+use huka_core::settings::{self, Mode};
+use huka_core::signing::{self, KeyInfo, PublicKeyFile};
+use huka_core::{aid, coverage, demo, household, paths, reconcile, school, stats, Error, Lang, Problem, RecordId, Store};
 
 #[derive(Parser)]
 #[command(name = "huka", version, about = "户卡 Huka — household cards for rural schools (command line)")]
@@ -32,7 +38,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Set up the school of a new database
+    /// Set up the school of a new database (with $HUKA_PASSPHRASE set, its signing key too)
     Init {
         #[arg(long, value_name = "CODE")]
         school_code: String,
@@ -97,6 +103,114 @@ enum Command {
     },
     /// Counts of records per kind
     Stats {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The school's signing key (for the county bundle)
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Export the signed summary bundle for the county
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
+    /// Check a bundle and its .minisig signature against a school's public key (needs no database)
+    Verify {
+        /// The .huka.zip file; its .minisig must be beside it
+        bundle: PathBuf,
+        /// The school's public key file (.pub)
+        #[arg(long, value_name = "FILE")]
+        pubkey: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The county reviewer's side: register schools' keys, ingest bundles, report
+    /// (a new database used here becomes a county database)
+    County {
+        #[command(subcommand)]
+        command: CountyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Create the school's signing key, protected by a passphrase the principal chooses
+    Create {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace the key by a new one; the old public key is kept so older bundles still verify
+    Rotate {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the current key, its fingerprint and the retired keys (the cover sheet's data)
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the current public key to a .pub file for the county
+    Export {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// The term's signed summary for the county bureau: <code>-<term>-<yyyymmdd>.huka.zip and its .minisig
+    County {
+        /// The term, like 2026-autumn or 2027-spring
+        #[arg(long, value_parser = parse_term)]
+        term: Term,
+        /// The folder to write into (a USB stick)
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum CountyCommand {
+    /// Register a school's public key (check its fingerprint against the stamped cover sheet)
+    Register {
+        #[arg(long, value_name = "FILE")]
+        pubkey: PathBuf,
+        /// The school code [default: the one the .pub file names]
+        #[arg(long, value_name = "CODE", default_value = "")]
+        school_code: String,
+        #[arg(long, value_name = "NAME", default_value = "")]
+        name: String,
+        #[arg(long, value_name = "TOWN", default_value = "")]
+        town: String,
+        /// Supervision district (督学责任区)
+        #[arg(long, value_name = "DISTRICT", default_value = "")]
+        district: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify and ingest bundles: .huka.zip files, or folders searched for them
+    Ingest {
+        #[arg(required = true, value_name = "DIR_OR_FILE")]
+        paths: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The registered schools and their keys
+    Schools {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the county's summary workbook (.xlsx)
+    Report {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The term [default: the latest term with bundles]
+        #[arg(long, value_parser = parse_term)]
+        term: Option<Term>,
         #[arg(long)]
         json: bool,
     },
@@ -242,13 +356,38 @@ fn cli_language() -> Lang {
 }
 
 fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
+    // Checking a bundle needs no database: the reviewer may hold only the school's .pub.
+    if let Command::Verify { bundle, pubkey, json } = &cli.command {
+        return verify(bundle, pubkey, *json, lang);
+    }
     let path = cli.db.unwrap_or_else(paths::default_db_path);
     let mut store = Store::open(&path)?;
     match cli.command {
+        Command::Verify { .. } => unreachable!("handled above"),
         Command::Init { school_code, school_name, town, district } => {
             let s = school::setup(&mut store, &SchoolInput { code: school_code, name: school_name, town, district })?;
             say!("{} {} — {}", s.code, s.name, path.display());
+            if let Some(passphrase) = env_passphrase() {
+                let key = signing::create(&mut store, &passphrase)?;
+                print_key(&key, lang);
+            }
         }
+        Command::Key { command } => return key(&mut store, command, lang),
+        Command::Export { what: ExportCommand::County { term, out, json } } => {
+            let today = chrono::Utc::now().date_naive();
+            // Fail before asking for a passphrase when there is nothing to sign with.
+            bundle::preview(&store, term, today)?.key_id.ok_or(Error::NoSigningKey)?;
+            let passphrase = passphrase(false, lang)?;
+            let exported = bundle::export(&store, term, today, &passphrase, &out)?;
+            // Read back from the stick before saying it is done.
+            let verified = bundle::verify_written(&store, &exported)?;
+            if json {
+                print_json(&serde_json::json!({ "exported": exported, "verified": verified.report() }));
+            } else {
+                say!("{}", exported.bundle_path.display());
+            }
+        }
+        Command::County { command } => return county(&mut store, command, lang),
         Command::Demo { students, seed } => {
             let st = demo::generate(&mut store, &DemoOptions { students, seed })?;
             say!(
@@ -364,6 +503,198 @@ fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
                     "schools\t{}\nhouseholds\t{}\nmembers\t{}\nstudents\t{}\nteachers\t{}\npairings\t{}\nvisits\t{}\nplans\t{}",
                     st.schools, st.households, st.members, st.students, st.teachers, st.pairings, st.visits, st.plans
                 );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn env_passphrase() -> Option<String> {
+    std::env::var("HUKA_PASSPHRASE").ok().filter(|p| !p.is_empty())
+}
+
+/// The passphrase: `$HUKA_PASSPHRASE`, else asked on the terminal without echo (twice for a
+/// new key), else one line of standard input.
+fn passphrase(new_key: bool, lang: Lang) -> Result<String, Error> {
+    use std::io::IsTerminal;
+    if let Some(p) = env_passphrase() {
+        return Ok(p);
+    }
+    let zh = lang == Lang::Zh;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(if zh { "签名密钥口令：" } else { "Signing key passphrase: " })?;
+        if new_key {
+            let again = rpassword::prompt_password(if zh { "再输入一次：" } else { "Once more: " })?;
+            if again != first {
+                return Err(Error::invalid("passphrase", Problem::PassphraseMismatch));
+            }
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+fn print_key(key: &KeyInfo, lang: Lang) {
+    if lang == Lang::Zh {
+        say!("密钥编号\t{}\n指纹\t{}", key.key_id, key.fingerprint);
+    } else {
+        say!("key id\t{}\nfingerprint\t{}", key.key_id, key.fingerprint);
+    }
+}
+
+fn key(store: &mut Store, command: KeyCommand, lang: Lang) -> Result<ExitCode, Error> {
+    match command {
+        KeyCommand::Create { json } | KeyCommand::Rotate { json } => {
+            let rotate = matches!(command, KeyCommand::Rotate { .. });
+            // Refuse before asking for a passphrase when the answer is known.
+            let has = signing::current(store)?.is_some();
+            if school::get(store)?.is_none() {
+                return Err(Error::SchoolNotSetUp);
+            }
+            if has && !rotate {
+                return Err(Error::SigningKeyExists);
+            }
+            if !has && rotate {
+                return Err(Error::NoSigningKey);
+            }
+            let passphrase = passphrase(true, lang)?;
+            let key = if rotate { signing::rotate(store, &passphrase)? } else { signing::create(store, &passphrase)? };
+            if json {
+                print_json(&key);
+            } else {
+                print_key(&key, lang);
+            }
+        }
+        KeyCommand::Show { json } => {
+            let sheet = signing::cover_sheet(store)?;
+            if json {
+                print_json(&sheet);
+            } else {
+                say!("{} {}", sheet.school.code, sheet.school.name);
+                print_key(&sheet.key, lang);
+                say!("{}", sheet.public_key_file.trim_end());
+                for k in &sheet.retired {
+                    let retired = k.retired_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default();
+                    say!("{}\t{}\t{}", if lang == Lang::Zh { "已停用" } else { "retired" }, k.key_id, retired);
+                }
+            }
+        }
+        KeyCommand::Export { out } => {
+            let key = signing::write_public_key(store, &out)?;
+            say!("{}", out.display());
+            print_key(&key, lang);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(bundle_path: &std::path::Path, pubkey: &std::path::Path, json: bool, lang: Lang) -> Result<ExitCode, Error> {
+    let key = PublicKeyFile::read(pubkey)?;
+    let school_code = key.school_code.clone();
+    let result = bundle::verify_file(bundle_path, &[TrustedKey { key, school_code }], &Limits::default());
+    match result {
+        Ok(v) => {
+            let r: VerifyReport = v.report();
+            if json {
+                print_json(&r);
+            } else {
+                let f = &r.summary.figures;
+                if lang == Lang::Zh {
+                    say!("有效\t{}\n学校\t{} {}\n学期\t{}\n导出时间\t{}\n密钥\t{}", r.file_name, r.manifest.school.code, r.manifest.school.name, r.manifest.term, bundle::format::time_text(r.manifest.created_at), r.key_id);
+                    say!("在读学生\t{}\n建档立卡等学生\t{}", f.students.enrolled, f.students.registered_poor);
+                } else {
+                    say!("valid\t{}\nschool\t{} {}\nterm\t{}\nexported\t{}\nkey\t{}", r.file_name, r.manifest.school.code, r.manifest.school.name, r.manifest.term, bundle::format::time_text(r.manifest.created_at), r.key_id);
+                    say!("students enrolled\t{}\nregistered-poor students\t{}", f.students.enrolled, f.students.registered_poor);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e @ Error::Bundle(_)) if json => {
+            print_json(&serde_json::json!({ "valid": false, "reason": e.report() }));
+            eprintln!("huka: {}", e.message(lang));
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn county(store: &mut Store, command: CountyCommand, lang: Lang) -> Result<ExitCode, Error> {
+    // A fresh database used for county work becomes the county's; a school's stays a school's
+    // (and the core refuses it).
+    if settings::mode(store)? == Mode::School && school::get(store)?.is_none() && stats::get(store)?.households == 0 {
+        county::setup(store)?;
+    }
+    let zh = lang == Lang::Zh;
+    match command {
+        CountyCommand::Register { pubkey, school_code, name, town, district, json } => {
+            let public_key = std::fs::read_to_string(&pubkey).map_err(|_| Error::BadPublicKey)?;
+            let r = county::register(store, &RegisterInput { public_key, code: school_code, name, town, district })?;
+            if json {
+                print_json(&r);
+            } else {
+                let state = match (r.new_school, r.new_key, zh) {
+                    (_, false, true) => "已登记过，未改动",
+                    (_, false, false) => "already registered, unchanged",
+                    (true, _, true) => "新登记学校",
+                    (true, _, false) => "new school",
+                    (false, _, true) => "已为该校加登新公钥",
+                    (false, _, false) => "new key added to the school",
+                };
+                say!("{}\t{}\t{}\t{}", r.school.code, r.key_id, r.fingerprint, state);
+            }
+        }
+        CountyCommand::Ingest { paths, json } => {
+            let report = county::ingest(store, &paths)?;
+            if json {
+                print_json(&report);
+            } else {
+                for v in &report.verdicts {
+                    match &v.outcome {
+                        Outcome::Accepted { school, term, exported_at, replaced } => {
+                            let replaced = replaced.as_ref().map(|r| if zh { format!("（替换 {r} 的包）") } else { format!(" (replaces the bundle of {r})") }).unwrap_or_default();
+                            say!("{}\t{}\t{school} {term} {exported_at}{replaced}", if zh { "已接收" } else { "accepted" }, v.file);
+                        }
+                        Outcome::Unchanged { school, term, exported_at } => {
+                            say!("{}\t{}\t{school} {term} {exported_at}", if zh { "已有，未变" } else { "unchanged" }, v.file);
+                        }
+                        Outcome::Rejected { reason } => {
+                            say!("{}\t{}\t{}", if zh { "拒收" } else { "rejected" }, v.file, if zh { &reason.message } else { &reason.message_en });
+                        }
+                    }
+                }
+                if zh {
+                    say!("共 {} 个：接收 {}，未变 {}，拒收 {}", report.verdicts.len(), report.accepted, report.unchanged, report.rejected);
+                } else {
+                    say!("{} bundles: {} accepted, {} unchanged, {} rejected", report.verdicts.len(), report.accepted, report.unchanged, report.rejected);
+                }
+            }
+            return Ok(if report.rejected == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) });
+        }
+        CountyCommand::Schools { json } => {
+            let list = county::schools(store)?;
+            if json {
+                print_json(&list);
+            } else {
+                for s in list {
+                    let keys: Vec<&str> = s.keys.iter().map(|k| k.key_id.as_str()).collect();
+                    say!("{}\t{}\t{}\t{}\t{}", s.code, s.name, s.town, s.district, keys.join(","));
+                }
+            }
+        }
+        CountyCommand::Report { out, term, json } => {
+            let term = match term {
+                Some(t) => t,
+                None => *county::terms(store)?.first().ok_or(Error::NotFound { kind: "bundle" })?,
+            };
+            let a = county::write_report(store, term, &out)?;
+            if json {
+                print_json(&a);
+            } else if zh {
+                say!("{}\n{term}：已报送 {} / 已登记 {} 所学校；跨校重复身份证号 {} 个", out.display(), a.schools_reporting, a.schools_registered, a.duplicates.len());
+            } else {
+                say!("{}\n{term}: {} of {} registered schools reported; {} ID numbers listed by two schools", out.display(), a.schools_reporting, a.schools_registered, a.duplicates.len());
             }
         }
     }

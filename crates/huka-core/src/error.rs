@@ -72,6 +72,20 @@ pub enum Error {
     GrantLocked { status: crate::aid::GrantStatus },
     #[error("no school-reviewed grants to put on notice")]
     NothingToNotice,
+    #[error("the school has no signing key yet")]
+    NoSigningKey,
+    #[error("the school already has a signing key")]
+    SigningKeyExists,
+    #[error("wrong passphrase for the signing key")]
+    WrongPassphrase,
+    #[error("not a minisign public key file")]
+    BadPublicKey,
+    #[error("key {key_id} is registered to school {school}")]
+    KeyOfAnotherSchool { key_id: String, school: String },
+    #[error("bundle rejected: {}", .0.message(Lang::En))]
+    Bundle(crate::bundle::Rejection),
+    #[error("this is a {} installation; the operation needs a {} one", .actual.as_str(), .needed.as_str())]
+    WrongMode { actual: crate::settings::Mode, needed: crate::settings::Mode },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("file error: {0}")]
@@ -101,6 +115,13 @@ impl Error {
             Error::GrantStep { .. } => "grant_step",
             Error::GrantLocked { .. } => "grant_locked",
             Error::NothingToNotice => "nothing_to_notice",
+            Error::NoSigningKey => "no_signing_key",
+            Error::SigningKeyExists => "signing_key_exists",
+            Error::WrongPassphrase => "wrong_passphrase",
+            Error::BadPublicKey => "bad_public_key",
+            Error::KeyOfAnotherSchool { .. } => "key_of_another_school",
+            Error::Bundle(r) => r.code(),
+            Error::WrongMode { .. } => "wrong_mode",
             Error::Sqlite(_) => "database",
             Error::Io(_) => "io",
         }
@@ -177,6 +198,31 @@ impl Error {
                 "没有“学校已审核”的资助可以公示。".into(),
                 "There are no school-reviewed grants to put on notice.".into(),
             ),
+            Error::NoSigningKey => (
+                "本校还没有签名密钥，请先创建（校长设定口令）。".into(),
+                "The school has no signing key yet; create one first (the principal chooses its passphrase).".into(),
+            ),
+            Error::SigningKeyExists => (
+                "本校已有签名密钥；如需更换，请使用“更换密钥”。".into(),
+                "The school already has a signing key; rotate it to replace it.".into(),
+            ),
+            Error::WrongPassphrase => (
+                "签名密钥的口令不对。".into(),
+                "Wrong passphrase for the signing key.".into(),
+            ),
+            Error::BadPublicKey => (
+                "该文件不是有效的公钥文件（.pub，minisign 格式）。".into(),
+                "The file is not a valid public key (.pub, minisign format).".into(),
+            ),
+            Error::KeyOfAnotherSchool { key_id, school } => (
+                format!("公钥 {key_id} 已登记为学校 {school} 的公钥，不能再登记给另一所学校。"),
+                format!("Public key {key_id} is already registered to school {school}; it cannot be registered to another school."),
+            ),
+            Error::Bundle(r) => (r.message(Lang::Zh), r.message(Lang::En)),
+            Error::WrongMode { actual, needed } => (
+                format!("本数据库是{}数据库，此操作只能在{}数据库中进行。", actual.name_zh(), needed.name_zh()),
+                format!("This is a {} database; the operation needs a {} database.", actual.as_str(), needed.as_str()),
+            ),
             Error::Sqlite(e) => (format!("数据库出错，操作未生效：{e}"), format!("Database error; nothing was changed: {e}")),
             Error::Io(e) => (format!("读写文件出错：{e}"), format!("File error: {e}")),
         };
@@ -224,6 +270,8 @@ fn kind_zh(kind: &str) -> &'static str {
         // dropout
         "dropout case" => "控辍保学个案",
         "dropout action" => "劝返记录",
+        "signing key" => "签名密钥",
+        "bundle" => "汇总包",
         _ => "记录",
     }
 }
@@ -297,6 +345,7 @@ fn field_label(field: &str) -> (&'static str, &'static str) {
         "actionOutcome" => ("效果", "result"),
         "week" => ("周", "week"),
         "confirmedBy" => ("确认人", "confirmed by"),
+        "passphrase" => ("口令", "passphrase"),
         _ => ("字段", "field"),
     }
 }
@@ -363,6 +412,8 @@ pub enum Problem {
     BeforeReported,
     ReportedAfterActions,
     FutureWeek,
+    PassphraseTooShort { min: usize },
+    PassphraseMismatch,
 }
 
 impl Problem {
@@ -399,6 +450,8 @@ impl Problem {
             Problem::BeforeReported => "before_reported",
             Problem::ReportedAfterActions => "reported_after_actions",
             Problem::FutureWeek => "future_week",
+            Problem::PassphraseTooShort { .. } => "passphrase_too_short",
+            Problem::PassphraseMismatch => "passphrase_mismatch",
         }
     }
 
@@ -456,6 +509,8 @@ impl Problem {
                 "cannot be after the case's actions or outcome".into(),
             ),
             Problem::FutureWeek => ("这一周还没开始，不能确认".into(), "this week has not begun; it cannot be confirmed yet".into()),
+            Problem::PassphraseTooShort { min } => (format!("口令至少 {min} 个字符"), format!("at least {min} characters")),
+            Problem::PassphraseMismatch => ("两次输入的口令不一致".into(), "the two entries differ".into()),
         };
         lang.pick(zh, en)
     }

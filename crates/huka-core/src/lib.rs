@@ -8,6 +8,8 @@
 //! This crate never depends on Tauri, never prints, and never logs personal data.
 
 pub mod aid;
+pub mod bundle;
+pub mod county;
 pub mod coverage;
 pub mod demo;
 pub mod dropout;
@@ -25,13 +27,16 @@ pub mod resident_id;
 pub mod school;
 pub mod search;
 pub mod settings;
+pub mod signing;
 pub mod stats;
 pub mod store;
 pub mod student;
+pub mod summary;
 pub mod teacher;
 pub mod visit;
 pub mod term;
 pub mod text;
+mod xlsx;
 
 pub use error::{Error, ErrorReport, FieldError, Lang, Problem, Result};
 pub use record::{Meta, RecordId};

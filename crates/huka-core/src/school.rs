@@ -75,6 +75,8 @@ pub fn setup(store: &mut Store, input: &SchoolInput) -> Result<School> {
     if get(store)?.is_some() {
         return Err(Error::SchoolAlreadySetUp);
     }
+    // A county installation holds no school of its own.
+    crate::settings::require_mode(store, crate::settings::Mode::School)?;
     store.write(|w| {
         let m = w.new_meta();
         w.tx().execute(

@@ -1,24 +1,71 @@
-//! Per-installation preferences kept in the database's `meta` table.
+//! Per-installation preferences kept in the database's `meta` table: the window's language,
+//! and whether the installation is a school's or the county bureau's (`mode`).
 
 use rusqlite::OptionalExtension;
 
-use crate::error::{Lang, Result};
-use crate::store::Store;
+use crate::error::{Error, Lang, Result};
+use crate::record::text_enum;
+use crate::store::{Store, Writer};
+
+text_enum! {
+    /// What an installation is for, chosen at setup. A school keeps its records and exports
+    /// signed bundles; the county registers schools' keys and ingests their bundles. Stored as
+    /// the meta key `mode`; a database without it is a school's (every database before schema 7).
+    pub enum Mode {
+        School = "school",
+        County = "county",
+    }
+}
+
+impl Mode {
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Mode::School => "学校",
+            Mode::County => "县级（教育局审核）",
+        }
+    }
+}
+
+fn get(store: &Store, key: &str) -> Result<Option<String>> {
+    Ok(store.conn().query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+}
+
+fn put(w: &Writer<'_>, key: &str, value: &str) -> Result<()> {
+    w.tx().execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )?;
+    Ok(())
+}
 
 pub fn language(store: &Store) -> Result<Lang> {
-    let v: Option<String> =
-        store.conn().query_row("SELECT value FROM meta WHERE key = 'language'", [], |r| r.get(0)).optional()?;
-    Ok(v.as_deref().and_then(Lang::parse).unwrap_or_default())
+    Ok(get(store, "language")?.as_deref().and_then(Lang::parse).unwrap_or_default())
 }
 
 pub fn set_language(store: &mut Store, lang: Lang) -> Result<()> {
-    store.write(|w| {
-        w.tx().execute(
-            "INSERT INTO meta (key, value) VALUES ('language', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [lang.as_str()],
-        )?;
-        Ok(())
-    })
+    store.write(|w| put(w, "language", lang.as_str()))
+}
+
+pub fn mode(store: &Store) -> Result<Mode> {
+    Ok(get(store, "mode")?.as_deref().and_then(Mode::parse).unwrap_or(Mode::School))
+}
+
+/// Chooses the installation's mode. A database whose school is set up stays a school's: its
+/// records would make no sense in a county installation.
+pub fn set_mode(store: &mut Store, mode: Mode) -> Result<()> {
+    if mode == Mode::County && crate::school::get(store)?.is_some() {
+        return Err(Error::WrongMode { actual: Mode::School, needed: Mode::County });
+    }
+    store.write(|w| put(w, "mode", mode.as_str()))
+}
+
+/// Refuses unless the installation is in `needed` mode.
+pub fn require_mode(store: &Store, needed: Mode) -> Result<()> {
+    let actual = mode(store)?;
+    if actual != needed {
+        return Err(Error::WrongMode { actual, needed });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -31,5 +78,19 @@ mod tests {
         assert_eq!(language(&store).unwrap(), Lang::Zh);
         set_language(&mut store, Lang::En).unwrap();
         assert_eq!(language(&store).unwrap(), Lang::En);
+    }
+
+    #[test]
+    fn a_school_by_default_and_a_set_up_school_cannot_become_the_county() {
+        let mut store = Store::open_in_memory().unwrap();
+        assert_eq!(mode(&store).unwrap(), Mode::School);
+        set_mode(&mut store, Mode::County).unwrap();
+        assert_eq!(mode(&store).unwrap(), Mode::County);
+        assert!(matches!(require_mode(&store, Mode::School), Err(Error::WrongMode { .. })));
+
+        let mut school = Store::open_in_memory().unwrap();
+        crate::school::setup(&mut school, &crate::school::SchoolInput { code: "1".into(), name: "A".into(), ..Default::default() }).unwrap();
+        assert!(matches!(set_mode(&mut school, Mode::County), Err(Error::WrongMode { .. })));
+        assert_eq!(mode(&school).unwrap(), Mode::School);
     }
 }

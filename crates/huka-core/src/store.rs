@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_coverage_indexes.sql"),
     include_str!("migrations/0005_aid.sql"),
     include_str!("migrations/0006_dropout.sql"),
+    include_str!("migrations/0007_signing_county.sql"),
 ];
 
 /// The schema version this build writes.

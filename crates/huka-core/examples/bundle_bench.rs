@@ -1,0 +1,143 @@
+//! Scripted benchmark: the county bundle at the sizes a county reaches.
+//!
+//!     cargo run --release -p huka-core --example bundle_bench -- [students] [schools] [students per school]
+//!
+//! 1. A school of 30,000 students (the demo generator; the database is kept in target/ and
+//!    reused): preview, export (unlock the key, compute the summary, zip, sign, write) and read
+//!    back with `verify_written`. Target: export under 2 s.
+//! 2. 300 schools of 100 students, each with its own key, export a bundle into one folder
+//!    (setup, not timed); a county database registers the 300 keys, then verifies and ingests
+//!    all 300 bundles, aggregates and writes its workbook. Target: verify + ingest under 10 s.
+
+use std::path::Path;
+use std::time::Instant;
+
+use huka_core::county::{self, RegisterInput};
+use huka_core::school::{self, SchoolInput};
+use huka_core::term::Term;
+use huka_core::{bundle, demo, signing, Store};
+
+const PASSPHRASE: &str = "bench passphrase";
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let students: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(30_000);
+    let schools: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(300);
+    let per_school: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
+    let today = chrono::Utc::now().date_naive();
+    let term = Term::of(today);
+    let work = tempfile::tempdir().unwrap();
+
+    // 1. One large school.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/bundle-bench-{students}.db"));
+    let fresh = !path.exists();
+    let mut store = Store::open(&path).unwrap();
+    if fresh {
+        let t = Instant::now();
+        demo::generate(&mut store, &demo::DemoOptions { students, seed: 21 }).unwrap();
+        signing::create(&mut store, PASSPHRASE).unwrap();
+        println!("generated {students} students in {:.1} s", t.elapsed().as_secs_f64());
+    }
+    time("unlock key (scrypt)", 5, || {
+        signing::unlock(&store, PASSPHRASE).map(|_| ()).unwrap();
+    });
+    time("preview (summary)", 5, || {
+        bundle::preview(&store, term, today).unwrap();
+    });
+    let mut last = None;
+    let export_ms = time("export", 5, || {
+        last = Some(bundle::export(&store, term, today, PASSPHRASE, work.path()).unwrap());
+    });
+    let exported = last.unwrap();
+    time("verify_written", 5, || {
+        bundle::verify_written(&store, &exported).unwrap();
+    });
+    println!(
+        "bundle {} — {:.2} MB, {} students listed; export median {:.0} ms (target < 2000 ms)",
+        exported.file_name,
+        exported.size as f64 / 1e6,
+        exported.summary.figures.students.registered_poor,
+        export_ms
+    );
+    drop(store);
+
+    // 2. Many small schools.
+    let usb = work.path().join("usb");
+    let t = Instant::now();
+    let pubs: Vec<String> = std::thread::scope(|s| {
+        let halves: Vec<_> = (0..2)
+            .map(|half| {
+                let usb = usb.clone();
+                s.spawn(move || {
+                    (0..schools)
+                        .filter(|i| i % 2 == half)
+                        .map(|i| {
+                            let mut store = Store::open_in_memory().unwrap();
+                            let towns = ["涧池镇", "城关镇", "蒲溪镇", "平梁镇", "双乳镇", "铁佛寺镇", "漩涡镇", "汉阳镇"];
+                            school::setup(
+                                &mut store,
+                                &SchoolInput {
+                                    code: format!("61092{i:05}"),
+                                    name: format!("第{i}学校"),
+                                    town: towns[i % towns.len()].into(),
+                                    district: format!("第{}督学责任区", i % 5 + 1),
+                                },
+                            )
+                            .unwrap();
+                            demo::generate(&mut store, &demo::DemoOptions { students: per_school, seed: 1000 + i as u64 }).unwrap();
+                            signing::create(&mut store, PASSPHRASE).unwrap();
+                            bundle::export(&store, term, today, PASSPHRASE, &usb.join(format!("{i:03}"))).unwrap();
+                            signing::public_key_file(&store).unwrap()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        halves.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    println!("made {schools} school bundles of {per_school} students in {:.1} s (setup, not timed)", t.elapsed().as_secs_f64());
+
+    let mut county_db = Store::open(&work.path().join("county.db")).unwrap();
+    county::setup(&mut county_db).unwrap();
+    let t = Instant::now();
+    for p in &pubs {
+        county::register(&mut county_db, &RegisterInput { public_key: p.clone(), ..Default::default() }).unwrap();
+    }
+    let register = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let report = county::ingest(&mut county_db, std::slice::from_ref(&usb)).unwrap();
+    let ingest = t.elapsed().as_secs_f64();
+    assert_eq!((report.accepted, report.rejected), (schools, 0));
+    let t = Instant::now();
+    let agg = county::aggregate(&county_db, term).unwrap();
+    let aggregate = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    county::write_report(&county_db, term, &work.path().join("county.xlsx")).unwrap();
+    let report_s = t.elapsed().as_secs_f64();
+    println!(
+        "county: register {schools} keys {:.2} s; verify + ingest {} bundles {:.2} s (target < 10 s); aggregate {:.2} s; workbook {:.2} s",
+        register, report.accepted, ingest, aggregate, report_s
+    );
+    println!(
+        "county totals: {} students, {} registered-poor, {} towns, {} districts, {} IDs in two schools",
+        agg.totals.students.enrolled,
+        agg.totals.students.registered_poor,
+        agg.by_town.len(),
+        agg.by_district.len(),
+        agg.duplicates.len()
+    );
+}
+
+/// Runs `f` `runs` times and prints the median and the slowest; returns the median in ms.
+fn time(name: &str, runs: usize, mut f: impl FnMut()) -> f64 {
+    let mut ms: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    println!("{name:<22} median {:7.1} ms   max {:7.1} ms   ({runs} runs)", ms[runs / 2], ms[runs - 1]);
+    ms[runs / 2]
+}

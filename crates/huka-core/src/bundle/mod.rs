@@ -1,0 +1,180 @@
+//! The signed summary the principal carries to the county on a USB stick.
+//!
+//! One file `<school code>-<term>-<yyyymmdd>.huka.zip` and its detached minisign signature
+//! `<same name>.minisig` beside it. The zip holds `manifest.json` (format version, school,
+//! term, time, software, and the SHA-256 of every other file), `summary.json`,
+//! `summary.xlsx` and the detail lists. `docs/bundle-format.md` describes every file.
+//!
+//! * [`write`]: [`preview`] what will be included, [`export`] it, and [`verify_written`] —
+//!   read the written files back and check them before telling the user it is done.
+//! * [`read`]: the zip reader for files from outside — size limits, safe names, never a write
+//!   to disk.
+//! * [`verify`]: signature, trusted comment, manifest, hashes, format version; every refusal a
+//!   precise [`Rejection`].
+
+pub mod format;
+pub mod read;
+pub mod verify;
+pub mod write;
+
+#[cfg(test)]
+pub(crate) mod tests;
+
+pub use format::{Manifest, FORMAT_VERSION};
+pub use read::Limits;
+pub use verify::{verify_bytes, verify_file, TrustedKey, Verified};
+pub use write::{export, preview, verify_written, Exported, Preview, PreviewFile};
+
+use crate::error::Lang;
+
+/// Why a bundle is not accepted. Each says exactly what is wrong; none repeats personal data.
+/// Shown through `Error::Bundle(..).report()`: its code (`bundle_…`) and both messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    /// No `.minisig` file beside the bundle.
+    SignatureMissing { file: String },
+    /// The `.minisig` file is not a minisign signature.
+    SignatureMalformed,
+    /// The bundle or the signature's trusted comment was changed after signing.
+    BadSignature,
+    /// Signed with another key than the one given to check it.
+    WrongKey { signed_with: String, expected: Vec<String> },
+    /// Signed with a key no registered school has.
+    UnknownSchool { key_id: String },
+    /// Signed with the key of one school, but names another.
+    WrongSchool { key_school: String, bundle_school: String },
+    /// The trusted comment is not a Huka bundle's, or disagrees with the manifest.
+    CommentMismatch,
+    /// Not a zip file, or a damaged one.
+    Malformed { detail: String },
+    /// A name that could point outside a folder (`..`, absolute, backslash, drive letter).
+    UnsafePath { name: String },
+    /// Over a size limit (the file, an entry, their sum, or the number of entries).
+    TooLarge { what: String, limit: u64 },
+    MissingFile { file: String },
+    ExtraFile { file: String },
+    HashMismatch { file: String },
+    /// Written by a newer Huka: this reader knows formats up to `supported`.
+    UnsupportedFormat { version: u32, supported: u32 },
+    /// A file inside does not have the expected content.
+    BadContent { file: String, detail: String },
+    /// Older than (or the same time as) the bundle already ingested for the school and term.
+    Older { school: String, term: String, existing: String },
+}
+
+impl Rejection {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejection::SignatureMissing { .. } => "bundle_signature_missing",
+            Rejection::SignatureMalformed => "bundle_signature_malformed",
+            Rejection::BadSignature => "bundle_bad_signature",
+            Rejection::WrongKey { .. } => "bundle_wrong_key",
+            Rejection::UnknownSchool { .. } => "bundle_unknown_school",
+            Rejection::WrongSchool { .. } => "bundle_wrong_school",
+            Rejection::CommentMismatch => "bundle_comment_mismatch",
+            Rejection::Malformed { .. } => "bundle_malformed",
+            Rejection::UnsafePath { .. } => "bundle_unsafe_path",
+            Rejection::TooLarge { .. } => "bundle_too_large",
+            Rejection::MissingFile { .. } => "bundle_missing_file",
+            Rejection::ExtraFile { .. } => "bundle_extra_file",
+            Rejection::HashMismatch { .. } => "bundle_hash_mismatch",
+            Rejection::UnsupportedFormat { .. } => "bundle_unsupported_format",
+            Rejection::BadContent { .. } => "bundle_bad_content",
+            Rejection::Older { .. } => "bundle_older",
+        }
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        let (zh, en) = match self {
+            Rejection::SignatureMissing { file } => (
+                format!("找不到签名文件 {file}：签名文件应与汇总包放在同一文件夹。"),
+                format!("The signature file {file} is missing: it must be beside the bundle."),
+            ),
+            Rejection::SignatureMalformed => (
+                "签名文件（.minisig）已损坏或不是 minisign 签名。".into(),
+                "The signature file (.minisig) is damaged or not a minisign signature.".into(),
+            ),
+            Rejection::BadSignature => (
+                "签名不符：汇总包或签名在签名之后被改动过。".into(),
+                "Bad signature: the bundle or its signature was changed after signing.".into(),
+            ),
+            Rejection::WrongKey { signed_with, expected } => (
+                format!("汇总包是用密钥 {signed_with} 签名的，不是所给公钥 {} 的签名（可能来自另一所学校）。", expected.join("、")),
+                format!("The bundle was signed with key {signed_with}, not with the given key {} (it may come from another school).", expected.join(", ")),
+            ),
+            Rejection::UnknownSchool { key_id } => (
+                format!("签名密钥 {key_id} 未登记：请先登记该校的公钥（核对封面页上的指纹和公章）。"),
+                format!("The signing key {key_id} is not registered: register the school's public key first (check the fingerprint on its cover sheet)."),
+            ),
+            Rejection::WrongSchool { key_school, bundle_school } => (
+                format!("签名密钥属于学校 {key_school}，但汇总包自称来自学校 {bundle_school}。"),
+                format!("The signing key belongs to school {key_school}, but the bundle claims to come from school {bundle_school}."),
+            ),
+            Rejection::CommentMismatch => (
+                "签名中的受信注释与汇总包清单（学校、学期或导出时间）不一致。".into(),
+                "The signature's trusted comment disagrees with the bundle's manifest (school, term or export time).".into(),
+            ),
+            Rejection::Malformed { detail } => (
+                format!("汇总包不是有效的 zip 文件或已损坏（{detail}）。"),
+                format!("The bundle is not a valid zip file or is damaged ({detail})."),
+            ),
+            Rejection::UnsafePath { name } => (
+                format!("汇总包中含有不安全的文件名“{name}”。"),
+                format!("The bundle contains an unsafe file name “{name}”."),
+            ),
+            Rejection::TooLarge { what, limit } => (
+                format!("汇总包超出大小限制：{what} 超过 {limit}。"),
+                format!("The bundle exceeds a size limit: {what} over {limit}."),
+            ),
+            Rejection::MissingFile { file } => (format!("汇总包缺少文件 {file}。"), format!("The bundle lacks the file {file}.")),
+            Rejection::ExtraFile { file } => (
+                format!("汇总包中有清单未列出的文件 {file}。"),
+                format!("The bundle contains a file the manifest does not list: {file}."),
+            ),
+            Rejection::HashMismatch { file } => (
+                format!("文件 {file} 的 SHA-256 与清单不符：内容被改动过。"),
+                format!("The SHA-256 of {file} does not match the manifest: its content was changed."),
+            ),
+            Rejection::UnsupportedFormat { version, supported } => (
+                format!("汇总包格式版本 {version} 由更新版本的户卡生成，本程序最高支持版本 {supported}，请升级户卡。"),
+                format!("The bundle's format version {version} was written by a newer Huka; this version reads up to {supported}. Please upgrade."),
+            ),
+            Rejection::BadContent { file, detail } => (
+                format!("汇总包中的 {file} 内容有误（{detail}）。"),
+                format!("The bundle's {file} is not as expected ({detail})."),
+            ),
+            Rejection::Older { school, term, existing } => (
+                format!("学校 {school} {term} 已导入 {existing} 导出的汇总包；此包不比它新（可能是重放的旧包）。"),
+                format!("School {school}'s {term} bundle exported at {existing} is already ingested; this one is not newer (a replayed older bundle?)."),
+            ),
+        };
+        match lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// A name taken from an untrusted file, made safe to show: printable and short.
+    pub(crate) fn shown(name: &str) -> String {
+        let clean: String = name.chars().map(|c| if c.is_control() { '?' } else { c }).take(80).collect();
+        if name.chars().count() > 80 { format!("{clean}…") } else { clean }
+    }
+}
+
+impl From<Rejection> for crate::Error {
+    fn from(r: Rejection) -> Self {
+        crate::Error::Bundle(r)
+    }
+}
+
+/// `2161092101-2026-autumn-20261129.huka.zip`
+pub fn file_name(school_code: &str, term: crate::term::Term, date: chrono::NaiveDate) -> String {
+    format!("{school_code}-{term}-{}.huka.zip", date.format("%Y%m%d"))
+}
+
+/// The signature's path: the bundle's with `.minisig` added.
+pub fn signature_path(bundle: &std::path::Path) -> std::path::PathBuf {
+    let mut name = bundle.as_os_str().to_owned();
+    name.push(".minisig");
+    std::path::PathBuf::from(name)
+}

@@ -1,0 +1,249 @@
+//! Making the bundle: what it will hold ([`preview`]), writing it with its signature
+//! ([`export`]), and reading the written files back ([`verify_written`]) — a USB stick can
+//! fail silently, and the principal should only hear "done" once the files on it verify.
+
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Datelike, NaiveDate, SubsecRound, Timelike, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use zip::write::SimpleFileOptions;
+
+use super::format::{self, FileEntry, Manifest, TrustedComment, FORMAT_NAME, FORMAT_VERSION};
+use super::verify::{verify_file, TrustedKey, Verified};
+use super::{file_name, signature_path, Limits, Rejection};
+use crate::error::{Error, Result};
+use crate::settings::{self, Mode};
+use crate::signing;
+use crate::store::Store;
+use crate::summary::{self, SchoolRef, Summary, TermReport};
+use crate::term::Term;
+use crate::xlsx::{self, Cell, Sheet};
+
+/// One file the bundle will hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewFile {
+    pub path: String,
+    pub title: String,
+    pub title_en: String,
+    /// Rows of a list; `None` for the summary files.
+    pub rows: Option<usize>,
+    /// True for the one list that carries full resident ID numbers.
+    pub full_ids: bool,
+}
+
+/// What an export will write, for the window to show before it asks for the passphrase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preview {
+    pub file_name: String,
+    pub school: SchoolRef,
+    pub term: Term,
+    /// The key that will sign, or `None` when the school has none yet.
+    pub key_id: Option<String>,
+    pub summary: Summary,
+    pub files: Vec<PreviewFile>,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Exported {
+    pub bundle_path: PathBuf,
+    pub signature_path: PathBuf,
+    pub file_name: String,
+    /// SHA-256 of the `.huka.zip`, lower-case hex.
+    pub sha256: String,
+    pub size: u64,
+    pub key_id: String,
+    pub created_at: DateTime<Utc>,
+    pub trusted_comment: String,
+    pub summary: Summary,
+}
+
+fn files(report: &TermReport) -> Vec<PreviewFile> {
+    let f = |path: &str, title: &str, title_en: &str, rows: Option<usize>, full_ids: bool| PreviewFile {
+        path: path.to_string(),
+        title: title.to_string(),
+        title_en: title_en.to_string(),
+        rows,
+        full_ids,
+    };
+    vec![
+        f(format::MANIFEST, "清单（各文件的 SHA-256）", "manifest (SHA-256 of every file)", None, false),
+        f(format::SUMMARY_JSON, "汇总数据", "summary (numbers)", None, false),
+        f(format::SUMMARY_XLSX, "汇总表（中文，每个专题一页）", "summary workbook (Chinese, a sheet per topic)", None, false),
+        f(format::STUDENTS, "建档立卡等在读学生名单（含完整身份证号，供县级跨校核对）", "registered-poor students (full ID numbers, for the county's cross-school check)", Some(report.students.len()), true),
+        f(format::AID, "资助名单（身份证号脱敏）", "aid grants (ID numbers masked)", Some(report.aid.len()), false),
+        f(format::DROPOUTS, "辍学学生名单（身份证号脱敏）", "dropout cases (ID numbers masked)", Some(report.dropouts.len()), false),
+    ]
+}
+
+/// What exporting `term` would write today.
+pub fn preview(store: &Store, term: Term, today: NaiveDate) -> Result<Preview> {
+    settings::require_mode(store, Mode::School)?;
+    let report = summary::report(store, term, today)?;
+    let key_id = signing::current(store)?.map(|k| k.key_id);
+    Ok(Preview {
+        file_name: file_name(&report.summary.school.code, term, Utc::now().date_naive()),
+        school: report.summary.school.clone(),
+        term,
+        key_id,
+        files: files(&report),
+        summary: report.summary,
+    })
+}
+
+/// Writes the bundle of `term` and its signature into `dir`, signed with the current key
+/// opened by `passphrase`. Returns where; call [`verify_written`] before saying it is done.
+pub fn export(store: &Store, term: Term, today: NaiveDate, passphrase: &str, dir: &Path) -> Result<Exported> {
+    export_at(store, term, today, passphrase, dir, Utc::now())
+}
+
+/// [`export`] as if made at `now` (tests make bundles seconds apart without waiting).
+pub(crate) fn export_at(store: &Store, term: Term, today: NaiveDate, passphrase: &str, dir: &Path, now: DateTime<Utc>) -> Result<Exported> {
+    settings::require_mode(store, Mode::School)?;
+    // First the passphrase: a wrong one costs nothing else.
+    let signer = signing::unlock(store, passphrase)?;
+    let created_at = now.trunc_subsecs(0);
+    let report = summary::report(store, term, today)?;
+    let name = file_name(&report.summary.school.code, term, created_at.date_naive());
+    let (zip, _) = build(&report, &signer.key_id, created_at)?;
+    let comment = TrustedComment::new(&report.summary.school.code, term, created_at, &name).text();
+    let signature = signer.sign(&zip[..], &comment, &format!("huka county bundle from school {}", report.summary.school.code))?;
+
+    std::fs::create_dir_all(dir)?;
+    let bundle_path = dir.join(&name);
+    let sig_path = signature_path(&bundle_path);
+    write_durably(&bundle_path, &zip)?;
+    write_durably(&sig_path, signature.as_bytes())?;
+    Ok(Exported {
+        bundle_path,
+        signature_path: sig_path,
+        file_name: name,
+        sha256: hex(&Sha256::digest(&zip)),
+        size: zip.len() as u64,
+        key_id: signer.key_id,
+        created_at,
+        trusted_comment: comment,
+        summary: report.summary,
+    })
+}
+
+/// Reads the written bundle and signature back from where they were written and verifies
+/// them with the school's own keys, as the county will.
+pub fn verify_written(store: &Store, exported: &Exported) -> Result<Verified> {
+    let school = crate::school::get(store)?.ok_or(Error::SchoolNotSetUp)?;
+    let keys: Vec<TrustedKey> = signing::public_keys(store)?.into_iter().map(|key| TrustedKey { key, school_code: Some(school.code.clone()) }).collect();
+    let verified = verify_file(&exported.bundle_path, &keys, &Limits::default())?;
+    if verified.file_sha256 != exported.sha256 {
+        return Err(Rejection::HashMismatch { file: exported.file_name.clone() }.into());
+    }
+    Ok(verified)
+}
+
+/// Writes through a temporary file beside the target, flushed to the device before it takes
+/// the final name: a stick pulled out early leaves no half-written bundle under that name.
+fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = PathBuf::from(tmp);
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn json_error(e: serde_json::Error) -> Error {
+    Error::Io(std::io::Error::other(e.to_string()))
+}
+
+/// A JSON array with one object per line: compact, and readable with a text editor or `grep`.
+fn json_lines<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
+    let mut out = b"[\n".to_vec();
+    for (i, row) in rows.iter().enumerate() {
+        serde_json::to_writer(&mut out, row).map_err(json_error)?;
+        out.extend_from_slice(if i + 1 < rows.len() { b",\n" } else { b"\n" });
+    }
+    out.extend_from_slice(b"]\n");
+    Ok(out)
+}
+
+/// The zip's bytes and its manifest.
+pub(crate) fn build(report: &TermReport, key_id: &str, created_at: DateTime<Utc>) -> Result<(Vec<u8>, Manifest)> {
+    let mut summary_json = serde_json::to_vec_pretty(&report.summary).map_err(json_error)?;
+    summary_json.push(b'\n');
+    let contents: Vec<(&str, Vec<u8>)> = vec![
+        (format::SUMMARY_JSON, summary_json),
+        (format::SUMMARY_XLSX, summary_workbook(&report.summary, created_at)?),
+        (format::STUDENTS, json_lines(&report.students)?),
+        (format::AID, json_lines(&report.aid)?),
+        (format::DROPOUTS, json_lines(&report.dropouts)?),
+    ];
+    debug_assert_eq!(contents.iter().map(|(p, _)| *p).collect::<Vec<_>>(), format::files_of(FORMAT_VERSION));
+    let manifest = Manifest {
+        format: FORMAT_NAME.to_string(),
+        format_version: FORMAT_VERSION,
+        school: report.summary.school.clone(),
+        term: report.summary.term,
+        created_at,
+        software: format!("huka {}", crate::VERSION),
+        key_id: key_id.to_string(),
+        files: contents
+            .iter()
+            .map(|(path, bytes)| FileEntry { path: path.to_string(), size: bytes.len() as u64, sha256: hex(&Sha256::digest(bytes)) })
+            .collect(),
+    };
+    let mut manifest_json = serde_json::to_vec_pretty(&manifest).map_err(json_error)?;
+    manifest_json.push(b'\n');
+
+    let zerr = |e: zip::result::ZipError| Error::Io(std::io::Error::other(e.to_string()));
+    let time = zip::DateTime::from_date_and_time(
+        created_at.year() as u16,
+        created_at.month() as u8,
+        created_at.day() as u8,
+        created_at.hour() as u8,
+        created_at.minute() as u8,
+        created_at.second() as u8,
+    )
+    .unwrap_or_default();
+    let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).last_modified_time(time).unix_permissions(0o644);
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    // The manifest first: a person opening the zip sees what it is before anything else.
+    for (path, bytes) in std::iter::once((format::MANIFEST, &manifest_json)).chain(contents.iter().map(|(p, b)| (*p, b))) {
+        w.start_file(path, opts).map_err(zerr)?;
+        w.write_all(bytes)?;
+    }
+    Ok((w.finish().map_err(zerr)?.into_inner(), manifest))
+}
+
+/// `summary.xlsx`: an overview sheet, then one sheet per topic.
+fn summary_workbook(s: &Summary, created_at: DateTime<Utc>) -> Result<Vec<u8>> {
+    let mut overview = Sheet::new("概况");
+    overview.heading(&["项目", "内容"]);
+    for (label, value) in [
+        ("学校代码", s.school.code.clone()),
+        ("学校名称", s.school.name.clone()),
+        ("镇", s.school.town.clone()),
+        ("督学责任区", s.school.district.clone()),
+        ("学期", xlsx::term_zh(s.term)),
+        ("统计日期", s.as_of.to_string()),
+        ("导出时间（UTC）", format::time_text(created_at)),
+        ("软件版本", format!("户卡 {}", crate::VERSION)),
+        ("格式版本", FORMAT_VERSION.to_string()),
+    ] {
+        overview.row(vec![label.into(), Cell::Text(value)]);
+    }
+    let mut sheets = vec![overview];
+    sheets.extend(xlsx::figure_sheets(&s.figures));
+    xlsx::workbook(&sheets)
+}

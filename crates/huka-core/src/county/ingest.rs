@@ -1,0 +1,207 @@
+//! Ingesting bundles: each file gets a verdict — accepted (perhaps replacing the school's
+//! earlier bundle of the term), unchanged (this very bundle is already in), or rejected with
+//! the exact reason. Each accepted bundle is written in its own transaction, so one bad file
+//! never undoes the others.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::bundle::format::time_text;
+use crate::bundle::verify::read_signature;
+use crate::bundle::{verify_bytes, Limits, Rejection, Verified};
+use crate::error::{Error, ErrorReport, Result};
+use crate::record::RecordId;
+use crate::resident_id::ResidentId;
+use crate::signing::Signature;
+use crate::store::Store;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "camelCase")]
+pub enum Outcome {
+    #[serde(rename_all = "camelCase")]
+    Accepted {
+        school: String,
+        term: String,
+        exported_at: String,
+        /// The export time of the bundle this one replaced.
+        replaced: Option<String>,
+    },
+    /// The same bundle (same SHA-256) was ingested before.
+    #[serde(rename_all = "camelCase")]
+    Unchanged { school: String, term: String, exported_at: String },
+    Rejected { reason: ErrorReport },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    pub file: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IngestReport {
+    pub verdicts: Vec<Verdict>,
+    pub accepted: usize,
+    pub unchanged: usize,
+    pub rejected: usize,
+}
+
+const BUNDLE_SUFFIX: &str = ".huka.zip";
+
+/// The bundles to ingest: files as given, and every `*.huka.zip` in the given folders and
+/// their subfolders (a reviewer copies each school's stick into a folder of its own).
+/// Symbolic links are not followed. Sorted, each once.
+pub fn bundle_paths(inputs: &[PathBuf]) -> Vec<PathBuf> {
+    fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for e in entries.flatten() {
+            let Ok(kind) = e.file_type() else { continue };
+            let path = e.path();
+            if kind.is_dir() && depth < 8 {
+                walk(&path, depth + 1, out);
+            } else if kind.is_file() && e.file_name().to_string_lossy().ends_with(BUNDLE_SUFFIX) {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            walk(input, 0, &mut out);
+        } else {
+            // A missing file is kept: its verdict says it is missing.
+            out.push(input.clone());
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Ingests every bundle found in `inputs` (files and folders).
+pub fn ingest(store: &mut Store, inputs: &[PathBuf]) -> Result<IngestReport> {
+    super::require(store)?;
+    let mut report = IngestReport::default();
+    for path in bundle_paths(inputs) {
+        let outcome = match ingest_file(store, &path) {
+            Ok(o) => o,
+            // A database failure stops the run; anything about the file is its verdict.
+            Err(e @ Error::Sqlite(_)) => return Err(e),
+            Err(e) => Outcome::Rejected { reason: e.report() },
+        };
+        match outcome {
+            Outcome::Accepted { .. } => report.accepted += 1,
+            Outcome::Unchanged { .. } => report.unchanged += 1,
+            Outcome::Rejected { .. } => report.rejected += 1,
+        }
+        report.verdicts.push(Verdict { file: path.display().to_string(), outcome });
+    }
+    Ok(report)
+}
+
+/// Verifies one bundle against the registered keys and, if it is newer than what the county
+/// holds for its school and term, stores it.
+pub fn ingest_file(store: &mut Store, path: &Path) -> Result<Outcome> {
+    super::require(store)?;
+    let limits = Limits::default();
+    if !path.is_file() {
+        return Err(Error::Io(std::io::Error::new(std::io::ErrorKind::NotFound, "no such bundle file")));
+    }
+    let signature = read_signature(path)?;
+    let key_id = Signature::parse(&signature).map_err(|_| Rejection::SignatureMalformed)?.key_id;
+    let (key, school_id) = super::schools::trusted_key(store.conn(), &key_id)?.ok_or(Rejection::UnknownSchool { key_id })?;
+    let mut zip = Vec::new();
+    {
+        use std::io::Read;
+        std::fs::File::open(path)?.take(limits.max_file + 1).read_to_end(&mut zip)?;
+    }
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let v = verify_bytes(&name, &zip, &signature, &[key], &limits)?;
+    store_verified(store, school_id, &v)
+}
+
+/// The digest the county keeps instead of an ID number, to find one person in two schools.
+/// It hides nothing from someone who tries every possible number (there are few); it keeps
+/// the county's database from being a plain list of the children's ID numbers.
+pub(crate) fn id_digest(resident_id: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"huka-county-student-v1\0");
+    h.update(resident_id.as_bytes());
+    crate::bundle::write::hex(&h.finalize())
+}
+
+fn store_verified(store: &mut Store, school_id: RecordId, v: &Verified) -> Result<Outcome> {
+    let m = &v.manifest;
+    let (school, term, exported_at) = (m.school.code.clone(), m.term.to_string(), time_text(m.created_at));
+    let existing: Option<(RecordId, String, String)> = store
+        .conn()
+        .query_row(
+            "SELECT id, exported_at, file_sha256 FROM county_bundle WHERE school_id = ?1 AND term = ?2 AND deleted_at IS NULL",
+            params![school_id, term],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    if let Some((_, at, sha)) = &existing {
+        if *sha == v.file_sha256 {
+            return Ok(Outcome::Unchanged { school, term, exported_at });
+        }
+        let at_time = DateTime::parse_from_rfc3339(at).map(|t| t.with_timezone(&Utc)).ok();
+        if at_time.is_none_or(|t| t >= m.created_at) {
+            return Err(Rejection::Older { school, term, existing: at.clone() }.into());
+        }
+    }
+    let summary = serde_json::to_string(&v.summary).map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
+    store.write(|w| {
+        if let Some((old, _, _)) = &existing {
+            // The replaced bundle is tombstoned; its student rows are parts of it and go.
+            w.tombstone("county_bundle", "bundle", *old)?;
+            w.tx().execute("DELETE FROM county_student WHERE bundle_id = ?1", [old])?;
+        }
+        let meta = w.new_meta();
+        w.tx().execute(
+            "INSERT INTO county_bundle (id, school_id, term, exported_at, file_name, file_sha256, key_id, format_version, software,
+                                        school_name, town, district, summary, created_at, updated_at, device_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15)",
+            params![
+                meta.id, school_id, term, exported_at, v.file_name, v.file_sha256, v.key_id, m.format_version, m.software,
+                m.school.name, m.school.town, m.school.district, summary, w.now(), w.device_id()
+            ],
+        )?;
+        let mut insert = w.tx().prepare_cached(
+            "INSERT INTO county_student (bundle_id, id_digest, masked_id, name, stage, grade, class_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for s in v.students.iter().filter(|s| !s.resident_id.is_empty()) {
+            // The school stored it validated; re-normalize rather than trust the file.
+            let normalized = crate::resident_id::normalize(&s.resident_id);
+            let masked = ResidentId::parse(&normalized).map(|id| id.masked()).unwrap_or_else(|_| mask_any(&normalized));
+            insert.execute(params![meta.id, id_digest(&normalized), masked, s.name, s.stage, s.grade, s.class_name])?;
+        }
+        // A school registered by key alone learns its name and place from its first bundle.
+        w.tx().execute(
+            "UPDATE county_school SET name = CASE WHEN name = '' THEN ?1 ELSE name END, town = CASE WHEN town = '' THEN ?2 ELSE town END,
+                    district = CASE WHEN district = '' THEN ?3 ELSE district END, updated_at = ?4, device_id = ?5
+             WHERE id = ?6 AND (name = '' OR town = '' OR district = '')",
+            params![m.school.name, m.school.town, m.school.district, w.now(), w.device_id(), school_id],
+        )?;
+        Ok(())
+    })?;
+    Ok(Outcome::Accepted { school, term, exported_at, replaced: existing.map(|(_, at, _)| at) })
+}
+
+/// Masks a number that does not validate: keeps at most its first six and last four characters.
+fn mask_any(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= 10 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..6].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
+}
