@@ -105,7 +105,7 @@ pub struct AidProgramme {
     /// The programme's code, the same in every school of the county (e.g. `boarding_subsidy`).
     pub code: String,
     pub name: String,
-    /// 奖贷助补免: `scholarship`, `loan`, `grant`, `subsidy` or `fee_waiver`.
+    /// 奖贷助补免: `award`, `loan`, `grant`, `subsidy` or `waiver`.
     pub kind: String,
     /// Registered-poor students the programme should reach.
     pub students_due: i64,
@@ -367,11 +367,8 @@ pub fn report(store: &Store, term: Term, today: NaiveDate) -> Result<TermReport>
         reviews_overdue: cov.reviews_overdue.count as i64,
         follow_ups_overdue: cov.follow_ups_overdue.count as i64,
     };
-    // filled by aid::summary / dropout::summary once those modules land
-    let aid = AidFigures::default();
-    let dropout = DropoutFigures::default();
-    let aid_rows = Vec::new();
-    let dropout_rows = Vec::new();
+    let (aid, aid_rows) = aid_figures(store, term)?;
+    let (dropout, dropout_rows) = dropout_figures(store, term, as_of)?;
 
     Ok(TermReport {
         summary: Summary { school, term, as_of, figures: Figures { students, coverage, aid, dropout } },
@@ -379,6 +376,94 @@ pub fn report(store: &Store, term: Term, today: NaiveDate) -> Result<TermReport>
         aid: aid_rows,
         dropouts: dropout_rows,
     })
+}
+
+/// The term's aid per programme (those with a student due or a grant), and one row per grant
+/// and per missed student. Reversed grants do not count.
+fn aid_figures(store: &Store, term: Term) -> Result<(AidFigures, Vec<AidGrantRow>)> {
+    let c = crate::aid::coverage(store, term, usize::MAX)?;
+    let programmes = c
+        .programmes
+        .iter()
+        .filter(|p| p.due > 0 || p.grants > 0)
+        .map(|p| AidProgramme {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            kind: p.kind.as_str().to_string(),
+            students_due: p.due as i64,
+            granted: p.covered as i64,
+            missed: p.missed as i64,
+            amount_fen: p.amount_fen,
+        })
+        .collect();
+    let mut rows = Vec::new();
+    let mut stmt = store.conn().prepare_cached(
+        "SELECT m.resident_id, m.name, p.code, g.amount_fen FROM aid_grant g
+         JOIN member m ON m.id = g.member_id JOIN aid_programme p ON p.id = g.programme_id
+         WHERE g.deleted_at IS NULL AND g.term = ?1 AND g.status <> 'reversed'
+         ORDER BY p.code, m.name",
+    )?;
+    let mut q = stmt.query([term])?;
+    while let Some(r) = q.next()? {
+        let id: String = r.get(0)?;
+        rows.push(AidGrantRow { masked_id: masked(&id), name: r.get(1)?, programme_code: r.get(2)?, amount_fen: r.get(3)?, status: "granted".into() });
+    }
+    let codes: std::collections::HashMap<crate::RecordId, &str> = c.programmes.iter().map(|p| (p.programme_id, p.code.as_str())).collect();
+    let mut id_of = store.conn().prepare_cached("SELECT resident_id FROM member WHERE id = ?1")?;
+    for m in &c.missed.items {
+        let id: String = id_of.query_row([m.member_id], |r| r.get(0))?;
+        let code = codes.get(&m.programme_id).copied().unwrap_or_default().to_string();
+        rows.push(AidGrantRow { masked_id: masked(&id), name: m.name.clone(), programme_code: code, amount_fen: m.amount_fen, status: "missed".into() });
+    }
+    Ok((AidFigures { programmes }, rows))
+}
+
+/// The term's dropout cases and weekly reports (confirmed ones as the principal confirmed them).
+fn dropout_figures(store: &Store, term: Term, as_of: NaiveDate) -> Result<(DropoutFigures, Vec<DropoutRow>)> {
+    let d = crate::dropout::summary(store, term, as_of)?;
+    let weekly_reports = d
+        .weeks
+        .iter()
+        .map(|w| WeeklyReport {
+            week: w.week.to_string(),
+            reports: 1,
+            confirmed: i64::from(w.state == crate::dropout::WeekState::Confirmed),
+            enrolment: w.numbers.enrolment,
+            new_dropouts: w.numbers.new_dropouts,
+            returns: w.numbers.returns,
+            open_cases: w.numbers.open_cases,
+        })
+        .collect();
+    // The cases the term saw: reported by its end, and not closed before it began.
+    let mut stmt = store.conn().prepare_cached(
+        "SELECT m.resident_id, m.name, coalesce(s.stage, ''), s.grade, c.outcome, c.dropped_out_date, c.outcome_date
+         FROM dropout_case c JOIN member m ON m.id = c.member_id
+         LEFT JOIN student s ON s.member_id = c.member_id AND s.deleted_at IS NULL
+         WHERE c.deleted_at IS NULL AND c.kind = 'dropped_out' AND c.reported_date <= ?2
+           AND (c.outcome_date IS NULL OR c.outcome_date >= ?1)
+         ORDER BY c.reported_date, m.name",
+    )?;
+    let mut rows = Vec::new();
+    let mut q = stmt.query(params![term.start(), term.end()])?;
+    while let Some(r) = q.next()? {
+        let id: String = r.get(0)?;
+        let outcome: Option<String> = r.get(4)?;
+        let outcome_date: Option<NaiveDate> = r.get(6)?;
+        rows.push(DropoutRow {
+            masked_id: masked(&id),
+            name: r.get(1)?,
+            stage: r.get(2)?,
+            grade: r.get(3)?,
+            returned_on: outcome_date.filter(|_| outcome.as_deref() == Some("returned")),
+            status: outcome.unwrap_or_else(|| "open".into()),
+            left_on: r.get(5)?,
+        });
+    }
+    Ok((DropoutFigures { open_cases: d.still_open, returned: d.returned, weekly_reports }, rows))
+}
+
+fn masked(id: &str) -> String {
+    crate::ResidentId::parse(id).map(|i| i.masked()).unwrap_or_default()
 }
 
 /// Chinese names of the codes a summary uses, for spreadsheets.
@@ -408,11 +493,11 @@ pub fn household_status_zh(code: &str) -> &str {
 
 pub fn aid_kind_zh(code: &str) -> &str {
     match code {
-        "scholarship" => "奖",
+        "award" => "奖",
         "loan" => "贷",
         "grant" => "助",
         "subsidy" => "补",
-        "fee_waiver" => "免",
+        "waiver" => "免",
         other => other,
     }
 }
@@ -444,6 +529,22 @@ mod tests {
         assert!(s.coverage.visits >= s.coverage.visited.min(1));
         assert_eq!(r.summary.school.code, "2161092101");
         assert!(r.students.iter().all(|x| x.resident_id.is_empty() || x.resident_id.len() == 18));
+
+        // Aid: the same numbers as the aid page, one row per grant and per missed student.
+        let aid = crate::aid::coverage(&store, term, usize::MAX).unwrap();
+        assert!(!s.aid.programmes.is_empty());
+        assert_eq!(s.aid.students_due(), aid.due as i64);
+        assert_eq!(s.aid.granted(), aid.covered as i64);
+        assert_eq!(s.aid.amount_fen(), aid.amount_fen);
+        assert!(s.aid.programmes.iter().all(|p| p.granted + p.missed == p.students_due));
+        assert_eq!(r.aid.iter().filter(|g| g.status == "missed").count(), aid.missed.count);
+        assert!(r.aid.iter().all(|g| g.masked_id.is_empty() || g.masked_id.contains("********")));
+        // Dropout: the demo's weeks, and its returned case if the term saw it.
+        let d = crate::dropout::summary(&store, term, today).unwrap();
+        assert_eq!(s.dropout.weekly_reports.len(), d.weeks.len());
+        assert_eq!(s.dropout.weekly_reports.iter().map(|w| w.confirmed).sum::<i64>(), d.weeks_confirmed);
+        assert_eq!(s.dropout.returned, d.returned);
+        assert!(r.dropouts.iter().all(|c| c.masked_id.is_empty() || c.masked_id.contains("********")));
     }
 
     #[test]
