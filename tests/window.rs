@@ -385,6 +385,81 @@ fn record_a_grant_through_its_path_and_see_aid_coverage_move() {
     assert!(w.by_testid("rc-decided-row").text().contains("学籍待转出"));
 }
 
+#[test]
+fn sign_the_summary_for_the_county_and_verify_it_in_county_mode() {
+    let run = Run::new();
+    let out = Command::new(huka_bin()).arg("--db").arg(run.db()).args(["demo", "--students", "40", "--seed", "3"]).output().unwrap();
+    assert!(out.status.success());
+    let stick = run.dir.path().join("U盘");
+    std::fs::create_dir_all(&stick).unwrap();
+    let pubkey = run.dir.path().join("school.pub");
+    let shots = std::env::var("HUKA_SHOTS").ok().map(PathBuf::from);
+    let shoot = |name: &str| {
+        if let Some(dir) = &shots {
+            run.shoot(&dir.join(name), 1280, 800);
+        }
+    };
+    {
+        let w = run.open();
+        w.by_testid("nav-export").click();
+        w.by_testid("key-none");
+        w.by_testid("key-create").click();
+        w.by_testid("k-passphrase").fill("jianchi-2026");
+        w.by_testid("k-again").fill("jianchi-2026");
+        w.by_testid("k-submit").click();
+        let fingerprint = w.by_testid("key-fingerprint").text();
+        assert_eq!(fingerprint.split(' ').count(), 10, "{fingerprint}");
+        next_file_chosen(&w, &pubkey);
+        w.by_testid("key-export").click();
+        w.until("the .pub file", |_| pubkey.exists());
+        let poor = w.find_all(".tiles .tile strong")[0].text();
+
+        // A wrong passphrase writes nothing; the right one writes, reads back and verifies.
+        w.by_testid("export-passphrase").fill("wrong-passphrase");
+        next_file_chosen(&w, &stick.join("chosen.huka.zip"));
+        w.by_testid("export-go").click();
+        w.until("the refusal", |w| w.exists("export-error") && w.by_testid("export-error").text().contains("口令不对"));
+        assert_eq!(std::fs::read_dir(&stick).unwrap().count(), 0);
+        w.by_testid("export-passphrase").fill("jianchi-2026");
+        next_file_chosen(&w, &stick.join("chosen.huka.zip"));
+        w.by_testid("export-go").click();
+        let done = w.by_testid("export-done").text();
+        assert!(done.contains("读回校验通过") && done.contains(".huka.zip.minisig"), "{done}");
+        shoot("export.png");
+        let names: Vec<String> = std::fs::read_dir(&stick).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+        assert!(names.iter().any(|n| n.starts_with("2161092101-") && n.ends_with(".huka.zip")), "{names:?}");
+        assert_eq!(names.len(), 2, "the bundle and its signature: {names:?}");
+
+        // The county bureau: a county installation registers the key and ingests the stick.
+        drop(w);
+        let county = run.dir.path().join("county.db");
+        let w = Session::start(&run.app, &run.display, &[("HUKA_DB", county.to_str().unwrap())]);
+        w.by_testid("setup-mode-county").click();
+        w.by_testid("setup-county").click();
+        w.by_testid("county-mode");
+        w.by_testid("county-tab-schools").click();
+        next_file_chosen(&w, &pubkey);
+        w.by_testid("county-register").click();
+        assert!(w.by_testid("county-registered").text().contains(&fingerprint));
+        w.by_testid("county-tab-ingest").click();
+        next_file_chosen(&w, &stick);
+        w.by_testid("county-ingest-folder").click();
+        assert!(w.by_testid("county-ingest-summary").text().contains("通过 1 个"), "{}", w.page_text());
+        // The same stick again: nothing new.
+        next_file_chosen(&w, &stick);
+        w.by_testid("county-ingest-folder").click();
+        w.until("unchanged", |w| w.by_testid("county-ingest-summary").text().contains("未变 1 个"));
+        w.by_testid("county-tab-totals").click();
+        w.until("the totals", |w| w.exists("county-poor"));
+        assert_eq!(w.by_testid("county-poor").text(), poor, "the county's total is the school's number");
+        shoot("county.png");
+        let xlsx = run.dir.path().join("县级汇总.xlsx");
+        next_file_chosen(&w, &xlsx);
+        w.by_testid("county-report").click();
+        w.until("the workbook", |_| xlsx.exists());
+    }
+}
+
 /// Not a test: screenshots of the window for people to look at (README, closing notes).
 /// `HUKA_SHOTS=dir cargo test -p huka-tests --test window screenshots -- --ignored`
 #[test]

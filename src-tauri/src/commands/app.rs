@@ -16,6 +16,8 @@ pub struct AppInfo {
     pub device_id: String,
     pub school: Option<School>,
     pub language: Lang,
+    /// A school's installation, or the county bureau's.
+    pub mode: settings::Mode,
     pub stats: Stats,
 }
 
@@ -28,6 +30,7 @@ pub fn app_info(state: State<'_, AppState>) -> CommandResult<AppInfo> {
             device_id: store.device_id().to_string(),
             school: school::get(store)?,
             language: settings::language(store)?,
+            mode: settings::mode(store)?,
             stats: stats::get(store)?,
         })
     })

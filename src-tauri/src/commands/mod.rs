@@ -3,6 +3,8 @@
 pub mod aid;
 pub mod app;
 pub mod backup;
+pub mod bundle;
+pub mod county;
 pub mod coverage;
 pub mod demo;
 pub mod dropout;
@@ -13,6 +15,7 @@ pub mod pairing;
 pub mod plan;
 pub mod reconcile;
 pub mod school;
+pub mod signing;
 pub mod settings;
 pub mod teacher;
 pub mod visit;

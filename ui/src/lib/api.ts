@@ -1,7 +1,7 @@
 // The one door from the UI to the rest of Huka: typed wrappers over Tauri commands.
 // Every command lives in a module of src-tauri/src/commands/ of the same name
 // (school, household, member, teacher, demo, settings, backup, import, pairing, visit, plan,
-// coverage, aid, reconcile). The UI never touches
+// coverage, aid, reconcile, dropout, signing, bundle, county). The UI never touches
 // files or the database except through these functions.
 import { invoke } from '@tauri-apps/api/core';
 
@@ -348,6 +348,7 @@ export interface AppInfo {
   deviceId: string;
   school: School | null; // null until first-start setup is done
   language: Lang;
+  mode: Mode;
   stats: Stats;
 }
 
@@ -597,6 +598,104 @@ export function yuan(fen: number): string {
   return `${sign}${Math.floor(abs / 100).toLocaleString('en-US')}.${String(abs % 100).padStart(2, '0')}`;
 }
 
+// ---- the signed summary for the county (school side) and the county's side ----
+export type Mode = 'school' | 'county';
+export interface KeyInfo extends RecordMeta {
+  keyId: string;
+  fingerprint: string; // groups of four hex digits
+  publicKey: string;
+  current: boolean;
+  retiredAt: string | null;
+}
+export interface CoverSheet {
+  school: School;
+  key: KeyInfo;
+  publicKeyFile: string;
+  retired: KeyInfo[];
+}
+export interface SchoolRef {
+  code: string;
+  name: string;
+  town: string;
+  district: string;
+}
+export interface Figures {
+  students: {
+    enrolled: number;
+    enrolledByStage: Record<string, number>;
+    registeredPoor: number;
+    registeredPoorByStage: Record<string, number>;
+    households: number;
+    boarding: number;
+    leftBehind: number;
+    disabled: number;
+  };
+  coverage: { students: number; paired: number; withPlan: number; visited: number; visits: number; reviewsOverdue: number; followUpsOverdue: number };
+  aid: { programmes: { code: string; name: string; kind: string; studentsDue: number; granted: number; missed: number; amountFen: number }[] };
+  dropout: {
+    openCases: number;
+    returned: number;
+    weeklyReports: { week: string; reports: number; confirmed: number; enrolment: number; newDropouts: number; returns: number; openCases: number }[];
+  };
+}
+export interface Summary extends Figures {
+  school: SchoolRef;
+  term: Term;
+  asOf: string;
+}
+export interface BundlePreview {
+  fileName: string;
+  school: SchoolRef;
+  term: Term;
+  keyId: string | null;
+  summary: Summary;
+  files: { path: string; title: string; titleEn: string; rows: number | null; fullIds: boolean }[];
+}
+export interface ExportDone {
+  exported: { bundlePath: string; signaturePath: string; fileName: string; sha256: string; size: number; keyId: string; createdAt: string; trustedComment: string };
+  verified: { valid: boolean; fileName: string; sha256: string; size: number; keyId: string; trustedComment: string; students: number; aidGrants: number; dropoutCases: number };
+}
+export interface CountySchool extends RecordMeta {
+  code: string;
+  name: string;
+  town: string;
+  district: string;
+  keys: { keyId: string; fingerprint: string }[];
+}
+export interface Registered {
+  school: CountySchool;
+  keyId: string;
+  fingerprint: string;
+  newSchool: boolean;
+  newKey: boolean;
+}
+export type Verdict =
+  | { file: string; status: 'accepted'; school: string; term: string; exportedAt: string; replaced: string | null }
+  | { file: string; status: 'unchanged'; school: string; term: string; exportedAt: string }
+  | { file: string; status: 'rejected'; reason: ApiError };
+export interface IngestReport {
+  verdicts: Verdict[];
+  accepted: number;
+  unchanged: number;
+  rejected: number;
+}
+export interface CountyUnit {
+  name: string;
+  schools: number;
+  figures: Figures;
+}
+export interface CountyAggregate {
+  term: Term;
+  schoolsRegistered: number;
+  schoolsReporting: number;
+  missing: SchoolRef[];
+  totals: Figures;
+  byTown: CountyUnit[];
+  byDistrict: CountyUnit[];
+  bySchool: { school: SchoolRef; exportedAt: string; fileName: string; keyId: string; figures: Figures }[];
+  duplicates: { maskedId: string; entries: { schoolCode: string; schoolName: string; name: string; stage: string; grade: number | null; className: string }[] }[];
+}
+
 // ---- commands ----
 export const api = {
   appInfo: () => invoke<AppInfo>('app_info'),
@@ -684,6 +783,27 @@ export const api = {
   reconcileDecide: (kind: MismatchKind, subjectId: string, decision: 'resolved' | 'dismissed', note: string) =>
     invoke<void>('reconcile_decide', { kind, subjectId, decision, note }),
   reconcileReopen: (kind: MismatchKind, subjectId: string) => invoke<void>('reconcile_reopen', { kind, subjectId }),
+
+  keyList: () => invoke<KeyInfo[]>('key_list'),
+  keyCreate: (passphrase: string) => invoke<KeyInfo>('key_create', { passphrase }),
+  keyRotate: (passphrase: string) => invoke<KeyInfo>('key_rotate', { passphrase }),
+  keyCoverSheet: () => invoke<CoverSheet>('key_cover_sheet'),
+  /** Writes the `.pub` file to a path the save dialog gave. */
+  keyExport: (path: string) => invoke<KeyInfo>('key_export', { path }),
+  bundlePreview: (term: Term) => invoke<BundlePreview>('bundle_preview', { term, today: today() }),
+  /** Writes the signed bundle beside `path` (from the save dialog), reads it back and verifies it. */
+  bundleExport: (term: Term, passphrase: string, path: string) =>
+    invoke<ExportDone>('bundle_export', { term, today: today(), passphrase, path }),
+
+  countySetup: () => invoke<void>('county_setup'),
+  /** Registers the public key in a `.pub` file the open dialog gave. */
+  countyRegister: (path: string) => invoke<Registered>('county_register', { path, input: { publicKey: '', code: '', name: '', town: '', district: '' } }),
+  countySchools: () => invoke<CountySchool[]>('county_schools'),
+  /** Verifies and ingests bundles: files or folders from the open dialog. */
+  countyIngest: (paths: string[]) => invoke<IngestReport>('county_ingest', { paths }),
+  countyTerms: () => invoke<Term[]>('county_terms'),
+  countyAggregate: (term: Term) => invoke<CountyAggregate>('county_aggregate', { term }),
+  countyReport: (term: Term, path: string) => invoke<void>('county_report', { term, path }),
 
   /** Copies the database (consistent snapshot) to a path the user chose in the native save dialog. */
   backupTo: (path: string) => invoke<void>('backup_to', { path }),

@@ -27,3 +27,14 @@ export async function chooseSaveFile(defaultPath: string, name: string, extensio
   if (answer !== undefined) return answer;
   return await save({ defaultPath, filters: [{ name, extensions }] });
 }
+
+/** Several files, or (with `folder`) one folder; an end-to-end answer is one path. */
+export async function chooseFiles(name: string, extensions: string[], folder = false): Promise<string[]> {
+  const answer = testAnswer();
+  if (answer !== undefined) return [answer];
+  const chosen = folder
+    ? await open({ multiple: false, directory: true })
+    : await open({ multiple: true, directory: false, filters: [{ name, extensions }] });
+  if (chosen === null) return [];
+  return Array.isArray(chosen) ? chosen : [chosen];
+}
