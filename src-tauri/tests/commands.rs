@@ -386,3 +386,49 @@ fn a_dropout_case_its_actions_its_outcome_and_the_weekly_report_through_the_comm
     w.ok("dropout_delete", json!({ "id": open[0]["id"] }));
     assert_eq!(w.ok("dropout_list", json!({ "openOnly": true, "householdId": h["id"], "today": today })), json!([]));
 }
+
+#[test]
+fn sign_export_and_verify_for_the_county_through_the_commands() {
+    let w = window();
+    w.ok("school_setup", school());
+    w.ok("demo_load", json!({ "students": 30, "seed": 8 }));
+    let today = chrono::Local::now().date_naive().to_string();
+    let term = w.ok("coverage_get", json!({ "term": "2026-autumn", "today": today }))["term"].clone();
+    let no_key = w.call("bundle_export", json!({ "term": term, "today": today, "passphrase": "x", "path": "/tmp/x.huka.zip" })).unwrap_err();
+    assert_eq!(no_key["code"], "no_signing_key");
+    let short = w.call("key_create", json!({ "passphrase": "short" })).unwrap_err();
+    assert_eq!(short["fields"][0]["field"], "passphrase");
+    let key = w.ok("key_create", json!({ "passphrase": "jianchi-2026" }));
+    assert_eq!(w.ok("key_list", json!({}))[0]["keyId"], key["keyId"]);
+    let sheet = w.ok("key_cover_sheet", json!({}));
+    assert_eq!(sheet["key"]["fingerprint"], key["fingerprint"]);
+    let preview = w.ok("bundle_preview", json!({ "term": term, "today": today }));
+    assert!(preview["fileName"].as_str().unwrap().starts_with("2161092101-"));
+    assert_eq!(preview["files"].as_array().unwrap().iter().filter(|f| f["fullIds"] == true).count(), 1, "one list carries full ID numbers");
+
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = w.call("bundle_export", json!({ "term": term, "today": today, "passphrase": "not-the-one", "path": dir.path().join("a.zip") })).unwrap_err();
+    assert_eq!(wrong["code"], "wrong_passphrase");
+    let done = w.ok("bundle_export", json!({ "term": term, "today": today, "passphrase": "jianchi-2026", "path": dir.path().join("a.zip") }));
+    assert_eq!(done["verified"]["valid"], true);
+    assert_eq!(done["verified"]["sha256"], done["exported"]["sha256"]);
+    let pubkey = dir.path().join("school.pub");
+    w.ok("key_export", json!({ "path": pubkey }));
+
+    // A county installation: register, ingest (the folder), add up.
+    let county = window();
+    assert_eq!(county.ok("app_info", json!({}))["mode"], "school");
+    county.ok("county_setup", json!({}));
+    assert_eq!(county.ok("app_info", json!({}))["mode"], "county");
+    let reg = county.ok("county_register", json!({ "path": pubkey, "input": { "publicKey": "" } }));
+    assert_eq!(reg["fingerprint"], key["fingerprint"]);
+    let report = county.ok("county_ingest", json!({ "paths": [dir.path()] }));
+    assert_eq!((report["accepted"].as_i64(), report["rejected"].as_i64()), (Some(1), Some(0)), "{report}");
+    let agg = county.ok("county_aggregate", json!({ "term": term }));
+    assert_eq!(agg["totals"]["students"]["registeredPoor"], preview["summary"]["students"]["registeredPoor"]);
+    let xlsx = dir.path().join("county.xlsx");
+    county.ok("county_report", json!({ "term": term, "path": xlsx }));
+    assert!(xlsx.exists());
+    // A school database cannot ingest, a county one cannot export.
+    assert_eq!(w.call("county_ingest", json!({ "paths": [dir.path()] })).unwrap_err()["code"], "wrong_mode");
+}
