@@ -12,6 +12,10 @@
 use std::path::Path;
 use std::time::Instant;
 
+#[path = "common/timing.rs"]
+mod timing;
+use timing::time;
+
 use huka_core::county::{self, RegisterInput};
 use huka_core::school::{self, SchoolInput};
 use huka_core::term::Term;
@@ -126,18 +130,4 @@ fn main() {
         agg.by_district.len(),
         agg.duplicates.len()
     );
-}
-
-/// Runs `f` `runs` times and prints the median and the slowest; returns the median in ms.
-fn time(name: &str, runs: usize, mut f: impl FnMut()) -> f64 {
-    let mut ms: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1000.0
-        })
-        .collect();
-    ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    println!("{name:<22} median {:7.1} ms   max {:7.1} ms   ({runs} runs)", ms[runs / 2], ms[runs - 1]);
-    ms[runs / 2]
 }

@@ -7,6 +7,10 @@
 
 use std::time::Instant;
 
+#[path = "common/timing.rs"]
+mod timing;
+use timing::time;
+
 use huka_core::term::Term;
 use huka_core::{coverage, demo, Store};
 
@@ -43,16 +47,4 @@ fn main() {
         coverage::my_students(&store, teachers[i % teachers.len()], term, today).unwrap();
         i += 7;
     });
-}
-
-fn time(name: &str, runs: usize, mut f: impl FnMut()) {
-    let mut ms: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1000.0
-        })
-        .collect();
-    ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    println!("{name:<20} median {:7.1} ms   p95 {:7.1} ms   ({runs} runs)", ms[runs / 2], ms[(runs as f64 * 0.95) as usize - 1]);
 }

@@ -8,6 +8,10 @@
 
 use std::time::Instant;
 
+#[path = "common/timing.rs"]
+mod timing;
+use timing::time;
+
 use huka_core::term::Term;
 use huka_core::{aid, demo, reconcile, Store};
 
@@ -58,16 +62,4 @@ fn peak_rss_kb_reset() -> u64 {
 fn peak_rss_kb() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0)
-}
-
-fn time(name: &str, runs: usize, mut f: impl FnMut()) {
-    let mut ms: Vec<f64> = (0..runs)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64() * 1000.0
-        })
-        .collect();
-    ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    println!("{name:<14} median {:7.1} ms   p95 {:7.1} ms   ({runs} runs)", ms[runs / 2], ms[((runs as f64 * 0.95) as usize).min(runs - 1)]);
 }

@@ -322,6 +322,12 @@ export function previousTerm(term: Term): Term {
   return season === 'autumn' ? `${y}-spring` : `${Number(y) - 1}-autumn`;
 }
 
+/** The current term and the two before it: what the term pickers offer. */
+export function recentTerms(): Term[] {
+  const now = termOf(today());
+  return [now, previousTerm(now), previousTerm(previousTerm(now))];
+}
+
 /** Live check of a resident ID number while typing. */
 export interface ResidentIdCheck {
   normalized: string;
