@@ -345,7 +345,7 @@ fn the_three_lists_compared_from_real_files_and_aid_coverage() {
 
     // Aid: 王小明 boards at a primary school — due the boarding subsidy and the nutrition
     // meals, and has neither.
-    let term = chrono::Utc::now().date_naive();
+    let term = chrono::Local::now().date_naive();
     let term = huka_core::term::Term::of(term).to_string();
     let c = json(&huka(&db, &["aid", "coverage", "--term", &term, "--json"]));
     assert_eq!((c["due"].as_i64(), c["covered"].as_i64()), (Some(2), Some(0)), "{c:#}");

@@ -284,6 +284,11 @@ fn parse_week(s: &str) -> Result<IsoWeek, String> {
     IsoWeek::parse(s).ok_or_else(|| "a week looks like 2026-W48".to_string())
 }
 
+/// The computer's own date: what "today" means to the people at the school (not UTC's).
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
 fn parse_term(s: &str) -> Result<Term, String> {
     Term::parse(s).ok_or_else(|| "a term looks like 2026-autumn or 2027-spring".to_string())
 }
@@ -374,7 +379,7 @@ fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
         }
         Command::Key { command } => return key(&mut store, command, lang),
         Command::Export { what: ExportCommand::County { term, out, json } } => {
-            let today = chrono::Utc::now().date_naive();
+            let today = today();
             // Fail before asking for a passphrase when there is nothing to sign with.
             bundle::preview(&store, term, today)?.key_id.ok_or(Error::NoSigningKey)?;
             let passphrase = passphrase(false, lang)?;
@@ -433,7 +438,7 @@ fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
             }
         }
         Command::Coverage { term, json } => {
-            let today = chrono::Utc::now().date_naive();
+            let today = today();
             let c = coverage::compute(&store, term.unwrap_or_else(|| Term::of(today)), today, i64::MAX as usize)?;
             if json {
                 print_json(&c);
@@ -451,7 +456,7 @@ fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
             }
         }
         Command::Aid { command: AidCommand::Coverage { term, json } } => {
-            let today = chrono::Utc::now().date_naive();
+            let today = today();
             let c = aid::coverage(&store, term.unwrap_or_else(|| Term::of(today)), usize::MAX)?;
             if json {
                 print_json(&c);
@@ -464,7 +469,7 @@ fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
             }
         }
         Command::Aid { command: AidCommand::Grants { term, limit, json } } => {
-            let today = chrono::Utc::now().date_naive();
+            let today = today();
             let filter = aid::GrantFilter { term: Some(term.unwrap_or_else(|| Term::of(today))), ..Default::default() };
             let rows = aid::grants(store.conn(), &filter, limit)?;
             if json {
@@ -476,7 +481,7 @@ fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
             }
         }
         Command::Reconcile { term, all, json } => {
-            let today = chrono::Utc::now().date_naive();
+            let today = today();
             let mut r = reconcile::reconcile(&store, term.unwrap_or_else(|| Term::of(today)), today)?;
             if !all {
                 r.mismatches.retain(|m| m.decision.is_none());
@@ -746,7 +751,7 @@ fn import(store: &mut Store, kind: ImportKind, args: &ImportArgs, lang: Lang) ->
 
 fn dropout(store: &mut Store, command: DropoutCommand, lang: Lang) -> Result<(), Error> {
     // The computer's own calendar, as the window uses.
-    let today = chrono::Local::now().date_naive();
+    let today = today();
     let zh = lang == Lang::Zh;
     match command {
         DropoutCommand::Week { week, confirm, by, json } => {

@@ -71,7 +71,7 @@ fn export_then_verify_round_trips() {
     assert_eq!(preview.files.iter().filter(|f| f.full_ids).map(|f| f.path.as_str()).collect::<Vec<_>>(), [format::STUDENTS]);
 
     let out = export(&store, term(), today(), PASSPHRASE, dir.path()).unwrap();
-    assert_eq!(out.file_name, format!("2161092101-{}-{}.huka.zip", term(), out.created_at.format("%Y%m%d")));
+    assert_eq!(out.file_name, format!("2161092101-{}-{}.huka.zip", term(), today().format("%Y%m%d")));
     assert!(out.bundle_path.exists() && out.signature_path.exists());
     assert_eq!(out.signature_path.file_name().unwrap().to_string_lossy(), format!("{}.minisig", out.file_name));
     assert!(!dir.path().read_dir().unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".partial")));

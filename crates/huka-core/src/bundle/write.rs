@@ -87,7 +87,7 @@ pub fn preview(store: &Store, term: Term, today: NaiveDate) -> Result<Preview> {
     let report = summary::report(store, term, today)?;
     let key_id = signing::current(store)?.map(|k| k.key_id);
     Ok(Preview {
-        file_name: file_name(&report.summary.school.code, term, Utc::now().date_naive()),
+        file_name: file_name(&report.summary.school.code, term, today),
         school: report.summary.school.clone(),
         term,
         key_id,
@@ -109,7 +109,8 @@ pub(crate) fn export_at(store: &Store, term: Term, today: NaiveDate, passphrase:
     let signer = signing::unlock(store, passphrase)?;
     let created_at = now.trunc_subsecs(0);
     let report = summary::report(store, term, today)?;
-    let name = file_name(&report.summary.school.code, term, created_at.date_naive());
+    // The date people see on the stick is the school's own (the caller's `today`), not UTC's.
+    let name = file_name(&report.summary.school.code, term, today);
     let (zip, _) = build(&report, &signer.key_id, created_at)?;
     let comment = TrustedComment::new(&report.summary.school.code, term, created_at, &name).text();
     let signature = signer.sign(&zip[..], &comment, &format!("huka county bundle from school {}", report.summary.school.code))?;
