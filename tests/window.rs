@@ -154,8 +154,17 @@ fn demo_data_and_the_language_choice_survive_a_restart() {
         w.by_testid("setup-code");
         eprintln!("window interactive {} ms after the session was requested", started.elapsed().as_millis());
         set_up_school(&w);
+        // The signing key for the county can be made at setup: the passphrase is asked twice.
+        w.by_testid("setup-passphrase").fill("jianchi-2026");
+        w.by_testid("setup-passphrase-again").fill("jianchi-2025");
+        w.by_testid("setup-load-demo").click();
+        w.until("the mismatch", |w| w.page_text().contains("两次输入的口令不一致"));
+        w.by_testid("setup-passphrase-again").fill("jianchi-2026");
         w.by_testid("setup-load-demo").click();
         w.until("the demo households", |w| w.count("household-row") > 100);
+        w.by_testid("nav-export").click();
+        assert_eq!(w.by_testid("key-fingerprint").text().split(' ').count(), 10, "the key was made at setup");
+        w.by_testid("nav-households").click();
         w.by_testid("lang-toggle").click();
         w.until("English", |w| w.page_text().contains("Household"));
     }
