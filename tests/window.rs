@@ -469,6 +469,45 @@ fn sign_the_summary_for_the_county_and_verify_it_in_county_mode() {
     }
 }
 
+#[test]
+fn write_a_support_plan_in_the_window_and_see_the_dashboard_change() {
+    let run = Run::new();
+    let out = Command::new(huka_bin()).arg("--db").arg(run.db()).args(["demo", "--students", "40", "--seed", "5"]).output().unwrap();
+    assert!(out.status.success());
+    let w = run.open();
+    w.by_testid("nav-dashboard").click();
+    let count = |w: &Session| w.by_testid("dash-count-noActivePlan").text().parse::<usize>().unwrap();
+    w.until("the dashboard", |w| w.exists("dash-count-noActivePlan"));
+    let without = count(&w);
+    assert!(without >= 1, "the demo leaves some students without a plan in force");
+
+    // The first student without a plan in force: open the card, then that student's plan.
+    w.by_testid("dash-noActivePlan").click();
+    let row = w.by_testid("dash-row");
+    let name = row.text().split('\t').next().unwrap().trim().to_string();
+    row.click_button();
+    w.until("the card", |w| w.exists("student-row"));
+    let students = w.find_all("[data-testid='student-row']");
+    let mine = students.iter().position(|r| r.text().starts_with(&name)).expect("the student on the card");
+    w.find_all("[data-testid='student-plan']")[mine].click();
+    w.until("the plan form", |w| w.exists("p-create") || w.exists("p-status"));
+    if w.exists("p-create") {
+        w.by_testid("p-create").click();
+    }
+    w.until("a draft", |w| w.exists("p-status") && w.by_testid("p-status").text() == "草稿");
+    w.by_testid("p-needs-tutoring").fill("数学计算错误多");
+    w.by_testid("p-measures-tutoring").fill("每周二、四课后辅导");
+    w.by_testid("p-goals").fill("期末数学及格");
+    w.by_testid("p-save").click();
+    w.by_testid("p-activate").click();
+    w.until("active", |w| w.by_testid("p-status").text() == "执行中");
+    w.find_all("button.close")[0].click();
+    w.until("the plan on the card", |w| w.find_all("[data-testid='plan-row']").iter().any(|r| r.text().contains(&name) && r.text().contains("执行中")));
+
+    w.by_testid("nav-dashboard").click();
+    w.until("the dashboard to change", |w| w.exists("dash-count-noActivePlan") && count(w) == without - 1);
+}
+
 /// Not a test: screenshots of the window for people to look at (README, closing notes).
 /// `HUKA_SHOTS=dir cargo test -p huka-tests --test window screenshots -- --ignored`
 #[test]
