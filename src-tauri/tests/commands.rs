@@ -54,6 +54,13 @@ fn household(number: &str, head: &str) -> Value {
     })
 }
 
+/// A member who is an enrolled student, as the member form sends it.
+fn student(name: &str, stage: &str, grade: i64, class: &str, boarding: bool) -> Value {
+    json!({ "name": name, "relation": "之子", "residentId": "", "gender": null, "birthDate": null, "health": "", "migrantWork": false,
+            "student": { "nationalStudentNumber": "", "stage": stage, "grade": grade, "className": class, "enrolmentStatus": "enrolled",
+                         "boarding": boarding, "leftBehind": false, "disabled": false, "orphan": false, "singleParent": false } })
+}
+
 #[test]
 fn first_start_setup_then_language_is_remembered() {
     let w = window();
@@ -217,9 +224,7 @@ fn a_visit_a_plan_and_the_dashboard_through_the_commands() {
     let h = w.ok("household_create", json!({ "input": household("0001", "王建国") }));
     let kid = w.ok(
         "member_create",
-        json!({ "householdId": h["id"], "input": { "name": "王小明", "relation": "之子", "residentId": "", "gender": null, "birthDate": null,
-                "health": "", "migrantWork": false, "student": { "nationalStudentNumber": "", "stage": "primary", "grade": 3, "className": "2班",
-                "enrolmentStatus": "enrolled", "boarding": false, "leftBehind": false, "disabled": false, "orphan": false, "singleParent": false } } }),
+        json!({ "householdId": h["id"], "input": student("王小明", "primary", 3, "2班", false) }),
     );
     let t = w.ok("teacher_create", json!({ "input": { "name": "张老师", "phone": "", "subject": "数学", "role": "class_teacher" } }));
     let today = "2026-10-08";
@@ -259,9 +264,7 @@ fn a_grant_along_its_path_coverage_notice_and_the_three_lists_through_the_comman
     let h = w.ok("household_create", json!({ "input": household("0001", "王建国") }));
     let kid = w.ok(
         "member_create",
-        json!({ "householdId": h["id"], "input": { "name": "王小明", "relation": "之子", "residentId": "", "gender": null, "birthDate": null,
-                "health": "", "migrantWork": false, "student": { "nationalStudentNumber": "", "stage": "primary", "grade": 3, "className": "2班",
-                "enrolmentStatus": "enrolled", "boarding": true, "leftBehind": false, "disabled": false, "orphan": false, "singleParent": false } } }),
+        json!({ "householdId": h["id"], "input": student("王小明", "primary", 3, "2班", true) }),
     );
     let (term, today) = ("2026-autumn", "2026-10-20");
     let programmes = w.ok("aid_programmes", json!({}));
@@ -321,13 +324,8 @@ fn a_dropout_case_its_actions_its_outcome_and_the_weekly_report_through_the_comm
         }
     };
     let h = w.ok("household_create", json!({ "input": household("0001", "王建国") }));
-    let student = |name: &str, status: &str| {
-        json!({ "name": name, "relation": "之子", "residentId": "", "gender": null, "birthDate": null, "health": "", "migrantWork": false,
-                "student": { "nationalStudentNumber": "", "stage": "junior", "grade": 8, "className": "1班", "enrolmentStatus": status,
-                             "boarding": false, "leftBehind": false, "disabled": false, "orphan": false, "singleParent": false } })
-    };
-    let kid = w.ok("member_create", json!({ "householdId": h["id"], "input": student("王小明", "enrolled") }));
-    let sister = w.ok("member_create", json!({ "householdId": h["id"], "input": student("王小红", "enrolled") }));
+    let kid = w.ok("member_create", json!({ "householdId": h["id"], "input": student("王小明", "junior", 8, "1班", false) }));
+    let sister = w.ok("member_create", json!({ "householdId": h["id"], "input": student("王小红", "junior", 8, "1班", false) }));
 
     let offered = w.ok("dropout_candidates", json!({ "search": "" }));
     assert_eq!(offered.as_array().unwrap().len(), 2);
@@ -375,7 +373,8 @@ fn a_dropout_case_its_actions_its_outcome_and_the_weekly_report_through_the_comm
     assert!(bad_week.is_err());
 
     // The member form: dropped-out opens a case.
-    let mut changed = student("王小红", "dropped_out");
+    let mut changed = student("王小红", "junior", 8, "1班", false);
+    changed["student"]["enrolmentStatus"] = json!("dropped_out");
     changed["relation"] = json!("之女");
     w.ok("member_update", json!({ "id": sister["id"], "input": changed }));
     let open = w.ok("dropout_list", json!({ "openOnly": true, "householdId": null, "today": today }));

@@ -410,24 +410,6 @@ pub fn of_household(conn: &Connection, household: RecordId) -> Result<Vec<Grant>
     rows.into_iter().map(|g| with_steps(conn, g)).collect()
 }
 
-fn date(c: &mut Checks, field: &'static str, text: &str, today: NaiveDate) -> Option<NaiveDate> {
-    if text.trim().is_empty() {
-        c.add(field, Problem::Required);
-        return None;
-    }
-    match NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
-        Ok(d) if d > today => {
-            c.add(field, Problem::FutureDate);
-            None
-        }
-        Ok(d) => Some(d),
-        Err(_) => {
-            c.add(field, Problem::BadDate);
-            None
-        }
-    }
-}
-
 fn check_signoffs(c: &mut Checks, to: GrantStatus, signoffs: &[Signoff]) -> Vec<Signoff> {
     let mut out = Vec::new();
     for role in to.signers() {
@@ -475,7 +457,7 @@ pub fn apply(store: &mut Store, g: &GrantInput, today: NaiveDate) -> Result<Gran
         if amount.is_none() && programme.is_some() {
             c.add("amount", Problem::BadAmount);
         }
-        let applied = date(&mut c, "appliedDate", &g.applied_date, today);
+        let applied = c.date("appliedDate", Some(&g.applied_date), true, Some(today));
         let signoffs = check_signoffs(
             &mut c,
             GrantStatus::Applied,
@@ -510,7 +492,7 @@ fn advance_in(w: &Writer<'_>, id: RecordId, to: GrantStatus, s: &StepInput, toda
         return Err(Error::GrantStep { from: current.status, to });
     }
     let mut c = Checks::default();
-    let on = date(&mut c, "date", &s.date, today);
+    let on = c.date("date", Some(&s.date), true, Some(today));
     let last = current.steps.iter().map(|s| s.step_date).max();
     if let (Some(on), Some(last)) = (on, last) {
         if on < last {
@@ -521,13 +503,12 @@ fn advance_in(w: &Writer<'_>, id: RecordId, to: GrantStatus, s: &StepInput, toda
     c.max_len("note", &s.note, 500);
     let mut notice_end = None;
     if to == GrantStatus::Notice {
-        match s.notice_end.as_deref().map(str::trim) {
-            None | Some("") => c.add("noticeEnd", Problem::Required),
-            Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-                Ok(end) if on.is_some_and(|on| end < on) => c.add("noticeEnd", Problem::NoticeEndsBeforeStart),
-                Ok(end) => notice_end = Some(end),
-                Err(_) => c.add("noticeEnd", Problem::BadDate),
-            },
+        notice_end = c.date("noticeEnd", s.notice_end.as_deref(), true, None);
+        if let (Some(end), Some(on)) = (notice_end, on) {
+            if end < on {
+                c.add("noticeEnd", Problem::NoticeEndsBeforeStart);
+                notice_end = None;
+            }
         }
     }
     // The county reviews only after the notice has run its course.
@@ -624,7 +605,7 @@ pub fn reverse(store: &mut Store, id: RecordId, date_text: &str, reason: &str, t
             return Err(Error::GrantStep { from: current.status, to: GrantStatus::Reversed });
         }
         let mut c = Checks::default();
-        let on = date(&mut c, "date", date_text, today);
+        let on = c.date("date", Some(date_text), true, Some(today));
         c.required("reason", reason);
         c.max_len("reason", reason, 500);
         c.finish()?;

@@ -553,6 +553,30 @@ impl Checks {
             self.add(field, Problem::TooLong { max });
         }
     }
+    /// A `YYYY-MM-DD` field. Absent or blank: `Required` when `required`, else `None`. A date
+    /// after `not_after` (the caller's today, for things that have happened) is `FutureDate`.
+    pub fn date(&mut self, field: &'static str, text: Option<&str>, required: bool, not_after: Option<chrono::NaiveDate>) -> Option<chrono::NaiveDate> {
+        match text.map(str::trim) {
+            None | Some("") => {
+                if required {
+                    self.add(field, Problem::Required);
+                }
+                None
+            }
+            Some(s) => match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                Ok(d) if not_after.is_some_and(|last| d > last) => {
+                    self.add(field, Problem::FutureDate);
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(_) => {
+                    self.add(field, Problem::BadDate);
+                    None
+                }
+            },
+        }
+    }
+
     pub fn has(&self, field: &str) -> bool {
         self.0.iter().any(|f| f.field == field)
     }

@@ -102,20 +102,7 @@ impl MemberInput {
                 }
             },
         };
-        let typed_birth = match self.birth_date.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-                Ok(d) if d > chrono::Utc::now().date_naive() => {
-                    c.add("birthDate", Problem::FutureDate);
-                    None
-                }
-                Ok(d) => Some(d),
-                Err(_) => {
-                    c.add("birthDate", Problem::BadDate);
-                    None
-                }
-            },
-        };
+        let typed_birth = c.date("birthDate", self.birth_date.as_deref(), false, Some(chrono::Utc::now().date_naive()));
         if let Some(s) = &self.student {
             s.check(&mut c);
         }

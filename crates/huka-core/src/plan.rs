@@ -117,19 +117,6 @@ fn track_json(t: &Track) -> String {
     serde_json::to_string(&Track { needs: t.needs.trim().to_string(), measures: t.measures.trim().to_string() }).expect("strings")
 }
 
-fn optional_date(c: &mut Checks, field: &'static str, s: Option<&str>) -> Option<NaiveDate> {
-    match s.map(str::trim) {
-        None | Some("") => None,
-        Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) => Some(d),
-            Err(_) => {
-                c.add(field, Problem::BadDate);
-                None
-            }
-        },
-    }
-}
-
 fn check(conn: &Connection, p: &PlanInput) -> Result<Option<NaiveDate>> {
     let mut c = Checks::default();
     let is_student: bool = conn
@@ -148,7 +135,7 @@ fn check(conn: &Connection, p: &PlanInput) -> Result<Option<NaiveDate>> {
         c.max_len("tracks", &t.measures, 3000);
     }
     c.max_len("goals", &p.goals, 3000);
-    let next = optional_date(&mut c, "nextReviewDate", p.next_review_date.as_deref());
+    let next = c.date("nextReviewDate", p.next_review_date.as_deref(), false, None);
     c.finish()?;
     Ok(next)
 }
@@ -294,11 +281,8 @@ pub fn add_review(store: &mut Store, plan: RecordId, r: &ReviewInput) -> Result<
             return Err(Error::StatusChange { from: current.status.as_str(), to: "reviewed" });
         }
         let mut c = Checks::default();
-        let date = optional_date(&mut c, "reviewDate", Some(&r.review_date));
-        if r.review_date.trim().is_empty() {
-            c.add("reviewDate", Problem::Required);
-        }
-        let next = optional_date(&mut c, "nextReviewDate", r.next_review_date.as_deref());
+        let date = c.date("reviewDate", Some(&r.review_date), true, None);
+        let next = c.date("nextReviewDate", r.next_review_date.as_deref(), false, None);
         c.max_len("progress", &r.progress, 3000);
         c.finish()?;
         let date = date.expect("checked");

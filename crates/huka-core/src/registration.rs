@@ -177,7 +177,7 @@ pub fn unlinked(store: &Store) -> Result<Vec<UnlinkedRegistration>> {
             id: r.get(0)?,
             name: r.get(1)?,
             national_student_number: r.get(2)?,
-            resident_id_masked: crate::ResidentId::parse(&resident_id).map(|i| i.masked()).unwrap_or_default(),
+            resident_id_masked: crate::resident_id::masked(&resident_id),
             grade: r.get(4)?,
             class_name: r.get(5)?,
             registered_poor: r.get(6)?,

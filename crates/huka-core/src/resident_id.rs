@@ -145,6 +145,11 @@ impl ResidentId {
     }
 }
 
+/// A stored (normalized) number as lists show it: masked, or empty when there is none.
+pub fn masked(stored: &str) -> String {
+    ResidentId::parse(stored).map(|i| i.masked()).unwrap_or_default()
+}
+
 fn parse_birth(digits: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(digits, "%Y%m%d").ok()
 }

@@ -108,18 +108,9 @@ pub struct VisitSummary {
     pub open_follow_ups: i64,
 }
 
+/// A visit's dates: required, and not in the future unless `allow_future` (a due date).
 fn parse_date(c: &mut Checks, field: &'static str, s: &str, allow_future: bool) -> Option<NaiveDate> {
-    match NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
-        Ok(d) if !allow_future && d > chrono::Utc::now().date_naive() => {
-            c.add(field, Problem::FutureDate);
-            None
-        }
-        Ok(d) => Some(d),
-        Err(_) => {
-            c.add(field, if s.trim().is_empty() { Problem::Required } else { Problem::BadDate });
-            None
-        }
-    }
+    c.date(field, Some(s), true, (!allow_future).then(|| chrono::Utc::now().date_naive()))
 }
 
 struct Clean {

@@ -304,7 +304,13 @@ export interface MyStudent extends StudentItem {
 
 /** Today in the window's own calendar, YYYY-MM-DD. */
 export function today(): string {
+  return daysFromToday(0);
+}
+
+/** The computer's local date `days` from today, as YYYY-MM-DD (a default due or end date). */
+export function daysFromToday(days: number): string {
   const d = new Date();
+  d.setDate(d.getDate() + days);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }

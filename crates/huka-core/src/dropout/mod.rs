@@ -337,28 +337,6 @@ pub(crate) fn local_today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
-fn parse_date(c: &mut Checks, field: &'static str, s: Option<&str>, today: NaiveDate, required: bool) -> Option<NaiveDate> {
-    match s.map(str::trim) {
-        None | Some("") => {
-            if required {
-                c.add(field, Problem::Required);
-            }
-            None
-        }
-        Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) if d > today => {
-                c.add(field, Problem::FutureDate);
-                None
-            }
-            Ok(d) => Some(d),
-            Err(_) => {
-                c.add(field, Problem::BadDate);
-                None
-            }
-        },
-    }
-}
-
 const SELECT: &str = "SELECT c.id, c.created_at, c.updated_at, c.device_id, c.member_id, m.name, s.grade, s.class_name,
         m.household_id, h.head_name, h.village, c.kind, c.reported_date, c.dropped_out_date, c.reason, c.reason_note,
         c.risk_level, c.county_head, c.bureau_chief, c.town_head, c.village_head, c.principal, c.parent, c.teacher,
@@ -511,8 +489,8 @@ fn check(conn: &Connection, input: &CaseInput, today: NaiveDate, current: Option
     if current.is_none() && !is_student(conn, input.member_id)? {
         c.add("memberId", Problem::NotAStudent);
     }
-    let reported = parse_date(&mut c, "reportedDate", Some(&input.reported_date), today, true);
-    let typed = parse_date(&mut c, "droppedOutDate", input.dropped_out_date.as_deref(), today, false);
+    let reported = c.date("reportedDate", Some(&input.reported_date), true, Some(today));
+    let typed = c.date("droppedOutDate", input.dropped_out_date.as_deref(), false, Some(today));
     let dropped_out = match input.kind {
         CaseKind::AtRisk => None,
         CaseKind::DroppedOut => typed.or(match current {
@@ -647,7 +625,7 @@ pub fn set_outcome(store: &mut Store, id: RecordId, input: &OutcomeInput, today:
         let mut c = Checks::default();
         let date = match input.outcome {
             None => None,
-            Some(o) => parse_date(&mut c, "outcomeDate", input.outcome_date.as_deref(), today, o.closes()),
+            Some(o) => c.date("outcomeDate", input.outcome_date.as_deref(), o.closes(), Some(today)),
         };
         let earliest = current.dropped_out_date.map_or(current.reported_date, |d| d.max(current.reported_date));
         if date.is_some_and(|d| d < earliest) {
@@ -670,7 +648,7 @@ pub fn set_outcome(store: &mut Store, id: RecordId, input: &OutcomeInput, today:
 pub(crate) fn insert_action(w: &Writer<'_>, case_id: RecordId, input: &ActionInput, today: NaiveDate) -> Result<RecordId> {
     let case = get(w.tx(), case_id)?;
     let mut c = Checks::default();
-    let date = parse_date(&mut c, "actionDate", Some(&input.action_date), today, true);
+    let date = c.date("actionDate", Some(&input.action_date), true, Some(today));
     if date.is_some_and(|d| d < case.reported_date) {
         c.add("actionDate", Problem::BeforeReported);
     }

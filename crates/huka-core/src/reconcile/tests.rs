@@ -1,6 +1,7 @@
 use chrono::NaiveDate;
 
 use super::*;
+use crate::ResidentId;
 use crate::household::{self, HouseholdInput, HouseholdStatus};
 use crate::member::{self, MemberInput};
 use crate::registration::{self, RegistrationInput};
