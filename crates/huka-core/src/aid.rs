@@ -102,11 +102,6 @@ impl GrantStatus {
         };
         if lang == crate::Lang::Zh { zh } else { en }
     }
-
-    /// A grant that counts as given (everything but reversed).
-    pub fn counts(self) -> bool {
-        self != GrantStatus::Reversed
-    }
 }
 
 /// Parses an amount typed in yuan ("500", "62.5", "1,250.00", "￥500") into fen. No floats.

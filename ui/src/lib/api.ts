@@ -430,6 +430,11 @@ export type Eligibility = 'registered_poor' | 'registered_poor_boarding' | 'all_
 export type GrantStatus = 'applied' | 'school_reviewed' | 'notice' | 'county_reviewed' | 'paid' | 'reversed';
 export type SignRole = 'parent' | 'class_teacher' | 'principal' | 'aid_centre' | 'deputy_director';
 export const GRANT_PATH: GrantStatus[] = ['applied', 'school_reviewed', 'notice', 'county_reviewed', 'paid'];
+/** The one step that may follow `status` (none after paid or reversed), as the core's `GrantStatus::next`. */
+export function nextStatus(status: GrantStatus): GrantStatus | null {
+  const i = GRANT_PATH.indexOf(status);
+  return i >= 0 && i < GRANT_PATH.length - 1 ? GRANT_PATH[i + 1] : null;
+}
 /** Who signs the step into each status (as the core requires). */
 export const SIGNERS: Record<GrantStatus, SignRole[]> = {
   applied: ['parent', 'class_teacher'],
