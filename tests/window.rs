@@ -40,6 +40,14 @@ impl Run {
         assert!(status.success());
     }
 
+    /// A 1280×800 screenshot into `$HUKA_SHOTS`, when it is set (for people to look at).
+    fn shoot_if_asked(&self, name: &str) {
+        if let Some(dir) = std::env::var_os("HUKA_SHOTS") {
+            std::fs::create_dir_all(&dir).unwrap();
+            self.shoot(&PathBuf::from(dir).join(name), 1280, 800);
+        }
+    }
+
     fn db(&self) -> PathBuf {
         self.dir.path().join("huka.db")
     }
@@ -248,6 +256,62 @@ fn import_the_poverty_list_and_the_roster_in_the_window() {
     assert_eq!(stats["households"], 2);
     assert_eq!(stats["members"], 3);
     assert_eq!(stats["students"], 1, "王小明 is a student now");
+}
+
+/// A roster with a sheet per grade behind an instructions sheet: the window lists every sheet,
+/// a grade can be left out and put back, and the whole school is imported. The same school
+/// typed into General cells shows one sentence about the ID column and imports no number.
+#[test]
+fn import_a_roster_with_a_sheet_per_grade_in_the_window() {
+    use huka_tests::workbooks::{self, Ids};
+    let run = Run::new();
+    let school = workbooks::school([12, 10, 9, 11, 8, 10]);
+    let file = run.dir.path().join("分年级学籍名册.xlsx");
+    workbooks::per_grade_roster(&school, Ids::Text, &file);
+
+    let w = run.open();
+    set_up_school(&w);
+    w.by_testid("setup-start-empty").click();
+    w.by_testid("household-empty");
+    w.by_testid("nav-import").click();
+    w.by_testid("import-kind-roster").click();
+    next_file_chosen(&w, &file);
+    w.by_testid("import-choose").click();
+    w.by_testid("import-summary");
+    assert_eq!(w.by_testid("import-count-rows").text(), "60");
+    let sheets: Vec<String> = w.find_all("[data-testid='import-sheet']").iter().map(|e| e.text()).collect();
+    assert_eq!(sheets.len(), 8, "填表说明, six grades, the hidden lookup sheet: {sheets:?}");
+    assert!(sheets[0].contains("跳过：填表说明 — 没有表头"), "{sheets:?}");
+    assert!(sheets[2].contains("二年级：第 3 行是表头，10 行数据"), "{sheets:?}");
+    assert_eq!(w.count("import-mapping-sheets"), 1, "one mapping table for six sheets with the same header");
+    assert!(w.by_testid("import-mapping-sheets").text().contains("一年级、二年级"));
+    w.by_testid("import-skipped"); // the 合计 rows and notes are listed, not dropped
+    run.shoot_if_asked("import-per-grade.png");
+
+    // Leave 六年级 out, then put it back.
+    w.find_all("[data-testid='import-sheet-toggle']")[6].click();
+    w.until("the plan without 六年级", |w| w.exists("import-summary") && w.by_testid("import-count-rows").text() == "50");
+    assert!(w.find_all("[data-testid='import-sheet']")[6].text().contains("未选中"));
+    w.find_all("[data-testid='import-sheet-toggle']")[6].click();
+    w.until("the plan with 六年级", |w| w.exists("import-summary") && w.by_testid("import-count-rows").text() == "60");
+    w.by_testid("import-apply").click();
+    w.until("the import to finish", |w| w.exists("import-done"));
+    assert!(w.by_testid("import-done").text().contains("新增 60"), "{}", w.by_testid("import-done").text());
+    assert_eq!(stats(&run.db())["registrations"], 60);
+
+    // The same kind of file with ID numbers typed into General cells.
+    let numbers = run.dir.path().join("身份证号是数字.xlsx");
+    let mangled: Vec<_> = school.iter().map(|s| workbooks::Student { name: format!("{}乙", s.name), ..s.clone() }).collect();
+    workbooks::per_grade_roster(&mangled, Ids::Numbers, &numbers);
+    next_file_chosen(&w, &numbers);
+    w.by_testid("import-choose").click();
+    w.until("the column sentence", |w| w.exists("import-column-problem"));
+    let sentence = w.by_testid("import-column-problem").text();
+    assert!(sentence.contains("身份证号被存成了数字，后几位已丢失"), "{sentence}");
+    let with_x = school.iter().filter(|s| s.resident_id.ends_with('X')).count();
+    assert_eq!(w.by_testid("import-count-rejected").text(), (60 - with_x).to_string());
+    assert_eq!(w.count("import-error-row"), 0, "the rows are summed up by the sentence, not listed one by one");
+    run.shoot_if_asked("import-numbers.png");
 }
 
 #[test]

@@ -188,33 +188,72 @@ fn import_preview_apply_and_rejects_through_the_commands() {
     let file = dir.path().join("roster.csv");
     std::fs::write(&file, "学生名册\n序号,姓名,身份证号,年级\n1,王小明,61092120130305001X,三年级\n2,李娜,610921201407190021,二年级\n").unwrap();
 
-    let preview = w.ok("import_preview", json!({ "path": file, "kind": "roster", "overrides": {} }));
-    assert_eq!(preview["mapping"]["headerRow"], 2);
+    let preview = w.ok("import_preview", json!({ "path": file, "kind": "roster", "choices": {} }));
+    assert_eq!(preview["sheets"][0]["mapping"]["headerRow"], 2);
     assert_eq!(preview["report"]["rows"], 2);
     assert_eq!(preview["report"]["imported"], 1);
     assert_eq!(preview["report"]["errors"][0]["row"], 4);
     assert_eq!(preview["outcomes"]["3"], "new");
 
-    let stale = w.call("import_apply", json!({ "path": file, "kind": "roster", "overrides": {}, "fingerprint": "not the plan" })).unwrap_err();
+    let stale = w.call("import_apply", json!({ "path": file, "kind": "roster", "choices": {}, "fingerprint": "not the plan" })).unwrap_err();
     assert_eq!(stale["code"], "plan_changed");
 
-    let done = w.ok("import_apply", json!({ "path": file, "kind": "roster", "overrides": {}, "fingerprint": preview["fingerprint"] }));
+    let done = w.ok("import_apply", json!({ "path": file, "kind": "roster", "choices": {}, "fingerprint": preview["fingerprint"] }));
     assert_eq!((done["imported"].as_i64(), done["rejected"].as_i64()), (Some(1), Some(1)));
     assert_eq!(w.ok("registration_unlinked", json!({})).as_array().unwrap().len(), 1);
 
     let out = dir.path().join("rejects.csv");
-    let n = w.ok("import_save_rejects", json!({ "path": file, "kind": "roster", "overrides": {}, "out": out }));
+    let n = w.ok("import_save_rejects", json!({ "path": file, "kind": "roster", "choices": {}, "out": out }));
     assert_eq!(n, 1);
     assert!(std::fs::read_to_string(&out).unwrap().contains("李娜"));
 
     // A column mapped by hand is remembered.
     let odd = dir.path().join("odd.csv");
     std::fs::write(&odd, "名字,证件\n王小明,61092120130305001X\n").unwrap();
-    assert_eq!(w.call("import_preview", json!({ "path": odd, "kind": "roster", "overrides": {} })).unwrap_err()["code"], "no_header");
-    let mapped = w.ok("import_preview", json!({ "path": odd, "kind": "roster", "overrides": { "名字": "name", "证件": "resident_id" } }));
-    w.ok("import_apply", json!({ "path": odd, "kind": "roster", "overrides": { "名字": "name", "证件": "resident_id" }, "fingerprint": mapped["fingerprint"] }));
-    let again = w.ok("import_preview", json!({ "path": odd, "kind": "roster", "overrides": {} }));
+    assert_eq!(w.call("import_preview", json!({ "path": odd, "kind": "roster", "choices": {} })).unwrap_err()["code"], "no_header");
+    let by_hand = json!({ "overrides": { "名字": "name", "证件": "resident_id" } });
+    let mapped = w.ok("import_preview", json!({ "path": odd, "kind": "roster", "choices": by_hand }));
+    w.ok("import_apply", json!({ "path": odd, "kind": "roster", "choices": by_hand, "fingerprint": mapped["fingerprint"] }));
+    let again = w.ok("import_preview", json!({ "path": odd, "kind": "roster", "choices": {} }));
     assert_eq!(again["report"]["unchanged"], 1);
+}
+
+/// A workbook with an instructions sheet and a sheet per grade: every sheet is listed, and a
+/// sheet the user unticks is neither planned nor imported.
+#[test]
+fn import_of_a_workbook_with_a_sheet_per_grade_and_one_left_out() {
+    let w = window();
+    w.ok("school_setup", school());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("名册.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    book.add_worksheet().set_name("填表说明").unwrap().write_string(0, 0, "身份证号请设为文本").unwrap();
+    for (grade, rows) in [("一年级", [("王小明", "61092120130305001X")]), ("二年级", [("李娜", "610921201407190025")])] {
+        let sheet = book.add_worksheet().set_name(grade).unwrap();
+        sheet.write_string(0, 0, "姓名").unwrap();
+        sheet.write_string(0, 1, "身份证号").unwrap();
+        for (r, (name, rid)) in rows.iter().enumerate() {
+            sheet.write_string(r as u32 + 1, 0, *name).unwrap();
+            sheet.write_string(r as u32 + 1, 1, *rid).unwrap();
+        }
+    }
+    book.save(&file).unwrap();
+
+    let all = w.ok("import_preview", json!({ "path": file, "kind": "roster", "choices": {} }));
+    let statuses: Vec<&str> = all["sheets"].as_array().unwrap().iter().map(|s| s["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["no_header", "imported", "imported"]);
+    assert_eq!(all["report"]["sheets"][0]["message"], "跳过：填表说明 — 没有表头");
+    assert_eq!(all["report"]["rows"], 2);
+    assert_eq!(all["outcomes"]["二年级!2"], "new");
+
+    let one = json!({ "sheets": ["一年级"] });
+    let preview = w.ok("import_preview", json!({ "path": file, "kind": "roster", "choices": one }));
+    assert_eq!(preview["report"]["rows"], 1);
+    assert_eq!(preview["sheets"][2]["status"], "excluded");
+    let done = w.ok("import_apply", json!({ "path": file, "kind": "roster", "choices": one, "fingerprint": preview["fingerprint"] }));
+    assert_eq!(done["imported"], 1);
+    let unknown = w.call("import_preview", json!({ "path": file, "kind": "roster", "choices": { "sheets": ["三年级"] } })).unwrap_err();
+    assert_eq!(unknown["code"], "no_such_sheet");
 }
 
 #[test]

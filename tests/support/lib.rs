@@ -2,6 +2,7 @@
 //! small WebDriver client for the real window.
 
 pub mod webdriver;
+pub mod workbooks;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use huka_core::import::{self, ImportKind, Overrides};
+use huka_core::import::{self, Choices, ImportKind};
 use huka_core::{ResidentId, Store};
 
 fn main() {
@@ -97,7 +97,7 @@ fn main() {
     for (name, bytes) in [("csv", &csv), ("xlsx", &xlsx)] {
         let path = dir.path().join(format!("{name}.db"));
         let mut store = Store::open(&path).unwrap();
-        let none = Overrides::new();
+        let none = Choices::default();
         let t = Instant::now();
         let table = import::read::read(bytes).unwrap();
         let read_s = t.elapsed().as_secs_f64();

@@ -60,8 +60,12 @@ pub enum Error {
     Unreadable(crate::import::read::ReadProblem),
     #[error("no header row found")]
     NoHeader,
-    #[error("the file has no {column} column")]
-    MissingColumn { column: &'static str },
+    #[error("the sheet has no {column} column")]
+    MissingColumn { sheet: String, column: &'static str },
+    #[error("the file has no sheet named {name}")]
+    NoSuchSheet { name: String, available: String },
+    #[error("no sheet with a header is chosen")]
+    NoSheetChosen,
     #[error("the file or the records changed after the preview")]
     PlanChanged,
     #[error("a {from} plan cannot become {to}")]
@@ -110,6 +114,8 @@ impl Error {
             Error::Unreadable(_) => "file_unreadable",
             Error::NoHeader => "no_header",
             Error::MissingColumn { .. } => "missing_column",
+            Error::NoSuchSheet { .. } => "no_such_sheet",
+            Error::NoSheetChosen => "no_sheet_chosen",
             Error::PlanChanged => "plan_changed",
             Error::StatusChange { .. } => "status_change",
             Error::GrantStep { .. } => "grant_step",
@@ -130,7 +136,7 @@ impl Error {
     /// True when a file could not be read as a spreadsheet of the expected kind at all
     /// (CLI exit status 2).
     pub fn is_unreadable_file(&self) -> bool {
-        matches!(self, Error::Unreadable(_) | Error::NoHeader | Error::MissingColumn { .. })
+        matches!(self, Error::Unreadable(_) | Error::NoHeader | Error::MissingColumn { .. } | Error::NoSuchSheet { .. } | Error::NoSheetChosen)
     }
 
     /// True when the error is the user's input being refused (CLI exit status 1).
@@ -171,12 +177,24 @@ impl Error {
             ),
             Error::Unreadable(p) => (p.message_zh(), p.message_en()),
             Error::NoHeader => (
-                "找不到表头：前 20 行中没有“姓名”“身份证号”等列名。请检查文件，或在窗口中指定各列。".into(),
-                "No header row: none of the first 20 rows names columns such as 姓名 or 身份证号.".into(),
+                "找不到表头：没有一个工作表的前 50 行中有“姓名”“身份证号”等列名。请检查文件，或在窗口中指定各列。".into(),
+                "No header row: no sheet names columns such as 姓名 or 身份证号 in its first 50 rows.".into(),
             ),
-            Error::MissingColumn { column } => (
+            Error::MissingColumn { sheet, column } if sheet.is_empty() => (
                 format!("文件中没有“{column}”列，无法导入。"),
                 format!("The file has no “{column}” column."),
+            ),
+            Error::MissingColumn { sheet, column } => (
+                format!("工作表“{sheet}”中没有“{column}”列，无法导入。可只导入其他工作表。"),
+                format!("The sheet “{sheet}” has no “{column}” column; the other sheets can be imported without it."),
+            ),
+            Error::NoSuchSheet { name, available } => (
+                format!("文件中没有名为“{name}”的工作表（有：{available}）。"),
+                format!("The file has no sheet named “{name}” (it has: {available})."),
+            ),
+            Error::NoSheetChosen => (
+                "没有选中任何有表头的工作表，未导入任何内容。".into(),
+                "No sheet with a header is chosen; nothing was imported.".into(),
             ),
             Error::PlanChanged => (
                 "预览之后文件或数据已发生变化，未导入任何内容。请重新预览。".into(),

@@ -351,7 +351,20 @@ export interface Stats {
   teachers: number;
   pairings: number;
   visits: number;
+  followUps: number;
   plans: number;
+  planReviews: number;
+  registrations: number;
+  aidProgrammes: number;
+  grants: number;
+  reconcileDecisions: number;
+  dropoutCases: number;
+  dropoutActions: number;
+  weeklyReports: number;
+  signingKeys: number;
+  countySchools: number;
+  countyKeys: number;
+  countyBundles: number;
 }
 
 export interface AppInfo {
@@ -385,11 +398,51 @@ export interface ImportMapping {
   headerRow: number;
   columns: ImportColumn[];
 }
+/** What the user chose over what Huka found: column corrections, and the sheets to import (null: every visible sheet with a header). */
+export interface ImportChoices {
+  overrides: Overrides;
+  sheets: string[] | null;
+}
 export interface RowError {
+  sheet: string; // '' in a CSV file
   row: number; // as Excel shows it
+  reference: string; // 二年级!17 (17 in a CSV file)
   column: string; // the column's header
+  code: string;
   message: string;
   messageEn: string;
+}
+export interface SkippedRow {
+  sheet: string;
+  row: number;
+  reference: string;
+  code: string;
+  message: string;
+  messageEn: string;
+}
+/** One sentence about a whole column (digits lost to a number format, blanks filled from above). */
+export interface ColumnProblem {
+  column: string;
+  sheets: string[];
+  code: string;
+  rows: number;
+  of: number;
+  message: string;
+  messageEn: string;
+}
+export type SheetStatus = 'imported' | 'missing_columns' | 'excluded' | 'hidden' | 'no_header' | 'empty' | 'not_a_worksheet';
+export interface SheetSummary {
+  name: string; // '' for a CSV file
+  status: SheetStatus;
+  hidden: boolean;
+  headerRow: number | null;
+  rows: number;
+  message: string;
+  messageEn: string;
+}
+export interface SheetPreview extends SheetSummary {
+  mapping: ImportMapping | null;
+  missing: ImportField[];
 }
 export interface ImportReport {
   rows: number;
@@ -397,17 +450,21 @@ export interface ImportReport {
   updated: number;
   unchanged: number;
   rejected: number;
+  sheets: SheetSummary[];
+  columns: ColumnProblem[];
   errors: RowError[];
+  skipped: SkippedRow[];
   notOnPovertyList?: number;
 }
 export interface ImportPreview {
   kind: ImportKind;
-  mapping: ImportMapping;
+  /** Every sheet of the file, in tab order. */
+  sheets: SheetPreview[];
   fields: ImportField[];
   report: ImportReport;
   outcomes: Record<string, Outcome>;
   fingerprint: string;
-  /** Fields no column is mapped to yet; while any is missing there is no plan. */
+  /** Fields a chosen sheet has no column for yet; while any is missing there is no plan. */
   missing: ImportField[];
 }
 export interface ImportProgress {
@@ -742,13 +799,13 @@ export const api = {
   teacherDelete: (id: string) => invoke<void>('teacher_delete', { id }),
 
   /** Plans an import of a file the user chose in the open dialog; writes nothing. */
-  importPreview: (path: string, kind: ImportKind, overrides: Overrides) =>
-    invoke<ImportPreview>('import_preview', { path, kind, overrides }),
+  importPreview: (path: string, kind: ImportKind, choices: ImportChoices) =>
+    invoke<ImportPreview>('import_preview', { path, kind, choices }),
   /** Imports the previewed plan; refused if the plan changed. Emits `import-progress`. */
-  importApply: (path: string, kind: ImportKind, overrides: Overrides, fingerprint: string) =>
-    invoke<ImportReport>('import_apply', { path, kind, overrides, fingerprint }),
-  importSaveRejects: (path: string, kind: ImportKind, overrides: Overrides, out: string) =>
-    invoke<number>('import_save_rejects', { path, kind, overrides, out }),
+  importApply: (path: string, kind: ImportKind, choices: ImportChoices, fingerprint: string) =>
+    invoke<ImportReport>('import_apply', { path, kind, choices, fingerprint }),
+  importSaveRejects: (path: string, kind: ImportKind, choices: ImportChoices, out: string) =>
+    invoke<number>('import_save_rejects', { path, kind, choices, out }),
   registrationUnlinked: () => invoke<UnlinkedRegistration[]>('registration_unlinked'),
 
   pairingAssign: (teacherId: string, memberId: string, startDate: string) =>
