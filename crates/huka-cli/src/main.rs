@@ -622,7 +622,7 @@ fn verify(bundle_path: &std::path::Path, pubkey: &std::path::Path, json: bool, l
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(e @ Error::Bundle(_)) if json => {
+        Err(e) if json && e.domain::<huka_core::bundle::Rejection>().is_some() => {
             print_json(&serde_json::json!({ "valid": false, "reason": e.report() }));
             eprintln!("huka: {}", e.message(lang));
             Ok(ExitCode::from(1))

@@ -12,7 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::coverage::Listing;
-use crate::error::{Checks, Error, Problem, Result};
+use crate::error::{Checks, Error, Lang, Problem, Result};
 use crate::record::{text_enum, Meta, RecordId};
 use crate::store::{Store, Writer};
 use crate::student::Stage;
@@ -64,6 +64,34 @@ text_enum! {
         Principal = "principal",            // 校长
         AidCentre = "aid_centre",           // 县学生资助中心
         DeputyDirector = "deputy_director", // 分管副局长
+    }
+}
+
+/// A grant asked to skip a step, or to change once it can no longer change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantError {
+    Step { from: GrantStatus, to: GrantStatus },
+    Locked { status: GrantStatus },
+}
+
+impl crate::error::DomainError for GrantError {
+    fn code(&self) -> &'static str {
+        match self {
+            GrantError::Step { .. } => "grant_step",
+            GrantError::Locked { .. } => "grant_locked",
+        }
+    }
+    fn message(&self, lang: Lang) -> String {
+        match *self {
+            GrantError::Step { from, to } => lang.pick(
+                format!("资助不能从“{}”直接到“{}”：每一步都要依次办理。", from.label(Lang::Zh), to.label(Lang::Zh)),
+                format!("A grant that is {} cannot become {}: every step is taken in order.", from.label(Lang::En), to.label(Lang::En)),
+            ),
+            GrantError::Locked { status } => lang.pick(
+                format!("资助已“{}”，不能再修改。已发放的资助只能冲回并写明原因。", status.label(Lang::Zh)),
+                format!("The grant is {} and can no longer be changed; a paid grant can only be reversed, with a reason.", status.label(Lang::En)),
+            ),
+        }
     }
 }
 
@@ -484,7 +512,7 @@ pub fn apply(store: &mut Store, g: &GrantInput, today: NaiveDate) -> Result<Gran
 fn advance_in(w: &Writer<'_>, id: RecordId, to: GrantStatus, s: &StepInput, today: NaiveDate) -> Result<()> {
     let current = grant(w.tx(), id)?;
     if current.status.next() != Some(to) {
-        return Err(Error::GrantStep { from: current.status, to });
+        return Err(GrantError::Step { from: current.status, to }.into());
     }
     let mut c = Checks::default();
     let on = c.date("date", Some(&s.date), true, Some(today));
@@ -561,7 +589,7 @@ pub fn record_objections(store: &mut Store, id: RecordId, text: &str) -> Result<
     store.write(|w| {
         let current = grant(w.tx(), id)?;
         if current.status != GrantStatus::Notice {
-            return Err(Error::GrantLocked { status: current.status });
+            return Err(GrantError::Locked { status: current.status }.into());
         }
         let mut c = Checks::default();
         c.max_len("objections", text, 1000);
@@ -580,7 +608,7 @@ pub fn set_amount(store: &mut Store, id: RecordId, amount: &str) -> Result<Grant
     store.write(|w| {
         let current = grant(w.tx(), id)?;
         if matches!(current.status, GrantStatus::CountyReviewed | GrantStatus::Paid | GrantStatus::Reversed) {
-            return Err(Error::GrantLocked { status: current.status });
+            return Err(GrantError::Locked { status: current.status }.into());
         }
         let fen = parse_yuan(amount).ok_or_else(|| Error::invalid("amount", Problem::BadAmount))?;
         w.tx().execute(
@@ -597,7 +625,7 @@ pub fn reverse(store: &mut Store, id: RecordId, date_text: &str, reason: &str, t
     store.write(|w| {
         let current = grant(w.tx(), id)?;
         if current.status != GrantStatus::Paid {
-            return Err(Error::GrantStep { from: current.status, to: GrantStatus::Reversed });
+            return Err(GrantError::Step { from: current.status, to: GrantStatus::Reversed }.into());
         }
         let mut c = Checks::default();
         let on = c.date("date", Some(date_text), true, Some(today));
@@ -619,7 +647,7 @@ pub fn withdraw(store: &mut Store, id: RecordId) -> Result<()> {
     store.write(|w| {
         let current = grant(w.tx(), id)?;
         if matches!(current.status, GrantStatus::Paid | GrantStatus::Reversed) {
-            return Err(Error::GrantLocked { status: current.status });
+            return Err(GrantError::Locked { status: current.status }.into());
         }
         w.tombstone("aid_grant", "grant", id)?;
         w.tx().execute(

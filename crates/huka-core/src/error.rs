@@ -8,34 +8,17 @@ use crate::resident_id::IdProblem;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// The two languages Huka speaks. Chinese first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    #[default]
-    Zh,
-    En,
-}
+pub use crate::lang::Lang;
 
-impl Lang {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s {
-            "zh" => Some(Lang::Zh),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-    fn pick(self, zh: String, en: String) -> String {
-        match self {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
+/// An error a domain module defines for itself — a stable code, a sentence in each language —
+/// so that this ground layer names no domain noun. It reaches callers as [`Error::Domain`];
+/// [`Error::domain`] gets the typed value back (tests, the CLI's bundle verdicts).
+pub trait DomainError: std::any::Any + std::fmt::Debug + Send + Sync {
+    fn code(&self) -> &'static str;
+    fn message(&self, lang: Lang) -> String;
+    /// A file the user gave that cannot be read as what it should be (CLI exit status 2).
+    fn unreadable_file(&self) -> bool {
+        false
     }
 }
 
@@ -56,24 +39,9 @@ pub enum Error {
     SchoolAlreadySetUp,
     #[error("the database already has household cards")]
     NotEmpty,
-    #[error("the file cannot be read: {}", .0.message_en())]
-    Unreadable(crate::import::read::ReadProblem),
-    #[error("no header row found")]
-    NoHeader,
-    #[error("the sheet has no {column} column")]
-    MissingColumn { sheet: String, column: &'static str },
-    #[error("the file has no sheet named {name}")]
-    NoSuchSheet { name: String, available: String },
-    #[error("no sheet with a header is chosen")]
-    NoSheetChosen,
-    #[error("the file or the records changed after the preview")]
-    PlanChanged,
-    #[error("a {from} plan cannot become {to}")]
-    StatusChange { from: &'static str, to: &'static str },
-    #[error("a grant that is {} cannot become {}", from.as_str(), to.as_str())]
-    GrantStep { from: crate::aid::GrantStatus, to: crate::aid::GrantStatus },
-    #[error("a grant that is {} cannot be changed", status.as_str())]
-    GrantLocked { status: crate::aid::GrantStatus },
+    /// A domain module's own refusal (see [`DomainError`]).
+    #[error("{}", .0.message(Lang::En))]
+    Domain(Box<dyn DomainError>),
     #[error("no school-reviewed grants to put on notice")]
     NothingToNotice,
     #[error("the school has no signing key yet")]
@@ -86,17 +54,30 @@ pub enum Error {
     BadPublicKey,
     #[error("key {key_id} is registered to school {school}")]
     KeyOfAnotherSchool { key_id: String, school: String },
-    #[error("bundle rejected: {}", .0.message(Lang::En))]
-    Bundle(crate::bundle::Rejection),
-    #[error("this is a {} installation; the operation needs a {} one", .actual.as_str(), .needed.as_str())]
-    WrongMode { actual: crate::settings::Mode, needed: crate::settings::Mode },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
 }
 
+impl<E: DomainError> From<E> for Error {
+    fn from(e: E) -> Error {
+        Error::Domain(Box::new(e))
+    }
+}
+
 impl Error {
+    /// The domain error of type `E` this is, if it is one.
+    pub fn domain<E: DomainError>(&self) -> Option<&E> {
+        match self {
+            Error::Domain(d) => {
+                let any: &dyn std::any::Any = &**d;
+                any.downcast_ref()
+            }
+            _ => None,
+        }
+    }
+
     pub fn invalid(field: &'static str, problem: Problem) -> Error {
         Error::Invalid(vec![FieldError { field, problem }])
     }
@@ -111,23 +92,13 @@ impl Error {
             Error::SchoolNotSetUp => "school_not_set_up",
             Error::SchoolAlreadySetUp => "school_already_set_up",
             Error::NotEmpty => "not_empty",
-            Error::Unreadable(_) => "file_unreadable",
-            Error::NoHeader => "no_header",
-            Error::MissingColumn { .. } => "missing_column",
-            Error::NoSuchSheet { .. } => "no_such_sheet",
-            Error::NoSheetChosen => "no_sheet_chosen",
-            Error::PlanChanged => "plan_changed",
-            Error::StatusChange { .. } => "status_change",
-            Error::GrantStep { .. } => "grant_step",
-            Error::GrantLocked { .. } => "grant_locked",
+            Error::Domain(d) => d.code(),
             Error::NothingToNotice => "nothing_to_notice",
             Error::NoSigningKey => "no_signing_key",
             Error::SigningKeyExists => "signing_key_exists",
             Error::WrongPassphrase => "wrong_passphrase",
             Error::BadPublicKey => "bad_public_key",
             Error::KeyOfAnotherSchool { .. } => "key_of_another_school",
-            Error::Bundle(r) => r.code(),
-            Error::WrongMode { .. } => "wrong_mode",
             Error::Sqlite(_) => "database",
             Error::Io(_) => "io",
         }
@@ -136,7 +107,7 @@ impl Error {
     /// True when a file could not be read as a spreadsheet of the expected kind at all
     /// (CLI exit status 2).
     pub fn is_unreadable_file(&self) -> bool {
-        matches!(self, Error::Unreadable(_) | Error::NoHeader | Error::MissingColumn { .. } | Error::NoSuchSheet { .. } | Error::NoSheetChosen)
+        matches!(self, Error::Domain(d) if d.unreadable_file())
     }
 
     /// True when the error is the user's input being refused (CLI exit status 1).
@@ -175,43 +146,7 @@ impl Error {
                 "数据库中已有户卡；演示数据只能载入空数据库。".into(),
                 "The database already has household cards; demo data can only be loaded into an empty one.".into(),
             ),
-            Error::Unreadable(p) => (p.message_zh(), p.message_en()),
-            Error::NoHeader => (
-                "找不到表头：没有一个工作表的前 50 行中有“姓名”“身份证号”等列名。请检查文件，或在窗口中指定各列。".into(),
-                "No header row: no sheet names columns such as 姓名 or 身份证号 in its first 50 rows.".into(),
-            ),
-            Error::MissingColumn { sheet, column } if sheet.is_empty() => (
-                format!("文件中没有“{column}”列，无法导入。"),
-                format!("The file has no “{column}” column."),
-            ),
-            Error::MissingColumn { sheet, column } => (
-                format!("工作表“{sheet}”中没有“{column}”列，无法导入。可只导入其他工作表。"),
-                format!("The sheet “{sheet}” has no “{column}” column; the other sheets can be imported without it."),
-            ),
-            Error::NoSuchSheet { name, available } => (
-                format!("文件中没有名为“{name}”的工作表（有：{available}）。"),
-                format!("The file has no sheet named “{name}” (it has: {available})."),
-            ),
-            Error::NoSheetChosen => (
-                "没有选中任何有表头的工作表，未导入任何内容。".into(),
-                "No sheet with a header is chosen; nothing was imported.".into(),
-            ),
-            Error::PlanChanged => (
-                "预览之后文件或数据已发生变化，未导入任何内容。请重新预览。".into(),
-                "The file or the records changed after the preview; nothing was imported. Please preview again.".into(),
-            ),
-            Error::StatusChange { from, to } => (
-                format!("帮扶计划不能从“{}”改为“{}”。", status_zh(from), status_zh(to)),
-                format!("A {from} support plan cannot become {to}."),
-            ),
-            Error::GrantStep { from, to } => (
-                format!("资助不能从“{}”直接到“{}”：每一步都要依次办理。", from.label(Lang::Zh), to.label(Lang::Zh)),
-                format!("A grant that is {} cannot become {}: every step is taken in order.", from.label(Lang::En), to.label(Lang::En)),
-            ),
-            Error::GrantLocked { status } => (
-                format!("资助已“{}”，不能再修改。已发放的资助只能冲回并写明原因。", status.label(Lang::Zh)),
-                format!("The grant is {} and can no longer be changed; a paid grant can only be reversed, with a reason.", status.label(Lang::En)),
-            ),
+            Error::Domain(d) => (d.message(Lang::Zh), d.message(Lang::En)),
             Error::NothingToNotice => (
                 "没有“学校已审核”的资助可以公示。".into(),
                 "There are no school-reviewed grants to put on notice.".into(),
@@ -236,11 +171,6 @@ impl Error {
                 format!("公钥 {key_id} 已登记为学校 {school} 的公钥，不能再登记给另一所学校。"),
                 format!("Public key {key_id} is already registered to school {school}; it cannot be registered to another school."),
             ),
-            Error::Bundle(r) => (r.message(Lang::Zh), r.message(Lang::En)),
-            Error::WrongMode { actual, needed } => (
-                format!("本数据库是{}数据库，此操作只能在{}数据库中进行。", actual.name_zh(), needed.name_zh()),
-                format!("This is a {} database; the operation needs a {} database.", actual.as_str(), needed.as_str()),
-            ),
             Error::Sqlite(e) => (format!("数据库出错，操作未生效：{e}"), format!("Database error; nothing was changed: {e}")),
             Error::Io(e) => (format!("读写文件出错：{e}"), format!("File error: {e}")),
         };
@@ -259,16 +189,6 @@ impl Error {
             message_en: self.message(Lang::En),
             fields,
         }
-    }
-}
-
-fn status_zh(status: &str) -> &'static str {
-    match status {
-        "draft" => "草稿",
-        "active" => "执行中",
-        "reviewed" => "已回顾",
-        "closed" => "已结束",
-        _ => "未知",
     }
 }
 

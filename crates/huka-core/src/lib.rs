@@ -16,6 +16,7 @@ pub mod dropout;
 pub mod error;
 pub mod household;
 pub mod import;
+pub mod lang;
 pub mod member;
 pub mod pairing;
 pub mod plan;

@@ -12,6 +12,32 @@ use crate::record::{text_enum, Meta, RecordId};
 use crate::store::{Store, Writer};
 use crate::term::Term;
 
+/// A plan asked to move in a way its status rules do not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusChange {
+    pub from: &'static str,
+    pub to: &'static str,
+}
+
+impl crate::error::DomainError for StatusChange {
+    fn code(&self) -> &'static str {
+        "status_change"
+    }
+    fn message(&self, lang: crate::Lang) -> String {
+        let zh = |status: &str| match status {
+            "draft" => "草稿",
+            "active" => "执行中",
+            "reviewed" => "已回顾",
+            "closed" => "已结束",
+            _ => "未知",
+        };
+        lang.pick(
+            format!("帮扶计划不能从“{}”改为“{}”。", zh(self.from), zh(self.to)),
+            format!("A {} support plan cannot become {}.", self.from, self.to),
+        )
+    }
+}
+
 text_enum! {
     pub enum PlanStatus {
         Draft = "draft",
@@ -236,7 +262,7 @@ pub fn update(store: &mut Store, id: RecordId, p: &PlanInput) -> Result<Plan> {
     store.write(|w| {
         let current = get(w.tx(), id)?;
         if current.status == PlanStatus::Closed {
-            return Err(Error::StatusChange { from: "closed", to: "draft" });
+            return Err(StatusChange { from: "closed", to: "draft" }.into());
         }
         let next = check(w.tx(), p)?;
         w.tx().execute(
@@ -258,7 +284,7 @@ pub fn set_status(store: &mut Store, id: RecordId, to: PlanStatus, today: NaiveD
     store.write(|w| {
         let current = get(w.tx(), id)?;
         if !current.status.can_become(to) {
-            return Err(Error::StatusChange { from: current.status.as_str(), to: to.as_str() });
+            return Err(StatusChange { from: current.status.as_str(), to: to.as_str() }.into());
         }
         let next = match (to, current.next_review_date) {
             (PlanStatus::Active, None) => Some(today + chrono::Days::new(REVIEW_EVERY_DAYS)),
@@ -278,7 +304,7 @@ pub fn add_review(store: &mut Store, plan: RecordId, r: &ReviewInput) -> Result<
     store.write(|w| {
         let current = get(w.tx(), plan)?;
         if !current.status.in_force() {
-            return Err(Error::StatusChange { from: current.status.as_str(), to: "reviewed" });
+            return Err(StatusChange { from: current.status.as_str(), to: "reviewed" }.into());
         }
         let mut c = Checks::default();
         let date = c.date("reviewDate", Some(&r.review_date), true, None);

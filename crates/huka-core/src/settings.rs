@@ -3,7 +3,7 @@
 
 use rusqlite::OptionalExtension;
 
-use crate::error::{Error, Lang, Result};
+use crate::error::{Lang, Result};
 use crate::record::text_enum;
 use crate::store::{Store, Writer};
 
@@ -14,6 +14,25 @@ text_enum! {
     pub enum Mode {
         School = "school",
         County = "county",
+    }
+}
+
+/// An operation that needs the other kind of installation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrongMode {
+    pub actual: Mode,
+    pub needed: Mode,
+}
+
+impl crate::error::DomainError for WrongMode {
+    fn code(&self) -> &'static str {
+        "wrong_mode"
+    }
+    fn message(&self, lang: crate::Lang) -> String {
+        lang.pick(
+            format!("本数据库是{}数据库，此操作只能在{}数据库中进行。", self.actual.name_zh(), self.needed.name_zh()),
+            format!("This is a {} database; the operation needs a {} database.", self.actual.as_str(), self.needed.as_str()),
+        )
     }
 }
 
@@ -54,7 +73,7 @@ pub fn mode(store: &Store) -> Result<Mode> {
 /// records would make no sense in a county installation.
 pub fn set_mode(store: &mut Store, mode: Mode) -> Result<()> {
     if mode == Mode::County && crate::school::get(store)?.is_some() {
-        return Err(Error::WrongMode { actual: Mode::School, needed: Mode::County });
+        return Err(WrongMode { actual: Mode::School, needed: Mode::County }.into());
     }
     store.write(|w| put(w, "mode", mode.as_str()))
 }
@@ -63,7 +82,7 @@ pub fn set_mode(store: &mut Store, mode: Mode) -> Result<()> {
 pub fn require_mode(store: &Store, needed: Mode) -> Result<()> {
     let actual = mode(store)?;
     if actual != needed {
-        return Err(Error::WrongMode { actual, needed });
+        return Err(WrongMode { actual, needed }.into());
     }
     Ok(())
 }
@@ -86,11 +105,11 @@ mod tests {
         assert_eq!(mode(&store).unwrap(), Mode::School);
         set_mode(&mut store, Mode::County).unwrap();
         assert_eq!(mode(&store).unwrap(), Mode::County);
-        assert!(matches!(require_mode(&store, Mode::School), Err(Error::WrongMode { .. })));
+        assert!(require_mode(&store, Mode::School).unwrap_err().domain::<WrongMode>().is_some());
 
         let mut school = Store::open_in_memory().unwrap();
         crate::school::setup(&mut school, &crate::school::SchoolInput { code: "1".into(), name: "A".into(), ..Default::default() }).unwrap();
-        assert!(matches!(set_mode(&mut school, Mode::County), Err(Error::WrongMode { .. })));
+        assert!(set_mode(&mut school, Mode::County).unwrap_err().domain::<WrongMode>().is_some());
         assert_eq!(mode(&school).unwrap(), Mode::School);
     }
 }

@@ -28,7 +28,7 @@ pub use write::{export, preview, verify_written, Exported, Preview, PreviewFile}
 use crate::error::Lang;
 
 /// Why a bundle is not accepted. Each says exactly what is wrong; none repeats personal data.
-/// Shown through `Error::Bundle(..).report()`: its code (`bundle_…`) and both messages.
+/// Shown through `Error::Domain(..).report()`: its code (`bundle_…`) and both messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rejection {
     /// No `.minisig` file beside the bundle.
@@ -161,9 +161,12 @@ impl Rejection {
     }
 }
 
-impl From<Rejection> for crate::Error {
-    fn from(r: Rejection) -> Self {
-        crate::Error::Bundle(r)
+impl crate::error::DomainError for Rejection {
+    fn code(&self) -> &'static str {
+        Rejection::code(self)
+    }
+    fn message(&self, lang: Lang) -> String {
+        Rejection::message(self, lang)
     }
 }
 

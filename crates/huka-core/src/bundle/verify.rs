@@ -107,7 +107,7 @@ pub fn read_signature(bundle: &Path) -> Result<String> {
 }
 
 /// Verifies the bundle at `path` and the `.minisig` beside it. An unreadable file is an
-/// `Error::Io`; everything else wrong is an `Error::Bundle` rejection.
+/// `Error::Io`; everything else wrong is a [`Rejection`] (an `Error::Domain`).
 pub fn verify_file(path: &Path, keys: &[TrustedKey], limits: &Limits) -> Result<Verified> {
     let sig = read_signature(path)?;
     let zip = read_capped(path, limits.max_file, "file")?;

@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 pub use columns::{Column, Field, Mapping, Overrides};
 pub use sheets::{Choices, SheetPreview, SheetStatus, SheetSummary};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::record::text_enum;
 use crate::store::Store;
 use sheets::Opened;
@@ -43,6 +43,65 @@ text_enum! {
         Update = "update",
         Unchanged = "unchanged",
         Rejected = "rejected",
+    }
+}
+
+/// Why a file cannot be imported as it is. All but `PlanChanged` mean the file cannot be
+/// read as a spreadsheet of the expected kind (CLI exit status 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportError {
+    Unreadable(read::ReadProblem),
+    NoHeader,
+    MissingColumn { sheet: String, column: &'static str },
+    NoSuchSheet { name: String, available: String },
+    NoSheetChosen,
+    PlanChanged,
+}
+
+impl crate::error::DomainError for ImportError {
+    fn code(&self) -> &'static str {
+        match self {
+            ImportError::Unreadable(_) => "file_unreadable",
+            ImportError::NoHeader => "no_header",
+            ImportError::MissingColumn { .. } => "missing_column",
+            ImportError::NoSuchSheet { .. } => "no_such_sheet",
+            ImportError::NoSheetChosen => "no_sheet_chosen",
+            ImportError::PlanChanged => "plan_changed",
+        }
+    }
+
+    fn unreadable_file(&self) -> bool {
+        *self != ImportError::PlanChanged
+    }
+
+    fn message(&self, lang: crate::Lang) -> String {
+        let (zh, en) = match self {
+            ImportError::Unreadable(p) => (p.message_zh(), p.message_en()),
+            ImportError::NoHeader => (
+                "找不到表头：没有一个工作表的前 50 行中有“姓名”“身份证号”等列名。请检查文件，或在窗口中指定各列。".into(),
+                "No header row: no sheet names columns such as 姓名 or 身份证号 in its first 50 rows.".into(),
+            ),
+            ImportError::MissingColumn { sheet, column } if sheet.is_empty() => {
+                (format!("文件中没有“{column}”列，无法导入。"), format!("The file has no “{column}” column."))
+            }
+            ImportError::MissingColumn { sheet, column } => (
+                format!("工作表“{sheet}”中没有“{column}”列，无法导入。可只导入其他工作表。"),
+                format!("The sheet “{sheet}” has no “{column}” column; the other sheets can be imported without it."),
+            ),
+            ImportError::NoSuchSheet { name, available } => (
+                format!("文件中没有名为“{name}”的工作表（有：{available}）。"),
+                format!("The file has no sheet named “{name}” (it has: {available})."),
+            ),
+            ImportError::NoSheetChosen => (
+                "没有选中任何有表头的工作表，未导入任何内容。".into(),
+                "No sheet with a header is chosen; nothing was imported.".into(),
+            ),
+            ImportError::PlanChanged => (
+                "预览之后文件或数据已发生变化，未导入任何内容。请重新预览。".into(),
+                "The file or the records changed after the preview; nothing was imported. Please preview again.".into(),
+            ),
+        };
+        lang.pick(zh, en)
     }
 }
 
@@ -299,7 +358,7 @@ pub fn apply(
     let plan = AnyPlan::make(store, kind, &opened)?;
     if let Some(e) = expected {
         if e != fingerprint(bytes, &opened, &plan.outcomes(&opened)) {
-            return Err(Error::PlanChanged);
+            return Err(ImportError::PlanChanged.into());
         }
     }
     let mut report = plan.report(&opened);

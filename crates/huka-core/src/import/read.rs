@@ -113,7 +113,7 @@ const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 /// the command line says so in one sentence and exits 2, like any file it cannot read.
 pub fn read_file(path: &std::path::Path) -> crate::error::Result<Vec<u8>> {
     match std::fs::read(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(crate::error::Error::Unreadable(ReadProblem::NotFound)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(super::ImportError::Unreadable(ReadProblem::NotFound).into()),
         other => Ok(other?),
     }
 }

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::columns::{self, Field, Mapping, Overrides};
 use super::read::{self, Table, Workbook};
-use super::{ColumnProblem, ImportKind, RowError};
-use crate::error::{Error, Result};
+use super::{ColumnProblem, ImportError, ImportKind, RowError};
+use crate::error::Result;
 use crate::record::text_enum;
 use crate::store::Store;
 
@@ -108,18 +108,18 @@ impl Opened {
     /// which are imported. Refuses a file no sheet of which has a header, and a chosen sheet
     /// name the file does not have.
     pub fn read(store: &Store, kind: ImportKind, bytes: &[u8], choices: &Choices) -> Result<Opened> {
-        let book = read::read(bytes).map_err(Error::Unreadable)?;
+        let book = read::read(bytes).map_err(ImportError::Unreadable)?;
         if let Some(chosen) = &choices.sheets {
             if let Some(unknown) = chosen.iter().find(|c| !book.sheets.iter().any(|s| &s.name == *c)) {
                 let available = book.sheets.iter().map(|s| s.name.clone()).collect::<Vec<_>>().join("、");
-                return Err(Error::NoSuchSheet { name: unknown.clone(), available });
+                return Err(ImportError::NoSuchSheet { name: unknown.clone(), available }.into());
             }
         }
         let mut overrides = columns::remembered(store, kind)?;
         overrides.extend(choices.overrides.iter().map(|(k, v)| (k.clone(), *v)));
         let sheets: Vec<Sheet> = book.sheets.iter().map(|table| sort_out(table, kind, &overrides, choices)).collect();
         if sheets.iter().all(|s| s.mapping.is_none()) {
-            return Err(Error::NoHeader);
+            return Err(ImportError::NoHeader.into());
         }
         Ok(Opened { book, sheets })
     }
@@ -149,10 +149,10 @@ impl Opened {
     /// This file if it can be planned: every chosen sheet has its columns, and one is chosen.
     pub fn plannable(self) -> Result<Opened> {
         if let Some((table, sheet)) = self.book.sheets.iter().zip(&self.sheets).find(|(_, s)| !s.missing.is_empty()) {
-            return Err(Error::MissingColumn { sheet: table.name.clone(), column: sheet.missing[0].label_zh() });
+            return Err(ImportError::MissingColumn { sheet: table.name.clone(), column: sheet.missing[0].label_zh() }.into());
         }
         if self.sources().is_empty() {
-            return Err(Error::NoSheetChosen);
+            return Err(ImportError::NoSheetChosen.into());
         }
         Ok(self)
     }
