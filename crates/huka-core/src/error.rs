@@ -33,6 +33,28 @@ pub enum Error {
     SchemaTooNew { found: i64, supported: i64 },
     #[error("the file is not a Huka database")]
     NotADatabase,
+    #[error("there is no database at this path")]
+    NoDatabase,
+    #[error("a database already exists at this path")]
+    DatabaseExists,
+    #[error("the key file beside the database is missing")]
+    KeyFileMissing,
+    #[error("the key file beside the database is damaged or belongs to another database")]
+    KeyFileDamaged,
+    #[error("wrong login name or password")]
+    WrongPassword,
+    #[error("too many wrong passwords; wait {seconds} s")]
+    TooManyAttempts { seconds: u64 },
+    #[error("the database is not encrypted yet")]
+    NotEncrypted,
+    #[error("the encrypted copy did not match the original; nothing was replaced")]
+    ConversionFailed,
+    #[error("the account is disabled")]
+    AccountDisabled,
+    #[error("nobody is logged in")]
+    Locked,
+    #[error("not allowed: {reason_en}")]
+    Forbidden { reason: String, reason_en: String },
     #[error("the school has not been set up yet")]
     SchoolNotSetUp,
     #[error("the school has already been set up")]
@@ -89,6 +111,17 @@ impl Error {
             Error::NotFound { .. } => "not_found",
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::NotADatabase => "not_a_database",
+            Error::NoDatabase => "no_database",
+            Error::DatabaseExists => "database_exists",
+            Error::KeyFileMissing => "key_file_missing",
+            Error::KeyFileDamaged => "key_file_damaged",
+            Error::WrongPassword => "wrong_password",
+            Error::TooManyAttempts { .. } => "too_many_attempts",
+            Error::NotEncrypted => "not_encrypted",
+            Error::ConversionFailed => "conversion_failed",
+            Error::AccountDisabled => "account_disabled",
+            Error::Locked => "locked",
+            Error::Forbidden { .. } => "forbidden",
             Error::SchoolNotSetUp => "school_not_set_up",
             Error::SchoolAlreadySetUp => "school_already_set_up",
             Error::NotEmpty => "not_empty",
@@ -108,6 +141,11 @@ impl Error {
     /// (CLI exit status 2).
     pub fn is_unreadable_file(&self) -> bool {
         matches!(self, Error::Domain(d) if d.unreadable_file())
+    }
+
+    /// True when the command line was pointed at something that is not there (exit status 2).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Error::NoDatabase)
     }
 
     /// True when the error is the user's input being refused (CLI exit status 1).
@@ -134,6 +172,38 @@ impl Error {
                 "该文件不是户卡数据库。".into(),
                 "The file is not a Huka database.".into(),
             ),
+            Error::NoDatabase => (
+                "这里没有户卡数据库（只有初始化、恢复备份或加入本校时才会新建）。请检查路径。".into(),
+                "There is no Huka database at this path (only init, restoring a backup or joining a school creates one). Check the path.".into(),
+            ),
+            Error::DatabaseExists => (
+                "这里已经有一个数据库，不能再初始化。".into(),
+                "A database already exists at this path; it cannot be set up again.".into(),
+            ),
+            Error::KeyFileMissing => (
+                "数据库旁边的密钥文件（.keys）不见了，无法解锁。请从备份恢复。".into(),
+                "The key file (.keys) beside the database is missing, so it cannot be unlocked. Restore a backup.".into(),
+            ),
+            Error::KeyFileDamaged => (
+                "数据库旁边的密钥文件（.keys）已损坏或属于另一个数据库。".into(),
+                "The key file (.keys) beside the database is damaged or belongs to another database.".into(),
+            ),
+            Error::WrongPassword => ("登录名或密码不对。".into(), "Wrong login name or password.".into()),
+            Error::TooManyAttempts { seconds } => (
+                format!("密码错误次数太多，请 {seconds} 秒后再试。"),
+                format!("Too many wrong passwords; try again in {seconds} s."),
+            ),
+            Error::NotEncrypted => (
+                "这个数据库还没有加密：请先由校长创建账号并加密（窗口中打开即可，或运行 huka encrypt）。".into(),
+                "This database is not encrypted yet: the principal creates an account and encrypts it first (open it in the window, or run huka encrypt).".into(),
+            ),
+            Error::ConversionFailed => (
+                "加密后的副本与原数据库不一致，原文件未被替换，数据没有任何改动。".into(),
+                "The encrypted copy did not match the original; the original file was not replaced and nothing changed.".into(),
+            ),
+            Error::AccountDisabled => ("该账号已停用。".into(), "The account is disabled.".into()),
+            Error::Locked => ("已锁定，请先登录。".into(), "Locked; please log in.".into()),
+            Error::Forbidden { reason, reason_en } => (format!("权限不足：{reason}。"), format!("Not allowed: {reason_en}.")),
             Error::SchoolNotSetUp => (
                 "尚未设置学校，请先完成学校设置。".into(),
                 "The school has not been set up yet.".into(),
@@ -198,6 +268,7 @@ fn kind_zh(kind: &str) -> &'static str {
         "member" => "家庭成员",
         "student" => "学生",
         "teacher" => "教师",
+        "account" => "账号",
         "visit" => "家访记录",
         "plan" => "帮扶计划",
         "pairing" => "结对",
@@ -219,6 +290,10 @@ fn field_label(field: &str) -> (&'static str, &'static str) {
     match field {
         "code" => ("学校代码", "school code"),
         "name" => ("姓名/名称", "name"),
+        "login" => ("登录名", "login name"),
+        "password" => ("密码", "password"),
+        "role" => ("角色", "role"),
+        "account" => ("账号", "account"),
         "town" => ("镇", "town"),
         "district" => ("督学责任区", "supervision district"),
         "householdNumber" => ("户编号", "household number"),
@@ -352,6 +427,12 @@ pub enum Problem {
     FutureWeek,
     PassphraseTooShort { min: usize },
     PassphraseMismatch,
+    // accounts
+    PasswordTooShort { min: usize },
+    DuplicateLogin,
+    RoleNotInThisMode,
+    OwnAccount,
+    LastPrincipal,
 }
 
 impl Problem {
@@ -390,6 +471,11 @@ impl Problem {
             Problem::FutureWeek => "future_week",
             Problem::PassphraseTooShort { .. } => "passphrase_too_short",
             Problem::PassphraseMismatch => "passphrase_mismatch",
+            Problem::PasswordTooShort { .. } => "password_too_short",
+            Problem::DuplicateLogin => "duplicate_login",
+            Problem::RoleNotInThisMode => "role_not_in_this_mode",
+            Problem::OwnAccount => "own_account",
+            Problem::LastPrincipal => "last_principal",
         }
     }
 
@@ -449,6 +535,11 @@ impl Problem {
             Problem::FutureWeek => ("这一周还没开始，不能确认".into(), "this week has not begun; it cannot be confirmed yet".into()),
             Problem::PassphraseTooShort { min } => (format!("口令至少 {min} 个字符"), format!("at least {min} characters")),
             Problem::PassphraseMismatch => ("两次输入的口令不一致".into(), "the two entries differ".into()),
+            Problem::PasswordTooShort { min } => (format!("密码至少 {min} 个字符"), format!("at least {min} characters")),
+            Problem::DuplicateLogin => ("已有账号使用这个登录名".into(), "another account has this login name".into()),
+            Problem::RoleNotInThisMode => ("这种角色不属于本类安装（学校或县级）".into(), "this role does not belong to this kind of installation".into()),
+            Problem::OwnAccount => ("不能停用自己的账号".into(), "you cannot disable your own account".into()),
+            Problem::LastPrincipal => ("这是最后一个可用的管理账号，不能停用".into(), "this is the last account that can manage accounts".into()),
         };
         lang.pick(zh, en)
     }

@@ -7,15 +7,19 @@
 //!
 //! This crate never depends on Tauri, never prints, and never logs personal data.
 
+pub mod access;
+pub mod account;
 pub mod aid;
 pub mod bundle;
 pub mod county;
 pub mod coverage;
+pub mod crypto;
 pub mod demo;
 pub mod dropout;
 pub mod error;
 pub mod household;
 pub mod import;
+pub mod keyfile;
 pub mod lang;
 pub mod member;
 pub mod pairing;
@@ -27,6 +31,7 @@ pub mod registration;
 pub mod resident_id;
 pub mod school;
 pub mod search;
+pub mod session;
 pub mod settings;
 pub mod signing;
 pub mod stats;

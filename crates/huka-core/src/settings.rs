@@ -78,6 +78,40 @@ pub fn set_mode(store: &mut Store, mode: Mode) -> Result<()> {
     store.write(|w| put(w, "mode", mode.as_str()))
 }
 
+/// The county's name, in a county installation (shown in its window and reports).
+pub fn county_name(store: &Store) -> Result<String> {
+    Ok(get(store, "county_name")?.unwrap_or_default())
+}
+
+pub(crate) fn set_county_name(store: &mut Store, name: &str) -> Result<()> {
+    let name = crate::text::clean(name);
+    store.write(|w| put(w, "county_name", &name))
+}
+
+/// Minutes without a click or a key before the window locks itself (default 10).
+pub const DEFAULT_IDLE_MINUTES: u32 = 10;
+
+pub fn idle_minutes(store: &Store) -> Result<u32> {
+    Ok(get(store, "idle_minutes")?.and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_IDLE_MINUTES))
+}
+
+/// Sets the idle time before the window locks: 1 to 120 minutes. The principal's setting.
+pub fn set_idle_minutes(store: &mut Store, minutes: u32) -> Result<u32> {
+    crate::access::require(store, crate::access::Action::ManageSchool)?;
+    let minutes = minutes.clamp(1, 120);
+    store.write(|w| put(w, "idle_minutes", &minutes.to_string()))?;
+    Ok(minutes)
+}
+
+/// The database's own id, made when it is set up: its key file and backups name it.
+pub fn database_id(store: &Store) -> Result<Option<String>> {
+    get(store, "database_id")
+}
+
+pub(crate) fn set_database_id(w: &Writer<'_>, id: &str) -> Result<()> {
+    put(w, "database_id", id)
+}
+
 /// Refuses unless the installation is in `needed` mode.
 pub fn require_mode(store: &Store, needed: Mode) -> Result<()> {
     let actual = mode(store)?;
