@@ -200,11 +200,43 @@ fn in_care(store: &Store, household: RecordId) -> Result<bool> {
     Ok(found.is_some())
 }
 
-/// The household of a member (for rules asked about a student).
-pub fn household_of_member(store: &Store, member: RecordId) -> Result<RecordId> {
-    store
-        .conn()
-        .query_row("SELECT household_id FROM member WHERE id = ?1", [member], |r| r.get(0))
-        .optional()?
-        .ok_or(Error::NotFound { kind: "member" })
+/// A record whose household a rule is asked about.
+#[derive(Debug, Clone, Copy)]
+pub enum Of {
+    Member(RecordId),
+    Visit(RecordId),
+    FollowUp(RecordId),
+    Plan(RecordId),
+    DropoutCase(RecordId),
+    DropoutAction(RecordId),
 }
+
+/// The household a record belongs to.
+pub fn household_of(store: &Store, of: Of) -> Result<RecordId> {
+    let (sql, id, kind) = match of {
+        Of::Member(id) => ("SELECT household_id FROM member WHERE id = ?1", id, "member"),
+        Of::Visit(id) => ("SELECT household_id FROM visit WHERE id = ?1", id, "visit"),
+        Of::FollowUp(id) => ("SELECT v.household_id FROM follow_up f JOIN visit v ON v.id = f.visit_id WHERE f.id = ?1", id, "follow-up"),
+        Of::Plan(id) => ("SELECT m.household_id FROM plan p JOIN member m ON m.id = p.member_id WHERE p.id = ?1", id, "plan"),
+        Of::DropoutCase(id) => ("SELECT m.household_id FROM dropout_case c JOIN member m ON m.id = c.member_id WHERE c.id = ?1", id, "dropout case"),
+        Of::DropoutAction(id) => (
+            "SELECT m.household_id FROM dropout_action a JOIN dropout_case c ON c.id = a.case_id JOIN member m ON m.id = c.member_id WHERE a.id = ?1",
+            id,
+            "dropout action",
+        ),
+    };
+    store.conn().query_row(sql, [id], |r| r.get(0)).optional()?.ok_or(Error::NotFound { kind })
+}
+
+/// Refuses unless the store's account may change the card a member belongs to.
+pub fn require_care_edit(store: &Store, member: RecordId) -> Result<()> {
+    require(store, Action::EditHousehold(household_of(store, Of::Member(member))?))
+}
+
+/// Refuses unless the store's account may do this for the household `of` belongs to.
+pub fn require_care(store: &Store, of: Of) -> Result<()> {
+    require(store, Action::CareFor(household_of(store, of)?))
+}
+
+#[cfg(test)]
+mod tests;

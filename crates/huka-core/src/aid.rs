@@ -246,6 +246,7 @@ fn check_programme(conn: &Connection, p: &ProgrammeInput, id: Option<RecordId>) 
 }
 
 pub fn create_programme(store: &mut Store, p: &ProgrammeInput) -> Result<Programme> {
+    crate::access::require(store, crate::access::Action::Aid)?;
     let id = store.write(|w| {
         let (code, amount) = check_programme(w.tx(), p, None)?;
         let m = w.new_meta();
@@ -261,6 +262,7 @@ pub fn create_programme(store: &mut Store, p: &ProgrammeInput) -> Result<Program
 
 /// Edits a programme. Grants already made keep their amounts.
 pub fn update_programme(store: &mut Store, id: RecordId, p: &ProgrammeInput) -> Result<Programme> {
+    crate::access::require(store, crate::access::Action::Aid)?;
     store.write(|w| {
         programme(w.tx(), id)?;
         let (code, amount) = check_programme(w.tx(), p, Some(id))?;
@@ -463,6 +465,7 @@ fn add_step(w: &Writer<'_>, grant: RecordId, step: GrantStatus, on: NaiveDate, s
 
 /// Records an application: the first step of a grant.
 pub fn apply(store: &mut Store, g: &GrantInput, today: NaiveDate) -> Result<Grant> {
+    crate::access::require(store, crate::access::Action::Aid)?;
     let id = store.write(|w| {
         let mut c = Checks::default();
         let is_student: bool = w
@@ -561,13 +564,38 @@ fn advance_in(w: &Writer<'_>, id: RecordId, to: GrantStatus, s: &StepInput, toda
 
 /// Moves a grant one step along its path. `to` must be the next step.
 pub fn advance(store: &mut Store, id: RecordId, to: GrantStatus, s: &StepInput, today: NaiveDate) -> Result<Grant> {
+    crate::access::require(store, crate::access::Action::Aid)?;
+    let signed;
+    let s = if to == GrantStatus::SchoolReviewed {
+        // The school's review is the principal's own signature: recorded by a principal's
+        // account, under the account's name (parents and teachers stay typed names).
+        crate::access::require(store, crate::access::Action::SchoolReview)?;
+        signed = signed_by_account(store, s, SignRole::Principal);
+        &signed
+    } else {
+        s
+    };
     store.write(|w| advance_in(w, id, to, s, today))?;
     grant(store.conn(), id)
+}
+
+/// The step's sign-offs with `role` signed by the store's account (its name, whatever was
+/// typed). The store itself (tests, the demo) keeps what was typed.
+fn signed_by_account(store: &Store, s: &StepInput, role: SignRole) -> StepInput {
+    let actor = store.actor();
+    if actor.id == crate::access::Actor::system().id {
+        return s.clone();
+    }
+    let mut signed = s.clone();
+    signed.signoffs.retain(|x| x.role != role);
+    signed.signoffs.push(Signoff { role, name: actor.name.clone() });
+    signed
 }
 
 /// Starts the public notice for every school-reviewed grant of a programme and term at once:
 /// one notice is posted for them all. Returns how many grants it covers.
 pub fn start_notice(store: &mut Store, programme: RecordId, term: Term, s: &StepInput, today: NaiveDate) -> Result<usize> {
+    crate::access::require(store, crate::access::Action::Aid)?;
     store.write(|w| {
         let ids: Vec<RecordId> = w
             .tx()
@@ -586,6 +614,7 @@ pub fn start_notice(store: &mut Store, programme: RecordId, term: Term, s: &Step
 
 /// Records the objections raised during the notice and how they were handled.
 pub fn record_objections(store: &mut Store, id: RecordId, text: &str) -> Result<Grant> {
+    crate::access::require(store, crate::access::Action::Aid)?;
     store.write(|w| {
         let current = grant(w.tx(), id)?;
         if current.status != GrantStatus::Notice {
@@ -605,6 +634,7 @@ pub fn record_objections(store: &mut Store, id: RecordId, text: &str) -> Result<
 
 /// Changes the amount of a grant not yet county-reviewed.
 pub fn set_amount(store: &mut Store, id: RecordId, amount: &str) -> Result<Grant> {
+    crate::access::require(store, crate::access::Action::Aid)?;
     store.write(|w| {
         let current = grant(w.tx(), id)?;
         if matches!(current.status, GrantStatus::CountyReviewed | GrantStatus::Paid | GrantStatus::Reversed) {
@@ -622,6 +652,7 @@ pub fn set_amount(store: &mut Store, id: RecordId, amount: &str) -> Result<Grant
 
 /// Reverses a paid grant (冲回), with a reason. The grant and its path are kept.
 pub fn reverse(store: &mut Store, id: RecordId, date_text: &str, reason: &str, today: NaiveDate) -> Result<Grant> {
+    crate::access::require(store, crate::access::Action::Aid)?;
     store.write(|w| {
         let current = grant(w.tx(), id)?;
         if current.status != GrantStatus::Paid {
@@ -644,6 +675,7 @@ pub fn reverse(store: &mut Store, id: RecordId, date_text: &str, reason: &str, t
 /// Withdraws a grant that has not been paid (a tombstone, with its steps). Paid grants are
 /// reversed instead.
 pub fn withdraw(store: &mut Store, id: RecordId) -> Result<()> {
+    crate::access::require(store, crate::access::Action::Aid)?;
     store.write(|w| {
         let current = grant(w.tx(), id)?;
         if matches!(current.status, GrantStatus::Paid | GrantStatus::Reversed) {

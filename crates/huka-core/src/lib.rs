@@ -2,7 +2,7 @@
 //! teachers), their validation, and the SQLite store that keeps them.
 //!
 //! One module per domain concept. Each exposes plain functions over a [`Store`]:
-//! `household::create(&mut store, input)`, `household::card(&store, id)` … The Tauri shell
+//! `household::create(&mut store, input)`, `card::get(&store, id)` … The Tauri shell
 //! (`src-tauri`) and the `huka` CLI are both thin callers of these functions.
 //!
 //! This crate never depends on Tauri, never prints, and never logs personal data.
@@ -11,6 +11,7 @@ pub mod access;
 pub mod account;
 pub mod aid;
 pub mod bundle;
+pub mod card;
 pub mod county;
 pub mod coverage;
 pub mod crypto;

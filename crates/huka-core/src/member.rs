@@ -186,6 +186,7 @@ fn resident_id_taken(conn: &Connection, resident_id: &str, except: Option<Record
 }
 
 pub fn create(store: &mut Store, household_id: RecordId, input: &MemberInput) -> Result<Member> {
+    crate::access::require(store, crate::access::Action::EditHousehold(household_id))?;
     let m = input.cleaned()?;
     let id = store.write(|w| insert(w, household_id, &m))?;
     get(store.conn(), id)
@@ -221,6 +222,7 @@ pub(crate) fn insert_unindexed(w: &Writer<'_>, household_id: RecordId, m: &Clean
 }
 
 pub fn update(store: &mut Store, id: RecordId, input: &MemberInput) -> Result<Member> {
+    crate::access::require_care_edit(store, id)?;
     let m = input.cleaned()?;
     store.write(|w| {
         let before = get(w.tx(), id)?;
@@ -252,6 +254,7 @@ fn write_update(w: &Writer<'_>, id: RecordId, household_id: RecordId, m: &Clean)
 /// Removes a member from the card (tombstone), with their student record, pairings, plans and
 /// dropout cases.
 pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
+    crate::access::require_care_edit(store, id)?;
     store.write(|w| {
         let before = get(w.tx(), id)?;
         crate::dropout::tombstone_cases_of(w, "SELECT ?1", id)?;

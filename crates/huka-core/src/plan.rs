@@ -253,12 +253,14 @@ pub(crate) fn insert(w: &Writer<'_>, p: &PlanInput, status: PlanStatus) -> Resul
 
 /// A new plan, as a draft.
 pub fn create(store: &mut Store, p: &PlanInput) -> Result<Plan> {
+    crate::access::require_care(store, crate::access::Of::Member(p.member_id))?;
     let id = store.write(|w| insert(w, p, PlanStatus::Draft))?;
     get(store.conn(), id)
 }
 
 /// Edits a plan's content; a closed plan cannot be edited.
 pub fn update(store: &mut Store, id: RecordId, p: &PlanInput) -> Result<Plan> {
+    crate::access::require_care(store, crate::access::Of::Plan(id))?;
     store.write(|w| {
         let current = get(w.tx(), id)?;
         if current.status == PlanStatus::Closed {
@@ -281,6 +283,7 @@ pub fn update(store: &mut Store, id: RecordId, p: &PlanInput) -> Result<Plan> {
 /// Moves a plan to another status, if the step is allowed. Activating sets the first review
 /// date (eight weeks on) unless one is set.
 pub fn set_status(store: &mut Store, id: RecordId, to: PlanStatus, today: NaiveDate) -> Result<Plan> {
+    crate::access::require_care(store, crate::access::Of::Plan(id))?;
     store.write(|w| {
         let current = get(w.tx(), id)?;
         if !current.status.can_become(to) {
@@ -301,6 +304,7 @@ pub fn set_status(store: &mut Store, id: RecordId, to: PlanStatus, today: NaiveD
 
 /// Records a review of a plan in force: it becomes "reviewed" and the next review is due.
 pub fn add_review(store: &mut Store, plan: RecordId, r: &ReviewInput) -> Result<Plan> {
+    crate::access::require_care(store, crate::access::Of::Plan(plan))?;
     store.write(|w| {
         let current = get(w.tx(), plan)?;
         if !current.status.in_force() {
@@ -329,6 +333,7 @@ pub fn add_review(store: &mut Store, plan: RecordId, r: &ReviewInput) -> Result<
 
 /// Starts this term's plan from the student's plan of the previous term (as a draft).
 pub fn copy_previous(store: &mut Store, member: RecordId, term: Term) -> Result<Plan> {
+    crate::access::require_care(store, crate::access::Of::Member(member))?;
     let previous = of_member_term(store.conn(), member, term.previous())?.ok_or(Error::NotFound { kind: "plan" })?;
     let input = PlanInput {
         member_id: member,

@@ -72,6 +72,7 @@ pub fn mode(store: &Store) -> Result<Mode> {
 /// Chooses the installation's mode. A database whose school is set up stays a school's: its
 /// records would make no sense in a county installation.
 pub fn set_mode(store: &mut Store, mode: Mode) -> Result<()> {
+    crate::access::require(store, crate::access::Action::ManageSchool)?;
     if mode == Mode::County && crate::school::get(store)?.is_some() {
         return Err(WrongMode { actual: Mode::School, needed: Mode::County }.into());
     }

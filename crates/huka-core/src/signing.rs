@@ -208,6 +208,7 @@ fn school_for_key(store: &Store) -> Result<School> {
 
 /// Creates the school's first key, sealed with `passphrase`. Refused when one exists.
 pub fn create(store: &mut Store, passphrase: &str) -> Result<KeyInfo> {
+    crate::access::require(store, crate::access::Action::SignAndExport)?;
     let school = school_for_key(store)?;
     check_passphrase(passphrase)?;
     if current(store)?.is_some() {
@@ -223,6 +224,7 @@ pub fn create(store: &mut Store, passphrase: &str) -> Result<KeyInfo> {
 /// asked: a forgotten passphrase is the usual reason to rotate, and a new key signs nothing
 /// the county accepts until it is registered there against the school's stamp.
 pub fn rotate(store: &mut Store, passphrase: &str) -> Result<KeyInfo> {
+    crate::access::require(store, crate::access::Action::SignAndExport)?;
     let school = school_for_key(store)?;
     check_passphrase(passphrase)?;
     let old = current(store)?.ok_or(Error::NoSigningKey)?;

@@ -1,4 +1,5 @@
-use huka_core::household::{self, Household, HouseholdCard, HouseholdInput, HouseholdSummary};
+use huka_core::card::{self, HouseholdCard};
+use huka_core::household::{self, Household, HouseholdInput, HouseholdSummary};
 use huka_core::teacher::{self, Teacher};
 use huka_core::RecordId;
 use tauri::State;
@@ -16,7 +17,7 @@ pub fn household_list(state: State<'_, AppState>, search: String) -> CommandResu
 
 #[tauri::command]
 pub fn household_card(state: State<'_, AppState>, id: RecordId) -> CommandResult<HouseholdCard> {
-    state.with(|store| household::card(store, id))
+    state.with(|store| card::get(store, id))
 }
 
 #[tauri::command]

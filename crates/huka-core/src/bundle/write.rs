@@ -83,6 +83,7 @@ fn files(report: &TermReport) -> Vec<PreviewFile> {
 
 /// What exporting `term` would write today.
 pub fn preview(store: &Store, term: Term, today: NaiveDate) -> Result<Preview> {
+    crate::access::require(store, crate::access::Action::SignAndExport)?;
     settings::require_mode(store, Mode::School)?;
     let report = summary::report(store, term, today)?;
     let key_id = signing::current(store)?.map(|k| k.key_id);
@@ -99,6 +100,7 @@ pub fn preview(store: &Store, term: Term, today: NaiveDate) -> Result<Preview> {
 /// Writes the bundle of `term` and its signature into `dir`, signed with the current key
 /// opened by `passphrase`. Returns where; call [`verify_written`] before saying it is done.
 pub fn export(store: &Store, term: Term, today: NaiveDate, passphrase: &str, dir: &Path) -> Result<Exported> {
+    crate::access::require(store, crate::access::Action::SignAndExport)?;
     export_at(store, term, today, passphrase, dir, Utc::now())
 }
 

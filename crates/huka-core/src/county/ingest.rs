@@ -87,6 +87,7 @@ pub fn bundle_paths(inputs: &[PathBuf]) -> Vec<PathBuf> {
 
 /// Ingests every bundle found in `inputs` (files and folders).
 pub fn ingest(store: &mut Store, inputs: &[PathBuf]) -> Result<IngestReport> {
+    crate::access::require(store, crate::access::Action::County)?;
     super::require(store)?;
     let mut report = IngestReport::default();
     for path in bundle_paths(inputs) {
@@ -109,6 +110,7 @@ pub fn ingest(store: &mut Store, inputs: &[PathBuf]) -> Result<IngestReport> {
 /// Verifies one bundle against the registered keys and, if it is newer than what the county
 /// holds for its school and term, stores it.
 pub fn ingest_file(store: &mut Store, path: &Path) -> Result<Outcome> {
+    crate::access::require(store, crate::access::Action::County)?;
     super::require(store)?;
     let limits = Limits::default();
     if !path.is_file() {

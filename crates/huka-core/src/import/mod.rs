@@ -324,6 +324,7 @@ impl AnyPlan {
 
 /// Plans an import without writing anything.
 pub fn preview(store: &Store, kind: ImportKind, bytes: &[u8], choices: &Choices) -> Result<Preview> {
+    crate::access::require(store, crate::access::Action::Import)?;
     let opened = Opened::read(store, kind, bytes, choices)?;
     let missing = opened.missing();
     let fields = Field::for_kind(kind).to_vec();
@@ -354,6 +355,7 @@ pub fn apply(
     expected: Option<&str>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport> {
+    crate::access::require(store, crate::access::Action::Import)?;
     let opened = Opened::read(store, kind, bytes, choices)?.plannable()?;
     let plan = AnyPlan::make(store, kind, &opened)?;
     if let Some(e) = expected {
@@ -375,6 +377,7 @@ pub fn apply(
 
 /// Plans without writing, as `--dry-run` does: the report of `preview`, or why there is no plan.
 pub fn dry_run(store: &Store, kind: ImportKind, bytes: &[u8], choices: &Choices) -> Result<ImportReport> {
+    crate::access::require(store, crate::access::Action::Import)?;
     let opened = Opened::read(store, kind, bytes, choices)?.plannable()?;
     let plan = AnyPlan::make(store, kind, &opened)?;
     let mut report = plan.report(&opened);
@@ -387,6 +390,7 @@ pub fn dry_run(store: &Store, kind: ImportKind, bytes: &[u8], choices: &Choices)
 /// Writes the rejected rows of the file, as planned now, to `out` (.xlsx or .csv) to be fixed
 /// and imported again. Returns how many rows were written.
 pub fn save_rejects(store: &Store, kind: ImportKind, bytes: &[u8], choices: &Choices, out: &std::path::Path) -> Result<usize> {
+    crate::access::require(store, crate::access::Action::Import)?;
     let opened = Opened::read(store, kind, bytes, choices)?.plannable()?;
     let report = AnyPlan::make(store, kind, &opened)?.report(&opened);
     rejects::write(&opened.sources(), &report.errors, out)

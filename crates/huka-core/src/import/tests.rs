@@ -137,7 +137,7 @@ fn the_poverty_list_makes_household_cards_and_reimporting_changes_nothing() {
 
     let list = household::list(&store, "", 10).unwrap();
     assert_eq!(list.len(), 2);
-    let wang = household::card(&store, list.iter().find(|h| h.head_name == "王建国").unwrap().id).unwrap();
+    let wang = crate::card::get(&store, list.iter().find(|h| h.head_name == "王建国").unwrap().id).unwrap();
     assert_eq!(wang.members.len(), 2);
     assert_eq!(wang.household.fields.poverty_causes, [PovertyCause::Illness, PovertyCause::LackOfSkills]);
     let li = list.iter().find(|h| h.head_name == "李红梅").unwrap();
@@ -151,9 +151,9 @@ fn the_poverty_list_makes_household_cards_and_reimporting_changes_nothing() {
     let moved = poverty_list().replace("610921001,王建国,之子", "610921002,李红梅,之子").replace("仁河村,3组,一般贫困户,未脱贫,因病、缺技术\n610921002", "仁河村,3组,一般贫困户,未脱贫,因病、缺技术\n610921002");
     let r = import(&mut store, ImportKind::Households, moved.as_bytes());
     assert_eq!((r.updated, r.unchanged), (1, 3), "{r:#?}");
-    let li = household::card(&store, li.id).unwrap();
+    let li = crate::card::get(&store, li.id).unwrap();
     assert_eq!(li.members.len(), 3);
-    assert_eq!(household::card(&store, wang.household.meta.id).unwrap().members.len(), 1);
+    assert_eq!(crate::card::get(&store, wang.household.meta.id).unwrap().members.len(), 1);
 }
 
 #[test]
@@ -162,7 +162,7 @@ fn a_member_entered_by_hand_is_updated_not_duplicated() {
     let h = household::create(&mut store, &HouseholdInput { household_number: "610921001".into(), ..household::tests::input("x", "王建国") }).unwrap();
     member::create(&mut store, h.meta.id, &MemberInput { name: "王小明".into(), resident_id: id(2013, 3, 5, 1), health: "哮喘".into(), ..Default::default() }).unwrap();
     import(&mut store, ImportKind::Households, poverty_list().as_bytes());
-    let card = household::card(&store, h.meta.id).unwrap();
+    let card = crate::card::get(&store, h.meta.id).unwrap();
     assert_eq!(card.members.iter().filter(|m| m.name == "王小明").count(), 1);
     assert_eq!(card.members.iter().find(|m| m.name == "王小明").unwrap().health, "哮喘", "what the file does not say is kept");
 }
