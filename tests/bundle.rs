@@ -16,8 +16,7 @@ fn huka(db: &Path, args: &[&str]) -> Output {
 }
 
 fn huka_with(db: &Path, args: &[&str], passphrase: Option<&str>) -> Output {
-    let mut c = Command::new(huka_bin());
-    c.arg("--db").arg(db).args(args).env("LANG", "C.UTF-8").env_remove("HUKA_PASSPHRASE").stdin(Stdio::null());
+    let mut c = huka_tests::huka_command(db, args);
     if let Some(p) = passphrase {
         c.env("HUKA_PASSPHRASE", p);
     }
@@ -323,12 +322,7 @@ fn keys_passphrases_and_exit_codes() {
     assert!(e.contains("no signing key"), "{e}");
     assert!(refused(&huka_with(&db, &["key", "create"], Some("short"))).contains("at least 8"));
     // The passphrase as a line of standard input when there is no terminal.
-    let mut child = Command::new(huka_bin())
-        .arg("--db")
-        .arg(&db)
-        .args(["key", "create", "--json"])
-        .env("LANG", "C.UTF-8")
-        .env_remove("HUKA_PASSPHRASE")
+    let mut child = huka_tests::huka_command(&db, &["key", "create", "--json"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use huka_core::ResidentId;
-use huka_tests::huka_bin;
+
 use serde_json::Value;
 
 fn id(y: i32, m: u32, d: u32, seq: u16) -> String {
@@ -16,7 +16,7 @@ fn id(y: i32, m: u32, d: u32, seq: u16) -> String {
 }
 
 fn huka(db: &Path, args: &[&str]) -> Output {
-    Command::new(huka_bin()).arg("--db").arg(db).args(args).env("LANG", "C.UTF-8").output().expect("huka runs")
+    huka_tests::huka_command(db, args).output().expect("huka runs")
 }
 
 fn json(out: &Output) -> Value {
@@ -269,7 +269,8 @@ fn a_kill_in_the_middle_of_an_import_leaves_the_database_as_before() {
     for attempt in 0..12 {
         let db = case.path(&format!("try{attempt}.db"));
         std::fs::copy(&pristine, &db).unwrap();
-        let mut child = Command::new(huka_bin()).arg("--db").arg(&db).args(["import", "roster"]).arg(&file).spawn().unwrap();
+        std::fs::copy(huka_core::keyfile::path_of(&pristine), huka_core::keyfile::path_of(&db)).unwrap();
+        let mut child = huka_tests::huka_command(&db, &["import", "roster", file.to_str().unwrap()]).spawn().unwrap();
         let started = Instant::now();
         std::thread::sleep(delay);
         let finished = child.try_wait().unwrap().is_some();
@@ -279,7 +280,7 @@ fn a_kill_in_the_middle_of_an_import_leaves_the_database_as_before() {
             killed_while_running += 1;
         }
         let count: i64 = {
-            let store = huka_core::Store::open(&db).expect("the database opens after a kill");
+            let store = huka_core::session::unlock(&db, huka_tests::PRINCIPAL, huka_tests::PASSWORD).expect("the database opens after a kill");
             let ok: String = store.conn().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
             assert_eq!(ok, "ok");
             huka_core::registration::count(&store).unwrap()
@@ -404,7 +405,7 @@ fn a_roster_with_a_sheet_per_grade_imports_every_grade() {
     }
 
     // The text report names the sheets and the skipped one, in Chinese.
-    let out = Command::new(huka_bin()).arg("--db").arg(case.path("zh.db")).args(["import", "roster", "--dry-run"]).arg(&xlsx).env("LANG", "zh_CN.UTF-8").output().unwrap();
+    let out = huka_tests::huka_command(&case.path("zh.db"), &["import", "roster", "--dry-run", xlsx.to_str().unwrap()]).env("LANG", "zh_CN.UTF-8").output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("跳过：填表说明 — 没有表头"), "{text}");
     assert!(text.contains("二年级：第 3 行是表头，80 行数据"), "{text}");
@@ -477,7 +478,7 @@ fn id_numbers_stored_as_numbers_are_refused_for_the_real_cause() {
         let registered = json(&huka(&db, &["stats", "--json"]))["registrations"].as_i64().unwrap();
         assert_eq!(registered, with_x);
 
-        let out = Command::new(huka_bin()).arg("--db").arg(case.path("t.db")).args(["import", "roster", "--dry-run"]).arg(file).env("LANG", "zh_CN.UTF-8").output().unwrap();
+        let out = huka_tests::huka_command(&case.path("t.db"), &["import", "roster", "--dry-run", file.to_str().unwrap()]).env("LANG", "zh_CN.UTF-8").output().unwrap();
         let text = String::from_utf8(out.stdout).unwrap();
         let first = text.lines().find(|l| !l.starts_with("跳过") && !l.contains("行是表头")).unwrap();
         assert!(first.contains("身份证号被存成了数字，后几位已丢失：请把该列设为文本，从学籍系统重新导出"), "{text}");

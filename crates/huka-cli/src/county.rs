@@ -5,9 +5,8 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use huka_core::county::{self, Outcome, RegisterInput};
-use huka_core::settings::{self, Mode};
 use huka_core::term::Term;
-use huka_core::{school, stats, Error, Lang, Store};
+use huka_core::{Error, Lang, Store};
 
 use crate::args::parse_term;
 use crate::out::{print_json, say};
@@ -56,11 +55,6 @@ pub enum CountyCommand {
 }
 
 pub fn run(store: &mut Store, command: CountyCommand, lang: Lang) -> Result<ExitCode, Error> {
-    // A fresh database used for county work becomes the county's; a school's stays a school's
-    // (and the core refuses it).
-    if settings::mode(store)? == Mode::School && school::get(store)?.is_none() && stats::get(store)?.households == 0 {
-        county::setup(store)?;
-    }
     let zh = lang == Lang::Zh;
     match command {
         CountyCommand::Register { pubkey, school_code, name, town, district, json } => {

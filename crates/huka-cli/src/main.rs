@@ -1,15 +1,19 @@
 //! `huka`: the command line over Huka's core, one module per noun (as the window's
 //! `src-tauri/src/commands/`), each owning its subcommands and their output.
 //!
-//! Exit status: 0 success, 1 input rejected (or the database refused, or a bundle invalid),
-//! 2 usage error. Errors are one sentence on stderr, in Chinese when the locale is Chinese,
-//! else English. A passphrase comes from `$HUKA_PASSPHRASE`, or is asked on the terminal (a
-//! line of standard input when there is no terminal).
+//! Exit status: 0 success, 1 input rejected (or the database refused, a login refused, a
+//! bundle invalid), 2 usage error (or no database at the path, or a file that cannot be read).
+//! Errors are one sentence on stderr, in Chinese when the locale is Chinese, else English.
+//!
+//! Every command that opens a database logs in first: `--user NAME` or `$HUKA_USER`, the
+//! password from `$HUKA_PASSWORD` or the terminal. Only `init` creates a database. A signing
+//! key's passphrase comes from `$HUKA_PASSPHRASE`, or the terminal (or one line of stdin).
 
 mod args;
 mod out;
 mod secret;
 
+mod account;
 mod aid;
 mod bundle;
 mod county;
@@ -20,6 +24,7 @@ mod household;
 mod import;
 mod reconcile;
 mod school;
+mod session;
 mod signing;
 mod visit;
 
@@ -27,7 +32,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use huka_core::{paths, Error, Lang, Store};
+use huka_core::{paths, Error, Lang};
 
 #[derive(Parser)]
 #[command(name = "huka", version, about = "户卡 Huka — household cards for rural schools (command line)")]
@@ -35,14 +40,26 @@ struct Cli {
     /// The database file [default: the app's database, or $HUKA_DB]
     #[arg(long, global = true, value_name = "PATH")]
     db: Option<PathBuf>,
+    /// The account to log in as [default: $HUKA_USER]; the password comes from
+    /// $HUKA_PASSWORD or the terminal
+    #[arg(long, global = true, value_name = "NAME")]
+    user: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Set up the school of a new database (with $HUKA_PASSPHRASE set, its signing key too)
-    Init(school::InitArgs),
+    /// Set up a new database: a school and its principal (with $HUKA_PASSPHRASE set, its
+    /// signing key too), or a county and its reviewer. Prints the recovery code once
+    Init(session::InitArgs),
+    /// Encrypt a database from before accounts, making the principal's account
+    Encrypt(session::EncryptArgs),
+    /// Accounts: list, add, disable, set a password (or reset the principal's with the recovery code)
+    Users {
+        #[command(subcommand)]
+        command: account::UsersCommand,
+    },
     /// Fill an empty database with a generated demo school
     Demo(demo::DemoArgs),
     /// Household cards
@@ -103,7 +120,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("huka: {}", e.message(lang));
-            ExitCode::from(if e.is_unreadable_file() { 2 } else { 1 })
+            ExitCode::from(if e.is_unreadable_file() || e.is_usage() { 2 } else { 1 })
         }
     }
 }
@@ -121,17 +138,23 @@ fn cli_language() -> Lang {
 }
 
 fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
+    let path = || cli.db.clone().unwrap_or_else(paths::default_db_path);
+    // What needs no login: checking a bundle (no database at all), making or converting a
+    // database, and the recovery code.
     let command = match cli.command {
-        // Checking a bundle needs no database: the reviewer may hold only the school's .pub.
         Command::Verify(args) => return bundle::verify(args, lang),
+        Command::Init(args) => return session::init(&path(), args, lang),
+        Command::Encrypt(args) => return session::encrypt(&path(), args, lang),
+        Command::Users { command: account::UsersCommand::Passwd(args) } if args.recovery.is_some() => {
+            return account::recover(&path(), args, lang)
+        }
         command => command,
     };
-    let path = cli.db.unwrap_or_else(paths::default_db_path);
-    let mut store = Store::open(&path)?;
+    let mut store = session::login(&path(), cli.user.clone(), lang)?;
     let store = &mut store;
     match command {
-        Command::Verify(_) => unreachable!("handled above"),
-        Command::Init(args) => school::init(store, args, &path, lang),
+        Command::Verify(_) | Command::Init(_) | Command::Encrypt(_) => unreachable!("handled above"),
+        Command::Users { command } => account::run(store, command, lang),
         Command::Demo(args) => demo::run(store, args, lang),
         Command::Households { command } => household::run(store, command, lang),
         Command::Import { what } => import::run(store, what, lang),

@@ -106,7 +106,7 @@ pub enum Action {
 impl Action {
     fn what(self) -> (&'static str, &'static str) {
         match self {
-            Action::ManageAccounts => ("管理账号", "manage accounts"),
+            Action::ManageAccounts => ("管理账号和设置", "manage accounts and settings"),
             Action::ManageSchool => ("修改学校信息、教师和设置", "change the school, its teachers and settings"),
             Action::SignAndExport => ("管理签名密钥和上报县局", "manage the signing key and export for the county"),
             Action::LoadDemo => ("载入演示数据", "load demo data"),
@@ -119,7 +119,7 @@ impl Action {
             Action::SchoolReview => ("签署学校审核（须校长本人）", "sign the school's review (the principal only)"),
             Action::Reconcile => ("处理三表比对", "decide on the three lists"),
             Action::ConfirmWeek => ("确认周报", "confirm the weekly report"),
-            Action::County => ("县级审核操作", "county review work"),
+            Action::County => ("进行县级审核操作", "do county review work"),
         }
     }
 }
@@ -129,6 +129,13 @@ pub fn require(store: &Store, action: Action) -> Result<()> {
     let actor = store.actor();
     if actor.id == Actor::system().id {
         return Ok(()); // the store itself: setting up, migrating, tests of other modules
+    }
+    // What the installation is comes before who asks: county work needs a county database,
+    // everything else but accounts a school's.
+    match action {
+        Action::County => crate::settings::require_mode(store, crate::settings::Mode::County)?,
+        Action::ManageAccounts => {}
+        _ => crate::settings::require_mode(store, crate::settings::Mode::School)?,
     }
     let allowed = match (actor.role, action) {
         (Role::Reviewer, Action::County | Action::ManageAccounts) => true,

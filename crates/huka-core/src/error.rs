@@ -53,6 +53,8 @@ pub enum Error {
     AccountDisabled,
     #[error("nobody is logged in")]
     Locked,
+    #[error("a login is needed: --user NAME (or $HUKA_USER) and $HUKA_PASSWORD or a terminal")]
+    NeedLogin,
     #[error("not allowed: {reason_en}")]
     Forbidden { reason: String, reason_en: String },
     #[error("the school has not been set up yet")]
@@ -121,6 +123,7 @@ impl Error {
             Error::ConversionFailed => "conversion_failed",
             Error::AccountDisabled => "account_disabled",
             Error::Locked => "locked",
+            Error::NeedLogin => "need_login",
             Error::Forbidden { .. } => "forbidden",
             Error::SchoolNotSetUp => "school_not_set_up",
             Error::SchoolAlreadySetUp => "school_already_set_up",
@@ -181,8 +184,8 @@ impl Error {
                 "A database already exists at this path; it cannot be set up again.".into(),
             ),
             Error::KeyFileMissing => (
-                "数据库旁边的密钥文件（.keys）不见了，无法解锁。请从备份恢复。".into(),
-                "The key file (.keys) beside the database is missing, so it cannot be unlocked. Restore a backup.".into(),
+                "这不是户卡数据库，或它旁边的密钥文件（.keys）不见了，无法解锁（可从备份恢复）。".into(),
+                "This is not a Huka database, or the key file (.keys) beside it is missing so it cannot be unlocked (restore a backup).".into(),
             ),
             Error::KeyFileDamaged => (
                 "数据库旁边的密钥文件（.keys）已损坏或属于另一个数据库。".into(),
@@ -203,6 +206,10 @@ impl Error {
             ),
             Error::AccountDisabled => ("该账号已停用。".into(), "The account is disabled.".into()),
             Error::Locked => ("已锁定，请先登录。".into(), "Locked; please log in.".into()),
+            Error::NeedLogin => (
+                "需要登录：用 --user 指定账号（或设置 HUKA_USER），密码来自 HUKA_PASSWORD 或在终端输入。".into(),
+                "A login is needed: --user NAME (or $HUKA_USER), and the password from $HUKA_PASSWORD or typed at a terminal.".into(),
+            ),
             Error::Forbidden { reason, reason_en } => (format!("权限不足：{reason}。"), format!("Not allowed: {reason_en}.")),
             Error::SchoolNotSetUp => (
                 "尚未设置学校，请先完成学校设置。".into(),

@@ -96,9 +96,10 @@ pub fn idle_minutes(store: &Store) -> Result<u32> {
     Ok(get(store, "idle_minutes")?.and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_IDLE_MINUTES))
 }
 
-/// Sets the idle time before the window locks: 1 to 120 minutes. The principal's setting.
+/// Sets the idle time before the window locks: 1 to 120 minutes. The principal's setting
+/// (the reviewer's in a county).
 pub fn set_idle_minutes(store: &mut Store, minutes: u32) -> Result<u32> {
-    crate::access::require(store, crate::access::Action::ManageSchool)?;
+    crate::access::require(store, crate::access::Action::ManageAccounts)?;
     let minutes = minutes.clamp(1, 120);
     store.write(|w| put(w, "idle_minutes", &minutes.to_string()))?;
     Ok(minutes)
