@@ -9,6 +9,8 @@
 //!    (setup, not timed); a county database registers the 300 keys, then verifies and ingests
 //!    all 300 bundles, aggregates and writes its workbook. Target: verify + ingest under 10 s.
 
+#[path = "common/db.rs"]
+mod db;
 use std::path::Path;
 use std::time::Instant;
 
@@ -34,8 +36,8 @@ fn main() {
 
     // 1. One large school.
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/bundle-bench-{students}.db"));
-    let fresh = !path.exists();
-    let mut store = Store::open(&path).unwrap();
+    let (mut store, reused) = db::school(&path);
+    let fresh = !reused;
     if fresh {
         let t = Instant::now();
         demo::generate(&mut store, &demo::DemoOptions { students, seed: 21 }).unwrap();
@@ -101,8 +103,7 @@ fn main() {
     });
     println!("made {schools} school bundles of {per_school} students in {:.1} s (setup, not timed)", t.elapsed().as_secs_f64());
 
-    let mut county_db = Store::open(&work.path().join("county.db")).unwrap();
-    county::setup(&mut county_db).unwrap();
+    let mut county_db = db::county(&work.path().join("county.db"));
     let t = Instant::now();
     for p in &pubs {
         county::register(&mut county_db, &RegisterInput { public_key: p.clone(), ..Default::default() }).unwrap();

@@ -181,7 +181,7 @@ impl Attempts {
         }
         let delay = (5u64 << (failures - 3).min(6)).min(300);
         let elapsed = (now - *last).num_seconds().max(0) as u64;
-        (elapsed < delay).then_some(delay - elapsed)
+        (elapsed < delay).then(|| delay - elapsed)
     }
 
     fn failed(&mut self, slot: &str, now: DateTime<Utc>) {
