@@ -70,6 +70,8 @@ pub fn run(store: &mut Store, command: UsersCommand, lang: Lang) -> Result<ExitC
             }
         }
         UsersCommand::Add { name, role } => {
+            // Refused before a password is asked for.
+            huka_core::access::require(store, huka_core::access::Action::ManageAccounts)?;
             let password = new_password(false, lang)?;
             let a = account::add(store, &AccountInput { login: name.clone(), name, role, teacher_id: None }, &password)?;
             say!("{}\t{}", a.login, if zh { a.role.label_zh() } else { a.role.label_en() });

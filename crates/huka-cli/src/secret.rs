@@ -57,7 +57,8 @@ fn ask(var: &str, prompt: &str, twice: bool, lang: Lang) -> Result<String, Error
         return Ok(p);
     }
     if !std::io::stdin().is_terminal() {
-        return Err(Error::NeedLogin);
+        // A login's password is a login problem; a new one is a missing input.
+        return Err(if twice { Error::invalid("password", Problem::Required) } else { Error::NeedLogin });
     }
     let first = rpassword::prompt_password(prompt)?;
     if twice {
