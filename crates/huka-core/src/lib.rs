@@ -10,6 +10,7 @@
 pub mod access;
 pub mod account;
 pub mod aid;
+pub mod audit;
 pub mod bundle;
 pub mod card;
 pub mod county;

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_dropout.sql"),
     include_str!("migrations/0007_signing_county.sql"),
     include_str!("migrations/0008_accounts.sql"),
+    include_str!("migrations/0009_audit.sql"),
 ];
 
 /// The schema version this build writes.
@@ -161,6 +162,7 @@ impl Store {
         }
         let device_id = device_id(&mut conn)?;
         stamp_authors(&conn)?;
+        capture_changes(&conn)?;
         let mut store = Store { conn, device_id, actor: Actor::system(), unlocked: None };
         store.act_as(Actor::system())?;
         Ok(store)
@@ -211,8 +213,10 @@ impl Store {
     /// Runs `f` in one transaction: all of it is committed, or none of it.
     pub fn write<T>(&mut self, f: impl FnOnce(&Writer<'_>) -> Result<T>) -> Result<T> {
         let tx = self.conn.transaction()?;
-        let writer = Writer { tx, device_id: &self.device_id, now: Utc::now() };
+        let writer = Writer { tx, device_id: &self.device_id, actor: &self.actor, now: Utc::now() };
         let value = f(&writer)?;
+        // The audit entries of what changed, in the same transaction.
+        crate::audit::record(&writer)?;
         writer.tx.commit()?;
         Ok(value)
     }
@@ -243,6 +247,38 @@ pub(crate) fn record_tables(conn: &Connection) -> Result<Vec<String>> {
         }
     }
     Ok(out)
+}
+
+/// Every insert and update of a record also leaves its old and new values in `temp.changes`,
+/// which `Store::write` turns into audit entries before it commits (see `audit`). A column
+/// holding bytes (a photo) is recorded by its length.
+fn capture_changes(conn: &Connection) -> Result<()> {
+    conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS changes (kind TEXT NOT NULL, record_id TEXT NOT NULL, old TEXT, new TEXT NOT NULL);")?;
+    for table in record_tables(conn)? {
+        let columns: Vec<(String, String)> = conn
+            .prepare(&format!("SELECT name, upper(type) FROM pragma_table_info('{table}')"))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let image = |row: &str| {
+            let fields: Vec<String> = columns
+                .iter()
+                .map(|(c, ty)| match ty.as_str() {
+                    "BLOB" => format!("'{c}', CASE WHEN {row}.{c} IS NULL THEN NULL ELSE 'bytes:' || length({row}.{c}) END"),
+                    _ => format!("'{c}', {row}.{c}"),
+                })
+                .collect();
+            format!("json_object({})", fields.join(", "))
+        };
+        conn.execute_batch(&format!(
+            "CREATE TEMP TRIGGER IF NOT EXISTS capture_{table}_insert AFTER INSERT ON main.{table}
+             BEGIN INSERT INTO changes (kind, record_id, old, new) VALUES ('{table}', NEW.id, NULL, {new}); END;
+             CREATE TEMP TRIGGER IF NOT EXISTS capture_{table}_update AFTER UPDATE ON main.{table}
+             BEGIN INSERT INTO changes (kind, record_id, old, new) VALUES ('{table}', NEW.id, {old}, {new}); END;",
+            new = image("NEW"),
+            old = image("OLD"),
+        ))?;
+    }
+    Ok(())
 }
 
 /// Every insert and update of a record stamps `updated_by` with the session's account: the
@@ -284,6 +320,7 @@ fn device_id(conn: &mut Connection) -> Result<String> {
 pub struct Writer<'a> {
     tx: Transaction<'a>,
     device_id: &'a str,
+    actor: &'a Actor,
     now: DateTime<Utc>,
 }
 
@@ -294,8 +331,15 @@ impl Writer<'_> {
     pub fn device_id(&self) -> &str {
         self.device_id
     }
+    /// The account this write is made for.
+    pub fn actor(&self) -> &Actor {
+        self.actor
+    }
     pub fn now(&self) -> String {
         format_time(self.now)
+    }
+    pub fn now_utc(&self) -> DateTime<Utc> {
+        self.now
     }
 
     /// Meta for a record created in this transaction.
