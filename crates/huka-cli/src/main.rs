@@ -15,6 +15,7 @@ mod secret;
 
 mod account;
 mod aid;
+mod audit;
 mod bundle;
 mod county;
 mod coverage;
@@ -55,6 +56,11 @@ enum Command {
     Init(session::InitArgs),
     /// Encrypt a database from before accounts, making the principal's account
     Encrypt(session::EncryptArgs),
+    /// The audit trail: who changed what and when; verify its chain
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
     /// Accounts: list, add, disable, set a password (or reset the principal's with the recovery code)
     Users {
         #[command(subcommand)]
@@ -155,6 +161,7 @@ fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
     match command {
         Command::Verify(_) | Command::Init(_) | Command::Encrypt(_) => unreachable!("handled above"),
         Command::Users { command } => account::run(store, command, lang),
+        Command::Audit { command } => audit::run(store, command, lang),
         Command::Demo(args) => demo::run(store, args, lang),
         Command::Households { command } => household::run(store, command, lang),
         Command::Import { what } => import::run(store, what, lang),

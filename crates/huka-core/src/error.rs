@@ -76,6 +76,12 @@ pub enum Error {
     WrongPassphrase,
     #[error("not a minisign public key file")]
     BadPublicKey,
+    #[error("no county recipient registered")]
+    NoCountyRecipient,
+    #[error("not a county recipient file")]
+    BadCountyRecipient,
+    #[error("the county has no encryption key yet")]
+    NoCountyKey,
     #[error("key {key_id} is registered to school {school}")]
     KeyOfAnotherSchool { key_id: String, school: String },
     #[error("database error: {0}")]
@@ -134,6 +140,9 @@ impl Error {
             Error::SigningKeyExists => "signing_key_exists",
             Error::WrongPassphrase => "wrong_passphrase",
             Error::BadPublicKey => "bad_public_key",
+            Error::NoCountyRecipient => "no_county_recipient",
+            Error::BadCountyRecipient => "bad_county_recipient",
+            Error::NoCountyKey => "no_county_key",
             Error::KeyOfAnotherSchool { .. } => "key_of_another_school",
             Error::Sqlite(_) => "database",
             Error::Io(_) => "io",
@@ -243,6 +252,18 @@ impl Error {
             Error::BadPublicKey => (
                 "该文件不是有效的公钥文件（.pub，minisign 格式）。".into(),
                 "The file is not a valid public key (.pub, minisign format).".into(),
+            ),
+            Error::NoCountyRecipient => (
+                "还没有登记县局的加密公钥：汇总包必须加密给县局，请先登记县局发来的公钥文件（核对指纹）。".into(),
+                "No county key is registered: bundles are encrypted to the county bureau, so register the key file it gave (check the fingerprint) first.".into(),
+            ),
+            Error::NoCountyKey => (
+                "本县还没有加密密钥：请先创建（县局密钥）。".into(),
+                "The county has no encryption key yet: create it first.".into(),
+            ),
+            Error::BadCountyRecipient => (
+                "该文件不是县局的加密公钥文件（应含一行 age1…）。".into(),
+                "The file is not a county key file (it should hold one age1… line).".into(),
             ),
             Error::KeyOfAnotherSchool { key_id, school } => (
                 format!("公钥 {key_id} 已登记为学校 {school} 的公钥，不能再登记给另一所学校。"),

@@ -45,6 +45,15 @@ impl Mode {
     }
 }
 
+/// A value kept in the database's `meta` table (for modules that keep one setting each).
+pub(crate) fn value(store: &Store, key: &str) -> Result<Option<String>> {
+    get(store, key)
+}
+
+pub(crate) fn set_value(w: &Writer<'_>, key: &str, value: &str) -> Result<()> {
+    put(w, key, value)
+}
+
 fn get(store: &Store, key: &str) -> Result<Option<String>> {
     Ok(store.conn().query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
 }

@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_signing_county.sql"),
     include_str!("migrations/0008_accounts.sql"),
     include_str!("migrations/0009_audit.sql"),
+    include_str!("migrations/0010_sealed_bundles.sql"),
 ];
 
 /// The schema version this build writes.
