@@ -37,6 +37,12 @@ pub enum CountyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The county's encryption key: create it, give its public half to the schools, or
+    /// export its secret half for the standard `age` tool
+    Key {
+        #[command(subcommand)]
+        command: CountyKeyCommand,
+    },
     /// The registered schools and their keys
     Schools {
         #[arg(long)]
@@ -51,6 +57,25 @@ pub enum CountyCommand {
         term: Option<Term>,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CountyKeyCommand {
+    /// Make the county's key pair (a new one keeps the old, so earlier bundles still open)
+    Create {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the public recipient (age1…) for the schools, with its fingerprint
+    Export {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Write the SECRET identity for `age -d -i FILE`: it opens every bundle sealed to the county
+    ExportIdentity {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
 }
 
@@ -81,9 +106,19 @@ pub fn run(store: &mut Store, command: CountyCommand, lang: Lang) -> Result<Exit
             } else {
                 for v in &report.verdicts {
                     match &v.outcome {
-                        Outcome::Accepted { school, term, exported_at, replaced } => {
+                        Outcome::Accepted { school, term, exported_at, replaced, encrypted, history_rewritten } => {
                             let replaced = replaced.as_ref().map(|r| if zh { format!("（替换 {r} 的包）") } else { format!(" (replaces the bundle of {r})") }).unwrap_or_default();
-                            say!("{}\t{}\t{school} {term} {exported_at}{replaced}", if zh { "已接收" } else { "accepted" }, v.file);
+                            let plain = match (*encrypted, zh) {
+                                (false, true) => "（未加密）",
+                                (false, false) => " (not encrypted)",
+                                _ => "",
+                            };
+                            let rewritten = match (*history_rewritten, zh) {
+                                (true, true) => "（注意：修改记录与该校上次上报的不衔接，历史可能被改写）",
+                                (true, false) => " (warning: the audit trail does not extend the school's earlier report: history may have been rewritten)",
+                                _ => "",
+                            };
+                            say!("{}\t{}\t{school} {term} {exported_at}{replaced}{plain}{rewritten}", if zh { "已接收" } else { "accepted" }, v.file);
                         }
                         Outcome::Unchanged { school, term, exported_at } => {
                             say!("{}\t{}\t{school} {term} {exported_at}", if zh { "已有，未变" } else { "unchanged" }, v.file);
@@ -100,6 +135,29 @@ pub fn run(store: &mut Store, command: CountyCommand, lang: Lang) -> Result<Exit
                 }
             }
             return Ok(if report.rejected == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) });
+        }
+        CountyCommand::Key { command } => {
+            let r = match &command {
+                CountyKeyCommand::Create { .. } => county::recipient::create(store)?,
+                CountyKeyCommand::Export { out } => county::recipient::write_recipient_file(store, out)?,
+                CountyKeyCommand::ExportIdentity { out } => {
+                    let r = county::recipient::write_identity_file(store, out)?;
+                    eprintln!(
+                        "huka: {}",
+                        if zh {
+                            "注意：该文件是密钥的秘密部分，能打开所有发给本县的汇总包。请只在需要时使用，用完删除，切勿拷给他人。"
+                        } else {
+                            "Careful: this file is the key's secret half; it opens every bundle sealed to this county. Use it only when needed, delete it after, never pass it on."
+                        }
+                    );
+                    r
+                }
+            };
+            match (&command, zh) {
+                (CountyKeyCommand::Create { json: true }, _) => print_json(&r),
+                (_, true) => say!("县局加密公钥\t{}\n指纹\t{}", r.recipient, r.fingerprint),
+                (_, false) => say!("county recipient\t{}\nfingerprint\t{}", r.recipient, r.fingerprint),
+            }
         }
         CountyCommand::Schools { json } => {
             let list = county::schools(store)?;

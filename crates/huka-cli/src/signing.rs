@@ -32,6 +32,14 @@ pub enum KeyCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Register the county bureau's encryption key (the file it gave; compare the fingerprint
+    /// printed with the one on its sheet): bundles are sealed to it
+    County {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn run(store: &mut Store, command: KeyCommand, lang: Lang) -> Result<ExitCode, Error> {
@@ -75,6 +83,17 @@ pub fn run(store: &mut Store, command: KeyCommand, lang: Lang) -> Result<ExitCod
             let key = signing::write_public_key(store, &out)?;
             say!("{}", out.display());
             print_key(&key, lang);
+        }
+        KeyCommand::County { file, json } => {
+            let text = std::fs::read_to_string(&file)?;
+            let r = signing::register_county_recipient(store, &text)?;
+            if json {
+                print_json(&r);
+            } else if lang == Lang::Zh {
+                say!("已登记县局加密公钥\t{}\n指纹\t{}", r.county, r.fingerprint);
+            } else {
+                say!("county key registered\t{}\nfingerprint\t{}", r.county, r.fingerprint);
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

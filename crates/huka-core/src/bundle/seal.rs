@@ -104,3 +104,14 @@ pub(crate) fn open(sealed: &[u8], identities: &[age::x25519::Identity], limit: u
     }
     Ok(zip)
 }
+
+/// Reads an identity file (`AGE-SECRET-KEY-1…` lines, comments allowed), as `age -i` does.
+pub fn read_identity_file(path: &std::path::Path) -> crate::error::Result<Vec<age::x25519::Identity>> {
+    let text = zeroize::Zeroizing::new(std::fs::read_to_string(path)?);
+    let ids: Vec<age::x25519::Identity> =
+        text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).filter_map(|l| l.parse().ok()).collect();
+    if ids.is_empty() {
+        return Err(crate::error::Error::NoCountyKey);
+    }
+    Ok(ids)
+}
