@@ -16,6 +16,7 @@ mod secret;
 mod account;
 mod aid;
 mod audit;
+mod backup;
 mod bundle;
 mod county;
 mod coverage;
@@ -56,6 +57,11 @@ enum Command {
     Init(session::InitArgs),
     /// Encrypt a database from before accounts, making the principal's account
     Encrypt(session::EncryptArgs),
+    /// Write an encrypted backup (the same passwords open it) into a folder
+    Backup(backup::BackupArgs),
+    /// Restore a backup: shows what it holds, keeps the current database as a dated copy,
+    /// refuses another school's unless --force; with no database at the path, makes it
+    Restore(backup::RestoreArgs),
     /// The audit trail: who changed what and when; verify its chain
     Audit {
         #[command(subcommand)]
@@ -151,6 +157,7 @@ fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
         Command::Verify(args) => return bundle::verify(args, lang),
         Command::Init(args) => return session::init(&path(), args, lang),
         Command::Encrypt(args) => return session::encrypt(&path(), args, lang),
+        Command::Restore(args) => return backup::restore(&path(), cli.user.clone(), args, lang),
         Command::Users { command: account::UsersCommand::Passwd(args) } if args.recovery.is_some() => {
             return account::recover(&path(), args, lang)
         }
@@ -159,7 +166,8 @@ fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
     let mut store = session::login(&path(), cli.user.clone(), lang)?;
     let store = &mut store;
     match command {
-        Command::Verify(_) | Command::Init(_) | Command::Encrypt(_) => unreachable!("handled above"),
+        Command::Verify(_) | Command::Init(_) | Command::Encrypt(_) | Command::Restore(_) => unreachable!("handled above"),
+        Command::Backup(args) => backup::backup(store, args, lang),
         Command::Users { command } => account::run(store, command, lang),
         Command::Audit { command } => audit::run(store, command, lang),
         Command::Demo(args) => demo::run(store, args, lang),

@@ -82,6 +82,10 @@ pub enum Error {
     BadCountyRecipient,
     #[error("the county has no encryption key yet")]
     NoCountyKey,
+    #[error("not a Huka backup")]
+    NotABackup,
+    #[error("the backup is of school {backup}, this database of school {here}")]
+    BackupOfAnotherSchool { backup: String, here: String },
     #[error("key {key_id} is registered to school {school}")]
     KeyOfAnotherSchool { key_id: String, school: String },
     #[error("database error: {0}")]
@@ -143,6 +147,8 @@ impl Error {
             Error::NoCountyRecipient => "no_county_recipient",
             Error::BadCountyRecipient => "bad_county_recipient",
             Error::NoCountyKey => "no_county_key",
+            Error::NotABackup => "not_a_backup",
+            Error::BackupOfAnotherSchool { .. } => "backup_of_another_school",
             Error::KeyOfAnotherSchool { .. } => "key_of_another_school",
             Error::Sqlite(_) => "database",
             Error::Io(_) => "io",
@@ -256,6 +262,11 @@ impl Error {
             Error::NoCountyRecipient => (
                 "还没有登记县局的加密公钥：汇总包必须加密给县局，请先登记县局发来的公钥文件（核对指纹）。".into(),
                 "No county key is registered: bundles are encrypted to the county bureau, so register the key file it gave (check the fingerprint) first.".into(),
+            ),
+            Error::NotABackup => ("该文件不是户卡备份（.hukabackup）。".into(), "The file is not a Huka backup (.hukabackup).".into()),
+            Error::BackupOfAnotherSchool { backup, here } => (
+                format!("这是学校 {backup} 的备份，而本数据库属于学校 {here}：未恢复。如确需替换，请校长使用“强制恢复”（--force）。"),
+                format!("The backup is of school {backup}, this database is school {here}'s: nothing was restored. If this is really wanted, the principal restores with --force."),
             ),
             Error::NoCountyKey => (
                 "本县还没有加密密钥：请先创建（县局密钥）。".into(),

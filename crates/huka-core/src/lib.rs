@@ -11,6 +11,7 @@ pub mod access;
 pub mod account;
 pub mod aid;
 pub mod audit;
+pub mod backup;
 pub mod bundle;
 pub mod card;
 pub mod county;
