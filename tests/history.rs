@@ -37,7 +37,8 @@ fn every_write_is_in_the_trail_and_a_raw_edit_breaks_the_chain() {
     let text = entries.to_string();
     assert!(!text.contains("61092120130305001X") && text.contains("610921********001X"), "ID numbers are masked in the trail");
     let by_user = json(&huka(&db, &["audit", "list", "--user", PRINCIPAL, "--since", "2020-01-01", "--json"]));
-    assert_eq!(by_user.as_array().unwrap().len(), entries.as_array().unwrap().len());
+    let theirs = entries.as_array().unwrap().iter().filter(|e| e["account"] == PRINCIPAL).count();
+    assert_eq!(by_user.as_array().unwrap().len(), theirs, "setting up is the system's; the import is theirs");
     let one = entries[0]["recordId"].as_str().unwrap();
     let of_record = json(&huka(&db, &["audit", "list", "--record", one, "--json"]));
     assert!(of_record.as_array().unwrap().iter().all(|e| e["recordId"] == one));
