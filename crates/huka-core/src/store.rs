@@ -149,9 +149,12 @@ impl Store {
             conn.pragma_update(None, "synchronous", "FULL")?;
         }
         conn.pragma_update(None, "foreign_keys", true)?;
-        // 16 MiB of page cache, and reads through a memory map rather than a system call
-        // per page: the dashboard reads most of a large school's database.
-        conn.pragma_update(None, "cache_size", -16_000)?;
+        // Up to 128 MiB of page cache (used only as pages are read: a village school's whole
+        // database is a few MiB), and reads through a memory map rather than a system call per
+        // page. SQLCipher maps nothing (every page is decrypted as it is read), so for a large
+        // school's dashboard, which reads most of the database, the cache is what keeps
+        // decrypted pages from being decrypted again.
+        conn.pragma_update(None, "cache_size", -131_072)?;
         if wal {
             let _: i64 = conn.query_row("PRAGMA mmap_size = 268435456", [], |r| r.get(0))?;
         }
