@@ -530,6 +530,7 @@ const zh = {
   unavailableHint: '请检查数据库文件和它旁边的密钥文件（.keys）是否完整，或从备份恢复。',
   // header
   lock: '锁定',
+  lockHint: '离开电脑时锁定：需重新登录才能继续',
   navUsers: '账号',
   navCounty: '县级汇总',
   // accounts
@@ -633,6 +634,7 @@ const en: Record<Key, string> = {
   unavailableTitle: 'The database cannot be opened',
   unavailableHint: 'Check the database file and the key file beside it (.keys), or restore a backup.',
   lock: 'Lock',
+  lockHint: 'Lock when you leave the computer: a login is needed to go on',
   navUsers: 'Users',
   navCounty: 'County summary',
   usersTitle: 'Users',
