@@ -150,6 +150,25 @@ pub(crate) fn export_at(store: &mut Store, term: Term, today: NaiveDate, passphr
     })
 }
 
+/// A format 1 bundle — the signed zip, unsealed, as Huka wrote before bundles were sealed to
+/// the county. Not for schools (they export [`export`]): for measuring what the seal costs and
+/// for checking that a county still reads what older schools send.
+#[doc(hidden)]
+pub fn export_format_1(store: &Store, term: Term, today: NaiveDate, passphrase: &str, dir: &Path, now: DateTime<Utc>) -> Result<PathBuf> {
+    let signer = signing::unlock(store, passphrase)?;
+    let created_at = now.trunc_subsecs(0);
+    let report = summary::report(store, term, today)?;
+    let name = file_name(&report.summary.school.code, term, today).replace(".huka.age", ".huka.zip");
+    let (zip, _) = build_version(&report, &signer.key_id, created_at, Vec::new(), 1)?;
+    let comment = TrustedComment::new(&report.summary.school.code, term, created_at, &name).text();
+    let signature = signer.sign(&zip[..], &comment, "huka county bundle (format 1)")?;
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(&name);
+    write_durably(&path, &zip)?;
+    write_durably(&signature_path(&path), signature.as_bytes())?;
+    Ok(path)
+}
+
 /// The heads of the school's audit chains, each with its hash now at the counts of the
 /// bundles exported before, and this export's counts kept for the next one.
 fn audit_heads(store: &Store) -> Result<Vec<AuditHead>> {
@@ -229,6 +248,10 @@ fn json_lines<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
 
 /// The zip's bytes and its manifest.
 pub(crate) fn build(report: &TermReport, key_id: &str, created_at: DateTime<Utc>, audit: Vec<AuditHead>) -> Result<(Vec<u8>, Manifest)> {
+    build_version(report, key_id, created_at, audit, FORMAT_VERSION)
+}
+
+fn build_version(report: &TermReport, key_id: &str, created_at: DateTime<Utc>, audit: Vec<AuditHead>, version: u32) -> Result<(Vec<u8>, Manifest)> {
     let mut summary_json = serde_json::to_vec_pretty(&report.summary).map_err(json_error)?;
     summary_json.push(b'\n');
     let contents: Vec<(&str, Vec<u8>)> = vec![
@@ -238,10 +261,10 @@ pub(crate) fn build(report: &TermReport, key_id: &str, created_at: DateTime<Utc>
         (format::AID, json_lines(&report.aid)?),
         (format::DROPOUTS, json_lines(&report.dropouts)?),
     ];
-    debug_assert_eq!(contents.iter().map(|(p, _)| *p).collect::<Vec<_>>(), format::files_of(FORMAT_VERSION));
+    debug_assert_eq!(contents.iter().map(|(p, _)| *p).collect::<Vec<_>>(), format::files_of(version));
     let manifest = Manifest {
         format: FORMAT_NAME.to_string(),
-        format_version: FORMAT_VERSION,
+        format_version: version,
         school: report.summary.school.clone(),
         term: report.summary.term,
         created_at,

@@ -304,24 +304,12 @@ fn recompute_chain_for_tests(store: &Store) {
 #[test]
 fn a_plain_format_1_bundle_is_still_read_and_marked_unencrypted() {
     let mut c = county();
-    let mut a = demo_school("1001", 20, 1);
+    let a = demo_school("1001", 20, 1);
     register_school(&mut c, &a);
     let dir = tempfile::tempdir().unwrap();
-    let out = export_to(&mut a, dir.path(), 10);
-    // What a school on the previous version wrote: the same zip, format 1, unsealed.
-    let sealed = std::fs::read(&out.bundle_path).unwrap();
-    let zip = crate::bundle::seal::open(&sealed, std::slice::from_ref(crate::bundle::tests::county_identity()), u64::MAX / 2).unwrap();
-    let mut files = crate::bundle::read::read_zip(&zip, &crate::bundle::Limits::default()).unwrap().files;
-    let m = files.get_mut("manifest.json").unwrap();
-    *m = String::from_utf8(m.clone()).unwrap().replace("\"formatVersion\": 2", "\"formatVersion\": 1").into_bytes();
-    let entries: Vec<(&str, &[u8])> = files.iter().map(|(k, v)| (k.as_str(), v.as_slice())).collect();
-    let old = crate::bundle::read::tests::zip_of(&entries);
-    let name = out.file_name.replace(".huka.age", ".huka.zip");
-    let path = dir.path().join(&name);
-    std::fs::write(&path, &old).unwrap();
-    let comment = out.trusted_comment.replace(".huka.age", ".huka.zip");
-    let sig = signing::unlock(&a, PASSPHRASE).unwrap().sign(&old[..], &comment, "v1").unwrap();
-    std::fs::write(crate::bundle::signature_path(&path), sig).unwrap();
+    // What a school on the previous version wrote: the signed zip, unsealed.
+    let path = crate::bundle::write::export_format_1(&a, term(), today(), PASSPHRASE, dir.path(), Utc::now()).unwrap();
+    assert!(path.to_string_lossy().ends_with(".huka.zip"));
     let r = ingest(&mut c, &[path]).unwrap();
     assert!(matches!(r.verdicts[0].outcome, Outcome::Accepted { encrypted: false, .. }), "{r:?}");
 }
