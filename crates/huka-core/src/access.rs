@@ -101,6 +101,8 @@ pub enum Action {
     ConfirmWeek,
     /// Register schools' keys, ingest bundles (county installation).
     County,
+    /// Exchange change files with the school's other computers.
+    Sync,
 }
 
 impl Action {
@@ -120,6 +122,7 @@ impl Action {
             Action::Reconcile => ("处理三表比对", "decide on the three lists"),
             Action::ConfirmWeek => ("确认周报", "confirm the weekly report"),
             Action::County => ("进行县级审核操作", "do county review work"),
+            Action::Sync => ("与本校其他电脑同步", "exchange changes with the school's other computers"),
         }
     }
 }
@@ -151,6 +154,7 @@ pub fn require(store: &Store, action: Action) -> Result<()> {
             | Action::Aid
             | Action::Reconcile,
         ) => true,
+        (Role::AidOfficer | Role::Teacher, Action::Sync) => true,
         (Role::AidOfficer, _) => false,
         (Role::Teacher, Action::EditHousehold(h) | Action::CareFor(h)) => in_care(store, h)?,
         (Role::Teacher, _) => false,

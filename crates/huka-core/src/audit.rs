@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::access::{self, Action};
 use crate::error::Result;
 use crate::record::{parse_time_text, RecordId};
-use crate::store::{Store, Writer};
+use crate::store::{Change, Store, Writer};
 
 /// Bookkeeping columns every record has: not "what changed" (the entry itself says when,
 /// who and on which device).
@@ -114,43 +114,18 @@ fn append(w: &Writer<'_>, op: &str, kind: &str, record_id: &str, changes: BTreeM
 /// Turns the changes the store captured in this transaction into entries (one per record,
 /// its first old and last new values), chained on this device. Called by `Store::write`
 /// before it commits.
-pub(crate) fn record(w: &Writer<'_>) -> Result<()> {
-    let captured: Vec<(String, String, Option<String>, String)> = w
-        .tx()
-        .prepare_cached("SELECT kind, record_id, old, new FROM temp.changes ORDER BY rowid")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+pub(crate) fn record(w: &Writer<'_>, captured: &[Change]) -> Result<()> {
     if captured.is_empty() {
         return Ok(());
     }
-    w.tx().execute("DELETE FROM temp.changes", [])?;
-    // Per record, in the order first touched: the first old image (none when the record was
-    // inserted in this transaction, whatever order the triggers fired in) and the last new one.
-    let mut order: Vec<(String, String)> = Vec::new();
-    let mut images: BTreeMap<(String, String), (Option<String>, String)> = BTreeMap::new();
-    for (kind, id, old, new) in captured {
-        let key = (kind, id);
-        match images.get_mut(&key) {
-            Some(image) => {
-                if old.is_none() {
-                    image.0 = None;
-                }
-                image.1 = new;
-            }
-            None => {
-                order.push(key.clone());
-                images.insert(key, (old, new));
-            }
-        }
-    }
     let mut last = head(w.tx(), w.device_id())?;
-    for key in order {
-        let (old, new) = &images[&key];
-        let old: Map<String, Value> = old.as_deref().and_then(|o| serde_json::from_str(o).ok()).unwrap_or_default();
-        let new: Map<String, Value> = serde_json::from_str(new).unwrap_or_default();
-        let inserted = old.is_empty();
-        let deleted = old.get("deleted_at").is_some_and(Value::is_null) && new.get("deleted_at").is_some_and(|d| !d.is_null());
-        let changes: BTreeMap<String, [Value; 2]> = new
+    for c in captured {
+        let inserted = c.old.is_none();
+        let empty = Map::new();
+        let old = c.old.as_ref().unwrap_or(&empty);
+        let deleted = old.get("deleted_at").is_some_and(Value::is_null) && c.new.get("deleted_at").is_some_and(|d| !d.is_null());
+        let changes: BTreeMap<String, [Value; 2]> = c
+            .new
             .iter()
             .filter(|(field, _)| !BOOKKEEPING.contains(&field.as_str()))
             .filter_map(|(field, value)| {
@@ -168,7 +143,7 @@ pub(crate) fn record(w: &Writer<'_>) -> Result<()> {
         } else {
             "update"
         };
-        append(w, op, &key.0, &key.1, changes, &mut last)?;
+        append(w, op, &c.kind, &c.record_id, changes, &mut last)?;
     }
     Ok(())
 }

@@ -37,6 +37,20 @@ pub enum Error {
     NoDatabase,
     #[error("a database already exists at this path")]
     DatabaseExists,
+    #[error("not a Huka change file")]
+    NotASyncFile,
+    #[error("the change file is damaged or was altered")]
+    SyncDamaged,
+    #[error("the change file belongs to another school ({school})")]
+    SyncOtherSchool { school: String },
+    #[error("joining needs a complete change file")]
+    SyncNotFull,
+    #[error("the change file assumes records this computer does not hold yet")]
+    SyncBehind,
+    #[error("the change file was written by a newer version of Huka")]
+    SyncNewerVersion,
+    #[error("only the principal or the aid officer can join a computer to the school")]
+    SyncJoinNotAllowed,
     #[error("the key file beside the database is missing")]
     KeyFileMissing,
     #[error("the key file beside the database is damaged or belongs to another database")]
@@ -125,6 +139,13 @@ impl Error {
             Error::NotADatabase => "not_a_database",
             Error::NoDatabase => "no_database",
             Error::DatabaseExists => "database_exists",
+            Error::NotASyncFile => "not_a_sync_file",
+            Error::SyncDamaged => "sync_damaged",
+            Error::SyncOtherSchool { .. } => "sync_other_school",
+            Error::SyncNotFull => "sync_not_full",
+            Error::SyncBehind => "sync_behind",
+            Error::SyncNewerVersion => "sync_newer_version",
+            Error::SyncJoinNotAllowed => "sync_join_not_allowed",
             Error::KeyFileMissing => "key_file_missing",
             Error::KeyFileDamaged => "key_file_damaged",
             Error::WrongPassword => "wrong_password",
@@ -197,6 +218,34 @@ impl Error {
             Error::DatabaseExists => (
                 "这里已经有一个数据库，不能再初始化。".into(),
                 "A database already exists at this path; it cannot be set up again.".into(),
+            ),
+            Error::NotASyncFile => (
+                "这不是户卡的同步文件（.hukasync）。".into(),
+                "This is not a Huka change file (.hukasync).".into(),
+            ),
+            Error::SyncDamaged => (
+                "同步文件已损坏或被改动过，没有读取任何内容。请在原来的电脑上重新写入U盘。".into(),
+                "The change file is damaged or was altered; nothing was read. Write it to the stick again on the computer it came from.".into(),
+            ),
+            Error::SyncOtherSchool { school } => (
+                format!("这是另一所学校（代码 {school}）的同步文件，本机不能读取。"),
+                format!("This change file belongs to another school (code {school}); this computer cannot read it."),
+            ),
+            Error::SyncNotFull => (
+                "加入本校需要一份“完整”的同步文件：请在校长办公室的电脑上选择“写入完整文件”。".into(),
+                "Joining the school needs a complete change file: on the office PC, choose \"write a complete file\".".into(),
+            ),
+            Error::SyncBehind => (
+                "这份同步文件只含对方认为本机还没有的改动，但本机缺少更早的记录。请在那台电脑上选择“写入完整文件”，再读取一次（不会重复）。".into(),
+                "This change file holds only what the other computer thinks this one lacks, but this one misses earlier records. On that computer choose \"write a complete file\" and read it here (nothing is doubled).".into(),
+            ),
+            Error::SyncNewerVersion => (
+                "这份同步文件来自更新版本的户卡：请先把本机的户卡升级到同一版本。".into(),
+                "This change file comes from a newer version of Huka: update Huka on this computer first.".into(),
+            ),
+            Error::SyncJoinNotAllowed => (
+                "只有校长或资助专干可以让新电脑加入本校（加入后教师用自己的密码登录）。".into(),
+                "Only the principal or the aid officer can join a new computer to the school (teachers then log in with their own passwords).".into(),
             ),
             Error::KeyFileMissing => (
                 "这不是户卡数据库，或它旁边的密钥文件（.keys）不见了，无法解锁（可从备份恢复）。".into(),

@@ -30,6 +30,10 @@ pub struct KeyFile {
     salt: String,
     /// Slot id → the wrapped data key.
     slots: BTreeMap<String, Wrapped>,
+    /// Slot id → when it was last set or removed (a removed slot keeps its time here), so that
+    /// the key files of a school's computers merge: the newer change of each slot wins.
+    #[serde(default)]
+    changed: BTreeMap<String, DateTime<Utc>>,
 }
 
 /// `huka.db` → `huka.db.keys`.
@@ -54,7 +58,13 @@ pub fn normalize_login(login: &str) -> String {
 
 impl KeyFile {
     pub fn new(database: &str) -> KeyFile {
-        KeyFile { format: FORMAT, database: database.to_string(), salt: crate::crypto::random_b64(16), slots: BTreeMap::new() }
+        KeyFile {
+            format: FORMAT,
+            database: database.to_string(),
+            salt: crate::crypto::random_b64(16),
+            slots: BTreeMap::new(),
+            changed: BTreeMap::new(),
+        }
     }
 
     /// The key file of the database at `db`.
@@ -99,6 +109,7 @@ impl KeyFile {
     pub fn seal_user(&mut self, login: &str, key: &DataKey, password: &str, kdf: Kdf) {
         let slot = self.slot_of(login);
         let w = Wrapped::seal(key, password, kdf, &self.aad(&slot));
+        self.changed.insert(slot.clone(), Utc::now());
         self.slots.insert(slot, w);
     }
 
@@ -106,11 +117,36 @@ impl KeyFile {
     pub fn remove_user(&mut self, login: &str) {
         let slot = self.slot_of(login);
         self.slots.remove(&slot);
+        self.changed.insert(slot, Utc::now());
+    }
+
+    /// Takes every slot another computer of the school changed later than this one did.
+    pub(crate) fn merge(&mut self, other: &KeyFile) {
+        if other.database != self.database || other.salt != self.salt {
+            return; // another school's, or another database's: nothing in common
+        }
+        for (slot, at) in &other.changed {
+            if self.changed.get(slot).is_some_and(|mine| mine >= at) {
+                continue;
+            }
+            match other.slots.get(slot) {
+                Some(w) => self.slots.insert(slot.clone(), w.clone()),
+                None => self.slots.remove(slot),
+            };
+            self.changed.insert(slot.clone(), *at);
+        }
     }
 
     pub fn seal_recovery(&mut self, key: &DataKey, code: &RecoveryCode, kdf: Kdf) {
         let w = Wrapped::seal(key, code.as_str(), kdf, &self.aad(RECOVERY));
         self.slots.insert(RECOVERY.to_string(), w);
+        self.changed.insert(RECOVERY.to_string(), Utc::now());
+    }
+
+    /// The data key through a user's password, without the slow-down (a key file carried in
+    /// a change file, before any database exists here).
+    pub(crate) fn open_user_directly(&self, login: &str, password: &str) -> Option<DataKey> {
+        self.open_user(login, password)
     }
 
     /// The data key, if `password` is this user's (`None`: no such user, or a wrong password —

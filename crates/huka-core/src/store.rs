@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_accounts.sql"),
     include_str!("migrations/0009_audit.sql"),
     include_str!("migrations/0010_sealed_bundles.sql"),
+    include_str!("migrations/0011_sync.sql"),
 ];
 
 /// The schema version this build writes.
@@ -219,8 +220,10 @@ impl Store {
         let tx = self.conn.transaction()?;
         let writer = Writer { tx, device_id: &self.device_id, actor: &self.actor, now: Utc::now() };
         let value = f(&writer)?;
-        // The audit entries of what changed, in the same transaction.
-        crate::audit::record(&writer)?;
+        // What changed, for the audit trail and for the other devices, in the same transaction.
+        let changes = take_changes(&writer)?;
+        crate::audit::record(&writer, &changes)?;
+        crate::sync::stamp(&writer, &changes)?;
         writer.tx.commit()?;
         Ok(value)
     }
@@ -234,6 +237,48 @@ impl Store {
         self.conn.execute("VACUUM INTO ?1", [path.to_string_lossy()])?;
         Ok(())
     }
+}
+
+/// One record changed by a transaction: its first old image (none when inserted in it) and
+/// its last new one, as `column → value`.
+pub(crate) struct Change {
+    pub kind: String,
+    pub record_id: String,
+    pub old: Option<serde_json::Map<String, serde_json::Value>>,
+    pub new: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The records this transaction changed, in the order first touched, from what the capture
+/// triggers left in `temp.changes` (emptied).
+fn take_changes(w: &Writer<'_>) -> Result<Vec<Change>> {
+    let captured: Vec<(String, String, Option<String>, String)> = w
+        .tx()
+        .prepare_cached("SELECT kind, record_id, old, new FROM temp.changes ORDER BY rowid")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if captured.is_empty() {
+        return Ok(Vec::new());
+    }
+    w.tx().execute("DELETE FROM temp.changes", [])?;
+    let parse = |text: &str| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text).unwrap_or_default();
+    let mut out: Vec<Change> = Vec::new();
+    let mut at: std::collections::HashMap<(String, String), usize> = std::collections::HashMap::new();
+    for (kind, record_id, old, new) in captured {
+        match at.get(&(kind.clone(), record_id.clone())) {
+            // Inserted in this transaction whatever order the triggers fired in: no old image.
+            Some(&i) => {
+                if old.is_none() {
+                    out[i].old = None;
+                }
+                out[i].new = parse(&new);
+            }
+            None => {
+                at.insert((kind.clone(), record_id.clone()), out.len());
+                out.push(Change { kind, record_id, old: old.as_deref().map(parse), new: parse(&new) });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The tables that hold records (an `id`, a `device_id` and an `updated_by` column).
@@ -275,8 +320,10 @@ fn capture_changes(conn: &Connection) -> Result<()> {
         };
         conn.execute_batch(&format!(
             "CREATE TEMP TRIGGER IF NOT EXISTS capture_{table}_insert AFTER INSERT ON main.{table}
+             WHEN (SELECT applying FROM temp.session) = 0
              BEGIN INSERT INTO changes (kind, record_id, old, new) VALUES ('{table}', NEW.id, NULL, {new}); END;
              CREATE TEMP TRIGGER IF NOT EXISTS capture_{table}_update AFTER UPDATE ON main.{table}
+             WHEN (SELECT applying FROM temp.session) = 0
              BEGIN INSERT INTO changes (kind, record_id, old, new) VALUES ('{table}', NEW.id, {old}, {new}); END;",
             new = image("NEW"),
             old = image("OLD"),
@@ -289,12 +336,14 @@ fn capture_changes(conn: &Connection) -> Result<()> {
 /// author is written by the store, whatever module wrote the row. Temporary triggers, made
 /// for each record table whenever a connection opens.
 fn stamp_authors(conn: &Connection) -> Result<()> {
-    conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS session (account_id TEXT NOT NULL);")?;
+    // `applying` is set while another device's values are written as they are (sync): they keep
+    // their own author, and are neither audited nor clocked again here.
+    conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS session (account_id TEXT NOT NULL, applying INTEGER NOT NULL DEFAULT 0);")?;
     for table in record_tables(conn)? {
         for event in ["INSERT", "UPDATE"] {
             conn.execute_batch(&format!(
                 "CREATE TEMP TRIGGER IF NOT EXISTS stamp_{table}_{event} AFTER {event} ON main.{table}
-                 WHEN NEW.updated_by IS NOT (SELECT account_id FROM temp.session)
+                 WHEN NEW.updated_by IS NOT (SELECT account_id FROM temp.session) AND (SELECT applying FROM temp.session) = 0
                  BEGIN UPDATE {table} SET updated_by = (SELECT account_id FROM temp.session) WHERE id = NEW.id; END;",
                 event = event.to_lowercase(),
             ))?;
@@ -344,6 +393,13 @@ impl Writer<'_> {
     }
     pub fn now_utc(&self) -> DateTime<Utc> {
         self.now
+    }
+
+    /// While set, rows written are another device's values, written as they are: not stamped
+    /// with this account, not audited, not clocked (sync sets the clocks itself).
+    pub(crate) fn set_applying(&self, applying: bool) -> Result<()> {
+        self.tx.execute("UPDATE temp.session SET applying = ?1", [applying as i64])?;
+        Ok(())
     }
 
     /// Meta for a record created in this transaction.

@@ -1,0 +1,263 @@
+//! The change file (`.hukasync`): what one computer of a school tells the others.
+//!
+//! ```text
+//! HUKA-CHANGES-1\n
+//! u32 length, header JSON   — in the clear: the school's code, database id, which device,
+//!                             when, whether it is complete (names nobody)
+//! u32 length, key file JSON — in the clear: the wrapped data keys (as `<db>.keys`)
+//! 24-byte nonce, then the change set: JSON, deflated, sealed with XChaCha20-Poly1305 under a
+//! key derived from the school's data key, everything before the nonce as associated data
+//! ```
+//!
+//! Only the school's computers hold the data key: a file from another school is refused by
+//! its header, and any change to a byte (header included) by the seal.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::clock::Clock;
+use super::{load_clocks, merge, seen, tables, ZERO};
+use crate::crypto::DataKey;
+use crate::error::{Error, Result};
+use crate::keyfile::KeyFile;
+use crate::store::Store;
+
+const MAGIC: &[u8] = b"HUKA-CHANGES-1\n";
+const KEY_LABEL: &str = "huka-sync-v1";
+
+/// What the file says of itself, in the clear.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Header {
+    pub school: String,
+    pub database_id: String,
+    pub from_device: String,
+    pub created_at: DateTime<Utc>,
+    pub full: bool,
+}
+
+/// One record, whole, with the clock of each field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordChange {
+    pub table: String,
+    pub id: String,
+    pub row: Map<String, Value>,
+    pub clocks: Map<String, Value>,
+    /// A visit's teachers and students (the rows that are parts of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<merge::Parts>,
+}
+
+/// The sealed part of a change file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeSet {
+    pub school: String,
+    pub database_id: String,
+    pub from_device: String,
+    pub from_account: String,
+    pub created_at: DateTime<Utc>,
+    /// Every record the sender holds (a new computer can join with it).
+    pub full: bool,
+    /// The sender's schema version (a newer one's file is refused, not half read).
+    pub schema: i64,
+    /// What the file assumes its reader holds: the newest write of each device, and how many
+    /// audit entries of each. A reader with less needs a complete file.
+    pub base: BTreeMap<String, String>,
+    pub audit_base: BTreeMap<String, i64>,
+    /// The newest write of each device the sender holds.
+    pub seen: BTreeMap<String, String>,
+    /// The audit entries of each device the sender holds.
+    pub audit_heads: BTreeMap<String, i64>,
+    pub records: Vec<RecordChange>,
+    /// Records merged away: (loser, winner, table).
+    pub merges: Vec<(String, String, String)>,
+    pub audit: Vec<crate::audit::Entry>,
+}
+
+/// The clock of a field never clocked since sync: written on this device, before.
+fn zero(device: &str) -> Value {
+    Value::String(Clock { hlc: ZERO.to_string(), device: device.to_string() }.text())
+}
+
+/// Builds the change set: every record with a field whose clock is newer than what every
+/// device this one has met holds of that clock's device (all of them when `full`, or before
+/// any exchange).
+pub(crate) fn build(store: &Store, full: bool) -> Result<ChangeSet> {
+    let conn = store.conn();
+    let me = store.device_id().to_string();
+    let peers: Vec<(String, String)> = conn.prepare("SELECT seen, audit FROM sync_peer")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    let everything = full || peers.is_empty();
+    let peer_seen: Vec<BTreeMap<String, String>> = peers.iter().map(|(s, _)| serde_json::from_str(s).unwrap_or_default()).collect();
+    let peer_audit: Vec<BTreeMap<String, i64>> = peers.iter().map(|(_, a)| serde_json::from_str(a).unwrap_or_default()).collect();
+    // What the least informed peer holds of a device: "" (nothing) when one never heard of it.
+    let threshold = |device: &str| -> String {
+        if everything {
+            return String::new();
+        }
+        peer_seen.iter().map(|s| s.get(device).cloned().unwrap_or_default()).min().unwrap_or_default()
+    };
+    let mut thresholds: BTreeMap<String, String> = BTreeMap::new();
+    let mut newer = |clock: &Value| -> bool {
+        let Some(c) = clock.as_str().and_then(Clock::parse) else { return false };
+        let t = thresholds.entry(c.device.clone()).or_insert_with(|| threshold(&c.device));
+        c.hlc > *t
+    };
+    let local_seen = seen(conn)?;
+    let base: BTreeMap<String, String> =
+        if everything { BTreeMap::new() } else { local_seen.keys().map(|d| (d.clone(), threshold(d))).filter(|(_, t)| !t.is_empty()).collect() };
+    let mut records = Vec::new();
+    for table in tables(conn)? {
+        let mut all_clocks = super::table_clocks(conn, &table)?;
+        for row in merge::rows(conn, &table, None)? {
+            let id = row["id"].as_str().unwrap_or_default().to_string();
+            let mut clocks = all_clocks.remove(&id).unwrap_or_default();
+            for field in row.keys().filter(|f| *f != "id") {
+                clocks.entry(field.clone()).or_insert_with(|| zero(&me));
+            }
+            let parts = if table == "visit" {
+                clocks.entry(merge::PARTS.to_string()).or_insert_with(|| zero(&me));
+                Some(merge::parts_of(conn, &id)?)
+            } else {
+                None
+            };
+            if clocks.values().any(&mut newer) {
+                records.push(RecordChange { table: table.clone(), id, row, clocks, parts });
+            }
+        }
+    }
+    let merges: Vec<(String, String, String)> =
+        conn.prepare("SELECT loser_id, winner_id, tbl FROM sync_merge")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+    let heads: BTreeMap<String, i64> = crate::audit::heads(conn)?.into_iter().map(|h| (h.device_id, h.count)).collect();
+    let mut audit = Vec::new();
+    let mut audit_base = BTreeMap::new();
+    for (device, &count) in &heads {
+        let known = if everything { 0 } else { peer_audit.iter().map(|a| a.get(device).copied().unwrap_or(0)).min().unwrap_or(0) };
+        let known = known.min(count);
+        if known > 0 {
+            audit_base.insert(device.clone(), known);
+        }
+        audit.extend(crate::audit::entries_after(conn, device, known)?);
+    }
+    Ok(ChangeSet {
+        school: crate::school::get(store)?.map(|s| s.code).unwrap_or_default(),
+        database_id: crate::settings::database_id(store)?.unwrap_or_default(),
+        from_device: me,
+        from_account: store.actor().name.clone(),
+        created_at: Utc::now(),
+        full: everything,
+        schema: crate::store::SCHEMA_VERSION,
+        base,
+        audit_base,
+        seen: local_seen,
+        audit_heads: heads,
+        records,
+        merges,
+        audit,
+    })
+}
+
+fn cipher(key: &DataKey) -> XChaCha20Poly1305 {
+    let k = key.derive(KEY_LABEL);
+    XChaCha20Poly1305::new(k.as_ref().into())
+}
+
+fn put(out: &mut Vec<u8>, part: &[u8]) {
+    out.extend((part.len() as u32).to_be_bytes());
+    out.extend(part);
+}
+
+/// Seals a change set with the store's data key, with its key file in the clear beside it.
+pub(crate) fn seal(store: &Store, set: &ChangeSet) -> Result<Vec<u8>> {
+    let unlocked = store.unlocked().ok_or(Error::NoDatabase)?;
+    let keys = KeyFile::load(&unlocked.path)?;
+    let header = Header { school: set.school.clone(), database_id: set.database_id.clone(), from_device: set.from_device.clone(), created_at: set.created_at, full: set.full };
+    let mut out = MAGIC.to_vec();
+    put(&mut out, &serde_json::to_vec(&header).expect("plain data"));
+    put(&mut out, &serde_json::to_vec(&keys).expect("plain data"));
+    let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    deflated.write_all(&serde_json::to_vec(set).expect("plain data"))?;
+    let plain = deflated.finish()?;
+    let mut nonce = [0u8; 24];
+    rand::rng().fill_bytes(&mut nonce);
+    let sealed = cipher(&unlocked.key).encrypt(XNonce::from_slice(&nonce), Payload { msg: &plain, aad: &out }).map_err(|_| Error::SyncDamaged)?;
+    out.extend(nonce);
+    out.extend(sealed);
+    Ok(out)
+}
+
+fn take<'a>(bytes: &mut &'a [u8]) -> Result<&'a [u8]> {
+    if bytes.len() < 4 {
+        return Err(Error::SyncDamaged);
+    }
+    let n = u32::from_be_bytes(bytes[..4].try_into().expect("four bytes")) as usize;
+    if bytes.len() < 4 + n || n > 64 * 1024 * 1024 {
+        return Err(Error::SyncDamaged);
+    }
+    let part = &bytes[4..4 + n];
+    *bytes = &bytes[4 + n..];
+    Ok(part)
+}
+
+/// The file's clear part: its header and the key file it carries.
+pub(crate) fn clear_part(bytes: &[u8]) -> Result<(Header, KeyFile)> {
+    let mut rest = bytes.strip_prefix(MAGIC).ok_or(Error::NotASyncFile)?;
+    let header: Header = serde_json::from_slice(take(&mut rest)?).map_err(|_| Error::SyncDamaged)?;
+    let keys: KeyFile = serde_json::from_slice(take(&mut rest)?).map_err(|_| Error::SyncDamaged)?;
+    Ok((header, keys))
+}
+
+/// Opens a change file with this school's data key.
+pub(crate) fn open(store: &Store, bytes: &[u8]) -> Result<ChangeSet> {
+    let unlocked = store.unlocked().ok_or(Error::NoDatabase)?;
+    let school = crate::school::get(store)?.map(|s| s.code).unwrap_or_default();
+    open_with(bytes, &unlocked.key, Some(&school))
+}
+
+/// Opens a change file with `key`; refuses another school's (by its header, when `school` is
+/// given) and any changed byte.
+pub(crate) fn open_with(bytes: &[u8], key: &DataKey, school: Option<&str>) -> Result<ChangeSet> {
+    let (header, _) = clear_part(bytes)?;
+    if let Some(school) = school {
+        if header.school != school {
+            return Err(Error::SyncOtherSchool { school: header.school });
+        }
+    }
+    let mut rest = bytes.strip_prefix(MAGIC).ok_or(Error::NotASyncFile)?;
+    take(&mut rest)?;
+    take(&mut rest)?;
+    let aad = &bytes[..bytes.len() - rest.len()];
+    if rest.len() < 24 + 16 {
+        return Err(Error::SyncDamaged);
+    }
+    let (nonce, sealed) = rest.split_at(24);
+    let plain = cipher(key).decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad }).map_err(|_| Error::SyncDamaged)?;
+    let mut json = Vec::new();
+    flate2::read::DeflateDecoder::new(&plain[..]).take(1 << 31).read_to_end(&mut json).map_err(|_| Error::SyncDamaged)?;
+    let set: ChangeSet = serde_json::from_slice(&json).map_err(|_| Error::SyncDamaged)?;
+    if set.from_device != header.from_device || set.school != header.school {
+        return Err(Error::SyncDamaged);
+    }
+    Ok(set)
+}
+
+/// Bytes as a JSON value: `{"$bytes": base64}`.
+pub(crate) fn bytes_value(b: &[u8]) -> Value {
+    let mut m = Map::new();
+    m.insert("$bytes".into(), Value::String(B64.encode(b)));
+    Value::Object(m)
+}
+
+pub(crate) fn value_bytes(v: &Value) -> Option<Vec<u8>> {
+    v.as_object()?.get("$bytes")?.as_str().and_then(|s| B64.decode(s).ok())
+}

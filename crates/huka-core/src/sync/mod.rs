@@ -1,0 +1,379 @@
+//! Several computers, one school (同步): laptops and the office PC exchange change files on a
+//! USB stick and end with the same records, whatever order the files travel in.
+//!
+//! The rule: per-field last-writer-wins on a hybrid logical clock. Every write clocks the
+//! fields it changed (`stamp`, called by `Store::write`); a change file carries every record
+//! with a field the other side may lack, whole, with each field's clock; reading one takes,
+//! field by field, the higher clock (time, then device id). That is a maximum over a total
+//! order: commutative, associative and idempotent — a file read twice, an old file, or files
+//! in any order give the same records. A delete is the `deleted_at` field, so an edit older
+//! than a delete does not bring a record back. When both sides changed a field since they last
+//! met, the loser is kept as a `sync_conflict` record (itself synced, with an id derived from
+//! what lost, so every device lists the same ones) for a person to keep or swap.
+//!
+//! Two devices that created a record under the same natural key (a household number, a
+//! resident ID number — any live unique key) end with one: the lower id stays, the other is
+//! tombstoned and what pointed at it is re-pointed (`sync_merge` remembers, so records that
+//! still name the loser are redirected when they arrive).
+//!
+//! Change files are encrypted and authenticated with a key derived from the school's data key:
+//! only the school's computers can read or make them. The audit chains travel too, each
+//! device's entries as they were written, and so do the key file's slots (a password changed
+//! on the office PC opens the laptops after the next exchange).
+
+pub mod clock;
+mod file;
+mod merge;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::access::{self, Action};
+use crate::error::{Error, Result};
+use crate::store::{Change, Store, Writer};
+pub use clock::{Clock, Hlc};
+pub use file::{ChangeSet, RecordChange};
+
+/// Record tables that stay on one computer: the county installation's, and the school's
+/// signing key (the office PC's alone).
+const LOCAL_ONLY: [&str; 4] = ["county_school", "county_key", "county_bundle", "signing_key"];
+
+/// The clock of a field no write has clocked since sync existed: written here, before.
+const ZERO: &str = "0000000000000000-00000";
+
+fn synced_table(t: &str) -> bool {
+    !LOCAL_ONLY.contains(&t)
+}
+
+/// The record tables that travel, in an order where a table comes after those it refers to.
+pub(crate) fn tables(conn: &Connection) -> Result<Vec<String>> {
+    let all: Vec<String> = crate::store::record_tables(conn)?.into_iter().filter(|t| synced_table(t)).collect();
+    let refs = |t: &str| -> Result<Vec<String>> {
+        Ok(conn.prepare(&format!("SELECT \"table\" FROM pragma_foreign_key_list('{t}')"))?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+    };
+    let mut ordered: Vec<String> = Vec::new();
+    let mut left = all.clone();
+    while !left.is_empty() {
+        let before = left.len();
+        let mut next = Vec::new();
+        for t in &left {
+            let deps = refs(t)?;
+            if deps.iter().all(|d| d == t || ordered.contains(d) || !all.contains(d)) {
+                ordered.push(t.clone());
+            } else {
+                next.push(t.clone());
+            }
+        }
+        left = next;
+        if left.len() == before {
+            ordered.append(&mut left); // a cycle: keep the rest as they are (foreign keys are deferred)
+        }
+    }
+    Ok(ordered)
+}
+
+pub(crate) fn load_clocks(conn: &Connection, table: &str, id: &str) -> Result<Map<String, Value>> {
+    let text: Option<String> =
+        conn.prepare_cached("SELECT clocks FROM sync_clock WHERE tbl = ?1 AND record_id = ?2")?.query_row([table, id], |r| r.get(0)).optional()?;
+    Ok(text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default())
+}
+
+/// The clocks of every record of a table.
+pub(crate) fn table_clocks(conn: &Connection, table: &str) -> Result<std::collections::HashMap<String, Map<String, Value>>> {
+    let rows: Vec<(String, String)> =
+        conn.prepare_cached("SELECT record_id, clocks FROM sync_clock WHERE tbl = ?1")?.query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    Ok(rows.into_iter().map(|(id, text)| (id, serde_json::from_str(&text).unwrap_or_default())).collect())
+}
+
+pub(crate) fn save_clocks(conn: &Connection, table: &str, id: &str, clocks: &Map<String, Value>) -> Result<()> {
+    conn.prepare_cached("INSERT INTO sync_clock (tbl, record_id, clocks) VALUES (?1, ?2, ?3) ON CONFLICT (tbl, record_id) DO UPDATE SET clocks = excluded.clocks")?
+        .execute(params![table, id, serde_json::to_string(clocks).expect("plain data")])?;
+    Ok(())
+}
+
+/// Raises what this device holds of `device` to `hlc`.
+pub(crate) fn saw(conn: &Connection, device: &str, hlc: &str) -> Result<()> {
+    conn.prepare_cached("INSERT INTO sync_seen (device_id, hlc) VALUES (?1, ?2) ON CONFLICT (device_id) DO UPDATE SET hlc = max(hlc, excluded.hlc)")?
+        .execute([device, hlc])?;
+    Ok(())
+}
+
+pub(crate) fn seen(conn: &Connection) -> Result<BTreeMap<String, String>> {
+    Ok(conn.prepare("SELECT device_id, hlc FROM sync_seen")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Clocks the fields this transaction changed, at one new time of this device. Called by
+/// `Store::write` before it commits.
+pub(crate) fn stamp(w: &Writer<'_>, changes: &[Change]) -> Result<()> {
+    let relevant: Vec<&Change> = changes.iter().filter(|c| synced_table(&c.kind)).collect();
+    if relevant.is_empty() {
+        return Ok(());
+    }
+    let hlc = Hlc::next(clock::last(w)?, Utc::now());
+    clock::save(w, hlc)?;
+    let me = Value::String(Clock { hlc: hlc.text(), device: w.device_id().to_string() }.text());
+    for c in relevant {
+        let mut clocks = load_clocks(w.tx(), &c.kind, &c.record_id)?;
+        for (field, value) in &c.new {
+            if field == "id" {
+                continue;
+            }
+            if c.old.as_ref().is_none_or(|old| old.get(field) != Some(value)) {
+                clocks.insert(field.clone(), me.clone());
+            }
+        }
+        if c.kind == "visit" {
+            clocks.insert(merge::PARTS.to_string(), me.clone());
+        }
+        save_clocks(w.tx(), &c.kind, &c.record_id, &clocks)?;
+    }
+    saw(w.tx(), w.device_id(), &hlc.text())
+}
+
+/// What reading a change file did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// Records this device did not have.
+    pub new: usize,
+    /// Records of which at least one field took the file's value.
+    pub updated: usize,
+    /// Records the file had that changed nothing here.
+    pub unchanged: usize,
+    /// Fields both sides had changed since they last met: the loser is listed as a conflict.
+    pub conflicts: usize,
+    /// Records two devices created under one natural key, now one.
+    pub merged: usize,
+    /// The device that wrote the file, and who.
+    pub from_device: String,
+    pub from_account: String,
+    /// Devices whose clocks run ahead of this one's by more than a day (their writes would win
+    /// every field): one sentence each.
+    pub warnings: Vec<String>,
+}
+
+/// Writes a change file for the school's other computers into `dir`: every record with a
+/// field one of the devices this one has met may lack (everything, with `full` or before any
+/// exchange). Returns its path.
+pub fn export(store: &mut Store, dir: &Path, full: bool) -> Result<PathBuf> {
+    access::require(store, Action::Sync)?;
+    let set = file::build(store, full)?;
+    let bytes = file::seal(store, &set)?;
+    let name = format!("huka-{}-{}.hukasync", &set.from_device[..8.min(set.from_device.len())], set.created_at.format("%Y%m%d-%H%M%S"));
+    let path = dir.join(name);
+    std::fs::create_dir_all(dir)?;
+    crate::keyfile::write_atomically(&path, &bytes)?;
+    Ok(path)
+}
+
+/// Reads a change file into this database.
+pub fn import(store: &mut Store, path: &Path) -> Result<Report> {
+    access::require(store, Action::Sync)?;
+    let bytes = std::fs::read(path)?;
+    let set = file::open(store, &bytes)?;
+    merge::apply(store, &set)
+}
+
+/// Joins the school: makes the database at `path` (there is none) from a full change file,
+/// logging in with an account of the school (its password opens the key the file carries).
+pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(Store, Report)> {
+    if crate::store::Store::inspect(path)? != crate::store::DbFile::Missing {
+        return Err(Error::DatabaseExists);
+    }
+    let bytes = std::fs::read(file)?;
+    let (header, keys) = file::clear_part(&bytes)?;
+    let key = keys.open_user_directly(login, password).ok_or(Error::WrongPassword)?;
+    let set = file::open_with(&bytes, &key, None)?;
+    if !set.full {
+        return Err(Error::SyncNotFull);
+    }
+    let result = (|| {
+        let mut store = Store::open_encrypted(path, key, true)?;
+        store.write(|w| crate::settings::set_database_id(w, &header.database_id))?;
+        keys.save(path)?;
+        let report = merge::apply(&mut store, &set)?;
+        drop(store);
+        Ok(report)
+    })();
+    match result {
+        Ok(report) => Ok((crate::session::unlock(path, login, password)?, report)),
+        Err(e) => {
+            for suffix in ["", "-wal", "-shm", ".keys"] {
+                let mut p = path.as_os_str().to_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// A device this one has exchanged with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Device {
+    pub device_id: String,
+    /// This computer.
+    pub this: bool,
+    pub last_exchange: Option<DateTime<Utc>>,
+    pub files: i64,
+    /// Who wrote its last file.
+    pub account: String,
+    /// Its newest write this device holds.
+    pub newest: Option<DateTime<Utc>>,
+}
+
+pub fn devices(store: &Store) -> Result<Vec<Device>> {
+    access::require(store, Action::Sync)?;
+    let conn = store.conn();
+    let seen = seen(conn)?;
+    let when = |hlc: Option<&String>| hlc.and_then(|h| Hlc::parse(h)).and_then(|h| DateTime::from_timestamp_millis(h.ms)).filter(|t| t.timestamp() > 0);
+    let mut out = vec![Device {
+        device_id: store.device_id().to_string(),
+        this: true,
+        last_exchange: None,
+        files: 0,
+        account: store.actor().name.clone(),
+        newest: when(seen.get(store.device_id())),
+    }];
+    let peers: Vec<(String, String, i64, String)> = conn
+        .prepare("SELECT device_id, last_exchange, files, account FROM sync_peer ORDER BY last_exchange DESC")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (device_id, last, files, account) in peers {
+        out.push(Device {
+            newest: when(seen.get(&device_id)),
+            device_id,
+            this: false,
+            last_exchange: crate::record::parse_time_text(&last),
+            files,
+            account,
+        });
+    }
+    Ok(out)
+}
+
+/// A field two devices changed since they last met: the value kept (the higher clock) and the
+/// one that lost, who wrote each and when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Conflict {
+    pub id: String,
+    pub table: String,
+    pub record_id: String,
+    pub field: String,
+    pub kept_value: Value,
+    pub kept_device: String,
+    pub kept_at: Option<DateTime<Utc>>,
+    pub kept_by: String,
+    pub lost_value: Value,
+    pub lost_device: String,
+    pub lost_at: Option<DateTime<Utc>>,
+    pub lost_by: String,
+    /// `''` while open, `kept` or `swapped` once a person decided.
+    pub resolution: String,
+}
+
+/// The conflicts, open ones first.
+pub fn conflicts(store: &Store, open_only: bool) -> Result<Vec<Conflict>> {
+    access::require(store, Action::Sync)?;
+    let names = crate::account::names(store.conn())?;
+    let at = |clock: &str| Clock::parse(clock).and_then(|c| Hlc::parse(&c.hlc)).and_then(|h| DateTime::from_timestamp_millis(h.ms));
+    let device = |clock: &str| Clock::parse(clock).map(|c| c.device).unwrap_or_default();
+    let rows: Vec<Conflict> = store
+        .conn()
+        .prepare(
+            "SELECT id, tbl, record_id, field, kept_value, kept_clock, kept_by, lost_value, lost_clock, lost_by, resolution
+             FROM sync_conflict WHERE deleted_at IS NULL AND (?1 = 0 OR resolution = '') ORDER BY resolution <> '', created_at DESC",
+        )?
+        .query_map([open_only as i64], |r| {
+            let (kept_clock, lost_clock): (String, String) = (r.get(5)?, r.get(8)?);
+            let (kept_by, lost_by): (String, String) = (r.get(6)?, r.get(9)?);
+            let kept: String = r.get(4)?;
+            let lost: String = r.get(7)?;
+            Ok(Conflict {
+                id: r.get(0)?,
+                table: r.get(1)?,
+                record_id: r.get(2)?,
+                field: r.get(3)?,
+                kept_value: serde_json::from_str(&kept).unwrap_or(Value::Null),
+                kept_device: device(&kept_clock),
+                kept_at: at(&kept_clock),
+                kept_by: names.get(&kept_by).cloned().unwrap_or_default(),
+                lost_value: serde_json::from_str(&lost).unwrap_or(Value::Null),
+                lost_device: device(&lost_clock),
+                lost_at: at(&lost_clock),
+                lost_by: names.get(&lost_by).cloned().unwrap_or_default(),
+                resolution: r.get(10)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows
+        .into_iter()
+        .map(|mut c| {
+            for v in [&mut c.kept_value, &mut c.lost_value] {
+                if matches!(c.field.as_str(), "resident_id" | "national_student_number") {
+                    if let Value::String(s) = v {
+                        *s = crate::resident_id::masked(s.trim_start_matches('G'));
+                    }
+                }
+            }
+            c
+        })
+        .collect())
+}
+
+/// A person's decision on a conflict: keep the value that won, or swap in the one that lost
+/// (a new write, so it wins on every computer from the next exchange).
+pub fn resolve(store: &mut Store, id: &str, swap: bool) -> Result<()> {
+    access::require(store, Action::Sync)?;
+    let (table, record, field, lost): (String, String, String, String) = store
+        .conn()
+        .query_row("SELECT tbl, record_id, field, lost_value FROM sync_conflict WHERE id = ?1 AND deleted_at IS NULL", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?
+        .ok_or(Error::NotFound { kind: "conflict" })?;
+    if !crate::store::record_tables(store.conn())?.contains(&table) {
+        return Err(Error::NotFound { kind: "conflict" });
+    }
+    let columns: Vec<String> =
+        store.conn().prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    if !columns.contains(&field) {
+        return Err(Error::NotFound { kind: "conflict" });
+    }
+    let lost: Value = serde_json::from_str(&lost).unwrap_or(Value::Null);
+    store.write(|w| {
+        if swap {
+            w.tx().execute(
+                &format!("UPDATE {table} SET {field} = ?1, updated_at = ?2, device_id = ?3 WHERE id = ?4"),
+                params![merge::to_sql(&lost), w.now(), w.device_id(), record],
+            )?;
+        }
+        w.tx().execute(
+            "UPDATE sync_conflict SET resolution = ?1, updated_at = ?2, device_id = ?3 WHERE id = ?4",
+            params![if swap { "swapped" } else { "kept" }, w.now(), w.device_id(), id],
+        )?;
+        Ok(())
+    })
+}
+
+/// Every record of every synced table, with bookkeeping left out, sorted: two devices that
+/// agree have equal dumps (the tests compare them).
+pub fn canonical_dump(store: &Store) -> Result<BTreeMap<String, Vec<Map<String, Value>>>> {
+    let mut out = BTreeMap::new();
+    for table in tables(store.conn())? {
+        let mut rows = merge::rows(store.conn(), &table, None)?;
+        rows.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+        out.insert(table, rows);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;
