@@ -342,6 +342,39 @@ pub fn heads(conn: &Connection) -> Result<Vec<Head>> {
         .collect::<rusqlite::Result<_>>()?)
 }
 
+/// A device's entries after the first `after` of its chain, in order (what a change file
+/// carries to a computer that holds `after` of them).
+pub(crate) fn entries_after(conn: &Connection, device: &str, after: i64) -> Result<Vec<Entry>> {
+    Ok(conn
+        .prepare_cached(&format!("{SELECT} WHERE device_id = ?1 AND seq > ?2 ORDER BY seq"))?
+        .query_map(params![device, after], from_row)?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Keeps another device's entry as it was written (its chain is its own: `verify` checks
+/// it like this device's). An entry already held is left as it is.
+pub(crate) fn receive(conn: &Connection, e: &Entry) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO audit (device_id, seq, at, account_id, account, op, kind, record_id, changes, prev, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?
+        .execute(params![
+            e.device_id,
+            e.seq,
+            crate::record::format_time(e.at),
+            e.account_id,
+            e.account,
+            e.op,
+            e.kind,
+            e.record_id,
+            serde_json::to_string(&e.changes).expect("plain data"),
+            e.prev,
+            e.hash
+        ])?;
+    Ok(n > 0)
+}
+
 /// The hash of entry `count` of a device's chain, as the chain is now.
 pub fn hash_at(conn: &Connection, device: &str, count: i64) -> Result<Option<String>> {
     Ok(conn.query_row("SELECT hash FROM audit WHERE device_id = ?1 AND seq = ?2", params![device, count], |r| r.get(0)).optional()?)

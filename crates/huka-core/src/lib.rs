@@ -41,6 +41,7 @@ pub mod stats;
 pub mod store;
 pub mod student;
 pub mod summary;
+pub mod sync;
 pub mod teacher;
 pub mod visit;
 pub mod term;

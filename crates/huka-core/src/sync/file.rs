@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::clock::Clock;
-use super::{load_clocks, merge, seen, tables, ZERO};
+use super::{merge, seen, tables, ZERO};
 use crate::crypto::DataKey;
 use crate::error::{Error, Result};
 use crate::keyfile::KeyFile;
@@ -221,6 +221,11 @@ pub(crate) fn clear_part(bytes: &[u8]) -> Result<(Header, KeyFile)> {
 pub(crate) fn open(store: &Store, bytes: &[u8]) -> Result<ChangeSet> {
     let unlocked = store.unlocked().ok_or(Error::NoDatabase)?;
     let school = crate::school::get(store)?.map(|s| s.code).unwrap_or_default();
+    let (header, _) = clear_part(bytes)?;
+    if crate::settings::database_id(store)?.is_some_and(|id| id != header.database_id) {
+        // The same school code, another installation (not joined from this one's file).
+        return Err(Error::SyncOtherSchool { school: header.school });
+    }
     open_with(bytes, &unlocked.key, Some(&school))
 }
 

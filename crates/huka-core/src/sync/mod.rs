@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::access::{self, Action};
@@ -176,7 +176,15 @@ pub fn import(store: &mut Store, path: &Path) -> Result<Report> {
     access::require(store, Action::Sync)?;
     let bytes = std::fs::read(path)?;
     let set = file::open(store, &bytes)?;
-    merge::apply(store, &set)
+    let report = merge::apply(store, &set)?;
+    // Passwords set or changed on the other computer open this one's database too.
+    let (_, keys) = file::clear_part(&bytes)?;
+    if let Some(unlocked) = store.unlocked() {
+        let mut mine = crate::keyfile::KeyFile::load(&unlocked.path)?;
+        mine.merge(&keys);
+        mine.save(&unlocked.path)?;
+    }
+    Ok(report)
 }
 
 /// Joins the school: makes the database at `path` (there is none) from a full change file,
@@ -192,6 +200,19 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
     if !set.full {
         return Err(Error::SyncNotFull);
     }
+    // A computer joined by a teacher would hold every card in full: only the principal and the
+    // aid officer join one (a teacher's filtered copy is not built yet).
+    let login_name = crate::keyfile::normalize_login(login);
+    let role = set
+        .records
+        .iter()
+        .find(|r| r.table == "account" && r.row.get("login").and_then(Value::as_str) == Some(login_name.as_str()) && r.row.get("deleted_at").is_none_or(Value::is_null))
+        .and_then(|r| r.row.get("role").and_then(Value::as_str).and_then(access::Role::parse));
+    match role {
+        Some(access::Role::Principal | access::Role::AidOfficer) => {}
+        Some(_) => return Err(Error::SyncJoinNotAllowed),
+        None => return Err(Error::WrongPassword),
+    }
     let result = (|| {
         let mut store = Store::open_encrypted(path, key, true)?;
         store.write(|w| crate::settings::set_database_id(w, &header.database_id))?;
@@ -201,7 +222,12 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
         Ok(report)
     })();
     match result {
-        Ok(report) => Ok((crate::session::unlock(path, login, password)?, report)),
+        Ok(report) => {
+            let mut store = crate::session::unlock(path, login, password)?;
+            let from = report.from_device.clone();
+            store.write(|w| crate::audit::event(w, "sync_join", "sync", &from, BTreeMap::new()))?;
+            Ok((store, report))
+        }
         Err(e) => {
             for suffix in ["", "-wal", "-shm", ".keys"] {
                 let mut p = path.as_os_str().to_os_string();

@@ -1,0 +1,602 @@
+//! Reading a change set into this database: field by field the higher clock wins; a field
+//! both sides changed since they last met leaves a conflict record; two live records under one
+//! natural key become one.
+//!
+//! Everything happens in one transaction of `Store::write`, with the store's author stamping,
+//! audit capture and clocking switched off (`Writer::set_applying`): another device's values
+//! are written as they were written there, with their clocks. What this device writes itself
+//! while merging (a record merged away, children re-pointed, a conflict noted) gets a fresh
+//! clock of this device, later than everything in the file, and one audit entry per merge.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rusqlite::types::{Value as Sql, ValueRef};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use super::clock::{self, Clock, Hlc};
+use super::file::{bytes_value, value_bytes, ChangeSet, RecordChange};
+use super::{load_clocks, save_clocks, saw, seen, tables, Report, ZERO};
+use crate::error::{Error, Result};
+use crate::store::{Store, Writer, SCHEMA_VERSION};
+
+/// The clock of a visit's parts (its teachers and students), kept beside its fields' clocks.
+pub(crate) const PARTS: &str = "_parts";
+
+/// Fields every record has that say who wrote last and when: merged like the others, never a
+/// conflict of their own.
+const BOOKKEEPING: [&str; 4] = ["created_at", "updated_at", "device_id", "updated_by"];
+
+/// A visit's teachers and the students discussed, sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parts {
+    pub teachers: Vec<String>,
+    pub students: Vec<String>,
+}
+
+pub(crate) fn parts_of(conn: &Connection, visit: &str) -> Result<Parts> {
+    let list = |sql: &str| -> Result<Vec<String>> { Ok(conn.prepare_cached(sql)?.query_map([visit], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?) };
+    Ok(Parts {
+        teachers: list("SELECT teacher_id FROM visit_teacher WHERE visit_id = ?1 ORDER BY teacher_id")?,
+        students: list("SELECT member_id FROM visit_student WHERE visit_id = ?1 ORDER BY member_id")?,
+    })
+}
+
+fn set_parts(conn: &Connection, visit: &str, parts: &Parts) -> Result<()> {
+    conn.prepare_cached("DELETE FROM visit_teacher WHERE visit_id = ?1")?.execute([visit])?;
+    conn.prepare_cached("DELETE FROM visit_student WHERE visit_id = ?1")?.execute([visit])?;
+    for t in &parts.teachers {
+        conn.prepare_cached("INSERT OR IGNORE INTO visit_teacher (visit_id, teacher_id) VALUES (?1, ?2)")?.execute([visit, t])?;
+    }
+    for m in &parts.students {
+        conn.prepare_cached("INSERT OR IGNORE INTO visit_student (visit_id, member_id) VALUES (?1, ?2)")?.execute([visit, m])?;
+    }
+    Ok(())
+}
+
+fn json_of(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::from(i),
+        ValueRef::Real(f) => Value::from(f),
+        ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => bytes_value(b),
+    }
+}
+
+/// A JSON value as SQLite stores it.
+pub(crate) fn to_sql(v: &Value) -> Sql {
+    match v {
+        Value::Null => Sql::Null,
+        Value::Bool(b) => Sql::Integer(*b as i64),
+        Value::Number(n) => n.as_i64().map(Sql::Integer).unwrap_or_else(|| Sql::Real(n.as_f64().unwrap_or(0.0))),
+        Value::String(s) => Sql::Text(s.clone()),
+        other => value_bytes(other).map(Sql::Blob).unwrap_or_else(|| Sql::Text(other.to_string())),
+    }
+}
+
+/// The rows of a record table (one, with `id`) as `column → value`.
+pub(crate) fn rows(conn: &Connection, table: &str, id: Option<&str>) -> Result<Vec<Map<String, Value>>> {
+    let sql = match id {
+        Some(_) => format!("SELECT * FROM \"{table}\" WHERE id = ?1"),
+        None => format!("SELECT * FROM \"{table}\""),
+    };
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let names: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
+    let map = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Map<String, Value>> {
+        let mut m = Map::new();
+        for (i, name) in names.iter().enumerate() {
+            m.insert(name.clone(), json_of(r.get_ref(i)?));
+        }
+        Ok(m)
+    };
+    let out = match id {
+        Some(id) => stmt.query_map([id], map)?.collect::<rusqlite::Result<_>>()?,
+        None => stmt.query_map([], map)?.collect::<rusqlite::Result<_>>()?,
+    };
+    Ok(out)
+}
+
+/// What the merge needs to know of a table, read once.
+struct TableInfo {
+    columns: Vec<String>,
+    /// Live unique keys: the columns, and the partial index's condition.
+    unique: Vec<(Vec<String>, Option<String>)>,
+}
+
+fn table_info(conn: &Connection, table: &str) -> Result<TableInfo> {
+    let columns: Vec<String> =
+        conn.prepare(&format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"))?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let indexes: Vec<(String, String)> = conn
+        .prepare(&format!("SELECT name, origin FROM pragma_index_list('{table}') WHERE \"unique\" = 1"))?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut unique = Vec::new();
+    for (name, origin) in indexes {
+        if origin == "pk" {
+            continue;
+        }
+        let cols: Vec<Option<String>> =
+            conn.prepare(&format!("SELECT name FROM pragma_index_info('{name}') ORDER BY seqno"))?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        if cols.iter().any(Option::is_none) {
+            continue; // an expression index: none on the tables that travel
+        }
+        let sql: Option<String> = conn.query_row("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1", [&name], |r| r.get(0)).optional()?.flatten();
+        let condition = sql.and_then(|s| {
+            let upper = s.to_uppercase();
+            upper.rfind(" WHERE ").map(|at| s[at + 7..].trim().trim_end_matches(';').to_string())
+        });
+        unique.push((cols.into_iter().flatten().collect(), condition));
+    }
+    Ok(TableInfo { columns, unique })
+}
+
+/// Where each table is referred to: (referring table, its column).
+fn references(conn: &Connection) -> Result<HashMap<String, Vec<(String, String)>>> {
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for t in names {
+        let fks: Vec<(String, String)> = conn
+            .prepare(&format!("SELECT \"table\", \"from\" FROM pragma_foreign_key_list('{t}')"))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (target, column) in fks {
+            out.entry(target).or_default().push((t.clone(), column));
+        }
+    }
+    Ok(out)
+}
+
+fn clock_of(clocks: &Map<String, Value>, field: &str, device: &str) -> Clock {
+    clocks.get(field).and_then(Value::as_str).and_then(Clock::parse).unwrap_or_else(|| Clock { hlc: ZERO.to_string(), device: device.to_string() })
+}
+
+/// A conflict's id: the same on every computer that notices it.
+fn conflict_id(table: &str, record: &str, field: &str, lost: &Clock) -> String {
+    let digest = Sha256::digest(format!("{table}|{record}|{field}|{}", lost.text()).as_bytes());
+    let bytes: [u8; 16] = digest[..16].try_into().expect("sixteen bytes");
+    uuid::Builder::from_custom_bytes(bytes).into_uuid().to_string()
+}
+
+/// One merge in progress.
+struct Merge<'a, 'w> {
+    w: &'a Writer<'w>,
+    me: String,
+    actor: String,
+    /// This device's clock for everything it writes during the merge.
+    fresh: Value,
+    info: HashMap<String, TableInfo>,
+    references: HashMap<String, Vec<(String, String)>>,
+    /// Households whose search text may have changed.
+    households: BTreeSet<String>,
+    merged: usize,
+}
+
+impl Merge<'_, '_> {
+    fn conn(&self) -> &Connection {
+        self.w.tx()
+    }
+
+    fn info(&mut self, table: &str) -> Result<&TableInfo> {
+        if !self.info.contains_key(table) {
+            let info = table_info(self.w.tx(), table)?;
+            self.info.insert(table.to_string(), info);
+        }
+        Ok(&self.info[table])
+    }
+
+    fn touch(&mut self, table: &str, row: &Map<String, Value>) {
+        let id = |v: Option<&Value>| v.and_then(Value::as_str).map(String::from);
+        match table {
+            "household" => self.households.extend(id(row.get("id"))),
+            "member" => self.households.extend(id(row.get("household_id"))),
+            _ => {}
+        }
+    }
+
+    /// A live record of `table` other than `row` with the same value of one of its unique
+    /// keys, if `row` is live under that key.
+    fn collision(&mut self, table: &str, row: &Map<String, Value>) -> Result<Option<String>> {
+        let info = self.info(table)?;
+        let columns = info.columns.clone();
+        let unique = info.unique.clone();
+        for (cols, condition) in unique {
+            if cols.iter().any(|c| row.get(c).is_none_or(Value::is_null)) {
+                continue; // NULLs never collide
+            }
+            if let Some(condition) = &condition {
+                let select = columns.iter().enumerate().map(|(i, c)| format!("?{} AS \"{c}\"", i + 1)).collect::<Vec<_>>().join(", ");
+                let values: Vec<Sql> = columns.iter().map(|c| to_sql(row.get(c).unwrap_or(&Value::Null))).collect();
+                let holds: Option<i64> =
+                    self.conn().prepare_cached(&format!("SELECT 1 FROM (SELECT {select}) WHERE {condition}"))?.query_row(params_from_iter(values), |r| r.get(0)).optional()?;
+                if holds.is_none() {
+                    continue;
+                }
+            }
+            let matches = cols.iter().enumerate().map(|(i, c)| format!("\"{c}\" = ?{}", i + 2)).collect::<Vec<_>>().join(" AND ");
+            let condition = condition.as_deref().map(|c| format!(" AND ({c})")).unwrap_or_default();
+            let mut values: Vec<Sql> = vec![to_sql(&row["id"])];
+            values.extend(cols.iter().map(|c| to_sql(&row[c])));
+            let other: Option<String> = self
+                .conn()
+                .prepare_cached(&format!("SELECT id FROM \"{table}\" WHERE id <> ?1 AND {matches}{condition} ORDER BY id LIMIT 1"))?
+                .query_row(params_from_iter(values), |r| r.get(0))
+                .optional()?;
+            if other.is_some() {
+                return Ok(other);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Marks `row` (in memory) as merged into `winner`: tombstoned by this device, on the
+    /// later of the two creation times (the same on every computer that merges them).
+    fn bury(&mut self, table: &str, row: &mut Map<String, Value>, clocks: &mut Map<String, Value>, winner: &str) -> Result<()> {
+        let created = |r: &Map<String, Value>| r.get("created_at").and_then(Value::as_str).unwrap_or_default().to_string();
+        let winner_created: String =
+            self.conn().query_row(&format!("SELECT created_at FROM \"{table}\" WHERE id = ?1"), [winner], |r| r.get(0)).optional()?.unwrap_or_default();
+        let at = created(row).max(winner_created);
+        row.insert("deleted_at".into(), Value::String(at));
+        row.insert("updated_at".into(), Value::String(self.w.now()));
+        row.insert("device_id".into(), Value::String(self.me.clone()));
+        row.insert("updated_by".into(), Value::String(self.actor.clone()));
+        for f in ["deleted_at", "updated_at", "device_id", "updated_by"] {
+            clocks.insert(f.into(), self.fresh.clone());
+        }
+        let loser = row["id"].as_str().unwrap_or_default().to_string();
+        self.conn()
+            .prepare_cached("INSERT INTO sync_merge (loser_id, winner_id, tbl) VALUES (?1, ?2, ?3) ON CONFLICT (loser_id) DO UPDATE SET winner_id = excluded.winner_id")?
+            .execute([&loser, winner, table])?;
+        crate::audit::event(self.w, "sync_merge", table, &loser, BTreeMap::from([("merged_into".to_string(), [Value::Null, Value::String(winner.to_string())])]))?;
+        self.merged += 1;
+        Ok(())
+    }
+
+    /// Writes a record whole, with its clocks, settling any unique key it shares with another
+    /// live record first: the lower id stays, the other is merged into it.
+    fn put(&mut self, table: &str, mut row: Map<String, Value>, mut clocks: Map<String, Value>, exists: bool) -> Result<()> {
+        let id = row["id"].as_str().unwrap_or_default().to_string();
+        let mut buried = BTreeSet::new();
+        while let Some(other) = self.collision(table, &row)? {
+            if !buried.insert(other.clone()) {
+                // Burying did not free the key: a unique index that ignores tombstones.
+                return Err(Error::SyncDamaged);
+            }
+            if id < other {
+                // The other goes (its dependents follow it in `settle`).
+                let mut loser = rows(self.conn(), table, Some(&other))?.pop().ok_or(Error::NotFound { kind: "record" })?;
+                let mut loser_clocks = load_clocks(self.conn(), table, &other)?;
+                self.bury(table, &mut loser, &mut loser_clocks, &id)?;
+                self.write_row(table, &loser, &loser_clocks, true)?;
+                self.touch(table, &loser);
+            } else {
+                self.bury(table, &mut row, &mut clocks, &other)?;
+            }
+        }
+        self.write_row(table, &row, &clocks, exists)?;
+        self.touch(table, &row);
+        Ok(())
+    }
+
+    fn write_row(&mut self, table: &str, row: &Map<String, Value>, clocks: &Map<String, Value>, exists: bool) -> Result<()> {
+        let columns: Vec<String> = self.info(table)?.columns.iter().filter(|c| row.contains_key(*c)).cloned().collect();
+        let values: Vec<Sql> = columns.iter().map(|c| to_sql(&row[c])).collect();
+        if exists {
+            let set = columns.iter().enumerate().filter(|(_, c)| *c != "id").map(|(i, c)| format!("\"{c}\" = ?{}", i + 1)).collect::<Vec<_>>().join(", ");
+            let at = columns.iter().position(|c| c == "id").expect("a record has an id") + 1;
+            self.conn().prepare_cached(&format!("UPDATE \"{table}\" SET {set} WHERE id = ?{at}"))?.execute(params_from_iter(values))?;
+        } else {
+            let names = columns.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
+            let marks = (1..=columns.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+            self.conn().prepare_cached(&format!("INSERT INTO \"{table}\" ({names}) VALUES ({marks})"))?.execute(params_from_iter(values))?;
+        }
+        save_clocks(self.conn(), table, row["id"].as_str().unwrap_or_default(), clocks)
+    }
+
+    /// Points whatever still refers to a record merged away at the record it became.
+    fn repoint(&mut self, table: &str, loser: &str, winner: &str) -> Result<usize> {
+        let mut moved = 0;
+        for (child, column) in self.references.get(table).cloned().unwrap_or_default() {
+            match child.as_str() {
+                "search_key" => {}
+                "visit_teacher" | "visit_student" => {
+                    let visits: Vec<String> = self
+                        .conn()
+                        .prepare(&format!("SELECT visit_id FROM {child} WHERE {column} = ?1"))?
+                        .query_map([loser], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?;
+                    self.conn().execute(&format!("UPDATE OR IGNORE {child} SET {column} = ?2 WHERE {column} = ?1"), [loser, winner])?;
+                    self.conn().execute(&format!("DELETE FROM {child} WHERE {column} = ?1"), [loser])?;
+                    for v in visits {
+                        let mut clocks = load_clocks(self.conn(), "visit", &v)?;
+                        clocks.insert(PARTS.into(), self.fresh.clone());
+                        save_clocks(self.conn(), "visit", &v, &clocks)?;
+                        moved += 1;
+                    }
+                }
+                _ => {
+                    let ids: Vec<String> = self
+                        .conn()
+                        .prepare(&format!("SELECT id FROM \"{child}\" WHERE \"{column}\" = ?1"))?
+                        .query_map([loser], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?;
+                    for id in ids {
+                        let Some(mut row) = rows(self.conn(), &child, Some(&id))?.pop() else { continue };
+                        let mut clocks = load_clocks(self.conn(), &child, &id)?;
+                        self.touch(&child, &row);
+                        row.insert(column.clone(), Value::String(winner.to_string()));
+                        row.insert("updated_at".into(), Value::String(self.w.now()));
+                        row.insert("device_id".into(), Value::String(self.me.clone()));
+                        row.insert("updated_by".into(), Value::String(self.actor.clone()));
+                        for f in [column.as_str(), "updated_at", "device_id", "updated_by"] {
+                            clocks.insert(f.into(), self.fresh.clone());
+                        }
+                        self.put(&child, row, clocks, true)?;
+                        moved += 1;
+                    }
+                }
+            }
+        }
+        Ok(moved)
+    }
+
+    /// Re-points everything that refers to a merged-away record, following chains of merges
+    /// to the record that stays. Runs until nothing moves (a re-pointed child may itself be
+    /// merged into another, and so on).
+    fn settle(&mut self) -> Result<()> {
+        loop {
+            let merges: Vec<(String, String, String)> = self
+                .conn()
+                .prepare("SELECT loser_id, winner_id, tbl FROM sync_merge")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let winners: HashMap<String, String> = merges.iter().map(|(l, w, _)| (l.clone(), w.clone())).collect();
+            let last = |mut id: String| {
+                for _ in 0..64 {
+                    match winners.get(&id) {
+                        Some(next) => id = next.clone(),
+                        None => break,
+                    }
+                }
+                id
+            };
+            let mut moved = 0;
+            for (loser, winner, table) in &merges {
+                moved += self.repoint(table, loser, &last(winner.clone()))?;
+            }
+            if moved == 0 {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Reads a change set into the store. The report counts what it did.
+pub(crate) fn apply(store: &mut Store, set: &ChangeSet) -> Result<Report> {
+    if set.schema > SCHEMA_VERSION {
+        return Err(Error::SyncNewerVersion);
+    }
+    let me = store.device_id().to_string();
+    let before = seen(store.conn())?;
+    // The file leaves out what it assumes this computer holds: refuse it rather than miss it.
+    for (device, hlc) in &set.base {
+        if before.get(device).is_none_or(|h| h < hlc) {
+            return Err(Error::SyncBehind);
+        }
+    }
+    let heads: HashMap<String, i64> = crate::audit::heads(store.conn())?.into_iter().map(|h| (h.device_id, h.count)).collect();
+    for (device, count) in &set.audit_base {
+        if heads.get(device).copied().unwrap_or(0) < *count {
+            return Err(Error::SyncBehind);
+        }
+    }
+    let actor = store.actor().id.to_string();
+    let report = store.write(|w| {
+        w.set_applying(true)?;
+        w.tx().execute_batch("PRAGMA defer_foreign_keys = ON")?;
+        let newest = set.seen.values().filter_map(|h| Hlc::parse(h)).max().unwrap_or(Hlc { ms: 0, counter: 0 });
+        let t = Hlc::next(clock::last(w)?.max(newest), w.now_utc());
+        let mut m = Merge {
+            w,
+            me: me.clone(),
+            actor: actor.clone(),
+            fresh: Value::String(Clock { hlc: t.text(), device: me.clone() }.text()),
+            info: HashMap::new(),
+            references: references(w.tx())?,
+            households: BTreeSet::new(),
+            merged: 0,
+        };
+        let mut report = Report { from_device: set.from_device.clone(), from_account: set.from_account.clone(), ..Report::default() };
+        for (loser, winner, table) in &set.merges {
+            w.tx().execute("INSERT OR IGNORE INTO sync_merge (loser_id, winner_id, tbl) VALUES (?1, ?2, ?3)", [loser, winner, table])?;
+        }
+        let known: BTreeSet<String> = tables(w.tx())?.into_iter().collect();
+        for rc in &set.records {
+            if !known.contains(&rc.table) {
+                continue; // a table that stays on its computer
+            }
+            match record(&mut m, rc, set, &before)? {
+                Outcome::New => report.new += 1,
+                Outcome::Updated(conflicts) => {
+                    report.updated += 1;
+                    report.conflicts += conflicts;
+                }
+                Outcome::Unchanged(conflicts) => {
+                    report.unchanged += 1;
+                    report.conflicts += conflicts;
+                }
+            }
+        }
+        m.settle()?;
+        report.merged = m.merged;
+        for e in &set.audit {
+            crate::audit::receive(w.tx(), e)?;
+        }
+        if set.from_device != me {
+            w.tx().execute(
+                "INSERT INTO sync_peer (device_id, seen, audit, last_exchange, files, account) VALUES (?1, ?2, ?3, ?4, 1, ?5)
+                 ON CONFLICT (device_id) DO UPDATE SET seen = excluded.seen, audit = excluded.audit,
+                   last_exchange = excluded.last_exchange, files = files + 1, account = excluded.account",
+                params![
+                    set.from_device,
+                    serde_json::to_string(&set.seen).expect("plain data"),
+                    serde_json::to_string(&set.audit_heads).expect("plain data"),
+                    w.now(),
+                    set.from_account
+                ],
+            )?;
+        }
+        for (device, hlc) in &set.seen {
+            saw(w.tx(), device, hlc)?;
+        }
+        saw(w.tx(), &me, &t.text())?;
+        clock::save(w, t)?;
+        let ahead = (w.now_utc() + chrono::Duration::days(1)).timestamp_millis();
+        for (device, hlc) in &set.seen {
+            if Hlc::parse(hlc).is_some_and(|h| h.ms > ahead) {
+                report.warnings.push(format!("设备 {} 的时钟比本机快一天以上，请核对它的日期时间 / device {} has a clock more than a day ahead of this one: check its date and time", short(device), short(device)));
+            }
+        }
+        let households = std::mem::take(&mut m.households);
+        for h in households {
+            if let Some(id) = crate::record::RecordId::parse(&h) {
+                crate::search::reindex_household(w.tx(), id)?;
+            }
+        }
+        w.set_applying(false)?;
+        let counts = |n: usize| Value::from(n as i64);
+        crate::audit::event(
+            w,
+            "sync_import",
+            "sync",
+            &set.from_device,
+            BTreeMap::from([
+                ("new".to_string(), [Value::Null, counts(report.new)]),
+                ("updated".to_string(), [Value::Null, counts(report.updated)]),
+                ("conflicts".to_string(), [Value::Null, counts(report.conflicts)]),
+                ("merged".to_string(), [Value::Null, counts(report.merged)]),
+            ]),
+        )?;
+        Ok(report)
+    })?;
+    Ok(report)
+}
+
+fn short(device: &str) -> &str {
+    &device[..8.min(device.len())]
+}
+
+enum Outcome {
+    New,
+    /// With the conflicts it noted.
+    Updated(usize),
+    Unchanged(usize),
+}
+
+/// Merges one record of the file.
+fn record(m: &mut Merge<'_, '_>, rc: &RecordChange, set: &ChangeSet, before: &BTreeMap<String, String>) -> Result<Outcome> {
+    let columns = m.info(&rc.table)?.columns.clone();
+    let mut incoming: Map<String, Value> = rc.row.iter().filter(|(k, _)| columns.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    incoming.insert("id".into(), Value::String(rc.id.clone()));
+    let Some(mut row) = rows(m.conn(), &rc.table, Some(&rc.id))?.pop() else {
+        // New here: as it was written there.
+        let clocks: Map<String, Value> = rc.clocks.clone();
+        m.put(&rc.table, incoming, clocks, false)?;
+        if let Some(parts) = &rc.parts {
+            set_parts(m.conn(), &rc.id, parts)?;
+        }
+        return Ok(Outcome::New);
+    };
+    m.touch(&rc.table, &row); // before: a member may move out of a household
+    let mut clocks = load_clocks(m.conn(), &rc.table, &rc.id)?;
+    let mut changed = false;
+    let mut conflicts = 0;
+    // Did the two writes happen without either side knowing of the other?
+    let concurrent = |mine: &Clock, theirs: &Clock| -> bool {
+        mine.device != theirs.device
+            && mine.hlc != ZERO
+            && theirs.hlc != ZERO
+            && set.seen.get(&mine.device).is_none_or(|h| *h < mine.hlc)
+            && before.get(&theirs.device).is_none_or(|h| *h < theirs.hlc)
+    };
+    let mut noted: Vec<(String, Value, Clock, Value, Clock)> = Vec::new();
+    for (field, value) in &incoming {
+        if field == "id" {
+            continue;
+        }
+        let theirs = clock_of(&rc.clocks, field, &set.from_device);
+        // A field never clocked here was written before this computer knew of sync (or by
+        // a migration): any clock of the file's is newer.
+        let mine = clock_of(&clocks, field, "");
+        let local = row.get(field).cloned().unwrap_or(Value::Null);
+        if theirs > mine {
+            if *value != local {
+                if !BOOKKEEPING.contains(&field.as_str()) && field != "deleted_at" && concurrent(&mine, &theirs) {
+                    noted.push((field.clone(), value.clone(), theirs.clone(), local, mine));
+                }
+                row.insert(field.clone(), value.clone());
+                changed = true;
+            }
+            clocks.insert(field.clone(), Value::String(theirs.text()));
+        } else if theirs < mine && *value != local && !BOOKKEEPING.contains(&field.as_str()) && field != "deleted_at" && concurrent(&mine, &theirs) {
+            noted.push((field.clone(), local, mine, value.clone(), theirs));
+        }
+    }
+    if let Some(parts) = &rc.parts {
+        let theirs = clock_of(&rc.clocks, PARTS, &set.from_device);
+        let mine = clock_of(&clocks, PARTS, "");
+        if theirs > mine {
+            if *parts != parts_of(m.conn(), &rc.id)? {
+                set_parts(m.conn(), &rc.id, parts)?;
+                changed = true;
+            }
+            clocks.insert(PARTS.into(), Value::String(theirs.text()));
+        }
+    }
+    let by_mine = row.get("updated_by").and_then(Value::as_str).unwrap_or_default().to_string();
+    let by_theirs = rc.row.get("updated_by").and_then(Value::as_str).unwrap_or_default().to_string();
+    for (field, kept, kept_clock, lost, lost_clock) in noted {
+        let (kept_by, lost_by) = if kept_clock.device == m.me || before.get(&kept_clock.device).is_some_and(|h| *h >= kept_clock.hlc) {
+            (by_mine.clone(), by_theirs.clone())
+        } else {
+            (by_theirs.clone(), by_mine.clone())
+        };
+        if note_conflict(m, &rc.table, &rc.id, &field, (&kept, &kept_clock, &kept_by), (&lost, &lost_clock, &lost_by))? {
+            conflicts += 1;
+        }
+    }
+    if changed {
+        m.put(&rc.table, row, clocks, true)?;
+        Ok(Outcome::Updated(conflicts))
+    } else {
+        save_clocks(m.conn(), &rc.table, &rc.id, &clocks)?;
+        Ok(Outcome::Unchanged(conflicts))
+    }
+}
+
+/// Keeps the value that lost, for a person to look at. False when it was noted already (on
+/// this computer or another: the id is the same everywhere).
+fn note_conflict(m: &mut Merge<'_, '_>, table: &str, record: &str, field: &str, kept: (&Value, &Clock, &str), lost: (&Value, &Clock, &str)) -> Result<bool> {
+    let id = conflict_id(table, record, field, lost.1);
+    let now = m.w.now();
+    let n = m.conn().prepare_cached(
+        "INSERT OR IGNORE INTO sync_conflict (id, tbl, record_id, field, kept_value, kept_clock, kept_by, lost_value, lost_clock, lost_by,
+                                              resolution, created_at, updated_at, device_id, updated_by, deleted_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, '', ?11, ?11, ?12, ?13, NULL)",
+    )?
+    .execute(params![id, table, record, field, kept.0.to_string(), kept.1.text(), kept.2, lost.0.to_string(), lost.1.text(), lost.2, now, m.me, m.actor])?;
+    if n == 0 {
+        return Ok(false);
+    }
+    let mut clocks = Map::new();
+    for f in ["tbl", "record_id", "field", "kept_value", "kept_clock", "kept_by", "lost_value", "lost_clock", "lost_by", "resolution", "created_at", "updated_at", "device_id", "updated_by", "deleted_at"] {
+        clocks.insert(f.into(), m.fresh.clone());
+    }
+    save_clocks(m.conn(), "sync_conflict", &id, &clocks)?;
+    Ok(true)
+}

@@ -1,0 +1,497 @@
+use std::path::Path;
+
+use chrono::NaiveDate;
+use proptest::prelude::*;
+
+use super::*;
+use crate::access::Role;
+use crate::account::{self, AccountInput};
+use crate::household::{self, tests::input};
+use crate::member::{self, tests::member_input};
+use crate::record::RecordId;
+use crate::resident_id::ResidentId;
+use crate::school::SchoolInput;
+use crate::session::{self, FirstAccount, Setup};
+use crate::teacher::{self, TeacherInput, TeacherRole};
+use crate::visit::{self, VisitInput, VisitMode};
+
+const PASSWORD: &str = "principal-pass";
+
+fn school_input(code: &str) -> SchoolInput {
+    SchoolInput { code: code.into(), name: "涧池镇九年制学校".into(), town: "涧池镇".into(), district: String::new() }
+}
+
+/// The office PC of a new school, with a teacher and an aid officer.
+fn office(dir: &Path, code: &str) -> Store {
+    let path = dir.join("office.db");
+    let (mut store, _) = session::create(
+        &path,
+        Setup::School(&school_input(code)),
+        &FirstAccount { login: "wang".into(), name: "王校长".into(), password: PASSWORD.into() },
+    )
+    .unwrap();
+    teacher::create(&mut store, &TeacherInput { name: "李老师".into(), phone: String::new(), subject: String::new(), role: TeacherRole::ClassTeacher }).unwrap();
+    account::add(&mut store, &AccountInput { login: "zhao".into(), name: "赵专干".into(), role: Role::AidOfficer, teacher_id: None }, "officer-pass").unwrap();
+    account::add(&mut store, &AccountInput { login: "li".into(), name: "李老师".into(), role: Role::Teacher, teacher_id: None }, "teacher-pass").unwrap();
+    store
+}
+
+/// A laptop joined from the office's full change file.
+fn laptop(office: &mut Store, dir: &Path, name: &str) -> Store {
+    let out = dir.join(format!("to-{name}"));
+    let file = export(office, &out, true).unwrap();
+    join(&dir.join(format!("{name}.db")), &file, "wang", PASSWORD).unwrap().0
+}
+
+/// Writes a change file on `from` and reads it on `to` (a complete one when `to` is behind
+/// what `from` assumes).
+fn exchange(from: &mut Store, to: &mut Store, dir: &Path) -> Report {
+    let file = export(from, dir, false).unwrap();
+    match import(to, &file) {
+        Err(Error::SyncBehind) => {
+            let full = export(from, dir, true).unwrap();
+            import(to, &full).unwrap()
+        }
+        other => other.unwrap(),
+    }
+}
+
+fn id_number(n: u16) -> String {
+    ResidentId::compose("610921", NaiveDate::from_ymd_opt(2013, 3, 5).unwrap(), n).as_str().to_string()
+}
+
+fn live_households(store: &Store) -> Vec<(String, String)> {
+    store
+        .conn()
+        .prepare("SELECT household_number, head_name FROM household WHERE deleted_at IS NULL ORDER BY household_number")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+fn household_id(store: &Store, number: &str) -> RecordId {
+    store.conn().query_row("SELECT id FROM household WHERE household_number = ?1 AND deleted_at IS NULL", [number], |r| r.get(0)).unwrap()
+}
+
+fn teacher_id(store: &Store) -> RecordId {
+    store.conn().query_row("SELECT id FROM teacher WHERE name = '李老师' AND deleted_at IS NULL LIMIT 1", [], |r| r.get(0)).unwrap()
+}
+
+/// No two live records share a natural key.
+fn assert_no_duplicate_keys(store: &Store) {
+    for (table, key) in [("household", "household_number"), ("member", "resident_id"), ("student", "member_id")] {
+        let dup: i64 = store
+            .conn()
+            .query_row(
+                &format!("SELECT count(*) FROM (SELECT {key} FROM {table} WHERE deleted_at IS NULL AND {key} <> '' GROUP BY {key} HAVING count(*) > 1)"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(dup, 0, "two live {table} records share a {key}");
+    }
+    let dangling: i64 = store.conn().query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(dangling, 0, "a record refers to one that does not exist");
+    let orphans: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM member m JOIN household h ON h.id = m.household_id WHERE m.deleted_at IS NULL AND h.deleted_at IS NOT NULL
+               AND h.id IN (SELECT loser_id FROM sync_merge)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(orphans, 0, "a live member still belongs to a household merged away");
+}
+
+#[test]
+fn a_laptop_joins_with_every_record_and_account_and_exchanges_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = office(dir.path(), "2161092101");
+    let h = household::create(&mut a, &input("6109210001", "王建国")).unwrap();
+    member::create(&mut a, h.meta.id, &member_input("王小明", &id_number(1))).unwrap();
+    let b = laptop(&mut a, dir.path(), "laptop");
+    assert_ne!(a.device_id(), b.device_id());
+    assert_eq!(canonical_dump(&a).unwrap(), canonical_dump(&b).unwrap());
+    // The aid officer's own password opens the laptop too.
+    drop(b);
+    let mut b = session::unlock(&dir.path().join("laptop.db"), "zhao", "officer-pass").unwrap();
+    // A visit on the laptop reaches the office; an edit on the office reaches the laptop.
+    let t = teacher_id(&b);
+    visit::create(
+        &mut b,
+        &VisitInput {
+            household_id: h.meta.id,
+            visit_date: "2026-11-20".into(),
+            teacher_ids: vec![t],
+            student_ids: vec![],
+            mode: VisitMode::InHome,
+            topics: vec!["学习".into()],
+            findings: "家中整洁".into(),
+            requests: String::new(),
+            follow_ups: vec![],
+            parent_name: "王建国".into(),
+            parent_ack_date: None,
+        },
+    )
+    .unwrap();
+    household::update(&mut a, h.meta.id, &input("6109210001", "王建民")).unwrap();
+    let to_a = exchange(&mut b, &mut a, dir.path());
+    assert_eq!((to_a.new, to_a.conflicts), (1, 0), "{to_a:?}");
+    let to_b = exchange(&mut a, &mut b, dir.path());
+    assert_eq!(to_b.conflicts, 0);
+    assert_eq!(live_households(&b), vec![("6109210001".to_string(), "王建民".to_string())]);
+    assert_eq!(canonical_dump(&a).unwrap(), canonical_dump(&b).unwrap());
+    // The visit names who logged it, on both computers.
+    let by: String = a.conn().query_row("SELECT a.name FROM visit v JOIN account a ON a.id = v.updated_by", [], |r| r.get(0)).unwrap();
+    assert_eq!(by, "赵专干");
+    // Each device's audit chain travelled and holds.
+    for s in [&a, &b] {
+        let v = crate::audit::verify_chains(s.conn()).unwrap();
+        assert!(v.broken.is_none(), "{v:?}");
+        assert_eq!(v.heads.len(), 2, "both chains on each computer");
+    }
+    assert_eq!(devices(&a).unwrap().len(), 2);
+    // Reading the same file twice changes nothing.
+    let file = export(&mut a, &dir.path().join("again"), false).unwrap();
+    let before = canonical_dump(&b).unwrap();
+    let first = import(&mut b, &file).unwrap();
+    let second = import(&mut b, &file).unwrap();
+    assert_eq!((second.new, second.updated, second.conflicts), (0, 0, 0), "{first:?} {second:?}");
+    assert_eq!(canonical_dump(&b).unwrap(), before);
+}
+
+#[test]
+fn a_teacher_cannot_join_and_files_of_another_school_or_tampered_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = office(dir.path(), "2161092101");
+    let file = export(&mut a, &dir.path().join("out"), true).unwrap();
+    assert!(matches!(join(&dir.path().join("t.db"), &file, "li", "teacher-pass"), Err(Error::SyncJoinNotAllowed)));
+    assert!(matches!(join(&dir.path().join("t.db"), &file, "wang", "wrong-password"), Err(Error::WrongPassword)));
+    assert!(!dir.path().join("t.db").exists(), "a refused join leaves no database");
+    let mut b = laptop(&mut a, dir.path(), "laptop");
+
+    let other_dir = dir.path().join("other");
+    std::fs::create_dir_all(&other_dir).unwrap();
+    let mut other = office(&other_dir, "2161092199");
+    let foreign = export(&mut other, &other_dir.join("out"), true).unwrap();
+    assert!(matches!(import(&mut b, &foreign), Err(Error::SyncOtherSchool { .. })));
+
+    let good = export(&mut a, &dir.path().join("out2"), false).unwrap();
+    let bytes = std::fs::read(&good).unwrap();
+    for at in [20, bytes.len() / 2, bytes.len() - 1] {
+        let mut bad = bytes.clone();
+        bad[at] ^= 0x01;
+        let path = dir.path().join("bad.hukasync");
+        std::fs::write(&path, &bad).unwrap();
+        let e = import(&mut b, &path).unwrap_err();
+        assert!(matches!(e, Error::SyncDamaged | Error::NotASyncFile | Error::SyncOtherSchool { .. }), "byte {at}: {e:?}");
+    }
+    std::fs::write(dir.path().join("short.hukasync"), &bytes[..bytes.len() / 3]).unwrap();
+    assert!(matches!(import(&mut b, &dir.path().join("short.hukasync")), Err(Error::SyncDamaged)));
+    std::fs::write(dir.path().join("x.hukasync"), b"PK\x03\x04 not a change file").unwrap();
+    assert!(matches!(import(&mut b, &dir.path().join("x.hukasync")), Err(Error::NotASyncFile)));
+    // No name or ID number in the file's bytes.
+    let h = household::create(&mut a, &input("6109210001", "王建国")).unwrap();
+    member::create(&mut a, h.meta.id, &member_input("王小明", &id_number(1))).unwrap();
+    let file = std::fs::read(export(&mut a, &dir.path().join("out3"), false).unwrap()).unwrap();
+    for needle in ["王小明".as_bytes(), id_number(1).as_bytes(), "6109210001".as_bytes()] {
+        assert!(!file.windows(needle.len()).any(|w| w == needle));
+    }
+}
+
+#[test]
+fn the_same_household_and_person_created_on_two_computers_end_as_one_with_everything_repointed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = office(dir.path(), "2161092101");
+    let mut b = laptop(&mut a, dir.path(), "laptop");
+    // Both enter the same family from the same paper list, each with a visit.
+    for (store, head) in [(&mut a, "王建国"), (&mut b, "王建国")] {
+        let h = household::create(store, &input("6109210001", head)).unwrap();
+        member::create(store, h.meta.id, &member_input("王小明", &id_number(1))).unwrap();
+        let t = teacher_id(store);
+        visit::create(
+            store,
+            &VisitInput {
+                household_id: h.meta.id,
+                visit_date: "2026-11-20".into(),
+                teacher_ids: vec![t],
+                student_ids: vec![],
+                mode: VisitMode::Phone,
+                topics: vec![],
+                findings: format!("{}记录", store.device_id()),
+                requests: String::new(),
+                follow_ups: vec![],
+                parent_name: String::new(),
+                parent_ack_date: None,
+            },
+        )
+        .unwrap();
+    }
+    let r = exchange(&mut a, &mut b, dir.path());
+    assert!(r.merged >= 1, "{r:?}");
+    exchange(&mut b, &mut a, dir.path());
+    for s in [&a, &b] {
+        assert_eq!(live_households(s).len(), 1);
+        assert_no_duplicate_keys(s);
+        let h = household_id(s, "6109210001");
+        let visits: i64 = s.conn().query_row("SELECT count(*) FROM visit WHERE household_id = ?1 AND deleted_at IS NULL", [h], |r| r.get(0)).unwrap();
+        assert_eq!(visits, 2, "both visits belong to the household that stayed");
+        let members: i64 = s.conn().query_row("SELECT count(*) FROM member WHERE household_id = ?1 AND deleted_at IS NULL", [h], |r| r.get(0)).unwrap();
+        assert_eq!(members, 1);
+        assert_eq!(household::list(s, "王小明", 10).unwrap().len(), 1, "search finds the one household");
+    }
+    assert_eq!(canonical_dump(&a).unwrap(), canonical_dump(&b).unwrap());
+}
+
+#[test]
+fn a_field_changed_on_both_is_a_conflict_both_list_and_a_person_can_swap() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = office(dir.path(), "2161092101");
+    let h = household::create(&mut a, &input("6109210001", "王建国")).unwrap();
+    let mut b = laptop(&mut a, dir.path(), "laptop");
+    household::update(&mut a, h.meta.id, &HouseholdInputExt::phone("13800000001")).unwrap();
+    household::update(&mut b, h.meta.id, &HouseholdInputExt::phone("13900000002")).unwrap();
+    // An edit of another field on one side only is no conflict.
+    let r1 = exchange(&mut a, &mut b, dir.path());
+    let r2 = exchange(&mut b, &mut a, dir.path());
+    assert_eq!(r1.conflicts + r2.conflicts, 1, "{r1:?} {r2:?}");
+    let (ca, cb) = (conflicts(&a, true).unwrap(), conflicts(&b, true).unwrap());
+    assert_eq!(ca.len(), 1);
+    assert_eq!(ca, cb, "both computers list the same conflict");
+    let c = &ca[0];
+    assert_eq!(c.field, "phone");
+    let phone = |s: &Store| -> String { s.conn().query_row("SELECT phone FROM household WHERE id = ?1", [h.meta.id], |r| r.get(0)).unwrap() };
+    assert_eq!(phone(&a), phone(&b));
+    assert_eq!(Value::String(phone(&a)), c.kept_value);
+    // The principal swaps: the lost value wins everywhere after the next exchange.
+    resolve(&mut b, &c.id, true).unwrap();
+    exchange(&mut b, &mut a, dir.path());
+    assert_eq!(Value::String(phone(&a)), c.lost_value);
+    assert!(conflicts(&a, true).unwrap().is_empty());
+    assert_eq!(canonical_dump(&a).unwrap(), canonical_dump(&b).unwrap());
+}
+
+/// `input` with another phone number.
+struct HouseholdInputExt;
+impl HouseholdInputExt {
+    fn phone(phone: &str) -> household::HouseholdInput {
+        household::HouseholdInput { phone: phone.into(), ..input("6109210001", "王建国") }
+    }
+}
+
+#[test]
+fn a_delete_wins_over_an_older_edit_in_either_order_and_a_password_changed_travels() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = office(dir.path(), "2161092101");
+    let h = household::create(&mut a, &input("6109210001", "王建国")).unwrap();
+    let mut b = laptop(&mut a, dir.path(), "laptop");
+    let mut c = laptop(&mut a, dir.path(), "laptop2");
+    household::update(&mut b, h.meta.id, &input("6109210001", "王建民")).unwrap();
+    household::delete(&mut a, h.meta.id).unwrap();
+    account::set_password(&mut a, "zhao", "a-new-password").unwrap();
+    // c hears of the delete first, then of the edit; b the other way round.
+    exchange(&mut a, &mut c, dir.path());
+    exchange(&mut b, &mut c, dir.path());
+    exchange(&mut b, &mut a, dir.path());
+    exchange(&mut a, &mut b, dir.path());
+    for s in [&a, &b, &c] {
+        assert!(live_households(s).is_empty(), "the delete holds on every computer");
+    }
+    drop(b);
+    assert!(session::unlock(&dir.path().join("laptop.db"), "zhao", "a-new-password").is_ok());
+}
+
+// ---- The property: any operations on 3–4 computers, any exchanges, the same records. ----
+
+#[derive(Debug, Clone)]
+enum Op {
+    AddHousehold { device: usize, number: u8, head: u8 },
+    EditHousehold { device: usize, pick: usize, head: u8, phone: u8 },
+    DeleteHousehold { device: usize, pick: usize },
+    AddMember { device: usize, pick: usize, person: u8 },
+    EditMember { device: usize, pick: usize, name: u8 },
+    AddVisit { device: usize, pick: usize },
+    Exchange { from: usize, to: usize },
+}
+
+fn op(devices: usize) -> impl Strategy<Value = Op> {
+    let d = 0..devices;
+    prop_oneof![
+        (d.clone(), 0u8..4, 0u8..3).prop_map(|(device, number, head)| Op::AddHousehold { device, number, head }),
+        (d.clone(), 0usize..8, 0u8..3, 0u8..3).prop_map(|(device, pick, head, phone)| Op::EditHousehold { device, pick, head, phone }),
+        (d.clone(), 0usize..8).prop_map(|(device, pick)| Op::DeleteHousehold { device, pick }),
+        (d.clone(), 0usize..8, 0u8..4).prop_map(|(device, pick, person)| Op::AddMember { device, pick, person }),
+        (d.clone(), 0usize..8, 0u8..3).prop_map(|(device, pick, name)| Op::EditMember { device, pick, name }),
+        (d.clone(), 0usize..8).prop_map(|(device, pick)| Op::AddVisit { device, pick }),
+        (d.clone(), d).prop_map(|(from, to)| Op::Exchange { from, to }),
+    ]
+}
+
+const HEADS: [&str; 3] = ["王建国", "李秀英", "张伟"];
+
+fn ids_of(store: &Store, table: &str) -> Vec<RecordId> {
+    store
+        .conn()
+        .prepare(&format!("SELECT id FROM {table} WHERE deleted_at IS NULL ORDER BY id"))
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+fn run(store: &mut Store, op: &Op) {
+    // Refusals (a number already taken here, a record deleted here) are what a user would
+    // see; the property is about what the exchanges do with whatever was written.
+    let _ = match *op {
+        Op::AddHousehold { number, head, .. } => household::create(store, &input(&format!("61092100{number:02}"), HEADS[head as usize])).map(|_| ()),
+        Op::EditHousehold { pick, head, phone, .. } => {
+            let ids = ids_of(store, "household");
+            let Some(&id) = ids.get(pick % ids.len().max(1)) else { return };
+            let h = household::get(store.conn(), id).unwrap();
+            household::update(
+                store,
+                id,
+                &household::HouseholdInput { head_name: HEADS[head as usize].into(), phone: format!("1380000000{phone}"), ..input(&h.fields.household_number, "") },
+            )
+            .map(|_| ())
+        }
+        Op::DeleteHousehold { pick, .. } => {
+            let ids = ids_of(store, "household");
+            let Some(&id) = ids.get(pick % ids.len().max(1)) else { return };
+            household::delete(store, id)
+        }
+        Op::AddMember { pick, person, .. } => {
+            let ids = ids_of(store, "household");
+            let Some(&id) = ids.get(pick % ids.len().max(1)) else { return };
+            member::create(store, id, &member_input(&format!("成员{person}"), &id_number(person as u16 + 1))).map(|_| ())
+        }
+        Op::EditMember { pick, name, .. } => {
+            let ids = ids_of(store, "member");
+            let Some(&id) = ids.get(pick % ids.len().max(1)) else { return };
+            let m = member::get(store.conn(), id).unwrap();
+            member::update(store, id, &member::MemberInput { name: format!("改名{name}"), ..member_input(&m.name, &m.resident_id) }).map(|_| ())
+        }
+        Op::AddVisit { pick, .. } => {
+            let ids = ids_of(store, "household");
+            let Some(&id) = ids.get(pick % ids.len().max(1)) else { return };
+            let t = teacher_id(store);
+            visit::create(
+                store,
+                &VisitInput {
+                    household_id: id,
+                    visit_date: "2026-11-20".into(),
+                    teacher_ids: vec![t],
+                    student_ids: vec![],
+                    mode: VisitMode::Phone,
+                    topics: vec![],
+                    findings: String::new(),
+                    requests: String::new(),
+                    follow_ups: vec![],
+                    parent_name: String::new(),
+                    parent_ack_date: None,
+                },
+            )
+            .map(|_| ())
+        }
+        Op::Exchange { .. } => unreachable!(),
+    };
+}
+
+/// A school's office PC and three laptops joined from it, made once; each case copies them.
+struct Template {
+    dir: tempfile::TempDir,
+    key: crate::crypto::DataKey,
+    actor: crate::access::Actor,
+}
+
+fn template() -> &'static Template {
+    static T: std::sync::OnceLock<Template> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = office(dir.path(), "2161092101");
+        for n in 1..4 {
+            laptop(&mut a, dir.path(), &format!("d{n}"));
+        }
+        let key = a.unlocked().unwrap().key.copy_for_tests();
+        let actor = a.actor().clone();
+        drop(a);
+        std::fs::rename(dir.path().join("office.db"), dir.path().join("d0.db")).unwrap();
+        std::fs::rename(dir.path().join("office.db.keys"), dir.path().join("d0.db.keys")).unwrap();
+        Template { dir, key, actor }
+    })
+}
+
+fn devices_from_template(dir: &Path, n: usize) -> Vec<Store> {
+    let t = template();
+    (0..n)
+        .map(|i| {
+            for suffix in [".db", ".db.keys"] {
+                std::fs::copy(t.dir.path().join(format!("d{i}{suffix}")), dir.join(format!("d{i}{suffix}"))).unwrap();
+            }
+            let mut s = Store::open_encrypted(&dir.join(format!("d{i}.db")), t.key.copy_for_tests(), false).unwrap();
+            s.act_as(t.actor.clone()).unwrap();
+            s
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, max_shrink_iters: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn computers_that_exchanged_everything_hold_the_same_records(n in 3usize..=4, ops in proptest::collection::vec(op(4), 1..40)) {
+        let dir = tempfile::tempdir().unwrap();
+        let files = dir.path().join("stick");
+        let mut stores = devices_from_template(dir.path(), n);
+        for o in &ops {
+            match *o {
+                Op::Exchange { from, to } => {
+                    let (from, to) = (from % n, to % n);
+                    if from != to {
+                        let (x, y) = two(&mut stores, from, to);
+                        exchange(x, y, &files);
+                    }
+                }
+                Op::AddHousehold { device, .. } | Op::EditHousehold { device, .. } | Op::DeleteHousehold { device, .. }
+                | Op::AddMember { device, .. } | Op::EditMember { device, .. } | Op::AddVisit { device, .. } => run(&mut stores[device % n], o),
+            }
+        }
+        // Everyone meets everyone, twice over.
+        for _ in 0..2 {
+            for from in 0..n {
+                for to in 0..n {
+                    if from != to {
+                        let (x, y) = two(&mut stores, from, to);
+                        exchange(x, y, &files);
+                    }
+                }
+            }
+        }
+        let first = canonical_dump(&stores[0]).unwrap();
+        for s in &stores {
+            assert_no_duplicate_keys(s);
+            prop_assert_eq!(&canonical_dump(s).unwrap(), &first);
+            let v = crate::audit::verify_chains(s.conn()).unwrap();
+            prop_assert!(v.broken.is_none());
+        }
+        // One more round changes nothing.
+        let (x, y) = two(&mut stores, 0, 1);
+        let r = exchange(x, y, &files);
+        prop_assert_eq!((r.new, r.updated, r.conflicts, r.merged), (0, 0, 0, 0));
+    }
+}
+
+fn two(stores: &mut [Store], a: usize, b: usize) -> (&mut Store, &mut Store) {
+    assert_ne!(a, b);
+    if a < b {
+        let (l, r) = stores.split_at_mut(b);
+        (&mut l[a], &mut r[0])
+    } else {
+        let (l, r) = stores.split_at_mut(a);
+        (&mut r[0], &mut l[b])
+    }
+}
