@@ -28,6 +28,7 @@ mod reconcile;
 mod school;
 mod session;
 mod signing;
+mod sync;
 mod visit;
 
 use std::path::PathBuf;
@@ -117,6 +118,12 @@ enum Command {
     },
     /// Check a bundle and its .minisig signature against a school's public key (needs no database)
     Verify(bundle::VerifyArgs),
+    /// Several computers, one school: change files on a USB stick (同步); reading one into a
+    /// path with no database joins the school
+    Sync {
+        #[command(subcommand)]
+        command: sync::SyncCommand,
+    },
     /// The county reviewer's side: register schools' keys, ingest bundles, report
     /// (a new database used here becomes a county database)
     County {
@@ -161,6 +168,7 @@ fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
         Command::Users { command: account::UsersCommand::Passwd(args) } if args.recovery.is_some() => {
             return account::recover(&path(), args, lang)
         }
+        Command::Sync { command } if command.joins(&path()) => return sync::join(&path(), cli.user.clone(), command, lang),
         command => command,
     };
     let mut store = session::login(&path(), cli.user.clone(), lang)?;
@@ -182,5 +190,6 @@ fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
         Command::Key { command } => signing::run(store, command, lang),
         Command::Export { what } => bundle::run(store, what, lang),
         Command::County { command } => county::run(store, command, lang),
+        Command::Sync { command } => sync::run(store, command, lang),
     }
 }

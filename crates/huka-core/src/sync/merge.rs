@@ -518,7 +518,8 @@ fn record(m: &mut Merge<'_, '_>, rc: &RecordChange, set: &ChangeSet, before: &BT
     let mut conflicts = 0;
     // Did the two writes happen without either side knowing of the other?
     let concurrent = |mine: &Clock, theirs: &Clock| -> bool {
-        mine.device != theirs.device
+        rc.table != "sync_conflict" // two computers noting the same conflict is no conflict
+            && mine.device != theirs.device
             && mine.hlc != ZERO
             && theirs.hlc != ZERO
             && set.seen.get(&mine.device).is_none_or(|h| *h < mine.hlc)

@@ -1,0 +1,157 @@
+//! Several computers, one school (同步): change files on a USB stick.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use huka_core::sync::{self, Report};
+use huka_core::{Error, Lang, Store};
+
+use crate::out::{print_json, say};
+
+#[derive(Subcommand)]
+pub enum SyncCommand {
+    /// Write a change file for the school's other computers into a folder (a USB stick):
+    /// everything this computer holds that they may not
+    Export {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Every record (for a computer that joins the school, or one far behind)
+        #[arg(long)]
+        full: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read a change file; with no database at --db, join the school from a complete one
+    Import {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fields two computers changed since they last met: the value kept and the one that lost
+    Conflicts {
+        /// Decided ones too
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Keep a conflict's winner, or swap in the value that lost
+    Resolve {
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Take the value that lost
+        #[arg(long)]
+        swap: bool,
+    },
+    /// The computers this one has exchanged with, and when
+    Devices {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl SyncCommand {
+    /// Reading a file into a path with no database joins the school (no login before).
+    pub fn joins(&self, db: &Path) -> bool {
+        matches!(self, SyncCommand::Import { .. }) && matches!(Store::inspect(db), Ok(huka_core::store::DbFile::Missing))
+    }
+}
+
+/// Joins the school at `db` from a complete change file, as `--user`/`$HUKA_USER`.
+pub fn join(db: &Path, user: Option<String>, command: SyncCommand, lang: Lang) -> Result<ExitCode, Error> {
+    let SyncCommand::Import { file, json } = command else { unreachable!("only import joins") };
+    let user = user.or_else(|| std::env::var("HUKA_USER").ok()).filter(|u| !u.trim().is_empty()).ok_or(Error::NeedLogin)?;
+    let password = crate::secret::password(lang)?;
+    let (store, report) = sync::join(db, &file, &user, &password)?;
+    if json {
+        print_json(&report);
+    } else {
+        let school = huka_core::school::get(&store)?.map(|s| format!("{} {}", s.code, s.name)).unwrap_or_default();
+        say!("{}", if lang == Lang::Zh { format!("本机已加入 {school}：{}", db.display()) } else { format!("This computer joined {school}: {}", db.display()) });
+        print_report(&report, lang);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_report(r: &Report, lang: Lang) {
+    if lang == Lang::Zh {
+        say!("新增 {}，更新 {}，未变 {}，冲突 {}，合并 {}", r.new, r.updated, r.unchanged, r.conflicts, r.merged);
+    } else {
+        say!("new {}, updated {}, unchanged {}, conflicts {}, merged {}", r.new, r.updated, r.unchanged, r.conflicts, r.merged);
+    }
+    for w in &r.warnings {
+        say!("{w}");
+    }
+}
+
+pub fn run(store: &mut Store, command: SyncCommand, lang: Lang) -> Result<ExitCode, Error> {
+    let zh = lang == Lang::Zh;
+    match command {
+        SyncCommand::Export { out, full, json } => {
+            let path = sync::export(store, &out, full)?;
+            if json {
+                print_json(&serde_json::json!({ "path": path }));
+            } else {
+                say!("{}", path.display());
+            }
+        }
+        SyncCommand::Import { file, json } => {
+            let report = sync::import(store, &file)?;
+            if json {
+                print_json(&report);
+            } else {
+                print_report(&report, lang);
+            }
+        }
+        SyncCommand::Conflicts { all, json } => {
+            let list = sync::conflicts(store, !all)?;
+            if json {
+                print_json(&list);
+            } else if list.is_empty() {
+                say!("{}", if zh { "没有待处理的冲突" } else { "No open conflicts" });
+            } else {
+                let at = |t: &Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+                for c in list {
+                    say!(
+                        "{}\t{} {}\t{}\t{} ({} {})\t{} ({} {})\t{}",
+                        c.id,
+                        c.table,
+                        c.record_id,
+                        c.field,
+                        c.kept_value,
+                        c.kept_by,
+                        at(&c.kept_at),
+                        c.lost_value,
+                        c.lost_by,
+                        at(&c.lost_at),
+                        c.resolution
+                    );
+                }
+            }
+        }
+        SyncCommand::Resolve { id, swap } => {
+            sync::resolve(store, &id, swap)?;
+            say!("{}", match (zh, swap) {
+                (true, true) => "已换用落选的值；下次同步后各电脑一致",
+                (true, false) => "已保留胜出的值",
+                (false, true) => "The value that lost is in; every computer takes it at the next exchange",
+                (false, false) => "The winning value is kept",
+            });
+        }
+        SyncCommand::Devices { json } => {
+            let list = sync::devices(store)?;
+            if json {
+                print_json(&list);
+            } else {
+                for d in list {
+                    let when = d.last_exchange.map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_else(|| "—".into());
+                    let this = if d.this { if zh { "（本机）" } else { " (this computer)" } } else { "" };
+                    say!("{}{}\t{}\t{}\t{}", d.device_id, this, when, d.files, d.account);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,149 @@
+//! Several computers, one school, through the real `huka` binary: a laptop joins from the
+//! office's complete change file, each side's changes reach the other, a field changed on both
+//! is listed as the same conflict on both and can be swapped, and files of another school,
+//! damaged ones or ones read twice do what they should.
+
+use std::path::Path;
+use std::process::Output;
+
+use huka_tests::{huka_command, PASSWORD, PRINCIPAL};
+use serde_json::Value;
+
+fn huka(db: &Path, args: &[&str]) -> Output {
+    huka_command(db, args).output().expect("huka runs")
+}
+
+fn json(out: &Output) -> Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+/// Writes a change file of `db` into `dir` and returns its path.
+fn export(db: &Path, dir: &Path, full: bool) -> String {
+    let mut args = vec!["sync", "export", "--out", dir.to_str().unwrap(), "--json"];
+    if full {
+        args.push("--full");
+    }
+    json(&huka(db, &args))["path"].as_str().unwrap().to_string()
+}
+
+fn phone_of(db: &Path, number: &str) -> String {
+    let store = huka_core::session::unlock(db, PRINCIPAL, PASSWORD).unwrap();
+    store.conn().query_row("SELECT phone FROM household WHERE household_number = ?1 AND deleted_at IS NULL", [number], |r| r.get(0)).unwrap()
+}
+
+fn set_phone(db: &Path, number: &str, phone: &str) {
+    let mut store = huka_core::session::unlock(db, PRINCIPAL, PASSWORD).unwrap();
+    let id: huka_core::record::RecordId =
+        store.conn().query_row("SELECT id FROM household WHERE household_number = ?1 AND deleted_at IS NULL", [number], |r| r.get(0)).unwrap();
+    let h = huka_core::household::get(store.conn(), id).unwrap();
+    let input = huka_core::household::HouseholdInput {
+        household_number: h.fields.household_number.clone(),
+        head_name: h.fields.head_name.clone(),
+        town: h.fields.town.clone(),
+        village: h.fields.village.clone(),
+        group: h.fields.group.clone(),
+        phone: phone.into(),
+        status: h.fields.status,
+        poverty_causes: h.fields.poverty_causes.clone(),
+        notes: h.fields.notes.clone(),
+    };
+    huka_core::household::update(&mut store, id, &input).unwrap();
+}
+
+#[test]
+fn a_laptop_joins_the_office_and_both_end_with_the_same_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = dir.path().join("office.db");
+    let laptop = dir.path().join("laptop.db");
+    let usb = dir.path().join("usb");
+    assert!(huka(&office, &["demo", "--students", "40"]).status.success());
+
+    // Join: reading a complete file into a path with no database makes the school's copy.
+    let full = export(&office, &usb, true);
+    let joined = json(&huka(&laptop, &["sync", "import", &full, "--json"]));
+    assert!(joined["new"].as_u64().unwrap() > 40, "{joined}");
+    assert_eq!(json(&huka(&laptop, &["stats", "--json"])), json(&huka(&office, &["stats", "--json"])));
+    let bytes = std::fs::read(&full).unwrap();
+    let number = json(&huka(&office, &["households", "list", "--json"]))[0]["householdNumber"].as_str().unwrap().to_string();
+    assert!(!bytes.windows(number.len()).any(|w| w == number.as_bytes()), "the change file is encrypted");
+
+    // A household entered on the laptop reaches the office; its change file is small.
+    let list = dir.path().join("名单.csv");
+    std::fs::write(&list, "户编号,户主姓名,与户主关系,姓名,证件号码\n619999001,新户主,户主,新户主,610921198001010114\n").unwrap();
+    assert!(huka(&laptop, &["import", "households", list.to_str().unwrap()]).status.success());
+    let changes = export(&laptop, &usb, false);
+    assert!(std::fs::metadata(&changes).unwrap().len() < std::fs::metadata(&full).unwrap().len() / 4, "only what changed travels");
+    let r = json(&huka(&office, &["sync", "import", &changes, "--json"]));
+    assert_eq!((r["new"].as_u64(), r["conflicts"].as_u64()), (Some(2), Some(0)), "{r}");
+    assert_eq!(json(&huka(&laptop, &["stats", "--json"])), json(&huka(&office, &["stats", "--json"])));
+    // Reading it again changes nothing.
+    let again = json(&huka(&office, &["sync", "import", &changes, "--json"]));
+    assert_eq!((again["new"].as_u64(), again["updated"].as_u64()), (Some(0), Some(0)), "{again}");
+
+    // The same field changed on both: one conflict, the same on both computers.
+    set_phone(&office, &number, "13800000001");
+    set_phone(&laptop, &number, "13900000002");
+    let to_laptop = export(&office, &usb, false);
+    let to_office = export(&laptop, &usb, false);
+    let r1 = json(&huka(&laptop, &["sync", "import", &to_laptop, "--json"]));
+    let r2 = json(&huka(&office, &["sync", "import", &to_office, "--json"]));
+    assert_eq!(r1["conflicts"].as_u64().unwrap() + r2["conflicts"].as_u64().unwrap(), 2, "each side notes it: {r1} {r2}");
+    assert_eq!(phone_of(&office, &number), phone_of(&laptop, &number), "both agree on the winner");
+    let c_office = json(&huka(&office, &["sync", "conflicts", "--json"]));
+    let c_laptop = json(&huka(&laptop, &["sync", "conflicts", "--json"]));
+    assert_eq!(c_office.as_array().unwrap().len(), 1);
+    assert_eq!(c_office, c_laptop);
+    let c = &c_office[0];
+    assert_eq!((c["table"].as_str(), c["field"].as_str()), (Some("household"), Some("phone")));
+    let lost = c["lostValue"].as_str().unwrap().to_string();
+    // The principal swaps on the office PC; the laptop takes it at the next exchange.
+    assert!(huka(&office, &["sync", "resolve", c["id"].as_str().unwrap(), "--swap"]).status.success());
+    let after = export(&office, &usb, false);
+    let r3 = json(&huka(&laptop, &["sync", "import", &after, "--json"]));
+    assert_eq!(r3["conflicts"].as_u64(), Some(0), "a decision is no new conflict: {r3}");
+    assert_eq!(phone_of(&laptop, &number), lost);
+    assert!(json(&huka(&laptop, &["sync", "conflicts", "--json"])).as_array().unwrap().is_empty());
+
+    let devices = json(&huka(&office, &["sync", "devices", "--json"]));
+    assert_eq!(devices.as_array().unwrap().len(), 2, "{devices}");
+    assert!(devices[1]["lastExchange"].is_string());
+    // Both chains of the audit trail are on each computer and hold.
+    for db in [&office, &laptop] {
+        let v = json(&huka(db, &["audit", "verify", "--json"]));
+        assert_eq!(v["heads"].as_array().unwrap().len(), 2, "{v}");
+    }
+}
+
+#[test]
+fn files_of_another_school_damaged_ones_and_a_teachers_join_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = dir.path().join("office.db");
+    let other = dir.path().join("other.db");
+    let usb = dir.path().join("usb");
+    assert!(huka(&office, &["demo", "--students", "10"]).status.success());
+    assert!(huka(&other, &["init", "--school-code", "2161092199", "--school-name", "另一所学校"]).status.success());
+    let theirs = export(&other, &usb, true);
+    let out = huka(&office, &["sync", "import", &theirs]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2161092199"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let ours = export(&office, &usb, true);
+    let mut bytes = std::fs::read(&ours).unwrap();
+    let n = bytes.len();
+    bytes[n - 10] ^= 0x40;
+    let damaged = dir.path().join("damaged.hukasync");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let out = huka(&office, &["sync", "import", damaged.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
+
+    // A teacher's account may not make a full copy of the school on a laptop.
+    let added = huka_command(&office, &["users", "add", "--name", "li", "--role", "teacher"]).env("HUKA_NEW_PASSWORD", "teacher-pass").output().unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let full = export(&office, &usb, true);
+    let laptop = dir.path().join("laptop.db");
+    let out = huka_command(&laptop, &["sync", "import", &full]).env("HUKA_USER", "li").env("HUKA_PASSWORD", "teacher-pass").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!laptop.exists(), "a refused join leaves no database");
+}
