@@ -1170,3 +1170,95 @@ fn account_screenshots() {
     w.by_testid("convert-done");
     both(&w, "convert-done");
 }
+
+/// Sets a household's phone number through the core (another computer's edit, made while the
+/// window has the database open).
+fn set_phone(db: &Path, number: &str, phone: &str) {
+    let mut store = huka_core::session::unlock(db, PRINCIPAL, PASSWORD).unwrap();
+    let id: huka_core::record::RecordId =
+        store.conn().query_row("SELECT id FROM household WHERE household_number = ?1 AND deleted_at IS NULL", [number], |r| r.get(0)).unwrap();
+    let mut input = huka_core::household::get(store.conn(), id).unwrap().fields;
+    input.phone = phone.into();
+    huka_core::household::update(&mut store, id, &input).unwrap();
+}
+
+fn phone(db: &Path, number: &str) -> String {
+    let store = huka_core::session::unlock(db, PRINCIPAL, PASSWORD).unwrap();
+    store.conn().query_row("SELECT phone FROM household WHERE household_number = ?1 AND deleted_at IS NULL", [number], |r| r.get(0)).unwrap()
+}
+
+/// A laptop joins the school in the window from the office PC's complete file, reads the
+/// office's next changes, writes its own for the office, and a field changed on both is
+/// listed under 同步冲突, where the principal swaps in the value that lost.
+#[test]
+fn a_laptop_joins_the_school_and_exchanges_changes_through_the_sync_page() {
+    let run = Run::new();
+    let office = run.db();
+    run.huka(&["demo", "--students", "30", "--seed", "5"]);
+    let stick = run.dir.path().join("U盘");
+    let export = |db: &Path, full: bool| -> PathBuf {
+        let mut args = vec!["sync", "export", "--out", stick.to_str().unwrap(), "--json"];
+        if full {
+            args.push("--full");
+        }
+        let out = huka_command(db, &args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        PathBuf::from(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["path"].as_str().unwrap())
+    };
+    let laptop = run.dir.path().join("laptop.db");
+    let w = run.open_db(&laptop);
+
+    // 加入本校 at first start.
+    w.by_testid("setup-mode-join").click();
+    let full = export(&office, true);
+    next_file_chosen(&w, &full);
+    w.by_testid("join-choose").click();
+    w.until("the chosen file", |w| w.exists("join-file"));
+    w.by_testid("join-login").fill(PRINCIPAL);
+    w.by_testid("join-password").fill(PASSWORD);
+    w.by_testid("setup-create").click();
+    w.until("the logged-in window", |w| w.exists("who"));
+    assert_eq!(stats(&laptop), stats(&office), "the laptop holds the whole school");
+
+    // The office's next changes: a new family, read from the stick on the 同步 page.
+    let list = run.dir.path().join("名单.csv");
+    std::fs::write(&list, "户编号,户主姓名,与户主关系,姓名,证件号码\n619999001,新户主,户主,新户主,610921198001010114\n").unwrap();
+    run.huka(&["import", "households", list.to_str().unwrap()]);
+    let changes = export(&office, false);
+    w.by_testid("nav-sync").click();
+    next_file_chosen(&w, &changes);
+    w.by_testid("sync-read").click();
+    w.until("the report", |w| w.exists("sync-report"));
+    let report = w.by_testid("sync-report").text();
+    assert!(report.contains("新增 2") && report.contains("冲突 0"), "{report}");
+    w.until("two computers", |w| w.count("sync-device") == 2);
+    run.shoot_if_asked("sync.png");
+
+    // Both change one family's phone: the laptop's file reaches the office, the office's the
+    // laptop; each lists the same conflict.
+    let number = "619999001";
+    set_phone(&office, number, "13800000001");
+    set_phone(&laptop, number, "13900000002");
+    let before = std::fs::read_dir(&stick).unwrap().count();
+    next_file_chosen(&w, &stick);
+    w.by_testid("sync-write").click();
+    w.until("the file written", |_| std::fs::read_dir(&stick).unwrap().count() == before + 1);
+    let written = w.by_testid("sync-written").text();
+    let name = written.rsplit(['：', ' ']).next().unwrap().trim().to_string();
+    let from_laptop = stick.join(&name);
+    assert!(from_laptop.exists(), "{written}");
+    let out = huka_command(&office, &["sync", "import", from_laptop.to_str().unwrap(), "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let to_laptop = export(&office, false);
+    next_file_chosen(&w, &to_laptop);
+    w.by_testid("sync-read").click();
+    w.until("the conflict listed", |w| w.count("sync-conflict") == 1);
+    let row = w.by_testid("sync-conflict").text();
+    assert!(row.contains(number) && row.contains("联系电话"), "{row}");
+    assert_eq!(phone(&office, number), phone(&laptop, number), "both kept the same value");
+    let lost = w.by_testid("sync-lost").text();
+    run.shoot_if_asked("sync-conflict.png");
+    w.by_testid("sync-swap").click();
+    w.until("the conflict decided", |w| w.exists("sync-no-conflicts"));
+    assert_eq!(phone(&laptop, number), lost);
+}

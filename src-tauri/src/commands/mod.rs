@@ -18,6 +18,7 @@ pub mod reconcile;
 pub mod school;
 pub mod session;
 pub mod signing;
+pub mod sync;
 pub mod settings;
 pub mod teacher;
 pub mod visit;

@@ -37,7 +37,7 @@ pub fn session_status(state: State<'_, AppState>) -> CommandResult<SessionStatus
     status(&state)
 }
 
-fn status(state: &AppState) -> CommandResult<SessionStatus> {
+pub(crate) fn status(state: &AppState) -> CommandResult<SessionStatus> {
     let (phase, reason) = state.phase();
     let mut out = SessionStatus {
         phase,

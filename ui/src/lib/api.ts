@@ -1,7 +1,7 @@
 // The one door from the UI to the rest of Huka: typed wrappers over Tauri commands.
 // Every command lives in a module of src-tauri/src/commands/ of the same name
 // (session, account, school, household, member, teacher, demo, settings, backup, import,
-// pairing, visit, plan, coverage, aid, reconcile, dropout, signing, bundle, county). The UI
+// pairing, visit, plan, coverage, aid, reconcile, dropout, signing, bundle, county, sync). The UI
 // never touches files or the database except through these functions.
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
@@ -972,6 +972,13 @@ export const api = {
 
   /** Copies the database (consistent snapshot) to a path the user chose in the native save dialog. */
   backupTo: (path: string) => call<void>('backup_to', { path }),
+  // sync (同步)
+  syncExport: (dir: string, full: boolean) => call<string>('sync_export', { dir, full }),
+  syncImport: (path: string) => call<SyncReport>('sync_import', { path }),
+  syncDevices: () => call<SyncDevice[]>('sync_devices'),
+  syncConflicts: (all: boolean) => call<SyncConflict[]>('sync_conflicts', { all }),
+  syncResolve: (id: string, swap: boolean) => call<void>('sync_resolve', { id, swap }),
+  syncJoin: (path: string, login: string, password: string) => call<{ status: SessionStatus; report: SyncReport }>('sync_join', { path, login, password }),
 
   // dropout
   dropoutList: (openOnly: boolean, householdId: string | null = null) =>
@@ -1126,4 +1133,41 @@ export interface WeekCase {
 export interface WeekReport extends WeekStatus {
   dropouts: WeekCase[];
   returned: WeekCase[];
+}
+
+// ---- sync (同步) ----
+/** What reading a change file did. */
+export interface SyncReport {
+  new: number;
+  updated: number;
+  unchanged: number;
+  conflicts: number;
+  merged: number; // records two computers created under one number, now one
+  fromDevice: string;
+  fromAccount: string;
+  warnings: string[];
+}
+export interface SyncDevice {
+  deviceId: string;
+  this: boolean;
+  lastExchange: string | null;
+  files: number;
+  account: string;
+  newest: string | null;
+}
+export interface SyncConflict {
+  id: string;
+  table: string;
+  recordId: string;
+  label: string;
+  field: string;
+  keptValue: unknown;
+  keptDevice: string;
+  keptAt: string | null;
+  keptBy: string;
+  lostValue: unknown;
+  lostDevice: string;
+  lostAt: string | null;
+  lostBy: string;
+  resolution: '' | 'kept' | 'swapped';
 }

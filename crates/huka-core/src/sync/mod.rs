@@ -292,6 +292,8 @@ pub struct Conflict {
     pub id: String,
     pub table: String,
     pub record_id: String,
+    /// What a person recognizes the record by: a household's number and head, a person's name.
+    pub label: String,
     pub field: String,
     pub kept_value: Value,
     pub kept_device: String,
@@ -326,6 +328,7 @@ pub fn conflicts(store: &Store, open_only: bool) -> Result<Vec<Conflict>> {
                 id: r.get(0)?,
                 table: r.get(1)?,
                 record_id: r.get(2)?,
+                label: String::new(),
                 field: r.get(3)?,
                 kept_value: serde_json::from_str(&kept).unwrap_or(Value::Null),
                 kept_device: device(&kept_clock),
@@ -339,9 +342,20 @@ pub fn conflicts(store: &Store, open_only: bool) -> Result<Vec<Conflict>> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
+    let label = |table: &str, id: &str| -> String {
+        let sql = match table {
+            "household" => "SELECT household_number || ' ' || head_name FROM household WHERE id = ?1",
+            "member" => "SELECT m.name || ' (' || h.household_number || ')' FROM member m JOIN household h ON h.id = m.household_id WHERE m.id = ?1",
+            "teacher" | "account" => "SELECT name FROM {table} WHERE id = ?1",
+            "visit" => "SELECT h.household_number || ' ' || h.head_name || ' · ' || v.visit_date FROM visit v JOIN household h ON h.id = v.household_id WHERE v.id = ?1",
+            _ => return String::new(),
+        };
+        store.conn().query_row(&sql.replace("{table}", table), [id], |r| r.get::<_, String>(0)).unwrap_or_default()
+    };
     Ok(rows
         .into_iter()
         .map(|mut c| {
+            c.label = label(&c.table, &c.record_id);
             for v in [&mut c.kept_value, &mut c.lost_value] {
                 if matches!(c.field.as_str(), "resident_id" | "national_student_number") {
                     if let Value::String(s) = v {
