@@ -13,12 +13,12 @@ CREATE TABLE sync_clock (
 ) STRICT, WITHOUT ROWID;
 
 CREATE TABLE sync_seen (
-    device_id TEXT PRIMARY KEY,
+    device    TEXT PRIMARY KEY,
     hlc       TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
 
 CREATE TABLE sync_peer (
-    device_id     TEXT PRIMARY KEY,
+    device        TEXT PRIMARY KEY,
     seen          TEXT NOT NULL,           -- its sync_seen as its last file said, JSON
     audit         TEXT NOT NULL DEFAULT '{}', -- the audit entries it held, per device, JSON
     last_exchange TEXT NOT NULL,           -- UTC: when its last file was read here

@@ -439,8 +439,8 @@ pub(crate) fn apply(store: &mut Store, set: &ChangeSet) -> Result<Report> {
         }
         if set.from_device != me {
             w.tx().execute(
-                "INSERT INTO sync_peer (device_id, seen, audit, last_exchange, files, account) VALUES (?1, ?2, ?3, ?4, 1, ?5)
-                 ON CONFLICT (device_id) DO UPDATE SET seen = excluded.seen, audit = excluded.audit,
+                "INSERT INTO sync_peer (device, seen, audit, last_exchange, files, account) VALUES (?1, ?2, ?3, ?4, 1, ?5)
+                 ON CONFLICT (device) DO UPDATE SET seen = excluded.seen, audit = excluded.audit,
                    last_exchange = excluded.last_exchange, files = files + 1, account = excluded.account",
                 params![
                     set.from_device,

@@ -98,13 +98,13 @@ pub(crate) fn save_clocks(conn: &Connection, table: &str, id: &str, clocks: &Map
 
 /// Raises what this device holds of `device` to `hlc`.
 pub(crate) fn saw(conn: &Connection, device: &str, hlc: &str) -> Result<()> {
-    conn.prepare_cached("INSERT INTO sync_seen (device_id, hlc) VALUES (?1, ?2) ON CONFLICT (device_id) DO UPDATE SET hlc = max(hlc, excluded.hlc)")?
+    conn.prepare_cached("INSERT INTO sync_seen (device, hlc) VALUES (?1, ?2) ON CONFLICT (device) DO UPDATE SET hlc = max(hlc, excluded.hlc)")?
         .execute([device, hlc])?;
     Ok(())
 }
 
 pub(crate) fn seen(conn: &Connection) -> Result<BTreeMap<String, String>> {
-    Ok(conn.prepare("SELECT device_id, hlc FROM sync_seen")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?)
+    Ok(conn.prepare("SELECT device, hlc FROM sync_seen")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Clocks the fields this transaction changed, at one new time of this device. Called by
@@ -268,7 +268,7 @@ pub fn devices(store: &Store) -> Result<Vec<Device>> {
         newest: when(seen.get(store.device_id())),
     }];
     let peers: Vec<(String, String, i64, String)> = conn
-        .prepare("SELECT device_id, last_exchange, files, account FROM sync_peer ORDER BY last_exchange DESC")?
+        .prepare("SELECT device, last_exchange, files, account FROM sync_peer ORDER BY last_exchange DESC")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<rusqlite::Result<_>>()?;
     for (device_id, last, files, account) in peers {
