@@ -168,7 +168,7 @@ fn schema_7_database(db: &Path) -> Value {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    let mut sql = String::from("DROP TABLE account; DROP TABLE teacher_class; DROP TABLE audit;");
+    let mut sql = String::from("DROP TABLE account; DROP TABLE teacher_class; DROP TABLE audit; ALTER TABLE county_bundle DROP COLUMN encrypted; ALTER TABLE county_bundle DROP COLUMN audit; ALTER TABLE county_bundle DROP COLUMN history_rewritten;");
     for t in tables.iter().filter(|t| *t != "account" && *t != "teacher_class") {
         sql.push_str(&format!("ALTER TABLE {t} DROP COLUMN updated_by;"));
     }
