@@ -48,6 +48,17 @@ impl Run {
         }
     }
 
+    /// The same at 1024×768, the smallest screens the schools have; the window is put back
+    /// to 1280×800 after.
+    fn shoot_1024_if_asked(&self, w: &Session, name: &str) {
+        if let Some(dir) = std::env::var_os("HUKA_SHOTS") {
+            std::fs::create_dir_all(&dir).unwrap();
+            w.resize(1024, 768);
+            self.shoot(&PathBuf::from(dir).join(name), 1024, 768);
+            w.resize(1280, 800);
+        }
+    }
+
     fn db(&self) -> PathBuf {
         self.dir.path().join("huka.db")
     }
@@ -724,12 +735,17 @@ fn seal_and_sign_the_summary_for_the_county_and_ingest_it_in_county_mode() {
     w.by_testid("county-recipient-none");
     w.until("the refusal", |w| w.exists("export-blocked") && w.by_testid("export-blocked").text().contains("县教育局的加密公钥"));
     assert_eq!(w.by_testid("export-go").attr("disabled").as_deref(), Some("true"));
+    close_notices(&w);
+    run.shoot_if_asked("export-no-recipient.png");
+    run.shoot_1024_if_asked(&w, "export-no-recipient-1024.png");
     next_file_chosen(&w, &recipient);
     w.by_testid("county-recipient-register").click();
     w.until("the county's key", |w| w.exists("county-recipient-fingerprint"));
     assert_eq!(w.by_testid("county-recipient-fingerprint").text(), county_fingerprint, "the fingerprint to compare with the bureau's sheet");
     assert_eq!(w.by_testid("county-recipient-name").text(), "汉阴县");
     w.until("the export allowed", |w| !w.exists("export-blocked"));
+    run.shoot_if_asked("export-recipient.png");
+    run.shoot_1024_if_asked(&w, "export-recipient-1024.png");
     let poor = w.find_all(".tiles .tile strong")[0].text();
 
     // A wrong passphrase writes nothing; the right one seals, signs, reads back and verifies.
@@ -746,7 +762,10 @@ fn seal_and_sign_the_summary_for_the_county_and_ingest_it_in_county_mode() {
     let names: Vec<String> = std::fs::read_dir(&stick).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
     let bundle = names.iter().find(|n| n.starts_with("2161092101-") && n.ends_with(".huka.age")).unwrap_or_else(|| panic!("{names:?}"));
     assert_eq!(names.len(), 2, "the bundle and its signature: {names:?}");
+    let signature = stick.join(format!("{bundle}.minisig"));
+    assert!(signature.exists(), "{names:?}");
     let sealed = std::fs::read(stick.join(bundle)).unwrap();
+    let signature = std::fs::read(&signature).unwrap();
     let sha = String::from_utf8(Command::new("sha256sum").arg(stick.join(bundle)).output().unwrap().stdout).unwrap();
     let sha = sha.split_whitespace().next().unwrap().to_string();
     assert!(w.by_testid("export-sha256").text().contains(&sha), "the SHA-256 of the file on the stick");
@@ -761,6 +780,19 @@ fn seal_and_sign_the_summary_for_the_county_and_ingest_it_in_county_mode() {
     let out = Command::new("age").arg("-d").arg("-i").arg(&identity).arg(stick.join(bundle)).output().expect("age");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stdout.starts_with(b"PK"), "the bundle's zip");
+
+    // Nothing readable on the stick: the students the bundle names (and their ID numbers)
+    // are in neither file.
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(out.stdout)).unwrap();
+    let students: serde_json::Value = serde_json::from_reader(zip.by_name("lists/students.json").unwrap()).unwrap();
+    let students = students.as_array().unwrap_or_else(|| panic!("{students}"));
+    assert_eq!(students.len().to_string(), poor, "one row per registered-poor student");
+    let contains = |file: &[u8], s: &str| !s.is_empty() && file.windows(s.len()).any(|b| b == s.as_bytes());
+    for s in students {
+        let (name, id) = (s["name"].as_str().unwrap_or_else(|| panic!("{s}")), s["residentId"].as_str().unwrap_or_default());
+        assert!(!contains(&sealed, name) && !contains(&signature, name), "{name} readable on the stick");
+        assert!(!contains(&sealed, id) && !contains(&signature, id), "{id} readable on the stick");
+    }
 
     // The county bureau: logs in, registers the school's key and ingests the stick.
     let w = run.open_db(&county);
@@ -818,6 +850,8 @@ fn back_up_restore_and_read_a_cards_history_in_the_window() {
     w.until("a card", |w| w.exists("card-edit"));
     let head = w.by_testid("card-title").text();
     w.by_testid("card-edit").click();
+    let old_phone = value_of(&w, "hh-phone");
+    assert_ne!(old_phone, "13900001111");
     w.by_testid("hh-phone").fill("13900001111");
     w.by_testid("hh-save").click();
     w.until("the saved card", |w| !w.exists("hh-save") && w.by_testid("card").text().contains("13900001111"));
@@ -825,10 +859,12 @@ fn back_up_restore_and_read_a_cards_history_in_the_window() {
     w.until("the history", |w| w.count("history-row") >= 2);
     let newest = w.find_all("[data-testid='history-row']")[0].text();
     assert!(newest.contains("王校长") && newest.contains("修改") && newest.contains("户卡") && newest.contains("联系电话") && newest.contains("13900001111"), "{newest}");
+    assert!(newest.contains(&format!("{old_phone} → 13900001111")), "the old value, then the new: {newest}");
     let all = w.by_testid("card-history").text();
     assert!(all.contains("新建") && all.contains("家庭成员"), "{all}");
     w.execute("document.querySelector(\"[data-testid='card-history']\").scrollIntoView()", serde_json::json!([]));
     run.shoot_if_asked("card-history.png");
+    run.shoot_1024_if_asked(&w, "card-history-1024.png");
 
     // The day's automatic backup was made after the login (in the background).
     let auto = run.dir.path().join("backups");
@@ -848,6 +884,10 @@ fn back_up_restore_and_read_a_cards_history_in_the_window() {
     w.by_testid("hh-head").fill("改过的户主");
     w.by_testid("hh-save").click();
     w.until("the change", |w| w.by_testid("card-title").text().contains("改过的户主"));
+    // The history, still open, reads the card again: the new change on top.
+    w.until("the change in the history", |w| {
+        w.find_all("[data-testid='history-row']").first().is_some_and(|r| r.text().contains(&format!("{} → 改过的户主", head.trim())))
+    });
 
     // 恢复: another school's backup is refused unless ticked (not done here).
     w.by_testid("backup-button").click();
@@ -875,6 +915,7 @@ fn back_up_restore_and_read_a_cards_history_in_the_window() {
     assert!(w.by_testid("restore-counts").text().contains("户"));
     assert!(!w.exists("restore-other"));
     run.shoot_if_asked("restore.png");
+    run.shoot_1024_if_asked(&w, "restore-1024.png");
     w.by_testid("restore-go").click();
     w.until("the login screen", |w| w.exists("login-submit"));
     let banner = w.by_testid("info-banner").text();
@@ -1066,6 +1107,14 @@ fn value_of(w: &Session, testid: &str) -> String {
         .as_str()
         .unwrap_or_default()
         .to_string()
+}
+
+/// Dismisses the banner of the last notice ("saved to …"), when there is one.
+fn close_notices(w: &Session) {
+    if w.exists("info-banner") {
+        w.find_all("[data-testid='info-banner'] button")[0].click();
+        w.until("the banner gone", |w| !w.exists("info-banner"));
+    }
 }
 
 fn close_dialog(w: &Session) {
