@@ -48,6 +48,17 @@ impl Run {
         }
     }
 
+    /// The same at 1024×768, the smallest screens the schools have; the window is put back
+    /// to 1280×800 after.
+    fn shoot_1024_if_asked(&self, w: &Session, name: &str) {
+        if let Some(dir) = std::env::var_os("HUKA_SHOTS") {
+            std::fs::create_dir_all(&dir).unwrap();
+            w.resize(1024, 768);
+            self.shoot(&PathBuf::from(dir).join(name), 1024, 768);
+            w.resize(1280, 800);
+        }
+    }
+
     fn db(&self) -> PathBuf {
         self.dir.path().join("huka.db")
     }
@@ -656,53 +667,23 @@ fn record_a_grant_through_its_path_and_see_aid_coverage_move() {
     assert!(w.by_testid("rc-decided-row").text().contains("学籍待转出"));
 }
 
+/// Issue 11, end to end: the county window makes its encryption key and saves the file for
+/// the schools; the school window registers it (the export is refused until then), exports the
+/// summary sealed and signed to the stick; the county window ingests it — and the standard
+/// `age` tool opens it with the identity the county window exported.
 #[test]
-fn sign_the_summary_for_the_county_and_verify_it_in_county_mode() {
+fn seal_and_sign_the_summary_for_the_county_and_ingest_it_in_county_mode() {
     let run = Run::new();
     run.huka(&["demo", "--students", "40", "--seed", "3"]);
     let stick = run.dir.path().join("U盘");
     std::fs::create_dir_all(&stick).unwrap();
     let pubkey = run.dir.path().join("school.pub");
-    let shots = std::env::var("HUKA_SHOTS").ok().map(PathBuf::from);
-    let shoot = |name: &str| {
-        if let Some(dir) = &shots {
-            run.shoot(&dir.join(name), 1280, 800);
-        }
-    };
-    {
-        let w = run.open_as_principal();
-        w.by_testid("nav-export").click();
-        w.by_testid("key-none");
-        w.by_testid("key-create").click();
-        w.by_testid("k-passphrase").fill("jianchi-2026");
-        w.by_testid("k-again").fill("jianchi-2026");
-        w.by_testid("k-submit").click();
-        let fingerprint = w.by_testid("key-fingerprint").text();
-        assert_eq!(fingerprint.split(' ').count(), 10, "{fingerprint}");
-        next_file_chosen(&w, &pubkey);
-        w.by_testid("key-export").click();
-        w.until("the .pub file", |_| pubkey.exists());
-        let poor = w.find_all(".tiles .tile strong")[0].text();
+    let recipient = run.dir.path().join("汉阴县-汇总包加密公钥.txt");
+    let identity = run.dir.path().join("county-identity.txt");
+    let county = run.dir.path().join("county.db");
 
-        // A wrong passphrase writes nothing; the right one writes, reads back and verifies.
-        w.by_testid("export-passphrase").fill("wrong-passphrase");
-        next_file_chosen(&w, &stick.join("chosen.huka.zip"));
-        w.by_testid("export-go").click();
-        w.until("the refusal", |w| w.exists("export-error") && w.by_testid("export-error").text().contains("口令不对"));
-        assert_eq!(std::fs::read_dir(&stick).unwrap().count(), 0);
-        w.by_testid("export-passphrase").fill("jianchi-2026");
-        next_file_chosen(&w, &stick.join("chosen.huka.zip"));
-        w.by_testid("export-go").click();
-        let done = w.by_testid("export-done").text();
-        assert!(done.contains("读回校验通过") && done.contains(".huka.zip.minisig"), "{done}");
-        shoot("export.png");
-        let names: Vec<String> = std::fs::read_dir(&stick).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
-        assert!(names.iter().any(|n| n.starts_with("2161092101-") && n.ends_with(".huka.zip")), "{names:?}");
-        assert_eq!(names.len(), 2, "the bundle and its signature: {names:?}");
-
-        // The county bureau: a county installation registers the key and ingests the stick.
-        drop(w);
-        let county = run.dir.path().join("county.db");
+    // The county bureau first: its installation, its encryption key, the file for the schools.
+    let county_fingerprint = {
         let w = run.open_db(&county);
         w.by_testid("setup-mode-county").click();
         w.by_testid("setup-county-name").fill("汉阴县");
@@ -714,27 +695,239 @@ fn sign_the_summary_for_the_county_and_verify_it_in_county_mode() {
         keep_recovery_code(&w);
         w.by_testid("county-mode");
         assert!(w.by_testid("who").text().contains("审核员"));
-        w.by_testid("county-tab-schools").click();
-        next_file_chosen(&w, &pubkey);
-        w.by_testid("county-register").click();
-        assert!(w.by_testid("county-registered").text().contains(&fingerprint));
-        w.by_testid("county-tab-ingest").click();
-        next_file_chosen(&w, &stick);
-        w.by_testid("county-ingest-folder").click();
-        assert!(w.by_testid("county-ingest-summary").text().contains("通过 1 个"), "{}", w.page_text());
-        // The same stick again: nothing new.
-        next_file_chosen(&w, &stick);
-        w.by_testid("county-ingest-folder").click();
-        w.until("unchanged", |w| w.by_testid("county-ingest-summary").text().contains("未变 1 个"));
-        w.by_testid("county-tab-totals").click();
-        w.until("the totals", |w| w.exists("county-poor"));
-        assert_eq!(w.by_testid("county-poor").text(), poor, "the county's total is the school's number");
-        shoot("county.png");
-        let xlsx = run.dir.path().join("县级汇总.xlsx");
-        next_file_chosen(&w, &xlsx);
-        w.by_testid("county-report").click();
-        w.until("the workbook", |_| xlsx.exists());
+        // No key yet: the county page opens on it.
+        w.by_testid("county-key-none");
+        w.by_testid("county-key-create").click();
+        let fingerprint = w.by_testid("county-key-fingerprint").text();
+        assert_eq!(fingerprint.split(' ').count(), 5, "{fingerprint}");
+        next_file_chosen(&w, &recipient);
+        w.by_testid("county-key-export").click();
+        w.until("the key file", |_| recipient.exists());
+        assert!(std::fs::read_to_string(&recipient).unwrap().contains(&fingerprint));
+        run.shoot_if_asked("county-key.png");
+        // The secret half only after the warning is acknowledged.
+        w.by_testid("county-identity-open").click();
+        assert!(w.by_testid("county-identity-warning").text().contains("秘密"));
+        assert_eq!(w.by_testid("county-identity-export").attr("disabled").as_deref(), Some("true"));
+        run.shoot_if_asked("county-identity.png");
+        w.by_testid("county-identity-ack").click();
+        next_file_chosen(&w, &identity);
+        w.by_testid("county-identity-export").click();
+        w.until("the identity file", |_| identity.exists());
+        assert!(std::fs::read_to_string(&identity).unwrap().contains("AGE-SECRET-KEY-1"));
+        fingerprint
+    };
+
+    // The school: its signing key, then the county's key from the bureau's file.
+    let w = run.open_as_principal();
+    w.by_testid("nav-export").click();
+    w.by_testid("key-none");
+    w.by_testid("key-create").click();
+    w.by_testid("k-passphrase").fill("jianchi-2026");
+    w.by_testid("k-again").fill("jianchi-2026");
+    w.by_testid("k-submit").click();
+    let fingerprint = w.by_testid("key-fingerprint").text();
+    assert_eq!(fingerprint.split(' ').count(), 10, "{fingerprint}");
+    next_file_chosen(&w, &pubkey);
+    w.by_testid("key-export").click();
+    w.until("the .pub file", |_| pubkey.exists());
+    // No county key yet: the export is refused, and says why.
+    w.by_testid("county-recipient-none");
+    w.until("the refusal", |w| w.exists("export-blocked") && w.by_testid("export-blocked").text().contains("县教育局的加密公钥"));
+    assert_eq!(w.by_testid("export-go").attr("disabled").as_deref(), Some("true"));
+    close_notices(&w);
+    run.shoot_if_asked("export-no-recipient.png");
+    run.shoot_1024_if_asked(&w, "export-no-recipient-1024.png");
+    next_file_chosen(&w, &recipient);
+    w.by_testid("county-recipient-register").click();
+    w.until("the county's key", |w| w.exists("county-recipient-fingerprint"));
+    assert_eq!(w.by_testid("county-recipient-fingerprint").text(), county_fingerprint, "the fingerprint to compare with the bureau's sheet");
+    assert_eq!(w.by_testid("county-recipient-name").text(), "汉阴县");
+    w.until("the export allowed", |w| !w.exists("export-blocked"));
+    run.shoot_if_asked("export-recipient.png");
+    run.shoot_1024_if_asked(&w, "export-recipient-1024.png");
+    let poor = w.find_all(".tiles .tile strong")[0].text();
+
+    // A wrong passphrase writes nothing; the right one seals, signs, reads back and verifies.
+    w.by_testid("export-passphrase").fill("wrong-passphrase");
+    next_file_chosen(&w, &stick.join("chosen.huka.age"));
+    w.by_testid("export-go").click();
+    w.until("the refusal", |w| w.exists("export-error") && w.by_testid("export-error").text().contains("口令不对"));
+    assert_eq!(std::fs::read_dir(&stick).unwrap().count(), 0);
+    w.by_testid("export-passphrase").fill("jianchi-2026");
+    next_file_chosen(&w, &stick.join("chosen.huka.age"));
+    w.by_testid("export-go").click();
+    let done = w.by_testid("export-done").text();
+    assert!(done.contains("已加密给 汉阴县，签名已读回核对") && done.contains(".huka.age.minisig"), "{done}");
+    let names: Vec<String> = std::fs::read_dir(&stick).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    let bundle = names.iter().find(|n| n.starts_with("2161092101-") && n.ends_with(".huka.age")).unwrap_or_else(|| panic!("{names:?}"));
+    assert_eq!(names.len(), 2, "the bundle and its signature: {names:?}");
+    let signature = stick.join(format!("{bundle}.minisig"));
+    assert!(signature.exists(), "{names:?}");
+    let sealed = std::fs::read(stick.join(bundle)).unwrap();
+    let signature = std::fs::read(&signature).unwrap();
+    let sha = String::from_utf8(Command::new("sha256sum").arg(stick.join(bundle)).output().unwrap().stdout).unwrap();
+    let sha = sha.split_whitespace().next().unwrap().to_string();
+    assert!(w.by_testid("export-sha256").text().contains(&sha), "the SHA-256 of the file on the stick");
+    assert!(sealed.starts_with(b"age-encryption.org/v1"), "nothing readable on the stick");
+    w.execute("document.querySelector('.page').scrollTo(0, 0)", serde_json::json!([]));
+    run.shoot_if_asked("export-county-key.png");
+    w.by_testid("export-done").click();
+    run.shoot_if_asked("export.png");
+    drop(w);
+
+    // The standard tool opens it with the identity the county exported: a zip.
+    let out = Command::new("age").arg("-d").arg("-i").arg(&identity).arg(stick.join(bundle)).output().expect("age");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.starts_with(b"PK"), "the bundle's zip");
+
+    // Nothing readable on the stick: the students the bundle names (and their ID numbers)
+    // are in neither file.
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(out.stdout)).unwrap();
+    let students: serde_json::Value = serde_json::from_reader(zip.by_name("lists/students.json").unwrap()).unwrap();
+    let students = students.as_array().unwrap_or_else(|| panic!("{students}"));
+    assert_eq!(students.len().to_string(), poor, "one row per registered-poor student");
+    let contains = |file: &[u8], s: &str| !s.is_empty() && file.windows(s.len()).any(|b| b == s.as_bytes());
+    for s in students {
+        let (name, id) = (s["name"].as_str().unwrap_or_else(|| panic!("{s}")), s["residentId"].as_str().unwrap_or_default());
+        assert!(!contains(&sealed, name) && !contains(&signature, name), "{name} readable on the stick");
+        assert!(!contains(&sealed, id) && !contains(&signature, id), "{id} readable on the stick");
     }
+
+    // The county bureau: logs in, registers the school's key and ingests the stick.
+    let w = run.open_db(&county);
+    log_in(&w, "liu", "reviewer-pass");
+    w.by_testid("county-mode");
+    w.by_testid("county-tab-schools").click();
+    next_file_chosen(&w, &pubkey);
+    w.by_testid("county-register").click();
+    assert!(w.by_testid("county-registered").text().contains(&fingerprint));
+    w.by_testid("county-tab-ingest").click();
+    next_file_chosen(&w, &stick);
+    w.by_testid("county-ingest-folder").click();
+    assert!(w.by_testid("county-ingest-summary").text().contains("通过 1 个"), "{}", w.page_text());
+    let verdict = w.by_testid("county-verdict").text();
+    assert!(verdict.contains("已验证并汇总") && !verdict.contains("未加密") && !verdict.contains("改写"), "sealed, and its history fits: {verdict}");
+    run.shoot_if_asked("county-ingest.png");
+    // The same stick again: nothing new.
+    next_file_chosen(&w, &stick);
+    w.by_testid("county-ingest-folder").click();
+    w.until("unchanged", |w| w.by_testid("county-ingest-summary").text().contains("未变 1 个"));
+    w.by_testid("county-tab-totals").click();
+    w.until("the totals", |w| w.exists("county-poor"));
+    assert_eq!(w.by_testid("county-poor").text(), poor, "the county's total is the school's number");
+    run.shoot_if_asked("county.png");
+    let xlsx = run.dir.path().join("县级汇总.xlsx");
+    next_file_chosen(&w, &xlsx);
+    w.by_testid("county-report").click();
+    w.until("the workbook", |_| xlsx.exists());
+}
+
+/// Issue 11 in the window: a card's 修改记录 names who changed what; 备份 writes an encrypted
+/// backup through the save dialog; 恢复 shows what a backup holds, refuses another school's
+/// unless forced, and after a restore the window asks for a login again, naming where the
+/// previous database went. A login makes the day's automatic backup.
+#[test]
+fn back_up_restore_and_read_a_cards_history_in_the_window() {
+    let run = Run::new();
+    let usb = run.dir.path().join("U盘");
+    std::fs::create_dir_all(&usb).unwrap();
+    // Another school's backup, made with the command line.
+    let other = run.dir.path().join("other.db");
+    let init = huka_command(&other, &["init", "--school-code", "2161099999", "--school-name", "汉阴县双乳镇中心小学"]).output().unwrap();
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    let out = huka_command(&other, &["backup", "--out", usb.to_str().unwrap(), "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let other_backup = PathBuf::from(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["path"].as_str().unwrap());
+
+    let w = run.open();
+    create_school(&w);
+    w.by_testid("setup-load-demo").click();
+    w.until("the demo households", |w| w.count("household-row") > 100);
+
+    // A card's history: the demo's entries, then the principal's own change on top.
+    w.find_all("[data-testid='household-row']")[0].click();
+    w.until("a card", |w| w.exists("card-edit"));
+    let head = w.by_testid("card-title").text();
+    w.by_testid("card-edit").click();
+    let old_phone = value_of(&w, "hh-phone");
+    assert_ne!(old_phone, "13900001111");
+    w.by_testid("hh-phone").fill("13900001111");
+    w.by_testid("hh-save").click();
+    w.until("the saved card", |w| !w.exists("hh-save") && w.by_testid("card").text().contains("13900001111"));
+    w.execute("document.querySelector(\"[data-testid='card-history'] summary\").click()", serde_json::json!([]));
+    w.until("the history", |w| w.count("history-row") >= 2);
+    let newest = w.find_all("[data-testid='history-row']")[0].text();
+    assert!(newest.contains("王校长") && newest.contains("修改") && newest.contains("户卡") && newest.contains("联系电话") && newest.contains("13900001111"), "{newest}");
+    assert!(newest.contains(&format!("{old_phone} → 13900001111")), "the old value, then the new: {newest}");
+    let all = w.by_testid("card-history").text();
+    assert!(all.contains("新建") && all.contains("家庭成员"), "{all}");
+    w.execute("document.querySelector(\"[data-testid='card-history']\").scrollIntoView()", serde_json::json!([]));
+    run.shoot_if_asked("card-history.png");
+    run.shoot_1024_if_asked(&w, "card-history-1024.png");
+
+    // The day's automatic backup was made after the login (in the background).
+    let auto = run.dir.path().join("backups");
+    w.until("the automatic backup", |_| std::fs::read_dir(&auto).map(|d| d.count() == 1).unwrap_or(false));
+
+    // 备份 to the stick.
+    w.by_testid("backup-button").click();
+    next_file_chosen(&w, &usb.join("周五备份"));
+    w.by_testid("backup-write").click();
+    w.until("written", |w| w.exists("backup-written"));
+    let backup = usb.join("周五备份.hukabackup");
+    assert!(backup.exists(), "the extension is added");
+    close_dialog(&w);
+
+    // A change after the backup.
+    w.by_testid("card-edit").click();
+    w.by_testid("hh-head").fill("改过的户主");
+    w.by_testid("hh-save").click();
+    w.until("the change", |w| w.by_testid("card-title").text().contains("改过的户主"));
+    // The history, still open, reads the card again: the new change on top.
+    w.until("the change in the history", |w| {
+        w.find_all("[data-testid='history-row']").first().is_some_and(|r| r.text().contains(&format!("{} → 改过的户主", head.trim())))
+    });
+
+    // 恢复: another school's backup is refused unless ticked (not done here).
+    w.by_testid("backup-button").click();
+    next_file_chosen(&w, &other_backup);
+    w.by_testid("restore-choose").click();
+    assert_eq!(value_of(&w, "restore-login"), PRINCIPAL, "the logged-in login, to start with");
+    w.by_testid("restore-password").fill(PASSWORD);
+    w.by_testid("restore-open").click();
+    w.until("what it holds", |w| w.exists("restore-other"));
+    assert!(w.by_testid("restore-school").text().contains("双乳镇"));
+    assert_eq!(w.by_testid("restore-go").attr("disabled").as_deref(), Some("true"));
+    w.by_testid("restore-force").click();
+    assert_eq!(w.by_testid("restore-go").attr("disabled"), None);
+    run.shoot_if_asked("restore-other.png");
+    close_dialog(&w);
+
+    // 恢复 this school's backup.
+    w.by_testid("backup-button").click();
+    next_file_chosen(&w, &backup);
+    w.by_testid("restore-choose").click();
+    w.by_testid("restore-password").fill(PASSWORD);
+    w.by_testid("restore-open").click();
+    w.until("what it holds", |w| w.exists("restore-info"));
+    assert!(w.by_testid("restore-school").text().contains("涧池镇九年制学校"));
+    assert!(w.by_testid("restore-counts").text().contains("户"));
+    assert!(!w.exists("restore-other"));
+    run.shoot_if_asked("restore.png");
+    run.shoot_1024_if_asked(&w, "restore-1024.png");
+    w.by_testid("restore-go").click();
+    w.until("the login screen", |w| w.exists("login-submit"));
+    let banner = w.by_testid("info-banner").text();
+    assert!(banner.contains("原数据库已另存为") && banner.contains("before-restore"), "{banner}");
+    run.shoot_if_asked("restored-login.png");
+    log_in(&w, PRINCIPAL, PASSWORD);
+    w.by_testid("nav-households").click();
+    w.until("the list", |w| w.count("household-row") > 100);
+    assert!(!w.page_text().contains("改过的户主"), "the change after the backup is gone");
+    assert!(w.page_text().contains(head.trim()), "the card as it was backed up");
+    let kept: Vec<String> = std::fs::read_dir(run.dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    assert!(kept.iter().any(|n| n.starts_with("huka.db.before-restore-") && !n.ends_with(".keys")), "{kept:?}");
 }
 
 #[test]
@@ -914,6 +1107,14 @@ fn value_of(w: &Session, testid: &str) -> String {
         .as_str()
         .unwrap_or_default()
         .to_string()
+}
+
+/// Dismisses the banner of the last notice ("saved to …"), when there is one.
+fn close_notices(w: &Session) {
+    if w.exists("info-banner") {
+        w.find_all("[data-testid='info-banner'] button")[0].click();
+        w.until("the banner gone", |w| !w.exists("info-banner"));
+    }
 }
 
 fn close_dialog(w: &Session) {

@@ -93,6 +93,32 @@ impl AppState {
         result
     }
 
+    /// Runs `f` with the logged-in account's database closed — a restore replaces the file
+    /// under it, and an open connection must not outlive its file (SQLite finds the WAL and
+    /// shared-memory files by name). Nobody is logged in afterwards when `f` succeeded. When
+    /// it failed, `reopen` logs in again, and the session is back as it was if that is the
+    /// same account; otherwise the window stays locked.
+    pub fn with_database_closed<T>(
+        &self,
+        f: impl FnOnce() -> huka_core::Result<T>,
+        reopen: impl FnOnce() -> huka_core::Result<Store>,
+    ) -> CommandResult<T> {
+        let mut session = self.lock_session();
+        let before = session.store.take().ok_or_else(|| CommandError::from(huka_core::Error::Locked))?;
+        let actor = before.actor().id;
+        drop(before);
+        let result = f();
+        if result.is_err() {
+            if let Ok(store) = reopen() {
+                if store.actor().id == actor {
+                    session.store = Some(store);
+                }
+            }
+        }
+        session.last_activity = Instant::now();
+        result.map_err(CommandError::from)
+    }
+
     /// Reads the logged-in store without counting as activity (the window asking what to
     /// show); `None` when locked.
     pub fn peek<T>(&self, f: impl FnOnce(&Store) -> huka_core::Result<T>) -> Option<CommandResult<T>> {

@@ -361,19 +361,129 @@ fn errors_reach_the_window_as_a_code_messages_and_fields() {
 }
 
 #[test]
-fn demo_data_and_backup() {
+fn demo_data_a_backup_its_contents_and_a_restore_that_locks_the_window() {
     let w = school_window();
     let stats = w.ok("demo_load", json!({ "students": 40, "seed": 3 }));
     assert_eq!(stats["students"], 40);
     let again = w.call("demo_load", json!({})).unwrap_err();
     assert_eq!(again["code"], "not_empty");
 
-    let dir = tempfile::tempdir().unwrap();
-    let copy = dir.path().join("backup.db");
-    w.ok("backup_to", json!({ "path": copy }));
-    assert!(!std::fs::read(&copy).unwrap().starts_with(b"SQLite format 3"), "the backup is encrypted");
-    let restored = huka_core::session::unlock(&copy, PRINCIPAL, PASSWORD).unwrap();
-    assert_eq!(huka_core::stats::get(&restored).unwrap().students, 40);
+    // 备份: the proposed name, then the file the save dialog gave (the extension added).
+    let name = w.ok("backup_file_name", json!({})).as_str().unwrap().to_string();
+    assert!(name.starts_with("huka-2161092101-") && name.ends_with(".hukabackup"), "{name}");
+    let usb = tempfile::tempdir().unwrap();
+    let written = w.ok("backup_write", json!({ "path": usb.path().join("周五备份") }));
+    let backup = PathBuf::from(written["path"].as_str().unwrap());
+    assert_eq!(backup, usb.path().join("周五备份.hukabackup"));
+    assert_eq!((written["schoolCode"].as_str(), written["counts"]["students"].as_i64()), (Some("2161092101"), Some(40)));
+    let head = w.ok("household_list", json!({ "search": "" }))[0]["headName"].as_str().unwrap().to_string();
+    let bytes = std::fs::read(&backup).unwrap();
+    assert!(!bytes.windows(head.len()).any(|b| b == head.as_bytes()), "the backup is encrypted");
+
+    // 恢复: what the backup holds, opened with the login and password.
+    assert_eq!(w.code("backup_inspect", json!({ "path": backup, "login": PRINCIPAL, "password": "not-the-password" })), "wrong_password");
+    let info = w.ok("backup_inspect", json!({ "path": backup, "login": PRINCIPAL, "password": PASSWORD }));
+    assert_eq!((info["schoolName"].as_str(), info["counts"]["households"].as_i64()), (Some("涧池镇九年制学校"), stats["households"].as_i64()));
+    assert!(info["createdAt"].as_str().unwrap().ends_with('Z'));
+    let not_a_backup = usb.path().join("x.hukabackup");
+    std::fs::write(&not_a_backup, "no").unwrap();
+    assert_eq!(w.code("backup_inspect", json!({ "path": not_a_backup, "login": PRINCIPAL, "password": PASSWORD })), "not_a_backup");
+
+    // A card added after the backup; the restore brings the backup back and locks the window.
+    w.ok("household_create", json!({ "input": household("9999", "新来户") }));
+    let refused = w.call("backup_restore", json!({ "path": backup, "login": PRINCIPAL, "password": "not-the-password", "force": false })).unwrap_err();
+    assert_eq!(refused["code"], "wrong_password");
+    assert_eq!(w.ok("session_status", json!({}))["phase"], "unlocked", "a refused restore leaves the window as it was");
+    let restored = w.ok("backup_restore", json!({ "path": backup, "login": PRINCIPAL, "password": PASSWORD, "force": false }));
+    let kept = PathBuf::from(restored["keptPrevious"].as_str().unwrap());
+    assert!(kept.exists() && kept.file_name().unwrap().to_string_lossy().contains("before-restore"), "{}", kept.display());
+    assert_eq!(restored["backup"]["counts"]["students"], 40);
+    assert_eq!(w.ok("session_status", json!({}))["phase"], "login", "the database changed under the window");
+    assert_eq!(w.code("household_list", json!({ "search": "" })), "locked");
+    w.login(PRINCIPAL, PASSWORD);
+    let after = w.ok("household_list", json!({ "search": "" }));
+    assert!(!after.to_string().contains("新来户"), "the card added after the backup is gone");
+    assert_eq!(after.as_array().unwrap().len() as i64, stats["households"].as_i64().unwrap());
+    // The dated copy is the database as it was, with the card.
+    let previous = huka_core::session::unlock(&kept, PRINCIPAL, PASSWORD).unwrap();
+    assert_eq!(huka_core::stats::get(&previous).unwrap().households, stats["households"].as_i64().unwrap() + 1);
+}
+
+#[test]
+fn a_backup_of_another_school_is_restored_only_when_forced() {
+    let other = window();
+    other.ok("session_create", json!({ "setup": { "mode": "school", "school": { "code": "2161099999", "name": "别的学校", "town": "", "district": "" } }, "account": principal() }));
+    other.ok("household_create", json!({ "input": household("0007", "别校户") }));
+    let usb = tempfile::tempdir().unwrap();
+    let backup = PathBuf::from(other.ok("backup_write", json!({ "path": usb.path().join("other.hukabackup") }))["path"].as_str().unwrap());
+
+    let w = school_window();
+    w.ok("household_create", json!({ "input": household("0001", "王建国") }));
+    assert_eq!(w.ok("backup_inspect", json!({ "path": backup, "login": PRINCIPAL, "password": PASSWORD }))["schoolCode"], "2161099999");
+    let refused = w.call("backup_restore", json!({ "path": backup, "login": PRINCIPAL, "password": PASSWORD, "force": false })).unwrap_err();
+    assert_eq!(refused["code"], "backup_of_another_school");
+    assert!(refused["message"].as_str().unwrap().contains("2161099999"), "{refused}");
+    assert_eq!(w.ok("session_status", json!({}))["phase"], "unlocked", "refused: still logged in");
+    assert_eq!(w.ok("household_list", json!({ "search": "" }))[0]["headName"], "王建国", "nothing changed");
+
+    // A teacher may not restore (nor back up).
+    w.ok("account_add", json!({ "input": { "login": "li", "name": "李老师", "role": "teacher" }, "password": "teacher-pass" }));
+    w.ok("session_lock", json!({}));
+    w.login("li", "teacher-pass");
+    assert_eq!(w.code("backup_write", json!({ "path": usb.path().join("t.hukabackup") })), "forbidden");
+    w.ok("session_lock", json!({}));
+    w.login(PRINCIPAL, PASSWORD);
+
+    w.ok("backup_restore", json!({ "path": backup, "login": PRINCIPAL, "password": PASSWORD, "force": true }));
+    w.login(PRINCIPAL, PASSWORD);
+    assert_eq!(w.ok("app_info", json!({}))["school"]["code"], "2161099999");
+    assert_eq!(w.ok("household_list", json!({ "search": "" }))[0]["headName"], "别校户");
+}
+
+#[test]
+fn a_login_makes_the_days_automatic_backup_once() {
+    let w = school_window();
+    w.ok("household_create", json!({ "input": household("0001", "王建国") }));
+    let made = w.ok("backup_auto", json!({ "today": "2026-11-29" }));
+    let path = PathBuf::from(made.as_str().unwrap());
+    assert_eq!(path, w.dir.path().join("backups").join("auto-20261129.hukabackup"));
+    assert_eq!(w.ok("backup_auto", json!({ "today": "2026-11-29" })), Value::Null, "one a day");
+    assert_eq!(huka_core::backup::inspect(&path, PRINCIPAL, PASSWORD).unwrap().counts.households, 1);
+    // A teacher's login makes it too (the data's safety is nobody's right).
+    w.ok("account_add", json!({ "input": { "login": "li", "name": "李老师", "role": "teacher" }, "password": "teacher-pass" }));
+    w.ok("session_lock", json!({}));
+    w.login("li", "teacher-pass");
+    assert!(w.ok("backup_auto", json!({ "today": "2026-11-30" })).is_string());
+}
+
+#[test]
+fn a_cards_history_names_who_changed_what() {
+    let w = school_window();
+    let h = w.ok("household_create", json!({ "input": household("0001", "王建国") }));
+    let mut kid = student("王小明", "primary", 3, "2班", false);
+    kid["residentId"] = json!("61092120130305001X");
+    kid["health"] = json!("哮喘");
+    let m = w.ok("member_create", json!({ "householdId": h["id"], "input": kid }));
+    w.ok("household_update", json!({ "id": h["id"], "input": household("0001", "王建华") }));
+    let history = w.ok("audit_household", json!({ "id": h["id"] }));
+    let entries = history.as_array().unwrap();
+    assert!(entries.len() >= 3, "{history}");
+    let newest = &entries[0];
+    assert_eq!((newest["account"].as_str(), newest["op"].as_str(), newest["kind"].as_str()), (Some("王校长"), Some("update"), Some("household")));
+    assert_eq!(newest["changes"]["head_name"], json!(["王建国", "王建华"]));
+    let member = entries.iter().find(|e| e["recordId"] == m["id"] && e["kind"] == "member").expect("the member's entry");
+    assert_eq!(member["op"], "insert");
+    assert_eq!(member["changes"]["name"][1], "王小明");
+    assert_ne!(member["changes"]["resident_id"][1], "61092120130305001X", "ID numbers masked");
+    assert_eq!(member["changes"]["health"][1], "哮喘");
+    assert!(entries.iter().any(|e| e["kind"] == "student"), "the student record too");
+
+    // A teacher who may not see the card in full: no health in its history either.
+    w.ok("account_add", json!({ "input": { "login": "li", "name": "李老师", "role": "teacher" }, "password": "teacher-pass" }));
+    w.ok("session_lock", json!({}));
+    w.login("li", "teacher-pass");
+    let history = w.ok("audit_household", json!({ "id": h["id"] }));
+    assert!(!history.to_string().contains("哮喘"), "{history}");
 }
 
 #[test]
@@ -649,13 +759,38 @@ fn a_dropout_case_its_actions_its_outcome_and_the_weekly_report_through_the_comm
 }
 
 #[test]
-fn sign_export_and_verify_for_the_county_through_the_commands() {
+fn seal_sign_export_and_verify_for_the_county_through_the_commands() {
+    // The county bureau first: its encryption key, and the file for the schools.
+    let county = window();
+    county.ok("session_create", json!({ "setup": { "mode": "county", "countyName": "汉阴县" }, "account": principal() }));
+    assert_eq!(county.ok("app_info", json!({}))["mode"], "county");
+    assert_eq!(county.ok("county_key", json!({})), Value::Null);
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(county.code("county_key_export", json!({ "path": dir.path().join("county.txt") })), "no_county_key");
+    let made = county.ok("county_key_create", json!({}));
+    assert!(made["recipient"].as_str().unwrap().starts_with("age1"));
+    assert_eq!(made["county"], "汉阴县");
+    assert_eq!(made["fingerprint"].as_str().unwrap().split(' ').count(), 5, "{made}");
+    assert_eq!(county.ok("county_key", json!({})), made);
+    let recipient_file = dir.path().join("county.txt");
+    county.ok("county_key_export", json!({ "path": recipient_file }));
+    assert!(std::fs::read_to_string(&recipient_file).unwrap().contains(made["recipient"].as_str().unwrap()));
+    let identity_file = dir.path().join("county-identity.txt");
+    county.ok("county_key_export_identity", json!({ "path": identity_file }));
+    assert!(std::fs::read_to_string(&identity_file).unwrap().contains("AGE-SECRET-KEY-1"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&identity_file).unwrap().permissions().mode() & 0o777, 0o600, "the secret is its owner's only");
+    }
+
     let w = school_window();
     w.ok("demo_load", json!({ "students": 30, "seed": 8 }));
     let today = chrono::Local::now().date_naive().to_string();
     let term = w.ok("coverage_get", json!({ "term": "2026-autumn", "today": today }))["term"].clone();
-    let no_key = w.call("bundle_export", json!({ "term": term, "today": today, "passphrase": "x", "path": "/tmp/x.huka.zip" })).unwrap_err();
-    assert_eq!(no_key["code"], "no_signing_key");
+    let stick = tempfile::tempdir().unwrap();
+    let no_key = w.call("bundle_export", json!({ "term": term, "today": today, "passphrase": "x", "path": stick.path().join("x.huka.age") })).unwrap_err();
+    assert_eq!(no_key["code"], "no_county_recipient", "nothing leaves the school unsealed: the county's key first");
     let short = w.call("key_create", json!({ "passphrase": "short" })).unwrap_err();
     assert_eq!(short["fields"][0]["field"], "passphrase");
     let key = w.ok("key_create", json!({ "passphrase": "jianchi-2026" }));
@@ -664,30 +799,50 @@ fn sign_export_and_verify_for_the_county_through_the_commands() {
     assert_eq!(sheet["key"]["fingerprint"], key["fingerprint"]);
     let preview = w.ok("bundle_preview", json!({ "term": term, "today": today }));
     assert!(preview["fileName"].as_str().unwrap().starts_with("2161092101-"));
+    assert!(preview["fileName"].as_str().unwrap().ends_with(".huka.age"));
+    assert_eq!(preview["county"], Value::Null);
     assert_eq!(preview["files"].as_array().unwrap().iter().filter(|f| f["fullIds"] == true).count(), 1, "one list carries full ID numbers");
+    let refused = w.call("bundle_export", json!({ "term": term, "today": today, "passphrase": "jianchi-2026", "path": stick.path().join("a.huka.age") })).unwrap_err();
+    assert_eq!(refused["code"], "no_county_recipient");
+    assert_eq!(std::fs::read_dir(stick.path()).unwrap().count(), 0, "nothing written");
 
-    let dir = tempfile::tempdir().unwrap();
-    let wrong = w.call("bundle_export", json!({ "term": term, "today": today, "passphrase": "not-the-one", "path": dir.path().join("a.zip") })).unwrap_err();
+    // The school registers the county's key from the file (a file of something else is refused).
+    assert_eq!(w.ok("key_county_recipient", json!({})), Value::Null);
+    let wrong = dir.path().join("not-a-key.txt");
+    std::fs::write(&wrong, "hello\n").unwrap();
+    assert_eq!(w.code("key_register_county", json!({ "path": wrong })), "bad_county_recipient");
+    let registered = w.ok("key_register_county", json!({ "path": recipient_file }));
+    assert_eq!((registered["fingerprint"].as_str(), registered["county"].as_str()), (made["fingerprint"].as_str(), Some("汉阴县")));
+    assert_eq!(w.ok("key_county_recipient", json!({})), registered);
+    let preview = w.ok("bundle_preview", json!({ "term": term, "today": today }));
+    assert_eq!(preview["county"], registered);
+
+    let wrong = w.call("bundle_export", json!({ "term": term, "today": today, "passphrase": "not-the-one", "path": stick.path().join("a.huka.age") })).unwrap_err();
     assert_eq!(wrong["code"], "wrong_passphrase");
-    let done = w.ok("bundle_export", json!({ "term": term, "today": today, "passphrase": "jianchi-2026", "path": dir.path().join("a.zip") }));
-    assert_eq!(done["verified"]["valid"], true);
-    assert_eq!(done["verified"]["sha256"], done["exported"]["sha256"]);
+    let done = w.ok("bundle_export", json!({ "term": term, "today": today, "passphrase": "jianchi-2026", "path": stick.path().join("a.huka.age") }));
+    assert_eq!(done["verified"]["sealed"], true);
+    assert_eq!(done["verified"]["fileSha256"], done["exported"]["sha256"]);
+    assert_eq!(done["exported"]["sealedTo"]["fingerprint"], made["fingerprint"]);
+    let bundle = PathBuf::from(done["exported"]["bundlePath"].as_str().unwrap());
+    assert!(bundle.to_string_lossy().ends_with(".huka.age"));
+    assert!(std::fs::read(&bundle).unwrap().starts_with(b"age-encryption.org/v1"), "sealed");
     let pubkey = dir.path().join("school.pub");
     w.ok("key_export", json!({ "path": pubkey }));
 
-    // A county installation: register, ingest (the folder), add up.
-    let county = window();
-    county.ok("session_create", json!({ "setup": { "mode": "county", "countyName": "汉阴县" }, "account": principal() }));
-    assert_eq!(county.ok("app_info", json!({}))["mode"], "county");
+    // The county: register the school's key, ingest the stick, add up.
     let reg = county.ok("county_register", json!({ "path": pubkey, "input": { "publicKey": "" } }));
     assert_eq!(reg["fingerprint"], key["fingerprint"]);
-    let report = county.ok("county_ingest", json!({ "paths": [dir.path()] }));
+    let report = county.ok("county_ingest", json!({ "paths": [stick.path()] }));
     assert_eq!((report["accepted"].as_i64(), report["rejected"].as_i64()), (Some(1), Some(0)), "{report}");
+    let verdict = &report["verdicts"][0];
+    assert_eq!((verdict["status"].as_str(), verdict["encrypted"].as_bool(), verdict["historyRewritten"].as_bool()), (Some("accepted"), Some(true), Some(false)));
     let agg = county.ok("county_aggregate", json!({ "term": term }));
     assert_eq!(agg["totals"]["students"]["registeredPoor"], preview["summary"]["students"]["registeredPoor"]);
     let xlsx = dir.path().join("county.xlsx");
     county.ok("county_report", json!({ "term": term, "path": xlsx }));
     assert!(xlsx.exists());
-    // A school database cannot ingest, a county one cannot export.
-    assert_eq!(w.call("county_ingest", json!({ "paths": [dir.path()] })).unwrap_err()["code"], "wrong_mode");
+    // A school database cannot ingest nor make a county key, a county one cannot export.
+    assert_eq!(w.call("county_ingest", json!({ "paths": [stick.path()] })).unwrap_err()["code"], "wrong_mode");
+    assert_eq!(w.code("county_key_create", json!({})), "wrong_mode");
+    assert_eq!(county.code("key_register_county", json!({ "path": recipient_file })), "wrong_mode");
 }

@@ -227,16 +227,6 @@ impl Store {
         writer.tx.commit()?;
         Ok(value)
     }
-
-    /// Writes a consistent copy of the whole database to `path` (a backup the user chose),
-    /// encrypted like the database itself.
-    pub fn backup_to(&self, path: &Path) -> Result<()> {
-        if path.exists() {
-            std::fs::remove_file(path)?;
-        }
-        self.conn.execute("VACUUM INTO ?1", [path.to_string_lossy()])?;
-        Ok(())
-    }
 }
 
 /// One record changed by a transaction: its first old image (none when inserted in it) and

@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
-use huka_core::county::{self, CountyAggregate, CountySchool, IngestReport, RegisterInput, Registered};
+use huka_core::bundle::seal::CountyRecipient;
+use huka_core::county::{self, recipient, CountyAggregate, CountySchool, IngestReport, RegisterInput, Registered};
 use huka_core::term::Term;
 use tauri::State;
 
@@ -41,4 +42,30 @@ pub fn county_aggregate(state: State<'_, AppState>, term: Term) -> CommandResult
 #[tauri::command(async)]
 pub fn county_report(state: State<'_, AppState>, term: Term, path: PathBuf) -> CommandResult<()> {
     state.with(|store| county::write_report(store, term, &path).map(|_| ()))
+}
+
+/// The county's encryption key (its public recipient and fingerprint), once made.
+#[tauri::command]
+pub fn county_key(state: State<'_, AppState>) -> CommandResult<Option<CountyRecipient>> {
+    state.with(|store| recipient::current(store))
+}
+
+/// Makes the county's encryption key pair (a new one keeps the old, so bundles sealed to it
+/// still open). Returns the public recipient for the schools.
+#[tauri::command]
+pub fn county_key_create(state: State<'_, AppState>) -> CommandResult<CountyRecipient> {
+    state.with(|store| recipient::create(store))
+}
+
+/// Writes the recipient file for the schools to a path the save dialog gave.
+#[tauri::command]
+pub fn county_key_export(state: State<'_, AppState>, path: PathBuf) -> CommandResult<CountyRecipient> {
+    state.with(|store| recipient::write_recipient_file(store, &path))
+}
+
+/// Writes the county's SECRET identity, for the standard `age` tool, to a path the save
+/// dialog gave (after the window's warning). Readable by its owner only.
+#[tauri::command]
+pub fn county_key_export_identity(state: State<'_, AppState>, path: PathBuf) -> CommandResult<CountyRecipient> {
+    state.with(|store| recipient::write_identity_file(store, &path))
 }

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod aid;
 pub mod app;
+pub mod audit;
 pub mod backup;
 pub mod bundle;
 pub mod county;

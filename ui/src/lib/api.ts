@@ -1,6 +1,6 @@
 // The one door from the UI to the rest of Huka: typed wrappers over Tauri commands.
 // Every command lives in a module of src-tauri/src/commands/ of the same name
-// (session, account, school, household, member, teacher, demo, settings, backup, import,
+// (session, account, school, household, member, teacher, demo, settings, backup, audit, import,
 // pairing, visit, plan, coverage, aid, reconcile, dropout, signing, bundle, county, sync). The UI
 // never touches files or the database except through these functions.
 import { invoke } from '@tauri-apps/api/core';
@@ -790,17 +790,43 @@ export interface Summary extends Figures {
   term: Term;
   asOf: string;
 }
+/** The county bureau's encryption key (age X25519) that bundles are sealed to. */
+export interface CountyRecipient {
+  recipient: string; // age1…
+  fingerprint: string; // five groups of four hex digits, to compare with the bureau's sheet
+  county: string; // the county's name, as its file says
+}
 export interface BundlePreview {
-  fileName: string;
+  fileName: string; // <code>-<term>-<yyyymmdd>.huka.age
   school: SchoolRef;
   term: Term;
-  keyId: string | null;
+  keyId: string | null; // the signing key; null: none yet
+  county: CountyRecipient | null; // sealed to; null: none registered, and export is refused
   summary: Summary;
   files: { path: string; title: string; titleEn: string; rows: number | null; fullIds: boolean }[];
 }
+/** A bundle as read back from the stick: its signature over the sealed file holds. */
+export interface Signed {
+  fileName: string;
+  fileSha256: string;
+  size: number;
+  keyId: string;
+  trustedComment: string;
+  sealed: boolean; // sealed to the county (format 2)
+}
 export interface ExportDone {
-  exported: { bundlePath: string; signaturePath: string; fileName: string; sha256: string; size: number; keyId: string; createdAt: string; trustedComment: string };
-  verified: { valid: boolean; fileName: string; sha256: string; size: number; keyId: string; trustedComment: string; students: number; aidGrants: number; dropoutCases: number };
+  exported: {
+    bundlePath: string;
+    signaturePath: string;
+    fileName: string;
+    sha256: string;
+    size: number;
+    keyId: string;
+    createdAt: string;
+    trustedComment: string;
+    sealedTo: CountyRecipient;
+  };
+  verified: Signed;
 }
 export interface CountySchool extends RecordMeta {
   code: string;
@@ -817,7 +843,16 @@ export interface Registered {
   newKey: boolean;
 }
 export type Verdict =
-  | { file: string; status: 'accepted'; school: string; term: string; exportedAt: string; replaced: string | null }
+  | {
+      file: string;
+      status: 'accepted';
+      school: string;
+      term: string;
+      exportedAt: string;
+      replaced: string | null;
+      encrypted: boolean; // false: a format 1 bundle, 未加密
+      historyRewritten: boolean; // the school's audit chain does not extend its earlier bundle's
+    }
   | { file: string; status: 'unchanged'; school: string; term: string; exportedAt: string }
   | { file: string; status: 'rejected'; reason: ApiError };
 export interface IngestReport {
@@ -841,6 +876,38 @@ export interface CountyAggregate {
   byDistrict: CountyUnit[];
   bySchool: { school: SchoolRef; exportedAt: string; fileName: string; keyId: string; figures: Figures }[];
   duplicates: { maskedId: string; entries: { schoolCode: string; schoolName: string; name: string; stage: string; grade: number | null; className: string }[] }[];
+}
+
+// ---- backups (备份) and restore (恢复) ----
+/** A backup opened with a login and password: what it holds. */
+export interface BackupInfo {
+  format: string;
+  databaseId: string;
+  createdAt: string; // RFC 3339 UTC
+  schemaVersion: number;
+  software: string;
+  schoolCode: string | null; // null in a county's backup
+  schoolName: string | null;
+  counts: Stats;
+}
+export interface Restored {
+  backup: BackupInfo;
+  keptPrevious: string | null; // the database that was there, kept as a dated copy
+}
+
+// ---- the audit trail (修改记录) ----
+export interface AuditEntry {
+  deviceId: string;
+  seq: number;
+  at: string; // RFC 3339 UTC
+  accountId: string;
+  account: string; // the account's name when it wrote
+  op: string; // insert, update, delete, or an event
+  kind: string; // the table: household, member, student, pairing, visit, plan, aid_grant, dropout_case
+  recordId: string;
+  changes: Record<string, [unknown, unknown]>; // database column → [old, new]
+  prev: string;
+  hash: string;
 }
 
 // ---- commands ----
@@ -956,8 +1023,12 @@ export const api = {
   keyCoverSheet: () => call<CoverSheet>('key_cover_sheet'),
   /** Writes the `.pub` file to a path the save dialog gave. */
   keyExport: (path: string) => call<KeyInfo>('key_export', { path }),
+  /** The county's encryption key the school registered, if any. */
+  keyCountyRecipient: () => call<CountyRecipient | null>('key_county_recipient'),
+  /** Registers (or replaces) the county's key from a file the open dialog gave. */
+  keyRegisterCounty: (path: string) => call<CountyRecipient>('key_register_county', { path }),
   bundlePreview: (term: Term) => call<BundlePreview>('bundle_preview', { term, today: today() }),
-  /** Writes the signed bundle beside `path` (from the save dialog), reads it back and verifies it. */
+  /** Writes the sealed, signed bundle beside `path` (from the save dialog), reads it back and verifies it. */
   bundleExport: (term: Term, passphrase: string, path: string) =>
     call<ExportDone>('bundle_export', { term, today: today(), passphrase, path }),
 
@@ -969,9 +1040,28 @@ export const api = {
   countyTerms: () => call<Term[]>('county_terms'),
   countyAggregate: (term: Term) => call<CountyAggregate>('county_aggregate', { term }),
   countyReport: (term: Term, path: string) => call<void>('county_report', { term, path }),
+  /** The county's encryption key (public recipient and fingerprint), once made. */
+  countyKey: () => call<CountyRecipient | null>('county_key'),
+  countyKeyCreate: () => call<CountyRecipient>('county_key_create'),
+  /** Writes the recipient file for the schools to a path the save dialog gave. */
+  countyKeyExport: (path: string) => call<CountyRecipient>('county_key_export', { path }),
+  /** Writes the SECRET identity (for the standard `age` tool) to a path the save dialog gave. */
+  countyKeyExportIdentity: (path: string) => call<CountyRecipient>('county_key_export_identity', { path }),
 
-  /** Copies the database (consistent snapshot) to a path the user chose in the native save dialog. */
-  backupTo: (path: string) => call<void>('backup_to', { path }),
+  /** The name the save dialog proposes for a backup. */
+  backupFileName: () => call<string>('backup_file_name'),
+  /** Writes an encrypted backup to a path the save dialog gave (.hukabackup added if missing). */
+  backupWrite: (path: string) => call<BackupInfo & { path: string }>('backup_write', { path }),
+  /** Today's automatic backup in the data folder, if there is none yet; the new file's path. */
+  backupAuto: () => call<string | null>('backup_auto', { today: today() }),
+  /** What a backup (from the open dialog) holds, opened with a login and password. */
+  backupInspect: (path: string, login: string, password: string) => call<BackupInfo>('backup_inspect', { path, login, password }),
+  /** Restores it over this database (kept as a dated copy); the window is then locked. */
+  backupRestore: (path: string, login: string, password: string, force: boolean) =>
+    call<Restored>('backup_restore', { path, login, password, force }),
+
+  /** A household card's history, newest first. */
+  auditHousehold: (id: string) => call<AuditEntry[]>('audit_household', { id }),
   // sync (同步)
   syncExport: (dir: string, full: boolean) => call<string>('sync_export', { dir, full }),
   syncImport: (path: string) => call<SyncReport>('sync_import', { path }),

@@ -13,14 +13,14 @@ type Capability =
   | 'school' // the school, its teachers and the classes they head
   | 'confirmWeek' // the weekly zero report
   | 'createHousehold'
-  | 'backup' // a copy of the whole database
+  | 'backup' // a copy of the whole database, and restoring one
   | 'overview'; // the principal's dashboard of every student
 
 const rights: Record<Role, Capability[]> = {
   principal: ['accounts', 'export', 'import', 'aid', 'pairings', 'school', 'confirmWeek', 'createHousehold', 'backup', 'overview'],
   aid_officer: ['import', 'aid', 'pairings', 'createHousehold', 'overview'],
   teacher: [],
-  reviewer: ['accounts'],
+  reviewer: ['accounts', 'backup'],
 };
 
 export function may(what: Capability): boolean {
