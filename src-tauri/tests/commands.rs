@@ -846,3 +846,42 @@ fn seal_sign_export_and_verify_for_the_county_through_the_commands() {
     assert_eq!(w.code("county_key_create", json!({})), "wrong_mode");
     assert_eq!(county.code("key_register_county", json!({ "path": recipient_file })), "wrong_mode");
 }
+
+/// 加入本校 and 同步 through the commands: a second window joins from the first's complete
+/// file, a household made on the first reaches it, and a teacher's join is refused with the
+/// reason.
+#[test]
+fn a_second_computer_joins_and_reads_changes_through_the_commands() {
+    let office = school_window();
+    let stick = office.dir.path().join("stick");
+    let name = office.ok("sync_export", json!({ "dir": stick, "full": true }));
+    let full = stick.join(name.as_str().unwrap());
+    assert!(full.exists());
+
+    let laptop = window();
+    assert_eq!(laptop.code("sync_join", json!({ "path": full, "login": PRINCIPAL, "password": "wrong-password" })), "wrong_password");
+    let joined = laptop.ok("sync_join", json!({ "path": full, "login": PRINCIPAL, "password": PASSWORD }));
+    assert_eq!(joined["status"]["phase"], "unlocked");
+    assert!(joined["report"]["new"].as_u64().unwrap() > 0);
+
+    office.ok("household_create", json!({ "input": household("6109210001", "王建国") }));
+    let name = office.ok("sync_export", json!({ "dir": stick, "full": false }));
+    let report = laptop.ok("sync_import", json!({ "path": stick.join(name.as_str().unwrap()) }));
+    assert_eq!((report["new"].as_u64(), report["conflicts"].as_u64()), (Some(1), Some(0)), "{report}");
+    let devices = laptop.ok("sync_devices", json!({}));
+    assert_eq!(devices.as_array().unwrap().len(), 2);
+    assert_eq!(laptop.ok("sync_conflicts", json!({ "all": false })), json!([]));
+    assert_eq!(laptop.code("sync_resolve", json!({ "id": "nothing", "swap": true })), "not_found");
+    // Another school's file is refused with the reason.
+    let other = school_window_with_code("2161092199");
+    let name = other.ok("sync_export", json!({ "dir": stick, "full": true }));
+    assert_eq!(laptop.code("sync_import", json!({ "path": stick.join(name.as_str().unwrap()) })), "sync_other_school");
+}
+
+fn school_window_with_code(code: &str) -> Window {
+    let w = window();
+    let mut input = school()["input"].clone();
+    input["code"] = json!(code);
+    w.ok("session_create", json!({ "setup": { "mode": "school", "school": input }, "account": principal() }));
+    w
+}
