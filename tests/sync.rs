@@ -116,7 +116,7 @@ fn a_laptop_joins_the_office_and_both_end_with_the_same_records() {
 }
 
 #[test]
-fn files_of_another_school_damaged_ones_and_a_teachers_join_are_refused() {
+fn files_of_another_school_or_damaged_are_refused_and_a_teachers_laptop_holds_no_id_numbers() {
     let dir = tempfile::tempdir().unwrap();
     let office = dir.path().join("office.db");
     let other = dir.path().join("other.db");
@@ -138,12 +138,24 @@ fn files_of_another_school_damaged_ones_and_a_teachers_join_are_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
 
-    // A teacher's account may not make a full copy of the school on a laptop.
+    // A teacher's laptop holds only what the teacher may see: a teacher with no students in
+    // their care gets every card without its ID numbers.
     let added = huka_command(&office, &["users", "add", "--name", "li", "--role", "teacher"]).env("HUKA_NEW_PASSWORD", "teacher-pass").output().unwrap();
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
     let full = export(&office, &usb, true);
     let laptop = dir.path().join("laptop.db");
-    let out = huka_command(&laptop, &["sync", "import", &full]).env("HUKA_USER", "li").env("HUKA_PASSWORD", "teacher-pass").output().unwrap();
+    let out = huka_command(&laptop, &["sync", "import", &full, "--json"]).env("HUKA_USER", "li").env("HUKA_PASSWORD", "teacher-pass").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    {
+        let store = huka_core::session::unlock(&laptop, "li", "teacher-pass").unwrap();
+        let with_ids: i64 = store.conn().query_row("SELECT count(*) FROM member WHERE resident_id <> ''", [], |r| r.get(0)).unwrap();
+        let members: i64 = store.conn().query_row("SELECT count(*) FROM member", [], |r| r.get(0)).unwrap();
+        assert!(members > 10 && with_ids == 0, "{with_ids} of {members} members keep their ID number");
+    }
+    // A wrong password joins nothing.
+    let other_laptop = dir.path().join("other-laptop.db");
+    let out = huka_command(&other_laptop, &["sync", "import", &full]).env("HUKA_PASSWORD", "wrong-password").output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let laptop = other_laptop;
     assert!(!laptop.exists(), "a refused join leaves no database");
 }

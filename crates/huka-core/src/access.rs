@@ -191,8 +191,13 @@ pub fn sees_in_full(store: &Store, household: RecordId) -> Result<bool> {
 /// them, a student in a class they head, or the card names them.
 fn in_care(store: &Store, household: RecordId) -> Result<bool> {
     let Some(teacher) = store.actor().teacher_id else { return Ok(false) };
-    let found: Option<i64> = store
-        .conn()
+    in_care_of(store.conn(), teacher, household)
+}
+
+/// Whether a household is in the care of a teacher (the rule of [`in_care`], for any teacher:
+/// a teacher's laptop keeps in full only the cards in its teacher's care).
+pub(crate) fn in_care_of(conn: &rusqlite::Connection, teacher: RecordId, household: RecordId) -> Result<bool> {
+    let found: Option<i64> = conn
         .query_row(
             "SELECT 1 FROM household_teacher WHERE household_id = ?1 AND teacher_id = ?2 AND deleted_at IS NULL
              UNION ALL

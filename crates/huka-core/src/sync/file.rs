@@ -69,6 +69,10 @@ pub struct ChangeSet {
     pub created_at: DateTime<Utc>,
     /// Every record the sender holds (a new computer can join with it).
     pub full: bool,
+    /// Written by a teacher's laptop, which keeps some records only in part: its reader learns
+    /// nothing from it about what the other computers wrote.
+    #[serde(default)]
+    pub partial: bool,
     /// The sender's schema version (a newer one's file is refused, not half read).
     pub schema: i64,
     /// What the file assumes its reader holds: the newest write of each device, and how many
@@ -125,6 +129,13 @@ pub(crate) fn build(store: &Store, full: bool) -> Result<ChangeSet> {
             for field in row.keys().filter(|f| *f != "id") {
                 clocks.entry(field.clone()).or_insert_with(|| zero(&me));
             }
+            // Fields this computer holds no value of are not sent.
+            let withheld: Vec<String> = clocks.iter().filter(|(_, c)| c.as_str() == Some(super::WITHHELD)).map(|(f, _)| f.clone()).collect();
+            let mut row = row;
+            for f in &withheld {
+                clocks.remove(f);
+                row.remove(f);
+            }
             let parts = if table == "visit" {
                 clocks.entry(merge::PARTS.to_string()).or_insert_with(|| zero(&me));
                 Some(merge::parts_of(conn, &id)?)
@@ -139,6 +150,7 @@ pub(crate) fn build(store: &Store, full: bool) -> Result<ChangeSet> {
     let merges: Vec<(String, String, String)> =
         conn.prepare("SELECT loser_id, winner_id, tbl FROM sync_merge")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
     let heads: BTreeMap<String, i64> = crate::audit::heads(conn)?.into_iter().map(|h| (h.device_id, h.count)).collect();
+    let partial = super::scope(conn)?.is_some();
     let mut audit = Vec::new();
     let mut audit_base = BTreeMap::new();
     for (device, &count) in &heads {
@@ -155,12 +167,13 @@ pub(crate) fn build(store: &Store, full: bool) -> Result<ChangeSet> {
         from_device: me,
         from_account: store.actor().name.clone(),
         created_at: Utc::now(),
-        full: everything,
+        full: everything && !partial,
+        partial,
         schema: crate::store::SCHEMA_VERSION,
         base,
         audit_base,
         seen: local_seen,
-        audit_heads: heads,
+        audit_heads: super::audit_counts(conn)?,
         records,
         merges,
         audit,

@@ -389,7 +389,8 @@ pub(crate) fn apply(store: &mut Store, set: &ChangeSet) -> Result<Report> {
             return Err(Error::SyncBehind);
         }
     }
-    let heads: HashMap<String, i64> = crate::audit::heads(store.conn())?.into_iter().map(|h| (h.device_id, h.count)).collect();
+    let heads = super::audit_counts(store.conn())?;
+    let scope = super::scope(store.conn())?;
     for (device, count) in &set.audit_base {
         if heads.get(device).copied().unwrap_or(0) < *count {
             return Err(Error::SyncBehind);
@@ -420,6 +421,9 @@ pub(crate) fn apply(store: &mut Store, set: &ChangeSet) -> Result<Report> {
             if !known.contains(&rc.table) {
                 continue; // a table that stays on its computer
             }
+            if scope.is_some() && matches!(rc.table.as_str(), "registration" | "sync_conflict") {
+                continue; // a teacher's laptop keeps neither the roster nor others' conflicts
+            }
             match record(&mut m, rc, set, &before)? {
                 Outcome::New => report.new += 1,
                 Outcome::Updated(conflicts) => {
@@ -434,8 +438,26 @@ pub(crate) fn apply(store: &mut Store, set: &ChangeSet) -> Result<Report> {
         }
         m.settle()?;
         report.merged = m.merged;
+        if let Some(account) = &scope {
+            redact(&mut m, account)?;
+        }
+        let mut skipped: BTreeMap<String, i64> = BTreeMap::new();
         for e in &set.audit {
+            if scope.is_some() && e.device_id != me {
+                // Other computers' trails name every card's fields: not on a teacher's laptop.
+                let n = skipped.entry(e.device_id.clone()).or_insert(0);
+                *n = (*n).max(e.seq);
+                continue;
+            }
             crate::audit::receive(w.tx(), e)?;
+        }
+        if !skipped.is_empty() {
+            let mut all: BTreeMap<String, i64> = super::audit_counts(w.tx())?;
+            for (device, n) in skipped {
+                let c = all.entry(device).or_insert(0);
+                *c = (*c).max(n);
+            }
+            super::save_audit_skipped(w.tx(), &all)?;
         }
         if set.from_device != me {
             w.tx().execute(
@@ -452,7 +474,11 @@ pub(crate) fn apply(store: &mut Store, set: &ChangeSet) -> Result<Report> {
             )?;
         }
         for (device, hlc) in &set.seen {
-            saw(w.tx(), device, hlc)?;
+            // A teacher's laptop holds other computers' records only in part: from its file,
+            // only what it wrote itself is known to be whole.
+            if !set.partial || *device == set.from_device {
+                saw(w.tx(), device, hlc)?;
+            }
         }
         saw(w.tx(), &me, &t.text())?;
         clock::save(w, t)?;
@@ -601,3 +627,50 @@ fn note_conflict(m: &mut Merge<'_, '_>, table: &str, record: &str, field: &str, 
     save_clocks(m.conn(), "sync_conflict", &id, &clocks)?;
     Ok(true)
 }
+
+/// On a teacher's laptop: the cards outside the teacher's care keep no ID numbers, health or
+/// disability (the fields are marked withheld: never sent back, and any real value that
+/// arrives is newer — and is withheld again while the card stays outside their care).
+fn redact(m: &mut Merge<'_, '_>, account: &str) -> Result<()> {
+    let teacher: Option<crate::record::RecordId> =
+        m.conn().query_row("SELECT teacher_id FROM account WHERE id = ?1", [account], |r| r.get(0)).optional()?.flatten();
+    let households: Vec<crate::record::RecordId> =
+        m.conn().prepare("SELECT id FROM household")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let withheld = Value::String(super::WITHHELD.to_string());
+    for h in households {
+        if let Some(t) = teacher {
+            if crate::access::in_care_of(m.conn(), t, h)? {
+                continue;
+            }
+        }
+        let members: Vec<(String, bool)> = m
+            .conn()
+            .prepare_cached("SELECT id, resident_id <> '' OR health <> '' FROM member WHERE household_id = ?1")?
+            .query_map([h], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (member, sensitive) in members {
+            if sensitive {
+                m.conn().prepare_cached("UPDATE member SET resident_id = '', health = '' WHERE id = ?1")?.execute([&member])?;
+                let mut clocks = load_clocks(m.conn(), "member", &member)?;
+                clocks.insert("resident_id".into(), withheld.clone());
+                clocks.insert("health".into(), withheld.clone());
+                save_clocks(m.conn(), "member", &member, &clocks)?;
+                m.households.insert(h.to_string());
+            }
+            let students: Vec<String> = m
+                .conn()
+                .prepare_cached("SELECT id FROM student WHERE member_id = ?1 AND (national_student_number <> '' OR disabled <> 0)")?
+                .query_map([&member], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for student in students {
+                m.conn().prepare_cached("UPDATE student SET national_student_number = '', disabled = 0 WHERE id = ?1")?.execute([&student])?;
+                let mut clocks = load_clocks(m.conn(), "student", &student)?;
+                clocks.insert("national_student_number".into(), withheld.clone());
+                clocks.insert("disabled".into(), withheld.clone());
+                save_clocks(m.conn(), "student", &student, &clocks)?;
+            }
+        }
+    }
+    Ok(())
+}
+

@@ -46,6 +46,43 @@ const LOCAL_ONLY: [&str; 4] = ["county_school", "county_key", "county_bundle", "
 /// The clock of a field no write has clocked since sync existed: written here, before.
 const ZERO: &str = "0000000000000000-00000";
 
+/// The clock of a field this computer holds no value of (a teacher's laptop, for a card
+/// outside the teacher's care): never sent, and any real clock is newer.
+const WITHHELD: &str = "withheld";
+
+/// Meta key: the account a teacher's laptop joined with. Such a computer keeps in full only
+/// the cards in that teacher's care, and its change files say they are partial.
+const SCOPE: &str = "sync.scope";
+
+/// The teacher account this computer holds the school for, if it joined as a teacher.
+pub(crate) fn scope(conn: &Connection) -> Result<Option<String>> {
+    Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [SCOPE], |r| r.get(0)).optional()?)
+}
+
+/// Meta key: audit entries of other computers a teacher's laptop saw in files and did not
+/// keep, per device (so that the others do not send them again).
+const AUDIT_SKIPPED: &str = "sync.audit_skipped";
+
+/// How many entries of each device's audit chain this computer holds or has skipped.
+pub(crate) fn audit_counts(conn: &Connection) -> Result<BTreeMap<String, i64>> {
+    let mut counts: BTreeMap<String, i64> = crate::audit::heads(conn)?.into_iter().map(|h| (h.device_id, h.count)).collect();
+    let skipped: Option<String> = conn.query_row("SELECT value FROM meta WHERE key = ?1", [AUDIT_SKIPPED], |r| r.get(0)).optional()?;
+    let skipped: BTreeMap<String, i64> = skipped.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+    for (device, n) in skipped {
+        let c = counts.entry(device).or_insert(0);
+        *c = (*c).max(n);
+    }
+    Ok(counts)
+}
+
+pub(crate) fn save_audit_skipped(conn: &Connection, skipped: &BTreeMap<String, i64>) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![AUDIT_SKIPPED, serde_json::to_string(skipped).expect("plain data")],
+    )?;
+    Ok(())
+}
+
 fn synced_table(t: &str) -> bool {
     !LOCAL_ONLY.contains(&t)
 }
@@ -200,22 +237,30 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
     if !set.full {
         return Err(Error::SyncNotFull);
     }
-    // A computer joined by a teacher would hold every card in full: only the principal and the
-    // aid officer join one (a teacher's filtered copy is not built yet).
+    // A computer joined by the principal or the aid officer holds every card; one joined by a
+    // teacher only what that teacher may see (the cards in their care in full, the others
+    // without ID numbers, health or disability, no roster and no other computer's audit trail).
     let login_name = crate::keyfile::normalize_login(login);
-    let role = set
+    let account = set
         .records
         .iter()
-        .find(|r| r.table == "account" && r.row.get("login").and_then(Value::as_str) == Some(login_name.as_str()) && r.row.get("deleted_at").is_none_or(Value::is_null))
-        .and_then(|r| r.row.get("role").and_then(Value::as_str).and_then(access::Role::parse));
-    match role {
-        Some(access::Role::Principal | access::Role::AidOfficer) => {}
+        .find(|r| r.table == "account" && r.row.get("login").and_then(Value::as_str) == Some(login_name.as_str()) && r.row.get("deleted_at").is_none_or(Value::is_null));
+    let role = account.and_then(|r| r.row.get("role").and_then(Value::as_str).and_then(access::Role::parse));
+    let scope = match role {
+        Some(access::Role::Principal | access::Role::AidOfficer) => None,
+        Some(access::Role::Teacher) => account.map(|a| a.id.clone()),
         Some(_) => return Err(Error::SyncJoinNotAllowed),
         None => return Err(Error::WrongPassword),
-    }
+    };
     let result = (|| {
         let mut store = Store::open_encrypted(path, key, true)?;
-        store.write(|w| crate::settings::set_database_id(w, &header.database_id))?;
+        store.write(|w| {
+            crate::settings::set_database_id(w, &header.database_id)?;
+            if let Some(account) = &scope {
+                w.tx().execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", [SCOPE, account])?;
+            }
+            Ok(())
+        })?;
         keys.save(path)?;
         let report = merge::apply(&mut store, &set)?;
         drop(store);

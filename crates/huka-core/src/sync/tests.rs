@@ -164,11 +164,10 @@ fn a_laptop_joins_with_every_record_and_account_and_exchanges_both_ways() {
 }
 
 #[test]
-fn a_teacher_cannot_join_and_files_of_another_school_or_tampered_are_refused() {
+fn a_wrong_password_joins_nothing_and_files_of_another_school_or_tampered_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut a = office(dir.path(), "2161092101");
     let file = export(&mut a, &dir.path().join("out"), true).unwrap();
-    assert!(matches!(join(&dir.path().join("t.db"), &file, "li", "teacher-pass"), Err(Error::SyncJoinNotAllowed)));
     assert!(matches!(join(&dir.path().join("t.db"), &file, "wang", "wrong-password"), Err(Error::WrongPassword)));
     assert!(!dir.path().join("t.db").exists(), "a refused join leaves no database");
     let mut b = laptop(&mut a, dir.path(), "laptop");
@@ -494,4 +493,99 @@ fn two(stores: &mut [Store], a: usize, b: usize) -> (&mut Store, &mut Store) {
         let (l, r) = stores.split_at_mut(a);
         (&mut r[0], &mut l[b])
     }
+}
+
+fn rows_of(store: &Store, table: &str) -> Vec<Map<String, Value>> {
+    let mut rows = merge::rows(store.conn(), table, None).unwrap();
+    rows.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    rows
+}
+
+#[test]
+fn a_teachers_laptop_holds_only_what_the_teacher_may_see_and_sends_back_nothing_it_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = office(dir.path(), "2161092101");
+    crate::demo::generate(&mut a, &crate::demo::DemoOptions { students: 40, seed: 4 }).unwrap();
+    let t: RecordId = a.conn().query_row("SELECT teacher_id FROM pairing WHERE deleted_at IS NULL AND end_date IS NULL LIMIT 1", [], |r| r.get(0)).unwrap();
+    account::add(&mut a, &AccountInput { login: "zhang".into(), name: "张老师".into(), role: Role::Teacher, teacher_id: Some(t) }, "teacher-pass").unwrap();
+    let mut c = laptop(&mut a, dir.path(), "full-laptop");
+    let file = export(&mut a, &dir.path().join("out"), true).unwrap();
+    let (mut teacher, _) = join(&dir.path().join("teacher.db"), &file, "zhang", "teacher-pass").unwrap();
+
+    // Cards in the teacher's care in full; the others without ID numbers, health, disability.
+    let ids = |s: &Store| -> BTreeMap<String, (String, String, String)> {
+        s.conn()
+            .prepare("SELECT id, household_id, resident_id, health FROM member")
+            .unwrap()
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    let (office_ids, laptop_ids) = (ids(&a), ids(&teacher));
+    assert_eq!(office_ids.len(), laptop_ids.len(), "every card is there");
+    let (mut full, mut withheld) = (0, 0);
+    for (member, (household, resident_id, health)) in &laptop_ids {
+        let in_care = crate::access::in_care_of(teacher.conn(), t, RecordId::parse(household).unwrap()).unwrap();
+        if in_care {
+            assert_eq!(&office_ids[member].1, resident_id);
+            full += 1;
+        } else {
+            assert!(resident_id.is_empty() && health.is_empty(), "{member} is outside the teacher's care");
+            withheld += usize::from(!office_ids[member].1.is_empty());
+        }
+    }
+    assert!(full > 0 && withheld > 0, "{full} in care, {withheld} withheld");
+    let disabled: i64 = teacher.conn().query_row("SELECT count(*) FROM student WHERE disabled <> 0 OR national_student_number <> ''", [], |r| r.get(0)).unwrap();
+    let in_care_students: i64 = teacher
+        .conn()
+        .query_row("SELECT count(*) FROM student s JOIN member m ON m.id = s.member_id WHERE m.resident_id <> ''", [], |r| r.get(0))
+        .unwrap();
+    assert!(disabled <= in_care_students);
+    let roster: i64 = teacher.conn().query_row("SELECT count(*) FROM registration", [], |r| r.get(0)).unwrap();
+    assert_eq!(roster, 0, "no roster on a teacher's laptop");
+    let foreign: i64 = teacher.conn().query_row("SELECT count(*) FROM audit WHERE device_id <> ?1", [teacher.device_id()], |r| r.get(0)).unwrap();
+    assert_eq!(foreign, 0, "no other computer's audit trail");
+
+    // The teacher's changes go back; nothing the laptop lacks is overwritten at the office.
+    let household: RecordId = teacher
+        .conn()
+        .query_row("SELECT household_id FROM member WHERE resident_id <> '' AND deleted_at IS NULL LIMIT 1", [], |r| r.get(0))
+        .unwrap();
+    visit::create(
+        &mut teacher,
+        &VisitInput {
+            household_id: household,
+            visit_date: "2026-11-20".into(),
+            teacher_ids: vec![t],
+            student_ids: vec![],
+            mode: VisitMode::InHome,
+            topics: vec![],
+            findings: "一切正常".into(),
+            requests: String::new(),
+            follow_ups: vec![],
+            parent_name: String::new(),
+            parent_ack_date: None,
+        },
+    )
+    .unwrap();
+    let (members, students) = (rows_of(&a, "member"), rows_of(&a, "student"));
+    let back = export(&mut teacher, &dir.path().join("back"), false).unwrap();
+    let r = import(&mut a, &back).unwrap();
+    assert_eq!(r.new, 1, "{r:?}");
+    assert_eq!(rows_of(&a, "member"), members);
+    assert_eq!(rows_of(&a, "student"), students);
+
+    // A full computer that reads the teacher's file still ends with everything the office has.
+    let outside = laptop_ids.iter().find(|(m, (_, rid, _))| rid.is_empty() && !office_ids[*m].1.is_empty()).map(|(m, _)| m.clone()).unwrap();
+    let id = RecordId::parse(&outside).unwrap();
+    let before = member::get(a.conn(), id).unwrap();
+    member::update(&mut a, id, &member::MemberInput { name: "改了名字".into(), ..member_input(&before.name, &before.resident_id) }).unwrap();
+    exchange(&mut a, &mut teacher, dir.path());
+    let on_laptop: (String, String) = teacher.conn().query_row("SELECT name, resident_id FROM member WHERE id = ?1", [&outside], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_eq!(on_laptop.0, "改了名字");
+    exchange(&mut teacher, &mut c, dir.path());
+    exchange(&mut a, &mut c, dir.path());
+    assert_eq!(rows_of(&c, "member"), rows_of(&a, "member"));
+    assert_eq!(rows_of(&c, "registration"), rows_of(&a, "registration"));
 }
