@@ -514,7 +514,7 @@ pub(crate) fn apply(store: &mut Store, set: &ChangeSet) -> Result<Report> {
 }
 
 fn short(device: &str) -> &str {
-    &device[..8.min(device.len())]
+    super::short_device(device)
 }
 
 enum Outcome {

@@ -201,9 +201,17 @@ pub fn export(store: &mut Store, dir: &Path, full: bool) -> Result<PathBuf> {
     access::require(store, Action::Sync)?;
     let set = file::build(store, full)?;
     let bytes = file::seal(store, &set)?;
-    let name = format!("huka-{}-{}.hukasync", &set.from_device[..8.min(set.from_device.len())], set.created_at.format("%Y%m%d-%H%M%S"));
-    let path = dir.join(name);
+    // Named by the device (the random end of its id: the start is a time, alike for computers
+    // set up the same minute) and the local time; never over another file.
+    let device = short_device(&set.from_device);
+    let stamp = set.created_at.with_timezone(&chrono::Local).format("%Y%m%d-%H%M%S");
     std::fs::create_dir_all(dir)?;
+    let mut path = dir.join(format!("huka-{device}-{stamp}.hukasync"));
+    let mut n = 1;
+    while path.exists() {
+        n += 1;
+        path = dir.join(format!("huka-{device}-{stamp}-{n}.hukasync"));
+    }
     crate::keyfile::write_atomically(&path, &bytes)?;
     Ok(path)
 }
@@ -282,6 +290,12 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
             Err(e)
         }
     }
+}
+
+/// A device id as people see it: its last eight characters (random; the first ones are the
+/// time the computer was set up).
+pub fn short_device(device: &str) -> &str {
+    &device[device.len().saturating_sub(8)..]
 }
 
 /// A device this one has exchanged with.
