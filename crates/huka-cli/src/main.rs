@@ -12,6 +12,8 @@ macro_rules! say {
 }
 use std::process::ExitCode;
 
+mod archive;
+
 use clap::{Parser, Subcommand};
 use huka_core::demo::DemoOptions;
 use huka_core::school::SchoolInput;
@@ -101,6 +103,8 @@ enum Command {
         #[command(subcommand)]
         command: DropoutCommand,
     },
+    /// The term's paper archive (档案): a PDF per household card and the school's volume
+    Archive(archive::ArchiveArgs),
     /// Counts of records per kind
     Stats {
         #[arg(long)]
@@ -393,6 +397,7 @@ fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
             }
         }
         Command::County { command } => return county(&mut store, command, lang),
+        Command::Archive(args) => return archive::run(&mut store, args, lang),
         Command::Demo { students, seed } => {
             let st = demo::generate(&mut store, &DemoOptions { students, seed })?;
             say!(

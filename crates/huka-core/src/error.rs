@@ -86,6 +86,12 @@ pub enum Error {
     Bundle(crate::bundle::Rejection),
     #[error("this is a {} installation; the operation needs a {} one", .actual.as_str(), .needed.as_str())]
     WrongMode { actual: crate::settings::Mode, needed: crate::settings::Mode },
+    #[error("no Chinese font (Noto Sans CJK SC or WenQuanYi) on this computer")]
+    NoCjkFont,
+    #[error("the archive could not be typeset: {0}")]
+    Typeset(String),
+    #[error("there are no household cards to archive")]
+    NothingToArchive,
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("file error: {0}")]
@@ -122,6 +128,9 @@ impl Error {
             Error::KeyOfAnotherSchool { .. } => "key_of_another_school",
             Error::Bundle(r) => r.code(),
             Error::WrongMode { .. } => "wrong_mode",
+            Error::NoCjkFont => "no_cjk_font",
+            Error::Typeset(_) => "typeset",
+            Error::NothingToArchive => "nothing_to_archive",
             Error::Sqlite(_) => "database",
             Error::Io(_) => "io",
         }
@@ -223,6 +232,12 @@ impl Error {
                 format!("本数据库是{}数据库，此操作只能在{}数据库中进行。", actual.name_zh(), needed.name_zh()),
                 format!("This is a {} database; the operation needs a {} database.", actual.as_str(), needed.as_str()),
             ),
+            Error::NoCjkFont => (
+                "本机找不到中文字体（思源黑体 Noto Sans CJK SC 或文泉驿微米黑），无法生成 PDF。请安装 fonts-noto-cjk 或 fonts-wqy-microhei 后重试。".into(),
+                "No Chinese font (Noto Sans CJK SC or WenQuanYi Micro Hei) was found on this computer, so no PDF can be made. Install fonts-noto-cjk or fonts-wqy-microhei and try again.".into(),
+            ),
+            Error::Typeset(e) => (format!("生成 PDF 时出错（户卡程序的问题，请反馈）：{e}"), format!("The PDF could not be typeset (a fault in Huka; please report it): {e}")),
+            Error::NothingToArchive => ("还没有户卡，没有可归档的内容。".into(), "There are no household cards to archive yet.".into()),
             Error::Sqlite(e) => (format!("数据库出错，操作未生效：{e}"), format!("Database error; nothing was changed: {e}")),
             Error::Io(e) => (format!("读写文件出错：{e}"), format!("File error: {e}")),
         };
@@ -272,6 +287,7 @@ fn kind_zh(kind: &str) -> &'static str {
         "dropout action" => "劝返记录",
         "signing key" => "签名密钥",
         "bundle" => "汇总包",
+        "file" => "文件",
         _ => "记录",
     }
 }
@@ -289,6 +305,7 @@ fn field_label(field: &str) -> (&'static str, &'static str) {
         "group" => ("组", "group"),
         "phone" => ("电话", "phone"),
         "notes" => ("备注", "notes"),
+        "archivist" => ("档案管理员", "archivist"),
         "relation" => ("与户主关系", "relation to head"),
         "residentId" => ("身份证号", "resident ID number"),
         "birthDate" => ("出生日期", "birth date"),

@@ -8,6 +8,7 @@
 //! This crate never depends on Tauri, never prints, and never logs personal data.
 
 pub mod aid;
+pub mod archive;
 pub mod bundle;
 pub mod county;
 pub mod coverage;

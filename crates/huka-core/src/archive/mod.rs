@@ -1,0 +1,248 @@
+//! The paper archive (档案): for a term, one A4 PDF per household card (一户一档) and the
+//! school's volume (总册) with a table of contents and every card, for the half-yearly audit.
+//!
+//! Two steps, so that a window need not hold the database while pages are typeset:
+//! [`prepare`] reads the cards (through [`household::card`], the same code the window shows)
+//! and turns them into text to print; [`Prepared::write`] typesets them with Typst (used as a
+//! library, see `render.rs`) in the system's Chinese font (`fonts.rs`) and writes the files.
+//! [`export`] does both. Resident ID numbers are masked unless `full_ids` is asked for.
+
+pub mod fonts;
+mod render;
+mod view;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+pub use fonts::Fonts;
+pub use view::CardView;
+
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::term::Term;
+use crate::{household, school, settings, teacher};
+use render::{Kind, Typesetter};
+
+/// What to archive.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Request {
+    pub term: Term,
+    /// Only this household (its household number); `None`: every card and the volume.
+    #[serde(default)]
+    pub household: Option<String>,
+    /// Print resident ID numbers and national student numbers in full.
+    #[serde(default)]
+    pub full_ids: bool,
+    /// The export date printed on every page (the caller's local date).
+    pub today: NaiveDate,
+}
+
+/// One file written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WrittenFile {
+    pub path: PathBuf,
+    pub bytes: u64,
+    /// The household's number and head, for a card's file; empty for the volume.
+    pub household_number: String,
+    pub head_name: String,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Written {
+    pub folder: PathBuf,
+    pub term: Term,
+    pub full_ids: bool,
+    /// One per household card, in the volume's order.
+    pub cards: Vec<WrittenFile>,
+    /// The school's volume; `None` when a single household was asked for.
+    pub volume: Option<WrittenFile>,
+}
+
+impl Written {
+    /// The largest file's size in bytes.
+    pub fn largest(&self) -> u64 {
+        self.cards.iter().chain(self.volume.iter()).map(|f| f.bytes).max().unwrap_or(0)
+    }
+}
+
+/// The cards of a term, read and turned into text: ready to typeset without the store.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    school: String,
+    school_code: String,
+    archivist: String,
+    term: Term,
+    full_ids: bool,
+    today: NaiveDate,
+    cards: Vec<CardView>,
+    volume: bool,
+}
+
+/// Reads every household card (or the one asked for) for the archive of `request.term`.
+pub fn prepare(store: &Store, request: &Request) -> Result<Prepared> {
+    // TODO(issue 10/11): only the principal may ask for `full_ids`; check the acting user here and record the choice in the audit trail.
+    let school = school::get(store)?.ok_or(Error::SchoolNotSetUp)?;
+    let wanted = request.household.as_deref().map(|n| crate::text::clean(n).replace(' ', ""));
+    let households: Vec<_> = household::list(store, "", i64::MAX as usize)?
+        .into_iter()
+        .filter(|h| wanted.as_deref().is_none_or(|n| h.household_number == n))
+        .collect();
+    if households.is_empty() {
+        return Err(if wanted.is_some() { Error::NotFound { kind: "household" } } else { Error::NothingToArchive });
+    }
+    let teachers = teacher::list(store)?.into_iter().map(|t| (t.meta.id, t.fields.name)).collect();
+    let mut cards = Vec::with_capacity(households.len());
+    for h in &households {
+        let card = household::card(store, h.id)?;
+        let names = view::Names::new(&teachers, &card);
+        cards.push(view::card_view(store.conn(), &card, &names, request.term, request.full_ids)?);
+    }
+    Ok(Prepared {
+        school: school.name,
+        school_code: school.code,
+        archivist: settings::archivist(store)?,
+        term: request.term,
+        full_ids: request.full_ids,
+        today: request.today,
+        cards,
+        volume: wanted.is_none(),
+    })
+}
+
+/// Reads, typesets and writes the archive into `folder`; see [`Prepared::write`].
+pub fn export(store: &Store, request: &Request, fonts: &Fonts, folder: &Path, progress: &mut dyn FnMut(usize, usize)) -> Result<Written> {
+    prepare(store, request)?.write(fonts, folder, progress)
+}
+
+/// `<household number>-<head name>.pdf`, valid on FAT32, exFAT and NTFS sticks.
+pub fn card_file_name(number: &str, head: &str) -> String {
+    safe_file_name(&format!("{number}-{head}"), "pdf")
+}
+
+/// The volume's file name: `档案总册-2026年秋季学期.pdf`.
+pub fn volume_file_name(term: Term) -> String {
+    safe_file_name(&format!("档案总册-{}", view::term_label(term)), "pdf")
+}
+
+/// A file name without the characters FAT32, exFAT and NTFS refuse (`\ / : * ? " < > |`,
+/// control characters), without Windows' reserved names or trailing dots and spaces, and
+/// short enough for any of them (names are limited to 255 UTF-16 units).
+fn safe_file_name(stem: &str, extension: &str) -> String {
+    let options = sanitize_filename::Options { windows: true, truncate: true, replacement: "_" };
+    let stem: String = stem.chars().take(120).collect();
+    let stem = stem.trim().trim_end_matches(['.', ' ']);
+    let mut clean = sanitize_filename::sanitize_with_options(stem, options);
+    if clean.is_empty() {
+        clean = "_".into();
+    }
+    format!("{clean}.{extension}")
+}
+
+impl Prepared {
+    /// How many files [`write`](Self::write) makes: a card per household, and the volume.
+    pub fn files(&self) -> usize {
+        self.cards.len() + usize::from(self.volume)
+    }
+
+    pub fn cards(&self) -> &[CardView] {
+        &self.cards
+    }
+
+    fn document<'a>(&'a self, fonts: &'a Fonts, cards: Vec<&'a CardView>) -> view::Document<'a> {
+        view::Document {
+            school: &self.school,
+            school_code: &self.school_code,
+            term: view::term_label(self.term),
+            archivist: &self.archivist,
+            date_long: self.today.format("%Y年%-m月%-d日").to_string(),
+            date: self.today.format("%Y-%m-%d").to_string(),
+            full_ids: self.full_ids,
+            font: fonts.family(),
+            cards,
+        }
+    }
+
+    /// Typesets every card (and the volume) and writes them into `folder`, on every core the
+    /// computer has. `progress(done, total)` is called from this thread after each file.
+    pub fn write(&self, fonts: &Fonts, folder: &Path, progress: &mut dyn FnMut(usize, usize)) -> Result<Written> {
+        std::fs::create_dir_all(folder)?;
+        let typesetter = Typesetter::new(fonts, self.today);
+        // The volume is the longest job: start it first.
+        let mut jobs: Vec<Option<usize>> = Vec::with_capacity(self.files());
+        if self.volume {
+            jobs.push(None);
+        }
+        jobs.extend((0..self.cards.len()).map(Some));
+        let total = jobs.len();
+        progress(0, total);
+        let next = AtomicUsize::new(0);
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8).min(total);
+        let (sender, receiver) = mpsc::channel::<Result<(Option<usize>, WrittenFile)>>();
+        let mut cards: Vec<Option<WrittenFile>> = vec![None; self.cards.len()];
+        let mut volume = None;
+        std::thread::scope(|scope| -> Result<()> {
+            for _ in 0..workers {
+                let sender = sender.clone();
+                let (jobs, next, typesetter) = (&jobs, &next, &typesetter);
+                scope.spawn(move || loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&job) = jobs.get(i) else { break };
+                    let result = self.write_one(typesetter, fonts, folder, job);
+                    let failed = result.is_err();
+                    if sender.send(result.map(|f| (job, f))).is_err() || failed {
+                        // Stop the others early: nothing more is wanted after a failure.
+                        next.store(jobs.len(), Ordering::Relaxed);
+                        break;
+                    }
+                });
+            }
+            drop(sender);
+            let mut done = 0;
+            for result in receiver {
+                let (job, file) = result?;
+                match job {
+                    Some(i) => cards[i] = Some(file),
+                    None => volume = Some(file),
+                }
+                done += 1;
+                progress(done, total);
+            }
+            Ok(())
+        })?;
+        // Typst memoizes layouts across compilations; a window that stays open should not keep them.
+        typst::comemo::evict(0);
+        Ok(Written {
+            folder: folder.to_path_buf(),
+            term: self.term,
+            full_ids: self.full_ids,
+            cards: cards.into_iter().map(|c| c.expect("every card was written")).collect(),
+            volume,
+        })
+    }
+
+    fn write_one(&self, typesetter: &Typesetter<'_>, fonts: &Fonts, folder: &Path, job: Option<usize>) -> Result<WrittenFile> {
+        let (cards, kind, name, number, head) = match job {
+            Some(i) => {
+                let c = &self.cards[i];
+                (vec![c], Kind::Cards, card_file_name(&c.number, &c.head), c.number.clone(), c.head.clone())
+            }
+            None => (self.cards.iter().collect(), Kind::Volume, volume_file_name(self.term), String::new(), String::new()),
+        };
+        let data = serde_json::to_vec(&self.document(fonts, cards)).expect("plain data");
+        let pdf = typesetter.pdf(kind, data)?;
+        let path = folder.join(name);
+        std::fs::write(&path, &pdf)?;
+        Ok(WrittenFile { path, bytes: pdf.len() as u64, household_number: number, head_name: head })
+    }
+}
+
+#[cfg(test)]
+mod tests;
