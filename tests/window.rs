@@ -795,3 +795,94 @@ fn dropout_screenshots() {
     w.execute("document.getElementById('dropout-title').scrollIntoView()", serde_json::json!([]));
     run.shoot(&out.join("dropout-card-section-1024.png"), 1024, 768);
 }
+
+/// `part/total` at the end of a chart bar's accessible label.
+fn bar_numbers(label: &str) -> (usize, usize) {
+    let last = label.rsplit(' ').next().unwrap_or_default();
+    let (part, total) = last.split_once('/').expect("part/total");
+    (part.parse().unwrap(), total.parse().unwrap())
+}
+
+#[test]
+fn a_click_on_a_chart_bar_opens_its_list() {
+    let run = Run::new();
+    let out = Command::new(huka_bin()).arg("--db").arg(run.db()).args(["demo", "--students", "60", "--seed", "8"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let w = run.open();
+
+    // The overview: a class's bar opens the class's students who lack it.
+    w.by_testid("nav-dashboard").click();
+    w.until("the class chart", |w| w.count("class-chart-bar") > 3);
+    let bars = w.find_all("[data-testid='class-chart-bar']");
+    let bar = bars
+        .iter()
+        .find(|b| {
+            let (part, total) = bar_numbers(&b.attr("aria-label").unwrap_or_default());
+            part < total
+        })
+        .expect("a class with someone not yet covered");
+    let (part, total) = bar_numbers(&bar.attr("aria-label").unwrap());
+    bar.click();
+    w.until("the class's list", |w| w.exists("chart-list-title"));
+    assert_eq!(w.count("chart-list-row"), total - part, "{}", w.by_testid("chart-list-title").text());
+    assert!(w.by_testid("chart-list-title").text().contains("年级"));
+    // Each name opens its card.
+    w.find_all("[data-testid='chart-list-row']")[0].click_button();
+    w.until("the card", |w| w.exists("card-title"));
+
+    // Aid: a programme's bar opens its missed students.
+    w.by_testid("nav-aid").click();
+    w.until("the aid chart", |w| w.count("aid-chart-bar") > 0);
+    let bars = w.find_all("[data-testid='aid-chart-bar']");
+    let bar = bars.iter().find(|b| {
+        let (part, total) = bar_numbers(&b.attr("aria-label").unwrap_or_default());
+        part < total
+    });
+    if let Some(bar) = bar {
+        let label = bar.attr("aria-label").unwrap();
+        let (part, total) = bar_numbers(&label);
+        bar.click();
+        let programme = label.split(' ').next().unwrap().to_string();
+        w.until("the programme's missed", |w| w.by_testid("aid-missed-title").text().contains(&programme));
+        assert_eq!(w.count("aid-missed-row"), total - part);
+        w.by_testid("aid-missed-all").click();
+        w.until("every missed again", |w| !w.by_testid("aid-missed-title").text().contains(&programme));
+    }
+
+    // Dropout prevention: a week's column opens that week's report.
+    w.by_testid("nav-dropout").click();
+    w.until("the week chart", |w| w.count("week-chart-bar") > 1);
+    let first = w.find_all("[data-testid='week-chart-bar']")[0].attr("data-week").unwrap();
+    w.find_all("[data-testid='week-chart-bar']")[0].click();
+    let (year, week) = first.split_once("-W").unwrap();
+    let shown = format!("{year}年第{}周", week.parse::<u32>().unwrap());
+    w.until("that week's report", |w| w.by_testid("wk-week").text().contains(&shown));
+}
+
+#[test]
+fn make_the_archive_in_the_window() {
+    let run = Run::new();
+    let out = Command::new(huka_bin()).arg("--db").arg(run.db()).args(["demo", "--students", "12", "--seed", "4"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let households = stats(&run.db())["households"].as_u64().unwrap() as usize;
+    let folder = run.dir.path().join("档案");
+    std::fs::create_dir_all(&folder).unwrap();
+    let w = run.open();
+    w.by_testid("nav-archive").click();
+    w.by_testid("ar-archivist").fill("李档案");
+    w.by_testid("ar-full").click();
+    w.by_testid("ar-full-warning");
+    w.by_testid("ar-masked").click();
+    next_file_chosen(&w, &folder);
+    w.by_testid("ar-run").click();
+    w.until("the archive", |w| w.exists("ar-done") || w.exists("ar-error"));
+    assert!(!w.exists("ar-error"), "{}", w.page_text());
+    assert_eq!(w.count("ar-file-row"), households);
+    let files = std::fs::read_dir(&folder).unwrap().count();
+    assert_eq!(files, households + 1, "a card per household and the volume");
+    assert!(w.by_testid("ar-done").text().contains(folder.to_str().unwrap()));
+    // The archivist is remembered.
+    w.by_testid("nav-households").click();
+    w.by_testid("nav-archive").click();
+    w.until("the archivist", |w| value_of(w, "ar-archivist") == "李档案");
+}

@@ -17,6 +17,8 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppSt
     builder.manage(state).invoke_handler(tauri::generate_handler![
         app::app_info,
         settings::settings_set_language,
+        settings::settings_archivist,
+        settings::settings_set_archivist,
         school::school_setup,
         school::school_update,
         demo::demo_load,
@@ -105,6 +107,8 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppSt
         dropout::dropout_week,
         dropout::dropout_confirm_week,
         dropout::dropout_weeks,
+        archive::archive_export,
+        archive::archive_open,
     ])
 }
 

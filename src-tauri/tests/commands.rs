@@ -431,3 +431,41 @@ fn sign_export_and_verify_for_the_county_through_the_commands() {
     // A school database cannot ingest, a county one cannot export.
     assert_eq!(w.call("county_ingest", json!({ "paths": [dir.path()] })).unwrap_err()["code"], "wrong_mode");
 }
+
+#[test]
+fn the_archive_through_the_commands_with_progress_events() {
+    use std::sync::{Arc, Mutex};
+    use tauri::Listener;
+    let w = window();
+    w.ok("school_setup", school());
+    let stats = w.ok("demo_load", json!({ "students": 8, "seed": 2 }));
+    let households = stats["households"].as_u64().unwrap() as usize;
+    assert_eq!(w.ok("settings_set_archivist", json!({ "name": " 王 老师 " })), "王老师");
+    assert_eq!(w.ok("settings_archivist", json!({})), "王老师");
+
+    let seen: Arc<Mutex<Vec<(u64, u64)>>> = Arc::default();
+    let sink = seen.clone();
+    w._app.listen_any("archive-progress", move |e| {
+        let p: Value = serde_json::from_str(e.payload()).unwrap();
+        sink.lock().unwrap().push((p["done"].as_u64().unwrap(), p["total"].as_u64().unwrap()));
+    });
+    let folder = w._dir.path().join("档案");
+    let today = chrono::Local::now().date_naive();
+    let term = huka_core::term::Term::of(today).to_string();
+    let written = w.ok("archive_export", json!({ "term": term, "folder": folder, "fullIds": false, "today": today }));
+    assert_eq!(written["cards"].as_array().unwrap().len(), households);
+    assert_eq!(written["fullIds"], false);
+    let volume = written["volume"]["path"].as_str().unwrap();
+    assert!(std::fs::read(volume).unwrap().starts_with(b"%PDF"));
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), households + 1);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.last(), Some(&((households + 1) as u64, (households + 1) as u64)), "{seen:?}");
+
+    // Only a PDF that exists may be opened in the system's viewer.
+    for path in [w._dir.path().join("huka.db"), w._dir.path().join("none.pdf"), "relative.pdf".into()] {
+        let refused = w.call("archive_open", json!({ "path": path })).unwrap_err();
+        assert_eq!(refused["code"], "not_found");
+    }
+    let bad = w.call("archive_export", json!({ "term": "2026-autumn", "folder": folder, "fullIds": false, "today": "not a date" })).unwrap_err();
+    assert!(bad.is_string() || bad.is_object(), "{bad}");
+}

@@ -2,6 +2,7 @@
 
 pub mod aid;
 pub mod app;
+pub mod archive;
 pub mod backup;
 pub mod bundle;
 pub mod county;

@@ -8,3 +8,14 @@ use crate::state::AppState;
 pub fn settings_set_language(state: State<'_, AppState>, language: Lang) -> CommandResult<()> {
     state.with(|store| settings::set_language(store, language))
 }
+
+/// The archivist (档案管理员) named on the archive's covers.
+#[tauri::command]
+pub fn settings_archivist(state: State<'_, AppState>) -> CommandResult<String> {
+    state.with(|store| settings::archivist(store))
+}
+
+#[tauri::command]
+pub fn settings_set_archivist(state: State<'_, AppState>, name: String) -> CommandResult<String> {
+    state.with(|store| settings::set_archivist(store, &name))
+}
