@@ -18,6 +18,15 @@ use huka_core::archive::{self, Fonts, Request};
 use huka_core::term::Term;
 use huka_core::{demo, household, school, Store};
 
+/// This process's CPU time so far (user + system), from /proc on Linux: on a machine others
+/// are using, the CPU a run takes says more than the wall-clock time it took.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let students: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(300);
@@ -52,6 +61,7 @@ fn main() {
     let prepared = archive::prepare(&store, &request).unwrap();
     println!("read {} cards in {:.0} ms", prepared.cards().len(), t.elapsed().as_secs_f64() * 1000.0);
     let mut written = None;
+    let cpu_before = cpu_seconds();
     time("whole archive", 3, || {
         let mut last = 0;
         let start = Instant::now();
@@ -67,6 +77,9 @@ fn main() {
             .unwrap(),
         );
     });
+    if let (Some(a), Some(b)) = (cpu_before, cpu_seconds()) {
+        println!("whole archive: {:.1} s of CPU per run (on {} cores)", (b - a) / 3.0, std::thread::available_parallelism().map_or(1, |n| n.get()));
+    }
     let w = written.unwrap();
     let sizes: Vec<u64> = w.cards.iter().map(|c| c.bytes).collect();
     let volume = w.volume.as_ref().unwrap();

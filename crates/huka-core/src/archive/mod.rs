@@ -26,6 +26,7 @@ use crate::store::Store;
 use crate::term::Term;
 use crate::{household, school, settings, teacher};
 use render::{Kind, Typesetter};
+use typst_layout::PagedDocument;
 
 /// What to archive.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -167,56 +168,68 @@ impl Prepared {
             full_ids: self.full_ids,
             font: fonts.family(),
             cards,
+            pages: Vec::new(),
+            total: 0,
+            stamp_from: 0,
+            stamp_count: 0,
         }
     }
 
-    /// Typesets every card (and the volume) and writes them into `folder`, on every core the
-    /// computer has. `progress(done, total)` is called from this thread after each file.
+    fn json(document: &view::Document<'_>) -> Vec<u8> {
+        serde_json::to_vec(document).expect("plain data")
+    }
+
+    /// Typesets every card on every core the computer has and writes each into `folder`, then
+    /// the volume from the same pages. `progress(done, total)` is called from this thread after
+    /// each file.
     pub fn write(&self, fonts: &Fonts, folder: &Path, progress: &mut dyn FnMut(usize, usize)) -> Result<Written> {
         std::fs::create_dir_all(folder)?;
         let typesetter = Typesetter::new(fonts, self.today);
-        // The volume is the longest job: start it first.
-        let mut jobs: Vec<Option<usize>> = Vec::with_capacity(self.files());
-        if self.volume {
-            jobs.push(None);
-        }
-        jobs.extend((0..self.cards.len()).map(Some));
-        let total = jobs.len();
+        let total = self.files();
         progress(0, total);
         let next = AtomicUsize::new(0);
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8).min(total);
-        let (sender, receiver) = mpsc::channel::<Result<(Option<usize>, WrittenFile)>>();
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8).min(self.cards.len());
+        type Done = (usize, WrittenFile, Option<PagedDocument>);
+        let (sender, receiver) = mpsc::channel::<Result<Done>>();
         let mut cards: Vec<Option<WrittenFile>> = vec![None; self.cards.len()];
-        let mut volume = None;
+        let mut pages: Vec<Option<PagedDocument>> = vec![None; self.cards.len()];
+        let mut done = 0;
         std::thread::scope(|scope| -> Result<()> {
             for _ in 0..workers {
                 let sender = sender.clone();
-                let (jobs, next, typesetter) = (&jobs, &next, &typesetter);
+                let (next, typesetter) = (&next, &typesetter);
                 scope.spawn(move || loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&job) = jobs.get(i) else { break };
-                    let result = self.write_one(typesetter, fonts, folder, job);
+                    if i >= self.cards.len() {
+                        break;
+                    }
+                    let result = self.write_card(typesetter, fonts, folder, i);
                     let failed = result.is_err();
-                    if sender.send(result.map(|f| (job, f))).is_err() || failed {
-                        // Stop the others early: nothing more is wanted after a failure.
-                        next.store(jobs.len(), Ordering::Relaxed);
+                    if sender.send(result).is_err() || failed {
+                        // Nothing more is wanted after a failure: stop the others early.
+                        next.store(self.cards.len(), Ordering::Relaxed);
                         break;
                     }
                 });
             }
             drop(sender);
-            let mut done = 0;
             for result in receiver {
-                let (job, file) = result?;
-                match job {
-                    Some(i) => cards[i] = Some(file),
-                    None => volume = Some(file),
-                }
+                let (i, file, document) = result?;
+                cards[i] = Some(file);
+                pages[i] = document;
                 done += 1;
                 progress(done, total);
             }
             Ok(())
         })?;
+        let volume = if self.volume {
+            let documents: Vec<PagedDocument> = pages.into_iter().map(|d| d.expect("kept for the volume")).collect();
+            let file = self.write_volume(&typesetter, fonts, folder, &documents)?;
+            progress(total, total);
+            Some(file)
+        } else {
+            None
+        };
         // Typst memoizes layouts across compilations; a window that stays open should not keep them.
         typst::comemo::evict(0);
         Ok(Written {
@@ -228,19 +241,50 @@ impl Prepared {
         })
     }
 
-    fn write_one(&self, typesetter: &Typesetter<'_>, fonts: &Fonts, folder: &Path, job: Option<usize>) -> Result<WrittenFile> {
-        let (cards, kind, name, number, head) = match job {
-            Some(i) => {
-                let c = &self.cards[i];
-                (vec![c], Kind::Cards, card_file_name(&c.number, &c.head), c.number.clone(), c.head.clone())
-            }
-            None => (self.cards.iter().collect(), Kind::Volume, volume_file_name(self.term), String::new(), String::new()),
-        };
-        let data = serde_json::to_vec(&self.document(fonts, cards)).expect("plain data");
-        let pdf = typesetter.pdf(kind, data)?;
-        let path = folder.join(name);
+    /// One household's file; its pages are kept when the volume is wanted.
+    fn write_card(&self, typesetter: &Typesetter<'_>, fonts: &Fonts, folder: &Path, i: usize) -> Result<(usize, WrittenFile, Option<PagedDocument>)> {
+        let c = &self.cards[i];
+        let document = typesetter.layout(Kind::Cards, Self::json(&self.document(fonts, vec![c])))?;
+        let pdf = typesetter.pdf(&document)?;
+        let path = folder.join(card_file_name(&c.number, &c.head));
         std::fs::write(&path, &pdf)?;
-        Ok(WrittenFile { path, bytes: pdf.len() as u64, household_number: number, head_name: head })
+        let file = WrittenFile { path, bytes: pdf.len() as u64, household_number: c.number.clone(), head_name: c.head.clone() };
+        Ok((i, file, self.volume.then_some(document)))
+    }
+
+    /// The volume: the title page and contents (laid out again if the first guess of their
+    /// length was wrong, since the page numbers depend on it), the cards' pages with their
+    /// numbers in the volume laid over them.
+    fn write_volume(&self, typesetter: &Typesetter<'_>, fonts: &Fonts, folder: &Path, cards: &[PagedDocument]) -> Result<WrittenFile> {
+        let counts: Vec<usize> = cards.iter().map(|d| d.pages().len()).collect();
+        let card_pages: usize = counts.iter().sum();
+        let mut data = self.document(fonts, self.cards.iter().collect());
+        let mut front_pages = 2;
+        let mut tries = 0;
+        let front = loop {
+            tries += 1;
+            data.total = front_pages + card_pages;
+            let mut first = front_pages + 1;
+            data.pages = counts
+                .iter()
+                .map(|&n| {
+                    first += n;
+                    [first - n, n]
+                })
+                .collect();
+            let front = typesetter.layout(Kind::Front, Self::json(&data))?;
+            if front.pages().len() == front_pages || tries == 4 {
+                break front;
+            }
+            front_pages = front.pages().len();
+        };
+        data.stamp_from = front_pages + 1;
+        data.stamp_count = card_pages;
+        let stamps = typesetter.layout(Kind::Stamps, Self::json(&view::Document { cards: Vec::new(), pages: Vec::new(), ..data }))?;
+        let pdf = typesetter.pdf(&render::volume(&front, cards, &stamps))?;
+        let path = folder.join(volume_file_name(self.term));
+        std::fs::write(&path, &pdf)?;
+        Ok(WrittenFile { path, bytes: pdf.len() as u64, household_number: String::new(), head_name: String::new() })
     }
 }
 

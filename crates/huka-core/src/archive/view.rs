@@ -34,6 +34,12 @@ pub(crate) struct Document<'a> {
     /// The font family the pages are set in.
     pub font: &'a str,
     pub cards: Vec<&'a CardView>,
+    /// The volume's front matter and stamps: each card's first page in the volume and its
+    /// page count, the volume's pages, and the stamps' first number and count.
+    pub pages: Vec<[usize; 2]>,
+    pub total: usize,
+    pub stamp_from: usize,
+    pub stamp_count: usize,
 }
 
 /// One household's pages.
