@@ -2,16 +2,24 @@
 //! finds the names, `pdffonts` an embedded subset of the Chinese font, and the default
 //! archive holds no full resident ID number. `pdftoppm` renders a page (to look at by hand:
 //! `HUKA_PAGES=dir cargo test -p huka-tests --test archive -- --nocapture` keeps the PNGs).
+//! Full ID numbers are the principal's: a teacher is refused, the principal's full archive is
+//! in the audit trail.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use huka_core::{household, ResidentId, Store};
-use huka_tests::huka_bin;
+use huka_core::{card, household, ResidentId, Store};
+use huka_tests::{huka_command, PASSWORD, PRINCIPAL};
 use serde_json::Value;
 
+/// `huka --db DB ARGS`, logged in as the principal.
 fn huka(db: &Path, args: &[&str]) -> Output {
-    Command::new(huka_bin()).arg("--db").arg(db).args(args).env("LANG", "C.UTF-8").output().expect("huka runs")
+    huka_command(db, args).output().expect("huka runs")
+}
+
+/// The school's database, opened as the principal.
+fn open(db: &Path) -> Store {
+    huka_core::session::unlock(db, PRINCIPAL, PASSWORD).unwrap()
 }
 
 fn ok(out: &Output) -> String {
@@ -57,7 +65,7 @@ fn the_archive_of_a_demo_school_reads_back_with_names_a_subset_font_and_masked_i
     let out = huka(&db, &["archive", "--term", &term(), "--out", out_dir.to_str().unwrap(), "--archivist", "张档案", "--json"]);
     let written: Value = serde_json::from_str(&ok(&out)).unwrap();
     let cards = written["cards"].as_array().unwrap();
-    let store = Store::open(&db).unwrap();
+    let store = open(&db);
     let households = household::list(&store, "", i64::MAX as usize).unwrap();
     assert_eq!(cards.len(), households.len());
     let files: Vec<String> = std::fs::read_dir(&out_dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
@@ -68,7 +76,7 @@ fn the_archive_of_a_demo_school_reads_back_with_names_a_subset_font_and_masked_i
         let name = format!("{}-{}.pdf", h.household_number, h.head_name);
         assert!(files.contains(&name), "{name} in {files:?}");
         let text = text_of(&out_dir.join(&name));
-        let card = household::card(&store, h.id).unwrap();
+        let card = card::get(&store, h.id).unwrap();
         for m in &card.members {
             assert!(text.contains(&m.name), "{} on the card of {}", m.name, h.head_name);
         }
@@ -121,7 +129,7 @@ fn term_zh(term: &str) -> String {
 fn one_household_by_number_and_full_ids_only_when_asked() {
     let dir = tempfile::tempdir().unwrap();
     let db = demo_school(dir.path(), "10");
-    let store = Store::open(&db).unwrap();
+    let store = open(&db);
     let h = household::list(&store, "", 1).unwrap().remove(0);
     let out_dir = dir.path().join("one");
     let out = huka(&db, &["archive", "--term", &term(), "--out", out_dir.to_str().unwrap(), "--household", &h.household_number, "--full-ids"]);
@@ -129,7 +137,7 @@ fn one_household_by_number_and_full_ids_only_when_asked() {
     let expected = out_dir.join(format!("{}-{}.pdf", h.household_number, h.head_name));
     assert_eq!(printed.trim(), expected.to_str().unwrap(), "one file, no volume");
     assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 1);
-    let card = household::card(&store, h.id).unwrap();
+    let card = card::get(&store, h.id).unwrap();
     let text = text_of(&expected);
     let ids: Vec<&str> = card.members.iter().map(|m| m.resident_id.as_str()).filter(|id| !id.is_empty()).collect();
     assert!(!ids.is_empty());
@@ -148,10 +156,7 @@ fn no_chinese_font_is_one_clear_sentence() {
     let db = demo_school(dir.path(), "4");
     let empty = dir.path().join("no-fonts");
     std::fs::create_dir_all(&empty).unwrap();
-    let out = Command::new(huka_bin())
-        .arg("--db")
-        .arg(&db)
-        .args(["archive", "--term", &term(), "--out"])
+    let out = huka_command(&db, &["archive", "--term", &term(), "--out"])
         .arg(dir.path().join("out"))
         .env("LANG", "zh_CN.UTF-8")
         .env("HUKA_FONT_DIR", &empty)
@@ -162,4 +167,47 @@ fn no_chinese_font_is_one_clear_sentence() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(err.contains("中文字体") && err.contains("fonts-noto-cjk"), "{err}");
     assert!(!dir.path().join("out").exists(), "nothing written");
+}
+
+#[test]
+fn a_teacher_is_refused_full_ids_and_the_principals_full_archive_is_in_the_audit_trail() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_school(dir.path(), "6");
+    let add = huka_command(&db, &["users", "add", "--name", "li", "--role", "teacher"]).env("HUKA_NEW_PASSWORD", "teacher-pass").output().unwrap();
+    ok(&add);
+    let as_teacher = |args: &[&str]| huka_command(&db, args).env("HUKA_USER", "li").env("HUKA_PASSWORD", "teacher-pass").output().unwrap();
+    let full_archives = || -> Vec<Value> {
+        let trail: Value = serde_json::from_str(&ok(&huka(&db, &["audit", "list", "--json"]))).unwrap();
+        trail.as_array().unwrap().iter().filter(|e| e["op"] == "archive_full_ids").cloned().collect()
+    };
+
+    let refused_dir = dir.path().join("refused");
+    let out = as_teacher(&["archive", "--term", &term(), "--out", refused_dir.to_str().unwrap(), "--full-ids"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("Not allowed") && err.contains("li (teacher)") && err.contains("full ID numbers"), "{err}");
+    assert!(!refused_dir.exists(), "nothing written");
+    // … nor name the archivist (the school's setting).
+    let out = as_teacher(&["archive", "--term", &term(), "--out", refused_dir.to_str().unwrap(), "--archivist", "李老师"]);
+    assert_eq!(out.status.code(), Some(1));
+
+    // The teacher's masked archive: every card, no full ID number.
+    let masked = dir.path().join("masked");
+    let out = as_teacher(&["archive", "--term", &term(), "--out", masked.to_str().unwrap(), "--json"]);
+    let written: Value = serde_json::from_str(&ok(&out)).unwrap();
+    let households = household::list(&open(&db), "", i64::MAX as usize).unwrap().len();
+    assert_eq!(written["cards"].as_array().unwrap().len(), households);
+    assert!(full_ids(&text_of(Path::new(written["volume"]["path"].as_str().unwrap()))).is_empty());
+    assert!(full_archives().is_empty(), "a refusal and a masked archive leave no full-archive entry");
+
+    // The principal's full archive: one entry, by the principal, naming the term.
+    let full = dir.path().join("full");
+    ok(&huka(&db, &["archive", "--term", &term(), "--out", full.to_str().unwrap(), "--full-ids"]));
+    let entries = full_archives();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["account"], PRINCIPAL, "{entries:?}");
+    assert_eq!(entries[0]["recordId"], term());
+    let verdict: Value = serde_json::from_str(&ok(&huka(&db, &["audit", "verify", "--json"]))).unwrap();
+    assert!(verdict["broken"].is_null(), "{verdict}");
 }

@@ -11,12 +11,13 @@ use huka_core::archive::{self, Fonts, Request};
 use huka_core::term::Term;
 use huka_core::{settings, Error, Lang, Store};
 
-use crate::{print_json, write_line};
+use crate::args::{parse_term, today};
+use crate::out::{print_json, say};
 
 #[derive(clap::Args)]
 pub struct ArchiveArgs {
     /// The term, like 2026-autumn or 2027-spring
-    #[arg(long, value_parser = crate::parse_term)]
+    #[arg(long, value_parser = parse_term)]
     term: Term,
     /// The folder to write the PDFs into (made if missing)
     #[arg(long, value_name = "DIR")]
@@ -40,7 +41,7 @@ pub fn run(store: &mut Store, args: ArchiveArgs, lang: Lang) -> Result<ExitCode,
     }
     // Fail before reading anything when there is no Chinese font to set the pages in.
     let fonts = Fonts::find()?;
-    let request = Request { term: args.term, household: args.household, full_ids: args.full_ids, today: crate::today() };
+    let request = Request { term: args.term, household: args.household, full_ids: args.full_ids, today: today() };
     let prepared = archive::prepare(store, &request)?;
     let terminal = std::io::stderr().is_terminal();
     let written = prepared.write(&fonts, &args.out, &mut |done, total| {

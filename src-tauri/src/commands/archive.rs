@@ -41,9 +41,11 @@ pub fn archive_export<R: Runtime>(
 }
 
 /// Opens a PDF the archive wrote in the system's viewer. Only an existing `.pdf` file is
-/// opened: nothing else can be started through this command.
+/// opened, and only while someone is logged in: nothing else can be started through this
+/// command.
 #[tauri::command]
-pub fn archive_open(path: PathBuf) -> CommandResult<()> {
+pub fn archive_open(state: State<'_, AppState>, path: PathBuf) -> CommandResult<()> {
+    state.with(|_| Ok(()))?;
     let is_pdf = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
     if !is_pdf || !path.is_absolute() || !path.is_file() {
         return Err(huka_core::Error::NotFound { kind: "file" }.into());

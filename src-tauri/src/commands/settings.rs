@@ -19,3 +19,16 @@ pub fn settings_archivist(state: State<'_, AppState>) -> CommandResult<String> {
 pub fn settings_set_archivist(state: State<'_, AppState>, name: String) -> CommandResult<String> {
     state.with(|store| settings::set_archivist(store, &name))
 }
+
+/// Minutes without a click or a key before the window locks itself.
+#[tauri::command]
+pub fn settings_idle_minutes(state: State<'_, AppState>) -> CommandResult<u32> {
+    state.with(|store| settings::idle_minutes(store))
+}
+
+#[tauri::command]
+pub fn settings_set_idle_minutes(state: State<'_, AppState>, minutes: u32) -> CommandResult<u32> {
+    let minutes = state.with(|store| settings::set_idle_minutes(store, minutes))?;
+    state.set_idle_minutes(minutes);
+    Ok(minutes)
+}

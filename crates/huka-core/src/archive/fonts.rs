@@ -82,7 +82,7 @@ impl Fonts {
                 }
             }
         }
-        let best = found.iter().map(|(rank, ..)| *rank).min().ok_or(Error::NoCjkFont)?;
+        let best = found.iter().map(|(rank, ..)| *rank).min().ok_or(Error::from(super::ArchiveError::NoCjkFont))?;
         let mut fonts = Vec::new();
         let mut files = Vec::new();
         for (rank, font, path) in found.into_iter().filter(|(rank, ..)| *rank == best) {
@@ -152,7 +152,7 @@ mod tests {
         // A file that looks like a font by name but is not one is passed over.
         std::fs::write(empty.path().join("wqy-microhei.ttc"), b"not a font").unwrap();
         let e = Fonts::search(&[empty.path().to_path_buf()]).unwrap_err();
-        assert!(matches!(e, Error::NoCjkFont));
+        assert_eq!(e.domain::<crate::archive::ArchiveError>(), Some(&crate::archive::ArchiveError::NoCjkFont));
         assert_eq!(e.code(), "no_cjk_font");
         assert!(e.message(crate::Lang::Zh).contains("fonts-noto-cjk"));
     }

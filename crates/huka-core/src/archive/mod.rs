@@ -2,10 +2,14 @@
 //! school's volume (总册) with a table of contents and every card, for the half-yearly audit.
 //!
 //! Two steps, so that a window need not hold the database while pages are typeset:
-//! [`prepare`] reads the cards (through [`household::card`], the same code the window shows)
+//! [`prepare`] reads the cards (through [`card::get`], the same code the window shows)
 //! and turns them into text to print; [`Prepared::write`] typesets them with Typst (used as a
 //! library, see `render.rs`) in the system's Chinese font (`fonts.rs`) and writes the files.
-//! [`export`] does both. Resident ID numbers are masked unless `full_ids` is asked for.
+//! [`export`] does both. Resident ID numbers are masked unless `full_ids` is asked for —
+//! which only the principal may ask ([`Action::ArchiveFullIds`]), and the asking is an entry
+//! in the audit trail. Whoever reads cards makes the masked archive; each card is the one
+//! [`card::get`] gives the reader (a teacher's archive: every card, ID numbers masked, health
+//! and disability only for the households in their care).
 
 pub mod fonts;
 mod render;
@@ -21,12 +25,47 @@ use serde::{Deserialize, Serialize};
 pub use fonts::Fonts;
 pub use view::CardView;
 
-use crate::error::{Error, Result};
+use crate::access::{self, Action};
+use crate::error::{DomainError, Error, Lang, Result};
+use crate::settings::{self, Mode};
 use crate::store::Store;
 use crate::term::Term;
-use crate::{household, school, settings, teacher};
+use crate::{card, household, school, teacher};
 use render::{Kind, Typesetter};
 use typst_layout::PagedDocument;
+
+/// The archive's own refusals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArchiveError {
+    /// No Chinese font on this computer to set the pages in.
+    NoCjkFont,
+    /// Typst refused the template or the data (a fault in Huka).
+    Typeset(String),
+    /// The school has no household card yet.
+    NothingToArchive,
+}
+
+impl DomainError for ArchiveError {
+    fn code(&self) -> &'static str {
+        match self {
+            ArchiveError::NoCjkFont => "no_cjk_font",
+            ArchiveError::Typeset(_) => "typeset",
+            ArchiveError::NothingToArchive => "nothing_to_archive",
+        }
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        let (zh, en) = match self {
+            ArchiveError::NoCjkFont => (
+                "本机找不到中文字体（思源黑体 Noto Sans CJK SC 或文泉驿微米黑），无法生成 PDF。请安装 fonts-noto-cjk 或 fonts-wqy-microhei 后重试。".to_string(),
+                "No Chinese font (Noto Sans CJK SC or WenQuanYi Micro Hei) was found on this computer, so no PDF can be made. Install fonts-noto-cjk or fonts-wqy-microhei and try again.".to_string(),
+            ),
+            ArchiveError::Typeset(e) => (format!("生成 PDF 时出错（户卡程序的问题，请反馈）：{e}"), format!("The PDF could not be typeset (a fault in Huka; please report it): {e}")),
+            ArchiveError::NothingToArchive => ("还没有户卡，没有可归档的内容。".into(), "There are no household cards to archive yet.".into()),
+        };
+        lang.pick(zh, en)
+    }
+}
 
 /// What to archive.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,9 +126,14 @@ pub struct Prepared {
     volume: bool,
 }
 
-/// Reads every household card (or the one asked for) for the archive of `request.term`.
-pub fn prepare(store: &Store, request: &Request) -> Result<Prepared> {
-    // TODO(issue 10/11): only the principal may ask for `full_ids`; check the acting user here and record the choice in the audit trail.
+/// Reads every household card (or the one asked for) for the archive of `request.term`, as
+/// the store's account may see them. Full ID numbers are the principal's to ask for; asking
+/// leaves an audit entry (`archive_full_ids`) before anything is read.
+pub fn prepare(store: &mut Store, request: &Request) -> Result<Prepared> {
+    settings::require_mode(store, Mode::School)?;
+    if request.full_ids {
+        access::require(store, Action::ArchiveFullIds)?;
+    }
     let school = school::get(store)?.ok_or(Error::SchoolNotSetUp)?;
     let wanted = request.household.as_deref().map(|n| crate::text::clean(n).replace(' ', ""));
     let households: Vec<_> = household::list(store, "", i64::MAX as usize)?
@@ -97,12 +141,24 @@ pub fn prepare(store: &Store, request: &Request) -> Result<Prepared> {
         .filter(|h| wanted.as_deref().is_none_or(|n| h.household_number == n))
         .collect();
     if households.is_empty() {
-        return Err(if wanted.is_some() { Error::NotFound { kind: "household" } } else { Error::NothingToArchive });
+        return Err(if wanted.is_some() { Error::NotFound { kind: "household" } } else { ArchiveError::NothingToArchive.into() });
+    }
+    if request.full_ids {
+        store.write(|w| {
+            let text = |s: String| serde_json::Value::String(s);
+            let mut details = std::collections::BTreeMap::new();
+            details.insert("term".to_string(), [serde_json::Value::Null, text(request.term.to_string())]);
+            details.insert("households".to_string(), [serde_json::Value::Null, serde_json::Value::from(households.len())]);
+            if let Some(n) = &wanted {
+                details.insert("household".to_string(), [serde_json::Value::Null, text(n.clone())]);
+            }
+            crate::audit::event(w, "archive_full_ids", "archive", &request.term.to_string(), details)
+        })?;
     }
     let teachers = teacher::list(store)?.into_iter().map(|t| (t.meta.id, t.fields.name)).collect();
     let mut cards = Vec::with_capacity(households.len());
     for h in &households {
-        let card = household::card(store, h.id)?;
+        let card = card::get(store, h.id)?;
         let names = view::Names::new(&teachers, &card);
         cards.push(view::card_view(store.conn(), &card, &names, request.term, request.full_ids)?);
     }
@@ -119,7 +175,7 @@ pub fn prepare(store: &Store, request: &Request) -> Result<Prepared> {
 }
 
 /// Reads, typesets and writes the archive into `folder`; see [`Prepared::write`].
-pub fn export(store: &Store, request: &Request, fonts: &Fonts, folder: &Path, progress: &mut dyn FnMut(usize, usize)) -> Result<Written> {
+pub fn export(store: &mut Store, request: &Request, fonts: &Fonts, folder: &Path, progress: &mut dyn FnMut(usize, usize)) -> Result<Written> {
     prepare(store, request)?.write(fonts, folder, progress)
 }
 

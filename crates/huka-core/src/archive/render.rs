@@ -147,5 +147,5 @@ fn diagnostics(job: Option<&Job<'_, '_>>, errors: EcoVec<SourceDiagnostic>) -> E
         let line = source.lines().byte_to_line(job.range(e.span)?.start)?;
         Some(format!("{}:{}: ", id.vpath().get_without_slash(), line + 1))
     };
-    Error::Typeset(errors.iter().map(|e| format!("{}{}", place(e).unwrap_or_default(), e.message)).collect::<Vec<_>>().join("; "))
+    Error::from(super::ArchiveError::Typeset(errors.iter().map(|e| format!("{}{}", place(e).unwrap_or_default(), e.message)).collect::<Vec<_>>().join("; ")))
 }

@@ -27,15 +27,15 @@ fn full_ids_in(cards: &[CardView]) -> usize {
 
 #[test]
 fn the_cards_hold_the_households_records_with_masked_ids_unless_asked() {
-    let store = demo_school(40);
-    let masked = prepare(&store, &request(None, false)).unwrap();
+    let mut store = demo_school(40);
+    let masked = prepare(&mut store, &request(None, false)).unwrap();
     let households = household::list(&store, "", i64::MAX as usize).unwrap();
     assert_eq!(masked.cards().len(), households.len());
     assert_eq!(masked.files(), households.len() + 1);
     assert_eq!(full_ids_in(masked.cards()), 0, "no full ID number in the default archive");
     assert!(masked.cards().iter().flat_map(|c| &c.members).any(|m| m.id.contains("********")));
 
-    let full = prepare(&store, &request(None, true)).unwrap();
+    let full = prepare(&mut store, &request(None, true)).unwrap();
     assert!(full_ids_in(full.cards()) > 0);
 
     // The term's records are there: the demo school visits, plans and grants this term.
@@ -44,24 +44,24 @@ fn the_cards_hold_the_households_records_with_masked_ids_unless_asked() {
     assert!(masked.cards().iter().any(|c| !c.grants.is_empty() && !c.grants[0].steps.is_empty()));
     assert!(masked.cards().iter().any(|c| !c.pairings.is_empty()));
     // A visit of another term is not in this term's archive.
-    let last_term = prepare(&store, &Request { term: Term::of(today()).previous().previous().previous(), ..request(None, false) }).unwrap();
+    let last_term = prepare(&mut store, &Request { term: Term::of(today()).previous().previous().previous(), ..request(None, false) }).unwrap();
     assert!(last_term.cards().iter().all(|c| c.visits.is_empty() && c.plans.is_empty()));
 }
 
 #[test]
 fn one_household_by_its_number_or_a_clear_refusal() {
-    let store = demo_school(10);
+    let mut store = demo_school(10);
     let first = &household::list(&store, "", 1).unwrap()[0];
-    let one = prepare(&store, &request(Some(&format!(" {} ", first.household_number)), false)).unwrap();
+    let one = prepare(&mut store, &request(Some(&format!(" {} ", first.household_number)), false)).unwrap();
     assert_eq!(one.cards().len(), 1);
     assert_eq!(one.files(), 1, "no volume for one household");
     assert_eq!(one.cards()[0].head, first.head_name);
-    assert!(matches!(prepare(&store, &request(Some("no-such-number"), false)), Err(Error::NotFound { kind: "household" })));
+    assert!(matches!(prepare(&mut store, &request(Some("no-such-number"), false)), Err(Error::NotFound { kind: "household" })));
 
     let mut empty = Store::open_in_memory().unwrap();
-    assert!(matches!(prepare(&empty, &request(None, false)), Err(Error::SchoolNotSetUp)));
+    assert!(matches!(prepare(&mut empty, &request(None, false)), Err(Error::SchoolNotSetUp)));
     crate::school::setup(&mut empty, &crate::school::SchoolInput { code: "1".into(), name: "空学校".into(), ..Default::default() }).unwrap();
-    assert!(matches!(prepare(&empty, &request(None, false)), Err(Error::NothingToArchive)));
+    assert!(matches!(prepare(&mut empty, &request(None, false)), Err(e) if e.domain::<ArchiveError>() == Some(&ArchiveError::NothingToArchive)));
 }
 
 #[test]
@@ -82,10 +82,10 @@ fn the_archive_is_written_as_pdfs_with_progress() {
     let Ok(fonts) = Fonts::find() else {
         panic!("no Chinese font: scripts/install-deps.sh installs fonts-noto-cjk");
     };
-    let store = demo_school(8);
+    let mut store = demo_school(8);
     let dir = tempfile::tempdir().unwrap();
     let mut seen = Vec::new();
-    let written = export(&store, &request(None, false), &fonts, dir.path(), &mut |done, total| seen.push((done, total))).unwrap();
+    let written = export(&mut store, &request(None, false), &fonts, dir.path(), &mut |done, total| seen.push((done, total))).unwrap();
     let total = written.cards.len() + 1;
     assert_eq!(seen.first(), Some(&(0, total)));
     assert_eq!(seen.last(), Some(&(total, total)));
@@ -99,4 +99,57 @@ fn the_archive_is_written_as_pdfs_with_progress() {
     assert!(volume.bytes > written.cards[0].bytes);
     let card = &written.cards[0];
     assert_eq!(card.path.file_name().unwrap().to_string_lossy(), card_file_name(&card.household_number, &card.head_name));
+}
+
+/// Only the principal may ask for full ID numbers, and asking is in the audit trail; whoever
+/// reads cards makes the masked archive (a teacher: every card, masked).
+#[test]
+fn full_ids_are_the_principals_and_in_the_audit_trail() {
+    use crate::access::{Actor, Role};
+    use crate::account::{self, AccountInput};
+    let mut store = demo_school(30);
+    let add = |store: &mut Store, login: &str, name: &str, role: Role| {
+        account::add(store, &AccountInput { login: login.into(), name: name.into(), role, teacher_id: None }, "password-1").unwrap().actor()
+    };
+    let principal = add(&mut store, "wang", "王校长", Role::Principal);
+    let officer = add(&mut store, "zhao", "赵专干", Role::AidOfficer);
+    let teacher = add(&mut store, "li", "李老师", Role::Teacher);
+    let full_archive_entries = |store: &mut Store| {
+        store.act_as_for_tests(principal.clone());
+        let entries = crate::audit::list(store, &crate::audit::Filter::default()).unwrap();
+        entries.into_iter().filter(|e| e.op == "archive_full_ids").collect::<Vec<_>>()
+    };
+
+    for (who, name) in [(&teacher, "李老师"), (&officer, "赵专干")] {
+        store.act_as_for_tests(who.clone());
+        match prepare(&mut store, &request(None, true)) {
+            Err(Error::Forbidden { reason, reason_en }) => {
+                assert!(reason.contains(name) && reason.contains("完整身份证号"), "{reason}");
+                assert!(reason_en.contains("full ID numbers"), "{reason_en}");
+            }
+            other => panic!("{name}: expected 权限不足, got {:?}", other.map(|p| p.cards().len())),
+        }
+        // The masked archive: every card, no full ID number.
+        let masked = prepare(&mut store, &request(None, false)).unwrap();
+        assert_eq!(masked.cards().len(), household::list(&store, "", i64::MAX as usize).unwrap().len());
+        assert_eq!(full_ids_in(masked.cards()), 0, "{name}");
+    }
+    assert!(full_archive_entries(&mut store).is_empty(), "a refusal or a masked archive is no full archive");
+
+    store.act_as_for_tests(principal.clone());
+    let full = prepare(&mut store, &request(None, true)).unwrap();
+    assert!(full_ids_in(full.cards()) > 0);
+    let entries = full_archive_entries(&mut store);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].account, "王校长");
+    assert_eq!(entries[0].kind, "archive");
+    assert_eq!(entries[0].record_id, Term::of(today()).to_string());
+    assert_eq!(entries[0].changes["term"][1], serde_json::json!(Term::of(today()).to_string()));
+    assert!(crate::audit::verify(&store).unwrap().broken.is_none(), "the event is chained like any entry");
+
+    // A county's database has no archive to make.
+    let mut county = Store::open_in_memory().unwrap();
+    crate::county::setup(&mut county).unwrap();
+    county.act_as_for_tests(Actor { role: Role::Reviewer, ..principal.clone() });
+    assert!(prepare(&mut county, &request(None, false)).unwrap_err().domain::<crate::settings::WrongMode>().is_some());
 }

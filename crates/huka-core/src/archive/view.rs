@@ -1,6 +1,6 @@
 //! What the archive prints, as the typesetter reads it: a household card of one term turned
 //! into display text (Chinese labels, dates, yuan, masked or full ID numbers). Built from
-//! [`household::card`] and [`dropout::get`]: no query of its own beyond the teachers' names.
+//! [`crate::card::get`] and [`dropout::get`]: no query of its own beyond the teachers' names.
 
 use std::collections::HashMap;
 
@@ -10,7 +10,8 @@ use serde::Serialize;
 use crate::aid::{self, AidKind, Grant, SignRole};
 use crate::dropout::{self, DropoutCase, RiskLevel};
 use crate::error::Result;
-use crate::household::{HouseholdCard, HouseholdStatus, PovertyCause};
+use crate::card::HouseholdCard;
+use crate::household::{HouseholdStatus, PovertyCause};
 use crate::member::{Gender, Member};
 use crate::plan::{Plan, PlanStatus};
 use crate::record::RecordId;
