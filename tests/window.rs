@@ -663,78 +663,92 @@ fn sign_the_summary_for_the_county_and_verify_it_in_county_mode() {
     let stick = run.dir.path().join("U盘");
     std::fs::create_dir_all(&stick).unwrap();
     let pubkey = run.dir.path().join("school.pub");
+    let county = run.dir.path().join("county.db");
+    let recipient = run.dir.path().join("county-recipient.txt");
     let shots = std::env::var("HUKA_SHOTS").ok().map(PathBuf::from);
     let shoot = |name: &str| {
         if let Some(dir) = &shots {
             run.shoot(&dir.join(name), 1280, 800);
         }
     };
-    {
-        let w = run.open_as_principal();
-        w.by_testid("nav-export").click();
-        w.by_testid("key-none");
-        w.by_testid("key-create").click();
-        w.by_testid("k-passphrase").fill("jianchi-2026");
-        w.by_testid("k-again").fill("jianchi-2026");
-        w.by_testid("k-submit").click();
-        let fingerprint = w.by_testid("key-fingerprint").text();
-        assert_eq!(fingerprint.split(' ').count(), 10, "{fingerprint}");
-        next_file_chosen(&w, &pubkey);
-        w.by_testid("key-export").click();
-        w.until("the .pub file", |_| pubkey.exists());
-        let poor = w.find_all(".tiles .tile strong")[0].text();
 
-        // A wrong passphrase writes nothing; the right one writes, reads back and verifies.
-        w.by_testid("export-passphrase").fill("wrong-passphrase");
-        next_file_chosen(&w, &stick.join("chosen.huka.zip"));
-        w.by_testid("export-go").click();
-        w.until("the refusal", |w| w.exists("export-error") && w.by_testid("export-error").text().contains("口令不对"));
-        assert_eq!(std::fs::read_dir(&stick).unwrap().count(), 0);
-        w.by_testid("export-passphrase").fill("jianchi-2026");
-        next_file_chosen(&w, &stick.join("chosen.huka.zip"));
-        w.by_testid("export-go").click();
-        let done = w.by_testid("export-done").text();
-        assert!(done.contains("读回校验通过") && done.contains(".huka.zip.minisig"), "{done}");
-        shoot("export.png");
-        let names: Vec<String> = std::fs::read_dir(&stick).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
-        assert!(names.iter().any(|n| n.starts_with("2161092101-") && n.ends_with(".huka.zip")), "{names:?}");
-        assert_eq!(names.len(), 2, "the bundle and its signature: {names:?}");
+    // The county bureau starts its installation in the window (its reviewer, the recovery code).
+    let w = run.open_db(&county);
+    w.by_testid("setup-mode-county").click();
+    w.by_testid("setup-county-name").fill("汉阴县");
+    w.by_testid("setup-person").fill("刘审核");
+    w.by_testid("setup-login").fill("liu");
+    w.by_testid("setup-password").fill("reviewer-pass");
+    w.by_testid("setup-again").fill("reviewer-pass");
+    w.by_testid("setup-create").click();
+    keep_recovery_code(&w);
+    w.by_testid("county-mode");
+    assert!(w.by_testid("who").text().contains("审核员"));
+    drop(w);
+    // Its key pair, and the school registering the county's recipient: the window has no
+    // screens for these keys yet, the command line does.
+    let as_reviewer = |args: &[&str]| {
+        let out = huka_command(&county, args).env("HUKA_USER", "liu").env("HUKA_PASSWORD", "reviewer-pass").output().unwrap();
+        assert!(out.status.success(), "huka {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    as_reviewer(&["county", "key", "create"]);
+    as_reviewer(&["county", "key", "export", "--out", recipient.to_str().unwrap()]);
+    run.huka(&["key", "county", recipient.to_str().unwrap()]);
 
-        // The county bureau: a county installation registers the key and ingests the stick.
-        drop(w);
-        let county = run.dir.path().join("county.db");
-        let w = run.open_db(&county);
-        w.by_testid("setup-mode-county").click();
-        w.by_testid("setup-county-name").fill("汉阴县");
-        w.by_testid("setup-person").fill("刘审核");
-        w.by_testid("setup-login").fill("liu");
-        w.by_testid("setup-password").fill("reviewer-pass");
-        w.by_testid("setup-again").fill("reviewer-pass");
-        w.by_testid("setup-create").click();
-        keep_recovery_code(&w);
-        w.by_testid("county-mode");
-        assert!(w.by_testid("who").text().contains("审核员"));
-        w.by_testid("county-tab-schools").click();
-        next_file_chosen(&w, &pubkey);
-        w.by_testid("county-register").click();
-        assert!(w.by_testid("county-registered").text().contains(&fingerprint));
-        w.by_testid("county-tab-ingest").click();
-        next_file_chosen(&w, &stick);
-        w.by_testid("county-ingest-folder").click();
-        assert!(w.by_testid("county-ingest-summary").text().contains("通过 1 个"), "{}", w.page_text());
-        // The same stick again: nothing new.
-        next_file_chosen(&w, &stick);
-        w.by_testid("county-ingest-folder").click();
-        w.until("unchanged", |w| w.by_testid("county-ingest-summary").text().contains("未变 1 个"));
-        w.by_testid("county-tab-totals").click();
-        w.until("the totals", |w| w.exists("county-poor"));
-        assert_eq!(w.by_testid("county-poor").text(), poor, "the county's total is the school's number");
-        shoot("county.png");
-        let xlsx = run.dir.path().join("县级汇总.xlsx");
-        next_file_chosen(&w, &xlsx);
-        w.by_testid("county-report").click();
-        w.until("the workbook", |_| xlsx.exists());
-    }
+    let w = run.open_as_principal();
+    w.by_testid("nav-export").click();
+    w.by_testid("key-none");
+    w.by_testid("key-create").click();
+    w.by_testid("k-passphrase").fill("jianchi-2026");
+    w.by_testid("k-again").fill("jianchi-2026");
+    w.by_testid("k-submit").click();
+    let fingerprint = w.by_testid("key-fingerprint").text();
+    assert_eq!(fingerprint.split(' ').count(), 10, "{fingerprint}");
+    next_file_chosen(&w, &pubkey);
+    w.by_testid("key-export").click();
+    w.until("the .pub file", |_| pubkey.exists());
+    let poor = w.find_all(".tiles .tile strong")[0].text();
+
+    // A wrong passphrase writes nothing; the right one writes, reads back and verifies.
+    w.by_testid("export-passphrase").fill("wrong-passphrase");
+    next_file_chosen(&w, &stick.join("chosen.huka.zip"));
+    w.by_testid("export-go").click();
+    w.until("the refusal", |w| w.exists("export-error") && w.by_testid("export-error").text().contains("口令不对"));
+    assert_eq!(std::fs::read_dir(&stick).unwrap().count(), 0);
+    w.by_testid("export-passphrase").fill("jianchi-2026");
+    next_file_chosen(&w, &stick.join("chosen.huka.zip"));
+    w.by_testid("export-go").click();
+    let done = w.by_testid("export-done").text();
+    assert!(done.contains("读回校验通过") && done.contains(".huka.zip.minisig"), "{done}");
+    shoot("export.png");
+    let names: Vec<String> = std::fs::read_dir(&stick).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    assert!(names.iter().any(|n| n.starts_with("2161092101-") && n.ends_with(".huka.zip")), "{names:?}");
+    assert_eq!(names.len(), 2, "the bundle and its signature: {names:?}");
+    drop(w);
+
+    // The county bureau registers the school's key and ingests the stick.
+    let w = run.open_db(&county);
+    log_in(&w, "liu", "reviewer-pass");
+    w.by_testid("county-tab-schools").click();
+    next_file_chosen(&w, &pubkey);
+    w.by_testid("county-register").click();
+    assert!(w.by_testid("county-registered").text().contains(&fingerprint));
+    w.by_testid("county-tab-ingest").click();
+    next_file_chosen(&w, &stick);
+    w.by_testid("county-ingest-folder").click();
+    assert!(w.by_testid("county-ingest-summary").text().contains("通过 1 个"), "{}", w.page_text());
+    // The same stick again: nothing new.
+    next_file_chosen(&w, &stick);
+    w.by_testid("county-ingest-folder").click();
+    w.until("unchanged", |w| w.by_testid("county-ingest-summary").text().contains("未变 1 个"));
+    w.by_testid("county-tab-totals").click();
+    w.until("the totals", |w| w.exists("county-poor"));
+    assert_eq!(w.by_testid("county-poor").text(), poor, "the county's total is the school's number");
+    shoot("county.png");
+    let xlsx = run.dir.path().join("县级汇总.xlsx");
+    next_file_chosen(&w, &xlsx);
+    w.by_testid("county-report").click();
+    w.until("the workbook", |_| xlsx.exists());
 }
 
 #[test]

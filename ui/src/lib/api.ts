@@ -828,8 +828,9 @@ export interface BundlePreview {
   files: { path: string; title: string; titleEn: string; rows: number | null; fullIds: boolean }[];
 }
 export interface ExportDone {
-  exported: { bundlePath: string; signaturePath: string; fileName: string; sha256: string; size: number; keyId: string; createdAt: string; trustedComment: string };
-  verified: { valid: boolean; fileName: string; sha256: string; size: number; keyId: string; trustedComment: string; students: number; aidGrants: number; dropoutCases: number };
+  exported: { bundlePath: string; signaturePath: string; fileName: string; sha256: string; size: number; keyId: string; createdAt: string; trustedComment: string; summary: Summary };
+  /** The files as read back: the signature over the sealed file holds and it is the file made. */
+  verified: { fileName: string; fileSha256: string; size: number; keyId: string; trustedComment: string; sealed: boolean };
 }
 export interface CountySchool extends RecordMeta {
   code: string;

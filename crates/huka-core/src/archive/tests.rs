@@ -133,6 +133,13 @@ fn full_ids_are_the_principals_and_in_the_audit_trail() {
         let masked = prepare(&mut store, &request(None, false)).unwrap();
         assert_eq!(masked.cards().len(), household::list(&store, "", i64::MAX as usize).unwrap().len());
         assert_eq!(full_ids_in(masked.cards()), 0, "{name}");
+        // A teacher with no students of their own sees no family in full: no health on paper,
+        // and each card says so; the aid officer sees every card in full.
+        let restricted = masked.cards().iter().filter(|c| c.restricted).count();
+        assert_eq!(restricted, if who.role == Role::Teacher { masked.cards().len() } else { 0 }, "{name}");
+        if who.role == Role::Teacher {
+            assert!(masked.cards().iter().flat_map(|c| &c.members).all(|m| m.health.is_empty()));
+        }
     }
     assert!(full_archive_entries(&mut store).is_empty(), "a refusal or a masked archive is no full archive");
 

@@ -63,6 +63,9 @@ pub struct CardView {
     pub plans: Vec<PlanView>,
     pub grants: Vec<GrantView>,
     pub cases: Vec<CaseView>,
+    /// The reader may not see this household in full (a teacher, another class's family):
+    /// health and disability are left out, and the page says so.
+    pub restricted: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -360,6 +363,7 @@ pub(crate) fn card_view(conn: &rusqlite::Connection, card: &HouseholdCard, names
         cases.push(case_view(&dropout::get(conn, c.id)?));
     }
     Ok(CardView {
+        restricted: card.restricted,
         number: h.household_number.clone(),
         head: h.head_name.clone(),
         town: h.town.clone(),
