@@ -284,6 +284,11 @@ fn the_principal_is_made_at_first_start_and_adds_a_teacher_who_sees_what_a_teach
         assert!(!w.exists(page), "a teacher has no {page}");
     }
     assert!(w.exists("nav-mine") && w.exists("nav-households") && w.exists("nav-dropout"));
+    // The archive: masked only (full ID numbers are the principal's), the archivist not theirs to name.
+    w.by_testid("nav-archive").click();
+    w.by_testid("ar-masked-only");
+    assert!(!w.exists("ar-full"), "no full-ID choice for a teacher");
+    assert!(w.by_testid("ar-archivist").attr("readonly").is_some());
 
     // Their own student's card: in full, and editable.
     w.by_testid("nav-mine").click();
@@ -719,10 +724,10 @@ fn sign_the_summary_for_the_county_and_verify_it_in_county_mode() {
     next_file_chosen(&w, &stick.join("chosen.huka.zip"));
     w.by_testid("export-go").click();
     let done = w.by_testid("export-done").text();
-    assert!(done.contains("读回校验通过") && done.contains(".huka.zip.minisig"), "{done}");
+    assert!(done.contains("读回校验通过") && done.contains(".huka.age.minisig"), "{done}");
     shoot("export.png");
     let names: Vec<String> = std::fs::read_dir(&stick).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
-    assert!(names.iter().any(|n| n.starts_with("2161092101-") && n.ends_with(".huka.zip")), "{names:?}");
+    assert!(names.iter().any(|n| n.starts_with("2161092101-") && n.ends_with(".huka.age")), "{names:?}");
     assert_eq!(names.len(), 2, "the bundle and its signature: {names:?}");
     drop(w);
 
