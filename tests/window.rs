@@ -295,6 +295,11 @@ fn the_principal_is_made_at_first_start_and_adds_a_teacher_who_sees_what_a_teach
         assert!(!w.exists(page), "a teacher has no {page}");
     }
     assert!(w.exists("nav-mine") && w.exists("nav-households") && w.exists("nav-dropout"));
+    // The archive: masked only (full ID numbers are the principal's), the archivist not theirs to name.
+    w.by_testid("nav-archive").click();
+    w.by_testid("ar-masked-only");
+    assert!(!w.exists("ar-full"), "no full-ID choice for a teacher");
+    assert!(w.by_testid("ar-archivist").attr("readonly").is_some());
 
     // Their own student's card: in full, and editable.
     w.by_testid("nav-mine").click();
@@ -1264,6 +1269,197 @@ fn dropout_screenshots() {
     run.shoot(&out.join("dropout-card-1024.png"), 1024, 768);
     w.execute("document.getElementById('dropout-title').scrollIntoView()", serde_json::json!([]));
     run.shoot(&out.join("dropout-card-section-1024.png"), 1024, 768);
+}
+
+/// Clicks the `n`th bar of a chart where a person would: on its drawn shape (WebDriver finds an
+/// SVG group itself not interactable, its rectangle is).
+fn click_bar(w: &Session, testid: &str, n: usize) {
+    w.find_all(&format!("[data-testid='{testid}'] rect"))
+        .into_iter()
+        .nth(n * 2)
+        .expect("the bar's track")
+        .click();
+}
+
+/// `part/total` at the end of a chart bar's accessible label.
+fn bar_numbers(label: &str) -> (usize, usize) {
+    let last = label.rsplit(' ').next().unwrap_or_default();
+    let (part, total) = last.split_once('/').expect("part/total");
+    (part.parse().unwrap(), total.parse().unwrap())
+}
+
+#[test]
+fn a_click_on_a_chart_bar_opens_its_list() {
+    let run = Run::new();
+    run.huka(&["demo", "--students", "60", "--seed", "8"]);
+    let w = run.open_as_principal();
+
+    // The overview: a class's bar opens the class's students who lack it.
+    w.by_testid("nav-dashboard").click();
+    w.until("the class chart", |w| w.count("class-chart-bar") > 3);
+    let bars = w.find_all("[data-testid='class-chart-bar']");
+    let at = bars
+        .iter()
+        .position(|b| {
+            let (part, total) = bar_numbers(&b.attr("aria-label").unwrap_or_default());
+            part < total
+        })
+        .expect("a class with someone not yet covered");
+    let (part, total) = bar_numbers(&bars[at].attr("aria-label").unwrap());
+    click_bar(&w, "class-chart-bar", at);
+    w.until("the class's list", |w| w.exists("chart-list-title"));
+    assert_eq!(w.count("chart-list-row"), total - part, "{}", w.by_testid("chart-list-title").text());
+    assert!(w.by_testid("chart-list-title").text().contains("年级"));
+    // Each name opens its card.
+    w.find_all("[data-testid='chart-list-row']")[0].click_button();
+    w.until("the card", |w| w.exists("card-title"));
+
+    // Aid: a programme's bar opens its missed students.
+    w.by_testid("nav-aid").click();
+    w.until("the aid chart", |w| w.count("aid-chart-bar") > 0);
+    let bars = w.find_all("[data-testid='aid-chart-bar']");
+    let at = bars.iter().position(|b| {
+        let (part, total) = bar_numbers(&b.attr("aria-label").unwrap_or_default());
+        part < total
+    });
+    if let Some(at) = at {
+        let label = bars[at].attr("aria-label").unwrap();
+        let (part, total) = bar_numbers(&label);
+        click_bar(&w, "aid-chart-bar", at);
+        let programme = label.split(' ').next().unwrap().to_string();
+        w.until("the programme's missed", |w| w.by_testid("aid-missed-title").text().contains(&programme));
+        assert_eq!(w.count("aid-missed-row"), total - part);
+        w.by_testid("aid-missed-all").click();
+        w.until("every missed again", |w| !w.by_testid("aid-missed-title").text().contains(&programme));
+    }
+
+    // Dropout prevention: a week's column opens that week's report.
+    w.by_testid("nav-dropout").click();
+    w.until("the week chart", |w| w.count("week-chart-bar") > 1);
+    let first = w.find_all("[data-testid='week-chart-bar']")[0].attr("data-week").unwrap();
+    click_bar(&w, "week-chart-bar", 0);
+    let (year, week) = first.split_once("-W").unwrap();
+    let shown = format!("{year}年第{}周", week.parse::<u32>().unwrap());
+    w.until("that week's report", |w| w.by_testid("wk-week").text().contains(&shown));
+}
+
+#[test]
+fn make_the_archive_in_the_window() {
+    let run = Run::new();
+    run.huka(&["demo", "--students", "12", "--seed", "4"]);
+    let households = stats(&run.db())["households"].as_u64().unwrap() as usize;
+    let folder = run.dir.path().join("档案");
+    std::fs::create_dir_all(&folder).unwrap();
+    let w = run.open_as_principal();
+    w.by_testid("nav-archive").click();
+    w.by_testid("ar-archivist").fill("李档案");
+    w.by_testid("ar-full").click();
+    w.by_testid("ar-full-warning");
+    w.by_testid("ar-masked").click();
+    next_file_chosen(&w, &folder);
+    w.by_testid("ar-run").click();
+    // Typesetting in a debug build on a busy machine takes longer than `until` waits.
+    let started = Instant::now();
+    let mut saw_progress = false;
+    while !w.exists("ar-done") && !w.exists("ar-error") {
+        saw_progress |= w.exists("ar-progress");
+        assert!(started.elapsed().as_secs() < 300, "the archive took too long: {}", w.page_text());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(!w.exists("ar-error"), "{}", w.page_text());
+    assert!(saw_progress, "a progress bar while the archive is made");
+    assert!(!w.exists("ar-progress"), "gone once done");
+    assert_eq!(w.count("ar-file-row"), households);
+    let files = std::fs::read_dir(&folder).unwrap().count();
+    assert_eq!(files, households + 1, "a card per household and the volume");
+    assert!(w.by_testid("ar-done").text().contains(folder.to_str().unwrap()));
+    // The archivist is remembered.
+    w.by_testid("nav-households").click();
+    w.by_testid("nav-archive").click();
+    w.until("the archivist", |w| value_of(w, "ar-archivist") == "李档案");
+}
+
+/// Not a test: the charts and the archive page for people to look at, at 1280 and 1024 px.
+/// `HUKA_SHOTS=dir cargo test -p huka-tests --test window chart_screenshots -- --ignored`
+#[test]
+#[ignore]
+fn chart_screenshots() {
+    let out = PathBuf::from(std::env::var("HUKA_SHOTS").unwrap_or_else(|_| "shots".into()));
+    std::fs::create_dir_all(&out).unwrap();
+    let run = Run::new();
+    let huka = |db: &Path, args: &[&str]| {
+        let o = huka_command(db, args).env("HUKA_PASSPHRASE", "jianchi-2026").output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    huka(&run.db(), &["demo"]);
+    let w = run.open_as_principal();
+    for (width, height) in [(1280, 800), (1024, 768)] {
+        w.resize(width, height);
+        w.by_testid("nav-dashboard").click();
+        w.until("the class chart", |w| w.count("class-chart-bar") > 3);
+        click_bar(&w, "class-chart-bar", 14);
+        w.until("its list", |w| w.exists("chart-list-title"));
+        w.execute("document.querySelector('.body').scrollTop = 0", serde_json::json!([]));
+        run.shoot(&out.join(format!("dashboard-chart-{width}.png")), width, height);
+        w.by_testid("nav-aid").click();
+        w.until("the aid chart", |w| w.count("aid-chart-bar") > 0);
+        run.shoot(&out.join(format!("aid-chart-{width}.png")), width, height);
+        w.by_testid("nav-dropout").click();
+        w.until("the week chart", |w| w.count("week-chart-bar") > 1);
+        run.shoot(&out.join(format!("dropout-chart-{width}.png")), width, height);
+    }
+    w.resize(1280, 800);
+    let folder = run.dir.path().join("档案");
+    std::fs::create_dir_all(&folder).unwrap();
+    w.by_testid("nav-archive").click();
+    w.by_testid("ar-archivist").fill("张档案");
+    next_file_chosen(&w, &folder);
+    w.by_testid("ar-run").click();
+    let started = Instant::now();
+    let mut progress_shot = false;
+    while !w.exists("ar-done") && !w.exists("ar-error") && started.elapsed().as_secs() < 600 {
+        if !progress_shot && w.exists("ar-progress-count") && w.by_testid("ar-progress-count").text().contains('/') {
+            run.shoot(&out.join("archive-progress-1280.png"), 1280, 800);
+            progress_shot = true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    run.shoot(&out.join("archive-1280.png"), 1280, 800);
+    drop(w);
+
+    // The county: four schools in three towns, signed, exported, registered and ingested.
+    let stick = run.dir.path().join("U盘");
+    std::fs::create_dir_all(&stick).unwrap();
+    let county = run.dir.path().join("county.db");
+    let recipient = run.dir.path().join("county-recipient.txt");
+    huka(&county, &["county", "key", "create"]);
+    huka(&county, &["county", "key", "export", "--out", recipient.to_str().unwrap()]);
+    let term = huka_core::term::Term::of(chrono::Local::now().date_naive()).to_string();
+    for (i, (code, name, town)) in
+        [("2161092101", "涧池镇九年制学校", "涧池镇"), ("2161092102", "蒲溪镇中心小学", "蒲溪镇"), ("2161092103", "城关镇第二小学", "城关镇"), ("2161092104", "涧池镇中心小学", "涧池镇")]
+            .into_iter()
+            .enumerate()
+    {
+        let db = run.dir.path().join(format!("s{i}.db"));
+        huka(&db, &["init", "--school-code", code, "--school-name", name, "--town", town]);
+        huka(&db, &["demo", "--students", "60", "--seed", &(i + 20).to_string()]);
+        let pubkey = run.dir.path().join(format!("s{i}.pub"));
+        huka(&db, &["key", "export", "--out", pubkey.to_str().unwrap()]);
+        huka(&db, &["key", "county", recipient.to_str().unwrap()]);
+        huka(&db, &["export", "county", "--term", &term, "--out", stick.to_str().unwrap()]);
+        huka(&county, &["county", "register", "--pubkey", pubkey.to_str().unwrap()]);
+    }
+    huka(&county, &["county", "ingest", stick.to_str().unwrap()]);
+    let w = run.open_db(&county);
+    log_in(&w, PRINCIPAL, PASSWORD);
+    for (width, height) in [(1280, 800), (1024, 768)] {
+        w.resize(width, height);
+        w.until("the county charts", |w| w.count("county-school-chart-bar") > 0);
+        run.shoot(&out.join(format!("county-chart-{width}.png")), width, height);
+    }
+    click_bar(&w, "county-town-chart-bar", 0);
+    w.until("the town's schools", |w| w.exists("county-focus"));
+    run.shoot(&out.join("county-town-1024.png"), 1024, 768);
 }
 
 /// Not a test: screenshots of the first start, the recovery code, the login, the Users page,

@@ -30,6 +30,8 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppSt
         account::password_strength,
         app::app_info,
         settings::settings_set_language,
+        settings::settings_archivist,
+        settings::settings_set_archivist,
         settings::settings_idle_minutes,
         settings::settings_set_idle_minutes,
         school::school_update,
@@ -137,6 +139,8 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppSt
         dropout::dropout_week,
         dropout::dropout_confirm_week,
         dropout::dropout_weeks,
+        archive::archive_export,
+        archive::archive_open,
     ])
 }
 

@@ -786,6 +786,14 @@ fn seal_sign_export_and_verify_for_the_county_through_the_commands() {
 
     let w = school_window();
     w.ok("demo_load", json!({ "students": 30, "seed": 8 }));
+    // The county installation with its key pair; the school registers the county's recipient
+    // (bundles are sealed to it). The window has no commands for these keys yet: the core's.
+    let county = window();
+    county.ok("session_create", json!({ "setup": { "mode": "county", "countyName": "汉阴县" }, "account": principal() }));
+    let recipient = county.dir.path().join("county-recipient.txt");
+    county.state().with(|store| huka_core::county::recipient::create(store).and_then(|_| huka_core::county::recipient::write_recipient_file(store, &recipient))).unwrap();
+    let text = std::fs::read_to_string(&recipient).unwrap();
+    w.state().with(|store| huka_core::signing::register_county_recipient(store, &text)).unwrap();
     let today = chrono::Local::now().date_naive().to_string();
     let term = w.ok("coverage_get", json!({ "term": "2026-autumn", "today": today }))["term"].clone();
     let stick = tempfile::tempdir().unwrap();
@@ -884,4 +892,60 @@ fn school_window_with_code(code: &str) -> Window {
     input["code"] = json!(code);
     w.ok("session_create", json!({ "setup": { "mode": "school", "school": input }, "account": principal() }));
     w
+}
+
+#[test]
+fn the_archive_through_the_commands_with_progress_events() {
+    use std::sync::{Arc, Mutex};
+    use tauri::Listener;
+    let w = school_window();
+    let stats = w.ok("demo_load", json!({ "students": 8, "seed": 2 }));
+    let households = stats["households"].as_u64().unwrap() as usize;
+    assert_eq!(w.ok("settings_set_archivist", json!({ "name": " 王 老师 " })), "王老师");
+    assert_eq!(w.ok("settings_archivist", json!({})), "王老师");
+
+    let seen: Arc<Mutex<Vec<(u64, u64)>>> = Arc::default();
+    let sink = seen.clone();
+    w.app.listen_any("archive-progress", move |e| {
+        let p: Value = serde_json::from_str(e.payload()).unwrap();
+        sink.lock().unwrap().push((p["done"].as_u64().unwrap(), p["total"].as_u64().unwrap()));
+    });
+    let folder = w.dir.path().join("档案");
+    let today = chrono::Local::now().date_naive();
+    let term = huka_core::term::Term::of(today).to_string();
+    let written = w.ok("archive_export", json!({ "term": term, "folder": folder, "fullIds": false, "today": today }));
+    assert_eq!(written["cards"].as_array().unwrap().len(), households);
+    assert_eq!(written["fullIds"], false);
+    let volume = written["volume"]["path"].as_str().unwrap();
+    assert!(std::fs::read(volume).unwrap().starts_with(b"%PDF"));
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), households + 1);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.last(), Some(&((households + 1) as u64, (households + 1) as u64)), "{seen:?}");
+
+    // Only a PDF that exists may be opened in the system's viewer.
+    for path in [w.dir.path().join("huka.db"), w.dir.path().join("none.pdf"), "relative.pdf".into()] {
+        let refused = w.call("archive_open", json!({ "path": path })).unwrap_err();
+        assert_eq!(refused["code"], "not_found");
+    }
+
+    // Full ID numbers: a teacher is refused before anything is written; the principal's full
+    // archive is in the audit trail.
+    w.ok("account_add", json!({ "input": { "login": "li", "name": "李老师", "role": "teacher" }, "password": "teacher-pass" }));
+    w.ok("session_lock", json!({}));
+    w.login("li", "teacher-pass");
+    assert_eq!(w.code("settings_set_archivist", json!({ "name": "李老师" })), "forbidden");
+    let teachers = w.dir.path().join("teacher");
+    let refused = w.call("archive_export", json!({ "term": term, "folder": teachers, "fullIds": true, "today": today })).unwrap_err();
+    assert_eq!(refused["code"], "forbidden");
+    assert!(refused["message"].as_str().unwrap().contains("完整身份证号"), "{refused}");
+    assert!(!teachers.exists(), "nothing written");
+    w.ok("session_lock", json!({}));
+    w.login(PRINCIPAL, PASSWORD);
+    let full = w.dir.path().join("full");
+    assert_eq!(w.ok("archive_export", json!({ "term": term, "folder": full, "fullIds": true, "today": today }))["fullIds"], true);
+    let trail = w.state().with(|store| huka_core::audit::list(store, &Default::default())).unwrap();
+    let entry = trail.iter().find(|e| e.op == "archive_full_ids").expect("the full archive in the audit trail");
+    assert_eq!((entry.account.as_str(), entry.record_id.as_str()), ("王校长", term.as_str()));
+    let bad = w.call("archive_export", json!({ "term": "2026-autumn", "folder": folder, "fullIds": false, "today": "not a date" })).unwrap_err();
+    assert!(bad.is_string() || bad.is_object(), "{bad}");
 }

@@ -15,6 +15,7 @@ mod secret;
 
 mod account;
 mod aid;
+mod archive;
 mod audit;
 mod backup;
 mod bundle;
@@ -104,6 +105,8 @@ enum Command {
         #[command(subcommand)]
         command: dropout::DropoutCommand,
     },
+    /// The term's paper archive (档案): a PDF per household card and the school's volume
+    Archive(archive::ArchiveArgs),
     /// Counts of records per kind
     Stats(school::StatsArgs),
     /// The school's signing key (for the county bundle)
@@ -186,6 +189,7 @@ fn run(cli: Cli, lang: Lang) -> Result<ExitCode, Error> {
         Command::Aid { command } => aid::run(store, command, lang),
         Command::Reconcile(args) => reconcile::run(store, args, lang),
         Command::Dropout { command } => dropout::run(store, command, lang),
+        Command::Archive(args) => archive::run(store, args, lang),
         Command::Stats(args) => school::stats(store, args, lang),
         Command::Key { command } => signing::run(store, command, lang),
         Command::Export { what } => bundle::run(store, what, lang),

@@ -12,6 +12,10 @@
 //!   sees and edits in full the households in their care — a student paired with them, a
 //!   student of a class they head, or a card that names them — and logs visits, plans and
 //!   dropout work for those households only.
+//! - The paper archive (档案): whoever reads cards (principal, aid officer, teacher) makes it
+//!   with ID numbers masked — a teacher gets every card masked, health and disability only
+//!   for the households in their care; with full ID numbers, only the principal
+//!   ([`Action::ArchiveFullIds`]), and the choice is an audit entry.
 //! - 审核员 reviewer: the county installation — accounts, schools' keys, bundles, reports.
 
 use rusqlite::OptionalExtension;
@@ -103,6 +107,10 @@ pub enum Action {
     County,
     /// Exchange change files with the school's other computers.
     Sync,
+    /// Make the paper archive (档案) with resident ID and national student numbers in full:
+    /// the principal's choice, kept in the audit trail. The masked archive needs no right
+    /// beyond reading cards.
+    ArchiveFullIds,
 }
 
 impl Action {
@@ -123,6 +131,7 @@ impl Action {
             Action::ConfirmWeek => ("确认周报", "confirm the weekly report"),
             Action::County => ("进行县级审核操作", "do county review work"),
             Action::Sync => ("与本校其他电脑同步", "exchange changes with the school's other computers"),
+            Action::ArchiveFullIds => ("生成含完整身份证号的档案（须校长本人）", "make the archive with full ID numbers (the principal only)"),
         }
     }
 }

@@ -75,6 +75,20 @@ fn inline(r: &rusqlite::Row, i: usize) -> rusqlite::Result<CompactString> {
     Ok(CompactString::new(r.get_ref(i)?.as_str()?))
 }
 
+/// One class's coverage: of its registered-poor students, how many are paired, have a plan in
+/// force and were visited this term. A class is a grade and a class name, as the dashboard's
+/// lists sort them (grades run on from primary to junior in a nine-year school).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClassCoverage {
+    pub grade: Option<i64>,
+    pub class_name: String,
+    pub students: usize,
+    pub paired: usize,
+    pub with_plan: usize,
+    pub visited: usize,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Coverage {
@@ -87,6 +101,8 @@ pub struct Coverage {
     pub no_visit: Listing<StudentItem>,
     pub reviews_overdue: Listing<ReviewItem>,
     pub follow_ups_overdue: Listing<FollowUpItem>,
+    /// Per class, in the lists' order (for the chart).
+    pub classes: Vec<ClassCoverage>,
 }
 
 /// Ids as integers: the dashboard holds tens of thousands of them, and on an old laptop the
@@ -175,6 +191,18 @@ pub fn compute(store: &Store, term: Term, today: NaiveDate, limit: usize) -> Res
     let no_pairing = pick(&|s| !paired.contains(&s.member));
     let no_active_plan = pick(&|s| !planned.contains(&s.member));
     let no_visit = pick(&|s| unvisited.contains(&s.household));
+    // The students are sorted by class: one pass adds each class up.
+    let mut classes: Vec<ClassCoverage> = Vec::new();
+    for s in &students {
+        if !classes.last().is_some_and(|c| c.grade == s.grade && c.class_name == s.class_name.as_str()) {
+            classes.push(ClassCoverage { grade: s.grade, class_name: s.class_name.to_string(), students: 0, paired: 0, with_plan: 0, visited: 0 });
+        }
+        let c = classes.last_mut().expect("pushed above");
+        c.students += 1;
+        c.paired += usize::from(paired.contains(&s.member));
+        c.with_plan += usize::from(planned.contains(&s.member));
+        c.visited += usize::from(!unvisited.contains(&s.household));
+    }
 
     // Deleting a member tombstones their plans, so the count needs no join.
     let review_count: i64 = store.conn().query_row(
@@ -222,7 +250,7 @@ pub fn compute(store: &Store, term: Term, today: NaiveDate, limit: usize) -> Res
         })?
         .collect::<rusqlite::Result<_>>()?;
     let follow_ups_overdue = Listing { count: follow_up_count as usize, items };
-    Ok(Coverage { term, today, students: students.len() as i64, no_pairing, no_active_plan, no_visit, reviews_overdue, follow_ups_overdue })
+    Ok(Coverage { term, today, students: students.len() as i64, no_pairing, no_active_plan, no_visit, reviews_overdue, follow_ups_overdue, classes })
 }
 
 /// One of a teacher's paired students, with what needs doing.
@@ -340,6 +368,8 @@ mod tests {
         let c = compute(&s.store, autumn, d(2026, 10, 1), 100).unwrap();
         assert_eq!(c.students, 1, "only students of households on a list");
         assert_eq!((c.no_pairing.count, c.no_active_plan.count, c.no_visit.count), (1, 1, 1));
+        assert_eq!(c.classes.len(), 1);
+        assert_eq!((c.classes[0].students, c.classes[0].paired, c.classes[0].with_plan, c.classes[0].visited), (1, 0, 0, 0));
 
         crate::pairing::assign(&mut s.store, s.teacher, s.kid, d(2026, 9, 1)).unwrap();
         let p = plan::create(&mut s.store, &PlanInput {
@@ -352,6 +382,7 @@ mod tests {
 
         let c = compute(&s.store, autumn, d(2026, 10, 1), 100).unwrap();
         assert_eq!((c.no_pairing.count, c.no_active_plan.count, c.no_visit.count), (0, 0, 0));
+        assert_eq!((c.classes[0].students, c.classes[0].paired, c.classes[0].with_plan, c.classes[0].visited), (1, 1, 1, 1));
         assert!(c.follow_ups_overdue.count == 0 && c.reviews_overdue.count == 0);
 
         // Later in the term: the follow-up and the review (due 5 November) are overdue.
@@ -365,6 +396,28 @@ mod tests {
         let mine = my_students(&s.store, s.teacher, autumn, d(2026, 11, 11)).unwrap();
         assert_eq!(mine.len(), 1);
         assert_eq!((mine[0].visited_this_term, mine[0].overdue_follow_ups, mine[0].plan_status), (true, 1, Some(PlanStatus::Reviewed)));
+    }
+
+    #[test]
+    fn the_classes_add_up_to_the_school() {
+        let mut store = Store::open_in_memory().unwrap();
+        crate::demo::generate(&mut store, &crate::demo::DemoOptions { students: 120, seed: 3 }).unwrap();
+        let today = chrono::Local::now().date_naive();
+        let c = compute(&store, Term::of(today), today, 10_000).unwrap();
+        assert!(c.classes.len() > 3);
+        let sum = |f: fn(&ClassCoverage) -> usize| c.classes.iter().map(f).sum::<usize>();
+        assert_eq!(sum(|k| k.students) as i64, c.students);
+        assert_eq!(sum(|k| k.paired), c.students as usize - c.no_pairing.count);
+        assert_eq!(sum(|k| k.with_plan), c.students as usize - c.no_active_plan.count);
+        assert_eq!(sum(|k| k.visited), c.students as usize - c.no_visit.count);
+        // One entry per class, in the lists' order.
+        let keys: Vec<_> = c.classes.iter().map(|k| (k.grade, k.class_name.clone())).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(keys, sorted);
+        let in_class = c.no_pairing.items.iter().filter(|s| s.grade == c.classes[0].grade && s.class_name == c.classes[0].class_name).count();
+        assert_eq!(in_class, c.classes[0].students - c.classes[0].paired);
     }
 
     #[test]

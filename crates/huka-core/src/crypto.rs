@@ -53,7 +53,7 @@ impl DataKey {
         let mut h = Sha256::new();
         h.update(label.as_bytes());
         h.update([0]);
-        h.update(self.0.as_ref());
+        h.update(&self.0[..]);
         let mut out = Zeroizing::new([0u8; 32]);
         out.copy_from_slice(&h.finalize());
         out
@@ -110,7 +110,7 @@ impl Wrapped {
         rand::rng().fill_bytes(&mut salt);
         rand::rng().fill_bytes(&mut nonce);
         let kek = kdf.stretch(secret.as_bytes(), &salt);
-        let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+        let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&kek[..]));
         let sealed = cipher
             .encrypt(XNonce::from_slice(&nonce), Payload { msg: key.bytes(), aad: aad.as_bytes() })
             .expect("sealing 32 bytes cannot fail");
@@ -127,7 +127,7 @@ impl Wrapped {
             return None;
         }
         let kek = self.kdf.stretch(secret.as_bytes(), &salt);
-        let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+        let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&kek[..]));
         let mut plain = cipher.decrypt(XNonce::from_slice(&nonce), Payload { msg: &sealed, aad: aad.as_bytes() }).ok()?;
         if plain.len() != 32 {
             plain.zeroize();

@@ -369,6 +369,7 @@ fn kind_zh(kind: &str) -> &'static str {
         "dropout action" => "劝返记录",
         "signing key" => "签名密钥",
         "bundle" => "汇总包",
+        "file" => "文件",
         _ => "记录",
     }
 }
@@ -390,6 +391,7 @@ fn field_label(field: &str) -> (&'static str, &'static str) {
         "group" => ("组", "group"),
         "phone" => ("电话", "phone"),
         "notes" => ("备注", "notes"),
+        "archivist" => ("档案管理员", "archivist"),
         "relation" => ("与户主关系", "relation to head"),
         "residentId" => ("身份证号", "resident ID number"),
         "birthDate" => ("出生日期", "birth date"),

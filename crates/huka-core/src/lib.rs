@@ -10,6 +10,7 @@
 pub mod access;
 pub mod account;
 pub mod aid;
+pub mod archive;
 pub mod audit;
 pub mod backup;
 pub mod bundle;

@@ -1,9 +1,10 @@
 //! Per-installation preferences kept in the database's `meta` table: the window's language,
-//! and whether the installation is a school's or the county bureau's (`mode`).
+//! whether the installation is a school's or the county bureau's (`mode`), and the school's
+//! archivist (档案管理员, named on the archive's cover pages).
 
 use rusqlite::OptionalExtension;
 
-use crate::error::{Lang, Result};
+use crate::error::{Checks, Lang, Result};
 use crate::record::text_enum;
 use crate::store::{Store, Writer};
 
@@ -88,6 +89,23 @@ pub fn set_mode(store: &mut Store, mode: Mode) -> Result<()> {
     store.write(|w| put(w, "mode", mode.as_str()))
 }
 
+/// The person who keeps the school's paper archive (档案管理员); empty until someone is named.
+pub fn archivist(store: &Store) -> Result<String> {
+    Ok(get(store, "archivist")?.unwrap_or_default())
+}
+
+/// Names the archivist (cleaned; at most 30 characters; empty clears it). Returns the name
+/// kept. A setting of the school's: the principal's.
+pub fn set_archivist(store: &mut Store, name: &str) -> Result<String> {
+    crate::access::require(store, crate::access::Action::ManageSchool)?;
+    let name = crate::text::clean(name);
+    let mut c = Checks::default();
+    c.max_len("archivist", &name, 30);
+    c.finish()?;
+    store.write(|w| put(w, "archivist", &name))?;
+    Ok(name)
+}
+
 /// The county's name, in a county installation (shown in its window and reports).
 pub fn county_name(store: &Store) -> Result<String> {
     Ok(get(store, "county_name")?.unwrap_or_default())
@@ -142,6 +160,16 @@ mod tests {
         assert_eq!(language(&store).unwrap(), Lang::Zh);
         set_language(&mut store, Lang::En).unwrap();
         assert_eq!(language(&store).unwrap(), Lang::En);
+    }
+
+    #[test]
+    fn the_archivist_is_kept_cleaned_and_checked() {
+        let mut store = Store::open_in_memory().unwrap();
+        assert_eq!(archivist(&store).unwrap(), "");
+        assert_eq!(set_archivist(&mut store, "  张 老师 ").unwrap(), "张老师");
+        assert_eq!(archivist(&store).unwrap(), "张老师");
+        assert!(matches!(set_archivist(&mut store, &"长".repeat(31)), Err(crate::error::Error::Invalid(_))));
+        assert_eq!(archivist(&store).unwrap(), "张老师");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! sheets as rows of typed cells, Chinese headings, amounts in yuan, rates as percentages.
 //! Money stays integer fen everywhere else; yuan appear only as displayed numbers here.
 
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, XlsxError};
 
 use crate::error::{Error, Result};
 use crate::summary::{aid_kind_zh, household_status_zh, stage_zh, Figures};
@@ -39,11 +39,28 @@ pub(crate) struct Sheet {
     pub rows: Vec<Vec<Cell>>,
     /// Rows written bold (headings), by index.
     pub bold_rows: Vec<usize>,
+    /// Native Excel charts over this sheet's own cells.
+    pub charts: Vec<RateChart>,
+}
+
+/// A native Excel chart of rate columns (0–100 %), one series per column, the categories
+/// (schools, towns) from another column of the same rows; the series' names are the headings
+/// in row 0.
+pub(crate) struct RateChart {
+    pub title: String,
+    /// Horizontal bars (many categories, long names) or columns side by side.
+    pub horizontal: bool,
+    pub categories: u16,
+    pub values: Vec<u16>,
+    /// The data rows, inclusive (row 0 is the heading).
+    pub rows: (u32, u32),
+    /// The top-left cell the chart is placed at.
+    pub at: (u32, u16),
 }
 
 impl Sheet {
     pub fn new(name: &str) -> Sheet {
-        Sheet { name: name.to_string(), rows: Vec::new(), bold_rows: Vec::new() }
+        Sheet { name: name.to_string(), rows: Vec::new(), bold_rows: Vec::new(), charts: Vec::new() }
     }
     pub fn heading(&mut self, cells: &[&str]) {
         self.bold_rows.push(self.rows.len());
@@ -110,8 +127,37 @@ pub(crate) fn workbook(sheets: &[Sheet]) -> Result<Vec<u8>> {
         for (c, w) in widths.iter().enumerate() {
             sheet.set_column_width(c as u16, (*w as f64 + 2.0).clamp(8.0, 60.0)).map_err(xerr)?;
         }
+        for spec in &s.charts {
+            sheet.insert_chart(spec.at.0, spec.at.1, &rate_chart(&s.name, spec)).map_err(xerr)?;
+        }
     }
     book.save_to_buffer().map_err(xerr)
+}
+
+fn rate_chart(sheet: &str, spec: &RateChart) -> Chart {
+    let mut chart = Chart::new(if spec.horizontal { ChartType::Bar } else { ChartType::Column });
+    let (first, last) = spec.rows;
+    for &col in &spec.values {
+        chart
+            .add_series()
+            .set_name((sheet, 0, col))
+            .set_categories((sheet, first, spec.categories, last, spec.categories))
+            .set_values((sheet, first, col, last, col));
+    }
+    chart.title().set_name(spec.title.as_str());
+    // A bar chart's value axis is its x axis; categories read top-down in the sheet's order.
+    let value_axis = if spec.horizontal { chart.x_axis() } else { chart.y_axis() };
+    value_axis.set_min(0.0).set_max(1.0).set_num_format("0%");
+    if spec.horizontal {
+        chart.y_axis().set_reverse();
+    }
+    let categories = (last + 1).saturating_sub(first);
+    if spec.horizontal {
+        chart.set_width(760).set_height((120 + categories * 22 * spec.values.len() as u32).clamp(300, 4000));
+    } else {
+        chart.set_width((220 + categories * 28 * spec.values.len() as u32).clamp(560, 2400)).set_height(360);
+    }
+    chart
 }
 
 /// `2026年秋季学期`

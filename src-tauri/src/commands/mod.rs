@@ -4,6 +4,7 @@ pub mod account;
 pub mod aid;
 pub mod app;
 pub mod audit;
+pub mod archive;
 pub mod backup;
 pub mod bundle;
 pub mod county;

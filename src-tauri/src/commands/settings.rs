@@ -9,6 +9,17 @@ pub fn settings_set_language(state: State<'_, AppState>, language: Lang) -> Comm
     state.with(|store| settings::set_language(store, language))
 }
 
+/// The archivist (档案管理员) named on the archive's covers.
+#[tauri::command]
+pub fn settings_archivist(state: State<'_, AppState>) -> CommandResult<String> {
+    state.with(|store| settings::archivist(store))
+}
+
+#[tauri::command]
+pub fn settings_set_archivist(state: State<'_, AppState>, name: String) -> CommandResult<String> {
+    state.with(|store| settings::set_archivist(store, &name))
+}
+
 /// Minutes without a click or a key before the window locks itself.
 #[tauri::command]
 pub fn settings_idle_minutes(state: State<'_, AppState>) -> CommandResult<u32> {

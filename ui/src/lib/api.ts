@@ -364,6 +364,35 @@ export interface Coverage {
   noVisit: Listing<StudentItem>;
   reviewsOverdue: Listing<ReviewItem>;
   followUpsOverdue: Listing<FollowUpItem>;
+  /** Per class, in the lists' order (the chart). */
+  classes: ClassCoverage[];
+}
+export interface ClassCoverage {
+  grade: number | null;
+  className: string;
+  students: number;
+  paired: number;
+  withPlan: number;
+  visited: number;
+}
+/** One PDF the archive wrote (a household's card, or the volume with empty number and head). */
+export interface ArchiveFile {
+  path: string;
+  bytes: number;
+  householdNumber: string;
+  headName: string;
+}
+export interface ArchiveWritten {
+  folder: string;
+  term: Term;
+  fullIds: boolean;
+  cards: ArchiveFile[];
+  volume: ArchiveFile | null;
+}
+/** `archive-progress`: files written of the total (the cards and the volume). */
+export interface ArchiveProgress {
+  done: number;
+  total: number;
 }
 export interface MyStudent extends StudentItem {
   lastVisit: string | null;
@@ -1090,6 +1119,14 @@ export const api = {
   dropoutConfirmWeek: (week: IsoWeek, by: string) => call<WeekReport>('dropout_confirm_week', { week, by, today: today() }),
   /** Every week of the term up to this week, newest first. */
   dropoutWeeks: (term: Term) => call<WeekStatus[]>('dropout_weeks', { term, today: today() }),
+
+  archivist: () => call<string>('settings_archivist'),
+  setArchivist: (name: string) => call<string>('settings_set_archivist', { name }),
+  /** The term's archive into a folder chosen in the folder dialog. Emits `archive-progress`. */
+  archiveExport: (term: Term, folder: string, fullIds: boolean) =>
+    call<ArchiveWritten>('archive_export', { term, folder, fullIds, today: today() }),
+  /** Opens a PDF the archive wrote in the system's viewer. */
+  archiveOpen: (path: string) => call<void>('archive_open', { path }),
 };
 
 export function isApiError(e: unknown): e is ApiError {

@@ -38,3 +38,11 @@ export async function chooseFiles(name: string, extensions: string[], folder = f
   if (chosen === null) return [];
   return Array.isArray(chosen) ? chosen : [chosen];
 }
+
+/** One folder to write into; an end-to-end answer is its path. */
+export async function chooseFolder(): Promise<string | null> {
+  const answer = testAnswer();
+  if (answer !== undefined) return answer;
+  const chosen = await open({ multiple: false, directory: true });
+  return typeof chosen === 'string' ? chosen : null;
+}

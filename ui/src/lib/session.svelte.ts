@@ -14,12 +14,14 @@ type Capability =
   | 'confirmWeek' // the weekly zero report
   | 'createHousehold'
   | 'backup' // a copy of the whole database, and restoring one
-  | 'overview'; // the principal's dashboard of every student
+  | 'overview' // the principal's dashboard of every student
+  | 'archive' // the paper archive (档案), ID numbers masked
+  | 'fullArchive'; // the archive with full ID numbers (the principal's choice, in the audit trail)
 
 const rights: Record<Role, Capability[]> = {
-  principal: ['accounts', 'export', 'import', 'aid', 'pairings', 'school', 'confirmWeek', 'createHousehold', 'backup', 'overview'],
-  aid_officer: ['import', 'aid', 'pairings', 'createHousehold', 'overview'],
-  teacher: [],
+  principal: ['accounts', 'export', 'import', 'aid', 'pairings', 'school', 'confirmWeek', 'createHousehold', 'backup', 'overview', 'archive', 'fullArchive'],
+  aid_officer: ['import', 'aid', 'pairings', 'createHousehold', 'overview', 'archive'],
+  teacher: ['archive'],
   reviewer: ['accounts', 'backup'],
 };
 

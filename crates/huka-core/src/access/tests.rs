@@ -99,14 +99,15 @@ fn each_role_may_do_what_its_rules_say_and_nothing_else() {
         Action::Reconcile,
         Action::ConfirmWeek,
         Action::County,
+        Action::ArchiveFullIds,
     ];
     let reviewer = Actor { role: Role::Reviewer, ..s.principal.clone() };
-    let expected: [(&Actor, [bool; 16]); 4] = [
-        (&s.principal, [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false]),
-        (&s.officer, [false, false, false, false, true, true, true, true, true, true, true, true, false, true, false, false]),
-        (&s.li, [false, false, false, false, false, false, true, false, false, true, false, false, false, false, false, false]),
+    let expected: [(&Actor, [bool; 17]); 4] = [
+        (&s.principal, [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, true]),
+        (&s.officer, [false, false, false, false, true, true, true, true, true, true, true, true, false, true, false, false, false]),
+        (&s.li, [false, false, false, false, false, false, true, false, false, true, false, false, false, false, false, false, false]),
         // In a school's database a reviewer has nothing to do (county work needs a county one).
-        (&reviewer, [true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false]),
+        (&reviewer, [true, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false, false]),
     ];
     for (actor, want) in expected {
         s.store.act_as_for_tests(actor.clone());

@@ -1,6 +1,7 @@
 //! The county's summary workbook: the county's totals by topic, then one sheet per town, per
-//! supervision district and per school (one row each), the cross-school duplicates (masked ID
-//! numbers) and the schools that have not reported.
+//! supervision district and per school (one row each), the schools sorted by coverage, the
+//! cross-school duplicates (masked ID numbers) and the schools that have not reported. The
+//! towns side by side and the schools by coverage are native Excel charts.
 
 use std::path::Path;
 
@@ -9,7 +10,7 @@ use crate::error::Result;
 use crate::store::Store;
 use crate::summary::Figures;
 use crate::term::Term;
-use crate::xlsx::{self, Cell, Sheet};
+use crate::xlsx::{self, Cell, RateChart, Sheet};
 
 const FIGURE_HEADINGS: [&str; 11] = [
     "在读学生",
@@ -40,6 +41,20 @@ fn figure_cells(f: &Figures) -> Vec<Cell> {
         f.aid.missed().into(),
         f.dropout.open_cases.into(),
     ]
+}
+
+/// The columns of the three coverage rates in a row that starts with `lead` cells.
+fn rate_columns(lead: u16) -> Vec<u16> {
+    ["结对率", "计划覆盖率", "家访覆盖率"]
+        .iter()
+        .map(|h| lead + FIGURE_HEADINGS.iter().position(|x| x == h).expect("a heading") as u16)
+        .collect()
+}
+
+/// Paired, planned and visited over three times the students: how far a school has come.
+fn coverage_share(f: &Figures) -> f64 {
+    let c = &f.coverage;
+    if c.students == 0 { 1.0 } else { (c.paired + c.with_plan + c.visited) as f64 / (3 * c.students) as f64 }
 }
 
 fn or_unknown(s: &str) -> String {
@@ -75,6 +90,17 @@ pub fn report_workbook(a: &CountyAggregate) -> Result<Vec<u8>> {
         let mut total = vec!["全县".into(), a.schools_reporting.into()];
         total.extend(figure_cells(&a.totals));
         sheet.row(total);
+        if !units.is_empty() {
+            // The units side by side (the county's total row is left out).
+            sheet.charts.push(RateChart {
+                title: format!("{title}帮扶覆盖率"),
+                horizontal: false,
+                categories: 0,
+                values: rate_columns(2),
+                rows: (1, units.len() as u32),
+                at: (units.len() as u32 + 3, 0),
+            });
+        }
         sheets.push(sheet);
     }
 
@@ -94,6 +120,35 @@ pub fn report_workbook(a: &CountyAggregate) -> Result<Vec<u8>> {
         schools.row(row);
     }
     sheets.push(schools);
+
+    // The schools from the lowest coverage to the highest, as a bar chart beside them.
+    let mut ranked = Sheet::new("各校覆盖率排序");
+    ranked.heading(&["学校代码", "学校名称", "镇", "建档立卡等学生", "结对率", "计划覆盖率", "家访覆盖率"]);
+    let mut order: Vec<_> = a.by_school.iter().collect();
+    order.sort_by(|x, y| coverage_share(&x.figures).total_cmp(&coverage_share(&y.figures)).then_with(|| x.school.code.cmp(&y.school.code)));
+    for l in &order {
+        let c = &l.figures.coverage;
+        ranked.row(vec![
+            l.school.code.clone().into(),
+            l.school.name.clone().into(),
+            or_unknown(&l.school.town).into(),
+            c.students.into(),
+            Cell::Rate(c.paired, c.students),
+            Cell::Rate(c.with_plan, c.students),
+            Cell::Rate(c.visited, c.students),
+        ]);
+    }
+    if !order.is_empty() {
+        ranked.charts.push(RateChart {
+            title: "各校帮扶覆盖率（低的在前）".into(),
+            horizontal: true,
+            categories: 1,
+            values: vec![4, 5, 6],
+            rows: (1, order.len() as u32),
+            at: (0, 8),
+        });
+    }
+    sheets.push(ranked);
 
     let mut dups = Sheet::new("跨校重复");
     dups.heading(&["身份证号（脱敏）", "学校代码", "学校名称", "姓名", "学段", "年级", "班级"]);

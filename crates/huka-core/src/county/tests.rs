@@ -132,9 +132,26 @@ fn the_county_total_is_the_sum_of_the_schools_summaries() {
     write_report(&c, term(), &path).unwrap();
     use calamine::Reader;
     let book = calamine::open_workbook_auto(&path).unwrap();
-    for sheet in ["全县概况", "全县学生", "全县帮扶覆盖", "全县资助", "全县控辍保学", "按镇", "按督学责任区", "按学校", "跨校重复", "未报送学校"] {
+    for sheet in ["全县概况", "全县学生", "全县帮扶覆盖", "全县资助", "全县控辍保学", "按镇", "按督学责任区", "按学校", "各校覆盖率排序", "跨校重复", "未报送学校"] {
         assert!(book.sheet_names().iter().any(|n| n == sheet), "{sheet}");
     }
+    // Native charts: the towns and districts side by side (columns), the schools by coverage (bars).
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let charts: Vec<String> = (0..zip.len())
+        .filter_map(|i| {
+            let mut f = zip.by_index(i).unwrap();
+            let is_chart = f.name().unwrap().starts_with("xl/charts/chart");
+            is_chart.then(|| {
+                let mut xml = String::new();
+                std::io::Read::read_to_string(&mut f, &mut xml).unwrap();
+                xml
+            })
+        })
+        .collect();
+    assert_eq!(charts.len(), 3);
+    assert_eq!(charts.iter().filter(|x| x.contains(r#"<c:barDir val="col"/>"#)).count(), 2);
+    assert_eq!(charts.iter().filter(|x| x.contains(r#"<c:barDir val="bar"/>"#)).count(), 1);
+    assert!(charts.iter().any(|x| x.contains("各校帮扶覆盖率") && x.contains("各校覆盖率排序")));
     assert_eq!(terms(&c).unwrap(), [term()]);
 }
 

@@ -182,7 +182,7 @@ pub(crate) fn build(store: &Store, full: bool) -> Result<ChangeSet> {
 
 fn cipher(key: &DataKey) -> XChaCha20Poly1305 {
     let k = key.derive(KEY_LABEL);
-    XChaCha20Poly1305::new(k.as_ref().into())
+    XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&k[..]))
 }
 
 fn put(out: &mut Vec<u8>, part: &[u8]) {

@@ -1,0 +1,162 @@
+use super::*;
+use crate::demo::{self, DemoOptions};
+use crate::resident_id::ResidentId;
+
+fn demo_school(students: usize) -> Store {
+    let mut store = Store::open_in_memory().unwrap();
+    crate::school::setup(&mut store, &crate::school::SchoolInput { code: "2161092101".into(), name: "涧池镇九年制学校".into(), ..Default::default() })
+        .unwrap();
+    demo::generate(&mut store, &DemoOptions { students, seed: 7 }).unwrap();
+    store
+}
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+fn request(household: Option<&str>, full_ids: bool) -> Request {
+    Request { term: Term::of(today()), household: household.map(str::to_string), full_ids, today: today() }
+}
+
+/// Every resident ID number printed anywhere on the cards (what `pdftotext` would find).
+fn full_ids_in(cards: &[CardView]) -> usize {
+    let json = serde_json::to_string(cards).unwrap();
+    let chars: Vec<char> = json.chars().collect();
+    chars.windows(18).filter(|w| ResidentId::parse(&w.iter().collect::<String>()).is_ok()).count()
+}
+
+#[test]
+fn the_cards_hold_the_households_records_with_masked_ids_unless_asked() {
+    let mut store = demo_school(40);
+    let masked = prepare(&mut store, &request(None, false)).unwrap();
+    let households = household::list(&store, "", i64::MAX as usize).unwrap();
+    assert_eq!(masked.cards().len(), households.len());
+    assert_eq!(masked.files(), households.len() + 1);
+    assert_eq!(full_ids_in(masked.cards()), 0, "no full ID number in the default archive");
+    assert!(masked.cards().iter().flat_map(|c| &c.members).any(|m| m.id.contains("********")));
+
+    let full = prepare(&mut store, &request(None, true)).unwrap();
+    assert!(full_ids_in(full.cards()) > 0);
+
+    // The term's records are there: the demo school visits, plans and grants this term.
+    assert!(masked.cards().iter().any(|c| !c.visits.is_empty()));
+    assert!(masked.cards().iter().any(|c| !c.plans.is_empty()));
+    assert!(masked.cards().iter().any(|c| !c.grants.is_empty() && !c.grants[0].steps.is_empty()));
+    assert!(masked.cards().iter().any(|c| !c.pairings.is_empty()));
+    // A visit of another term is not in this term's archive.
+    let last_term = prepare(&mut store, &Request { term: Term::of(today()).previous().previous().previous(), ..request(None, false) }).unwrap();
+    assert!(last_term.cards().iter().all(|c| c.visits.is_empty() && c.plans.is_empty()));
+}
+
+#[test]
+fn one_household_by_its_number_or_a_clear_refusal() {
+    let mut store = demo_school(10);
+    let first = &household::list(&store, "", 1).unwrap()[0];
+    let one = prepare(&mut store, &request(Some(&format!(" {} ", first.household_number)), false)).unwrap();
+    assert_eq!(one.cards().len(), 1);
+    assert_eq!(one.files(), 1, "no volume for one household");
+    assert_eq!(one.cards()[0].head, first.head_name);
+    assert!(matches!(prepare(&mut store, &request(Some("no-such-number"), false)), Err(Error::NotFound { kind: "household" })));
+
+    let mut empty = Store::open_in_memory().unwrap();
+    assert!(matches!(prepare(&mut empty, &request(None, false)), Err(Error::SchoolNotSetUp)));
+    crate::school::setup(&mut empty, &crate::school::SchoolInput { code: "1".into(), name: "空学校".into(), ..Default::default() }).unwrap();
+    assert!(matches!(prepare(&mut empty, &request(None, false)), Err(e) if e.domain::<ArchiveError>() == Some(&ArchiveError::NothingToArchive)));
+}
+
+#[test]
+fn file_names_are_valid_on_fat32_exfat_and_ntfs() {
+    assert_eq!(card_file_name("610921001", "王建国"), "610921001-王建国.pdf");
+    assert_eq!(card_file_name("61/09:21", "王*建?国\"<>|"), "61_09_21-王_建_国____.pdf");
+    assert_eq!(card_file_name("0001", "李红. "), "0001-李红.pdf");
+    assert_eq!(card_file_name("", ""), "-.pdf");
+    assert_eq!(safe_file_name("CON", "pdf"), "_.pdf");
+    assert_eq!(safe_file_name("a\u{1}b", "pdf"), "a_b.pdf");
+    let long = card_file_name("1", &"很长的名字".repeat(60));
+    assert!(long.encode_utf16().count() <= 255 && long.ends_with(".pdf"));
+    assert_eq!(volume_file_name(Term::parse("2026-autumn").unwrap()), "档案总册-2026年秋季学期.pdf");
+}
+
+#[test]
+fn the_archive_is_written_as_pdfs_with_progress() {
+    let Ok(fonts) = Fonts::find() else {
+        panic!("no Chinese font: scripts/install-deps.sh installs fonts-noto-cjk");
+    };
+    let mut store = demo_school(8);
+    let dir = tempfile::tempdir().unwrap();
+    let mut seen = Vec::new();
+    let written = export(&mut store, &request(None, false), &fonts, dir.path(), &mut |done, total| seen.push((done, total))).unwrap();
+    let total = written.cards.len() + 1;
+    assert_eq!(seen.first(), Some(&(0, total)));
+    assert_eq!(seen.last(), Some(&(total, total)));
+    assert!(seen.windows(2).all(|w| w[1].0 == w[0].0 + 1));
+    for f in written.cards.iter().chain(written.volume.iter()) {
+        let bytes = std::fs::read(&f.path).unwrap();
+        assert!(bytes.starts_with(b"%PDF-"), "{}", f.path.display());
+        assert_eq!(bytes.len() as u64, f.bytes);
+    }
+    let volume = written.volume.as_ref().unwrap();
+    assert!(volume.bytes > written.cards[0].bytes);
+    let card = &written.cards[0];
+    assert_eq!(card.path.file_name().unwrap().to_string_lossy(), card_file_name(&card.household_number, &card.head_name));
+}
+
+/// Only the principal may ask for full ID numbers, and asking is in the audit trail; whoever
+/// reads cards makes the masked archive (a teacher: every card, masked).
+#[test]
+fn full_ids_are_the_principals_and_in_the_audit_trail() {
+    use crate::access::{Actor, Role};
+    use crate::account::{self, AccountInput};
+    let mut store = demo_school(30);
+    let add = |store: &mut Store, login: &str, name: &str, role: Role| {
+        account::add(store, &AccountInput { login: login.into(), name: name.into(), role, teacher_id: None }, "password-1").unwrap().actor()
+    };
+    let principal = add(&mut store, "wang", "王校长", Role::Principal);
+    let officer = add(&mut store, "zhao", "赵专干", Role::AidOfficer);
+    let teacher = add(&mut store, "li", "李老师", Role::Teacher);
+    let full_archive_entries = |store: &mut Store| {
+        store.act_as_for_tests(principal.clone());
+        let entries = crate::audit::list(store, &crate::audit::Filter::default()).unwrap();
+        entries.into_iter().filter(|e| e.op == "archive_full_ids").collect::<Vec<_>>()
+    };
+
+    for (who, name) in [(&teacher, "李老师"), (&officer, "赵专干")] {
+        store.act_as_for_tests(who.clone());
+        match prepare(&mut store, &request(None, true)) {
+            Err(Error::Forbidden { reason, reason_en }) => {
+                assert!(reason.contains(name) && reason.contains("完整身份证号"), "{reason}");
+                assert!(reason_en.contains("full ID numbers"), "{reason_en}");
+            }
+            other => panic!("{name}: expected 权限不足, got {:?}", other.map(|p| p.cards().len())),
+        }
+        // The masked archive: every card, no full ID number.
+        let masked = prepare(&mut store, &request(None, false)).unwrap();
+        assert_eq!(masked.cards().len(), household::list(&store, "", i64::MAX as usize).unwrap().len());
+        assert_eq!(full_ids_in(masked.cards()), 0, "{name}");
+        // A teacher with no students of their own sees no family in full: no health on paper,
+        // and each card says so; the aid officer sees every card in full.
+        let restricted = masked.cards().iter().filter(|c| c.restricted).count();
+        assert_eq!(restricted, if who.role == Role::Teacher { masked.cards().len() } else { 0 }, "{name}");
+        if who.role == Role::Teacher {
+            assert!(masked.cards().iter().flat_map(|c| &c.members).all(|m| m.health.is_empty()));
+        }
+    }
+    assert!(full_archive_entries(&mut store).is_empty(), "a refusal or a masked archive is no full archive");
+
+    store.act_as_for_tests(principal.clone());
+    let full = prepare(&mut store, &request(None, true)).unwrap();
+    assert!(full_ids_in(full.cards()) > 0);
+    let entries = full_archive_entries(&mut store);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].account, "王校长");
+    assert_eq!(entries[0].kind, "archive");
+    assert_eq!(entries[0].record_id, Term::of(today()).to_string());
+    assert_eq!(entries[0].changes["term"][1], serde_json::json!(Term::of(today()).to_string()));
+    assert!(crate::audit::verify(&store).unwrap().broken.is_none(), "the event is chained like any entry");
+
+    // A county's database has no archive to make.
+    let mut county = Store::open_in_memory().unwrap();
+    crate::county::setup(&mut county).unwrap();
+    county.act_as_for_tests(Actor { role: Role::Reviewer, ..principal.clone() });
+    assert!(prepare(&mut county, &request(None, false)).unwrap_err().domain::<crate::settings::WrongMode>().is_some());
+}
