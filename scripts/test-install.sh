@@ -1,0 +1,295 @@
+#!/usr/bin/env bash
+# Clean-system test of the offline folder (slow, not part of scripts/test.sh; about 25 minutes
+# when nothing is built yet, a few minutes with both packages already built). Needs root.
+#
+#   1. builds dist/ with scripts/package.sh (timed), and a "previous" package: an older commit
+#      of Huka (fewer migrations) with a lower version number;
+#   2. debootstraps a minimal Debian 12 (minbase) root, removes its package sources, and
+#      runs every command inside it without a network (unshare -n): an offline school PC;
+#   3. fresh install: install.sh from a copy of dist/offline on a "stick" whose path has a
+#      space, `huka --version`, the menu entry, the installed size; the window's cold start
+#      under Xvfb and a screenshot of the first-start screen;
+#   4. upgrade: the previous package, a school with demo data (300 students), the new package
+#      over it; every row of every table still there, the schema migrated, `huka stats` equal;
+#      the window on the upgraded data (screenshot); `apt-get remove` and `purge` leave the data.
+#
+# Usage: bash scripts/test-install.sh [--no-build]
+#   --no-build   use dist/ as it is (and the cached previous package, if there is one)
+# Environment: HUKA_PREVIOUS_REF (default: 80c11b3, main before migrations 0006 and 0007),
+#   HUKA_PREVIOUS_VERSION (default 0.0.9), HUKA_TEST_DIR (default /var/tmp/huka-test),
+#   HUKA_KEEP_ROOTS=1 keeps the two roots for a look afterwards.
+# Screenshots and a summary go to dist/test-install/.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+
+build=1
+[ "${1:-}" = "--no-build" ] && build=0
+prev_ref=${HUKA_PREVIOUS_REF:-80c11b3}
+prev_version=${HUKA_PREVIOUS_VERSION:-0.0.9}
+test_dir=${HUKA_TEST_DIR:-/var/tmp/huka-test}
+report=$here/dist/test-install
+# shellcheck source=scripts/minbase.sh
+. "$here/scripts/minbase.sh"
+
+started=$(date +%s)
+step_started=$started
+step() { # step NAME: ends the previous step (printing its time), starts the next
+  local now
+  now=$(date +%s)
+  [ -n "${step_name:-}" ] && printf '    (%s: %d s)\n' "$step_name" $(( now - step_started )) | tee -a "$report/timings.txt"
+  step_name=$1
+  step_started=$now
+  [ -n "$1" ] && echo "==> $1"
+  return 0
+}
+fail() { echo "FAILED: $*" >&2; exit 1; }
+note() { echo "$*" | tee -a "$report/summary.txt"; }
+
+xvfb_pid=""
+app_pid=""
+cleanup() {
+  [ -n "$app_pid" ] && kill -KILL -- "-$app_pid" 2>/dev/null
+  [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null && wait "$xvfb_pid" 2>/dev/null
+  for r in "$test_dir/fresh" "$test_dir/upgrade" "$test_dir/base"; do
+    minbase_umount "$r"
+  done
+  if [ -z "${HUKA_KEEP_ROOTS:-}" ]; then
+    for r in "$test_dir/fresh" "$test_dir/upgrade" "$test_dir/base"; do minbase_remove "$r" || true; done
+  fi
+}
+trap cleanup EXIT
+
+rm -rf "$report"
+mkdir -p "$report" "$test_dir"
+
+# ---------------------------------------------------------------- 1. the two packages
+bash scripts/install-package-deps.sh >/dev/null
+if [ "$build" = 1 ] || [ ! -f dist/offline/install.sh ]; then
+  step "build: bash scripts/package.sh"
+  t=$(date +%s)
+  bash scripts/package.sh 2>&1 | tee "$report/package.log" | grep -E '^(==>|Huka |  )' || true
+  [ "${PIPESTATUS[0]}" = 0 ] || fail "scripts/package.sh (see $report/package.log)"
+  note "package build (scripts/package.sh): $(( $(date +%s) - t )) s"
+fi
+new_deb=$(ls dist/huka_*_amd64.deb | head -1)
+new_version=$(dpkg-deb -f "$new_deb" Version)
+dpkg --compare-versions "$prev_version" lt "$new_version" || fail "previous version $prev_version is not lower than $new_version"
+
+prev_commit=$(git rev-parse --short=10 "$prev_ref^{commit}")
+prev_dist=$test_dir/previous-$prev_commit-$prev_version
+if [ "$build" = 1 ] || [ ! -f "$prev_dist/offline/install.sh" ]; then
+  step "build the previous package: $prev_ref ($prev_commit) as version $prev_version"
+  rm -rf "$prev_dist" "$test_dir/previous-src"
+  mkdir -p "$test_dir/previous-src"
+  git archive "$prev_commit" | tar -x -C "$test_dir/previous-src"
+  # Its own version everywhere: the package, the window and `huka --version`.
+  sed -i "0,/^version = \".*\"/s//version = \"$prev_version\"/" "$test_dir/previous-src/Cargo.toml"
+  python3 - "$test_dir/previous-src/src-tauri/tauri.conf.json" "$prev_version" <<'EOF'
+import json, sys
+p, v = sys.argv[1:]
+c = json.load(open(p)); c["version"] = v
+json.dump(c, open(p, "w"), ensure_ascii=False, indent=2)
+EOF
+  (cd "$test_dir/previous-src" && cargo update --workspace --offline -q)
+  bash scripts/package.sh --source "$test_dir/previous-src" --version "$prev_version" --out "$prev_dist" \
+    >"$report/package-previous.log" 2>&1 || fail "packaging $prev_ref (see $report/package-previous.log)"
+  rm -rf "$test_dir/previous-src"
+fi
+
+# ---------------------------------------------------------------- 2. a clean, offline Debian 12
+step "debootstrap a minbase Debian 12 root"
+minbase_remove "$test_dir/base"
+minbase_make "$test_dir/base"
+base_packages=$(chroot "$test_dir/base" dpkg-query -W -f='${Package}\n' | wc -l)
+# Offline: no package sources, no package lists, no downloaded packages.
+rm -f "$test_dir/base/etc/apt/sources.list" "$test_dir/base/etc/apt/sources.list.d/"*
+rm -rf "$test_dir/base/var/lib/apt/lists/"*
+chroot "$test_dir/base" apt-get clean
+chroot "$test_dir/base" useradd -m -s /bin/bash teacher
+note "minbase root: $base_packages packages, $(du -sm "$test_dir/base" | cut -f1) MiB"
+
+# in ROOT CMD…: as root, inside the root, with no network at all (only a loopback, down).
+in_root() { local r=$1; shift; unshare --net chroot "$r" "$@"; }
+# as_teacher ROOT CMD…: the same as the user `teacher`, in a plain desktop-like environment.
+as_teacher() {
+  local r=$1; shift
+  unshare --net chroot --userspec=teacher:teacher "$r" env -i HOME=/home/teacher USER=teacher \
+    LANG=C.UTF-8 PATH=/usr/local/bin:/usr/bin:/bin DISPLAY="${display:-}" "$@"
+}
+# stick ROOT DIR NAME: copies an offline folder to ROOT's "USB stick" (a path with a space).
+stick() { mkdir -p "$1/media/teacher/HUKA USB"; cp -a "$2" "$1/media/teacher/HUKA USB/$3"; }
+
+# Xvfb on this machine; its socket folder is bind-mounted into the roots (the display is the
+# PC's, like its desktop; the app and every library it loads come from inside the root).
+display=""
+for n in $(seq 150 199); do
+  [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || { display=":$n"; break; }
+done
+[ -n "$display" ] || fail "no free X display"
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp -br >/dev/null 2>&1 &
+xvfb_pid=$!
+for _ in $(seq 100); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
+# The software-rendering switches the end-to-end tests use: Xvfb has no GPU.
+gl_env=(GDK_BACKEND=x11 WEBKIT_DISABLE_DMABUF_RENDERER=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 LIBGL_ALWAYS_SOFTWARE=1)
+
+shot() { import -display "$display" -window root "$1"; }
+# The number of colours on the screen: a few for an empty or blank window, hundreds once text
+# (anti-aliased) is drawn.
+colours() { import -silent -display "$display" -window root -depth 8 ppm:- 2>/dev/null | identify -format '%k' - 2>/dev/null || echo 0; }
+
+# start_app ROOT: starts the window as `teacher` in its own process group (app_pid); sets
+# start_secs to the seconds until the screen shows rendered text (polled with screenshots,
+# about every 0.2 s).
+start_app() {
+  local r=$1 t0 n
+  t0=$(date +%s.%N)
+  setsid bash -c "$(declare -f as_teacher); display=$display; as_teacher '$r' ${gl_env[*]} huka-app" >"$report/app.log" 2>&1 &
+  app_pid=$!
+  for _ in $(seq 300); do
+    n=$(colours)
+    if [ "$n" -gt 64 ]; then
+      start_secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+      return 0
+    fi
+    kill -0 "$app_pid" 2>/dev/null || { cat "$report/app.log" >&2; fail "huka-app exited"; }
+    sleep 0.1
+  done
+  fail "the window showed nothing within a minute"
+}
+stop_app() {
+  kill -TERM -- "-$app_pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$app_pid" 2>/dev/null || true
+  wait "$app_pid" 2>/dev/null || true
+  app_pid=""
+}
+
+# ---------------------------------------------------------------- 3. fresh install
+step "fresh install from dist/offline"
+rm -rf "$test_dir/fresh"
+cp -a "$test_dir/base" "$test_dir/fresh"
+fresh=$test_dir/fresh
+minbase_mount "$fresh" /tmp/.X11-unix
+stick "$fresh" dist/offline "huka offline"
+du_before=$(du -sm --exclude=media --exclude=proc --exclude=sys --exclude=dev "$fresh" | cut -f1)
+t=$(date +%s)
+in_root "$fresh" sh "/media/teacher/HUKA USB/huka offline/install.sh" >"$report/install-fresh.log" 2>&1 \
+  || { tail -30 "$report/install-fresh.log"; fail "install.sh on the clean root"; }
+note "offline install on the clean root: $(( $(date +%s) - t )) s"
+du_after=$(du -sm --exclude=media --exclude=proc --exclude=sys --exclude=dev "$fresh" | cut -f1)
+[ -z "$(ls -A "$fresh/etc/apt/sources.list.d" 2>/dev/null)" ] && [ ! -e "$fresh/etc/apt/sources.list" ] \
+  || fail "install.sh left a package source behind"
+
+version_out=$(as_teacher "$fresh" huka --version)
+[ "$version_out" = "huka $new_version" ] || fail "huka --version said '$version_out', expected 'huka $new_version'"
+note "huka --version: $version_out"
+desktop=$fresh/usr/share/applications/Huka.desktop
+grep -qx 'Name\[zh_CN\]=户卡' "$desktop" && grep -qx 'Name=Huka' "$desktop" || fail "menu entry: $(cat "$desktop")"
+icon=$(sed -n 's/^Icon=//p' "$desktop")
+ls "$fresh"/usr/share/icons/hicolor/*/apps/"$icon".png >/dev/null || fail "no icon $icon"
+[ -x "$fresh/usr/bin/huka" ] && [ -x "$fresh/usr/bin/huka-app" ] || fail "binaries missing"
+installed_kib=$(in_root "$fresh" dpkg-query -W -f='${Installed-Size}' huka)
+note "installed size of huka: $installed_kib KiB; the root grew by $(( du_after - du_before )) MiB ($(in_root "$fresh" dpkg-query -W -f='${Package}\n' | wc -l) packages, was $base_packages)"
+
+step "the window's cold start and the first-start screen"
+sync
+echo 3 >/proc/sys/vm/drop_caches 2>/dev/null && caches="page cache dropped" || caches="page cache could not be dropped"
+start_app "$fresh"
+cold=$start_secs
+sleep 3
+shot "$report/first-start.png"
+stop_app
+start_app "$fresh"
+warm=$start_secs
+stop_app
+note "cold start (launch → text on screen, $caches): $cold s; second start: $warm s"
+[ -f "$fresh/home/teacher/.local/share/cn.huka.app/huka.db" ] && note "the window made ~/.local/share/cn.huka.app/huka.db"
+minbase_umount "$fresh"
+
+# ---------------------------------------------------------------- 4. upgrade
+step "upgrade: the previous package, a school with demo data"
+rm -rf "$test_dir/upgrade"
+cp -a "$test_dir/base" "$test_dir/upgrade"
+up=$test_dir/upgrade
+minbase_mount "$up" /tmp/.X11-unix
+stick "$up" "$prev_dist/offline" "huka $prev_version"
+stick "$up" dist/offline "huka $new_version"
+in_root "$up" sh "/media/teacher/HUKA USB/huka $prev_version/install.sh" >"$report/install-previous.log" 2>&1 \
+  || { tail -30 "$report/install-previous.log"; fail "install.sh of the previous version"; }
+[ "$(as_teacher "$up" huka --version)" = "huka $prev_version" ] || fail "previous huka --version: $(as_teacher "$up" huka --version)"
+as_teacher "$up" huka init --school-code 2161092101 --school-name 涧池镇九年制学校 --town 涧池镇 >/dev/null
+as_teacher "$up" huka demo --students 300 >/dev/null
+as_teacher "$up" huka stats --json >"$report/stats-before.json"
+db=$up/home/teacher/.local/share/cn.huka.app/huka.db
+[ -f "$db" ] || fail "the demo school is not at ~/.local/share/cn.huka.app/huka.db"
+
+# Every row of every ordinary table (not the search index), as a digest per table.
+snapshot() { # snapshot DB [TABLES_FROM_JSON] > json
+  python3 - "$@" <<'EOF'
+import hashlib, json, sqlite3, sys
+db = sys.argv[1]
+only = json.load(open(sys.argv[2])) if len(sys.argv) > 2 else None
+c = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+out = {"user_version": c.execute("PRAGMA user_version").fetchone()[0], "tables": {}}
+for (name, kind) in c.execute("SELECT name, type FROM pragma_table_list WHERE schema = 'main'"):
+    if kind != "table" or name.startswith("sqlite_"):
+        continue
+    cols = [r[1] for r in c.execute(f'PRAGMA table_info("{name}")')]
+    if only is not None:
+        if name not in only["tables"]:
+            continue
+        cols = only["tables"][name]["columns"]  # the columns the old schema had
+    rows = sorted(repr(r) for r in c.execute("SELECT " + ", ".join(f'"{x}"' for x in cols) + f' FROM "{name}"'))
+    out["tables"][name] = {"columns": cols, "rows": len(rows),
+                           "digest": hashlib.sha256("\n".join(rows).encode()).hexdigest()}
+print(json.dumps(out, indent=1, sort_keys=True))
+EOF
+}
+snapshot "$db" >"$report/tables-before.json"
+db_sum_before=""
+
+step "upgrade: install the new package over it"
+in_root "$up" sh "/media/teacher/HUKA USB/huka $new_version/install.sh" >"$report/install-upgrade.log" 2>&1 \
+  || { tail -30 "$report/install-upgrade.log"; fail "install.sh of the new version over the previous"; }
+[ "$(as_teacher "$up" huka --version)" = "huka $new_version" ] || fail "after the upgrade huka --version: $(as_teacher "$up" huka --version)"
+as_teacher "$up" huka stats --json >"$report/stats-after.json"
+snapshot "$db" "$report/tables-before.json" >"$report/tables-after.json"
+migrations=$(ls crates/huka-core/src/migrations/*.sql | wc -l)
+python3 - "$report" "$migrations" <<'EOF' | tee -a "$report/summary.txt"
+import json, sys
+d, migrations = sys.argv[1], int(sys.argv[2])
+sb, sa = (json.load(open(f"{d}/stats-{w}.json")) for w in ("before", "after"))
+tb, ta = (json.load(open(f"{d}/tables-{w}.json")) for w in ("before", "after"))
+bad = [k for k in sb if sb[k] != sa.get(k)]
+assert not bad, f"huka stats differ after the upgrade: {[(k, sb[k], sa.get(k)) for k in bad]}"
+lost = [t for t in tb["tables"] if tb["tables"][t] != ta["tables"].get(t)]
+assert not lost, f"rows changed or lost in: {lost}"
+assert ta["user_version"] == migrations, f"schema {ta['user_version']}, expected {migrations}"
+assert tb["user_version"] <= ta["user_version"]
+rows = sum(t["rows"] for t in tb["tables"].values())
+print(f"upgrade kept all {rows} rows of {len(tb['tables'])} tables (every column, digest per table); "
+      f"schema {tb['user_version']} -> {ta['user_version']}; huka stats equal: "
+      + ", ".join(f"{k} {v}" for k, v in sb.items()))
+EOF
+[ "${PIPESTATUS[0]}" = 0 ] || fail "the upgrade lost or changed data"
+
+step "upgrade: the window on the upgraded school"
+start_app "$up"
+sleep 4
+shot "$report/after-upgrade.png"
+stop_app
+
+step "uninstall: apt-get remove, then purge, keep the data"
+db_sum_before=$(cat "$db"* | sha256sum)
+in_root "$up" apt-get remove -y huka >"$report/remove.log" 2>&1 || fail "apt-get remove huka"
+[ ! -e "$up/usr/bin/huka" ] || fail "/usr/bin/huka is still there after apt-get remove"
+[ "$(cat "$db"* | sha256sum)" = "$db_sum_before" ] || fail "apt-get remove changed the database"
+in_root "$up" apt-get purge -y huka >>"$report/remove.log" 2>&1 || fail "apt-get purge huka"
+[ "$(cat "$db"* | sha256sum)" = "$db_sum_before" ] || fail "apt-get purge changed the database"
+note "apt-get remove and purge: the program is gone, ~/.local/share/cn.huka.app/huka.db unchanged"
+minbase_umount "$up"
+step ""
+
+note "clean-system test passed in $(( $(date +%s) - started )) s"
+echo "screenshots: $report/first-start.png $report/after-upgrade.png"
