@@ -58,8 +58,11 @@ npm --prefix ui run build
 
 echo "==> the huka command line (cargo build --release)"
 cargo build --release --locked -p huka-cli
-cli=$target_dir/release/huka
-app=$target_dir/release/huka-app
+# The binaries go into the package stripped of their symbol tables (as Debian's dh_strip
+# does: about 5 MB less), from copies, so cargo's own outputs stay as they are.
+bin=$work/target/release
+cli=$bin/huka
+app=$bin/huka-app
 
 # The deb settings come from this checkout's tauri.conf.json (bundle.linux.deb), with paths
 # made absolute, so that an older checkout (--source) is packaged the same way; the version
@@ -83,6 +86,9 @@ config '[]' >"$work/build.json"
 echo "==> the window (cargo tauri build --no-bundle: release, front end embedded)"
 cargo tauri build --ci --no-bundle --config "$work/build.json"
 build_seconds=$(( $(date +%s) - started ))
+mkdir -p "$bin"
+cp "$target_dir/release/huka" "$target_dir/release/huka-app" "$bin/"
+strip --strip-unneeded "$cli" "$app"
 
 # Depends: what the two binaries link against, as dpkg-shlibdeps says (versioned, and only
 # run-time libraries — no build tools), plus the CJK font from tauri.conf.json.
@@ -95,8 +101,9 @@ config "$depends_json" >"$work/bundle.json"
 
 echo "==> the .deb (cargo tauri bundle --bundles deb)"
 t=$(date +%s)
-cargo tauri bundle --ci --bundles deb --config "$work/bundle.json"
-built_deb=$(ls -t "$target_dir"/release/bundle/deb/*_"${version}"_amd64.deb | head -1)
+# The bundler takes the window's binary from <cargo target dir>/release: here, the copies.
+CARGO_TARGET_DIR=$work/target cargo tauri bundle --ci --bundles deb --config "$work/bundle.json"
+built_deb=$(ls "$bin"/bundle/deb/*_"${version}"_amd64.deb)
 mkdir -p "$out"
 rm -f "$out"/huka_*_amd64.deb
 deb=$out/huka_${version}_amd64.deb
@@ -109,9 +116,11 @@ echo "==> $deb"
 dpkg-deb -f "$deb" Package Version Depends | sed 's/^/    /'
 
 if [ "$offline" = 1 ]; then
-  # The dependency closure against a minimal Debian 12: a minbase root (kept between runs under
-  # $HUKA_CACHE), its apt asked to download what installing the .deb needs. Nothing is
-  # installed in it, so it stays minimal.
+  # The dependency closure, computed by apt in a minbase root (kept between runs under
+  # $HUKA_CACHE; nothing is ever installed in it). The folder holds the *whole* closure — apt
+  # asked to install the .deb on an empty package status — not only the packages a minbase
+  # root lacks: a PC installed from an older Debian 12 point release and never updated may
+  # need a newer libc6 or libssl3 than it has. install.sh lets apt take only what the PC lacks.
   t=$(date +%s)
   cache=${HUKA_CACHE:-/var/tmp/huka-package}
   root=$cache/minbase-bookworm
@@ -125,8 +134,11 @@ if [ "$offline" = 1 ]; then
   cp "$deb" "$root/tmp/huka.deb"
   chroot "$root" apt-get -qq update
   chroot "$root" apt-get -qq clean
-  DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install -y -qq --download-only --no-install-recommends /tmp/huka.deb >"$work/download.log"
-  rm -f "$root/tmp/huka.deb"
+  beyond_minbase=$(chroot "$root" apt-get install -s --no-install-recommends /tmp/huka.deb 2>/dev/null | grep -c '^Inst ')
+  : >"$root/tmp/empty-status"
+  DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get -o Dir::State::status=/tmp/empty-status \
+    install -y -qq --download-only --no-install-recommends /tmp/huka.deb >"$work/download.log"
+  rm -f "$root/tmp/huka.deb" "$root/tmp/empty-status"
   minbase_umount "$root"
   root=""
 
@@ -148,5 +160,5 @@ echo "Huka $version packaged in ${total} s (build ${build_seconds} s, bundle ${b
 printf '  %-28s %s\n' ".deb" "$deb ($(( deb_bytes / 1024 )) KiB = $(awk -v b="$deb_bytes" 'BEGIN { printf "%.1f", b / 1048576 }') MiB)"
 printf '  %-28s %s\n' "installed size" "$installed_kib KiB = $(awk -v k="$installed_kib" 'BEGIN { printf "%.1f", k / 1024 }') MiB"
 if [ "$offline" = 1 ]; then
-  printf '  %-28s %s\n' "offline folder" "$dir: $(ls "$dir/debs"/*.deb | wc -l) packages, $(du -sh "$dir" | cut -f1)"
+  printf '  %-28s %s\n' "offline folder" "$dir: $(ls "$dir/debs"/*.deb | wc -l) packages ($beyond_minbase beyond a minbase root, huka included), $(du -sh "$dir" | cut -f1)"
 fi
