@@ -81,7 +81,9 @@ out = {"version": version, "bundle": {"publisher": bundle.get("publisher", "Huka
 print(json.dumps(out, ensure_ascii=False, indent=1))
 EOF
 }
-config '[]' >"$work/build.json"
+# The build sees only the version: anything that changes between runs (the temporary paths
+# of the bundle settings) would make tauri-build recompile the window every time.
+printf '{"version": "%s"}\n' "$version" >"$work/build.json"
 
 echo "==> the window (cargo tauri build --no-bundle: release, front end embedded)"
 cargo tauri build --ci --no-bundle --config "$work/build.json"
