@@ -10,7 +10,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 APT_PACKAGES=(
   build-essential pkg-config libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev
-  webkit2gtk-driver xvfb xauth fonts-noto-cjk imagemagick minisign
+  webkit2gtk-driver xvfb xauth fonts-noto-cjk imagemagick minisign age
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -16,17 +16,18 @@ fn huka(db: &Path, args: &[&str]) -> Output {
 }
 
 fn huka_with(db: &Path, args: &[&str], passphrase: Option<&str>) -> Output {
-    let mut c = Command::new(huka_bin());
-    c.arg("--db").arg(db).args(args).env("LANG", "C.UTF-8").env_remove("HUKA_PASSPHRASE").stdin(Stdio::null());
+    let mut c = huka_tests::huka_command(db, args);
     if let Some(p) = passphrase {
         c.env("HUKA_PASSPHRASE", p);
     }
     c.output().expect("huka runs")
 }
 
-fn verify(bundle: &Path, pubkey: &Path, json: bool) -> Output {
+/// `huka verify` with the school's `.pub` and the county's identity (so the contents are
+/// opened and checked too).
+fn verify(bundle: &Path, s: &School, json: bool) -> Output {
     let mut c = Command::new(huka_bin());
-    c.arg("verify").arg(bundle).arg("--pubkey").arg(pubkey).env("LANG", "C.UTF-8");
+    c.arg("verify").arg(bundle).arg("--pubkey").arg(&s.pubkey).arg("--identity").arg(&s.identity).env("LANG", "C.UTF-8");
     if json {
         c.arg("--json");
     }
@@ -64,16 +65,52 @@ struct School {
     db: PathBuf,
     pubkey: PathBuf,
     code: String,
+    /// The county's identity file (secret), to open the school's sealed bundles.
+    identity: PathBuf,
 }
 
-/// A demo school with its signing key (created at `init`) and its exported `.pub`.
+/// The county of the test folder (`dir/county.db`), made with its key pair on first use: the
+/// recipient file the schools register and the identity file the standard `age` tool takes.
+fn county_keys(dir: &Path) -> (PathBuf, PathBuf) {
+    let (recipient, identity) = (dir.join("county-recipient.txt"), dir.join("county-identity.txt"));
+    if !recipient.exists() {
+        let county = dir.join("county.db");
+        ok(&huka(&county, &["county", "key", "create"]));
+        ok(&huka(&county, &["county", "key", "export", "--out", recipient.to_str().unwrap()]));
+        let out = huka(&county, &["county", "key", "export-identity", "--out", identity.to_str().unwrap()]);
+        ok(&out);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("secret"), "the identity's export warns");
+    }
+    (recipient, identity)
+}
+
+/// A demo school with its signing key (created at `init`), its exported `.pub`, and the
+/// county's recipient registered.
 fn school(dir: &Path, code: &str, town: &str, students: usize, seed: u64) -> School {
+    let (recipient, identity) = county_keys(dir);
     let db = dir.join(format!("{code}.db"));
     ok(&huka(&db, &["init", "--school-code", code, "--school-name", &format!("{code}学校"), "--town", town, "--district", "第三督学责任区"]));
     ok(&huka(&db, &["demo", "--students", &students.to_string(), "--seed", &seed.to_string()]));
     let pubkey = dir.join(format!("{code}.pub"));
     ok(&huka(&db, &["key", "export", "--out", pubkey.to_str().unwrap()]));
-    School { db, pubkey, code: code.to_string() }
+    ok(&huka(&db, &["key", "county", recipient.to_str().unwrap()]));
+    School { db, pubkey, code: code.to_string(), identity }
+}
+
+/// Runs the real `age -d -i IDENTITY FILE` and returns the plaintext; `None` when the tool is
+/// not installed.
+fn age_decrypt(file: &Path, identity: &Path) -> Option<Vec<u8>> {
+    match Command::new("age").arg("-d").arg("-i").arg(identity).arg(file).output() {
+        Ok(out) => {
+            assert!(out.status.success(), "age -d: {}", String::from_utf8_lossy(&out.stderr));
+            Some(out.stdout)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("SKIPPED: the `age` command is not installed (apt-get install age); not checking with it");
+            None
+        }
+        Err(e) => panic!("age: {e}"),
+    }
 }
 
 fn export(s: &School, out: &Path) -> PathBuf {
@@ -99,26 +136,6 @@ fn minisign_verify(file: &Path, pubkey: &Path) -> Option<Output> {
     }
 }
 
-/// The entries of a zip file, changed by `f`, written back.
-fn rezip(path: &Path, f: impl FnOnce(&mut Vec<(String, Vec<u8>)>)) {
-    let bytes = std::fs::read(path).unwrap();
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
-    let mut entries = Vec::new();
-    for i in 0..zip.len() {
-        let mut e = zip.by_index(i).unwrap();
-        let mut data = Vec::new();
-        e.read_to_end(&mut data).unwrap();
-        entries.push((e.name().unwrap().to_string(), data));
-    }
-    f(&mut entries);
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for (name, data) in entries {
-        w.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
-        w.write_all(&data).unwrap();
-    }
-    std::fs::write(path, w.finish().unwrap().into_inner()).unwrap();
-}
-
 #[test]
 fn a_school_exports_a_bundle_that_huka_and_minisign_verify() {
     let dir = tempfile::tempdir().unwrap();
@@ -129,7 +146,7 @@ fn a_school_exports_a_bundle_that_huka_and_minisign_verify() {
     let bundle = export(&s, &dir.path().join("usb"));
     let name = bundle.file_name().unwrap().to_string_lossy().to_string();
     let today = chrono::Utc::now().format("%Y%m%d").to_string();
-    assert_eq!(name, format!("2161092101-2026-autumn-{today}.huka.zip"));
+    assert_eq!(name, format!("2161092101-2026-autumn-{today}.huka.age"));
     assert!(sig_of(&bundle).exists());
 
     // The standard tool agrees, and prints the trusted comment naming school, term and time.
@@ -140,18 +157,34 @@ fn a_school_exports_a_bundle_that_huka_and_minisign_verify() {
     }
 
     // So does huka.
-    let text = ok(&verify(&bundle, &s.pubkey, false));
+    let text = ok(&verify(&bundle, &s, false));
     assert!(text.starts_with("valid\t"), "{text}");
-    let v = json(&verify(&bundle, &s.pubkey, true));
+    let v = json(&verify(&bundle, &s, true));
     assert_eq!(v["valid"], true);
     assert_eq!(v["manifest"]["school"]["code"], "2161092101");
-    assert_eq!(v["manifest"]["formatVersion"], 1);
+    assert_eq!(v["manifest"]["formatVersion"], 2);
+    assert_eq!(v["encrypted"], true);
     assert_eq!(v["summary"]["students"]["enrolled"], 120);
     assert_eq!(v["students"], v["summary"]["students"]["registeredPoor"]);
     assert!(!has_id_number(&v.to_string()), "verify's output shows no ID number");
 
-    // The bundle as the docs describe it: every hash in the manifest is the file's.
-    let bytes = std::fs::read(&bundle).unwrap();
+    // Nothing readable on the stick: no name, ID number or figure in either file.
+    let sealed = std::fs::read(&bundle).unwrap();
+    let signature = std::fs::read_to_string(sig_of(&bundle)).unwrap();
+    assert!(!has_id_number(&String::from_utf8_lossy(&sealed)) && !has_id_number(&signature));
+    let name_of_a_student = {
+        let school_db = &s.db;
+        let listed = json(&huka(school_db, &["households", "list", "--json"]));
+        listed[0]["headName"].as_str().unwrap().to_string()
+    };
+    assert!(!sealed.windows(name_of_a_student.len()).any(|w| w == name_of_a_student.as_bytes()));
+    assert!(!signature.contains(&name_of_a_student));
+    // Without the county's identity, huka checks the signature only, and says so.
+    let plain = Command::new(huka_bin()).arg("verify").arg(&bundle).arg("--pubkey").arg(&s.pubkey).env("LANG", "C.UTF-8").output().unwrap();
+    assert!(String::from_utf8_lossy(&ok(&plain).into_bytes()).contains("contents not opened"));
+
+    // The standard `age` decrypts it to the zip the docs describe: every hash in the manifest is the file's.
+    let Some(bytes) = age_decrypt(&bundle, &s.identity) else { return };
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
     let names: Vec<String> = zip.file_names().map(|n| n.unwrap().to_string()).collect();
     assert_eq!(names, ["manifest.json", "summary.json", "summary.xlsx", "lists/students.json", "lists/aid.json", "lists/dropouts.json"]);
@@ -182,7 +215,7 @@ fn a_school_exports_a_bundle_that_huka_and_minisign_verify() {
 
     // --json on export says where and that it was read back and verified.
     let out = json(&huka(&s.db, &["export", "county", "--term", "2026-autumn", "--out", dir.path().join("usb2").to_str().unwrap(), "--json"]));
-    assert_eq!(out["verified"]["valid"], true);
+    assert_eq!(out["verified"]["sealed"], true, "read back: the signature holds over the sealed file");
     assert!(Path::new(out["exported"]["bundlePath"].as_str().unwrap()).exists());
     assert!(!has_id_number(&out.to_string()));
 }
@@ -202,26 +235,24 @@ fn every_tampering_is_caught() {
         p
     };
 
-    // A byte changed in the zip.
+    // A byte flipped in the sealed file; the file cut short.
     let changed = copy("changed");
     let mut bytes = std::fs::read(&changed).unwrap();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0x20;
     std::fs::write(&changed, &bytes).unwrap();
-    // A file added inside; a file removed.
-    let added = copy("added");
-    rezip(&added, |e| e.push(("lists/extra.json".into(), b"[]".to_vec())));
-    let removed = copy("removed");
-    rezip(&removed, |e| e.retain(|(n, _)| n != "lists/dropouts.json"));
+    let truncated = copy("truncated");
+    let bytes = std::fs::read(&truncated).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() * 2 / 3]).unwrap();
     // School B's signature on school A's bundle.
     let other = copy("other");
     let b_bundle = export(&b, &dir.path().join("b"));
     std::fs::copy(sig_of(&b_bundle), sig_of(&other)).unwrap();
 
-    for (case, path, why) in [("changed byte", &changed, "signature"), ("added file", &added, "signature"), ("removed file", &removed, "signature"), ("other school", &other, "signed with key")] {
-        let err = refused(&verify(path, &a.pubkey, false));
+    for (case, path, why) in [("changed byte", &changed, "signature"), ("truncated", &truncated, "signature"), ("other school", &other, "signed with key")] {
+        let err = refused(&verify(path, &a, false));
         assert!(err.contains(why), "{case}: {err}");
-        let j = verify(path, &a.pubkey, true);
+        let j = verify(path, &a, true);
         assert_eq!(j.status.code(), Some(1));
         let v: Value = serde_json::from_slice(&j.stdout).unwrap();
         assert_eq!(v["valid"], false, "{case}");
@@ -231,10 +262,10 @@ fn every_tampering_is_caught() {
         }
     }
     // The untouched original still verifies.
-    ok(&verify(&original, &a.pubkey, false));
+    ok(&verify(&original, &a, false));
     let no_sig = copy("nosig");
     std::fs::remove_file(sig_of(&no_sig)).unwrap();
-    assert!(refused(&verify(&no_sig, &a.pubkey, false)).contains("signature file"));
+    assert!(refused(&verify(&no_sig, &a, false)).contains("signature file"));
 
     // At the county: the other school's signature, and a replayed older bundle.
     let county = dir.path().join("county.db");
@@ -244,7 +275,15 @@ fn every_tampering_is_caught() {
     let newer = export(&a, &dir.path().join("newer"));
     let r = json(&huka(&county, &["county", "ingest", newer.to_str().unwrap(), "--json"]));
     assert_eq!(r["accepted"], 1);
-    let out = huka(&county, &["county", "ingest", original.to_str().unwrap(), other.to_str().unwrap(), changed.to_str().unwrap(), "--json"]);
+    // A school registered here whose bundle is sealed to another county.
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let (other_county, _) = county_keys(&elsewhere);
+    let c = school(dir.path(), "1003", "蒲溪镇", 20, 3);
+    ok(&huka(&c.db, &["key", "county", other_county.to_str().unwrap()]));
+    ok(&huka(&county, &["county", "register", "--pubkey", c.pubkey.to_str().unwrap()]));
+    let sealed_elsewhere = export(&c, &dir.path().join("c"));
+    let out = huka(&county, &["county", "ingest", original.to_str().unwrap(), other.to_str().unwrap(), changed.to_str().unwrap(), truncated.to_str().unwrap(), sealed_elsewhere.to_str().unwrap(), "--json"]);
     assert_eq!(out.status.code(), Some(1), "a rejected bundle makes the run exit 1");
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     let code_of = |p: &Path| {
@@ -257,6 +296,8 @@ fn every_tampering_is_caught() {
     // bundle with B's key is refused as `bundle_wrong_school`: see the core's county tests.)
     assert_eq!(code_of(&other), "bundle_bad_signature");
     assert_eq!(code_of(&changed), "bundle_bad_signature");
+    assert_eq!(code_of(&truncated), "bundle_bad_signature", "caught before any decryption");
+    assert_eq!(code_of(&sealed_elsewhere), "bundle_not_for_this_county");
     // The plain output names each file and its reason.
     let text = String::from_utf8(huka(&county, &["county", "ingest", original.to_str().unwrap()]).stdout).unwrap();
     assert!(text.contains("rejected") && text.contains("not newer"), "{text}");
@@ -274,7 +315,7 @@ fn the_county_registers_ingests_and_reports_the_sum_of_the_schools() {
     let mut summaries = Vec::new();
     for s in &schools {
         let bundle = export(s, &usb.join(&s.code));
-        summaries.push(json(&verify(&bundle, &s.pubkey, true))["summary"].clone());
+        summaries.push(json(&verify(&bundle, &s, true))["summary"].clone());
     }
     let county = dir.path().join("county.db");
     for s in &schools {
@@ -318,17 +359,16 @@ fn keys_passphrases_and_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.db");
     ok(&huka_with(&db, &["init", "--school-code", "3001", "--school-name", "A"], None));
-    // No key yet: export refuses before asking anything.
+    // No county key registered, no signing key: export refuses before asking anything.
+    let e = refused(&huka(&db, &["export", "county", "--term", "2026-autumn", "--out", dir.path().to_str().unwrap()]));
+    assert!(e.contains("No county key is registered"), "{e}");
+    let (recipient, _) = county_keys(dir.path());
+    ok(&huka(&db, &["key", "county", recipient.to_str().unwrap()]));
     let e = refused(&huka(&db, &["export", "county", "--term", "2026-autumn", "--out", dir.path().to_str().unwrap()]));
     assert!(e.contains("no signing key"), "{e}");
     assert!(refused(&huka_with(&db, &["key", "create"], Some("short"))).contains("at least 8"));
     // The passphrase as a line of standard input when there is no terminal.
-    let mut child = Command::new(huka_bin())
-        .arg("--db")
-        .arg(&db)
-        .args(["key", "create", "--json"])
-        .env("LANG", "C.UTF-8")
-        .env_remove("HUKA_PASSPHRASE")
+    let mut child = huka_tests::huka_command(&db, &["key", "create", "--json"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -359,9 +399,10 @@ fn keys_passphrases_and_exit_codes() {
     // A missing bundle or a bad key file is refused with exit 1.
     let pubkey = dir.path().join("k.pub");
     ok(&huka(&db, &["key", "export", "--out", pubkey.to_str().unwrap()]));
-    refused(&verify(&dir.path().join("missing.huka.zip"), &pubkey, false));
+    let verify_with = |pubkey: &Path| Command::new(huka_bin()).arg("verify").arg(dir.path().join("missing.huka.age")).arg("--pubkey").arg(pubkey).env("LANG", "C.UTF-8").output().unwrap();
+    refused(&verify_with(&pubkey));
     std::fs::write(dir.path().join("junk.pub"), "not a key").unwrap();
-    assert!(refused(&verify(&dir.path().join("missing.huka.zip"), &dir.path().join("junk.pub"), false)).contains("public key"));
+    assert!(refused(&verify_with(&dir.path().join("junk.pub"))).contains("public key"));
 }
 
 /// Raw deflate of `mib` MiB of zeros from one compressed MiB repeated (full flushes make the

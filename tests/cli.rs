@@ -7,7 +7,7 @@ use huka_tests::huka_bin;
 use serde_json::Value;
 
 fn huka(db: &Path, args: &[&str]) -> Output {
-    Command::new(huka_bin()).arg("--db").arg(db).args(args).env("LANG", "C.UTF-8").output().expect("huka runs")
+    huka_tests::huka_command(db, args).output().expect("huka runs")
 }
 
 fn stdout_json(out: &Output) -> Value {
@@ -106,13 +106,7 @@ fn rejected_input_exits_1_with_one_sentence() {
 fn messages_follow_a_chinese_locale() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("school.db");
-    let out = Command::new(huka_bin())
-        .arg("--db")
-        .arg(&db)
-        .args(["init", "--school-code", "", "--school-name", "A"])
-        .env("LANG", "zh_CN.UTF-8")
-        .output()
-        .unwrap();
+    let out = huka_tests::huka_command(&db, &["init", "--school-code", "", "--school-name", "A"]).env("LANG", "zh_CN.UTF-8").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(one_clear_line(&out).contains("学校代码"));
 }
@@ -132,14 +126,10 @@ fn a_newer_database_is_refused_and_left_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("school.db");
     assert!(huka(&db, &["init", "--school-code", "1", "--school-name", "A"]).status.success());
-    // Pretend a future Huka wrote it.
-    let status = Command::new("python3")
-        .args(["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=42'); c.commit(); c.close()"])
-        .arg(&db)
-        .status();
-    if !status.map(|s| s.success()).unwrap_or(false) {
-        eprintln!("python3 with sqlite3 is not available; skipping the newer-database check");
-        return;
+    // Pretend a future Huka wrote it (with the key: the file is encrypted).
+    {
+        let store = huka_core::session::unlock(&db, huka_tests::PRINCIPAL, huka_tests::PASSWORD).unwrap();
+        store.conn().execute_batch("PRAGMA user_version = 42; PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
     }
     let before = std::fs::read(&db).unwrap();
     let out = huka(&db, &["stats", "--json"]);
@@ -152,6 +142,10 @@ fn a_newer_database_is_refused_and_left_as_it_was() {
     let out = huka(&junk, &["stats"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(one_clear_line(&out).contains("not a Huka database"));
+    std::fs::write(&junk, b"SQLite format 3\0 but not really a database at all, just text".repeat(80)).unwrap();
+    let out = huka(&junk, &["stats"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(one_clear_line(&out).contains("not encrypted yet") || one_clear_line(&out).contains("not a Huka database"));
 }
 
 #[test]
@@ -159,10 +153,17 @@ fn the_default_database_follows_huka_db() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("env.db");
     let out = Command::new(huka_bin())
-        .args(["init", "--school-code", "7", "--school-name", "B"])
+        .args(["init", "--school-code", "7", "--school-name", "B", "--principal", "wang"])
         .env("HUKA_DB", &db)
+        .env("HUKA_PASSWORD", huka_tests::PASSWORD)
         .output()
         .unwrap();
-    assert!(out.status.success());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(db.exists());
+    // Every other command on a path with no database creates nothing and says so (exit 2).
+    let missing = dir.path().join("no/such/dir/x.db");
+    let out = huka_tests::huka_command(&dir.path().join("env.db"), &["stats"]).arg("--db").arg(&missing).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_clear_line(&out).contains("no Huka database"));
+    assert!(!dir.path().join("no").exists(), "no folder was made");
 }

@@ -1,10 +1,9 @@
 //! `huka dropout`: the weekly zero report and the list of cases, on a real database file.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use chrono::{Datelike, NaiveDate};
-use huka_tests::huka_bin;
 use serde_json::Value;
 
 fn huka(db: &Path, args: &[&str]) -> Output {
@@ -12,7 +11,7 @@ fn huka(db: &Path, args: &[&str]) -> Output {
 }
 
 fn huka_in(db: &Path, args: &[&str], lang: &str) -> Output {
-    Command::new(huka_bin()).arg("--db").arg(db).args(args).env("LANG", lang).env_remove("LC_ALL").env_remove("HUKA_LANG").output().expect("huka runs")
+    huka_tests::huka_command(db, args).env("LANG", lang).output().expect("huka runs")
 }
 
 fn json(out: &Output) -> Value {

@@ -1,6 +1,7 @@
 //! The desktop window: Tauri 2 commands over `huka-core`. Each command module matches a core
-//! module of the same name; a command only unpacks arguments, calls the core with the store,
-//! and turns the core's typed error into a [`CommandError`]. No SQL and no rules live here.
+//! module of the same name; a command only unpacks arguments, calls the core with the store
+//! of the logged-in account (`state`: nobody logged in, no store), and turns the core's typed
+//! error into a [`CommandError`]. No SQL and no rules live here.
 
 pub mod commands;
 pub mod error;
@@ -15,9 +16,22 @@ pub use state::AppState;
 pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppState) -> tauri::Builder<R> {
     use commands::*;
     builder.manage(state).invoke_handler(tauri::generate_handler![
+        session::session_status,
+        session::session_create,
+        session::session_login,
+        session::session_lock,
+        session::session_touch,
+        session::session_recover,
+        session::session_convert,
+        account::account_list,
+        account::account_add,
+        account::account_disable,
+        account::account_set_password,
+        account::password_strength,
         app::app_info,
         settings::settings_set_language,
-        school::school_setup,
+        settings::settings_idle_minutes,
+        settings::settings_set_idle_minutes,
         school::school_update,
         demo::demo_load,
         household::household_list,
@@ -34,6 +48,8 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppSt
         teacher::teacher_create,
         teacher::teacher_update,
         teacher::teacher_delete,
+        teacher::teacher_classes,
+        teacher::teacher_set_classes,
         backup::backup_to,
         import::import_preview,
         import::import_apply,
@@ -85,7 +101,6 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppSt
         signing::key_export,
         bundle::bundle_preview,
         bundle::bundle_export,
-        county::county_setup,
         county::county_register,
         county::county_schools,
         county::county_ingest,
@@ -125,8 +140,12 @@ fn db_path_from_args() -> PathBuf {
 }
 
 pub fn run() {
-    let state = AppState::open(db_path_from_args());
+    let state = AppState::new(db_path_from_args());
     with_commands(tauri::Builder::default().plugin(tauri_plugin_dialog::init()), state)
+        .setup(|app| {
+            state::watch_idle(app.handle().clone());
+            Ok(())
+        })
         .run(tauri::generate_context!())
         .expect("the window could not start");
 }

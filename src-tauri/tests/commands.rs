@@ -1,24 +1,41 @@
 //! The window's commands through `tauri::test` (mock runtime, no display): arguments arrive
 //! as the UI sends them (camelCase JSON), results and errors leave as the UI reads them.
 
+use std::path::PathBuf;
+
 use huka_app::{with_commands, AppState};
 use serde_json::{json, Value};
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::WebviewWindow;
+use tauri::{Manager, WebviewWindow};
 
 struct Window {
     webview: WebviewWindow<tauri::test::MockRuntime>,
-    _app: tauri::App<tauri::test::MockRuntime>,
-    _dir: tempfile::TempDir,
+    app: tauri::App<tauri::test::MockRuntime>,
+    dir: tempfile::TempDir,
 }
 
+/// The test installations' first account (as in tests/support).
+const PRINCIPAL: &str = "wang";
+const PASSWORD: &str = "principal-pass";
+
+/// A window on a fresh path: nothing there yet (first start), nobody logged in.
 fn window() -> Window {
     let dir = tempfile::tempdir().unwrap();
-    let state = AppState::open(dir.path().join("huka.db"));
-    let app = with_commands(mock_builder(), state).build(mock_context(noop_assets())).unwrap();
+    window_on(dir.path().join("huka.db"), dir)
+}
+
+fn window_on(path: PathBuf, dir: tempfile::TempDir) -> Window {
+    let app = with_commands(mock_builder(), AppState::new(path)).build(mock_context(noop_assets())).unwrap();
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
-    Window { webview, _app: app, _dir: dir }
+    Window { webview, app, dir }
+}
+
+/// A window on a new encrypted school, the principal (`wang`) logged in.
+fn school_window() -> Window {
+    let w = window();
+    w.create_school();
+    w
 }
 
 impl Window {
@@ -41,6 +58,33 @@ impl Window {
     fn ok(&self, cmd: &str, args: Value) -> Value {
         self.call(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
     }
+
+    fn code(&self, cmd: &str, args: Value) -> String {
+        let err = self.call(cmd, args).expect_err(cmd);
+        err["code"].as_str().unwrap().to_string()
+    }
+
+    /// First start of a school: its details and the principal; returns the recovery code.
+    fn create_school(&self) -> String {
+        let created = self.ok("session_create", json!({ "setup": { "mode": "school", "school": school()["input"] }, "account": principal() }));
+        created["recoveryCode"].as_str().unwrap().to_string()
+    }
+
+    fn login(&self, login: &str, password: &str) -> Value {
+        self.ok("session_login", json!({ "login": login, "password": password }))
+    }
+
+    fn state(&self) -> tauri::State<'_, AppState> {
+        self.app.state::<AppState>()
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("huka.db")
+    }
+}
+
+fn principal() -> Value {
+    json!({ "name": "王校长", "login": PRINCIPAL, "password": PASSWORD })
 }
 
 fn school() -> Value {
@@ -62,30 +106,202 @@ fn student(name: &str, stage: &str, grade: i64, class: &str, boarding: bool) -> 
 }
 
 #[test]
-fn first_start_setup_then_language_is_remembered() {
+fn first_start_creates_the_principal_and_shows_the_recovery_code_once() {
     let w = window();
-    let info = w.ok("app_info", json!({}));
-    assert_eq!(info["school"], Value::Null);
-    assert_eq!(info["language"], "zh");
-    assert_eq!(info["stats"]["households"], 0);
+    let status = w.ok("session_status", json!({}));
+    assert_eq!(status["phase"], "first_start");
+    assert_eq!(status["actor"], Value::Null);
+    assert_eq!(w.code("app_info", json!({})), "locked", "nothing before an account");
+    assert_eq!(w.ok("password_strength", json!({ "password": "short" })), "tooShort");
+    assert_eq!(w.ok("password_strength", json!({ "password": "Huka-2026-school" })), "strong");
 
-    let s = w.ok("school_setup", school());
-    assert_eq!(s["name"], "涧池镇九年制学校");
-    assert_eq!(s["deviceId"], info["deviceId"]);
+    let short = w.call("session_create", json!({ "setup": { "mode": "school", "school": school()["input"] },
+        "account": { "name": "王校长", "login": "wang", "password": "short" } })).unwrap_err();
+    assert_eq!(short["fields"][0]["field"], "password");
+    assert!(!w.db().exists(), "nothing is written before every field is right");
+
+    let code = w.create_school();
+    assert_eq!(code.len(), 29, "six groups of four: {code}");
+    assert_eq!(code.matches('-').count(), 5);
+    let status = w.ok("session_status", json!({}));
+    assert_eq!(status["phase"], "unlocked");
+    assert_eq!((status["actor"]["login"].as_str(), status["actor"]["role"].as_str()), (Some("wang"), Some("principal")));
+    assert_eq!((status["mode"].as_str(), status["name"].as_str()), (Some("school"), Some("涧池镇九年制学校")));
+    let info = w.ok("app_info", json!({}));
+    assert_eq!(info["school"]["code"], "2161092101");
+    assert_eq!(info["actor"]["name"], "王校长");
+    assert_eq!(info["language"], "zh");
 
     w.ok("settings_set_language", json!({ "language": "en" }));
-    let info = w.ok("app_info", json!({}));
-    assert_eq!(info["language"], "en");
-    assert_eq!(info["school"]["code"], "2161092101");
+    assert_eq!(w.ok("app_info", json!({}))["language"], "en");
+    assert_eq!(w.code("session_create", json!({ "setup": { "mode": "school", "school": school()["input"] }, "account": principal() })), "database_exists");
+    let bytes = std::fs::read(w.db()).unwrap();
+    assert!(!bytes.starts_with(b"SQLite format 3"), "encrypted at rest");
+}
 
-    let again = w.call("school_setup", school()).unwrap_err();
-    assert_eq!(again["code"], "school_already_set_up");
+#[test]
+fn a_wrong_password_is_refused_and_locking_refuses_every_command() {
+    let w = school_window();
+    w.ok("household_create", json!({ "input": household("0001", "王建国") }));
+    w.ok("session_lock", json!({}));
+    assert_eq!(w.ok("session_status", json!({}))["phase"], "login");
+    for (cmd, args) in [("app_info", json!({})), ("household_list", json!({ "search": "" })), ("account_list", json!({})), ("session_touch", json!({}))] {
+        if cmd == "session_touch" {
+            w.ok(cmd, args); // harmless when locked
+        } else {
+            let err = w.call(cmd, args).unwrap_err();
+            assert_eq!(err["code"], "locked", "{cmd}");
+            assert!(err["message"].as_str().unwrap().contains("登录"), "{err}");
+        }
+    }
+    let wrong = w.call("session_login", json!({ "login": PRINCIPAL, "password": "not-the-password" })).unwrap_err();
+    assert_eq!(wrong["code"], "wrong_password");
+    assert_eq!(w.code("session_login", json!({ "login": "nobody", "password": PASSWORD })), "wrong_password");
+    assert_eq!(w.ok("session_status", json!({}))["phase"], "login");
+    let status = w.login("WANG", PASSWORD);
+    assert_eq!(status["phase"], "unlocked");
+    assert_eq!(w.ok("household_list", json!({ "search": "" })).as_array().unwrap().len(), 1);
+
+    // Idle: nothing for longer than the idle time locks the session (the watcher thread asks
+    // the same question every few seconds).
+    let state = w.state();
+    assert!(!state.lock_if_idle(std::time::Instant::now()), "just used");
+    assert_eq!(w.ok("settings_set_idle_minutes", json!({ "minutes": 0 })), 1, "at least a minute");
+    assert_eq!(w.ok("settings_idle_minutes", json!({})), 1);
+    assert!(!state.lock_if_idle(std::time::Instant::now() + std::time::Duration::from_secs(50)));
+    assert!(state.lock_if_idle(std::time::Instant::now() + std::time::Duration::from_secs(61)));
+    assert_eq!(w.code("household_list", json!({ "search": "" })), "locked");
+}
+
+#[test]
+fn the_recovery_code_resets_the_principal_and_nobody_else() {
+    let w = window();
+    let code = w.create_school();
+    w.ok("account_add", json!({ "input": { "login": "li", "name": "李老师", "role": "teacher" }, "password": "teacher-pass" }));
+    w.ok("session_lock", json!({}));
+    assert_eq!(w.code("session_recover", json!({ "code": "AAAA-BBBB-CCCC-DDDD-EEEE-FFFF", "login": PRINCIPAL, "password": "new-password-1" })), "wrong_password");
+    let err = w.call("session_recover", json!({ "code": code, "login": "li", "password": "new-password-1" })).unwrap_err();
+    assert_eq!(err["code"], "forbidden");
+    let status = w.ok("session_recover", json!({ "code": code.to_lowercase(), "login": PRINCIPAL, "password": "new-password-1" }));
+    assert_eq!(status["actor"]["role"], "principal");
+    w.ok("session_lock", json!({}));
+    assert_eq!(w.code("session_login", json!({ "login": PRINCIPAL, "password": PASSWORD })), "wrong_password");
+    w.login(PRINCIPAL, "new-password-1");
+}
+
+#[test]
+fn accounts_and_what_a_teacher_may_do() {
+    let w = school_window();
+    let h = w.ok("household_create", json!({ "input": household("0001", "王建国") }));
+    let mut kid = student("王小明", "primary", 3, "2班", false);
+    kid["residentId"] = json!("61092120130305001X");
+    kid["health"] = json!("哮喘");
+    w.ok("member_create", json!({ "householdId": h["id"], "input": kid }));
+    let zhang = w.ok("teacher_create", json!({ "input": { "name": "张老师", "phone": "", "subject": "数学", "role": "class_teacher" } }));
+
+    // A teacher account linked to an existing teacher record, and one that makes its own.
+    let short = w.call("account_add", json!({ "input": { "login": "zhang", "name": "张老师", "role": "teacher", "teacherId": zhang["id"] }, "password": "short" })).unwrap_err();
+    assert_eq!(short["fields"][0]["field"], "password");
+    let a = w.ok("account_add", json!({ "input": { "login": "zhang", "name": "张老师", "role": "teacher", "teacherId": zhang["id"] }, "password": "teacher-pass" }));
+    assert_eq!(a["teacherId"], zhang["id"]);
+    let li = w.ok("account_add", json!({ "input": { "login": "li", "name": "李老师", "role": "teacher" }, "password": "teacher-pass" }));
+    assert!(li["teacherId"].is_string(), "a teacher record is made");
+    w.ok("account_add", json!({ "input": { "login": "liu", "name": "刘专干", "role": "aid_officer" }, "password": "aid-officer-pass" }));
+    let list = w.ok("account_list", json!({}));
+    assert_eq!(list.as_array().unwrap().len(), 4);
+    assert!(!list.to_string().contains("teacher-pass"), "no password material");
+    assert_eq!(w.code("account_disable", json!({ "login": PRINCIPAL })), "invalid_input", "not oneself");
+
+    // The classes 张老师 heads: 3年级2班.
+    let classes = w.ok("pairing_classes", json!({}));
+    assert_eq!(classes[0]["className"], "2班");
+    let set = w.ok("teacher_set_classes", json!({ "id": zhang["id"], "classes": [{ "stage": "primary", "grade": 3, "className": "2班" }] }));
+    assert_eq!(set[0]["grade"], 3);
+    assert_eq!(w.ok("teacher_classes", json!({ "id": zhang["id"] }))[0]["className"], "2班");
+
+    let card = w.ok("household_card", json!({ "id": h["id"] }));
+    assert_eq!((card["mayEdit"].as_bool(), card["mayDelete"].as_bool(), card["restricted"].as_bool()), (Some(true), Some(true), Some(false)));
+    assert_eq!(card["lastChange"]["by"], "王校长");
+
+    // 李老师 heads no class and helps nobody: the card is masked and read-only.
+    w.ok("session_lock", json!({}));
+    let status = w.login("li", "teacher-pass");
+    assert_eq!((status["actor"]["role"].as_str(), status["actor"]["teacherId"].as_str()), (Some("teacher"), li["teacherId"].as_str()));
+    let card = w.ok("household_card", json!({ "id": h["id"] }));
+    assert_eq!((card["mayEdit"].as_bool(), card["mayDelete"].as_bool(), card["restricted"].as_bool()), (Some(false), Some(false), Some(true)));
+    let m = &card["members"][0];
+    assert_ne!(m["residentId"], "61092120130305001X");
+    assert!(m["residentId"].as_str().unwrap().contains('*'), "{m}");
+    assert_eq!(m["health"], "");
+    for (cmd, args) in [
+        ("key_create", json!({ "passphrase": "jianchi-2026" })),
+        ("account_list", json!({})),
+        ("account_add", json!({ "input": { "login": "x", "name": "X", "role": "teacher" }, "password": "password-1" })),
+        ("household_update", json!({ "id": h["id"], "input": household("0001", "王建华") })),
+        ("settings_set_idle_minutes", json!({ "minutes": 30 })),
+    ] {
+        let err = w.call(cmd, args).unwrap_err();
+        assert_eq!(err["code"], "forbidden", "{cmd}: {err}");
+        assert!(err["message"].as_str().unwrap().starts_with("权限不足"), "{err}");
+    }
+    // Their own password, yes.
+    w.ok("account_set_password", json!({ "login": "li", "password": "teacher-pass-2" }));
+
+    // 张老师 heads the class: the card in full, and editable.
+    w.ok("session_lock", json!({}));
+    w.login("zhang", "teacher-pass");
+    let card = w.ok("household_card", json!({ "id": h["id"] }));
+    assert_eq!((card["mayEdit"].as_bool(), card["restricted"].as_bool()), (Some(true), Some(false)));
+    assert_eq!(card["members"][0]["residentId"], "61092120130305001X");
+    w.ok("household_update", json!({ "id": h["id"], "input": household("0001", "王建华") }));
+    assert_eq!(w.ok("household_card", json!({ "id": h["id"] }))["lastChange"]["by"], "张老师");
+
+    // The principal disables 李老师, who can no longer log in.
+    w.ok("session_lock", json!({}));
+    w.login(PRINCIPAL, PASSWORD);
+    let disabled = w.ok("account_disable", json!({ "login": "li" }));
+    assert!(disabled["disabledAt"].is_string());
+    w.ok("session_lock", json!({}));
+    assert_eq!(w.code("session_login", json!({ "login": "li", "password": "teacher-pass-2" })), "wrong_password");
+}
+
+#[test]
+fn a_plain_database_from_before_accounts_converts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huka.db");
+    {
+        let mut plain = huka_core::Store::open_unencrypted(&path).unwrap();
+        let input: huka_core::school::SchoolInput = serde_json::from_value(school()["input"].clone()).unwrap();
+        huka_core::school::setup(&mut plain, &input).unwrap();
+        huka_core::demo::generate(&mut plain, &huka_core::demo::DemoOptions { students: 20, seed: 1 }).unwrap();
+    }
+    let w = window_on(path.clone(), dir);
+    assert_eq!(w.ok("session_status", json!({}))["phase"], "convert");
+    assert_eq!(w.code("session_login", json!({ "login": PRINCIPAL, "password": PASSWORD })), "not_encrypted");
+    let done = w.ok("session_convert", json!({ "account": principal() }));
+    assert_eq!(done["counts"]["students"], 20);
+    assert_eq!(done["recoveryCode"].as_str().unwrap().len(), 29);
+    let status = w.ok("session_status", json!({}));
+    assert_eq!((status["phase"].as_str(), status["actor"]["role"].as_str()), (Some("unlocked"), Some("principal")));
+    assert_eq!(w.ok("app_info", json!({}))["stats"]["students"], 20);
+    w.ok("session_lock", json!({}));
+    assert_eq!(w.ok("session_status", json!({}))["phase"], "login");
+}
+
+#[test]
+fn a_county_starts_with_its_reviewer() {
+    let w = window();
+    w.ok("session_create", json!({ "setup": { "mode": "county", "countyName": "汉阴县" }, "account": { "name": "刘审核", "login": "liu", "password": PASSWORD } }));
+    let status = w.ok("session_status", json!({}));
+    assert_eq!((status["mode"].as_str(), status["name"].as_str(), status["actor"]["role"].as_str()), (Some("county"), Some("汉阴县"), Some("reviewer")));
+    assert_eq!(w.ok("account_list", json!({})).as_array().unwrap().len(), 1);
+    let err = w.call("account_add", json!({ "input": { "login": "x", "name": "X", "role": "teacher" }, "password": "password-1" })).unwrap_err();
+    assert_eq!(err["fields"][0]["field"], "role", "a county has reviewers only");
 }
 
 #[test]
 fn household_card_round_trip_through_the_commands() {
-    let w = window();
-    w.ok("school_setup", school());
+    let w = school_window();
     let h = w.ok("household_create", json!({ "input": household("0001", "王建国") }));
     let id = h["id"].as_str().unwrap().to_string();
     assert_eq!(h["headName"], "王建国");
@@ -129,8 +345,7 @@ fn household_card_round_trip_through_the_commands() {
 
 #[test]
 fn errors_reach_the_window_as_a_code_messages_and_fields() {
-    let w = window();
-    w.ok("school_setup", school());
+    let w = school_window();
     let err = w.call("household_create", json!({ "input": household("", "") })).unwrap_err();
     assert_eq!(err["code"], "invalid_input");
     assert!(err["message"].as_str().unwrap().contains("户编号"));
@@ -147,8 +362,7 @@ fn errors_reach_the_window_as_a_code_messages_and_fields() {
 
 #[test]
 fn demo_data_and_backup() {
-    let w = window();
-    w.ok("school_setup", school());
+    let w = school_window();
     let stats = w.ok("demo_load", json!({ "students": 40, "seed": 3 }));
     assert_eq!(stats["students"], 40);
     let again = w.call("demo_load", json!({})).unwrap_err();
@@ -157,70 +371,112 @@ fn demo_data_and_backup() {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("backup.db");
     w.ok("backup_to", json!({ "path": copy }));
-    let restored = huka_core::Store::open(&copy).unwrap();
+    assert!(!std::fs::read(&copy).unwrap().starts_with(b"SQLite format 3"), "the backup is encrypted");
+    let restored = huka_core::session::unlock(&copy, PRINCIPAL, PASSWORD).unwrap();
     assert_eq!(huka_core::stats::get(&restored).unwrap().students, 40);
 }
 
 #[test]
-fn a_database_from_a_newer_huka_is_reported_on_every_command() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("newer.db");
-    rusqlite_free_newer_db(&path);
-    let app = with_commands(mock_builder(), AppState::open(path)).build(mock_context(noop_assets())).unwrap();
-    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
-    let w = Window { webview, _app: app, _dir: dir };
-    let err = w.call("app_info", json!({})).unwrap_err();
+fn a_database_from_a_newer_huka_is_reported_at_login() {
+    let w = school_window();
+    w.ok("session_lock", json!({}));
+    {
+        let store = huka_core::session::unlock(&w.db(), PRINCIPAL, PASSWORD).unwrap();
+        store.conn().execute_batch("PRAGMA user_version = 999;").unwrap();
+    }
+    let err = w.call("session_login", json!({ "login": PRINCIPAL, "password": PASSWORD })).unwrap_err();
     assert_eq!(err["code"], "schema_too_new");
     assert!(err["message"].as_str().unwrap().contains("升级"));
+    assert_eq!(w.code("app_info", json!({})), "locked");
 }
 
-/// Writes a database whose schema version is far ahead of this build's.
-fn rusqlite_free_newer_db(path: &std::path::Path) {
-    let store = huka_core::Store::open(path).unwrap();
-    store.conn().execute_batch("PRAGMA user_version = 999;").unwrap();
+#[test]
+fn a_database_without_its_key_file_says_why() {
+    let w = school_window();
+    w.ok("session_lock", json!({}));
+    std::fs::remove_file(huka_core::keyfile::path_of(&w.db())).unwrap();
+    let status = w.ok("session_status", json!({}));
+    assert_eq!(status["phase"], "unavailable");
+    assert_eq!(status["reason"]["code"], "key_file_missing");
 }
 
 #[test]
 fn import_preview_apply_and_rejects_through_the_commands() {
-    let w = window();
-    w.ok("school_setup", school());
+    let w = school_window();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("roster.csv");
     std::fs::write(&file, "学生名册\n序号,姓名,身份证号,年级\n1,王小明,61092120130305001X,三年级\n2,李娜,610921201407190021,二年级\n").unwrap();
 
-    let preview = w.ok("import_preview", json!({ "path": file, "kind": "roster", "overrides": {} }));
-    assert_eq!(preview["mapping"]["headerRow"], 2);
+    let preview = w.ok("import_preview", json!({ "path": file, "kind": "roster", "choices": {} }));
+    assert_eq!(preview["sheets"][0]["mapping"]["headerRow"], 2);
     assert_eq!(preview["report"]["rows"], 2);
     assert_eq!(preview["report"]["imported"], 1);
     assert_eq!(preview["report"]["errors"][0]["row"], 4);
     assert_eq!(preview["outcomes"]["3"], "new");
 
-    let stale = w.call("import_apply", json!({ "path": file, "kind": "roster", "overrides": {}, "fingerprint": "not the plan" })).unwrap_err();
+    let stale = w.call("import_apply", json!({ "path": file, "kind": "roster", "choices": {}, "fingerprint": "not the plan" })).unwrap_err();
     assert_eq!(stale["code"], "plan_changed");
 
-    let done = w.ok("import_apply", json!({ "path": file, "kind": "roster", "overrides": {}, "fingerprint": preview["fingerprint"] }));
+    let done = w.ok("import_apply", json!({ "path": file, "kind": "roster", "choices": {}, "fingerprint": preview["fingerprint"] }));
     assert_eq!((done["imported"].as_i64(), done["rejected"].as_i64()), (Some(1), Some(1)));
     assert_eq!(w.ok("registration_unlinked", json!({})).as_array().unwrap().len(), 1);
 
     let out = dir.path().join("rejects.csv");
-    let n = w.ok("import_save_rejects", json!({ "path": file, "kind": "roster", "overrides": {}, "out": out }));
+    let n = w.ok("import_save_rejects", json!({ "path": file, "kind": "roster", "choices": {}, "out": out }));
     assert_eq!(n, 1);
     assert!(std::fs::read_to_string(&out).unwrap().contains("李娜"));
 
     // A column mapped by hand is remembered.
     let odd = dir.path().join("odd.csv");
     std::fs::write(&odd, "名字,证件\n王小明,61092120130305001X\n").unwrap();
-    assert_eq!(w.call("import_preview", json!({ "path": odd, "kind": "roster", "overrides": {} })).unwrap_err()["code"], "no_header");
-    let mapped = w.ok("import_preview", json!({ "path": odd, "kind": "roster", "overrides": { "名字": "name", "证件": "resident_id" } }));
-    w.ok("import_apply", json!({ "path": odd, "kind": "roster", "overrides": { "名字": "name", "证件": "resident_id" }, "fingerprint": mapped["fingerprint"] }));
-    let again = w.ok("import_preview", json!({ "path": odd, "kind": "roster", "overrides": {} }));
+    assert_eq!(w.call("import_preview", json!({ "path": odd, "kind": "roster", "choices": {} })).unwrap_err()["code"], "no_header");
+    let by_hand = json!({ "overrides": { "名字": "name", "证件": "resident_id" } });
+    let mapped = w.ok("import_preview", json!({ "path": odd, "kind": "roster", "choices": by_hand }));
+    w.ok("import_apply", json!({ "path": odd, "kind": "roster", "choices": by_hand, "fingerprint": mapped["fingerprint"] }));
+    let again = w.ok("import_preview", json!({ "path": odd, "kind": "roster", "choices": {} }));
     assert_eq!(again["report"]["unchanged"], 1);
+}
+
+/// A workbook with an instructions sheet and a sheet per grade: every sheet is listed, and a
+/// sheet the user unticks is neither planned nor imported.
+#[test]
+fn import_of_a_workbook_with_a_sheet_per_grade_and_one_left_out() {
+    let w = school_window();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("名册.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    book.add_worksheet().set_name("填表说明").unwrap().write_string(0, 0, "身份证号请设为文本").unwrap();
+    for (grade, rows) in [("一年级", [("王小明", "61092120130305001X")]), ("二年级", [("李娜", "610921201407190025")])] {
+        let sheet = book.add_worksheet().set_name(grade).unwrap();
+        sheet.write_string(0, 0, "姓名").unwrap();
+        sheet.write_string(0, 1, "身份证号").unwrap();
+        for (r, (name, rid)) in rows.iter().enumerate() {
+            sheet.write_string(r as u32 + 1, 0, *name).unwrap();
+            sheet.write_string(r as u32 + 1, 1, *rid).unwrap();
+        }
+    }
+    book.save(&file).unwrap();
+
+    let all = w.ok("import_preview", json!({ "path": file, "kind": "roster", "choices": {} }));
+    let statuses: Vec<&str> = all["sheets"].as_array().unwrap().iter().map(|s| s["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["no_header", "imported", "imported"]);
+    assert_eq!(all["report"]["sheets"][0]["message"], "跳过：填表说明 — 没有表头");
+    assert_eq!(all["report"]["rows"], 2);
+    assert_eq!(all["outcomes"]["二年级!2"], "new");
+
+    let one = json!({ "sheets": ["一年级"] });
+    let preview = w.ok("import_preview", json!({ "path": file, "kind": "roster", "choices": one }));
+    assert_eq!(preview["report"]["rows"], 1);
+    assert_eq!(preview["sheets"][2]["status"], "excluded");
+    let done = w.ok("import_apply", json!({ "path": file, "kind": "roster", "choices": one, "fingerprint": preview["fingerprint"] }));
+    assert_eq!(done["imported"], 1);
+    let unknown = w.call("import_preview", json!({ "path": file, "kind": "roster", "choices": { "sheets": ["三年级"] } })).unwrap_err();
+    assert_eq!(unknown["code"], "no_such_sheet");
 }
 
 #[test]
 fn a_visit_a_plan_and_the_dashboard_through_the_commands() {
-    let w = window();
-    w.ok("school_setup", school());
+    let w = school_window();
     let h = w.ok("household_create", json!({ "input": household("0001", "王建国") }));
     let kid = w.ok(
         "member_create",
@@ -259,8 +515,7 @@ fn a_visit_a_plan_and_the_dashboard_through_the_commands() {
 
 #[test]
 fn a_grant_along_its_path_coverage_notice_and_the_three_lists_through_the_commands() {
-    let w = window();
-    w.ok("school_setup", school());
+    let w = school_window();
     let h = w.ok("household_create", json!({ "input": household("0001", "王建国") }));
     let kid = w.ok(
         "member_create",
@@ -282,9 +537,17 @@ fn a_grant_along_its_path_coverage_notice_and_the_three_lists_through_the_comman
     let skip = w.call("aid_advance", json!({ "id": g["id"], "to": "paid", "step": { "date": "2026-09-06" }, "today": today })).unwrap_err();
     assert_eq!(skip["code"], "grant_step");
     assert!(skip["message"].as_str().unwrap().contains("已申请"));
-    let unsigned = w.call("aid_advance", json!({ "id": g["id"], "to": "school_reviewed", "step": { "date": "2026-09-06" }, "today": today })).unwrap_err();
-    assert_eq!(unsigned["fields"][0]["field"], "principalName");
-    w.ok("aid_advance", json!({ "id": g["id"], "to": "school_reviewed", "step": { "date": "2026-09-06", "signoffs": [{ "role": "principal", "name": "赵校长" }] }, "today": today }));
+    // The school's review is the principal's own: an aid officer cannot record it, and the
+    // principal's account signs it under its name, whatever was typed.
+    w.ok("account_add", json!({ "input": { "login": "liu", "name": "刘专干", "role": "aid_officer" }, "password": "aid-officer-pass" }));
+    w.ok("session_lock", json!({}));
+    w.login("liu", "aid-officer-pass");
+    let review = json!({ "id": g["id"], "to": "school_reviewed", "step": { "date": "2026-09-06", "signoffs": [{ "role": "principal", "name": "赵校长" }] }, "today": today });
+    assert_eq!(w.code("aid_advance", review.clone()), "forbidden");
+    w.ok("session_lock", json!({}));
+    w.login(PRINCIPAL, PASSWORD);
+    let reviewed = w.ok("aid_advance", review);
+    assert_eq!(reviewed["steps"][1]["signoffs"], json!([{ "role": "principal", "name": "王校长" }]));
     let n = w.ok("aid_start_notice", json!({ "programmeId": boarding, "term": term, "step": { "date": "2026-09-07", "noticeEnd": "2026-09-13" }, "today": today }));
     assert_eq!(n, 1);
     let notice = w.ok("aid_notice", json!({ "term": term, "programmeId": boarding }));
@@ -298,7 +561,7 @@ fn a_grant_along_its_path_coverage_notice_and_the_three_lists_through_the_comman
     let after = w.ok("aid_coverage", json!({ "term": term }));
     assert_eq!((after["covered"].as_i64(), after["paidFen"].as_i64()), (Some(1), Some(50_000)));
     let signers = w.ok("aid_last_signers", json!({}));
-    assert_eq!(signers["principal"], "赵校长");
+    assert_eq!(signers["principal"], "王校长");
     let card = w.ok("household_card", json!({ "id": h["id"] }));
     assert_eq!(card["grants"][0]["steps"].as_array().unwrap().len(), 5);
 
@@ -311,8 +574,7 @@ fn a_grant_along_its_path_coverage_notice_and_the_three_lists_through_the_comman
 
 #[test]
 fn a_dropout_case_its_actions_its_outcome_and_the_weekly_report_through_the_commands() {
-    let w = window();
-    w.ok("school_setup", school());
+    let w = school_window();
     let today = chrono::Local::now().date_naive().to_string();
     let term = {
         use chrono::Datelike;
@@ -388,8 +650,7 @@ fn a_dropout_case_its_actions_its_outcome_and_the_weekly_report_through_the_comm
 
 #[test]
 fn sign_export_and_verify_for_the_county_through_the_commands() {
-    let w = window();
-    w.ok("school_setup", school());
+    let w = school_window();
     w.ok("demo_load", json!({ "students": 30, "seed": 8 }));
     let today = chrono::Local::now().date_naive().to_string();
     let term = w.ok("coverage_get", json!({ "term": "2026-autumn", "today": today }))["term"].clone();
@@ -416,8 +677,7 @@ fn sign_export_and_verify_for_the_county_through_the_commands() {
 
     // A county installation: register, ingest (the folder), add up.
     let county = window();
-    assert_eq!(county.ok("app_info", json!({}))["mode"], "school");
-    county.ok("county_setup", json!({}));
+    county.ok("session_create", json!({ "setup": { "mode": "county", "countyName": "汉阴县" }, "account": principal() }));
     assert_eq!(county.ok("app_info", json!({}))["mode"], "county");
     let reg = county.ok("county_register", json!({ "path": pubkey, "input": { "publicKey": "" } }));
     assert_eq!(reg["fingerprint"], key["fingerprint"]);

@@ -2,6 +2,7 @@
 //! small WebDriver client for the real window.
 
 pub mod webdriver;
+pub mod workbooks;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -36,6 +37,49 @@ fn built(package: &str, bin: &str, cell: &'static OnceLock<PathBuf>) -> PathBuf 
 pub fn huka_bin() -> PathBuf {
     static CELL: OnceLock<PathBuf> = OnceLock::new();
     built("huka-cli", "huka", &CELL)
+}
+
+/// The test installations' first account: every CLI test logs in as them.
+pub const PRINCIPAL: &str = "wang";
+pub const PASSWORD: &str = "principal-pass";
+
+/// `huka --db DB ARGS` as the tests run it: logged in as [`PRINCIPAL`] (`$HUKA_USER`,
+/// `$HUKA_PASSWORD`), stdin closed. A path with no database is set up first — a school, or
+/// a county for `county …` — since only `init` creates one; `init` itself gets the principal
+/// (or reviewer) unless the test names one.
+pub fn huka_command(db: &Path, args: &[&str]) -> Command {
+    let first = args.first().copied().unwrap_or_default();
+    if !db.exists() && !["init", "encrypt", "verify"].contains(&first) {
+        let setup: &[&str] = if first == "county" {
+            &["init", "--county-name", "汉阴县", "--reviewer", PRINCIPAL]
+        } else {
+            &["init", "--school-code", "2161092101", "--school-name", "涧池镇九年制学校", "--principal", PRINCIPAL]
+        };
+        let out = base_command(db).args(setup).output().expect("huka runs");
+        assert!(out.status.success(), "setting up {}: {}", db.display(), String::from_utf8_lossy(&out.stderr));
+    }
+    let mut c = base_command(db);
+    c.args(args);
+    let named = args.iter().any(|a| ["--principal", "--county-name", "--reviewer"].contains(a));
+    if first == "init" && !named {
+        c.args(["--principal", PRINCIPAL]);
+    }
+    c
+}
+
+fn base_command(db: &Path) -> Command {
+    let mut c = Command::new(huka_bin());
+    c.arg("--db")
+        .arg(db)
+        .env("HUKA_USER", PRINCIPAL)
+        .env("HUKA_PASSWORD", PASSWORD)
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("HUKA_LANG")
+        .env_remove("HUKA_PASSPHRASE")
+        .env_remove("HUKA_NEW_PASSWORD")
+        .stdin(std::process::Stdio::null());
+    c
 }
 
 /// The desktop app binary (with the front end from ui/dist embedded); `$HUKA_APP` overrides

@@ -3,12 +3,16 @@
 //!     cargo run --release -p huka-core --example bundle_bench -- [students] [schools] [students per school]
 //!
 //! 1. A school of 30,000 students (the demo generator; the database is kept in target/ and
-//!    reused): preview, export (unlock the key, compute the summary, zip, sign, write) and read
-//!    back with `verify_written`. Target: export under 2 s.
+//!    reused): preview, export (unlock the key, compute the summary, zip, seal to the county,
+//!    sign, write) and read back with `verify_written`. Target: export under 2 s. The same
+//!    bundle as format 1 (unsealed) beside it, export and county ingest: the seal's cost as a
+//!    ratio (target ≤ 1.2×).
 //! 2. 300 schools of 100 students, each with its own key, export a bundle into one folder
 //!    (setup, not timed); a county database registers the 300 keys, then verifies and ingests
 //!    all 300 bundles, aggregates and writes its workbook. Target: verify + ingest under 10 s.
 
+#[path = "common/db.rs"]
+mod db;
 use std::path::Path;
 use std::time::Instant;
 
@@ -34,14 +38,18 @@ fn main() {
 
     // 1. One large school.
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/bundle-bench-{students}.db"));
-    let fresh = !path.exists();
-    let mut store = Store::open(&path).unwrap();
+    let (mut store, reused) = db::school(&path);
+    let fresh = !reused;
     if fresh {
         let t = Instant::now();
         demo::generate(&mut store, &demo::DemoOptions { students, seed: 21 }).unwrap();
         signing::create(&mut store, PASSPHRASE).unwrap();
         println!("generated {students} students in {:.1} s", t.elapsed().as_secs_f64());
     }
+    // The county first: the schools seal to its recipient.
+    let mut county_db = db::county(&work.path().join("county.db"));
+    let recipient = county::recipient::create(&mut county_db).unwrap().file_text();
+    signing::register_county_recipient(&mut store, &recipient).unwrap();
     time("unlock key (scrypt)", 5, || {
         signing::unlock(&store, PASSPHRASE).map(|_| ()).unwrap();
     });
@@ -49,10 +57,24 @@ fn main() {
         bundle::preview(&store, term, today).unwrap();
     });
     let mut last = None;
-    let export_ms = time("export", 5, || {
-        last = Some(bundle::export(&store, term, today, PASSPHRASE, work.path()).unwrap());
+    let export_ms = time("export (sealed)", 5, || {
+        last = Some(bundle::export(&mut store, term, today, PASSPHRASE, &work.path().join("sealed")).unwrap());
     });
     let exported = last.unwrap();
+    let mut plain = None;
+    let plain_ms = time("export (format 1)", 5, || {
+        plain = Some(bundle::write::export_format_1(&store, term, today, PASSPHRASE, &work.path().join("plain"), chrono::Utc::now()).unwrap());
+    });
+    println!("export sealed / format 1: {:.2}× (target ≤ 1.2×)", export_ms / plain_ms);
+    county::register(&mut county_db, &RegisterInput { public_key: signing::public_key_file(&store).unwrap(), ..Default::default() }).unwrap();
+    let sealed_in = time("ingest (sealed)", 3, || {
+        county::ingest::ingest_file(&mut county_db, &exported.bundle_path).unwrap();
+    });
+    let plain_path = plain.unwrap();
+    let plain_in = time("ingest (format 1)", 3, || {
+        county::ingest::ingest_file(&mut county_db, &plain_path).unwrap();
+    });
+    println!("ingest sealed / format 1: {:.2}× (target ≤ 1.2×)", sealed_in / plain_in);
     time("verify_written", 5, || {
         bundle::verify_written(&store, &exported).unwrap();
     });
@@ -72,6 +94,7 @@ fn main() {
         let halves: Vec<_> = (0..2)
             .map(|half| {
                 let usb = usb.clone();
+                let recipient = &recipient;
                 s.spawn(move || {
                     (0..schools)
                         .filter(|i| i % 2 == half)
@@ -90,7 +113,8 @@ fn main() {
                             .unwrap();
                             demo::generate(&mut store, &demo::DemoOptions { students: per_school, seed: 1000 + i as u64 }).unwrap();
                             signing::create(&mut store, PASSPHRASE).unwrap();
-                            bundle::export(&store, term, today, PASSPHRASE, &usb.join(format!("{i:03}"))).unwrap();
+                            signing::register_county_recipient(&mut store, recipient).unwrap();
+                            bundle::export(&mut store, term, today, PASSPHRASE, &usb.join(format!("{i:03}"))).unwrap();
                             signing::public_key_file(&store).unwrap()
                         })
                         .collect::<Vec<_>>()
@@ -101,8 +125,7 @@ fn main() {
     });
     println!("made {schools} school bundles of {per_school} students in {:.1} s (setup, not timed)", t.elapsed().as_secs_f64());
 
-    let mut county_db = Store::open(&work.path().join("county.db")).unwrap();
-    county::setup(&mut county_db).unwrap();
+    let mut county_db = county_db;
     let t = Instant::now();
     for p in &pubs {
         county::register(&mut county_db, &RegisterInput { public_key: p.clone(), ..Default::default() }).unwrap();

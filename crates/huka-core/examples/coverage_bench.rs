@@ -5,6 +5,8 @@
 //! Generates the demo school at the given size (30,000 students by default), then adds visits
 //! until there are 200,000, and times each query over repeated runs (median and p95).
 
+#[path = "common/db.rs"]
+mod db;
 use std::time::Instant;
 
 #[path = "common/timing.rs"]
@@ -12,7 +14,7 @@ mod timing;
 use timing::time;
 
 use huka_core::term::Term;
-use huka_core::{coverage, demo, Store};
+use huka_core::{coverage, demo};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -20,8 +22,8 @@ fn main() {
     let visits: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(200_000);
     // Generating takes a while: the database is kept in target/ and reused for the same sizes.
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/coverage-bench-{students}-{visits}.db"));
-    let fresh = !path.exists();
-    let mut store = Store::open(&path).unwrap();
+    let (mut store, reused) = db::school(&path);
+    let fresh = !reused;
     if fresh {
         let t = Instant::now();
         let stats = demo::generate(&mut store, &demo::DemoOptions { students, seed: 11 }).unwrap();

@@ -5,11 +5,13 @@
 //! Times reading + planning (the preview) and the whole import (plan + one transaction) into
 //! a fresh database file, then the same file again (every row unchanged).
 
+#[path = "common/db.rs"]
+mod db;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use huka_core::import::{self, ImportKind, Overrides};
-use huka_core::{ResidentId, Store};
+use huka_core::import::{self, Choices, ImportKind};
+use huka_core::ResidentId;
 
 fn main() {
     let rows: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(30_000);
@@ -96,8 +98,8 @@ fn main() {
 
     for (name, bytes) in [("csv", &csv), ("xlsx", &xlsx)] {
         let path = dir.path().join(format!("{name}.db"));
-        let mut store = Store::open(&path).unwrap();
-        let none = Overrides::new();
+        let (mut store, _) = db::school(&path);
+        let none = Choices::default();
         let t = Instant::now();
         let table = import::read::read(bytes).unwrap();
         let read_s = t.elapsed().as_secs_f64();

@@ -6,6 +6,8 @@
 //! roster padded to 30,000 rows and its grants to 50,000; times `reconcile` (median and p95
 //! of repeated runs) and `aid::coverage`, and reports the peak resident memory a run adds.
 
+#[path = "common/db.rs"]
+mod db;
 use std::time::Instant;
 
 #[path = "common/timing.rs"]
@@ -13,12 +15,12 @@ mod timing;
 use timing::time;
 
 use huka_core::term::Term;
-use huka_core::{aid, demo, reconcile, Store};
+use huka_core::{aid, demo, reconcile};
 
 fn main() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/reconcile-bench.db");
-    let fresh = !path.exists();
-    let mut store = Store::open(&path).unwrap();
+    let (mut store, reused) = db::school(&path);
+    let fresh = !reused;
     if fresh {
         let t = Instant::now();
         demo::generate(&mut store, &demo::DemoOptions { students: 19_000, seed: 21 }).unwrap();

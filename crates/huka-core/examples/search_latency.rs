@@ -6,9 +6,11 @@
 //! from the data: a surname, a two-character given name, a full name, a village, a 4- and a
 //! 7-character ID-number fragment, and two words.
 
+#[path = "common/db.rs"]
+mod db;
 use std::time::Instant;
 
-use huka_core::{demo, household, Store};
+use huka_core::{demo, household};
 use rand::seq::IndexedRandom;
 use rand::SeedableRng;
 
@@ -18,7 +20,7 @@ fn main() {
     let per_kind: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(200);
 
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("bench.db")).unwrap();
+    let (mut store, _) = db::school(&dir.path().join("bench.db"));
     let started = Instant::now();
     let stats = demo::generate(&mut store, &demo::DemoOptions { students, seed: 7 }).unwrap();
     println!("generated {stats:?} in {:.1} s", started.elapsed().as_secs_f64());

@@ -12,7 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::coverage::Listing;
-use crate::error::{Checks, Error, Problem, Result};
+use crate::error::{Checks, Error, Lang, Problem, Result};
 use crate::record::{text_enum, Meta, RecordId};
 use crate::store::{Store, Writer};
 use crate::student::Stage;
@@ -64,6 +64,34 @@ text_enum! {
         Principal = "principal",            // 校长
         AidCentre = "aid_centre",           // 县学生资助中心
         DeputyDirector = "deputy_director", // 分管副局长
+    }
+}
+
+/// A grant asked to skip a step, or to change once it can no longer change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantError {
+    Step { from: GrantStatus, to: GrantStatus },
+    Locked { status: GrantStatus },
+}
+
+impl crate::error::DomainError for GrantError {
+    fn code(&self) -> &'static str {
+        match self {
+            GrantError::Step { .. } => "grant_step",
+            GrantError::Locked { .. } => "grant_locked",
+        }
+    }
+    fn message(&self, lang: Lang) -> String {
+        match *self {
+            GrantError::Step { from, to } => lang.pick(
+                format!("资助不能从“{}”直接到“{}”：每一步都要依次办理。", from.label(Lang::Zh), to.label(Lang::Zh)),
+                format!("A grant that is {} cannot become {}: every step is taken in order.", from.label(Lang::En), to.label(Lang::En)),
+            ),
+            GrantError::Locked { status } => lang.pick(
+                format!("资助已“{}”，不能再修改。已发放的资助只能冲回并写明原因。", status.label(Lang::Zh)),
+                format!("The grant is {} and can no longer be changed; a paid grant can only be reversed, with a reason.", status.label(Lang::En)),
+            ),
+        }
     }
 }
 
@@ -218,6 +246,7 @@ fn check_programme(conn: &Connection, p: &ProgrammeInput, id: Option<RecordId>) 
 }
 
 pub fn create_programme(store: &mut Store, p: &ProgrammeInput) -> Result<Programme> {
+    crate::access::require(store, crate::access::Action::Aid)?;
     let id = store.write(|w| {
         let (code, amount) = check_programme(w.tx(), p, None)?;
         let m = w.new_meta();
@@ -233,6 +262,7 @@ pub fn create_programme(store: &mut Store, p: &ProgrammeInput) -> Result<Program
 
 /// Edits a programme. Grants already made keep their amounts.
 pub fn update_programme(store: &mut Store, id: RecordId, p: &ProgrammeInput) -> Result<Programme> {
+    crate::access::require(store, crate::access::Action::Aid)?;
     store.write(|w| {
         programme(w.tx(), id)?;
         let (code, amount) = check_programme(w.tx(), p, Some(id))?;
@@ -435,6 +465,7 @@ fn add_step(w: &Writer<'_>, grant: RecordId, step: GrantStatus, on: NaiveDate, s
 
 /// Records an application: the first step of a grant.
 pub fn apply(store: &mut Store, g: &GrantInput, today: NaiveDate) -> Result<Grant> {
+    crate::access::require(store, crate::access::Action::Aid)?;
     let id = store.write(|w| {
         let mut c = Checks::default();
         let is_student: bool = w
@@ -484,7 +515,7 @@ pub fn apply(store: &mut Store, g: &GrantInput, today: NaiveDate) -> Result<Gran
 fn advance_in(w: &Writer<'_>, id: RecordId, to: GrantStatus, s: &StepInput, today: NaiveDate) -> Result<()> {
     let current = grant(w.tx(), id)?;
     if current.status.next() != Some(to) {
-        return Err(Error::GrantStep { from: current.status, to });
+        return Err(GrantError::Step { from: current.status, to }.into());
     }
     let mut c = Checks::default();
     let on = c.date("date", Some(&s.date), true, Some(today));
@@ -533,13 +564,38 @@ fn advance_in(w: &Writer<'_>, id: RecordId, to: GrantStatus, s: &StepInput, toda
 
 /// Moves a grant one step along its path. `to` must be the next step.
 pub fn advance(store: &mut Store, id: RecordId, to: GrantStatus, s: &StepInput, today: NaiveDate) -> Result<Grant> {
+    crate::access::require(store, crate::access::Action::Aid)?;
+    let signed;
+    let s = if to == GrantStatus::SchoolReviewed {
+        // The school's review is the principal's own signature: recorded by a principal's
+        // account, under the account's name (parents and teachers stay typed names).
+        crate::access::require(store, crate::access::Action::SchoolReview)?;
+        signed = signed_by_account(store, s, SignRole::Principal);
+        &signed
+    } else {
+        s
+    };
     store.write(|w| advance_in(w, id, to, s, today))?;
     grant(store.conn(), id)
+}
+
+/// The step's sign-offs with `role` signed by the store's account (its name, whatever was
+/// typed). The store itself (tests, the demo) keeps what was typed.
+fn signed_by_account(store: &Store, s: &StepInput, role: SignRole) -> StepInput {
+    let actor = store.actor();
+    if actor.id == crate::access::Actor::system().id {
+        return s.clone();
+    }
+    let mut signed = s.clone();
+    signed.signoffs.retain(|x| x.role != role);
+    signed.signoffs.push(Signoff { role, name: actor.name.clone() });
+    signed
 }
 
 /// Starts the public notice for every school-reviewed grant of a programme and term at once:
 /// one notice is posted for them all. Returns how many grants it covers.
 pub fn start_notice(store: &mut Store, programme: RecordId, term: Term, s: &StepInput, today: NaiveDate) -> Result<usize> {
+    crate::access::require(store, crate::access::Action::Aid)?;
     store.write(|w| {
         let ids: Vec<RecordId> = w
             .tx()
@@ -558,10 +614,11 @@ pub fn start_notice(store: &mut Store, programme: RecordId, term: Term, s: &Step
 
 /// Records the objections raised during the notice and how they were handled.
 pub fn record_objections(store: &mut Store, id: RecordId, text: &str) -> Result<Grant> {
+    crate::access::require(store, crate::access::Action::Aid)?;
     store.write(|w| {
         let current = grant(w.tx(), id)?;
         if current.status != GrantStatus::Notice {
-            return Err(Error::GrantLocked { status: current.status });
+            return Err(GrantError::Locked { status: current.status }.into());
         }
         let mut c = Checks::default();
         c.max_len("objections", text, 1000);
@@ -577,10 +634,11 @@ pub fn record_objections(store: &mut Store, id: RecordId, text: &str) -> Result<
 
 /// Changes the amount of a grant not yet county-reviewed.
 pub fn set_amount(store: &mut Store, id: RecordId, amount: &str) -> Result<Grant> {
+    crate::access::require(store, crate::access::Action::Aid)?;
     store.write(|w| {
         let current = grant(w.tx(), id)?;
         if matches!(current.status, GrantStatus::CountyReviewed | GrantStatus::Paid | GrantStatus::Reversed) {
-            return Err(Error::GrantLocked { status: current.status });
+            return Err(GrantError::Locked { status: current.status }.into());
         }
         let fen = parse_yuan(amount).ok_or_else(|| Error::invalid("amount", Problem::BadAmount))?;
         w.tx().execute(
@@ -594,10 +652,11 @@ pub fn set_amount(store: &mut Store, id: RecordId, amount: &str) -> Result<Grant
 
 /// Reverses a paid grant (冲回), with a reason. The grant and its path are kept.
 pub fn reverse(store: &mut Store, id: RecordId, date_text: &str, reason: &str, today: NaiveDate) -> Result<Grant> {
+    crate::access::require(store, crate::access::Action::Aid)?;
     store.write(|w| {
         let current = grant(w.tx(), id)?;
         if current.status != GrantStatus::Paid {
-            return Err(Error::GrantStep { from: current.status, to: GrantStatus::Reversed });
+            return Err(GrantError::Step { from: current.status, to: GrantStatus::Reversed }.into());
         }
         let mut c = Checks::default();
         let on = c.date("date", Some(date_text), true, Some(today));
@@ -616,10 +675,11 @@ pub fn reverse(store: &mut Store, id: RecordId, date_text: &str, reason: &str, t
 /// Withdraws a grant that has not been paid (a tombstone, with its steps). Paid grants are
 /// reversed instead.
 pub fn withdraw(store: &mut Store, id: RecordId) -> Result<()> {
+    crate::access::require(store, crate::access::Action::Aid)?;
     store.write(|w| {
         let current = grant(w.tx(), id)?;
         if matches!(current.status, GrantStatus::Paid | GrantStatus::Reversed) {
-            return Err(Error::GrantLocked { status: current.status });
+            return Err(GrantError::Locked { status: current.status }.into());
         }
         w.tombstone("aid_grant", "grant", id)?;
         w.tx().execute(

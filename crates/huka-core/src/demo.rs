@@ -81,6 +81,7 @@ const HEALTH_NOTES: &[&str] = &["慢性病（高血压）", "肢体残疾三级"
 
 /// Generates a school into an empty database (setting up a demo school if none is set up).
 pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<Stats> {
+    crate::access::require(store, crate::access::Action::LoadDemo)?;
     if stats::get(store)?.households > 0 {
         return Err(Error::NotEmpty);
     }
@@ -156,6 +157,7 @@ pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<Stats> {
 /// Adds `count` more home visits (this term and last) to random households of a generated
 /// school: for benchmarks at the sizes a county reaches.
 pub fn add_visits(store: &mut Store, count: usize, seed: u64) -> Result<()> {
+    crate::access::require(store, crate::access::Action::LoadDemo)?;
     let households: Vec<(RecordId, Vec<RecordId>, Vec<RecordId>)> = {
         let conn = store.conn();
         let ids: Vec<RecordId> = conn.prepare("SELECT id FROM household WHERE deleted_at IS NULL")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
@@ -213,6 +215,7 @@ pub fn add_visits(store: &mut Store, count: usize, seed: u64) -> Result<()> {
 /// students on no household card (until the roster has `roster` rows) and last years' grants
 /// to registered-poor students (until there are `grants`).
 pub fn pad_for_reconcile(store: &mut Store, roster: usize, grants: usize, seed: u64) -> Result<()> {
+    crate::access::require(store, crate::access::Action::LoadDemo)?;
     use crate::registration::{self, RegistrationInput};
     let taken: HashSet<String> = store
         .conn()

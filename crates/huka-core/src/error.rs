@@ -8,34 +8,17 @@ use crate::resident_id::IdProblem;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// The two languages Huka speaks. Chinese first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    #[default]
-    Zh,
-    En,
-}
+pub use crate::lang::Lang;
 
-impl Lang {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s {
-            "zh" => Some(Lang::Zh),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-    fn pick(self, zh: String, en: String) -> String {
-        match self {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
+/// An error a domain module defines for itself — a stable code, a sentence in each language —
+/// so that this ground layer names no domain noun. It reaches callers as [`Error::Domain`];
+/// [`Error::domain`] gets the typed value back (tests, the CLI's bundle verdicts).
+pub trait DomainError: std::any::Any + std::fmt::Debug + Send + Sync {
+    fn code(&self) -> &'static str;
+    fn message(&self, lang: Lang) -> String;
+    /// A file the user gave that cannot be read as what it should be (CLI exit status 2).
+    fn unreadable_file(&self) -> bool {
+        false
     }
 }
 
@@ -50,26 +33,39 @@ pub enum Error {
     SchemaTooNew { found: i64, supported: i64 },
     #[error("the file is not a Huka database")]
     NotADatabase,
+    #[error("there is no database at this path")]
+    NoDatabase,
+    #[error("a database already exists at this path")]
+    DatabaseExists,
+    #[error("the key file beside the database is missing")]
+    KeyFileMissing,
+    #[error("the key file beside the database is damaged or belongs to another database")]
+    KeyFileDamaged,
+    #[error("wrong login name or password")]
+    WrongPassword,
+    #[error("too many wrong passwords; wait {seconds} s")]
+    TooManyAttempts { seconds: u64 },
+    #[error("the database is not encrypted yet")]
+    NotEncrypted,
+    #[error("the encrypted copy did not match the original; nothing was replaced")]
+    ConversionFailed,
+    #[error("the account is disabled")]
+    AccountDisabled,
+    #[error("nobody is logged in")]
+    Locked,
+    #[error("a login is needed: --user NAME (or $HUKA_USER) and $HUKA_PASSWORD or a terminal")]
+    NeedLogin,
+    #[error("not allowed: {reason_en}")]
+    Forbidden { reason: String, reason_en: String },
     #[error("the school has not been set up yet")]
     SchoolNotSetUp,
     #[error("the school has already been set up")]
     SchoolAlreadySetUp,
     #[error("the database already has household cards")]
     NotEmpty,
-    #[error("the file cannot be read: {}", .0.message_en())]
-    Unreadable(crate::import::read::ReadProblem),
-    #[error("no header row found")]
-    NoHeader,
-    #[error("the file has no {column} column")]
-    MissingColumn { column: &'static str },
-    #[error("the file or the records changed after the preview")]
-    PlanChanged,
-    #[error("a {from} plan cannot become {to}")]
-    StatusChange { from: &'static str, to: &'static str },
-    #[error("a grant that is {} cannot become {}", from.as_str(), to.as_str())]
-    GrantStep { from: crate::aid::GrantStatus, to: crate::aid::GrantStatus },
-    #[error("a grant that is {} cannot be changed", status.as_str())]
-    GrantLocked { status: crate::aid::GrantStatus },
+    /// A domain module's own refusal (see [`DomainError`]).
+    #[error("{}", .0.message(Lang::En))]
+    Domain(Box<dyn DomainError>),
     #[error("no school-reviewed grants to put on notice")]
     NothingToNotice,
     #[error("the school has no signing key yet")]
@@ -80,19 +76,42 @@ pub enum Error {
     WrongPassphrase,
     #[error("not a minisign public key file")]
     BadPublicKey,
+    #[error("no county recipient registered")]
+    NoCountyRecipient,
+    #[error("not a county recipient file")]
+    BadCountyRecipient,
+    #[error("the county has no encryption key yet")]
+    NoCountyKey,
+    #[error("not a Huka backup")]
+    NotABackup,
+    #[error("the backup is of school {backup}, this database of school {here}")]
+    BackupOfAnotherSchool { backup: String, here: String },
     #[error("key {key_id} is registered to school {school}")]
     KeyOfAnotherSchool { key_id: String, school: String },
-    #[error("bundle rejected: {}", .0.message(Lang::En))]
-    Bundle(crate::bundle::Rejection),
-    #[error("this is a {} installation; the operation needs a {} one", .actual.as_str(), .needed.as_str())]
-    WrongMode { actual: crate::settings::Mode, needed: crate::settings::Mode },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
 }
 
+impl<E: DomainError> From<E> for Error {
+    fn from(e: E) -> Error {
+        Error::Domain(Box::new(e))
+    }
+}
+
 impl Error {
+    /// The domain error of type `E` this is, if it is one.
+    pub fn domain<E: DomainError>(&self) -> Option<&E> {
+        match self {
+            Error::Domain(d) => {
+                let any: &dyn std::any::Any = &**d;
+                any.downcast_ref()
+            }
+            _ => None,
+        }
+    }
+
     pub fn invalid(field: &'static str, problem: Problem) -> Error {
         Error::Invalid(vec![FieldError { field, problem }])
     }
@@ -104,24 +123,33 @@ impl Error {
             Error::NotFound { .. } => "not_found",
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::NotADatabase => "not_a_database",
+            Error::NoDatabase => "no_database",
+            Error::DatabaseExists => "database_exists",
+            Error::KeyFileMissing => "key_file_missing",
+            Error::KeyFileDamaged => "key_file_damaged",
+            Error::WrongPassword => "wrong_password",
+            Error::TooManyAttempts { .. } => "too_many_attempts",
+            Error::NotEncrypted => "not_encrypted",
+            Error::ConversionFailed => "conversion_failed",
+            Error::AccountDisabled => "account_disabled",
+            Error::Locked => "locked",
+            Error::NeedLogin => "need_login",
+            Error::Forbidden { .. } => "forbidden",
             Error::SchoolNotSetUp => "school_not_set_up",
             Error::SchoolAlreadySetUp => "school_already_set_up",
             Error::NotEmpty => "not_empty",
-            Error::Unreadable(_) => "file_unreadable",
-            Error::NoHeader => "no_header",
-            Error::MissingColumn { .. } => "missing_column",
-            Error::PlanChanged => "plan_changed",
-            Error::StatusChange { .. } => "status_change",
-            Error::GrantStep { .. } => "grant_step",
-            Error::GrantLocked { .. } => "grant_locked",
+            Error::Domain(d) => d.code(),
             Error::NothingToNotice => "nothing_to_notice",
             Error::NoSigningKey => "no_signing_key",
             Error::SigningKeyExists => "signing_key_exists",
             Error::WrongPassphrase => "wrong_passphrase",
             Error::BadPublicKey => "bad_public_key",
+            Error::NoCountyRecipient => "no_county_recipient",
+            Error::BadCountyRecipient => "bad_county_recipient",
+            Error::NoCountyKey => "no_county_key",
+            Error::NotABackup => "not_a_backup",
+            Error::BackupOfAnotherSchool { .. } => "backup_of_another_school",
             Error::KeyOfAnotherSchool { .. } => "key_of_another_school",
-            Error::Bundle(r) => r.code(),
-            Error::WrongMode { .. } => "wrong_mode",
             Error::Sqlite(_) => "database",
             Error::Io(_) => "io",
         }
@@ -130,7 +158,12 @@ impl Error {
     /// True when a file could not be read as a spreadsheet of the expected kind at all
     /// (CLI exit status 2).
     pub fn is_unreadable_file(&self) -> bool {
-        matches!(self, Error::Unreadable(_) | Error::NoHeader | Error::MissingColumn { .. })
+        matches!(self, Error::Domain(d) if d.unreadable_file())
+    }
+
+    /// True when the command line was pointed at something that is not there (exit status 2).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, Error::NoDatabase)
     }
 
     /// True when the error is the user's input being refused (CLI exit status 1).
@@ -157,6 +190,42 @@ impl Error {
                 "该文件不是户卡数据库。".into(),
                 "The file is not a Huka database.".into(),
             ),
+            Error::NoDatabase => (
+                "这里没有户卡数据库（只有初始化、恢复备份或加入本校时才会新建）。请检查路径。".into(),
+                "There is no Huka database at this path (only init, restoring a backup or joining a school creates one). Check the path.".into(),
+            ),
+            Error::DatabaseExists => (
+                "这里已经有一个数据库，不能再初始化。".into(),
+                "A database already exists at this path; it cannot be set up again.".into(),
+            ),
+            Error::KeyFileMissing => (
+                "这不是户卡数据库，或它旁边的密钥文件（.keys）不见了，无法解锁（可从备份恢复）。".into(),
+                "This is not a Huka database, or the key file (.keys) beside it is missing so it cannot be unlocked (restore a backup).".into(),
+            ),
+            Error::KeyFileDamaged => (
+                "数据库旁边的密钥文件（.keys）已损坏或属于另一个数据库。".into(),
+                "The key file (.keys) beside the database is damaged or belongs to another database.".into(),
+            ),
+            Error::WrongPassword => ("登录名或密码不对。".into(), "Wrong login name or password.".into()),
+            Error::TooManyAttempts { seconds } => (
+                format!("密码错误次数太多，请 {seconds} 秒后再试。"),
+                format!("Too many wrong passwords; try again in {seconds} s."),
+            ),
+            Error::NotEncrypted => (
+                "这个数据库还没有加密：请先由校长创建账号并加密（窗口中打开即可，或运行 huka encrypt）。".into(),
+                "This database is not encrypted yet: the principal creates an account and encrypts it first (open it in the window, or run huka encrypt).".into(),
+            ),
+            Error::ConversionFailed => (
+                "加密后的副本与原数据库不一致，原文件未被替换，数据没有任何改动。".into(),
+                "The encrypted copy did not match the original; the original file was not replaced and nothing changed.".into(),
+            ),
+            Error::AccountDisabled => ("该账号已停用。".into(), "The account is disabled.".into()),
+            Error::Locked => ("已锁定，请先登录。".into(), "Locked; please log in.".into()),
+            Error::NeedLogin => (
+                "需要登录：用 --user 指定账号（或设置 HUKA_USER），密码来自 HUKA_PASSWORD 或在终端输入。".into(),
+                "A login is needed: --user NAME (or $HUKA_USER), and the password from $HUKA_PASSWORD or typed at a terminal.".into(),
+            ),
+            Error::Forbidden { reason, reason_en } => (format!("权限不足：{reason}。"), format!("Not allowed: {reason_en}.")),
             Error::SchoolNotSetUp => (
                 "尚未设置学校，请先完成学校设置。".into(),
                 "The school has not been set up yet.".into(),
@@ -169,31 +238,7 @@ impl Error {
                 "数据库中已有户卡；演示数据只能载入空数据库。".into(),
                 "The database already has household cards; demo data can only be loaded into an empty one.".into(),
             ),
-            Error::Unreadable(p) => (p.message_zh(), p.message_en()),
-            Error::NoHeader => (
-                "找不到表头：前 20 行中没有“姓名”“身份证号”等列名。请检查文件，或在窗口中指定各列。".into(),
-                "No header row: none of the first 20 rows names columns such as 姓名 or 身份证号.".into(),
-            ),
-            Error::MissingColumn { column } => (
-                format!("文件中没有“{column}”列，无法导入。"),
-                format!("The file has no “{column}” column."),
-            ),
-            Error::PlanChanged => (
-                "预览之后文件或数据已发生变化，未导入任何内容。请重新预览。".into(),
-                "The file or the records changed after the preview; nothing was imported. Please preview again.".into(),
-            ),
-            Error::StatusChange { from, to } => (
-                format!("帮扶计划不能从“{}”改为“{}”。", status_zh(from), status_zh(to)),
-                format!("A {from} support plan cannot become {to}."),
-            ),
-            Error::GrantStep { from, to } => (
-                format!("资助不能从“{}”直接到“{}”：每一步都要依次办理。", from.label(Lang::Zh), to.label(Lang::Zh)),
-                format!("A grant that is {} cannot become {}: every step is taken in order.", from.label(Lang::En), to.label(Lang::En)),
-            ),
-            Error::GrantLocked { status } => (
-                format!("资助已“{}”，不能再修改。已发放的资助只能冲回并写明原因。", status.label(Lang::Zh)),
-                format!("The grant is {} and can no longer be changed; a paid grant can only be reversed, with a reason.", status.label(Lang::En)),
-            ),
+            Error::Domain(d) => (d.message(Lang::Zh), d.message(Lang::En)),
             Error::NothingToNotice => (
                 "没有“学校已审核”的资助可以公示。".into(),
                 "There are no school-reviewed grants to put on notice.".into(),
@@ -214,14 +259,26 @@ impl Error {
                 "该文件不是有效的公钥文件（.pub，minisign 格式）。".into(),
                 "The file is not a valid public key (.pub, minisign format).".into(),
             ),
+            Error::NoCountyRecipient => (
+                "还没有登记县局的加密公钥：汇总包必须加密给县局，请先登记县局发来的公钥文件（核对指纹）。".into(),
+                "No county key is registered: bundles are encrypted to the county bureau, so register the key file it gave (check the fingerprint) first.".into(),
+            ),
+            Error::NotABackup => ("该文件不是户卡备份（.hukabackup）。".into(), "The file is not a Huka backup (.hukabackup).".into()),
+            Error::BackupOfAnotherSchool { backup, here } => (
+                format!("这是学校 {backup} 的备份，而本数据库属于学校 {here}：未恢复。如确需替换，请校长使用“强制恢复”（--force）。"),
+                format!("The backup is of school {backup}, this database is school {here}'s: nothing was restored. If this is really wanted, the principal restores with --force."),
+            ),
+            Error::NoCountyKey => (
+                "本县还没有加密密钥：请先创建（县局密钥）。".into(),
+                "The county has no encryption key yet: create it first.".into(),
+            ),
+            Error::BadCountyRecipient => (
+                "该文件不是县局的加密公钥文件（应含一行 age1…）。".into(),
+                "The file is not a county key file (it should hold one age1… line).".into(),
+            ),
             Error::KeyOfAnotherSchool { key_id, school } => (
                 format!("公钥 {key_id} 已登记为学校 {school} 的公钥，不能再登记给另一所学校。"),
                 format!("Public key {key_id} is already registered to school {school}; it cannot be registered to another school."),
-            ),
-            Error::Bundle(r) => (r.message(Lang::Zh), r.message(Lang::En)),
-            Error::WrongMode { actual, needed } => (
-                format!("本数据库是{}数据库，此操作只能在{}数据库中进行。", actual.name_zh(), needed.name_zh()),
-                format!("This is a {} database; the operation needs a {} database.", actual.as_str(), needed.as_str()),
             ),
             Error::Sqlite(e) => (format!("数据库出错，操作未生效：{e}"), format!("Database error; nothing was changed: {e}")),
             Error::Io(e) => (format!("读写文件出错：{e}"), format!("File error: {e}")),
@@ -244,22 +301,13 @@ impl Error {
     }
 }
 
-fn status_zh(status: &str) -> &'static str {
-    match status {
-        "draft" => "草稿",
-        "active" => "执行中",
-        "reviewed" => "已回顾",
-        "closed" => "已结束",
-        _ => "未知",
-    }
-}
-
 fn kind_zh(kind: &str) -> &'static str {
     match kind {
         "household" => "户卡",
         "member" => "家庭成员",
         "student" => "学生",
         "teacher" => "教师",
+        "account" => "账号",
         "visit" => "家访记录",
         "plan" => "帮扶计划",
         "pairing" => "结对",
@@ -281,6 +329,10 @@ fn field_label(field: &str) -> (&'static str, &'static str) {
     match field {
         "code" => ("学校代码", "school code"),
         "name" => ("姓名/名称", "name"),
+        "login" => ("登录名", "login name"),
+        "password" => ("密码", "password"),
+        "role" => ("角色", "role"),
+        "account" => ("账号", "account"),
         "town" => ("镇", "town"),
         "district" => ("督学责任区", "supervision district"),
         "householdNumber" => ("户编号", "household number"),
@@ -414,6 +466,12 @@ pub enum Problem {
     FutureWeek,
     PassphraseTooShort { min: usize },
     PassphraseMismatch,
+    // accounts
+    PasswordTooShort { min: usize },
+    DuplicateLogin,
+    RoleNotInThisMode,
+    OwnAccount,
+    LastPrincipal,
 }
 
 impl Problem {
@@ -452,6 +510,11 @@ impl Problem {
             Problem::FutureWeek => "future_week",
             Problem::PassphraseTooShort { .. } => "passphrase_too_short",
             Problem::PassphraseMismatch => "passphrase_mismatch",
+            Problem::PasswordTooShort { .. } => "password_too_short",
+            Problem::DuplicateLogin => "duplicate_login",
+            Problem::RoleNotInThisMode => "role_not_in_this_mode",
+            Problem::OwnAccount => "own_account",
+            Problem::LastPrincipal => "last_principal",
         }
     }
 
@@ -511,6 +574,11 @@ impl Problem {
             Problem::FutureWeek => ("这一周还没开始，不能确认".into(), "this week has not begun; it cannot be confirmed yet".into()),
             Problem::PassphraseTooShort { min } => (format!("口令至少 {min} 个字符"), format!("at least {min} characters")),
             Problem::PassphraseMismatch => ("两次输入的口令不一致".into(), "the two entries differ".into()),
+            Problem::PasswordTooShort { min } => (format!("密码至少 {min} 个字符"), format!("at least {min} characters")),
+            Problem::DuplicateLogin => ("已有账号使用这个登录名".into(), "another account has this login name".into()),
+            Problem::RoleNotInThisMode => ("这种角色不属于本类安装（学校或县级）".into(), "this role does not belong to this kind of installation".into()),
+            Problem::OwnAccount => ("不能停用自己的账号".into(), "you cannot disable your own account".into()),
+            Problem::LastPrincipal => ("这是最后一个可用的管理账号，不能停用".into(), "this is the last account that can manage accounts".into()),
         };
         lang.pick(zh, en)
     }

@@ -5,11 +5,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Checks, Error, Problem, Result};
-use crate::member::{self, Member};
 use crate::record::{text_enum, Meta, RecordId};
 use crate::search;
 use crate::store::{Store, Writer};
-use crate::teacher::{self, Teacher};
 use crate::text::{clean, normalize_phone};
 
 text_enum! {
@@ -94,27 +92,6 @@ pub struct HouseholdSummary {
     pub student_count: i64,
 }
 
-/// The household card (一户一卡). Later capabilities (visits, plans, aid) add their sections
-/// here as further fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct HouseholdCard {
-    pub household: Household,
-    /// Head first, then by birth date.
-    pub members: Vec<Member>,
-    pub teachers: Vec<Teacher>,
-    /// The current helper-teacher pairings of the household's students.
-    pub pairings: Vec<crate::pairing::Pairing>,
-    /// Home visits, newest first.
-    pub visits: Vec<crate::visit::Visit>,
-    /// Support plans of the household's students, newest term first.
-    pub plans: Vec<crate::plan::Plan>,
-    /// Aid grants of the household's students, newest term first, each with its path.
-    pub grants: Vec<crate::aid::Grant>,
-    /// Dropout cases of the household's students, open ones first.
-    pub dropout_cases: Vec<crate::dropout::CaseSummary>,
-}
-
 impl HouseholdInput {
     /// Cleans what was typed and checks every field, reporting all problems at once.
     fn cleaned(&self) -> Result<HouseholdInput> {
@@ -195,6 +172,7 @@ fn number_taken(conn: &Connection, number: &str, except: Option<RecordId>) -> Re
 }
 
 pub fn create(store: &mut Store, input: &HouseholdInput) -> Result<Household> {
+    crate::access::require(store, crate::access::Action::CreateOrDeleteHousehold)?;
     let h = input.cleaned()?;
     let id = store.write(|w| insert(w, &h))?;
     get(store.conn(), id)
@@ -229,6 +207,7 @@ fn insert_unindexed(w: &Writer<'_>, h: &HouseholdInput) -> Result<RecordId> {
 }
 
 pub fn update(store: &mut Store, id: RecordId, input: &HouseholdInput) -> Result<Household> {
+    crate::access::require(store, crate::access::Action::EditHousehold(id))?;
     let h = input.cleaned()?;
     store.write(|w| {
         get(w.tx(), id)?;
@@ -263,6 +242,7 @@ fn write_update(w: &Writer<'_>, id: RecordId, h: &HouseholdInput) -> Result<()> 
 /// plans and dropout cases, its visits and their follow-ups, and its teacher links all become tombstones, in one
 /// transaction.
 pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
+    crate::access::require(store, crate::access::Action::CreateOrDeleteHousehold)?;
     store.write(|w| {
         w.tombstone("household", "household", id)?;
         let stamp = params![w.now(), w.device_id(), id];
@@ -334,30 +314,6 @@ pub fn list(store: &Store, search_text: &str, limit: usize) -> Result<Vec<Househ
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// The whole card of one household.
-pub fn card(store: &Store, id: RecordId) -> Result<HouseholdCard> {
-    let household = get(store.conn(), id)?;
-    let members = member::of_household(store.conn(), id)?;
-    let mut pairings = Vec::new();
-    for m in members.iter().filter(|m| m.student.is_some()) {
-        pairings.extend(crate::pairing::current(store.conn(), m.meta.id)?);
-    }
-    Ok(HouseholdCard {
-        household,
-        members,
-        teachers: teacher::of_household(store.conn(), id)?,
-        pairings,
-        visits: crate::visit::of_household(store.conn(), id)?,
-        plans: crate::plan::of_household(store.conn(), id)?,
-        grants: crate::aid::of_household(store.conn(), id)?,
-        dropout_cases: crate::dropout::list(
-            store.conn(),
-            &crate::dropout::CaseFilter { household: Some(id), ..Default::default() },
-            crate::dropout::local_today(),
-        )?,
-    })
 }
 
 #[cfg(test)]

@@ -2,20 +2,28 @@
 //! teachers), their validation, and the SQLite store that keeps them.
 //!
 //! One module per domain concept. Each exposes plain functions over a [`Store`]:
-//! `household::create(&mut store, input)`, `household::card(&store, id)` … The Tauri shell
+//! `household::create(&mut store, input)`, `card::get(&store, id)` … The Tauri shell
 //! (`src-tauri`) and the `huka` CLI are both thin callers of these functions.
 //!
 //! This crate never depends on Tauri, never prints, and never logs personal data.
 
+pub mod access;
+pub mod account;
 pub mod aid;
+pub mod audit;
+pub mod backup;
 pub mod bundle;
+pub mod card;
 pub mod county;
 pub mod coverage;
+pub mod crypto;
 pub mod demo;
 pub mod dropout;
 pub mod error;
 pub mod household;
 pub mod import;
+pub mod keyfile;
+pub mod lang;
 pub mod member;
 pub mod pairing;
 pub mod plan;
@@ -26,6 +34,7 @@ pub mod registration;
 pub mod resident_id;
 pub mod school;
 pub mod search;
+pub mod session;
 pub mod settings;
 pub mod signing;
 pub mod stats;

@@ -10,19 +10,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Checks, Error, Problem, Result};
 use crate::household;
-use crate::record::{text_enum, Meta, RecordId};
+use crate::record::{Meta, RecordId};
 use crate::resident_id::ResidentId;
 use crate::search;
 use crate::store::{Store, Writer};
 use crate::student::{self, Student, StudentInput};
 use crate::text::clean;
 
-text_enum! {
-    pub enum Gender {
-        Male = "male",
-        Female = "female",
-    }
-}
+pub use crate::resident_id::Gender;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -191,6 +186,7 @@ fn resident_id_taken(conn: &Connection, resident_id: &str, except: Option<Record
 }
 
 pub fn create(store: &mut Store, household_id: RecordId, input: &MemberInput) -> Result<Member> {
+    crate::access::require(store, crate::access::Action::EditHousehold(household_id))?;
     let m = input.cleaned()?;
     let id = store.write(|w| insert(w, household_id, &m))?;
     get(store.conn(), id)
@@ -226,6 +222,7 @@ pub(crate) fn insert_unindexed(w: &Writer<'_>, household_id: RecordId, m: &Clean
 }
 
 pub fn update(store: &mut Store, id: RecordId, input: &MemberInput) -> Result<Member> {
+    crate::access::require_care_edit(store, id)?;
     let m = input.cleaned()?;
     store.write(|w| {
         let before = get(w.tx(), id)?;
@@ -257,6 +254,7 @@ fn write_update(w: &Writer<'_>, id: RecordId, household_id: RecordId, m: &Clean)
 /// Removes a member from the card (tombstone), with their student record, pairings, plans and
 /// dropout cases.
 pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
+    crate::access::require_care_edit(store, id)?;
     store.write(|w| {
         let before = get(w.tx(), id)?;
         crate::dropout::tombstone_cases_of(w, "SELECT ?1", id)?;
@@ -270,6 +268,38 @@ pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
         w.tombstone("member", "member", id)?;
         search::reindex_household(w.tx(), before.household_id)
     })
+}
+
+/// The result of checking a number while it is typed, for the window's live validation.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResidentIdCheck {
+    pub normalized: String,
+    pub valid: bool,
+    pub birth_date: Option<NaiveDate>,
+    pub gender: Option<Gender>,
+    pub problem: Option<crate::error::FieldReport>,
+}
+
+pub fn check_resident_id(raw: &str) -> ResidentIdCheck {
+    match crate::resident_id::ResidentId::parse(raw) {
+        Ok(id) => ResidentIdCheck {
+            normalized: id.as_str().to_string(),
+            valid: true,
+            birth_date: Some(id.birth_date()),
+            gender: Some(id.gender()),
+            problem: None,
+        },
+        Err(p) => ResidentIdCheck {
+            normalized: crate::resident_id::normalize(raw),
+            valid: false,
+            birth_date: None,
+            gender: None,
+            problem: Some(
+                crate::error::FieldError { field: "residentId", problem: crate::error::Problem::ResidentId(p) }.report(),
+            ),
+        },
+    }
 }
 
 #[cfg(test)]

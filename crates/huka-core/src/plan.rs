@@ -12,6 +12,32 @@ use crate::record::{text_enum, Meta, RecordId};
 use crate::store::{Store, Writer};
 use crate::term::Term;
 
+/// A plan asked to move in a way its status rules do not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusChange {
+    pub from: &'static str,
+    pub to: &'static str,
+}
+
+impl crate::error::DomainError for StatusChange {
+    fn code(&self) -> &'static str {
+        "status_change"
+    }
+    fn message(&self, lang: crate::Lang) -> String {
+        let zh = |status: &str| match status {
+            "draft" => "草稿",
+            "active" => "执行中",
+            "reviewed" => "已回顾",
+            "closed" => "已结束",
+            _ => "未知",
+        };
+        lang.pick(
+            format!("帮扶计划不能从“{}”改为“{}”。", zh(self.from), zh(self.to)),
+            format!("A {} support plan cannot become {}.", self.from, self.to),
+        )
+    }
+}
+
 text_enum! {
     pub enum PlanStatus {
         Draft = "draft",
@@ -227,16 +253,18 @@ pub(crate) fn insert(w: &Writer<'_>, p: &PlanInput, status: PlanStatus) -> Resul
 
 /// A new plan, as a draft.
 pub fn create(store: &mut Store, p: &PlanInput) -> Result<Plan> {
+    crate::access::require_care(store, crate::access::Of::Member(p.member_id))?;
     let id = store.write(|w| insert(w, p, PlanStatus::Draft))?;
     get(store.conn(), id)
 }
 
 /// Edits a plan's content; a closed plan cannot be edited.
 pub fn update(store: &mut Store, id: RecordId, p: &PlanInput) -> Result<Plan> {
+    crate::access::require_care(store, crate::access::Of::Plan(id))?;
     store.write(|w| {
         let current = get(w.tx(), id)?;
         if current.status == PlanStatus::Closed {
-            return Err(Error::StatusChange { from: "closed", to: "draft" });
+            return Err(StatusChange { from: "closed", to: "draft" }.into());
         }
         let next = check(w.tx(), p)?;
         w.tx().execute(
@@ -255,10 +283,11 @@ pub fn update(store: &mut Store, id: RecordId, p: &PlanInput) -> Result<Plan> {
 /// Moves a plan to another status, if the step is allowed. Activating sets the first review
 /// date (eight weeks on) unless one is set.
 pub fn set_status(store: &mut Store, id: RecordId, to: PlanStatus, today: NaiveDate) -> Result<Plan> {
+    crate::access::require_care(store, crate::access::Of::Plan(id))?;
     store.write(|w| {
         let current = get(w.tx(), id)?;
         if !current.status.can_become(to) {
-            return Err(Error::StatusChange { from: current.status.as_str(), to: to.as_str() });
+            return Err(StatusChange { from: current.status.as_str(), to: to.as_str() }.into());
         }
         let next = match (to, current.next_review_date) {
             (PlanStatus::Active, None) => Some(today + chrono::Days::new(REVIEW_EVERY_DAYS)),
@@ -275,10 +304,11 @@ pub fn set_status(store: &mut Store, id: RecordId, to: PlanStatus, today: NaiveD
 
 /// Records a review of a plan in force: it becomes "reviewed" and the next review is due.
 pub fn add_review(store: &mut Store, plan: RecordId, r: &ReviewInput) -> Result<Plan> {
+    crate::access::require_care(store, crate::access::Of::Plan(plan))?;
     store.write(|w| {
         let current = get(w.tx(), plan)?;
         if !current.status.in_force() {
-            return Err(Error::StatusChange { from: current.status.as_str(), to: "reviewed" });
+            return Err(StatusChange { from: current.status.as_str(), to: "reviewed" }.into());
         }
         let mut c = Checks::default();
         let date = c.date("reviewDate", Some(&r.review_date), true, None);
@@ -303,6 +333,7 @@ pub fn add_review(store: &mut Store, plan: RecordId, r: &ReviewInput) -> Result<
 
 /// Starts this term's plan from the student's plan of the previous term (as a draft).
 pub fn copy_previous(store: &mut Store, member: RecordId, term: Term) -> Result<Plan> {
+    crate::access::require_care(store, crate::access::Of::Member(member))?;
     let previous = of_member_term(store.conn(), member, term.previous())?.ok_or(Error::NotFound { kind: "plan" })?;
     let input = PlanInput {
         member_id: member,

@@ -149,6 +149,7 @@ fn age_on(birth: NaiveDate, today: NaiveDate) -> i32 {
 
 /// Compares the three lists for `term` as of `today`.
 pub fn reconcile(store: &Store, term: Term, today: NaiveDate) -> Result<Reconciliation> {
+    crate::access::require(store, crate::access::Action::Reconcile)?;
     let conn = store.conn();
     let roster_rows: i64 = conn.query_row("SELECT count(*) FROM registration WHERE deleted_at IS NULL", [], |r| r.get(0))?;
     let mut found: Vec<Mismatch> = Vec::new();
@@ -303,6 +304,7 @@ pub fn reconcile(store: &Store, term: Term, today: NaiveDate) -> Result<Reconcil
 
 /// Resolves or dismisses a mismatch, with a note saying what was done or why it is not one.
 pub fn decide(store: &mut Store, kind: MismatchKind, subject: RecordId, decision: Decision, note: &str) -> Result<()> {
+    crate::access::require(store, crate::access::Action::Reconcile)?;
     let mut c = Checks::default();
     c.required("note", note);
     c.max_len("note", note, 500);
@@ -324,6 +326,7 @@ pub fn decide(store: &mut Store, kind: MismatchKind, subject: RecordId, decision
 
 /// Takes a decision back: the mismatch is open again.
 pub fn reopen(store: &mut Store, kind: MismatchKind, subject: RecordId) -> Result<()> {
+    crate::access::require(store, crate::access::Action::Reconcile)?;
     store.write(|w| {
         w.tx().execute(
             "UPDATE reconcile_decision SET deleted_at = ?1, updated_at = ?1, device_id = ?2 WHERE kind = ?3 AND subject_id = ?4 AND deleted_at IS NULL",

@@ -79,6 +79,11 @@ pub fn format_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// A stored timestamp, or `None` when the text is not one.
+pub fn parse_time_text(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+}
+
 fn parse_time(v: ValueRef<'_>) -> FromSqlResult<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(v.as_str()?)
         .map(|t| t.with_timezone(&Utc))

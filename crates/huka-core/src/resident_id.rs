@@ -12,11 +12,19 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use crate::error::Lang;
-use crate::member::Gender;
+use crate::lang::Lang;
+use crate::record::text_enum;
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK_CHARS: [u8; 11] = *b"10X98765432";
+
+text_enum! {
+    /// A person's gender, as the 17th digit of the ID number says (odd: male).
+    pub enum Gender {
+        Male = "male",
+        Female = "female",
+    }
+}
 
 /// A valid, normalized resident ID number.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -163,38 +171,6 @@ impl fmt::Display for ResidentId {
 impl fmt::Debug for ResidentId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "ResidentId({})", self.masked())
-    }
-}
-
-/// The result of checking a number while it is typed, for the window's live validation.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ResidentIdCheck {
-    pub normalized: String,
-    pub valid: bool,
-    pub birth_date: Option<NaiveDate>,
-    pub gender: Option<Gender>,
-    pub problem: Option<crate::error::FieldReport>,
-}
-
-pub fn check(raw: &str) -> ResidentIdCheck {
-    match ResidentId::parse(raw) {
-        Ok(id) => ResidentIdCheck {
-            normalized: id.as_str().to_string(),
-            valid: true,
-            birth_date: Some(id.birth_date()),
-            gender: Some(id.gender()),
-            problem: None,
-        },
-        Err(p) => ResidentIdCheck {
-            normalized: normalize(raw),
-            valid: false,
-            birth_date: None,
-            gender: None,
-            problem: Some(
-                crate::error::FieldError { field: "residentId", problem: crate::error::Problem::ResidentId(p) }.report(),
-            ),
-        },
     }
 }
 

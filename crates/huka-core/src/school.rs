@@ -68,8 +68,14 @@ pub fn get(store: &Store) -> Result<Option<School>> {
         .optional()?)
 }
 
+/// Checks a school's details as typed (before any file is made at first start).
+pub(crate) fn checked(input: &SchoolInput) -> Result<()> {
+    input.cleaned().check()
+}
+
 /// First-start setup. Refused when a school is already set up.
 pub fn setup(store: &mut Store, input: &SchoolInput) -> Result<School> {
+    crate::access::require(store, crate::access::Action::ManageSchool)?;
     let input = input.cleaned();
     input.check()?;
     if get(store)?.is_some() {
@@ -89,6 +95,7 @@ pub fn setup(store: &mut Store, input: &SchoolInput) -> Result<School> {
 }
 
 pub fn update(store: &mut Store, input: &SchoolInput) -> Result<School> {
+    crate::access::require(store, crate::access::Action::ManageSchool)?;
     let input = input.cleaned();
     input.check()?;
     let school = get(store)?.ok_or(Error::SchoolNotSetUp)?;

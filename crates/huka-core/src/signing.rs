@@ -208,6 +208,7 @@ fn school_for_key(store: &Store) -> Result<School> {
 
 /// Creates the school's first key, sealed with `passphrase`. Refused when one exists.
 pub fn create(store: &mut Store, passphrase: &str) -> Result<KeyInfo> {
+    crate::access::require(store, crate::access::Action::SignAndExport)?;
     let school = school_for_key(store)?;
     check_passphrase(passphrase)?;
     if current(store)?.is_some() {
@@ -223,6 +224,7 @@ pub fn create(store: &mut Store, passphrase: &str) -> Result<KeyInfo> {
 /// asked: a forgotten passphrase is the usual reason to rotate, and a new key signs nothing
 /// the county accepts until it is registered there against the school's stamp.
 pub fn rotate(store: &mut Store, passphrase: &str) -> Result<KeyInfo> {
+    crate::access::require(store, crate::access::Action::SignAndExport)?;
     let school = school_for_key(store)?;
     check_passphrase(passphrase)?;
     let old = current(store)?.ok_or(Error::NoSigningKey)?;
@@ -475,6 +477,26 @@ pub(crate) mod tests {
     fn a_county_installation_has_no_school_key() {
         let mut store = Store::open_in_memory().unwrap();
         settings::set_mode(&mut store, Mode::County).unwrap();
-        assert!(matches!(create(&mut store, PASSPHRASE), Err(Error::WrongMode { .. })));
+        assert!(create(&mut store, PASSPHRASE).unwrap_err().domain::<crate::settings::WrongMode>().is_some());
     }
+}
+
+/// The county bureau's recipient the school's bundles are sealed to, once registered.
+pub fn county_recipient(store: &Store) -> Result<Option<crate::bundle::seal::CountyRecipient>> {
+    Ok(crate::settings::value(store, "county_recipient")?.and_then(|j| serde_json::from_str(&j).ok()))
+}
+
+/// Registers the county's recipient from the file the bureau gave (compare its fingerprint
+/// with the printed sheet). Replaces an earlier one: the next export is sealed to this.
+pub fn register_county_recipient(store: &mut Store, file_text: &str) -> Result<crate::bundle::seal::CountyRecipient> {
+    crate::access::require(store, crate::access::Action::SignAndExport)?;
+    crate::settings::require_mode(store, crate::settings::Mode::School)?;
+    let recipient = crate::bundle::seal::CountyRecipient::parse_file(file_text).ok_or(Error::BadCountyRecipient)?;
+    let json = serde_json::to_string(&recipient).expect("plain data");
+    store.write(|w| {
+        crate::settings::set_value(w, "county_recipient", &json)?;
+        let details = [("recipient".to_string(), [serde_json::Value::Null, serde_json::Value::String(recipient.fingerprint.clone())])].into();
+        crate::audit::event(w, "register_county_key", "county", &recipient.fingerprint, details)
+    })?;
+    Ok(recipient)
 }

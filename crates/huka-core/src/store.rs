@@ -1,5 +1,9 @@
 //! The SQLite store: opening, schema migrations, and the one way to write.
 //!
+//! * A school's database is SQLCipher-encrypted (pages and WAL) under a random data key that
+//!   only an account's password (or the recovery code) unwraps — see `session`, `keyfile`.
+//!   A store is always someone's: the [`Actor`] whose password opened it, asked by `access`
+//!   about every write and stamped (`updated_by`) on every record written.
 //! * The schema version is SQLite's `user_version`. Opening applies every migration the file
 //!   lacks, each in its own transaction; a file from a newer Huka is refused before anything
 //!   is written to it.
@@ -7,11 +11,13 @@
 //! * Every change goes through [`Store::write`]: one transaction, committed only if the whole
 //!   closure succeeds, so a failed operation leaves the database as it was.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction};
 
+use crate::access::Actor;
+use crate::crypto::DataKey;
 use crate::error::{Error, Result};
 use crate::record::{format_time, Meta, RecordId};
 
@@ -24,6 +30,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_aid.sql"),
     include_str!("migrations/0006_dropout.sql"),
     include_str!("migrations/0007_signing_county.sql"),
+    include_str!("migrations/0008_accounts.sql"),
+    include_str!("migrations/0009_audit.sql"),
+    include_str!("migrations/0010_sealed_bundles.sql"),
 ];
 
 /// The schema version this build writes.
@@ -32,15 +41,78 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub struct Store {
     conn: Connection,
     device_id: String,
+    actor: Actor,
+    /// The file and its data key, when the store is an unlocked encrypted database (the key
+    /// wraps again for a new account or password; it is zeroed when the store is dropped).
+    unlocked: Option<Unlocked>,
+}
+
+pub(crate) struct Unlocked {
+    pub path: PathBuf,
+    pub key: DataKey,
+}
+
+/// What is at a database path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbFile {
+    /// No file: only setting up (or joining, or restoring) creates one.
+    Missing,
+    /// An unencrypted SQLite file: a database from before accounts (schema 7 or older),
+    /// converted on first open.
+    Plain,
+    /// Anything else: an encrypted database (or not a database at all, found out on opening).
+    Encrypted,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Store> {
-        if let Some(dir) = path.parent() {
-            if !dir.as_os_str().is_empty() {
+    /// What is at `path`, without opening it.
+    pub fn inspect(path: &Path) -> Result<DbFile> {
+        let mut header = [0u8; 16];
+        match std::fs::File::open(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(DbFile::Missing),
+            Err(e) => Err(e.into()),
+            Ok(mut f) => {
+                use std::io::Read;
+                let n = f.read(&mut header)?;
+                if n == 0 {
+                    Ok(DbFile::Missing)
+                } else if &header[..n] == b"SQLite format 3\0" {
+                    Ok(DbFile::Plain)
+                } else {
+                    Ok(DbFile::Encrypted)
+                }
+            }
+        }
+    }
+
+    /// Opens (or, with `create`, creates) the encrypted database at `path` with its data key.
+    /// The store acts as the system until [`Store::act_as`] names an account.
+    pub(crate) fn open_encrypted(path: &Path, key: DataKey, create: bool) -> Result<Store> {
+        let exists = Store::inspect(path)? != DbFile::Missing;
+        if exists == create {
+            return Err(if create { Error::DatabaseExists } else { Error::NoDatabase });
+        }
+        if create {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;
             }
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_key().as_str()))?;
+        let mut store = Store::init(conn, true)?;
+        store.unlocked = Some(Unlocked { path: path.to_path_buf(), key });
+        Ok(store)
+    }
+
+    /// Opens (creating if needed) an unencrypted database: only for converting a database
+    /// from before accounts, and for measuring what encryption costs. Huka itself never
+    /// creates one.
+    pub fn open_unencrypted(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
         }
         let conn = Connection::open_with_flags(
             path,
@@ -49,7 +121,7 @@ impl Store {
         Store::init(conn, true)
     }
 
-    /// A private in-memory database (tests, benchmarks).
+    /// A private in-memory database (tests, benchmarks), acting as the system.
     pub fn open_in_memory() -> Result<Store> {
         Store::init(Connection::open_in_memory()?, false)
     }
@@ -72,12 +144,17 @@ impl Store {
         }
         if wal {
             conn.pragma_update(None, "journal_mode", "WAL")?;
-            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            // Writes happen at a person's pace: every commit reaches the disk before Huka says
+            // it is saved (a village power cut must not lose the visit just logged).
+            conn.pragma_update(None, "synchronous", "FULL")?;
         }
         conn.pragma_update(None, "foreign_keys", true)?;
-        // 16 MiB of page cache, and reads through a memory map rather than a system call
-        // per page: the dashboard reads most of a large school's database.
-        conn.pragma_update(None, "cache_size", -16_000)?;
+        // Up to 128 MiB of page cache (used only as pages are read: a village school's whole
+        // database is a few MiB), and reads through a memory map rather than a system call per
+        // page. SQLCipher maps nothing (every page is decrypted as it is read), so for a large
+        // school's dashboard, which reads most of the database, the cache is what keeps
+        // decrypted pages from being decrypted again.
+        conn.pragma_update(None, "cache_size", -131_072)?;
         if wal {
             let _: i64 = conn.query_row("PRAGMA mmap_size = 268435456", [], |r| r.get(0))?;
         }
@@ -88,7 +165,39 @@ impl Store {
             tx.commit()?;
         }
         let device_id = device_id(&mut conn)?;
-        Ok(Store { conn, device_id })
+        stamp_authors(&conn)?;
+        capture_changes(&conn)?;
+        let mut store = Store { conn, device_id, actor: Actor::system(), unlocked: None };
+        store.act_as(Actor::system())?;
+        Ok(store)
+    }
+
+    /// From now on the store acts for `actor`: every write is asked about and stamped with it.
+    pub(crate) fn act_as(&mut self, actor: Actor) -> Result<()> {
+        self.conn.execute("DELETE FROM temp.session", [])?;
+        self.conn.execute("INSERT INTO temp.session (account_id) VALUES (?1)", [actor.id])?;
+        self.actor = actor;
+        Ok(())
+    }
+
+    /// The account this store acts for.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The database file, when the store is an unlocked encrypted database.
+    pub fn path(&self) -> Option<&Path> {
+        self.unlocked.as_ref().map(|u| u.path.as_path())
+    }
+
+    pub(crate) fn unlocked(&self) -> Option<&Unlocked> {
+        self.unlocked.as_ref()
+    }
+
+    /// Tests: act as another account on the same database.
+    #[doc(hidden)]
+    pub fn act_as_for_tests(&mut self, actor: Actor) {
+        self.act_as(actor).expect("the session table exists");
     }
 
     /// The id of this installation, written on every record it changes.
@@ -108,13 +217,16 @@ impl Store {
     /// Runs `f` in one transaction: all of it is committed, or none of it.
     pub fn write<T>(&mut self, f: impl FnOnce(&Writer<'_>) -> Result<T>) -> Result<T> {
         let tx = self.conn.transaction()?;
-        let writer = Writer { tx, device_id: &self.device_id, now: Utc::now() };
+        let writer = Writer { tx, device_id: &self.device_id, actor: &self.actor, now: Utc::now() };
         let value = f(&writer)?;
+        // The audit entries of what changed, in the same transaction.
+        crate::audit::record(&writer)?;
         writer.tx.commit()?;
         Ok(value)
     }
 
-    /// Writes a consistent copy of the whole database to `path` (a backup the user chose).
+    /// Writes a consistent copy of the whole database to `path` (a backup the user chose),
+    /// encrypted like the database itself.
     pub fn backup_to(&self, path: &Path) -> Result<()> {
         if path.exists() {
             std::fs::remove_file(path)?;
@@ -122,6 +234,73 @@ impl Store {
         self.conn.execute("VACUUM INTO ?1", [path.to_string_lossy()])?;
         Ok(())
     }
+}
+
+/// The tables that hold records (an `id`, a `device_id` and an `updated_by` column).
+pub(crate) fn record_tables(conn: &Connection) -> Result<Vec<String>> {
+    let names: Vec<String> = conn
+        .prepare("SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::new();
+    for name in names {
+        let columns: Vec<String> =
+            conn.prepare(&format!("SELECT name FROM pragma_table_info('{name}')"))?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        if ["id", "device_id", "updated_by"].iter().all(|c| columns.iter().any(|x| x == c)) {
+            out.push(name);
+        }
+    }
+    Ok(out)
+}
+
+/// Every insert and update of a record also leaves its old and new values in `temp.changes`,
+/// which `Store::write` turns into audit entries before it commits (see `audit`). A column
+/// holding bytes (a photo) is recorded by its length.
+fn capture_changes(conn: &Connection) -> Result<()> {
+    conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS changes (kind TEXT NOT NULL, record_id TEXT NOT NULL, old TEXT, new TEXT NOT NULL);")?;
+    for table in record_tables(conn)? {
+        let columns: Vec<(String, String)> = conn
+            .prepare(&format!("SELECT name, upper(type) FROM pragma_table_info('{table}')"))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let image = |row: &str| {
+            let fields: Vec<String> = columns
+                .iter()
+                .map(|(c, ty)| match ty.as_str() {
+                    "BLOB" => format!("'{c}', CASE WHEN {row}.{c} IS NULL THEN NULL ELSE 'bytes:' || length({row}.{c}) END"),
+                    _ => format!("'{c}', {row}.{c}"),
+                })
+                .collect();
+            format!("json_object({})", fields.join(", "))
+        };
+        conn.execute_batch(&format!(
+            "CREATE TEMP TRIGGER IF NOT EXISTS capture_{table}_insert AFTER INSERT ON main.{table}
+             BEGIN INSERT INTO changes (kind, record_id, old, new) VALUES ('{table}', NEW.id, NULL, {new}); END;
+             CREATE TEMP TRIGGER IF NOT EXISTS capture_{table}_update AFTER UPDATE ON main.{table}
+             BEGIN INSERT INTO changes (kind, record_id, old, new) VALUES ('{table}', NEW.id, {old}, {new}); END;",
+            new = image("NEW"),
+            old = image("OLD"),
+        ))?;
+    }
+    Ok(())
+}
+
+/// Every insert and update of a record stamps `updated_by` with the session's account: the
+/// author is written by the store, whatever module wrote the row. Temporary triggers, made
+/// for each record table whenever a connection opens.
+fn stamp_authors(conn: &Connection) -> Result<()> {
+    conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS session (account_id TEXT NOT NULL);")?;
+    for table in record_tables(conn)? {
+        for event in ["INSERT", "UPDATE"] {
+            conn.execute_batch(&format!(
+                "CREATE TEMP TRIGGER IF NOT EXISTS stamp_{table}_{event} AFTER {event} ON main.{table}
+                 WHEN NEW.updated_by IS NOT (SELECT account_id FROM temp.session)
+                 BEGIN UPDATE {table} SET updated_by = (SELECT account_id FROM temp.session) WHERE id = NEW.id; END;",
+                event = event.to_lowercase(),
+            ))?;
+        }
+    }
+    Ok(())
 }
 
 fn is_empty(conn: &Connection) -> Result<bool> {
@@ -145,6 +324,7 @@ fn device_id(conn: &mut Connection) -> Result<String> {
 pub struct Writer<'a> {
     tx: Transaction<'a>,
     device_id: &'a str,
+    actor: &'a Actor,
     now: DateTime<Utc>,
 }
 
@@ -155,8 +335,15 @@ impl Writer<'_> {
     pub fn device_id(&self) -> &str {
         self.device_id
     }
+    /// The account this write is made for.
+    pub fn actor(&self) -> &Actor {
+        self.actor
+    }
     pub fn now(&self) -> String {
         format_time(self.now)
+    }
+    pub fn now_utc(&self) -> DateTime<Utc> {
+        self.now
     }
 
     /// Meta for a record created in this transaction.
@@ -185,11 +372,11 @@ mod tests {
     fn a_new_database_gets_the_current_schema_and_a_device_id() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/huka.db");
-        let store = Store::open(&path).unwrap();
+        let store = Store::open_unencrypted(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         let device = store.device_id().to_string();
         drop(store);
-        let again = Store::open(&path).unwrap();
+        let again = Store::open_unencrypted(&path).unwrap();
         assert_eq!(again.device_id(), device, "the device id is kept");
         let mode: String = again.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
         assert_eq!(mode, "wal");
@@ -206,7 +393,7 @@ mod tests {
             conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;").unwrap();
         }
         let before = std::fs::read(&path).unwrap();
-        match Store::open(&path) {
+        match Store::open_unencrypted(&path) {
             Err(Error::SchemaTooNew { found: 99, supported }) => assert_eq!(supported, SCHEMA_VERSION),
             other => panic!("expected SchemaTooNew, got {:?}", other.err()),
         }
@@ -233,7 +420,7 @@ mod tests {
             )
             .unwrap();
         }
-        let store = Store::open(&path).unwrap();
+        let store = Store::open_unencrypted(&path).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         assert_eq!(store.device_id(), "old-device");
         let head: String = store.conn().query_row("SELECT head_name FROM household", [], |r| r.get(0)).unwrap();
@@ -247,10 +434,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let text = dir.path().join("notes.db");
         std::fs::write(&text, "这不是数据库 — just some text that is long enough to fill a header page.".repeat(20)).unwrap();
-        assert!(matches!(Store::open(&text), Err(Error::NotADatabase)));
+        assert!(matches!(Store::open_unencrypted(&text), Err(Error::NotADatabase)));
         let foreign = dir.path().join("foreign.db");
         Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE t (x);").unwrap();
-        assert!(matches!(Store::open(&foreign), Err(Error::NotADatabase)));
+        assert!(matches!(Store::open_unencrypted(&foreign), Err(Error::NotADatabase)));
     }
 
     #[test]

@@ -20,6 +20,18 @@ text_enum! {
     }
 }
 
+impl Stage {
+    /// The stage a grade number belongs to (1–6 primary, 7–9 junior, 10–12 senior; none: preschool).
+    pub fn of_grade(grade: Option<i64>) -> Stage {
+        match grade {
+            None => Stage::Preschool,
+            Some(..=6) => Stage::Primary,
+            Some(7..=9) => Stage::Junior,
+            Some(_) => Stage::Senior,
+        }
+    }
+}
+
 text_enum! {
     pub enum EnrolmentStatus {
         Enrolled = "enrolled",       // 在读

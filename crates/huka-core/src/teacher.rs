@@ -94,6 +94,7 @@ pub fn of_household(conn: &Connection, household: RecordId) -> Result<Vec<Teache
 }
 
 pub fn create(store: &mut Store, input: &TeacherInput) -> Result<Teacher> {
+    crate::access::require(store, crate::access::Action::ManageSchool)?;
     let t = input.cleaned()?;
     let id = store.write(|w| insert(w, &t))?;
     get(store.conn(), id)
@@ -109,6 +110,7 @@ pub(crate) fn insert(w: &Writer<'_>, t: &TeacherInput) -> Result<RecordId> {
 }
 
 pub fn update(store: &mut Store, id: RecordId, input: &TeacherInput) -> Result<Teacher> {
+    crate::access::require(store, crate::access::Action::ManageSchool)?;
     let t = input.cleaned()?;
     store.write(|w| {
         get(w.tx(), id)?;
@@ -121,8 +123,53 @@ pub fn update(store: &mut Store, id: RecordId, input: &TeacherInput) -> Result<T
     get(store.conn(), id)
 }
 
+/// The classes a teacher heads (班主任): their students' households are in the teacher's care.
+pub fn classes(conn: &Connection, teacher: RecordId) -> Result<Vec<crate::pairing::ClassRef>> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT grade, class_name FROM teacher_class WHERE teacher_id = ?1 AND deleted_at IS NULL ORDER BY grade IS NULL, grade, class_name",
+        )?
+        .query_map([teacher], |r| {
+            let grade: Option<i64> = r.get(0)?;
+            Ok(crate::pairing::ClassRef { stage: crate::student::Stage::of_grade(grade), grade, class_name: r.get(1)? })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// Sets the classes a teacher heads, replacing the ones before (removed ones are tombstoned).
+pub fn set_classes(store: &mut Store, teacher: RecordId, classes: &[crate::pairing::ClassRef]) -> Result<Vec<crate::pairing::ClassRef>> {
+    crate::access::require(store, crate::access::Action::ManageSchool)?;
+    get(store.conn(), teacher)?;
+    let wanted: Vec<(Option<i64>, String)> = classes.iter().map(|c| (c.grade, clean(&c.class_name))).filter(|(_, n)| !n.is_empty()).collect();
+    store.write(|w| {
+        let current: Vec<(RecordId, Option<i64>, String)> = w
+            .tx()
+            .prepare("SELECT id, grade, class_name FROM teacher_class WHERE teacher_id = ?1 AND deleted_at IS NULL")?
+            .query_map([teacher], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (id, grade, name) in &current {
+            if !wanted.iter().any(|(g, n)| g == grade && n == name) {
+                w.tombstone("teacher_class", "class", *id)?;
+            }
+        }
+        for (grade, name) in &wanted {
+            if !current.iter().any(|(_, g, n)| g == grade && n == name) {
+                let m = w.new_meta();
+                w.tx().execute(
+                    "INSERT INTO teacher_class (id, teacher_id, grade, class_name, created_at, updated_at, device_id) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+                    params![m.id, teacher, grade, name, w.now(), w.device_id()],
+                )?;
+            }
+        }
+        Ok(())
+    })?;
+    self::classes(store.conn(), teacher)
+}
+
 /// Deletes a teacher (tombstone) and their responsibility links.
 pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
+    crate::access::require(store, crate::access::Action::ManageSchool)?;
     store.write(|w| {
         w.tombstone("teacher", "teacher", id)?;
         w.tx().execute(
@@ -136,6 +183,7 @@ pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
 /// Makes `teachers` the set of teachers responsible for the household: new links are added,
 /// dropped ones become tombstones, kept ones are untouched.
 pub fn set_for_household(store: &mut Store, household_id: RecordId, teachers: &[RecordId]) -> Result<Vec<Teacher>> {
+    crate::access::require(store, crate::access::Action::ManagePairings)?;
     store.write(|w| link(w, household_id, teachers))?;
     of_household(store.conn(), household_id)
 }

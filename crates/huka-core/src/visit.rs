@@ -236,11 +236,14 @@ pub(crate) fn insert(w: &Writer<'_>, v: &VisitInput) -> Result<RecordId> {
 }
 
 pub fn create(store: &mut Store, v: &VisitInput) -> Result<Visit> {
+    crate::access::require(store, crate::access::Action::CareFor(v.household_id))?;
     let id = store.write(|w| insert(w, v))?;
     get(store.conn(), id)
 }
 
 pub fn update(store: &mut Store, id: RecordId, v: &VisitInput) -> Result<Visit> {
+    crate::access::require_care(store, crate::access::Of::Visit(id))?;
+    crate::access::require(store, crate::access::Action::CareFor(v.household_id))?;
     store.write(|w| {
         get(w.tx(), id)?;
         let clean = check(w.tx(), v)?;
@@ -259,6 +262,7 @@ pub fn update(store: &mut Store, id: RecordId, v: &VisitInput) -> Result<Visit> 
 
 /// Deletes a visit (tombstone) with its follow-ups.
 pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
+    crate::access::require_care(store, crate::access::Of::Visit(id))?;
     store.write(|w| {
         w.tombstone("visit", "visit", id)?;
         w.tx().execute(
@@ -271,6 +275,7 @@ pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
 
 /// Marks a follow-up done (or not done, with `None`).
 pub fn follow_up_done(store: &mut Store, id: RecordId, done: Option<NaiveDate>) -> Result<()> {
+    crate::access::require_care(store, crate::access::Of::FollowUp(id))?;
     store.write(|w| {
         let n = w.tx().execute(
             "UPDATE follow_up SET done_date = ?2, updated_at = ?3, device_id = ?4 WHERE id = ?1 AND deleted_at IS NULL",
@@ -287,6 +292,7 @@ const MAX_PHOTO_MB: usize = 8;
 
 /// Stores the photo of the signed paper form (JPEG or PNG) with the visit.
 pub fn set_photo(store: &mut Store, id: RecordId, bytes: &[u8]) -> Result<()> {
+    crate::access::require_care(store, crate::access::Of::Visit(id))?;
     let kind = if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         "image/jpeg"
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
@@ -425,6 +431,7 @@ pub fn topics(store: &Store) -> Result<Vec<String>> {
 }
 
 pub fn set_topics(store: &mut Store, topics: &[String]) -> Result<Vec<String>> {
+    crate::access::require(store, crate::access::Action::ManageSchool)?;
     let topics = clean_topics(topics);
     let json = serde_json::to_string(&topics).expect("strings");
     store.write(|w| {

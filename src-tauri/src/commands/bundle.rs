@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use huka_core::bundle::verify::VerifyReport;
+use huka_core::bundle::verify::Signed;
 use huka_core::bundle::{self, Exported, Preview};
 use huka_core::term::Term;
 use serde::Serialize;
@@ -20,8 +20,9 @@ pub fn bundle_preview(state: State<'_, AppState>, term: Term, today: NaiveDate) 
 #[serde(rename_all = "camelCase")]
 pub struct ExportDone {
     pub exported: Exported,
-    /// The files as read back from where they were written (the USB stick).
-    pub verified: VerifyReport,
+    /// The files as read back from where they were written (the USB stick): the signature
+    /// over the sealed file holds, and the file is the one made.
+    pub verified: Signed,
 }
 
 /// Writes the signed bundle and its signature into the folder of `path` (from the save
@@ -31,7 +32,7 @@ pub fn bundle_export(state: State<'_, AppState>, term: Term, today: NaiveDate, p
     state.with(|store| {
         let dir = path.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
         let exported = bundle::export(store, term, today, &passphrase, &dir)?;
-        let verified = bundle::verify_written(store, &exported)?.report();
+        let verified = bundle::verify_written(store, &exported)?;
         Ok(ExportDone { exported, verified })
     })
 }

@@ -7,12 +7,6 @@ use tauri::State;
 use crate::error::CommandResult;
 use crate::state::AppState;
 
-/// Makes a new installation the county bureau's (chosen at setup).
-#[tauri::command]
-pub fn county_setup(state: State<'_, AppState>) -> CommandResult<()> {
-    state.with(|store| county::setup(store))
-}
-
 /// Registers a school's public key from a `.pub` file the open dialog gave.
 #[tauri::command]
 pub fn county_register(state: State<'_, AppState>, path: PathBuf, input: RegisterInput) -> CommandResult<Registered> {

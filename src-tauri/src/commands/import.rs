@@ -1,9 +1,9 @@
 //! Importing spreadsheets: preview (the plan, nothing written), apply (the previewed plan, with
 //! progress events), and saving the rejected rows. File paths come from the native dialogs.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use huka_core::import::{self, ImportKind, ImportReport, Overrides, Preview};
+use huka_core::import::{self, Choices, ImportKind, ImportReport, Preview};
 use huka_core::registration::{self, UnlinkedRegistration};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Runtime, State};
@@ -18,13 +18,9 @@ pub struct Progress {
     pub total: usize,
 }
 
-fn read(path: &Path) -> huka_core::Result<Vec<u8>> {
-    Ok(std::fs::read(path)?)
-}
-
 #[tauri::command(async)]
-pub fn import_preview(state: State<'_, AppState>, path: PathBuf, kind: ImportKind, overrides: Overrides) -> CommandResult<Preview> {
-    state.with(|store| import::preview(store, kind, &read(&path)?, &overrides))
+pub fn import_preview(state: State<'_, AppState>, path: PathBuf, kind: ImportKind, choices: Choices) -> CommandResult<Preview> {
+    state.with(|store| import::preview(store, kind, &import::read::read_file(&path)?, &choices))
 }
 
 #[tauri::command(async)]
@@ -33,12 +29,12 @@ pub fn import_apply<R: Runtime>(
     state: State<'_, AppState>,
     path: PathBuf,
     kind: ImportKind,
-    overrides: Overrides,
+    choices: Choices,
     fingerprint: String,
 ) -> CommandResult<ImportReport> {
     state.with(|store| {
-        let bytes = read(&path)?;
-        import::apply(store, kind, &bytes, &overrides, Some(&fingerprint), &mut |done, total| {
+        let bytes = import::read::read_file(&path)?;
+        import::apply(store, kind, &bytes, &choices, Some(&fingerprint), &mut |done, total| {
             let _ = app.emit("import-progress", Progress { done, total });
         })
     })
@@ -50,15 +46,10 @@ pub fn import_save_rejects(
     state: State<'_, AppState>,
     path: PathBuf,
     kind: ImportKind,
-    overrides: Overrides,
+    choices: Choices,
     out: PathBuf,
 ) -> CommandResult<usize> {
-    state.with(|store| {
-        let bytes = read(&path)?;
-        let preview = import::preview(store, kind, &bytes, &overrides)?;
-        let (table, mapping) = import::open(store, kind, &bytes, &overrides)?;
-        import::rejects::write(&table, &mapping, &preview.report.errors, &out)
-    })
+    state.with(|store| import::save_rejects(store, kind, &import::read::read_file(&path)?, &choices, &out))
 }
 
 /// Registered students on no household card.

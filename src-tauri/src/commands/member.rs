@@ -1,5 +1,4 @@
-use huka_core::member::{self, Member, MemberInput};
-use huka_core::resident_id::{self, ResidentIdCheck};
+use huka_core::member::{self, Member, MemberInput, ResidentIdCheck};
 use huka_core::RecordId;
 use tauri::State;
 
@@ -24,5 +23,5 @@ pub fn member_delete(state: State<'_, AppState>, id: RecordId) -> CommandResult<
 /// Live check while a resident ID number is typed: needs no database.
 #[tauri::command]
 pub fn resident_id_check(raw: String) -> ResidentIdCheck {
-    resident_id::check(&raw)
+    member::check_resident_id(&raw)
 }

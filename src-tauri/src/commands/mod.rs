@@ -1,5 +1,6 @@
 //! One module per domain concept, each a thin layer over the core module of the same name.
 
+pub mod account;
 pub mod aid;
 pub mod app;
 pub mod backup;
@@ -15,6 +16,7 @@ pub mod pairing;
 pub mod plan;
 pub mod reconcile;
 pub mod school;
+pub mod session;
 pub mod signing;
 pub mod settings;
 pub mod teacher;

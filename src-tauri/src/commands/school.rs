@@ -4,11 +4,7 @@ use tauri::State;
 use crate::error::CommandResult;
 use crate::state::AppState;
 
-#[tauri::command]
-pub fn school_setup(state: State<'_, AppState>, input: SchoolInput) -> CommandResult<School> {
-    state.with(|store| school::setup(store, &input))
-}
-
+/// The school's details (set up at first start, with the principal's account).
 #[tauri::command]
 pub fn school_update(state: State<'_, AppState>, input: SchoolInput) -> CommandResult<School> {
     state.with(|store| school::update(store, &input))

@@ -1,3 +1,4 @@
+use huka_core::pairing::ClassRef;
 use huka_core::teacher::{self, Teacher, TeacherInput};
 use huka_core::RecordId;
 use tauri::State;
@@ -23,4 +24,15 @@ pub fn teacher_update(state: State<'_, AppState>, id: RecordId, input: TeacherIn
 #[tauri::command]
 pub fn teacher_delete(state: State<'_, AppState>, id: RecordId) -> CommandResult<()> {
     state.with(|store| teacher::delete(store, id))
+}
+
+/// The classes a teacher heads (班主任).
+#[tauri::command]
+pub fn teacher_classes(state: State<'_, AppState>, id: RecordId) -> CommandResult<Vec<ClassRef>> {
+    state.with(|store| teacher::classes(store.conn(), id))
+}
+
+#[tauri::command]
+pub fn teacher_set_classes(state: State<'_, AppState>, id: RecordId, classes: Vec<ClassRef>) -> CommandResult<Vec<ClassRef>> {
+    state.with(|store| teacher::set_classes(store, id, &classes))
 }

@@ -1,9 +1,31 @@
 // The one door from the UI to the rest of Huka: typed wrappers over Tauri commands.
 // Every command lives in a module of src-tauri/src/commands/ of the same name
-// (school, household, member, teacher, demo, settings, backup, import, pairing, visit, plan,
-// coverage, aid, reconcile, dropout, signing, bundle, county). The UI never touches
-// files or the database except through these functions.
+// (session, account, school, household, member, teacher, demo, settings, backup, import,
+// pairing, visit, plan, coverage, aid, reconcile, dropout, signing, bundle, county). The UI
+// never touches files or the database except through these functions.
 import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
+
+// A command refused because nobody is logged in (the session locked itself meanwhile):
+// the window goes back to the login screen.
+let whenLocked: (() => void) | null = null;
+export function onLocked(f: () => void) {
+  whenLocked = f;
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    if (isApiError(e) && e.code === 'locked') whenLocked?.();
+    throw e;
+  }
+}
+
+/** The idle watcher locked the session (`session-locked`). Returns the unlisten function. */
+export function listenLocked(f: () => void): Promise<() => void> {
+  return listen('session-locked', () => f());
+}
 
 export type Lang = 'zh' | 'en';
 
@@ -26,6 +48,50 @@ export interface RecordMeta {
   createdAt: string; // RFC 3339 UTC
   updatedAt: string;
   deviceId: string;
+}
+
+// ---- session & accounts ----
+export type Role = 'principal' | 'aid_officer' | 'teacher' | 'reviewer';
+export const SCHOOL_ROLES: Role[] = ['teacher', 'aid_officer', 'principal'];
+/** The logged-in account. */
+export interface Actor {
+  id: string;
+  login: string;
+  name: string;
+  role: Role;
+  teacherId: string | null; // a teacher account's teacher record
+}
+export type Phase = 'first_start' | 'convert' | 'login' | 'unlocked' | 'unavailable';
+export interface SessionStatus {
+  phase: Phase;
+  dbPath: string;
+  version: string;
+  reason: ApiError | null; // phase unavailable: why
+  actor: Actor | null;
+  mode: Mode | null;
+  name: string | null; // the school's or the county's name, when unlocked
+  language: Lang | null;
+}
+/** The first account (principal, or a county's reviewer), as the first-start form sends it. */
+export interface NewAccount {
+  name: string;
+  login: string;
+  password: string;
+}
+export type SetupInput = { mode: 'school'; school: SchoolInput } | { mode: 'county'; countyName: string };
+export type Strength = 'tooShort' | 'weak' | 'fair' | 'strong';
+export interface AccountInput {
+  login: string;
+  name: string;
+  role: Role;
+  teacherId: string | null; // a teacher account: null makes a new teacher record of the same name
+}
+export interface Account extends RecordMeta {
+  login: string;
+  name: string;
+  role: Role;
+  teacherId: string | null;
+  disabledAt: string | null;
 }
 
 // ---- school ----
@@ -148,6 +214,11 @@ export interface HouseholdCard {
   plans: Plan[]; // newest term first
   grants: Grant[]; // newest term first, with their steps
   dropoutCases: CaseSummary[]; // of the household's students, open ones first
+  /** The reader may not see this household in full: ID numbers masked, no health or disability. */
+  restricted: boolean;
+  lastChange: { by: string; at: string } | null;
+  mayEdit: boolean; // the card, its members, visits, plans, dropout work
+  mayDelete: boolean;
 }
 
 // ---- teacher's daily work: pairings, visits, plans, coverage ----
@@ -351,14 +422,29 @@ export interface Stats {
   teachers: number;
   pairings: number;
   visits: number;
+  followUps: number;
   plans: number;
+  planReviews: number;
+  registrations: number;
+  aidProgrammes: number;
+  grants: number;
+  reconcileDecisions: number;
+  dropoutCases: number;
+  dropoutActions: number;
+  weeklyReports: number;
+  signingKeys: number;
+  countySchools: number;
+  countyKeys: number;
+  countyBundles: number;
 }
 
 export interface AppInfo {
   version: string;
   dbPath: string;
   deviceId: string;
-  school: School | null; // null until first-start setup is done
+  actor: Actor; // who is logged in
+  school: School | null; // a school installation's school (set up at first start)
+  countyName: string; // a county installation's county
   language: Lang;
   mode: Mode;
   stats: Stats;
@@ -385,11 +471,51 @@ export interface ImportMapping {
   headerRow: number;
   columns: ImportColumn[];
 }
+/** What the user chose over what Huka found: column corrections, and the sheets to import (null: every visible sheet with a header). */
+export interface ImportChoices {
+  overrides: Overrides;
+  sheets: string[] | null;
+}
 export interface RowError {
+  sheet: string; // '' in a CSV file
   row: number; // as Excel shows it
+  reference: string; // 二年级!17 (17 in a CSV file)
   column: string; // the column's header
+  code: string;
   message: string;
   messageEn: string;
+}
+export interface SkippedRow {
+  sheet: string;
+  row: number;
+  reference: string;
+  code: string;
+  message: string;
+  messageEn: string;
+}
+/** One sentence about a whole column (digits lost to a number format, blanks filled from above). */
+export interface ColumnProblem {
+  column: string;
+  sheets: string[];
+  code: string;
+  rows: number;
+  of: number;
+  message: string;
+  messageEn: string;
+}
+export type SheetStatus = 'imported' | 'missing_columns' | 'excluded' | 'hidden' | 'no_header' | 'empty' | 'not_a_worksheet';
+export interface SheetSummary {
+  name: string; // '' for a CSV file
+  status: SheetStatus;
+  hidden: boolean;
+  headerRow: number | null;
+  rows: number;
+  message: string;
+  messageEn: string;
+}
+export interface SheetPreview extends SheetSummary {
+  mapping: ImportMapping | null;
+  missing: ImportField[];
 }
 export interface ImportReport {
   rows: number;
@@ -397,17 +523,21 @@ export interface ImportReport {
   updated: number;
   unchanged: number;
   rejected: number;
+  sheets: SheetSummary[];
+  columns: ColumnProblem[];
   errors: RowError[];
+  skipped: SkippedRow[];
   notOnPovertyList?: number;
 }
 export interface ImportPreview {
   kind: ImportKind;
-  mapping: ImportMapping;
+  /** Every sheet of the file, in tab order. */
+  sheets: SheetPreview[];
   fields: ImportField[];
   report: ImportReport;
   outcomes: Record<string, Outcome>;
   fingerprint: string;
-  /** Fields no column is mapped to yet; while any is missing there is no plan. */
+  /** Fields a chosen sheet has no column for yet; while any is missing there is no plan. */
   missing: ImportField[];
 }
 export interface ImportProgress {
@@ -715,136 +845,154 @@ export interface CountyAggregate {
 
 // ---- commands ----
 export const api = {
-  appInfo: () => invoke<AppInfo>('app_info'),
-  setLanguage: (language: Lang) => invoke<void>('settings_set_language', { language }),
+  sessionStatus: () => call<SessionStatus>('session_status'),
+  /** First start: the new database and its first account; returns the recovery code, shown once. */
+  sessionCreate: (setup: SetupInput, account: NewAccount) => call<{ recoveryCode: string }>('session_create', { setup, account }),
+  sessionLogin: (login: string, password: string) => call<SessionStatus>('session_login', { login, password }),
+  sessionLock: () => call<void>('session_lock'),
+  sessionTouch: () => call<void>('session_touch'),
+  sessionRecover: (code: string, login: string, password: string) => call<SessionStatus>('session_recover', { code, login, password }),
+  sessionConvert: (account: NewAccount) => call<{ recoveryCode: string; counts: Stats }>('session_convert', { account }),
 
-  schoolSetup: (input: SchoolInput) => invoke<School>('school_setup', { input }),
-  schoolUpdate: (input: SchoolInput) => invoke<School>('school_update', { input }),
+  accountList: () => call<Account[]>('account_list'),
+  accountAdd: (input: AccountInput, password: string) => call<Account>('account_add', { input, password }),
+  accountDisable: (login: string) => call<Account>('account_disable', { login }),
+  accountSetPassword: (login: string, password: string) => call<void>('account_set_password', { login, password }),
+  passwordStrength: (password: string) => call<Strength>('password_strength', { password }),
 
-  demoLoad: (students?: number, seed?: number) => invoke<Stats>('demo_load', { students, seed }),
+  appInfo: () => call<AppInfo>('app_info'),
+  setLanguage: (language: Lang) => call<void>('settings_set_language', { language }),
+  idleMinutes: () => call<number>('settings_idle_minutes'),
+  setIdleMinutes: (minutes: number) => call<number>('settings_set_idle_minutes', { minutes }),
 
-  householdList: (search: string) => invoke<HouseholdSummary[]>('household_list', { search }),
-  householdCard: (id: string) => invoke<HouseholdCard>('household_card', { id }),
-  householdCreate: (input: HouseholdInput) => invoke<Household>('household_create', { input }),
-  householdUpdate: (id: string, input: HouseholdInput) => invoke<Household>('household_update', { id, input }),
-  householdDelete: (id: string) => invoke<void>('household_delete', { id }),
+  schoolUpdate: (input: SchoolInput) => call<School>('school_update', { input }),
+
+  demoLoad: (students?: number, seed?: number) => call<Stats>('demo_load', { students, seed }),
+
+  householdList: (search: string) => call<HouseholdSummary[]>('household_list', { search }),
+  householdCard: (id: string) => call<HouseholdCard>('household_card', { id }),
+  householdCreate: (input: HouseholdInput) => call<Household>('household_create', { input }),
+  householdUpdate: (id: string, input: HouseholdInput) => call<Household>('household_update', { id, input }),
+  householdDelete: (id: string) => call<void>('household_delete', { id }),
   householdSetTeachers: (id: string, teacherIds: string[]) =>
-    invoke<Teacher[]>('household_set_teachers', { id, teacherIds }),
+    call<Teacher[]>('household_set_teachers', { id, teacherIds }),
 
-  memberCreate: (householdId: string, input: MemberInput) => invoke<Member>('member_create', { householdId, input }),
-  memberUpdate: (id: string, input: MemberInput) => invoke<Member>('member_update', { id, input }),
-  memberDelete: (id: string) => invoke<void>('member_delete', { id }),
-  residentIdCheck: (raw: string) => invoke<ResidentIdCheck>('resident_id_check', { raw }),
+  memberCreate: (householdId: string, input: MemberInput) => call<Member>('member_create', { householdId, input }),
+  memberUpdate: (id: string, input: MemberInput) => call<Member>('member_update', { id, input }),
+  memberDelete: (id: string) => call<void>('member_delete', { id }),
+  residentIdCheck: (raw: string) => call<ResidentIdCheck>('resident_id_check', { raw }),
 
-  teacherList: () => invoke<Teacher[]>('teacher_list'),
-  teacherCreate: (input: TeacherInput) => invoke<Teacher>('teacher_create', { input }),
-  teacherUpdate: (id: string, input: TeacherInput) => invoke<Teacher>('teacher_update', { id, input }),
-  teacherDelete: (id: string) => invoke<void>('teacher_delete', { id }),
+  teacherList: () => call<Teacher[]>('teacher_list'),
+  teacherCreate: (input: TeacherInput) => call<Teacher>('teacher_create', { input }),
+  teacherUpdate: (id: string, input: TeacherInput) => call<Teacher>('teacher_update', { id, input }),
+  teacherDelete: (id: string) => call<void>('teacher_delete', { id }),
+  /** The classes a teacher heads (班主任). */
+  teacherClasses: (id: string) => call<ClassRef[]>('teacher_classes', { id }),
+  teacherSetClasses: (id: string, classes: ClassRef[]) => call<ClassRef[]>('teacher_set_classes', { id, classes }),
 
   /** Plans an import of a file the user chose in the open dialog; writes nothing. */
-  importPreview: (path: string, kind: ImportKind, overrides: Overrides) =>
-    invoke<ImportPreview>('import_preview', { path, kind, overrides }),
+  importPreview: (path: string, kind: ImportKind, choices: ImportChoices) =>
+    call<ImportPreview>('import_preview', { path, kind, choices }),
   /** Imports the previewed plan; refused if the plan changed. Emits `import-progress`. */
-  importApply: (path: string, kind: ImportKind, overrides: Overrides, fingerprint: string) =>
-    invoke<ImportReport>('import_apply', { path, kind, overrides, fingerprint }),
-  importSaveRejects: (path: string, kind: ImportKind, overrides: Overrides, out: string) =>
-    invoke<number>('import_save_rejects', { path, kind, overrides, out }),
-  registrationUnlinked: () => invoke<UnlinkedRegistration[]>('registration_unlinked'),
+  importApply: (path: string, kind: ImportKind, choices: ImportChoices, fingerprint: string) =>
+    call<ImportReport>('import_apply', { path, kind, choices, fingerprint }),
+  importSaveRejects: (path: string, kind: ImportKind, choices: ImportChoices, out: string) =>
+    call<number>('import_save_rejects', { path, kind, choices, out }),
+  registrationUnlinked: () => call<UnlinkedRegistration[]>('registration_unlinked'),
 
   pairingAssign: (teacherId: string, memberId: string, startDate: string) =>
-    invoke<Pairing>('pairing_assign', { teacherId, memberId, startDate }),
-  pairingEnd: (memberId: string, endDate: string) => invoke<void>('pairing_end', { memberId, endDate }),
-  pairingClasses: () => invoke<ClassSize[]>('pairing_classes'),
+    call<Pairing>('pairing_assign', { teacherId, memberId, startDate }),
+  pairingEnd: (memberId: string, endDate: string) => call<void>('pairing_end', { memberId, endDate }),
+  pairingClasses: () => call<ClassSize[]>('pairing_classes'),
   pairingAssignClass: (teacherId: string, cls: ClassRef, startDate: string) =>
-    invoke<number>('pairing_assign_class', { teacherId, class: cls, startDate }),
+    call<number>('pairing_assign_class', { teacherId, class: cls, startDate }),
 
-  visitCreate: (input: VisitInput) => invoke<Visit>('visit_create', { input }),
-  visitUpdate: (id: string, input: VisitInput) => invoke<Visit>('visit_update', { id, input }),
-  visitDelete: (id: string) => invoke<void>('visit_delete', { id }),
-  visitTopics: () => invoke<string[]>('visit_topics'),
-  visitSetTopics: (topics: string[]) => invoke<string[]>('visit_set_topics', { topics }),
-  visitLastTopics: (teacherId: string) => invoke<string[]>('visit_last_topics', { teacherId }),
+  visitCreate: (input: VisitInput) => call<Visit>('visit_create', { input }),
+  visitUpdate: (id: string, input: VisitInput) => call<Visit>('visit_update', { id, input }),
+  visitDelete: (id: string) => call<void>('visit_delete', { id }),
+  visitTopics: () => call<string[]>('visit_topics'),
+  visitSetTopics: (topics: string[]) => call<string[]>('visit_set_topics', { topics }),
+  visitLastTopics: (teacherId: string) => call<string[]>('visit_last_topics', { teacherId }),
   /** Stores the photo of the signed form; `path` comes from the open dialog. */
-  visitSetPhoto: (id: string, path: string) => invoke<void>('visit_set_photo', { id, path }),
-  visitPhoto: (id: string) => invoke<string | null>('visit_photo', { id }),
-  followUpDone: (id: string, done: string | null) => invoke<void>('follow_up_done', { id, done }),
+  visitSetPhoto: (id: string, path: string) => call<void>('visit_set_photo', { id, path }),
+  visitPhoto: (id: string) => call<string | null>('visit_photo', { id }),
+  followUpDone: (id: string, done: string | null) => call<void>('follow_up_done', { id, done }),
 
-  planGet: (memberId: string, term: Term) => invoke<Plan | null>('plan_get', { memberId, term }),
-  planCreate: (input: PlanInput) => invoke<Plan>('plan_create', { input }),
-  planUpdate: (id: string, input: PlanInput) => invoke<Plan>('plan_update', { id, input }),
-  planSetStatus: (id: string, status: PlanStatus) => invoke<Plan>('plan_set_status', { id, status, today: today() }),
-  planAddReview: (id: string, review: ReviewInput) => invoke<Plan>('plan_add_review', { id, review }),
-  planCopyPrevious: (memberId: string, term: Term) => invoke<Plan>('plan_copy_previous', { memberId, term }),
+  planGet: (memberId: string, term: Term) => call<Plan | null>('plan_get', { memberId, term }),
+  planCreate: (input: PlanInput) => call<Plan>('plan_create', { input }),
+  planUpdate: (id: string, input: PlanInput) => call<Plan>('plan_update', { id, input }),
+  planSetStatus: (id: string, status: PlanStatus) => call<Plan>('plan_set_status', { id, status, today: today() }),
+  planAddReview: (id: string, review: ReviewInput) => call<Plan>('plan_add_review', { id, review }),
+  planCopyPrevious: (memberId: string, term: Term) => call<Plan>('plan_copy_previous', { memberId, term }),
 
-  coverage: (term: Term) => invoke<Coverage>('coverage_get', { term, today: today() }),
-  myStudents: (teacherId: string, term: Term) => invoke<MyStudent[]>('my_students', { teacherId, term, today: today() }),
+  coverage: (term: Term) => call<Coverage>('coverage_get', { term, today: today() }),
+  myStudents: (teacherId: string, term: Term) => call<MyStudent[]>('my_students', { teacherId, term, today: today() }),
 
-  aidProgrammes: () => invoke<Programme[]>('aid_programmes'),
-  aidProgrammeCreate: (input: ProgrammeInput) => invoke<Programme>('aid_programme_create', { input }),
-  aidProgrammeUpdate: (id: string, input: ProgrammeInput) => invoke<Programme>('aid_programme_update', { id, input }),
-  aidCoverage: (term: Term) => invoke<AidCoverage>('aid_coverage', { term }),
-  aidGrants: (filter: GrantFilter) => invoke<Grant[]>('aid_grants', { filter }),
-  aidGrant: (id: string) => invoke<Grant>('aid_grant', { id }),
-  aidApply: (input: GrantInput) => invoke<Grant>('aid_apply', { input, today: today() }),
-  aidAdvance: (id: string, to: GrantStatus, step: StepInput) => invoke<Grant>('aid_advance', { id, to, step, today: today() }),
+  aidProgrammes: () => call<Programme[]>('aid_programmes'),
+  aidProgrammeCreate: (input: ProgrammeInput) => call<Programme>('aid_programme_create', { input }),
+  aidProgrammeUpdate: (id: string, input: ProgrammeInput) => call<Programme>('aid_programme_update', { id, input }),
+  aidCoverage: (term: Term) => call<AidCoverage>('aid_coverage', { term }),
+  aidGrants: (filter: GrantFilter) => call<Grant[]>('aid_grants', { filter }),
+  aidGrant: (id: string) => call<Grant>('aid_grant', { id }),
+  aidApply: (input: GrantInput) => call<Grant>('aid_apply', { input, today: today() }),
+  aidAdvance: (id: string, to: GrantStatus, step: StepInput) => call<Grant>('aid_advance', { id, to, step, today: today() }),
   aidStartNotice: (programmeId: string, term: Term, step: StepInput) =>
-    invoke<number>('aid_start_notice', { programmeId, term, step, today: today() }),
-  aidRecordObjections: (id: string, text: string) => invoke<Grant>('aid_record_objections', { id, text }),
-  aidSetAmount: (id: string, amount: string) => invoke<Grant>('aid_set_amount', { id, amount }),
-  aidReverse: (id: string, date: string, reason: string) => invoke<Grant>('aid_reverse', { id, date, reason, today: today() }),
-  aidWithdraw: (id: string) => invoke<void>('aid_withdraw', { id }),
-  aidNotice: (term: Term, programmeId: string | null) => invoke<AidNotice>('aid_notice', { term, programmeId }),
-  aidLastSigners: () => invoke<LastSigners>('aid_last_signers'),
+    call<number>('aid_start_notice', { programmeId, term, step, today: today() }),
+  aidRecordObjections: (id: string, text: string) => call<Grant>('aid_record_objections', { id, text }),
+  aidSetAmount: (id: string, amount: string) => call<Grant>('aid_set_amount', { id, amount }),
+  aidReverse: (id: string, date: string, reason: string) => call<Grant>('aid_reverse', { id, date, reason, today: today() }),
+  aidWithdraw: (id: string) => call<void>('aid_withdraw', { id }),
+  aidNotice: (term: Term, programmeId: string | null) => call<AidNotice>('aid_notice', { term, programmeId }),
+  aidLastSigners: () => call<LastSigners>('aid_last_signers'),
 
-  reconcile: (term: Term) => invoke<Reconciliation>('reconcile_get', { term, today: today() }),
+  reconcile: (term: Term) => call<Reconciliation>('reconcile_get', { term, today: today() }),
   reconcileDecide: (kind: MismatchKind, subjectId: string, decision: 'resolved' | 'dismissed', note: string) =>
-    invoke<void>('reconcile_decide', { kind, subjectId, decision, note }),
-  reconcileReopen: (kind: MismatchKind, subjectId: string) => invoke<void>('reconcile_reopen', { kind, subjectId }),
+    call<void>('reconcile_decide', { kind, subjectId, decision, note }),
+  reconcileReopen: (kind: MismatchKind, subjectId: string) => call<void>('reconcile_reopen', { kind, subjectId }),
 
-  keyList: () => invoke<KeyInfo[]>('key_list'),
-  keyCreate: (passphrase: string) => invoke<KeyInfo>('key_create', { passphrase }),
-  keyRotate: (passphrase: string) => invoke<KeyInfo>('key_rotate', { passphrase }),
-  keyCoverSheet: () => invoke<CoverSheet>('key_cover_sheet'),
+  keyList: () => call<KeyInfo[]>('key_list'),
+  keyCreate: (passphrase: string) => call<KeyInfo>('key_create', { passphrase }),
+  keyRotate: (passphrase: string) => call<KeyInfo>('key_rotate', { passphrase }),
+  keyCoverSheet: () => call<CoverSheet>('key_cover_sheet'),
   /** Writes the `.pub` file to a path the save dialog gave. */
-  keyExport: (path: string) => invoke<KeyInfo>('key_export', { path }),
-  bundlePreview: (term: Term) => invoke<BundlePreview>('bundle_preview', { term, today: today() }),
+  keyExport: (path: string) => call<KeyInfo>('key_export', { path }),
+  bundlePreview: (term: Term) => call<BundlePreview>('bundle_preview', { term, today: today() }),
   /** Writes the signed bundle beside `path` (from the save dialog), reads it back and verifies it. */
   bundleExport: (term: Term, passphrase: string, path: string) =>
-    invoke<ExportDone>('bundle_export', { term, today: today(), passphrase, path }),
+    call<ExportDone>('bundle_export', { term, today: today(), passphrase, path }),
 
-  countySetup: () => invoke<void>('county_setup'),
   /** Registers the public key in a `.pub` file the open dialog gave. */
-  countyRegister: (path: string) => invoke<Registered>('county_register', { path, input: { publicKey: '', code: '', name: '', town: '', district: '' } }),
-  countySchools: () => invoke<CountySchool[]>('county_schools'),
+  countyRegister: (path: string) => call<Registered>('county_register', { path, input: { publicKey: '', code: '', name: '', town: '', district: '' } }),
+  countySchools: () => call<CountySchool[]>('county_schools'),
   /** Verifies and ingests bundles: files or folders from the open dialog. */
-  countyIngest: (paths: string[]) => invoke<IngestReport>('county_ingest', { paths }),
-  countyTerms: () => invoke<Term[]>('county_terms'),
-  countyAggregate: (term: Term) => invoke<CountyAggregate>('county_aggregate', { term }),
-  countyReport: (term: Term, path: string) => invoke<void>('county_report', { term, path }),
+  countyIngest: (paths: string[]) => call<IngestReport>('county_ingest', { paths }),
+  countyTerms: () => call<Term[]>('county_terms'),
+  countyAggregate: (term: Term) => call<CountyAggregate>('county_aggregate', { term }),
+  countyReport: (term: Term, path: string) => call<void>('county_report', { term, path }),
 
   /** Copies the database (consistent snapshot) to a path the user chose in the native save dialog. */
-  backupTo: (path: string) => invoke<void>('backup_to', { path }),
+  backupTo: (path: string) => call<void>('backup_to', { path }),
 
   // dropout
   dropoutList: (openOnly: boolean, householdId: string | null = null) =>
-    invoke<CaseSummary[]>('dropout_list', { openOnly, householdId, today: today() }),
-  dropoutGet: (id: string) => invoke<DropoutCase>('dropout_get', { id }),
-  dropoutCreate: (input: CaseInput) => invoke<DropoutCase>('dropout_create', { input, today: today() }),
-  dropoutUpdate: (id: string, input: CaseInput) => invoke<DropoutCase>('dropout_update', { id, input, today: today() }),
-  dropoutDelete: (id: string) => invoke<void>('dropout_delete', { id }),
+    call<CaseSummary[]>('dropout_list', { openOnly, householdId, today: today() }),
+  dropoutGet: (id: string) => call<DropoutCase>('dropout_get', { id }),
+  dropoutCreate: (input: CaseInput) => call<DropoutCase>('dropout_create', { input, today: today() }),
+  dropoutUpdate: (id: string, input: CaseInput) => call<DropoutCase>('dropout_update', { id, input, today: today() }),
+  dropoutDelete: (id: string) => call<void>('dropout_delete', { id }),
   dropoutSetOutcome: (id: string, outcome: OutcomeInput) =>
-    invoke<DropoutCase>('dropout_set_outcome', { id, outcome, today: today() }),
+    call<DropoutCase>('dropout_set_outcome', { id, outcome, today: today() }),
   dropoutAddAction: (caseId: string, action: ActionInput) =>
-    invoke<DropoutCase>('dropout_add_action', { caseId, action, today: today() }),
-  dropoutDeleteAction: (id: string) => invoke<DropoutCase>('dropout_delete_action', { id }),
+    call<DropoutCase>('dropout_add_action', { caseId, action, today: today() }),
+  dropoutDeleteAction: (id: string) => call<DropoutCase>('dropout_delete_action', { id }),
   /** The seven heads a new case starts with (names of the last case, the student's parent and teacher). */
-  dropoutDefaults: (memberId: string | null) => invoke<SevenHeads>('dropout_defaults', { memberId }),
-  dropoutCandidates: (search: string) => invoke<StudentRef[]>('dropout_candidates', { search }),
+  dropoutDefaults: (memberId: string | null) => call<SevenHeads>('dropout_defaults', { memberId }),
+  dropoutCandidates: (search: string) => call<StudentRef[]>('dropout_candidates', { search }),
   /** One week's report; null: this week. */
-  dropoutWeek: (week: IsoWeek | null) => invoke<WeekReport>('dropout_week', { week, today: today() }),
-  dropoutConfirmWeek: (week: IsoWeek, by: string) => invoke<WeekReport>('dropout_confirm_week', { week, by, today: today() }),
+  dropoutWeek: (week: IsoWeek | null) => call<WeekReport>('dropout_week', { week, today: today() }),
+  dropoutConfirmWeek: (week: IsoWeek, by: string) => call<WeekReport>('dropout_confirm_week', { week, by, today: today() }),
   /** Every week of the term up to this week, newest first. */
-  dropoutWeeks: (term: Term) => invoke<WeekStatus[]>('dropout_weeks', { term, today: today() }),
+  dropoutWeeks: (term: Term) => call<WeekStatus[]>('dropout_weeks', { term, today: today() }),
 };
 
 export function isApiError(e: unknown): e is ApiError {

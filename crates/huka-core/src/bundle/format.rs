@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 pub use crate::summary::{AidGrantRow, DropoutRow, SchoolRef, StudentRow, Summary};
 use crate::term::Term;
 
-/// The version this build writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The version this build writes: 2, the zip sealed (age) to the county and the audit
+/// chain's heads in the manifest. Version 1 bundles (plain zips) are still read.
+pub const FORMAT_VERSION: u32 = 2;
 /// The manifest's `format` field: says the zip is a Huka county bundle at all.
 pub const FORMAT_NAME: &str = "huka-county-bundle";
 
@@ -27,7 +28,7 @@ pub const DROPOUTS: &str = "lists/dropouts.json";
 /// The files (besides the manifest) a bundle of `version` must hold, and no others.
 pub fn files_of(version: u32) -> &'static [&'static str] {
     match version {
-        1 => &[SUMMARY_JSON, SUMMARY_XLSX, STUDENTS, AID, DROPOUTS],
+        1 | 2 => &[SUMMARY_JSON, SUMMARY_XLSX, STUDENTS, AID, DROPOUTS],
         _ => &[],
     }
 }
@@ -47,6 +48,28 @@ pub struct Manifest {
     /// The minisign key id of the key that signed it.
     pub key_id: String,
     pub files: Vec<FileEntry>,
+    /// The school's audit chains (format 2): each device's head, and the hash its chain has
+    /// now at the counts earlier bundles reported — so the county can tell a chain that grew
+    /// from one rewritten.
+    #[serde(default)]
+    pub audit: Vec<AuditHead>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditHead {
+    pub device_id: String,
+    pub count: i64,
+    pub hash: String,
+    #[serde(default)]
+    pub checkpoints: Vec<Checkpoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Checkpoint {
+    pub count: i64,
+    pub hash: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

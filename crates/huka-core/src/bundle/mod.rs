@@ -14,6 +14,7 @@
 
 pub mod format;
 pub mod read;
+pub mod seal;
 pub mod verify;
 pub mod write;
 
@@ -28,7 +29,7 @@ pub use write::{export, preview, verify_written, Exported, Preview, PreviewFile}
 use crate::error::Lang;
 
 /// Why a bundle is not accepted. Each says exactly what is wrong; none repeats personal data.
-/// Shown through `Error::Bundle(..).report()`: its code (`bundle_…`) and both messages.
+/// Shown through `Error::Domain(..).report()`: its code (`bundle_…`) and both messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rejection {
     /// No `.minisig` file beside the bundle.
@@ -60,6 +61,12 @@ pub enum Rejection {
     BadContent { file: String, detail: String },
     /// Older than (or the same time as) the bundle already ingested for the school and term.
     Older { school: String, term: String, existing: String },
+    /// Sealed to another county's key (or to a key this county no longer has).
+    NotForThisCounty,
+    /// Sealed, but the county installation has no key to open it yet.
+    NoCountyKey,
+    /// Signed, but not a sealed bundle that opens.
+    Undecryptable { detail: String },
 }
 
 impl Rejection {
@@ -81,6 +88,9 @@ impl Rejection {
             Rejection::UnsupportedFormat { .. } => "bundle_unsupported_format",
             Rejection::BadContent { .. } => "bundle_bad_content",
             Rejection::Older { .. } => "bundle_older",
+            Rejection::NotForThisCounty => "bundle_not_for_this_county",
+            Rejection::NoCountyKey => "bundle_no_county_key",
+            Rejection::Undecryptable { .. } => "bundle_undecryptable",
         }
     }
 
@@ -147,6 +157,18 @@ impl Rejection {
                 format!("学校 {school} {term} 已导入 {existing} 导出的汇总包；此包不比它新（可能是重放的旧包）。"),
                 format!("School {school}'s {term} bundle exported at {existing} is already ingested; this one is not newer (a replayed older bundle?)."),
             ),
+            Rejection::NotForThisCounty => (
+                "汇总包是加密给另一个县（或本县已不再持有的密钥）的，无法解密。请学校核对登记的县局公钥。".into(),
+                "The bundle is encrypted to another county (or to a key this county no longer holds). The school should check the county key it registered.".into(),
+            ),
+            Rejection::NoCountyKey => (
+                "本县还没有加密密钥，无法打开加密的汇总包：请先创建县局密钥。".into(),
+                "This county has no encryption key yet, so it cannot open encrypted bundles: create the county key first.".into(),
+            ),
+            Rejection::Undecryptable { detail } => (
+                format!("汇总包签名有效，但无法解密（{detail}）。"),
+                format!("The bundle's signature is valid, but it does not decrypt ({detail})."),
+            ),
         };
         match lang {
             Lang::Zh => zh,
@@ -161,15 +183,19 @@ impl Rejection {
     }
 }
 
-impl From<Rejection> for crate::Error {
-    fn from(r: Rejection) -> Self {
-        crate::Error::Bundle(r)
+impl crate::error::DomainError for Rejection {
+    fn code(&self) -> &'static str {
+        Rejection::code(self)
+    }
+    fn message(&self, lang: Lang) -> String {
+        Rejection::message(self, lang)
     }
 }
 
-/// `2161092101-2026-autumn-20261129.huka.zip`
+/// `2161092101-2026-autumn-20261129.huka.age` (format 2, sealed to the county); format 1
+/// bundles were `.huka.zip`.
 pub fn file_name(school_code: &str, term: crate::term::Term, date: chrono::NaiveDate) -> String {
-    format!("{school_code}-{term}-{}.huka.zip", date.format("%Y%m%d"))
+    format!("{school_code}-{term}-{}.huka.age", date.format("%Y%m%d"))
 }
 
 /// The signature's path: the bundle's with `.minisig` added.

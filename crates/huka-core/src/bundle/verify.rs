@@ -1,9 +1,11 @@
 //! Checking a bundle, in the order that opens the least untrusted data first:
 //!
 //! 1. the signature's shape, and which key made it (a key we were given, or none of them);
-//! 2. the signature over the whole zip and its trusted comment (minisign, Ed25519);
+//! 2. the signature over the whole file — sealed (format 2) or a plain zip (format 1) — and its
+//!    trusted comment (minisign, Ed25519);
 //! 3. the trusted comment names a Huka bundle of the school the key belongs to;
-//! 4. only then the zip, within [`Limits`];
+//! 4. only then is a sealed file decrypted with the county's identities, and the zip read,
+//!    within [`Limits`];
 //! 5. the manifest: a Huka bundle, a format version this reader knows, the same school, term
 //!    and time as the trusted comment, exactly the files of its version, each with its SHA-256;
 //! 6. the summary and the lists parse.
@@ -19,6 +21,7 @@ use sha2::{Digest, Sha256};
 
 use super::format::{self, AidGrantRow, DropoutRow, Manifest, StudentRow, Summary, TrustedComment, FORMAT_NAME, FORMAT_VERSION};
 use super::read::{read_zip, safe_name, Limits};
+use super::seal;
 use super::write::hex;
 use super::{signature_path, Rejection};
 use crate::error::Result;
@@ -45,6 +48,22 @@ pub struct Verified {
     pub students: Vec<StudentRow>,
     pub aid: Vec<AidGrantRow>,
     pub dropouts: Vec<DropoutRow>,
+    /// Sealed to the county (format 2); `false` for a plain format 1 bundle (未加密).
+    pub encrypted: bool,
+}
+
+/// A bundle whose signature holds: who signed it and what it says it is. Nothing of it is
+/// opened yet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Signed {
+    pub file_name: String,
+    pub file_sha256: String,
+    pub size: u64,
+    pub key_id: String,
+    pub trusted_comment: String,
+    /// Sealed to a county (format 2), or a plain zip (format 1).
+    pub sealed: bool,
 }
 
 /// What may be shown of a verified bundle: everything but the lists' rows.
@@ -62,6 +81,7 @@ pub struct VerifyReport {
     pub students: usize,
     pub aid_grants: usize,
     pub dropout_cases: usize,
+    pub encrypted: bool,
 }
 
 impl Verified {
@@ -78,6 +98,7 @@ impl Verified {
             students: self.students.len(),
             aid_grants: self.aid.len(),
             dropout_cases: self.dropouts.len(),
+            encrypted: self.encrypted,
         }
     }
 }
@@ -106,22 +127,32 @@ pub fn read_signature(bundle: &Path) -> Result<String> {
     Ok(String::from_utf8(bytes).map_err(|_| Rejection::SignatureMalformed)?)
 }
 
-/// Verifies the bundle at `path` and the `.minisig` beside it. An unreadable file is an
-/// `Error::Io`; everything else wrong is an `Error::Bundle` rejection.
-pub fn verify_file(path: &Path, keys: &[TrustedKey], limits: &Limits) -> Result<Verified> {
+/// Checks the signature of the bundle at `path` (the `.minisig` beside it) and nothing more:
+/// what a school can check of its own sealed bundle.
+pub fn verify_signature(path: &Path, keys: &[TrustedKey]) -> Result<Signed> {
     let sig = read_signature(path)?;
-    let zip = read_capped(path, limits.max_file, "file")?;
+    let bytes = read_capped(path, Limits::default().max_file, "file")?;
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    Ok(verify_bytes(&name, &zip, &sig, keys, limits)?)
+    Ok(check_signature(&name, &bytes, &sig, keys)?.0)
 }
 
-/// Verifies a bundle held in memory against `keys`.
-pub fn verify_bytes(file_name: &str, zip: &[u8], signature: &str, keys: &[TrustedKey], limits: &Limits) -> std::result::Result<Verified, Rejection> {
+/// Verifies the bundle at `path` and the `.minisig` beside it, opening a sealed one with
+/// `identities` (the county's). An unreadable file is an `Error::Io`; everything else wrong
+/// is a [`Rejection`] (an `Error::Domain`).
+pub fn verify_file(path: &Path, keys: &[TrustedKey], identities: &[age::x25519::Identity], limits: &Limits) -> Result<Verified> {
+    let sig = read_signature(path)?;
+    let bytes = read_capped(path, limits.max_file, "file")?;
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    Ok(verify_bytes(&name, &bytes, &sig, keys, identities, limits)?)
+}
+
+/// Steps 1–3: the signature over the file as it is, and its trusted comment.
+fn check_signature(file_name: &str, bytes: &[u8], signature: &str, keys: &[TrustedKey]) -> std::result::Result<(Signed, TrustedComment), Rejection> {
     let sig = Signature::parse(signature).map_err(|_| Rejection::SignatureMalformed)?;
     let Some(key) = keys.iter().find(|k| k.key.key_id == sig.key_id) else {
         return Err(Rejection::WrongKey { signed_with: sig.key_id.clone(), expected: keys.iter().map(|k| k.key.key_id.clone()).collect() });
     };
-    sig.verify(&key.key, Cursor::new(zip)).map_err(|e| match e {
+    sig.verify(&key.key, Cursor::new(bytes)).map_err(|e| match e {
         SignatureProblem::Malformed => Rejection::SignatureMalformed,
         SignatureProblem::OtherKey { .. } | SignatureProblem::Invalid => Rejection::BadSignature,
     })?;
@@ -132,14 +163,45 @@ pub fn verify_bytes(file_name: &str, zip: &[u8], signature: &str, keys: &[Truste
             return Err(Rejection::WrongSchool { key_school: code.clone(), bundle_school: Rejection::shown(&comment.school) });
         }
     }
+    let signed = Signed {
+        file_name: file_name.to_string(),
+        file_sha256: hex(&Sha256::digest(bytes)),
+        size: bytes.len() as u64,
+        key_id: sig.key_id.clone(),
+        trusted_comment,
+        sealed: seal::is_sealed(bytes),
+    };
+    Ok((signed, comment))
+}
 
+/// Verifies a bundle held in memory against `keys`, opening a sealed one with `identities`.
+pub fn verify_bytes(
+    file_name: &str,
+    bytes: &[u8],
+    signature: &str,
+    keys: &[TrustedKey],
+    identities: &[age::x25519::Identity],
+    limits: &Limits,
+) -> std::result::Result<Verified, Rejection> {
+    let (signed, comment) = check_signature(file_name, bytes, signature, keys)?;
+    let opened;
+    let zip = if signed.sealed {
+        opened = seal::open(bytes, identities, limits.max_file)?;
+        &opened[..]
+    } else {
+        bytes
+    };
+    let sig_key_id = signed.key_id.clone();
     let mut entries = read_zip(zip, limits)?.files;
     let manifest = read_manifest(entries.remove(format::MANIFEST).ok_or(Rejection::MissingFile { file: format::MANIFEST.into() })?)?;
     if !comment.agrees_with(&manifest) {
         return Err(Rejection::CommentMismatch);
     }
-    if manifest.key_id != sig.key_id {
+    if manifest.key_id != sig_key_id {
         return Err(bad_content(format::MANIFEST, "names another signing key"));
+    }
+    if manifest.format_version >= 2 && !signed.sealed {
+        return Err(bad_content(format::MANIFEST, "a format 2 bundle is sealed to the county, this one is not"));
     }
 
     // Exactly the files of its version, each as the manifest hashes it.
@@ -174,16 +236,17 @@ pub fn verify_bytes(file_name: &str, zip: &[u8], signature: &str, keys: &[Truste
     let aid: Vec<AidGrantRow> = parse(&entries, format::AID)?;
     let dropouts: Vec<DropoutRow> = parse(&entries, format::DROPOUTS)?;
     Ok(Verified {
-        file_name: file_name.to_string(),
-        file_sha256: hex(&Sha256::digest(zip)),
-        size: zip.len() as u64,
-        key_id: sig.key_id,
-        trusted_comment,
+        file_name: signed.file_name,
+        file_sha256: signed.file_sha256,
+        size: signed.size,
+        key_id: signed.key_id,
+        trusted_comment: signed.trusted_comment,
         manifest,
         summary,
         students,
         aid,
         dropouts,
+        encrypted: signed.sealed,
     })
 }
 

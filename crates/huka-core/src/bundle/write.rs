@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 
-use super::format::{self, FileEntry, Manifest, TrustedComment, FORMAT_NAME, FORMAT_VERSION};
-use super::verify::{verify_file, TrustedKey, Verified};
-use super::{file_name, signature_path, Limits, Rejection};
+use super::format::{self, AuditHead, Checkpoint, FileEntry, Manifest, TrustedComment, FORMAT_NAME, FORMAT_VERSION};
+use super::seal::{self, CountyRecipient};
+use super::verify::{verify_signature, Signed, TrustedKey};
+use super::{file_name, signature_path, Rejection};
 use crate::error::{Error, Result};
 use crate::settings::{self, Mode};
 use crate::signing;
@@ -43,6 +44,8 @@ pub struct Preview {
     pub term: Term,
     /// The key that will sign, or `None` when the school has none yet.
     pub key_id: Option<String>,
+    /// The county it will be sealed to, or `None` when none is registered yet.
+    pub county: Option<CountyRecipient>,
     pub summary: Summary,
     pub files: Vec<PreviewFile>,
 }
@@ -54,13 +57,15 @@ pub struct Exported {
     pub bundle_path: PathBuf,
     pub signature_path: PathBuf,
     pub file_name: String,
-    /// SHA-256 of the `.huka.zip`, lower-case hex.
+    /// SHA-256 of the file written (the sealed `.huka.age`), lower-case hex.
     pub sha256: String,
     pub size: u64,
     pub key_id: String,
     pub created_at: DateTime<Utc>,
     pub trusted_comment: String,
     pub summary: Summary,
+    /// Who it is sealed to (the county's recipient and its fingerprint).
+    pub sealed_to: CountyRecipient,
 }
 
 fn files(report: &TermReport) -> Vec<PreviewFile> {
@@ -83,6 +88,7 @@ fn files(report: &TermReport) -> Vec<PreviewFile> {
 
 /// What exporting `term` would write today.
 pub fn preview(store: &Store, term: Term, today: NaiveDate) -> Result<Preview> {
+    crate::access::require(store, crate::access::Action::SignAndExport)?;
     settings::require_mode(store, Mode::School)?;
     let report = summary::report(store, term, today)?;
     let key_id = signing::current(store)?.map(|k| k.key_id);
@@ -91,6 +97,7 @@ pub fn preview(store: &Store, term: Term, today: NaiveDate) -> Result<Preview> {
         school: report.summary.school.clone(),
         term,
         key_id,
+        county: signing::county_recipient(store)?,
         files: files(&report),
         summary: report.summary,
     })
@@ -98,51 +105,111 @@ pub fn preview(store: &Store, term: Term, today: NaiveDate) -> Result<Preview> {
 
 /// Writes the bundle of `term` and its signature into `dir`, signed with the current key
 /// opened by `passphrase`. Returns where; call [`verify_written`] before saying it is done.
-pub fn export(store: &Store, term: Term, today: NaiveDate, passphrase: &str, dir: &Path) -> Result<Exported> {
+pub fn export(store: &mut Store, term: Term, today: NaiveDate, passphrase: &str, dir: &Path) -> Result<Exported> {
+    crate::access::require(store, crate::access::Action::SignAndExport)?;
     export_at(store, term, today, passphrase, dir, Utc::now())
 }
 
 /// [`export`] as if made at `now` (tests make bundles seconds apart without waiting).
-pub(crate) fn export_at(store: &Store, term: Term, today: NaiveDate, passphrase: &str, dir: &Path, now: DateTime<Utc>) -> Result<Exported> {
+pub(crate) fn export_at(store: &mut Store, term: Term, today: NaiveDate, passphrase: &str, dir: &Path, now: DateTime<Utc>) -> Result<Exported> {
     settings::require_mode(store, Mode::School)?;
-    // First the passphrase: a wrong one costs nothing else.
+    // Nothing leaves the school unsealed: the county's recipient first.
+    let county = signing::county_recipient(store)?.ok_or(Error::NoCountyRecipient)?;
+    // Then the passphrase: a wrong one costs nothing else.
     let signer = signing::unlock(store, passphrase)?;
     let created_at = now.trunc_subsecs(0);
     let report = summary::report(store, term, today)?;
     // The date people see on the stick is the school's own (the caller's `today`), not UTC's.
     let name = file_name(&report.summary.school.code, term, today);
-    let (zip, _) = build(&report, &signer.key_id, created_at)?;
+    let (zip, manifest) = build(&report, &signer.key_id, created_at, audit_heads(store)?)?;
+    let sealed = seal::seal(&zip, &county)?;
     let comment = TrustedComment::new(&report.summary.school.code, term, created_at, &name).text();
-    let signature = signer.sign(&zip[..], &comment, &format!("huka county bundle from school {}", report.summary.school.code))?;
+    let signature = signer.sign(&sealed[..], &comment, &format!("huka county bundle from school {}", report.summary.school.code))?;
 
     std::fs::create_dir_all(dir)?;
     let bundle_path = dir.join(&name);
     let sig_path = signature_path(&bundle_path);
-    write_durably(&bundle_path, &zip)?;
+    write_durably(&bundle_path, &sealed)?;
     write_durably(&sig_path, signature.as_bytes())?;
+    remember_audit_heads(store, &manifest.audit)?;
+    store.write(|w| {
+        let details = [("term".to_string(), [serde_json::Value::Null, serde_json::Value::String(term.to_string())])].into();
+        crate::audit::event(w, "export_county", "bundle", &name, details)
+    })?;
     Ok(Exported {
         bundle_path,
         signature_path: sig_path,
         file_name: name,
-        sha256: hex(&Sha256::digest(&zip)),
-        size: zip.len() as u64,
+        sha256: hex(&Sha256::digest(&sealed)),
+        size: sealed.len() as u64,
         key_id: signer.key_id,
         created_at,
         trusted_comment: comment,
         summary: report.summary,
+        sealed_to: county,
     })
 }
 
-/// Reads the written bundle and signature back from where they were written and verifies
-/// them with the school's own keys, as the county will.
-pub fn verify_written(store: &Store, exported: &Exported) -> Result<Verified> {
+/// A format 1 bundle — the signed zip, unsealed, as Huka wrote before bundles were sealed to
+/// the county. Not for schools (they export [`export`]): for measuring what the seal costs and
+/// for checking that a county still reads what older schools send.
+#[doc(hidden)]
+pub fn export_format_1(store: &Store, term: Term, today: NaiveDate, passphrase: &str, dir: &Path, now: DateTime<Utc>) -> Result<PathBuf> {
+    let signer = signing::unlock(store, passphrase)?;
+    let created_at = now.trunc_subsecs(0);
+    let report = summary::report(store, term, today)?;
+    let name = file_name(&report.summary.school.code, term, today).replace(".huka.age", ".huka.zip");
+    let (zip, _) = build_version(&report, &signer.key_id, created_at, Vec::new(), 1)?;
+    let comment = TrustedComment::new(&report.summary.school.code, term, created_at, &name).text();
+    let signature = signer.sign(&zip[..], &comment, "huka county bundle (format 1)")?;
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(&name);
+    write_durably(&path, &zip)?;
+    write_durably(&signature_path(&path), signature.as_bytes())?;
+    Ok(path)
+}
+
+/// The heads of the school's audit chains, each with its hash now at the counts of the
+/// bundles exported before, and this export's counts kept for the next one.
+fn audit_heads(store: &Store) -> Result<Vec<AuditHead>> {
+    let conn = store.conn();
+    let before: Vec<(String, i64)> = settings::value(store, "bundle.audit_exported")?.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default();
+    let mut heads = Vec::new();
+    for h in crate::audit::heads(conn)? {
+        let mut checkpoints = Vec::new();
+        for (_, count) in before.iter().filter(|(d, c)| *d == h.device_id && *c <= h.count) {
+            if let Some(hash) = crate::audit::hash_at(conn, &h.device_id, *count)? {
+                checkpoints.push(Checkpoint { count: *count, hash });
+            }
+        }
+        heads.push(AuditHead { device_id: h.device_id, count: h.count, hash: h.hash, checkpoints });
+    }
+    Ok(heads)
+}
+
+/// Remembers the chains' counts of a bundle written, for the checkpoints of the next one.
+pub(crate) fn remember_audit_heads(store: &mut Store, heads: &[AuditHead]) -> Result<()> {
+    let mut before: Vec<(String, i64)> = settings::value(store, "bundle.audit_exported")?.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default();
+    for h in heads {
+        if !before.contains(&(h.device_id.clone(), h.count)) {
+            before.push((h.device_id.clone(), h.count));
+        }
+    }
+    let json = serde_json::to_string(&before).expect("plain data");
+    store.write(|w| settings::set_value(w, "bundle.audit_exported", &json))
+}
+
+/// Reads the written bundle and signature back from where they were written and checks them
+/// with the school's own keys, as the county will: the signature over the sealed file, and
+/// the file the same as the one made. (Only the county can open it.)
+pub fn verify_written(store: &Store, exported: &Exported) -> Result<Signed> {
     let school = crate::school::get(store)?.ok_or(Error::SchoolNotSetUp)?;
     let keys: Vec<TrustedKey> = signing::public_keys(store)?.into_iter().map(|key| TrustedKey { key, school_code: Some(school.code.clone()) }).collect();
-    let verified = verify_file(&exported.bundle_path, &keys, &Limits::default())?;
-    if verified.file_sha256 != exported.sha256 {
+    let signed = verify_signature(&exported.bundle_path, &keys)?;
+    if signed.file_sha256 != exported.sha256 {
         return Err(Rejection::HashMismatch { file: exported.file_name.clone() }.into());
     }
-    Ok(verified)
+    Ok(signed)
 }
 
 /// Writes through a temporary file beside the target, flushed to the device before it takes
@@ -180,7 +247,11 @@ fn json_lines<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
 }
 
 /// The zip's bytes and its manifest.
-pub(crate) fn build(report: &TermReport, key_id: &str, created_at: DateTime<Utc>) -> Result<(Vec<u8>, Manifest)> {
+pub(crate) fn build(report: &TermReport, key_id: &str, created_at: DateTime<Utc>, audit: Vec<AuditHead>) -> Result<(Vec<u8>, Manifest)> {
+    build_version(report, key_id, created_at, audit, FORMAT_VERSION)
+}
+
+fn build_version(report: &TermReport, key_id: &str, created_at: DateTime<Utc>, audit: Vec<AuditHead>, version: u32) -> Result<(Vec<u8>, Manifest)> {
     let mut summary_json = serde_json::to_vec_pretty(&report.summary).map_err(json_error)?;
     summary_json.push(b'\n');
     let contents: Vec<(&str, Vec<u8>)> = vec![
@@ -190,10 +261,10 @@ pub(crate) fn build(report: &TermReport, key_id: &str, created_at: DateTime<Utc>
         (format::AID, json_lines(&report.aid)?),
         (format::DROPOUTS, json_lines(&report.dropouts)?),
     ];
-    debug_assert_eq!(contents.iter().map(|(p, _)| *p).collect::<Vec<_>>(), format::files_of(FORMAT_VERSION));
+    debug_assert_eq!(contents.iter().map(|(p, _)| *p).collect::<Vec<_>>(), format::files_of(version));
     let manifest = Manifest {
         format: FORMAT_NAME.to_string(),
-        format_version: FORMAT_VERSION,
+        format_version: version,
         school: report.summary.school.clone(),
         term: report.summary.term,
         created_at,
@@ -203,6 +274,7 @@ pub(crate) fn build(report: &TermReport, key_id: &str, created_at: DateTime<Utc>
             .iter()
             .map(|(path, bytes)| FileEntry { path: path.to_string(), size: bytes.len() as u64, sha256: hex(&Sha256::digest(bytes)) })
             .collect(),
+        audit,
     };
     let mut manifest_json = serde_json::to_vec_pretty(&manifest).map_err(json_error)?;
     manifest_json.push(b'\n');

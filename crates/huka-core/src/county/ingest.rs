@@ -10,7 +10,7 @@ use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::bundle::format::time_text;
+use crate::bundle::format::{time_text, AuditHead};
 use crate::bundle::verify::read_signature;
 use crate::bundle::{verify_bytes, Limits, Rejection, Verified};
 use crate::error::{Error, ErrorReport, Result};
@@ -29,6 +29,11 @@ pub enum Outcome {
         exported_at: String,
         /// The export time of the bundle this one replaced.
         replaced: Option<String>,
+        /// Sealed to the county (format 2); `false`: a plain bundle, 未加密.
+        encrypted: bool,
+        /// The school's audit chain does not extend what its earlier bundle reported: history
+        /// was rewritten (or the school's database was replaced).
+        history_rewritten: bool,
     },
     /// The same bundle (same SHA-256) was ingested before.
     #[serde(rename_all = "camelCase")]
@@ -53,9 +58,10 @@ pub struct IngestReport {
     pub rejected: usize,
 }
 
-const BUNDLE_SUFFIX: &str = ".huka.zip";
+/// Sealed bundles (format 2), and plain ones (format 1) from schools not yet upgraded.
+const BUNDLE_SUFFIXES: [&str; 2] = [".huka.age", ".huka.zip"];
 
-/// The bundles to ingest: files as given, and every `*.huka.zip` in the given folders and
+/// The bundles to ingest: files as given, and every `*.huka.age` (or older `*.huka.zip`) in the given folders and
 /// their subfolders (a reviewer copies each school's stick into a folder of its own).
 /// Symbolic links are not followed. Sorted, each once.
 pub fn bundle_paths(inputs: &[PathBuf]) -> Vec<PathBuf> {
@@ -66,7 +72,7 @@ pub fn bundle_paths(inputs: &[PathBuf]) -> Vec<PathBuf> {
             let path = e.path();
             if kind.is_dir() && depth < 8 {
                 walk(&path, depth + 1, out);
-            } else if kind.is_file() && e.file_name().to_string_lossy().ends_with(BUNDLE_SUFFIX) {
+            } else if kind.is_file() && BUNDLE_SUFFIXES.iter().any(|s| e.file_name().to_string_lossy().ends_with(s)) {
                 out.push(path);
             }
         }
@@ -87,6 +93,7 @@ pub fn bundle_paths(inputs: &[PathBuf]) -> Vec<PathBuf> {
 
 /// Ingests every bundle found in `inputs` (files and folders).
 pub fn ingest(store: &mut Store, inputs: &[PathBuf]) -> Result<IngestReport> {
+    crate::access::require(store, crate::access::Action::County)?;
     super::require(store)?;
     let mut report = IngestReport::default();
     for path in bundle_paths(inputs) {
@@ -109,6 +116,7 @@ pub fn ingest(store: &mut Store, inputs: &[PathBuf]) -> Result<IngestReport> {
 /// Verifies one bundle against the registered keys and, if it is newer than what the county
 /// holds for its school and term, stores it.
 pub fn ingest_file(store: &mut Store, path: &Path) -> Result<Outcome> {
+    crate::access::require(store, crate::access::Action::County)?;
     super::require(store)?;
     let limits = Limits::default();
     if !path.is_file() {
@@ -123,7 +131,7 @@ pub fn ingest_file(store: &mut Store, path: &Path) -> Result<Outcome> {
         std::fs::File::open(path)?.take(limits.max_file + 1).read_to_end(&mut zip)?;
     }
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let v = verify_bytes(&name, &zip, &signature, &[key], &limits)?;
+    let v = verify_bytes(&name, &zip, &signature, &[key], &super::recipient::identities(store)?, &limits)?;
     store_verified(store, school_id, &v)
 }
 
@@ -158,6 +166,8 @@ fn store_verified(store: &mut Store, school_id: RecordId, v: &Verified) -> Resul
         }
     }
     let summary = serde_json::to_string(&v.summary).map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
+    let rewritten = history_rewritten(store, school_id, &m.audit)?;
+    let audit = serde_json::to_string(&m.audit).expect("plain data");
     store.write(|w| {
         if let Some((old, _, _)) = &existing {
             // The replaced bundle is tombstoned; its student rows are parts of it and go.
@@ -167,11 +177,11 @@ fn store_verified(store: &mut Store, school_id: RecordId, v: &Verified) -> Resul
         let meta = w.new_meta();
         w.tx().execute(
             "INSERT INTO county_bundle (id, school_id, term, exported_at, file_name, file_sha256, key_id, format_version, software,
-                                        school_name, town, district, summary, created_at, updated_at, device_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15)",
+                                        school_name, town, district, summary, encrypted, audit, history_rewritten, created_at, updated_at, device_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18)",
             params![
                 meta.id, school_id, term, exported_at, v.file_name, v.file_sha256, v.key_id, m.format_version, m.software,
-                m.school.name, m.school.town, m.school.district, summary, w.now(), w.device_id()
+                m.school.name, m.school.town, m.school.district, summary, v.encrypted, audit, rewritten, w.now(), w.device_id()
             ],
         )?;
         let mut insert = w.tx().prepare_cached(
@@ -192,7 +202,28 @@ fn store_verified(store: &mut Store, school_id: RecordId, v: &Verified) -> Resul
         )?;
         Ok(())
     })?;
-    Ok(Outcome::Accepted { school, term, exported_at, replaced: existing.map(|(_, at, _)| at) })
+    Ok(Outcome::Accepted { school, term, exported_at, replaced: existing.map(|(_, at, _)| at), encrypted: v.encrypted, history_rewritten: rewritten })
+}
+
+/// Whether the chains a new bundle reports fail to extend those of the school's latest bundle
+/// (of any term): a device's chain that is gone, shorter, or whose entry at the earlier count
+/// now has another hash. A count the new bundle gives no checkpoint for cannot be judged.
+fn history_rewritten(store: &Store, school_id: RecordId, new: &[AuditHead]) -> Result<bool> {
+    let earlier: Option<String> = store
+        .conn()
+        .query_row(
+            "SELECT audit FROM county_bundle WHERE school_id = ?1 AND deleted_at IS NULL ORDER BY exported_at DESC LIMIT 1",
+            [school_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let earlier: Vec<AuditHead> = earlier.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default();
+    Ok(earlier.iter().any(|old| match new.iter().find(|h| h.device_id == old.device_id) {
+        None => true,
+        Some(h) if h.count < old.count => true,
+        Some(h) if h.count == old.count => h.hash != old.hash,
+        Some(h) => h.checkpoints.iter().find(|c| c.count == old.count).is_some_and(|c| c.hash != old.hash),
+    }))
 }
 
 /// Masks a number that does not validate: keeps at most its first six and last four characters.

@@ -64,6 +64,7 @@ pub struct Registered {
 
 /// Registers a school's public key (creating the school on its first key).
 pub fn register(store: &mut Store, input: &RegisterInput) -> Result<Registered> {
+    crate::access::require(store, crate::access::Action::County)?;
     super::require(store)?;
     let key = PublicKeyFile::parse(&input.public_key)?;
     let code = match input.code.trim() {

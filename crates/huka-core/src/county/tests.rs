@@ -17,9 +17,11 @@ use crate::store::Store;
 use crate::student::StudentInput;
 use crate::summary;
 
+/// The county the test schools seal their bundles to.
 fn county() -> Store {
     let mut store = Store::open_in_memory().unwrap();
     setup(&mut store).unwrap();
+    recipient::keep_for_tests(&mut store, crate::bundle::tests::county_identity());
     store
 }
 
@@ -27,7 +29,7 @@ fn register_school(county: &mut Store, school: &Store) -> Registered {
     register(county, &RegisterInput { public_key: signing::public_key_file(school).unwrap(), ..Default::default() }).unwrap()
 }
 
-fn export_to(school: &Store, dir: &Path, seconds_ago: i64) -> Exported {
+fn export_to(school: &mut Store, dir: &Path, seconds_ago: i64) -> Exported {
     export_at(school, term(), today(), PASSPHRASE, dir, Utc::now() - Duration::seconds(seconds_ago)).unwrap()
 }
 
@@ -76,8 +78,8 @@ fn keys_are_registered_once_per_school() {
 
     // A school's database is not the county's.
     let mut school = school;
-    assert!(matches!(register(&mut school, &RegisterInput::default()), Err(Error::WrongMode { .. })));
-    assert!(matches!(settings::set_mode(&mut school, Mode::County), Err(Error::WrongMode { .. })));
+    assert!(register(&mut school, &RegisterInput::default()).unwrap_err().domain::<settings::WrongMode>().is_some());
+    assert!(settings::set_mode(&mut school, Mode::County).unwrap_err().domain::<settings::WrongMode>().is_some());
 }
 
 #[test]
@@ -89,7 +91,7 @@ fn the_county_total_is_the_sum_of_the_schools_summaries() {
         let mut s = demo_school(&format!("21610921{i:02}"), 40 + 15 * i, 10 + i as u64);
         crate::school::update(&mut s, &crate::school::SchoolInput { code: format!("21610921{i:02}"), name: format!("学校{i}"), town: town.to_string(), district: district.to_string() }).unwrap();
         register_school(&mut c, &s);
-        export_to(&s, &dir.path().join(format!("usb{i}")), 10);
+        export_to(&mut s, &dir.path().join(format!("usb{i}")), 10);
         schools_.push(s);
     }
     // A fifth school is registered but has not reported.
@@ -140,12 +142,12 @@ fn the_county_total_is_the_sum_of_the_schools_summaries() {
 fn the_same_child_in_two_schools_is_found_without_showing_the_number() {
     let mut c = county();
     let dir = tempfile::tempdir().unwrap();
-    let a = demo_school("1001", 30, 1);
+    let mut a = demo_school("1001", 30, 1);
     let mut b = demo_school("1002", 30, 2);
     let twin = summary::report(&a, term(), today()).unwrap().students.into_iter().find(|s| !s.resident_id.is_empty()).unwrap();
     let h = household::create(&mut b, &household::tests::input("9001", "重复户")).unwrap();
     member::create(&mut b, h.meta.id, &MemberInput { name: "同一人".into(), resident_id: twin.resident_id.clone(), student: Some(StudentInput::default()), ..Default::default() }).unwrap();
-    for (i, s) in [&a, &b].iter().enumerate() {
+    for (i, s) in [&mut a, &mut b].into_iter().enumerate() {
         register_school(&mut c, s);
         export_to(s, &dir.path().join(i.to_string()), 5);
     }
@@ -166,16 +168,16 @@ fn the_same_child_in_two_schools_is_found_without_showing_the_number() {
 fn each_rejected_bundle_says_why_and_the_others_go_in() {
     let mut c = county();
     let dir = tempfile::tempdir().unwrap();
-    let a = demo_school("1001", 20, 1);
-    let b = demo_school("1002", 20, 2);
-    let unknown = demo_school("1003", 10, 3);
+    let mut a = demo_school("1001", 20, 1);
+    let mut b = demo_school("1002", 20, 2);
+    let mut unknown = demo_school("1003", 10, 3);
     register_school(&mut c, &a);
     register_school(&mut c, &b);
 
-    let old = export_to(&a, &dir.path().join("old"), 120);
-    let new = export_to(&a, &dir.path().join("new"), 60);
-    let from_b = export_to(&b, &dir.path().join("b"), 60);
-    let stranger = export_to(&unknown, &dir.path().join("unknown"), 60);
+    let old = export_to(&mut a, &dir.path().join("old"), 120);
+    let new = export_to(&mut a, &dir.path().join("new"), 60);
+    let from_b = export_to(&mut b, &dir.path().join("b"), 60);
+    let stranger = export_to(&mut unknown, &dir.path().join("unknown"), 60);
 
     // The newer bundle first; then the older one is a replay.
     let first = ingest(&mut c, std::slice::from_ref(&new.bundle_path)).unwrap();
@@ -223,7 +225,7 @@ fn each_rejected_bundle_says_why_and_the_others_go_in() {
     assert!(why.message.contains("1002") && why.message.contains("1001"), "{}", why.message);
 
     // A later bundle replaces the earlier one.
-    let newest = export_to(&a, &dir.path().join("newest"), 0);
+    let newest = export_to(&mut a, &dir.path().join("newest"), 0);
     let r = ingest(&mut c, std::slice::from_ref(&newest.bundle_path)).unwrap();
     match &r.verdicts[0].outcome {
         Outcome::Accepted { replaced, .. } => assert_eq!(replaced.as_deref(), Some(crate::bundle::format::time_text(new.created_at).as_str())),
@@ -242,13 +244,72 @@ fn a_retired_key_still_verifies_once_registered() {
     let dir = tempfile::tempdir().unwrap();
     let mut a = demo_school("1001", 10, 1);
     register_school(&mut c, &a);
-    let before = export_to(&a, &dir.path().join("1"), 60);
+    let before = export_to(&mut a, &dir.path().join("1"), 60);
     signing::rotate(&mut a, "another passphrase").unwrap();
-    let after = export_at(&a, term(), today(), "another passphrase", &dir.path().join("2"), Utc::now()).unwrap();
+    let after = export_at(&mut a, term(), today(), "another passphrase", &dir.path().join("2"), Utc::now()).unwrap();
     // The new key is unknown until registered.
     assert_eq!(reason(&ingest(&mut c, std::slice::from_ref(&after.bundle_path)).unwrap(), 0), "bundle_unknown_school");
     let r = register_school(&mut c, &a);
     assert!(r.new_key && !r.new_school);
     assert_eq!(r.school.keys.len(), 2);
     assert_eq!(statuses(&ingest(&mut c, &[before.bundle_path.clone(), after.bundle_path.clone()]).unwrap()), ["accepted", "accepted"]);
+}
+
+#[test]
+fn sealed_bundles_are_marked_and_a_rewritten_history_is_flagged() {
+    let mut c = county();
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = demo_school("1001", 20, 1);
+    register_school(&mut c, &a);
+    export_to(&mut a, &dir.path().join("1"), 120);
+    let first = ingest(&mut c, &[dir.path().join("1")]).unwrap();
+    assert!(matches!(first.verdicts[0].outcome, Outcome::Accepted { encrypted: true, history_rewritten: false, .. }), "{first:?}");
+
+    // The school's chain grows: the next bundle extends it.
+    household::create(&mut a, &household::tests::input("7001", "新户")).unwrap();
+    export_to(&mut a, &dir.path().join("2"), 60);
+    let second = ingest(&mut c, &[dir.path().join("2")]).unwrap();
+    assert!(matches!(second.verdicts[0].outcome, Outcome::Accepted { history_rewritten: false, .. }), "{second:?}");
+
+    // Someone with the key rewrites an old entry and recomputes the whole chain.
+    let n = a.conn().execute("UPDATE audit SET changes = replace(changes, '新户', '别户') WHERE changes LIKE '%新户%'", []).unwrap();
+    assert_eq!(n, 1);
+    recompute_chain_for_tests(&a);
+    assert!(crate::audit::verify_chains(a.conn()).unwrap().broken.is_none(), "the forged chain holds on its own");
+    export_to(&mut a, &dir.path().join("3"), 0);
+    let third = ingest(&mut c, &[dir.path().join("3")]).unwrap();
+    assert!(matches!(third.verdicts[0].outcome, Outcome::Accepted { history_rewritten: true, .. }), "{third:?}");
+}
+
+/// Recomputes every hash of a chain, as a forger with the database key would.
+fn recompute_chain_for_tests(store: &Store) {
+    use sha2::Digest;
+    let rows: Vec<(String, i64, String, String, String, String, String, String, String)> = store
+        .conn()
+        .prepare("SELECT device_id, seq, at, account_id, account, op, kind, record_id, changes FROM audit ORDER BY device_id, seq")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let mut prev = String::new();
+    for (device, seq, at, account_id, account, op, kind, record, changes) in rows {
+        let text = format!("huka-audit-v1\n{device}\n{seq}\n{at}\n{account_id}\n{account}\n{op}\n{kind}\n{record}\n{changes}\n{prev}");
+        let hash: String = sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        store.conn().execute("UPDATE audit SET prev = ?1, hash = ?2 WHERE device_id = ?3 AND seq = ?4", rusqlite::params![prev, hash, device, seq]).unwrap();
+        prev = hash;
+    }
+}
+
+#[test]
+fn a_plain_format_1_bundle_is_still_read_and_marked_unencrypted() {
+    let mut c = county();
+    let a = demo_school("1001", 20, 1);
+    register_school(&mut c, &a);
+    let dir = tempfile::tempdir().unwrap();
+    // What a school on the previous version wrote: the signed zip, unsealed.
+    let path = crate::bundle::write::export_format_1(&a, term(), today(), PASSPHRASE, dir.path(), Utc::now()).unwrap();
+    assert!(path.to_string_lossy().ends_with(".huka.zip"));
+    let r = ingest(&mut c, &[path]).unwrap();
+    assert!(matches!(r.verdicts[0].outcome, Outcome::Accepted { encrypted: false, .. }), "{r:?}");
 }

@@ -250,7 +250,7 @@ fn deleting_a_member_or_a_household_card_takes_the_cases_along() {
     member::delete(&mut store, kids[0]).unwrap();
     assert_eq!((live(&store, "dropout_case"), live(&store, "dropout_action")), (1, 1));
     assert!(matches!(get(store.conn(), a.meta.id), Err(Error::NotFound { .. })));
-    let card = household::card(&store, h).unwrap();
+    let card = crate::card::get(&store, h).unwrap();
     assert_eq!(card.dropout_cases.len(), 1);
     assert_eq!(card.dropout_cases[0].name, "王小红");
 

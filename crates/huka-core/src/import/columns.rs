@@ -102,6 +102,12 @@ fn key(header: &str) -> String {
         .collect()
 }
 
+/// Two header texts that name the same column (spaces, asterisks and brackets aside).
+pub fn same_header(a: &str, b: &str) -> bool {
+    let k = key(a);
+    !k.is_empty() && k == key(b)
+}
+
 fn recognize(kind: ImportKind, header: &str) -> Option<Field> {
     let k = key(header);
     if k.is_empty() {
@@ -165,6 +171,9 @@ pub fn column_letter(mut index: usize) -> String {
     String::from_utf8(s).expect("ascii")
 }
 
+/// How far down a sheet the header may be (below a title, a blank line and instructions).
+pub const HEADER_SEARCH_ROWS: usize = 50;
+
 /// Finds the header row among the first rows (the one where most cells are known column
 /// names) and maps its columns, applying `overrides` (the remembered ones and this session's).
 /// `None` when no row has at least two known column names.
@@ -172,7 +181,7 @@ pub fn detect(table: &Table, kind: ImportKind, overrides: &Overrides) -> Option<
     let (header_index, hits) = table
         .rows
         .iter()
-        .take(20)
+        .take(HEADER_SEARCH_ROWS)
         .enumerate()
         .map(|(i, row)| {
             let hits = row
@@ -201,7 +210,8 @@ pub fn detect(table: &Table, kind: ImportKind, overrides: &Overrides) -> Option<
                 Some(f) => (*f, true),
                 None => (recognize(kind, &text), false),
             };
-            // A field maps to one column: the first that claims it.
+            // A field maps to one column: the first that claims it. (A header merged over two
+            // columns names the first; the second is ignored.)
             if field.is_some_and(|f| taken.contains(&f)) {
                 field = None;
             }
@@ -251,7 +261,7 @@ mod tests {
 
     #[test]
     fn finds_the_header_below_a_title_and_maps_variants() {
-        let t = read("XX小学 2026年秋季学期 学生名册,,,\n序号,学生姓名,身份证件号,学籍辅号,出生年月\n1,王小明,61092120130305001X,,2013-03\n".as_bytes()).unwrap();
+        let t = read("XX小学 2026年秋季学期 学生名册,,,\n序号,学生姓名,身份证件号,学籍辅号,出生年月\n1,王小明,61092120130305001X,,2013-03\n".as_bytes()).unwrap().sheets.remove(0);
         let m = detect(&t, ImportKind::Roster, &Overrides::new()).unwrap();
         assert_eq!(m.header_row, 2);
         let fields: Vec<_> = m.columns.iter().map(|c| c.field).collect();
@@ -264,7 +274,7 @@ mod tests {
 
     #[test]
     fn overrides_map_unknown_headers_and_ignore_known_ones() {
-        let t = read("名字,证件,备注\n王小明,61092120130305001X,x\n".as_bytes()).unwrap();
+        let t = read("名字,证件,备注\n王小明,61092120130305001X,x\n".as_bytes()).unwrap().sheets.remove(0);
         assert!(detect(&t, ImportKind::Roster, &Overrides::new()).is_none(), "no known header");
         let o: Overrides = [("名字".to_string(), Some(Field::Name)), ("证件".to_string(), Some(Field::ResidentId))].into();
         let m = detect(&t, ImportKind::Roster, &o).unwrap();

@@ -4,10 +4,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::read::Table;
-use super::row::{Columns, Reader};
+use super::read::{Cell, Row};
+use super::row::{Columns, Kind, Reader};
+use super::sheets::Source;
 use super::values::DateValue;
-use super::{Field, Mapping, Outcome, Plan, PlannedRow};
+use super::{Field, Outcome, Place, Plan, PlannedRow};
 use crate::error::{Problem, Result};
 use crate::household::{Household, HouseholdInput, HouseholdStatus, PovertyCause};
 use crate::member::{Member, MemberInput};
@@ -18,7 +19,8 @@ use crate::store::{Store, Writer};
 /// One person's row, read and checked.
 #[derive(Debug, Clone, PartialEq)]
 struct Person {
-    row: usize,
+    /// The source sheet and row number.
+    at: (usize, usize),
     household_number: String,
     head_name: String,
     name: String,
@@ -35,9 +37,9 @@ struct Person {
 }
 
 impl Person {
-    /// The same person with the same details (row numbers aside).
+    /// The same person with the same details (where they are aside).
     fn same_as(&self, other: &Person) -> bool {
-        Person { row: 0, ..self.clone() } == Person { row: 0, ..other.clone() }
+        Person { at: (0, 0), ..self.clone() } == Person { at: (0, 0), ..other.clone() }
     }
     fn is_head(&self) -> bool {
         self.relation == "户主" || (!self.head_name.is_empty() && self.name == self.head_name)
@@ -83,7 +85,7 @@ fn status(attribute: &str, lift: &str) -> Option<HouseholdStatus> {
 
 fn causes(text: &str) -> Result<Vec<PovertyCause>, String> {
     let mut out = Vec::new();
-    for part in text.split(|c: char| matches!(c, '、' | ',' | '，' | ';' | '；' | '/' | ' ')).filter(|p| !p.is_empty()) {
+    for part in text.split(['、', ',', '，', ';', '；', '/', ' ']).filter(|p| !p.is_empty()) {
         let cause = [
             ("病", PovertyCause::Illness),
             ("残", PovertyCause::Disability),
@@ -108,7 +110,7 @@ fn causes(text: &str) -> Result<Vec<PovertyCause>, String> {
     Ok(out)
 }
 
-fn read_row(r: &mut Reader<'_>) -> Option<Person> {
+fn read_row(r: &mut Reader<'_>, sheet: usize) -> Option<Person> {
     let household_number = r.text(Field::HouseholdNumber).replace(' ', "");
     if household_number.is_empty() {
         r.problem(Field::HouseholdNumber, Problem::Required);
@@ -118,7 +120,9 @@ fn read_row(r: &mut Reader<'_>) -> Option<Person> {
         r.problem(Field::Name, Problem::Required);
     }
     let id_text = r.text(Field::ResidentId);
-    let id = if id_text.is_empty() {
+    let id = if r.digits_lost(Field::ResidentId) {
+        None
+    } else if id_text.is_empty() {
         r.error(Field::ResidentId, "缺少身份证号", "the resident ID number is missing");
         None
     } else {
@@ -161,7 +165,7 @@ fn read_row(r: &mut Reader<'_>) -> Option<Person> {
         _ => Some(id.birth_date()),
     };
     Some(Person {
-        row: r.row.number,
+        at: (sheet, r.row.number),
         household_number,
         head_name: r.text(Field::HeadName),
         gender: gender.or(Some(id.gender())),
@@ -188,7 +192,7 @@ fn existing_members(store: &Store) -> Result<HashMap<String, Member>> {
 
 /// The household as the file describes it, over what Huka already has (fields the file
 /// leaves empty keep their current value).
-fn household_fields(people: &[&Person], current: Option<&HouseholdInput>) -> (HouseholdInput, usize) {
+fn household_fields(people: &[&Person], current: Option<&HouseholdInput>) -> (HouseholdInput, (usize, usize)) {
     let source = people.iter().find(|p| p.is_head()).unwrap_or(&people[0]);
     let keep = |file: &str, now: Option<&str>| if file.is_empty() { now.unwrap_or("").to_string() } else { file.to_string() };
     let head_name = if !source.head_name.is_empty() {
@@ -209,7 +213,7 @@ fn household_fields(people: &[&Person], current: Option<&HouseholdInput>) -> (Ho
         poverty_causes: source.causes.clone().or(current.map(|c| c.poverty_causes.clone())).unwrap_or_default(),
         notes: current.map(|c| c.notes.clone()).unwrap_or_default(),
     };
-    (h, source.row)
+    (h, source.at)
 }
 
 /// The member as the file describes them, over what Huka already has.
@@ -233,34 +237,96 @@ fn unchanged(current: &Member, wanted: &MemberInput) -> bool {
         && current.birth_date.map(|d| d.to_string()) == wanted.birth_date
 }
 
-pub(crate) fn plan(store: &Store, table: &Table, mapping: &Mapping) -> Result<HouseholdPlan> {
-    let mut plan = Plan { rows: Vec::new(), errors: Vec::new() };
-    // Pass 1: read every row; the same person twice must agree.
-    let mut people: Vec<(usize, Option<Person>)> = Vec::new();
-    let mut seen: HashMap<String, Person> = HashMap::new();
-    let columns = Columns::new(mapping);
-    for row in &table.rows[mapping.header_index + 1..] {
-        let mut r = Reader::new(row, &columns);
-        if !r.is_data() {
-            continue;
+/// The household's own columns, merged over its members' rows in most county lists.
+const HOUSEHOLD_FIELDS: [Field; 9] = [
+    Field::HouseholdNumber,
+    Field::HeadName,
+    Field::Town,
+    Field::Village,
+    Field::Group,
+    Field::PovertyAttribute,
+    Field::LiftStatus,
+    Field::PovertyCause,
+    Field::Phone,
+];
+
+/// A member's row with no household number under a row that had one — a merged list saved as
+/// CSV or unmerged keeps the value only on the household's first row — takes the household's
+/// columns from that row. A head of household (户主) starts a household and is never filled.
+fn filled_down(row: &Row, above: Option<&Row>, columns: &Columns<'_>) -> Option<Row> {
+    let above = above?;
+    let at = |r: &Row, f: Field| columns.of(f).map(|c| r.get(c).clone()).unwrap_or(Cell::Empty);
+    let relation = crate::text::clean(&at(row, Field::Relation).text());
+    if !at(row, Field::HouseholdNumber).is_empty() || at(row, Field::Name).is_empty() || relation == "户主" || relation == "本人" {
+        return None;
+    }
+    let mut filled = row.clone();
+    for f in HOUSEHOLD_FIELDS {
+        if let Some(c) = columns.of(f) {
+            if filled.get(c).is_empty() {
+                if filled.cells.len() <= c {
+                    filled.cells.resize(c + 1, Cell::Empty);
+                }
+                filled.cells[c] = above.get(c).clone();
+            }
         }
-        let person = read_row(&mut r).and_then(|p| match seen.get(&p.resident_id) {
-            Some(first) if first.same_as(&p) => Some(Person { row: 0, ..p }), // a repeat: row 0 marks it
-            Some(first) => {
-                r.error(
-                    Field::ResidentId,
-                    format!("与第 {} 行身份证号相同，但其他信息不同", first.row),
-                    format!("same resident ID number as row {} but different details", first.row),
-                );
-                None
+    }
+    Some(filled)
+}
+
+/// A data row read: (sheet, row), and the person unless rejected — `(true, person)` when the
+/// row repeats an earlier one.
+type RowRead = ((usize, usize), Option<(bool, Person)>);
+
+pub(crate) fn plan(store: &Store, sources: &[Source<'_>]) -> Result<HouseholdPlan> {
+    let mut plan = Plan::new();
+    // Pass 1: read every row; the same person twice must agree.
+    let mut people: Vec<RowRead> = Vec::new();
+    let mut seen: HashMap<String, Person> = HashMap::new();
+    for (sheet, source) in sources.iter().enumerate() {
+        let columns = Columns::new(source.name, source.mapping);
+        let mut above: Option<Row> = None;
+        let mut filled = 0;
+        for original in &source.table.rows[source.mapping.header_index + 1..] {
+            match Reader::new(original, &columns).kind() {
+                Kind::Blank => continue,
+                Kind::Skipped(s) => {
+                    plan.skipped.push(s);
+                    continue;
+                }
+                Kind::Data => {}
             }
-            None => {
-                seen.insert(p.resident_id.clone(), p.clone());
-                Some(p)
+            let down = filled_down(original, above.as_ref(), &columns);
+            let row = down.as_ref().unwrap_or(original);
+            let mut r = Reader::new(row, &columns);
+            if down.is_some() {
+                filled += 1;
             }
-        });
-        plan.errors.append(&mut r.errors);
-        people.push((row.number, person));
+            if r.has(Field::HouseholdNumber) {
+                above = Some(row.clone());
+            }
+            let person = read_row(&mut r, sheet).and_then(|p| match seen.get(&p.resident_id) {
+                Some(first) if first.same_as(&p) => Some((true, p)),
+                Some(first) => {
+                    let first = Place { sheet: sources[first.at.0].name, row: first.at.1 };
+                    r.error(
+                        Field::ResidentId,
+                        format!("与{}身份证号相同，但其他信息不同", first.zh()),
+                        format!("same resident ID number as {} but different details", first.en()),
+                    );
+                    None
+                }
+                None => {
+                    seen.insert(p.resident_id.clone(), p.clone());
+                    Some((false, p))
+                }
+            });
+            plan.errors.append(&mut r.errors);
+            people.push(((sheet, row.number), person));
+        }
+        if filled > 0 {
+            plan.filled.push((source.mapping.header_of(Field::HouseholdNumber), source.name.to_string(), filled));
+        }
     }
 
     // Pass 2: each household as the file describes it.
@@ -268,12 +334,12 @@ pub(crate) fn plan(store: &Store, table: &Table, mapping: &Mapping) -> Result<Ho
     let current_members = existing_members(store)?;
     let mut groups: BTreeMap<String, Vec<&Person>> = BTreeMap::new();
     for (_, p) in &people {
-        if let Some(p) = p.as_ref().filter(|p| p.row != 0) {
+        if let Some((false, p)) = p {
             groups.entry(p.household_number.clone()).or_default().push(p);
         }
     }
     let mut households = Households(BTreeMap::new());
-    let mut household_source: HashMap<String, (usize, bool)> = HashMap::new();
+    let mut household_source: HashMap<String, ((usize, usize), bool)> = HashMap::new();
     for (number, members) in &groups {
         let current = current_households.get(number);
         let (fields, source) = household_fields(members, current.map(|h| &h.fields));
@@ -283,11 +349,11 @@ pub(crate) fn plan(store: &Store, table: &Table, mapping: &Mapping) -> Result<Ho
     }
 
     // Pass 3: each row's outcome.
-    for (row, person) in people {
+    for ((sheet, row), person) in people {
         let (outcome, action) = match person {
             None => (Outcome::Rejected, None),
-            Some(p) if p.row == 0 => (Outcome::Unchanged, None),
-            Some(p) => {
+            Some((true, _)) => (Outcome::Unchanged, None),
+            Some((false, p)) => {
                 let current = current_members.get(&p.resident_id);
                 let wanted = member_input(&p, current);
                 let (source, household_changed) = household_source[&p.household_number];
@@ -295,7 +361,7 @@ pub(crate) fn plan(store: &Store, table: &Table, mapping: &Mapping) -> Result<Ho
                 let outcome = match current {
                     None => Outcome::New,
                     Some(c) if Some(c.household_id) != household_id || !unchanged(c, &wanted) => Outcome::Update,
-                    Some(_) if source == p.row && household_changed => Outcome::Update,
+                    Some(_) if source == p.at && household_changed => Outcome::Update,
                     Some(_) => Outcome::Unchanged,
                 };
                 let action = (outcome != Outcome::Unchanged)
@@ -303,7 +369,7 @@ pub(crate) fn plan(store: &Store, table: &Table, mapping: &Mapping) -> Result<Ho
                 (outcome, action)
             }
         };
-        plan.rows.push(PlannedRow { row, outcome, action });
+        plan.rows.push(PlannedRow { sheet, row, outcome, action });
     }
     Ok(HouseholdPlan { plan, households })
 }

@@ -12,6 +12,7 @@ mod households;
 pub mod read;
 pub mod rejects;
 mod roster;
+mod sheets;
 pub mod values;
 
 use std::collections::BTreeMap;
@@ -20,10 +21,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use columns::{Column, Field, Mapping, Overrides};
+pub use sheets::{Choices, SheetPreview, SheetStatus, SheetSummary};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::record::text_enum;
 use crate::store::Store;
+use sheets::Opened;
 
 text_enum! {
     pub enum ImportKind {
@@ -43,12 +46,142 @@ text_enum! {
     }
 }
 
-/// Why a row was rejected: the row number as Excel shows it, the column's header, the reason.
+/// Why a file cannot be imported as it is. All but `PlanChanged` mean the file cannot be
+/// read as a spreadsheet of the expected kind (CLI exit status 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportError {
+    Unreadable(read::ReadProblem),
+    NoHeader,
+    MissingColumn { sheet: String, column: &'static str },
+    NoSuchSheet { name: String, available: String },
+    NoSheetChosen,
+    PlanChanged,
+}
+
+impl crate::error::DomainError for ImportError {
+    fn code(&self) -> &'static str {
+        match self {
+            ImportError::Unreadable(_) => "file_unreadable",
+            ImportError::NoHeader => "no_header",
+            ImportError::MissingColumn { .. } => "missing_column",
+            ImportError::NoSuchSheet { .. } => "no_such_sheet",
+            ImportError::NoSheetChosen => "no_sheet_chosen",
+            ImportError::PlanChanged => "plan_changed",
+        }
+    }
+
+    fn unreadable_file(&self) -> bool {
+        *self != ImportError::PlanChanged
+    }
+
+    fn message(&self, lang: crate::Lang) -> String {
+        let (zh, en) = match self {
+            ImportError::Unreadable(p) => (p.message_zh(), p.message_en()),
+            ImportError::NoHeader => (
+                "找不到表头：没有一个工作表的前 50 行中有“姓名”“身份证号”等列名。请检查文件，或在窗口中指定各列。".into(),
+                "No header row: no sheet names columns such as 姓名 or 身份证号 in its first 50 rows.".into(),
+            ),
+            ImportError::MissingColumn { sheet, column } if sheet.is_empty() => {
+                (format!("文件中没有“{column}”列，无法导入。"), format!("The file has no “{column}” column."))
+            }
+            ImportError::MissingColumn { sheet, column } => (
+                format!("工作表“{sheet}”中没有“{column}”列，无法导入。可只导入其他工作表。"),
+                format!("The sheet “{sheet}” has no “{column}” column; the other sheets can be imported without it."),
+            ),
+            ImportError::NoSuchSheet { name, available } => (
+                format!("文件中没有名为“{name}”的工作表（有：{available}）。"),
+                format!("The file has no sheet named “{name}” (it has: {available})."),
+            ),
+            ImportError::NoSheetChosen => (
+                "没有选中任何有表头的工作表，未导入任何内容。".into(),
+                "No sheet with a header is chosen; nothing was imported.".into(),
+            ),
+            ImportError::PlanChanged => (
+                "预览之后文件或数据已发生变化，未导入任何内容。请重新预览。".into(),
+                "The file or the records changed after the preview; nothing was imported. Please preview again.".into(),
+            ),
+        };
+        lang.pick(zh, en)
+    }
+}
+
+/// A row of the file: the sheet's name (empty for a CSV file) and the row number Excel shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Place<'a> {
+    pub sheet: &'a str,
+    pub row: usize,
+}
+
+impl Place<'_> {
+    /// As Excel names a cell's row: `二年级!17`, or `17` in a CSV file.
+    pub fn reference(self) -> String {
+        if self.sheet.is_empty() {
+            self.row.to_string()
+        } else {
+            format!("{}!{}", self.sheet, self.row)
+        }
+    }
+    /// "第 17 行" or "“二年级”第 17 行".
+    pub fn zh(self) -> String {
+        if self.sheet.is_empty() {
+            format!("第 {} 行", self.row)
+        } else {
+            format!("“{}”第 {} 行", self.sheet, self.row)
+        }
+    }
+    /// "row 17" or "row 17 of 二年级".
+    pub fn en(self) -> String {
+        if self.sheet.is_empty() {
+            format!("row {}", self.row)
+        } else {
+            format!("row {} of {}", self.row, self.sheet)
+        }
+    }
+}
+
+/// Why a row was rejected: where it is (sheet and the row number Excel shows), the column's
+/// header, a stable code and the reason.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RowError {
+    /// The sheet's name; empty for a CSV file.
+    pub sheet: String,
     pub row: usize,
+    /// `二年级!17`, or `17` in a CSV file.
+    pub reference: String,
     pub column: String,
+    pub code: String,
+    pub message: String,
+    pub message_en: String,
+}
+
+/// A row that is not a record and was left out on purpose, and why: a note under the table,
+/// a 合计 row, the header repeated, a group heading, values only in columns not imported.
+/// Rows blank in every column but 序号 are not listed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SkippedRow {
+    pub sheet: String,
+    pub row: usize,
+    pub reference: String,
+    pub code: String,
+    pub message: String,
+    pub message_en: String,
+}
+
+/// One sentence about a whole column, ahead of the rows: most of its values lost their digits
+/// to a number format (the rows are rejected), or its blanks were filled from the row above.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ColumnProblem {
+    pub column: String,
+    pub sheets: Vec<String>,
+    /// The code of the row errors it stands for (`digits_lost`, `leading_zero_lost`), or
+    /// `filled_down` (nothing rejected).
+    pub code: String,
+    /// The rows it concerns, of `of` rows with a value in the column.
+    pub rows: usize,
+    pub of: usize,
     pub message: String,
     pub message_en: String,
 }
@@ -58,16 +191,17 @@ pub struct RowError {
 #[serde(rename_all = "camelCase")]
 pub struct Preview {
     pub kind: ImportKind,
-    pub mapping: Mapping,
+    /// Every sheet of the file in tab order: imported or why not, and its column mapping.
+    pub sheets: Vec<SheetPreview>,
     /// The fields this kind of file can map a column to (for the mapping editor).
     pub fields: Vec<Field>,
     pub report: ImportReport,
-    /// The outcome of each data row, by row number.
-    pub outcomes: BTreeMap<usize, Outcome>,
-    /// Identifies this plan: file, mapping and outcomes. `apply` refuses another.
+    /// The outcome of each data row, by its reference (`二年级!17`).
+    pub outcomes: BTreeMap<String, Outcome>,
+    /// Identifies this plan: file, sheets, mappings and outcomes. `apply` refuses another.
     pub fingerprint: String,
-    /// Fields the file must have but no column is mapped to. While any is missing there is no
-    /// plan (the report is empty): the user maps a column to it first.
+    /// Fields a chosen sheet must have but no column is mapped to. While any is missing there
+    /// is no plan (the report is empty): the user maps a column to it, or leaves the sheet out.
     pub missing: Vec<Field>,
 }
 
@@ -80,179 +214,223 @@ pub struct ImportReport {
     pub updated: usize,
     pub unchanged: usize,
     pub rejected: usize,
+    /// Every sheet of the file: imported (its header row and data rows) or skipped, and why.
+    pub sheets: Vec<SheetSummary>,
+    /// Sentences about whole columns, to read before the rows.
+    pub columns: Vec<ColumnProblem>,
     pub errors: Vec<RowError>,
+    pub skipped: Vec<SkippedRow>,
     /// Roster only: registered students on no household card after this import.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_on_poverty_list: Option<i64>,
 }
 
-/// A row of the file and what the plan does with it.
+impl ImportReport {
+    /// The row errors not summed up by a sentence about their column, for a list of rows.
+    pub fn row_errors_not_in_columns(&self) -> impl Iterator<Item = &RowError> {
+        self.errors.iter().filter(|e| !self.columns.iter().any(|c| c.code == e.code && c.column == e.column && c.sheets.contains(&e.sheet)))
+    }
+}
+
+/// A data row of the file and what the plan does with it; `sheet` indexes the plan's sources.
 pub(crate) struct PlannedRow<A> {
+    pub sheet: usize,
     pub row: usize,
     pub outcome: Outcome,
     pub action: Option<A>,
 }
 
-/// A whole plan: the per-row outcomes and the errors of rejected rows.
+/// A whole plan: the per-row outcomes, the errors of rejected rows, the rows left out.
 pub(crate) struct Plan<A> {
     pub rows: Vec<PlannedRow<A>>,
     pub errors: Vec<RowError>,
+    pub skipped: Vec<SkippedRow>,
+    /// Column notices that are not errors (values filled down), by column and sheet.
+    pub filled: Vec<(String, String, usize)>,
 }
 
 impl<A> Plan<A> {
-    fn report(&self) -> ImportReport {
+    pub fn new() -> Self {
+        Plan { rows: Vec::new(), errors: Vec::new(), skipped: Vec::new(), filled: Vec::new() }
+    }
+
+    fn report(&self, opened: &Opened) -> ImportReport {
         let count = |o: Outcome| self.rows.iter().filter(|r| r.outcome == o).count();
-        ImportReport {
+        let mut errors = self.errors.clone();
+        let order: BTreeMap<&str, usize> = opened.sources().iter().enumerate().map(|(i, s)| (s.name, i)).collect();
+        errors.sort_by_key(|e| (order.get(e.sheet.as_str()).copied(), e.row));
+        let mut report = ImportReport {
             rows: self.rows.len(),
             imported: count(Outcome::New),
             updated: count(Outcome::Update),
             unchanged: count(Outcome::Unchanged),
             rejected: count(Outcome::Rejected),
-            errors: self.errors.clone(),
+            sheets: opened.summaries(|sheet| self.rows.iter().filter(|r| r.sheet == sheet).count()),
+            columns: Vec::new(),
+            errors,
+            skipped: self.skipped.clone(),
             not_on_poverty_list: None,
-        }
+        };
+        let data_rows: Vec<(usize, usize)> = self.rows.iter().map(|r| (r.sheet, r.row)).collect();
+        report.columns = sheets::column_problems(opened, &data_rows, &report.errors, &self.filled);
+        report
+    }
+
+    fn outcomes(&self, opened: &Opened) -> BTreeMap<String, Outcome> {
+        let sources = opened.sources();
+        self.rows.iter().map(|r| (Place { sheet: sources[r.sheet].name, row: r.row }.reference(), r.outcome)).collect()
     }
 }
 
-/// Reads a file and finds its header: the table and the column mapping, or why not.
-fn detect(store: &Store, kind: ImportKind, bytes: &[u8], overrides: &Overrides) -> Result<(read::Table, Mapping)> {
-    let table = read::read(bytes).map_err(Error::Unreadable)?;
-    let mut all = columns::remembered(store, kind)?;
-    all.extend(overrides.iter().map(|(k, v)| (k.clone(), *v)));
-    let mapping = columns::detect(&table, kind, &all).ok_or(Error::NoHeader)?;
-    Ok((table, mapping))
-}
-
-/// The fields a file of this kind must have that no column maps to.
-fn missing(kind: ImportKind, mapping: &Mapping) -> Vec<Field> {
-    let mut out = Vec::new();
-    if mapping.column_of(Field::Name).is_none() {
-        out.push(Field::Name);
-    }
-    if kind == ImportKind::Households && mapping.column_of(Field::HouseholdNumber).is_none() {
-        out.push(Field::HouseholdNumber);
-    }
-    let has_id = mapping.column_of(Field::ResidentId).is_some()
-        || (kind == ImportKind::Roster && mapping.column_of(Field::NationalStudentNumber).is_some());
-    if !has_id {
-        out.push(Field::ResidentId);
-    }
-    out
-}
-
-/// Reads and maps a file ready to plan: the table and its column mapping, or why not.
-pub fn open(store: &Store, kind: ImportKind, bytes: &[u8], overrides: &Overrides) -> Result<(read::Table, Mapping)> {
-    let (table, mapping) = detect(store, kind, bytes, overrides)?;
-    match missing(kind, &mapping).first() {
-        Some(f) => Err(Error::MissingColumn { column: f.label_zh() }),
-        None => Ok((table, mapping)),
-    }
-}
-
-fn fingerprint(bytes: &[u8], mapping: &Mapping, outcomes: &BTreeMap<usize, Outcome>) -> String {
+fn fingerprint(bytes: &[u8], opened: &Opened, outcomes: &BTreeMap<String, Outcome>) -> String {
     let mut h = Sha256::new();
     h.update(Sha256::digest(bytes));
-    h.update(serde_json::to_vec(&mapping.columns).expect("plain data"));
+    for source in opened.sources() {
+        h.update(source.name.as_bytes());
+        h.update(serde_json::to_vec(&source.mapping.columns).expect("plain data"));
+    }
     h.update(serde_json::to_vec(outcomes).expect("plain data"));
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Plans an import without writing anything.
-pub fn preview(store: &Store, kind: ImportKind, bytes: &[u8], overrides: &Overrides) -> Result<Preview> {
-    let (table, mapping) = detect(store, kind, bytes, overrides)?;
-    let missing = missing(kind, &mapping);
-    if !missing.is_empty() {
-        let fields = Field::for_kind(kind).to_vec();
-        return Ok(Preview { kind, mapping, fields, report: ImportReport::default(), outcomes: BTreeMap::new(), fingerprint: String::new(), missing });
-    }
-    let (report, outcomes) = match kind {
-        ImportKind::Roster => {
-            let plan = roster::plan(store, &table, &mapping)?;
-            let mut report = plan.report();
-            report.not_on_poverty_list = Some(roster::unlinked_after(store, &plan)?);
-            (report, outcomes_of(&plan))
-        }
-        ImportKind::Households => {
-            let plan = households::plan(store, &table, &mapping)?;
-            (plan.report(), outcomes_of(&plan.plan))
-        }
-    };
-    let fingerprint = fingerprint(bytes, &mapping, &outcomes);
-    Ok(Preview { kind, fields: Field::for_kind(kind).to_vec(), mapping, report, outcomes, fingerprint, missing })
+/// A plan of either kind, with what both have in common.
+enum AnyPlan {
+    Roster(Plan<roster::Action>),
+    Households(households::HouseholdPlan),
 }
 
-fn outcomes_of<A>(plan: &Plan<A>) -> BTreeMap<usize, Outcome> {
-    plan.rows.iter().map(|r| (r.row, r.outcome)).collect()
+impl AnyPlan {
+    fn make(store: &Store, kind: ImportKind, opened: &Opened) -> Result<AnyPlan> {
+        Ok(match kind {
+            ImportKind::Roster => AnyPlan::Roster(roster::plan(store, &opened.sources())?),
+            ImportKind::Households => AnyPlan::Households(households::plan(store, &opened.sources())?),
+        })
+    }
+
+    fn report(&self, opened: &Opened) -> ImportReport {
+        match self {
+            AnyPlan::Roster(p) => p.report(opened),
+            AnyPlan::Households(p) => p.plan.report(opened),
+        }
+    }
+
+    fn outcomes(&self, opened: &Opened) -> BTreeMap<String, Outcome> {
+        match self {
+            AnyPlan::Roster(p) => p.outcomes(opened),
+            AnyPlan::Households(p) => p.plan.outcomes(opened),
+        }
+    }
+}
+
+/// Plans an import without writing anything.
+pub fn preview(store: &Store, kind: ImportKind, bytes: &[u8], choices: &Choices) -> Result<Preview> {
+    crate::access::require(store, crate::access::Action::Import)?;
+    let opened = Opened::read(store, kind, bytes, choices)?;
+    let missing = opened.missing();
+    let fields = Field::for_kind(kind).to_vec();
+    if !missing.is_empty() || opened.sources().is_empty() {
+        let report = ImportReport { sheets: opened.summaries(|_| 0), ..ImportReport::default() };
+        let sheets = opened.previews(&report.sheets);
+        return Ok(Preview { kind, sheets, fields, report, outcomes: BTreeMap::new(), fingerprint: String::new(), missing });
+    }
+    let plan = AnyPlan::make(store, kind, &opened)?;
+    let mut report = plan.report(&opened);
+    if let AnyPlan::Roster(p) = &plan {
+        report.not_on_poverty_list = Some(roster::unlinked_after(store, p)?);
+    }
+    let outcomes = plan.outcomes(&opened);
+    let fingerprint = fingerprint(bytes, &opened, &outcomes);
+    Ok(Preview { kind, sheets: opened.previews(&report.sheets), fields, report, outcomes, fingerprint, missing })
 }
 
 /// Imports a file: plans it again and, when the plan is the one previewed (`expected`
-/// fingerprint, if given), writes every accepted row in one transaction. The column
-/// corrections in `overrides` are remembered. `progress(done, total)` is called as rows are written.
+/// fingerprint, if given), writes every accepted row of every chosen sheet in one
+/// transaction. The column corrections in `choices` are remembered. `progress(done, total)`
+/// is called as rows are written.
 pub fn apply(
     store: &mut Store,
     kind: ImportKind,
     bytes: &[u8],
-    overrides: &Overrides,
+    choices: &Choices,
     expected: Option<&str>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport> {
-    let (table, mapping) = open(store, kind, bytes, overrides)?;
-    let mut report = match kind {
-        ImportKind::Roster => {
-            let plan = roster::plan(store, &table, &mapping)?;
-            check_fingerprint(bytes, &mapping, &plan, expected)?;
-            store.write(|w| roster::apply(w, &plan, progress))?;
-            let mut report = plan.report();
+    crate::access::require(store, crate::access::Action::Import)?;
+    let opened = Opened::read(store, kind, bytes, choices)?.plannable()?;
+    let plan = AnyPlan::make(store, kind, &opened)?;
+    if let Some(e) = expected {
+        if e != fingerprint(bytes, &opened, &plan.outcomes(&opened)) {
+            return Err(ImportError::PlanChanged.into());
+        }
+    }
+    let mut report = plan.report(&opened);
+    match &plan {
+        AnyPlan::Roster(p) => {
+            store.write(|w| roster::apply(w, p, progress))?;
             report.not_on_poverty_list = Some(crate::registration::unlinked_count(store)?);
-            report
         }
-        ImportKind::Households => {
-            let plan = households::plan(store, &table, &mapping)?;
-            check_fingerprint(bytes, &mapping, &plan.plan, expected)?;
-            store.write(|w| households::apply(w, &plan, progress))?;
-            plan.report()
-        }
-    };
-    columns::remember(store, kind, overrides)?;
-    report.errors.sort_by_key(|e| e.row);
+        AnyPlan::Households(p) => store.write(|w| households::apply(w, p, progress))?,
+    }
+    columns::remember(store, kind, &choices.overrides)?;
     Ok(report)
 }
 
-fn check_fingerprint<A>(bytes: &[u8], mapping: &Mapping, plan: &Plan<A>, expected: Option<&str>) -> Result<()> {
-    match expected {
-        Some(e) if e != fingerprint(bytes, mapping, &outcomes_of(plan)) => Err(Error::PlanChanged),
-        _ => Ok(()),
+/// Plans without writing, as `--dry-run` does: the report of `preview`, or why there is no plan.
+pub fn dry_run(store: &Store, kind: ImportKind, bytes: &[u8], choices: &Choices) -> Result<ImportReport> {
+    crate::access::require(store, crate::access::Action::Import)?;
+    let opened = Opened::read(store, kind, bytes, choices)?.plannable()?;
+    let plan = AnyPlan::make(store, kind, &opened)?;
+    let mut report = plan.report(&opened);
+    if let AnyPlan::Roster(p) = &plan {
+        report.not_on_poverty_list = Some(roster::unlinked_after(store, p)?);
     }
+    Ok(report)
 }
 
-/// Plans without writing, as `--dry-run` does: the report of `preview`.
-pub fn dry_run(store: &Store, kind: ImportKind, bytes: &[u8], overrides: &Overrides) -> Result<ImportReport> {
-    let p = preview(store, kind, bytes, overrides)?;
-    match p.missing.first() {
-        Some(f) => Err(Error::MissingColumn { column: f.label_zh() }),
-        None => Ok(p.report),
-    }
+/// Writes the rejected rows of the file, as planned now, to `out` (.xlsx or .csv) to be fixed
+/// and imported again. Returns how many rows were written.
+pub fn save_rejects(store: &Store, kind: ImportKind, bytes: &[u8], choices: &Choices, out: &std::path::Path) -> Result<usize> {
+    crate::access::require(store, crate::access::Action::Import)?;
+    let opened = Opened::read(store, kind, bytes, choices)?.plannable()?;
+    let report = AnyPlan::make(store, kind, &opened)?.report(&opened);
+    rejects::write(&opened.sources(), &report.errors, out)
 }
 
 /// Helpers shared by the two kinds of file.
 pub(crate) mod row {
     use super::read::{Cell, Row};
-    use super::{Field, Mapping, RowError};
+    use super::{Field, Mapping, Place, RowError, SkippedRow};
     use crate::error::{FieldError, Lang, Problem};
 
-    /// Which column holds each field, looked up once per file rather than once per cell.
+    /// Which column holds each field, looked up once per sheet rather than once per cell.
     pub struct Columns<'a> {
         pub mapping: &'a Mapping,
+        pub sheet: &'a str,
         by_field: Vec<Option<usize>>,
         mapped: Vec<usize>,
+        serial: Option<usize>,
     }
 
     impl<'a> Columns<'a> {
-        pub fn new(mapping: &'a Mapping) -> Self {
+        pub fn new(sheet: &'a str, mapping: &'a Mapping) -> Self {
             let by_field = Field::ALL.iter().map(|f| mapping.column_of(*f)).collect();
             let mapped = mapping.columns.iter().filter(|c| c.field.is_some_and(|f| f != Field::Serial)).map(|c| c.index).collect();
-            Columns { mapping, by_field, mapped }
+            Columns { mapping, sheet, by_field, mapped, serial: mapping.column_of(Field::Serial) }
         }
+
+        pub fn of(&self, field: Field) -> Option<usize> {
+            let index = Field::ALL.iter().position(|f| *f == field).expect("every field is listed");
+            self.by_field[index]
+        }
+    }
+
+    /// What a row under the header is.
+    pub enum Kind {
+        Data,
+        /// Nothing in any column but 序号 (a template's numbered empty rows): not listed.
+        Blank,
+        /// Not a record, listed with the reason.
+        Skipped(SkippedRow),
     }
 
     /// One data row being read, collecting its errors.
@@ -268,9 +446,12 @@ pub(crate) mod row {
             Reader { row, columns, mapping: columns.mapping, errors: Vec::new() }
         }
 
+        pub fn place(&self) -> Place<'a> {
+            Place { sheet: self.columns.sheet, row: self.row.number }
+        }
+
         pub fn cell(&self, field: Field) -> &'a Cell {
-            let index = Field::ALL.iter().position(|f| *f == field).expect("every field is listed");
-            match self.columns.by_field[index] {
+            match self.columns.of(field) {
                 Some(c) => self.row.get(c),
                 None => &Cell::Empty,
             }
@@ -287,13 +468,51 @@ pub(crate) mod row {
             !self.cell(field).is_empty()
         }
 
+        /// Records why the row is rejected, with a stable code.
+        pub fn refuse(&mut self, field: Field, code: &str, zh: impl Into<String>, en: impl Into<String>) {
+            let place = self.place();
+            self.errors.push(RowError {
+                sheet: place.sheet.to_string(),
+                row: place.row,
+                reference: place.reference(),
+                column: self.mapping.header_of(field),
+                code: code.to_string(),
+                message: zh.into(),
+                message_en: en.into(),
+            });
+        }
+
         pub fn error(&mut self, field: Field, zh: impl Into<String>, en: impl Into<String>) {
-            self.errors.push(RowError { row: self.row.number, column: self.mapping.header_of(field), message: zh.into(), message_en: en.into() });
+            self.refuse(field, "invalid", zh, en);
         }
 
         pub fn problem(&mut self, field: Field, problem: Problem) {
             let fe = FieldError { field: "", problem };
-            self.error(field, fe.problem.message(Lang::Zh), fe.problem.message(Lang::En));
+            self.refuse(field, fe.problem.code(), fe.problem.message(Lang::Zh), fe.problem.message(Lang::En));
+        }
+
+        /// A resident ID number or national student number column whose value is a number
+        /// that lost its last digits: the row is refused with that cause, never imported
+        /// with a number-derived ID.
+        pub fn digits_lost(&mut self, field: Field) -> bool {
+            use super::values::DigitsLost;
+            let Some(lost) = super::values::digits_lost(self.cell(field)) else { return false };
+            let (zh, en) = match field {
+                Field::NationalStudentNumber => ("全国学籍号", "national student number"),
+                _ => ("身份证号", "resident ID number"),
+            };
+            let (message, message_en) = match lost {
+                DigitsLost::Certain => (
+                    format!("{zh}被存成了数字，后几位已丢失：请把该列设为文本，从学籍系统重新导出"),
+                    format!("the {en} was stored as a number and lost its last digits: set the column to Text and export it again from the registration system"),
+                ),
+                DigitsLost::Likely => (
+                    format!("{zh}以 000 结尾，多半是被存成数字后丢失了后几位：请把该列设为文本，从学籍系统重新导出；若核对证件后号码确实如此，请在户卡中手工录入"),
+                    format!("the {en} ends in 000, most likely a number that lost its last digits: set the column to Text and export it again; if the card really says so, enter it by hand on the household card"),
+                ),
+            };
+            self.refuse(field, "digits_lost", message, message_en);
+            true
         }
 
         /// 性别, if the column has a value; an error if the value is not a gender.
@@ -320,8 +539,30 @@ pub(crate) mod row {
             d
         }
 
-        /// 联系电话, normalized; an error if it is not a phone number.
+        /// 联系电话, normalized; an error if it is not a phone number or lost digits as a number.
         pub fn phone(&mut self) -> String {
+            use super::values::PhoneMangled;
+            match super::values::phone_mangled(self.cell(Field::Phone)) {
+                Some(PhoneMangled::DigitsLost) => {
+                    self.refuse(
+                        Field::Phone,
+                        "digits_lost",
+                        "电话号码被存成了数字，后几位已丢失：请把该列设为文本后重新填写",
+                        "the phone number was stored as a number and lost its last digits: set the column to Text and enter it again",
+                    );
+                    return String::new();
+                }
+                Some(PhoneMangled::LeadingZeroLost) => {
+                    self.refuse(
+                        Field::Phone,
+                        "leading_zero_lost",
+                        "电话号码被存成了数字，开头的 0 已丢失：请把该列设为文本后重新填写",
+                        "the phone number was stored as a number and lost its leading 0: set the column to Text and enter it again",
+                    );
+                    return String::new();
+                }
+                None => {}
+            }
             match crate::text::normalize_phone(&self.text(Field::Phone)) {
                 Some(p) => p,
                 None => {
@@ -343,24 +584,57 @@ pub(crate) mod row {
             v
         }
 
-        /// A row that is not data: blank in every mapped column, or a note under the table
-        /// (one cell of text such as "注：…", "制表人：…").
-        pub fn is_data(&self) -> bool {
-            if self.columns.mapped.iter().all(|c| self.row.get(*c).is_empty()) {
-                return false;
-            }
-            let mut filled = self.row.cells.iter().filter(|c| !c.is_empty());
-            let note = match (filled.next(), filled.next()) {
-                (Some(only), None) => {
-                    let text = only.text();
-                    ["注", "说明", "备注", "制表", "填表", "审核", "合计", "总计", "统计", "负责人"].iter().any(|p| text.starts_with(p))
-                }
-                _ => false,
+        /// Whether the row is a record, nothing at all, or something else that is listed as
+        /// skipped: a group heading merged across the table, a note or a 合计 row under it, the
+        /// header repeated (a roster printed class by class), values only in columns not
+        /// imported.
+        pub fn kind(&self) -> Kind {
+            let skip = |code: &str, zh: &str, en: &str| {
+                let place = self.place();
+                Kind::Skipped(SkippedRow {
+                    sheet: place.sheet.to_string(),
+                    row: place.row,
+                    reference: place.reference(),
+                    code: code.into(),
+                    message: zh.into(),
+                    message_en: en.into(),
+                })
             };
-            !note
+            let filled: Vec<String> = self.row.cells.iter().filter(|c| !c.is_empty()).map(|c| c.text()).collect();
+            if self.row.banner {
+                return skip("heading", "合并单元格中的标题或分组名称，不是数据", "a title or group heading in merged cells, not a record");
+            }
+            let first = filled.first().map(String::as_str).unwrap_or("");
+            let note = |t: &String| ["注", "说明", "备注", "制表", "填表", "审核", "负责人", "单位", "日期"].iter().any(|p| t.starts_with(p));
+            if !filled.is_empty() && filled.iter().all(note) {
+                return skip("note", "表格下方的说明文字，不是数据", "a note under the table, not a record");
+            }
+            if ["合计", "总计", "小计", "统计"].iter().any(|p| crate::text::clean(first).starts_with(p)) {
+                return skip("total", "合计行，不是数据", "a totals row, not a record");
+            }
+            let repeated = self
+                .mapping
+                .columns
+                .iter()
+                .filter(|c| c.field.is_some() && !c.header.is_empty() && super::columns::same_header(&self.row.get(c.index).text(), &c.header))
+                .count();
+            if repeated >= 2 {
+                return skip("header", "重复的表头，不是数据", "the header repeated, not a record");
+            }
+            if self.columns.mapped.iter().all(|c| self.row.get(*c).is_empty()) {
+                let other = self.row.cells.iter().enumerate().any(|(i, c)| Some(i) != self.columns.serial && !c.is_empty());
+                return if other {
+                    skip("unmapped", "只在未导入的列中有内容（没有姓名、身份证号等）", "values only in columns not imported (no name, no ID number)")
+                } else {
+                    Kind::Blank
+                };
+            }
+            Kind::Data
         }
     }
 }
 
+#[cfg(test)]
+mod shape_tests;
 #[cfg(test)]
 mod tests;

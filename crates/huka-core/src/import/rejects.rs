@@ -7,28 +7,60 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Format, Workbook};
 
-use super::read::Table;
-use super::{Mapping, RowError};
+use super::sheets::Source;
+use super::RowError;
 use crate::error::{Error, Result};
 
-/// Writes the rejected rows of `table` with their errors to `out` (format by extension).
-pub fn write(table: &Table, mapping: &Mapping, errors: &[RowError], out: &Path) -> Result<usize> {
-    let mut reasons: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+/// Writes the rejected rows of every sheet with their errors to `out` (format by extension):
+/// one table whose columns are the sheets' headers (each header once), then the sheet, the
+/// row number and the reasons — a file that imports again once fixed.
+pub(crate) fn write(sources: &[Source<'_>], errors: &[RowError], out: &Path) -> Result<usize> {
+    let mut reasons: BTreeMap<(&str, usize), Vec<String>> = BTreeMap::new();
     for e in errors {
-        reasons.entry(e.row).or_default().push(format!("{}：{}", e.column, e.message));
+        reasons.entry((e.sheet.as_str(), e.row)).or_default().push(format!("{}：{}", e.column, e.message));
     }
-    let header: Vec<String> = mapping.columns.iter().map(|c| c.header.clone()).chain(["原行号".into(), "错误原因".into()]).collect();
-    let rows: Vec<Vec<String>> = table
-        .rows
+    // Each sheet's columns by header text; the n-th column of a header text is the n-th of
+    // that text in every sheet.
+    let mut headers: Vec<(String, usize)> = Vec::new();
+    let keyed: Vec<Vec<(String, usize)>> = sources
         .iter()
-        .filter_map(|row| {
-            let why = reasons.get(&row.number)?;
-            let mut cells: Vec<String> = (0..mapping.columns.len()).map(|i| row.get(i).text()).collect();
-            cells.push(row.number.to_string());
-            cells.push(why.join("；"));
-            Some(cells)
+        .map(|s| {
+            let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+            s.mapping.columns.iter().map(|c| {
+                let n = seen.entry(c.header.as_str()).or_default();
+                *n += 1;
+                (c.header.clone(), *n)
+            }).collect()
         })
         .collect();
+    for key in keyed.iter().flatten() {
+        if !headers.contains(key) {
+            headers.push(key.clone());
+        }
+    }
+    let with_sheet = sources.iter().any(|s| !s.name.is_empty());
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for (source, keys) in sources.iter().zip(&keyed) {
+        let at: Vec<usize> = keys.iter().map(|k| headers.iter().position(|h| h == k).expect("collected")).collect();
+        for row in &source.table.rows {
+            let Some(why) = reasons.get(&(source.name, row.number)) else { continue };
+            let mut cells = vec![String::new(); headers.len()];
+            for (column, to) in source.mapping.columns.iter().zip(&at) {
+                cells[*to] = row.get(column.index).text();
+            }
+            if with_sheet {
+                cells.push(source.name.to_string());
+            }
+            cells.push(row.number.to_string());
+            cells.push(why.join("；"));
+            rows.push(cells);
+        }
+    }
+    let mut header: Vec<String> = headers.into_iter().map(|(h, _)| h).collect();
+    if with_sheet {
+        header.push("工作表".into());
+    }
+    header.extend(["原行号".into(), "错误原因".into()]);
     let is_xlsx = out.extension().is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
     if is_xlsx {
         write_xlsx(&header, &rows, out)?;

@@ -5,10 +5,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::read::Table;
-use super::row::{Columns, Reader};
+use super::row::{Columns, Kind, Reader};
+use super::sheets::Source;
 use super::values::{self, DateValue};
-use super::{Field, Mapping, Outcome, Plan, PlannedRow};
+use super::{Field, Outcome, Place, Plan, PlannedRow};
 use crate::error::{Problem, Result};
 use crate::record::RecordId;
 use crate::registration::{self, RegistrationInput};
@@ -28,9 +28,14 @@ fn read_row(r: &mut Reader<'_>) -> Option<RegistrationInput> {
     } else if name.chars().count() > 30 {
         r.problem(Field::Name, Problem::TooLong { max: 30 });
     }
-    let nsn = crate::resident_id::normalize(&r.text(Field::NationalStudentNumber)).to_uppercase();
+    // A number that lost its digits is never an ID: the row is refused with that cause.
+    let nsn_lost = r.digits_lost(Field::NationalStudentNumber);
+    let id_lost = r.digits_lost(Field::ResidentId);
+    let nsn = if nsn_lost { String::new() } else { crate::resident_id::normalize(&r.text(Field::NationalStudentNumber)).to_uppercase() };
     let id_text = r.text(Field::ResidentId);
-    let resident_id = if !id_text.is_empty() {
+    let resident_id = if id_lost || nsn_lost {
+        None
+    } else if !id_text.is_empty() {
         match ResidentId::parse(&id_text) {
             Ok(id) => Some(id),
             Err(p) => {
@@ -89,44 +94,49 @@ fn read_row(r: &mut Reader<'_>) -> Option<RegistrationInput> {
     })
 }
 
-pub(crate) fn plan(store: &Store, table: &Table, mapping: &Mapping) -> Result<Plan<Action>> {
+pub(crate) fn plan(store: &Store, sources: &[Source<'_>]) -> Result<Plan<Action>> {
     let existing = registration::all_by_resident_id(store.conn())?;
-    let mut seen: HashMap<String, (usize, RegistrationInput)> = HashMap::new();
-    let mut plan = Plan { rows: Vec::new(), errors: Vec::new() };
-    let columns = Columns::new(mapping);
-    for row in &table.rows[mapping.header_index + 1..] {
-        let mut r = Reader::new(row, &columns);
-        if !r.is_data() {
-            continue;
-        }
-        let input = read_row(&mut r);
-        let (outcome, action) = match input {
-            None => (Outcome::Rejected, None),
-            Some(input) => match seen.get(&input.resident_id) {
-                Some((first, same)) if *same == input => {
-                    let _ = first;
-                    (Outcome::Unchanged, None)
+    let mut seen: HashMap<String, ((usize, usize), RegistrationInput)> = HashMap::new();
+    let mut plan = Plan::new();
+    for (sheet, source) in sources.iter().enumerate() {
+        let columns = Columns::new(source.name, source.mapping);
+        for row in &source.table.rows[source.mapping.header_index + 1..] {
+            let mut r = Reader::new(row, &columns);
+            match r.kind() {
+                Kind::Blank => continue,
+                Kind::Skipped(s) => {
+                    plan.skipped.push(s);
+                    continue;
                 }
-                Some((first, _)) => {
-                    r.error(
-                        Field::ResidentId,
-                        format!("与第 {first} 行身份证号相同，但其他信息不同"),
-                        format!("same resident ID number as row {first} but different details"),
-                    );
-                    (Outcome::Rejected, None)
-                }
-                None => {
-                    seen.insert(input.resident_id.clone(), (row.number, input.clone()));
-                    match existing.get(&input.resident_id) {
-                        Some((_, current)) if *current == input => (Outcome::Unchanged, None),
-                        Some((id, _)) => (Outcome::Update, Some(Action::Update(*id, input))),
-                        None => (Outcome::New, Some(Action::Insert(input))),
+                Kind::Data => {}
+            }
+            let input = read_row(&mut r);
+            let (outcome, action) = match input {
+                None => (Outcome::Rejected, None),
+                Some(input) => match seen.get(&input.resident_id) {
+                    Some((_, same)) if *same == input => (Outcome::Unchanged, None),
+                    Some((first, _)) => {
+                        let first = Place { sheet: sources[first.0].name, row: first.1 };
+                        r.error(
+                            Field::ResidentId,
+                            format!("与{}身份证号相同，但其他信息不同", first.zh()),
+                            format!("same resident ID number as {} but different details", first.en()),
+                        );
+                        (Outcome::Rejected, None)
                     }
-                }
-            },
-        };
-        plan.errors.append(&mut r.errors);
-        plan.rows.push(PlannedRow { row: row.number, outcome, action });
+                    None => {
+                        seen.insert(input.resident_id.clone(), ((sheet, row.number), input.clone()));
+                        match existing.get(&input.resident_id) {
+                            Some((_, current)) if *current == input => (Outcome::Unchanged, None),
+                            Some((id, _)) => (Outcome::Update, Some(Action::Update(*id, input))),
+                            None => (Outcome::New, Some(Action::Insert(input))),
+                        }
+                    }
+                },
+            };
+            plan.errors.append(&mut r.errors);
+            plan.rows.push(PlannedRow { sheet, row: row.number, outcome, action });
+        }
     }
     Ok(plan)
 }

@@ -32,7 +32,7 @@ pub fn date(cell: &Cell) -> Option<DateValue> {
 fn text_date(s: &str) -> Option<DateValue> {
     let s = crate::text::fold(s);
     let s = s.trim().trim_end_matches('日').trim_end_matches('号');
-    let parts: Vec<&str> = s.split(|c: char| matches!(c, '-' | '/' | '.' | '年' | '月')).filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = s.split(['-', '/', '.', '年', '月']).filter(|p| !p.is_empty()).collect();
     let num = |p: &str| p.trim().parse::<u32>().ok();
     match parts.as_slice() {
         [compact] if compact.len() == 8 => {
@@ -145,6 +145,72 @@ fn chinese_number(s: &str) -> Option<i64> {
     }
 }
 
+/// A long number typed into a "General" cell: Excel and WPS keep 15 significant digits, so an
+/// 18-digit resident ID number becomes 610921201704176000 (or `6.10921E+17` once saved as CSV)
+/// — its last digits are gone and about one in eleven still passes the check character.
+/// `Certain` for a number cell of 16 or more digits or text in scientific notation; `Likely`
+/// for 18 digits ending in the three zeros of a 15-digit number (a number turned back into
+/// text; about one real ID number in 1,200 ends so, and a person can check it against the
+/// card). Either way the value is never taken as a resident ID number or national student
+/// number.
+pub fn digits_lost(cell: &Cell) -> Option<DigitsLost> {
+    match cell {
+        Cell::Number(n) if n.abs() >= 1e15 => Some(DigitsLost::Certain),
+        Cell::Text(s) => {
+            let s = crate::text::fold(s);
+            let s = s.trim();
+            let digits = s.strip_prefix(['G', 'g']).unwrap_or(s);
+            if scientific(digits) {
+                Some(DigitsLost::Certain)
+            } else if digits.len() == 18 && digits.bytes().all(|b| b.is_ascii_digit()) && digits.ends_with("000") {
+                Some(DigitsLost::Likely)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigitsLost {
+    Certain,
+    Likely,
+}
+
+/// A phone number that was a number in the sheet: in scientific notation (`1.38915E+10`), or a
+/// landline whose leading 0 was dropped (0915 5212345 → 9155212345).
+pub fn phone_mangled(cell: &Cell) -> Option<PhoneMangled> {
+    match cell {
+        Cell::Text(s) if scientific(crate::text::fold(s).trim()) => Some(PhoneMangled::DigitsLost),
+        Cell::Number(n) if n.fract() == 0.0 => {
+            let digits = format!("{}", *n as i64);
+            (digits.len() >= 9 && digits.len() <= 11 && !digits.starts_with('1')).then_some(PhoneMangled::LeadingZeroLost)
+        }
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneMangled {
+    DigitsLost,
+    LeadingZeroLost,
+}
+
+/// `6.10921E+17`, `6.10921201704176e17`, `1E+10`: how a spreadsheet writes a long number.
+fn scientific(s: &str) -> bool {
+    let Some((mantissa, exponent)) = s.split_once(['e', 'E']) else { return false };
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, "0"));
+    !whole.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && !fraction.is_empty()
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+        && !exponent.is_empty()
+        && exponent.len() <= 3
+        && exponent.bytes().all(|b| b.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +257,23 @@ mod tests {
         assert_eq!(gender(&text(" 女 ")), Some(Gender::Female));
         assert_eq!(boarding(&text("住校")), Some(true));
         assert_eq!(boarding(&text("走读")), Some(false));
+    }
+
+    #[test]
+    fn long_numbers_that_lost_their_digits() {
+        use DigitsLost::*;
+        assert_eq!(digits_lost(&Cell::Number(610921201704176000.0)), Some(Certain));
+        assert_eq!(digits_lost(&text("6.10921E+17")), Some(Certain));
+        assert_eq!(digits_lost(&text("6.10921201704176e17")), Some(Certain));
+        assert_eq!(digits_lost(&text("610921201704176000")), Some(Likely));
+        assert_eq!(digits_lost(&text("G610921201704176000")), Some(Likely));
+        assert_eq!(digits_lost(&text("61092120170417601X")), None);
+        assert_eq!(digits_lost(&text("610921201704176013")), None);
+        assert_eq!(digits_lost(&Cell::Number(3.0)), None);
+        assert_eq!(digits_lost(&text("2013-03-05")), None);
+        assert_eq!(phone_mangled(&text("1.38915E+10")), Some(PhoneMangled::DigitsLost));
+        assert_eq!(phone_mangled(&Cell::Number(9155212345.0)), Some(PhoneMangled::LeadingZeroLost));
+        assert_eq!(phone_mangled(&Cell::Number(13891501234.0)), None);
+        assert_eq!(phone_mangled(&text("13891501234")), None);
     }
 }

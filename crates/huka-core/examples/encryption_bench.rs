@@ -1,0 +1,112 @@
+//! Scripted benchmark: what accounts and encryption cost, in one run.
+//!
+//!     cargo run --release -p huka-core --example encryption_bench -- [students] [roster rows]
+//!
+//! 1. Unlocking: Argon2id over a password, the data key unwrapped, the database opened — what
+//!    a login costs (target under 1 s here; the parameters are chosen for a 2-core laptop of
+//!    2015).
+//! 2. The same demo school twice, plain and encrypted (SQLCipher), and on each: household
+//!    search, the coverage dashboard, and a fresh import of a roster of 30,000 rows. The
+//!    ratio encrypted / plain is the cost (target ≤ 1.3×).
+
+use std::time::Instant;
+
+#[path = "common/db.rs"]
+mod db;
+#[path = "common/timing.rs"]
+mod timing;
+use timing::time;
+
+use chrono::NaiveDate;
+use huka_core::import::{self, Choices, ImportKind};
+use huka_core::term::Term;
+use huka_core::{coverage, demo, household, session, ResidentId, Store};
+
+fn roster(rows: usize) -> Vec<u8> {
+    let mut csv = String::from("序号,姓名,性别,身份证件号,全国学籍号,年级,班级,就读方式,联系电话\n");
+    let grades = ["一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "初一", "初二", "初三"];
+    for i in 0..rows {
+        let birth = NaiveDate::from_ymd_opt(2008, 1, 1).unwrap() + chrono::Days::new((i / 900) as u64);
+        let mut id = ResidentId::compose("610921", birth, (i % 900) as u16).as_str().to_string();
+        if id.ends_with("000") {
+            id = ResidentId::compose("610922", birth, (i % 900) as u16).as_str().to_string();
+        }
+        let line = format!(
+            "{},学生{i},{},{id},G{id},{},{}班,{},139{:08}\n",
+            i + 1,
+            if i % 2 == 1 { "男" } else { "女" },
+            grades[i % grades.len()],
+            i % 4 + 1,
+            if i % 3 == 0 { "住校" } else { "走读" },
+            i
+        );
+        csv.push_str(&line);
+    }
+    csv.into_bytes()
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let students: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(30_000);
+    let rows: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(30_000);
+    let dir = tempfile::tempdir().unwrap();
+
+    // 1. Unlocking.
+    let path = dir.path().join("unlock.db");
+    drop(db::school(&path));
+    let unlock = time("unlock (login)", 5, || {
+        session::unlock(&path, db::LOGIN, db::PASSWORD).unwrap();
+    });
+    println!("unlock median {unlock:.0} ms (target < 1000 ms)\n");
+
+    // 2. The same school, plain and encrypted.
+    let mut results = Vec::new();
+    for encrypted in [false, true] {
+        let name = if encrypted { "encrypted" } else { "plain" };
+        let path = dir.path().join(format!("{name}.db"));
+        let mut store: Store = if encrypted { db::school(&path).0 } else { db::plain_school(&path) };
+        let t = Instant::now();
+        demo::generate(&mut store, &demo::DemoOptions { students, seed: 5 }).unwrap();
+        println!("{name}: generated {students} students in {:.1} s", t.elapsed().as_secs_f64());
+        let queries: Vec<String> = store
+            .conn()
+            .prepare("SELECT m.name, h.village, substr(m.resident_id, 9, 6) FROM member m JOIN household h ON h.id = m.household_id ORDER BY m.id LIMIT 300")
+            .unwrap()
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+            .unwrap()
+            .flat_map(|r| {
+                let (n, v, id) = r.unwrap();
+                [n, v, id]
+            })
+            .collect();
+        let mut i = 0;
+        let search = time(&format!("{name} search"), 300, || {
+            household::list(&store, &queries[i % queries.len()], 200).unwrap();
+            i += 1;
+        });
+        let today = chrono::Utc::now().date_naive();
+        let term = Term::of(today);
+        let dashboard = time(&format!("{name} dashboard"), 15, || {
+            coverage::compute(&store, term, today, 500).unwrap();
+        });
+        drop(store);
+        // A fresh school for the import (a new roster into an empty database).
+        let target = dir.path().join(format!("{name}-import.db"));
+        let bytes = roster(rows);
+        let mut runs = Vec::new();
+        for _ in 0..3 {
+            let _ = std::fs::remove_file(&target);
+            let _ = std::fs::remove_file(huka_core::keyfile::path_of(&target));
+            let mut store = if encrypted { db::school(&target).0 } else { db::plain_school(&target) };
+            let t = Instant::now();
+            let report = import::apply(&mut store, ImportKind::Roster, &bytes, &Choices::default(), None, &mut |_, _| {}).unwrap();
+            runs.push(t.elapsed().as_secs_f64() * 1000.0);
+            assert_eq!(report.imported, rows);
+        }
+        runs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        println!("{name} import of {rows} rows: median {:.0} ms (3 runs)\n", runs[1]);
+        results.push((search, dashboard, runs[1]));
+    }
+    let (p, e) = (results[0], results[1]);
+    println!("encrypted / plain: search {:.2}×, dashboard {:.2}×, import {:.2}× (target ≤ 1.3×)", e.0 / p.0, e.1 / p.1, e.2 / p.2);
+}

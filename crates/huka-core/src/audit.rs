@@ -1,0 +1,376 @@
+//! The audit trail (修改记录): every write leaves, in its own transaction, an entry per record it
+//! changed — when, who, which device, insert/update/delete, and each field's old and new
+//! value — and the entries of each device form a SHA-256 chain, so that editing or removing
+//! any of them breaks it. The store captures the changes (temporary triggers, like the
+//! author stamp); this module turns them into entries, lists them and verifies the chains.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::access::{self, Action};
+use crate::error::Result;
+use crate::record::{parse_time_text, RecordId};
+use crate::store::{Store, Writer};
+
+/// Bookkeeping columns every record has: not "what changed" (the entry itself says when,
+/// who and on which device).
+const BOOKKEEPING: [&str; 5] = ["id", "created_at", "updated_at", "device_id", "updated_by"];
+
+/// Fields whose values are resident ID numbers (masked wherever entries are shown).
+const ID_FIELDS: [&str; 2] = ["resident_id", "national_student_number"];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    pub device_id: String,
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub account_id: String,
+    /// The account's name when it wrote.
+    pub account: String,
+    /// `insert`, `update`, `delete`, or an event such as `archive_full_ids`.
+    pub op: String,
+    /// The table (`household`, `member` …) or the event's subject.
+    pub kind: String,
+    pub record_id: String,
+    /// Field → [old, new].
+    pub changes: BTreeMap<String, [Value; 2]>,
+    pub prev: String,
+    pub hash: String,
+}
+
+/// The text an entry's hash covers: every field but the hash, in a fixed order.
+fn canonical(e: &Entry) -> String {
+    let changes = serde_json::to_string(&e.changes).expect("plain data");
+    format!(
+        "huka-audit-v1\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}",
+        e.device_id,
+        e.seq,
+        crate::record::format_time(e.at),
+        e.account_id,
+        e.account,
+        e.op,
+        e.kind,
+        e.record_id,
+        changes,
+        e.prev
+    )
+}
+
+fn hash_of(e: &Entry) -> String {
+    Sha256::digest(canonical(e).as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The last entry of a device's chain: its sequence number and hash.
+fn head(conn: &Connection, device: &str) -> Result<(i64, String)> {
+    Ok(conn
+        .query_row("SELECT seq, hash FROM audit WHERE device_id = ?1 ORDER BY seq DESC LIMIT 1", [device], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .unwrap_or((0, String::new())))
+}
+
+fn append(w: &Writer<'_>, op: &str, kind: &str, record_id: &str, changes: BTreeMap<String, [Value; 2]>, last: &mut (i64, String)) -> Result<()> {
+    let actor = w.actor();
+    let mut e = Entry {
+        device_id: w.device_id().to_string(),
+        seq: last.0 + 1,
+        at: w.now_utc(),
+        account_id: actor.id.to_string(),
+        account: actor.name.clone(),
+        op: op.to_string(),
+        kind: kind.to_string(),
+        record_id: record_id.to_string(),
+        changes,
+        prev: last.1.clone(),
+        hash: String::new(),
+    };
+    e.hash = hash_of(&e);
+    w.tx().execute(
+        "INSERT INTO audit (device_id, seq, at, account_id, account, op, kind, record_id, changes, prev, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            e.device_id,
+            e.seq,
+            crate::record::format_time(e.at),
+            e.account_id,
+            e.account,
+            e.op,
+            e.kind,
+            e.record_id,
+            serde_json::to_string(&e.changes).expect("plain data"),
+            e.prev,
+            e.hash
+        ],
+    )?;
+    *last = (e.seq, e.hash);
+    Ok(())
+}
+
+/// Turns the changes the store captured in this transaction into entries (one per record,
+/// its first old and last new values), chained on this device. Called by `Store::write`
+/// before it commits.
+pub(crate) fn record(w: &Writer<'_>) -> Result<()> {
+    let captured: Vec<(String, String, Option<String>, String)> = w
+        .tx()
+        .prepare_cached("SELECT kind, record_id, old, new FROM temp.changes ORDER BY rowid")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if captured.is_empty() {
+        return Ok(());
+    }
+    w.tx().execute("DELETE FROM temp.changes", [])?;
+    // Per record, in the order first touched: the first old image (none when the record was
+    // inserted in this transaction, whatever order the triggers fired in) and the last new one.
+    let mut order: Vec<(String, String)> = Vec::new();
+    let mut images: BTreeMap<(String, String), (Option<String>, String)> = BTreeMap::new();
+    for (kind, id, old, new) in captured {
+        let key = (kind, id);
+        match images.get_mut(&key) {
+            Some(image) => {
+                if old.is_none() {
+                    image.0 = None;
+                }
+                image.1 = new;
+            }
+            None => {
+                order.push(key.clone());
+                images.insert(key, (old, new));
+            }
+        }
+    }
+    let mut last = head(w.tx(), w.device_id())?;
+    for key in order {
+        let (old, new) = &images[&key];
+        let old: Map<String, Value> = old.as_deref().and_then(|o| serde_json::from_str(o).ok()).unwrap_or_default();
+        let new: Map<String, Value> = serde_json::from_str(new).unwrap_or_default();
+        let inserted = old.is_empty();
+        let deleted = old.get("deleted_at").is_some_and(Value::is_null) && new.get("deleted_at").is_some_and(|d| !d.is_null());
+        let changes: BTreeMap<String, [Value; 2]> = new
+            .iter()
+            .filter(|(field, _)| !BOOKKEEPING.contains(&field.as_str()))
+            .filter_map(|(field, value)| {
+                let before = old.get(field).cloned().unwrap_or(Value::Null);
+                (before != *value && !(inserted && value.is_null())).then(|| (field.clone(), [before, value.clone()]))
+            })
+            .collect();
+        if changes.is_empty() {
+            continue; // touched but not changed (a repeated save)
+        }
+        let op = if inserted {
+            "insert"
+        } else if deleted {
+            "delete"
+        } else {
+            "update"
+        };
+        append(w, op, &key.0, &key.1, changes, &mut last)?;
+    }
+    Ok(())
+}
+
+/// Appends an entry for an event that is not a record change (a full archive, a restore …).
+pub(crate) fn event(w: &Writer<'_>, op: &str, kind: &str, record_id: &str, details: BTreeMap<String, [Value; 2]>) -> Result<()> {
+    let mut last = head(w.tx(), w.device_id())?;
+    append(w, op, kind, record_id, details, &mut last)
+}
+
+/// Which entries to list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Filter {
+    pub record: Option<String>,
+    /// The account's login or name.
+    pub user: Option<String>,
+    pub since: Option<NaiveDate>,
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    let at: String = r.get(2)?;
+    let changes: String = r.get(8)?;
+    Ok(Entry {
+        device_id: r.get(0)?,
+        seq: r.get(1)?,
+        at: parse_time_text(&at).unwrap_or_default(),
+        account_id: r.get(3)?,
+        account: r.get(4)?,
+        op: r.get(5)?,
+        kind: r.get(6)?,
+        record_id: r.get(7)?,
+        changes: serde_json::from_str(&changes).unwrap_or_default(),
+        prev: r.get(9)?,
+        hash: r.get(10)?,
+    })
+}
+
+const SELECT: &str = "SELECT device_id, seq, at, account_id, account, op, kind, record_id, changes, prev, hash FROM audit";
+
+/// Entries, newest first, with ID numbers masked (the trail is read by people; a record's
+/// full ID number is on its card for those who may see it). The principal's (the reviewer's).
+pub fn list(store: &Store, filter: &Filter) -> Result<Vec<Entry>> {
+    access::require(store, Action::ManageAccounts)?;
+    let user_id: Option<String> = match &filter.user {
+        Some(u) => Some(
+            store
+                .conn()
+                .query_row(
+                    "SELECT id FROM account WHERE login = ?1 OR name = ?2 ORDER BY disabled_at IS NOT NULL LIMIT 1",
+                    params![crate::keyfile::normalize_login(u), u.trim()],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or_else(|| "-".to_string()),
+        ),
+        None => None,
+    };
+    let since = filter.since.map(|d| format!("{d}T00:00:00"));
+    let rows = store
+        .conn()
+        .prepare(&format!(
+            "{SELECT} WHERE (?1 IS NULL OR record_id = ?1) AND (?2 IS NULL OR account_id = ?2) AND (?3 IS NULL OR at >= ?3)
+             ORDER BY at DESC, device_id, seq DESC LIMIT ?4"
+        ))?
+        .query_map(params![filter.record, user_id, since, filter.limit.unwrap_or(100_000) as i64], from_row)?
+        .collect::<rusqlite::Result<Vec<Entry>>>()?;
+    Ok(rows.into_iter().map(masked).collect())
+}
+
+/// The history of a household card: its own entries and those of its members, students,
+/// pairings, visits, plans, grants and dropout cases, newest first. Health and disability
+/// are left out for a reader who may not see the household in full.
+pub fn of_household(store: &Store, household: RecordId) -> Result<Vec<Entry>> {
+    let full = access::sees_in_full(store, household)?;
+    let rows = store
+        .conn()
+        .prepare_cached(&format!(
+            "{SELECT} WHERE record_id IN (
+                 SELECT ?1
+                 UNION SELECT id FROM member WHERE household_id = ?1
+                 UNION SELECT s.id FROM student s JOIN member m ON m.id = s.member_id WHERE m.household_id = ?1
+                 UNION SELECT p.id FROM pairing p JOIN member m ON m.id = p.member_id WHERE m.household_id = ?1
+                 UNION SELECT id FROM visit WHERE household_id = ?1
+                 UNION SELECT p.id FROM plan p JOIN member m ON m.id = p.member_id WHERE m.household_id = ?1
+                 UNION SELECT g.id FROM aid_grant g JOIN member m ON m.id = g.member_id WHERE m.household_id = ?1
+                 UNION SELECT c.id FROM dropout_case c JOIN member m ON m.id = c.member_id WHERE m.household_id = ?1
+             ) ORDER BY at DESC, seq DESC LIMIT 500"
+        ))?
+        .query_map([household], from_row)?
+        .collect::<rusqlite::Result<Vec<Entry>>>()?;
+    Ok(rows
+        .into_iter()
+        .map(masked)
+        .map(|mut e| {
+            if !full {
+                e.changes.retain(|f, _| f != "health" && f != "disabled");
+            }
+            e
+        })
+        .collect())
+}
+
+fn masked(mut e: Entry) -> Entry {
+    for field in ID_FIELDS {
+        if let Some(pair) = e.changes.get_mut(field) {
+            for v in pair.iter_mut() {
+                if let Value::String(s) = v {
+                    let masked = match s.strip_prefix('G') {
+                        Some(id) => format!("G{}", crate::resident_id::masked(id)),
+                        None => crate::resident_id::masked(s),
+                    };
+                    *s = if masked.is_empty() && !s.is_empty() { "********".into() } else { masked };
+                }
+            }
+        }
+    }
+    e
+}
+
+/// The head of one device's chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Head {
+    pub device_id: String,
+    pub count: i64,
+    pub hash: String,
+}
+
+/// What checking the chains found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    pub entries: i64,
+    pub heads: Vec<Head>,
+    /// The first entry that does not fit its chain, and why.
+    pub broken: Option<Broken>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Broken {
+    pub device_id: String,
+    pub seq: i64,
+    pub reason: String,
+    pub reason_en: String,
+}
+
+/// Recomputes every device's chain from its first entry.
+pub fn verify(store: &Store) -> Result<Verdict> {
+    access::require(store, Action::ManageAccounts)?;
+    verify_chains(store.conn())
+}
+
+pub(crate) fn verify_chains(conn: &Connection) -> Result<Verdict> {
+    let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY device_id, seq"))?;
+    let mut rows = stmt.query([])?;
+    let mut verdict = Verdict { entries: 0, heads: Vec::new(), broken: None };
+    let mut current: Option<Head> = None;
+    while let Some(r) = rows.next()? {
+        let e = from_row(r)?;
+        verdict.entries += 1;
+        if current.as_ref().is_none_or(|h| h.device_id != e.device_id) {
+            verdict.heads.extend(current.take());
+            current = Some(Head { device_id: e.device_id.clone(), count: 0, hash: String::new() });
+        }
+        let h = current.as_mut().expect("set above");
+        let problem = if e.seq != h.count + 1 {
+            Some((format!("序号应为 {}，实为 {}：有记录被删除或插入", h.count + 1, e.seq), format!("sequence {} expected, {} found: an entry was removed or inserted", h.count + 1, e.seq)))
+        } else if e.prev != h.hash {
+            Some(("与上一条记录接不上：上一条被改动过".to_string(), "does not follow the previous entry: that one was altered".to_string()))
+        } else if e.hash != hash_of(&e) {
+            Some(("这条记录的内容被改动过".to_string(), "the entry itself was altered".to_string()))
+        } else {
+            None
+        };
+        if let Some((reason, reason_en)) = problem {
+            if verdict.broken.is_none() {
+                verdict.broken = Some(Broken { device_id: e.device_id.clone(), seq: e.seq, reason, reason_en });
+            }
+        }
+        h.count = e.seq;
+        h.hash = e.hash.clone();
+    }
+    verdict.heads.extend(current);
+    Ok(verdict)
+}
+
+/// The current head of every device's chain (for the signed bundle's manifest).
+pub fn heads(conn: &Connection) -> Result<Vec<Head>> {
+    Ok(conn
+        .prepare("SELECT device_id, max(seq), (SELECT hash FROM audit b WHERE b.device_id = a.device_id ORDER BY seq DESC LIMIT 1) FROM audit a GROUP BY device_id ORDER BY device_id")?
+        .query_map([], |r| Ok(Head { device_id: r.get(0)?, count: r.get(1)?, hash: r.get(2)? }))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// The hash of entry `count` of a device's chain, as the chain is now.
+pub fn hash_at(conn: &Connection, device: &str, count: i64) -> Result<Option<String>> {
+    Ok(conn.query_row("SELECT hash FROM audit WHERE device_id = ?1 AND seq = ?2", params![device, count], |r| r.get(0)).optional()?)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,260 @@
+//! Backups (备份) and restoring one (恢复). A backup is one file: a zip holding the database
+//! copied under its own data key (still encrypted), the key file (so the same passwords open
+//! it), and a small description that names nobody (the database id, when, the schema). It is
+//! written atomically — a temporary file, flushed, renamed — so a failure never leaves half a
+//! backup under its name nor touches an earlier one. Huka also keeps automatic backups in its
+//! data folder: the last 7 days and one per week for 4 weeks.
+
+use std::io::{Cursor, Read, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::access::{self, Action};
+use crate::error::{Error, Result};
+use crate::keyfile;
+use crate::stats::{self, Stats};
+use crate::store::{DbFile, Store};
+
+/// The extension of backup files.
+pub const EXTENSION: &str = "hukabackup";
+const DESCRIPTION: &str = "backup.json";
+const DATABASE: &str = "huka.db";
+const KEYS: &str = "huka.db.keys";
+const FORMAT: &str = "huka-backup-1";
+
+/// What a backup file says of itself, readable without a password.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Description {
+    pub format: String,
+    pub database_id: String,
+    pub created_at: DateTime<Utc>,
+    pub schema_version: i64,
+    pub software: String,
+}
+
+/// A backup opened with a password: its description, and the school and counts inside.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupInfo {
+    #[serde(flatten)]
+    pub description: Description,
+    pub school_code: Option<String>,
+    pub school_name: Option<String>,
+    pub counts: Stats,
+}
+
+/// `huka-2161092101-20261129-140312.hukabackup`: valid on FAT32, exFAT and NTFS sticks.
+pub fn file_name(store: &Store, at: DateTime<Utc>) -> Result<String> {
+    let code = crate::school::get(store)?.map(|s| s.code).unwrap_or_else(|| "county".into());
+    let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    Ok(format!("huka-{code}-{}.{EXTENSION}", at.format("%Y%m%d-%H%M%S")))
+}
+
+/// Writes a backup of the store's database to `path` (atomically). The principal's (the
+/// reviewer's in a county), or the store itself for the automatic ones.
+pub fn write(store: &mut Store, path: &Path) -> Result<BackupInfo> {
+    access::require(store, Action::ManageAccounts)?;
+    write_unchecked(store, path)
+}
+
+fn write_unchecked(store: &mut Store, path: &Path) -> Result<BackupInfo> {
+    let unlocked = store.unlocked().ok_or(Error::NoDatabase)?;
+    let keys = std::fs::read(keyfile::path_of(&unlocked.path))?;
+    let database_id = crate::settings::database_id(store)?.unwrap_or_default();
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    // The snapshot: the same data key, exported into a temporary database beside the target.
+    let snapshot = tempfile::Builder::new().prefix(".huka-snapshot").tempfile_in(dir)?;
+    let snapshot_path = snapshot.path().to_path_buf();
+    drop(snapshot);
+    let key = unlocked.key.sqlcipher_key();
+    store.conn().execute("ATTACH DATABASE ?1 AS snapshot KEY ?2", rusqlite::params![snapshot_path.to_string_lossy(), key.as_str()])?;
+    let exported = (|| -> Result<()> {
+        store.conn().query_row("SELECT sqlcipher_export('snapshot')", [], |_| Ok(()))?;
+        let version = store.schema_version()?;
+        store.conn().execute_batch(&format!("PRAGMA snapshot.user_version = {version};"))?;
+        Ok(())
+    })();
+    store.conn().execute("DETACH DATABASE snapshot", [])?;
+    let db = exported.and_then(|()| Ok(std::fs::read(&snapshot_path)?));
+    let _ = std::fs::remove_file(&snapshot_path);
+    let db = db?;
+    let description = Description {
+        format: FORMAT.into(),
+        database_id,
+        created_at: Utc::now(),
+        schema_version: store.schema_version()?,
+        software: format!("huka {}", crate::VERSION),
+    };
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let zerr = |e: zip::result::ZipError| Error::Io(std::io::Error::other(e.to_string()));
+    for (name, bytes) in [(DESCRIPTION, serde_json::to_vec_pretty(&description).expect("plain data")), (KEYS, keys), (DATABASE, db)] {
+        zip.start_file(name, stored).map_err(zerr)?;
+        zip.write_all(&bytes)?;
+    }
+    let bytes = zip.finish().map_err(zerr)?.into_inner();
+    keyfile::write_atomically(path, &bytes)?;
+    let school = crate::school::get(store)?;
+    Ok(BackupInfo {
+        description,
+        school_code: school.as_ref().map(|s| s.code.clone()),
+        school_name: school.map(|s| s.name),
+        counts: stats::get(store)?,
+    })
+}
+
+/// The automatic backups' folder: `backups/` beside the database.
+pub fn auto_dir(db: &Path) -> PathBuf {
+    db.parent().unwrap_or(Path::new(".")).join("backups")
+}
+
+/// Makes today's automatic backup if there is none yet, and keeps the last 7 days' and one a
+/// week (the newest of each ISO week) for 4 weeks. Returns the new file, if one was made.
+pub fn auto(store: &mut Store, today: NaiveDate) -> Result<Option<PathBuf>> {
+    let Some(db) = store.path().map(Path::to_path_buf) else { return Ok(None) };
+    let dir = auto_dir(&db);
+    let name = format!("auto-{}.{EXTENSION}", today.format("%Y%m%d"));
+    let path = dir.join(&name);
+    let made = if path.exists() {
+        None
+    } else {
+        write_unchecked(store, &path)?;
+        Some(path)
+    };
+    prune(&dir, today)?;
+    Ok(made)
+}
+
+fn prune(dir: &Path, today: NaiveDate) -> Result<()> {
+    let mut dated: Vec<(NaiveDate, PathBuf)> = std::fs::read_dir(dir)?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            let date = name.strip_prefix("auto-")?.strip_suffix(&format!(".{EXTENSION}"))?.to_string();
+            Some((NaiveDate::parse_from_str(&date, "%Y%m%d").ok()?, e.path()))
+        })
+        .collect();
+    dated.sort();
+    let mut weeks_kept: Vec<(i32, u32)> = Vec::new();
+    for (date, path) in dated.iter().rev() {
+        let age = (today - *date).num_days();
+        let week = (date.iso_week().year(), date.iso_week().week());
+        let keep = if age < 7 {
+            true
+        } else if age < 35 && !weeks_kept.contains(&week) {
+            weeks_kept.push(week);
+            true
+        } else {
+            false
+        };
+        if !keep {
+            std::fs::remove_file(path)?;
+        }
+    }
+    Ok(())
+}
+
+/// A backup file's three parts.
+struct Parts {
+    description: Description,
+    keys: Vec<u8>,
+    db: Vec<u8>,
+}
+
+fn read_parts(path: &Path) -> Result<Parts> {
+    let bytes = std::fs::read(path)?;
+    let not = || Error::NotABackup;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| not())?;
+    let mut part = |name: &str| -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        zip.by_name(name).map_err(|_| not())?.read_to_end(&mut out)?;
+        Ok(out)
+    };
+    let description: Description = serde_json::from_slice(&part(DESCRIPTION)?).map_err(|_| not())?;
+    if description.format != FORMAT {
+        return Err(not());
+    }
+    Ok(Parts { description, keys: part(KEYS)?, db: part(DATABASE)? })
+}
+
+/// Opens a backup with an account's password, to show what it holds before restoring it.
+pub fn inspect(backup: &Path, login: &str, password: &str) -> Result<BackupInfo> {
+    let parts = read_parts(backup)?;
+    let scratch = tempfile::tempdir()?;
+    let db = scratch.path().join("huka.db");
+    std::fs::write(&db, &parts.db)?;
+    std::fs::write(keyfile::path_of(&db), &parts.keys)?;
+    let store = crate::session::unlock(&db, login, password)?;
+    let school = crate::school::get(&store)?;
+    Ok(BackupInfo {
+        description: parts.description,
+        school_code: school.as_ref().map(|s| s.code.clone()),
+        school_name: school.map(|s| s.name),
+        counts: stats::get(&store)?,
+    })
+}
+
+/// What a restore did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Restored {
+    pub backup: BackupInfo,
+    /// Where the database that was there before now is (a dated copy), if there was one.
+    pub kept_previous: Option<PathBuf>,
+}
+
+/// Restores `backup` to `db`, logging in as `login`: to the database there, if there is one
+/// (its school must be the backup's, unless `force` — a principal's decision), and to the
+/// backup. The database there is first kept as a dated copy beside it; with none there, the
+/// backup becomes the database. The restored database records the restore in its trail.
+pub fn restore(db: &Path, backup: &Path, login: &str, password: &str, force: bool) -> Result<Restored> {
+    let info = inspect(backup, login, password)?;
+    let parts = read_parts(backup)?;
+    let mut kept_previous = None;
+    if Store::inspect(db)? != DbFile::Missing {
+        let current = crate::session::unlock(db, login, password)?;
+        access::require(&current, Action::ManageAccounts)?;
+        let school = crate::school::get(&current)?.map(|s| s.code);
+        if school != info.school_code && !force {
+            return Err(Error::BackupOfAnotherSchool { backup: info.school_code.clone().unwrap_or_default(), here: school.unwrap_or_default() });
+        }
+        // Everything written reaches the file before it moves.
+        current.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        drop(current);
+        let stamp = Utc::now().format("%Y%m%d-%H%M%S");
+        let copy = sibling(db, &format!(".before-restore-{stamp}"));
+        std::fs::rename(db, &copy)?;
+        let _ = std::fs::rename(keyfile::path_of(db), keyfile::path_of(&copy));
+        for leftover in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(sibling(db, leftover));
+        }
+        kept_previous = Some(copy);
+    } else if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    keyfile::write_atomically(&keyfile::path_of(db), &parts.keys)?;
+    keyfile::write_atomically(db, &parts.db)?;
+    let mut store = crate::session::unlock(db, login, password)?;
+    store.write(|w| {
+        let details = [
+            ("backup".to_string(), [serde_json::Value::Null, serde_json::Value::String(info.description.created_at.to_rfc3339())]),
+            ("forced".to_string(), [serde_json::Value::Null, serde_json::Value::Bool(force)]),
+        ]
+        .into();
+        crate::audit::event(w, "restore", "database", &info.description.database_id, details)
+    })?;
+    Ok(Restored { backup: info, kept_previous })
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,226 @@
+//! Secrets: the random data key that encrypts the database, and its wrapped copies — one per
+//! user password and one for the recovery code (Argon2id stretches the secret into a key that
+//! seals the data key with XChaCha20-Poly1305). Adding a user or changing a password wraps
+//! the same data key again; the database is never re-encrypted.
+//!
+//! No type here has a `Debug` that shows key bytes, and every secret is zeroed when dropped.
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, Zeroizing};
+
+/// The 256-bit key SQLCipher encrypts the database with. Lives only in memory while the
+/// database is unlocked.
+pub struct DataKey(Zeroizing<[u8; 32]>);
+
+impl DataKey {
+    pub fn generate() -> DataKey {
+        let mut k = Zeroizing::new([0u8; 32]);
+        rand::rng().fill_bytes(&mut *k);
+        DataKey(k)
+    }
+
+    /// The value of SQLCipher's `PRAGMA key` for a raw key (no key derivation at open).
+    pub(crate) fn sqlcipher_key(&self) -> Zeroizing<String> {
+        let mut s = Zeroizing::new(String::with_capacity(67));
+        s.push_str("x'");
+        for b in self.0.iter() {
+            s.push_str(&format!("{b:02x}"));
+        }
+        s.push('\'');
+        s
+    }
+
+    fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataKey(…)")
+    }
+}
+
+/// Argon2id's costs. Kept with each wrapped key, so they can be raised later without locking
+/// anyone out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kdf {
+    /// Memory in KiB.
+    pub m: u32,
+    /// Passes.
+    pub t: u32,
+    /// Lanes.
+    pub p: u32,
+}
+
+impl Kdf {
+    /// For a two-core laptop of 2015: 64 MiB and three passes (about half a second there;
+    /// the closing note of issue 10 has the figures measured here).
+    pub const DEFAULT: Kdf = Kdf { m: 64 * 1024, t: 3, p: 1 };
+
+    fn stretch(self, secret: &[u8], salt: &[u8]) -> Zeroizing<[u8; 32]> {
+        let params = Params::new(self.m, self.t, self.p, Some(32)).expect("valid Argon2 costs");
+        let mut out = Zeroizing::new([0u8; 32]);
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password_into(secret, salt, &mut *out)
+            .expect("salt and output lengths are valid");
+        out
+    }
+}
+
+/// The data key sealed under a secret: what the key file keeps per user and for the recovery
+/// code. `aad` binds it to one database and one slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wrapped {
+    pub kdf: Kdf,
+    pub salt: String,
+    pub nonce: String,
+    pub sealed: String,
+}
+
+impl Wrapped {
+    pub fn seal(key: &DataKey, secret: &str, kdf: Kdf, aad: &str) -> Wrapped {
+        let mut salt = [0u8; 16];
+        let mut nonce = [0u8; 24];
+        rand::rng().fill_bytes(&mut salt);
+        rand::rng().fill_bytes(&mut nonce);
+        let kek = kdf.stretch(secret.as_bytes(), &salt);
+        let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+        let sealed = cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: key.bytes(), aad: aad.as_bytes() })
+            .expect("sealing 32 bytes cannot fail");
+        Wrapped { kdf, salt: B64.encode(salt), nonce: B64.encode(nonce), sealed: B64.encode(sealed) }
+    }
+
+    /// The data key, or `None` when `secret` is not the one it was sealed with (or the file
+    /// was altered).
+    pub fn open(&self, secret: &str, aad: &str) -> Option<DataKey> {
+        let salt = B64.decode(&self.salt).ok()?;
+        let nonce = B64.decode(&self.nonce).ok()?;
+        let sealed = B64.decode(&self.sealed).ok()?;
+        if nonce.len() != 24 || salt.len() < 8 {
+            return None;
+        }
+        let kek = self.kdf.stretch(secret.as_bytes(), &salt);
+        let cipher = XChaCha20Poly1305::new(kek.as_ref().into());
+        let mut plain = cipher.decrypt(XNonce::from_slice(&nonce), Payload { msg: &sealed, aad: aad.as_bytes() }).ok()?;
+        if plain.len() != 32 {
+            plain.zeroize();
+            return None;
+        }
+        let mut k = Zeroizing::new([0u8; 32]);
+        k.copy_from_slice(&plain);
+        plain.zeroize();
+        Some(DataKey(k))
+    }
+}
+
+/// The recovery code shown once at setup, printed and kept in the school's safe: 24 letters
+/// and digits (120 bits) in six groups, from an alphabet without 0/O or 1/I/L confusion.
+pub struct RecoveryCode(Zeroizing<String>);
+
+const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+impl RecoveryCode {
+    pub fn generate() -> RecoveryCode {
+        let mut bytes = Zeroizing::new([0u8; 24]);
+        rand::rng().fill_bytes(&mut *bytes);
+        let mut s = Zeroizing::new(String::with_capacity(29));
+        for (i, b) in bytes.iter().enumerate() {
+            if i > 0 && i % 4 == 0 {
+                s.push('-');
+            }
+            s.push(ALPHABET[(*b as usize) % 32] as char);
+        }
+        RecoveryCode(s)
+    }
+
+    /// A code as a person types it back: any case, spaces or dashes, O for 0, I or L for 1.
+    pub fn parse(typed: &str) -> Option<RecoveryCode> {
+        let mut chars = Zeroizing::new(String::new());
+        for c in typed.chars().filter(|c| !c.is_whitespace() && *c != '-') {
+            let c = match c.to_ascii_uppercase() {
+                'O' => '0',
+                'I' | 'L' => '1',
+                c => c,
+            };
+            if !ALPHABET.contains(&(c as u8)) || !c.is_ascii() {
+                return None;
+            }
+            chars.push(c);
+        }
+        if chars.len() != 24 {
+            return None;
+        }
+        let mut s = Zeroizing::new(String::with_capacity(29));
+        for (i, c) in chars.chars().enumerate() {
+            if i > 0 && i % 4 == 0 {
+                s.push('-');
+            }
+            s.push(c);
+        }
+        Some(RecoveryCode(s))
+    }
+
+    /// `ABCD-EFGH-…`: what is printed, and what the key is sealed under.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for RecoveryCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecoveryCode(…)")
+    }
+}
+
+/// Random bytes as base64, for salts and ids.
+pub(crate) fn random_b64(n: usize) -> String {
+    let mut b = vec![0u8; n];
+    rand::rng().fill_bytes(&mut b);
+    B64.encode(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIGHT: Kdf = Kdf { m: 1024, t: 1, p: 1 };
+
+    #[test]
+    fn a_wrapped_key_opens_with_its_secret_only() {
+        let key = DataKey::generate();
+        let w = Wrapped::seal(&key, "correct horse", LIGHT, "db1:user");
+        let back = w.open("correct horse", "db1:user").expect("opens");
+        assert_eq!(back.bytes(), key.bytes());
+        assert!(w.open("wrong horse", "db1:user").is_none());
+        assert!(w.open("correct horse", "db2:user").is_none(), "bound to its database and slot");
+        let mut tampered = w.clone();
+        tampered.sealed.replace_range(0..1, if tampered.sealed.starts_with('A') { "B" } else { "A" });
+        assert!(tampered.open("correct horse", "db1:user").is_none());
+        assert_eq!(format!("{key:?}"), "DataKey(…)");
+    }
+
+    #[test]
+    fn recovery_codes_read_back_as_typed() {
+        let code = RecoveryCode::generate();
+        assert_eq!(code.as_str().len(), 29);
+        let typed = code.as_str().to_lowercase().replace('-', " ").replace('0', "o").replace('1', "l");
+        assert_eq!(RecoveryCode::parse(&typed).unwrap().as_str(), code.as_str());
+        assert!(RecoveryCode::parse("too short").is_none());
+        assert!(RecoveryCode::parse(&format!("{}U", &code.as_str()[..28])).is_none(), "U is not in the alphabet");
+    }
+
+    #[test]
+    fn the_raw_key_pragma_is_hex() {
+        let key = DataKey::generate();
+        let k = key.sqlcipher_key();
+        assert!(k.starts_with("x'") && k.ends_with('\'') && k.len() == 67);
+    }
+}
