@@ -2,21 +2,24 @@
 # Clean-system test of the offline folder (slow, not part of scripts/test.sh; about 25 minutes
 # when nothing is built yet, a few minutes with both packages already built). Needs root.
 #
-#   1. builds dist/ with scripts/package.sh (timed), and a "previous" package: an older commit
-#      of Huka (fewer migrations) with a lower version number;
+#   1. builds dist/ with scripts/package.sh (timed), and a "previous" package with a lower
+#      version number: this commit's source by default (the package upgrade path on a real
+#      encrypted database), or an older commit (HUKA_PREVIOUS_REF; then the schema migrates too);
 #   2. debootstraps a minimal Debian 12 (minbase) root, removes its package sources, and
 #      runs every command inside it without a network (unshare -n): an offline school PC;
 #   3. fresh install: install.sh from a copy of dist/offline on a "stick" whose path has a
 #      space, `huka --version`, the menu entry, the installed size; the window's cold start
 #      under Xvfb and a screenshot of the first-start screen;
-#   4. upgrade: the previous package, a school with demo data (300 students), the new package
-#      over it; every row of every table still there, the schema migrated, `huka stats` equal;
-#      the window on the upgraded data (screenshot); `apt-get remove` (and purge) leave the data.
+#   4. upgrade: the previous package, a school with demo data (300 students, a principal's
+#      account, a signing key), the new package over it; every count of `huka stats --json`
+#      equal, every household and every audit entry the same, the audit chain still holding,
+#      the schema at the new version; the window on the upgraded data (screenshot);
+#      `apt-get remove` (and purge) leave the data (database and key file) as they were.
 #
 # Usage: bash scripts/test-install.sh [--no-build]
 #   --no-build   use dist/ as it is (and the cached previous package, if there is one)
-# Environment: HUKA_PREVIOUS_REF (default: 80c11b3, main before migrations 0006 and 0007),
-#   HUKA_PREVIOUS_VERSION (default 0.0.9), HUKA_TEST_DIR (default /var/tmp/huka-test),
+# Environment: HUKA_PREVIOUS_REF (default: HEAD; an older commit must have `huka init
+#   --principal`, 0b5452f (schema 9) or later), HUKA_PREVIOUS_VERSION (default 0.0.9), HUKA_TEST_DIR (default /var/tmp/huka-test),
 #   HUKA_KEEP_ROOTS=1 keeps the two roots for a look afterwards.
 # Screenshots and a summary go to dist/test-install/.
 set -euo pipefail
@@ -25,7 +28,7 @@ cd "$here"
 
 build=1
 [ "${1:-}" = "--no-build" ] && build=0
-prev_ref=${HUKA_PREVIOUS_REF:-80c11b3}
+prev_ref=${HUKA_PREVIOUS_REF:-HEAD}
 prev_version=${HUKA_PREVIOUS_VERSION:-0.0.9}
 test_dir=${HUKA_TEST_DIR:-/var/tmp/huka-test}
 report=$here/dist/test-install
@@ -92,6 +95,10 @@ c = json.load(open(p)); c["version"] = v
 json.dump(c, open(p, "w"), ensure_ascii=False, indent=2)
 EOF
   (cd "$test_dir/previous-src" && cargo update --workspace --offline -q)
+  # The front end's packages: this checkout's, when the lock file is the same.
+  if cmp -s ui/package-lock.json "$test_dir/previous-src/ui/package-lock.json" && [ -d ui/node_modules ]; then
+    ln -s "$here/ui/node_modules" "$test_dir/previous-src/ui/node_modules"
+  fi
   bash scripts/package.sh --source "$test_dir/previous-src" --version "$prev_version" --out "$prev_dist" \
     >"$report/package-previous.log" 2>&1 || fail "packaging $prev_ref (see $report/package-previous.log)"
   rm -rf "$test_dir/previous-src"
@@ -221,60 +228,59 @@ stick "$up" dist/offline "huka $new_version"
 in_root "$up" sh "/media/teacher/HUKA USB/huka $prev_version/install.sh" >"$report/install-previous.log" 2>&1 \
   || { tail -30 "$report/install-previous.log"; fail "install.sh of the previous version"; }
 [ "$(as_teacher "$up" huka --version)" = "huka $prev_version" ] || fail "previous huka --version: $(as_teacher "$up" huka --version)"
-as_teacher "$up" huka init --school-code 2161092101 --school-name 涧池镇九年制学校 --town 涧池镇 >/dev/null
-as_teacher "$up" huka demo --students 300 >/dev/null
-as_teacher "$up" huka stats --json >"$report/stats-before.json"
+# The school's secrets, as the principal would type them (the CLI reads them from the
+# environment when there is no terminal).
+login=(HUKA_USER=wang HUKA_PASSWORD=principal-pass-2026 HUKA_PASSPHRASE=signing-pass-2026)
+as_teacher "$up" "${login[@]}" huka init --school-code 2161092101 --school-name 涧池镇九年制学校 --town 涧池镇 \
+  --principal wang >"$report/init.log" 2>&1 || { cat "$report/init.log"; fail "huka init with the previous version"; }
+as_teacher "$up" "${login[@]}" huka demo --students 300 >/dev/null || fail "huka demo with the previous version"
 db=$up/home/teacher/.local/share/cn.huka.app/huka.db
 [ -f "$db" ] || fail "the demo school is not at ~/.local/share/cn.huka.app/huka.db"
+[ -f "$db.keys" ] || fail "no key file beside the database"
+! head -c 16 "$db" | grep -q "SQLite format 3" || fail "the database is not encrypted"
 
-# Every row of every ordinary table (not the search index), as a digest per table.
-snapshot() { # snapshot DB [TABLES_FROM_JSON] > json
-  python3 - "$@" <<'EOF'
-import hashlib, json, sqlite3, sys
-db = sys.argv[1]
-only = json.load(open(sys.argv[2])) if len(sys.argv) > 2 else None
-c = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-out = {"user_version": c.execute("PRAGMA user_version").fetchone()[0], "tables": {}}
-for (name, kind) in c.execute("SELECT name, type FROM pragma_table_list WHERE schema = 'main'"):
-    if kind != "table" or name.startswith("sqlite_"):
-        continue
-    cols = [r[1] for r in c.execute(f'PRAGMA table_info("{name}")')]
-    if only is not None:
-        if name not in only["tables"]:
-            continue
-        cols = only["tables"][name]["columns"]  # the columns the old schema had
-    rows = sorted(repr(r) for r in c.execute("SELECT " + ", ".join(f'"{x}"' for x in cols) + f' FROM "{name}"'))
-    out["tables"][name] = {"columns": cols, "rows": len(rows),
-                           "digest": hashlib.sha256("\n".join(rows).encode()).hexdigest()}
-print(json.dumps(out, indent=1, sort_keys=True))
-EOF
+# What the school has, through the command line (the database is encrypted: no sqlite3 here):
+# the counts of every kind of record, every household, every audit entry (the old and new
+# values of every write ever made, with its chain hash), and whether the chain holds.
+records() { # records ROOT OUT_PREFIX
+  as_teacher "$1" "${login[@]}" huka stats --json >"$2-stats.json"
+  as_teacher "$1" "${login[@]}" huka households list --json >"$2-households.json"
+  as_teacher "$1" "${login[@]}" huka audit list --json >"$2-audit.json"
+  as_teacher "$1" "${login[@]}" huka audit verify --json >"$2-verify.json" || fail "huka audit verify ($2)"
 }
-snapshot "$db" >"$report/tables-before.json"
-db_sum_before=""
+records "$up" "$report/before"
+# The schema the previous version left: the number of its migrations (opening migrates).
+schema_before=$(git ls-tree --name-only "$prev_commit" crates/huka-core/src/migrations/ | grep -c '\.sql$')
 
 step "upgrade: install the new package over it"
 in_root "$up" sh "/media/teacher/HUKA USB/huka $new_version/install.sh" >"$report/install-upgrade.log" 2>&1 \
   || { tail -30 "$report/install-upgrade.log"; fail "install.sh of the new version over the previous"; }
 [ "$(as_teacher "$up" huka --version)" = "huka $new_version" ] || fail "after the upgrade huka --version: $(as_teacher "$up" huka --version)"
-as_teacher "$up" huka stats --json >"$report/stats-after.json"
-snapshot "$db" "$report/tables-before.json" >"$report/tables-after.json"
+records "$up" "$report/after"
+schema_after=$(as_teacher "$up" "${login[@]}" huka stats --schema)
 migrations=$(ls crates/huka-core/src/migrations/*.sql | wc -l)
-python3 - "$report" "$migrations" <<'EOF' | tee -a "$report/summary.txt"
+python3 - "$report" "$schema_before" "$schema_after" "$migrations" <<'EOF2' | tee -a "$report/summary.txt"
 import json, sys
-d, migrations = sys.argv[1], int(sys.argv[2])
-sb, sa = (json.load(open(f"{d}/stats-{w}.json")) for w in ("before", "after"))
-tb, ta = (json.load(open(f"{d}/tables-{w}.json")) for w in ("before", "after"))
+d = sys.argv[1]
+before, after, migrations = (int(x) for x in sys.argv[2:])
+load = lambda w, k: json.load(open(f"{d}/{w}-{k}.json"))
+sb, sa = load("before", "stats"), load("after", "stats")
 bad = [k for k in sb if sb[k] != sa.get(k)]
 assert not bad, f"huka stats differ after the upgrade: {[(k, sb[k], sa.get(k)) for k in bad]}"
-lost = [t for t in tb["tables"] if tb["tables"][t] != ta["tables"].get(t)]
-assert not lost, f"rows changed or lost in: {lost}"
-assert ta["user_version"] == migrations, f"schema {ta['user_version']}, expected {migrations}"
-assert tb["user_version"] <= ta["user_version"]
-rows = sum(t["rows"] for t in tb["tables"].values())
-print(f"upgrade kept all {rows} rows of {len(tb['tables'])} tables (every column, digest per table); "
-      f"schema {tb['user_version']} -> {ta['user_version']}; huka stats equal: "
-      + ", ".join(f"{k} {v}" for k, v in sb.items()))
-EOF
+assert sb["students"] == 300 and sb["households"] > 0 and sb["signingKeys"] == 1, sb
+hb, ha = load("before", "households"), load("after", "households")
+assert hb == ha, "the households differ after the upgrade"
+ab, aa = load("before", "audit"), load("after", "audit")
+assert aa[-len(ab):] == ab if len(aa) >= len(ab) else False, "audit entries lost or changed"
+vb, va = load("before", "verify"), load("after", "verify")
+assert va.get("broken") is None, f"the audit chain breaks after the upgrade: {va['broken']}"
+assert after == migrations, f"schema {after} after the upgrade, expected {migrations}"
+assert before <= after
+print(f"upgrade kept every record: huka stats equal ({', '.join(f'{k} {v}' for k, v in sb.items() if v)}); "
+      f"all {len(hb)} households identical; all {len(ab)} audit entries identical and the chain holds "
+      f"({va['entries']} entries after); schema {before} -> {after}"
+      + ("" if before < after else " (same source: nothing to migrate)"))
+EOF2
 [ "${PIPESTATUS[0]}" = 0 ] || fail "the upgrade lost or changed data"
 
 step "upgrade: the window on the upgraded school"
@@ -284,14 +290,14 @@ shot "$report/after-upgrade.png"
 stop_app
 
 step "uninstall: apt-get remove, then purge, keep the data"
-db_sum_before=$(cat "$db"* | sha256sum)
+db_sum_before=$(cat "$db" "$db.keys" | sha256sum)
 in_root "$up" apt-get remove -y huka >"$report/remove.log" 2>&1 || fail "apt-get remove huka"
 [ ! -e "$up/usr/bin/huka" ] || fail "/usr/bin/huka is still there after apt-get remove"
-[ "$(cat "$db"* | sha256sum)" = "$db_sum_before" ] || fail "apt-get remove changed the database"
+[ "$(cat "$db" "$db.keys" | sha256sum)" = "$db_sum_before" ] || fail "apt-get remove changed the database"
 # huka has no configuration files, so `remove` leaves nothing for `purge`; dpkg --purge says so.
 in_root "$up" dpkg --purge huka >>"$report/remove.log" 2>&1 || fail "dpkg --purge huka"
 ! in_root "$up" dpkg-query -W -f='${Status}' huka 2>/dev/null | grep -q installed || fail "huka is still installed"
-[ "$(cat "$db"* | sha256sum)" = "$db_sum_before" ] || fail "purging changed the database"
+[ "$(cat "$db" "$db.keys" | sha256sum)" = "$db_sum_before" ] || fail "purging changed the database"
 note "apt-get remove (and dpkg --purge): the program is gone, ~/.local/share/cn.huka.app/huka.db unchanged"
 minbase_umount "$up"
 step ""

@@ -216,4 +216,9 @@ fn only_init_makes_a_database_and_a_missing_file_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(one_clear_line(&out).contains("no such file"));
     assert_eq!(stdout_json(&huka(&db, &["stats", "--json"])), before, "nothing was imported");
+
+    // The schema version, for the clean-system upgrade test and for support.
+    let out = huka(&db, &["stats", "--schema"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), huka_core::store::SCHEMA_VERSION.to_string());
 }
