@@ -56,6 +56,8 @@ fi
 echo "==> front end (npm run build)"
 npm --prefix ui run build
 
+# The package's version is also the one `huka --version` prints (option_env! in main.rs).
+export HUKA_PACKAGE_VERSION=$version
 echo "==> the huka command line (cargo build --release)"
 cargo build --release --locked -p huka-cli
 # The binaries go into the package stripped of their symbol tables (as Debian's dh_strip
@@ -98,6 +100,10 @@ mkdir -p "$work/shlibs/debian"
 printf 'Source: huka\n\nPackage: huka\nArchitecture: any\n' >"$work/shlibs/debian/control"
 shlibs=$(cd "$work/shlibs" && dpkg-shlibdeps -O -e"$app" -e"$cli" 2>"$work/shlibdeps.log" | sed -n 's/^shlibs:Depends=//p')
 [ -n "$shlibs" ] || { cat "$work/shlibdeps.log" >&2; echo "dpkg-shlibdeps found nothing" >&2; exit 1; }
+# The encrypted database (SQLCipher) uses the system's libcrypto: libssl3 must be among them.
+if readelf -d "$cli" "$app" | grep -q 'NEEDED.*libcrypto\.so\.3'; then
+  echo "$shlibs" | grep -q 'libssl3' || { echo "Depends lacks libssl3 (libcrypto.so.3): $shlibs" >&2; exit 1; }
+fi
 depends_json=$(python3 -c 'import json,sys; print(json.dumps([d.strip() for d in sys.argv[1].split(",") if d.strip()]))' "$shlibs")
 config "$depends_json" >"$work/bundle.json"
 

@@ -3,7 +3,7 @@
 # when nothing is built yet, a few minutes with both packages already built). Needs root.
 #
 #   1. builds dist/ with scripts/package.sh (timed), and a "previous" package with a lower
-#      version number: this commit's source by default (the package upgrade path on a real
+#      version number: this checkout's source by default (the package upgrade path on a real
 #      encrypted database), or an older commit (HUKA_PREVIOUS_REF; then the schema migrates too);
 #   2. debootstraps a minimal Debian 12 (minbase) root, removes its package sources, and
 #      runs every command inside it without a network (unshare -n): an offline school PC;
@@ -81,7 +81,15 @@ dpkg --compare-versions "$prev_version" lt "$new_version" || fail "previous vers
 
 prev_commit=$(git rev-parse --short=10 "$prev_ref^{commit}")
 prev_dist=$test_dir/previous-$prev_commit-$prev_version
-if [ "$build" = 1 ] || [ ! -f "$prev_dist/offline/install.sh" ]; then
+if [ "$prev_ref" = HEAD ] && { [ "$build" = 1 ] || [ ! -f "$prev_dist/offline/install.sh" ]; }; then
+  # This checkout with a lower version number: only the two binaries' own crates are
+  # compiled again (the version is in the window's context and in `huka --version`).
+  step "build the previous package: this source ($prev_commit) as version $prev_version"
+  git diff --quiet HEAD -- crates src-tauri ui/src || echo "    (uncommitted changes are in both packages)"
+  rm -rf "$prev_dist"
+  bash scripts/package.sh --version "$prev_version" --out "$prev_dist" \
+    >"$report/package-previous.log" 2>&1 || fail "packaging the previous version (see $report/package-previous.log)"
+elif [ "$build" = 1 ] || [ ! -f "$prev_dist/offline/install.sh" ]; then
   step "build the previous package: $prev_ref ($prev_commit) as version $prev_version"
   rm -rf "$prev_dist" "$test_dir/previous-src"
   mkdir -p "$test_dir/previous-src"
