@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Clean-system test of the offline folder (slow, not part of scripts/test.sh; about 25 minutes
-# when nothing is built yet, a few minutes with both packages already built). Needs root.
+# Clean-system test of the offline folder (slow, not part of scripts/test.sh: 15.5 minutes with
+# --no-build on a busy 2-core machine, 8 of them building the previous package). Needs root.
 #
 #   1. builds dist/ with scripts/package.sh (timed), and a "previous" package with a lower
 #      version number: this checkout's source by default (the package upgrade path on a real
