@@ -23,7 +23,7 @@ rm -f "$log"
 # end-to-end tests (cargo gives the test processes CARGO_MANIFEST_DIR, and they pass it on).
 left=""
 for p in $(pgrep -x WebKitWebDriver; pgrep -x huka-app); do
-  tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx "CARGO_MANIFEST_DIR=$PWD/tests" && left="$left $p"
+  { tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -qx "CARGO_MANIFEST_DIR=$PWD/tests" && left="$left $p"
 done
 if [ -n "$left" ]; then
   echo "FAILED: the end-to-end tests left processes running:$left" >&2
