@@ -19,4 +19,15 @@ cargo test --workspace --lib --bins --tests --no-fail-fast 2>&1 | tee "$log" || 
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
      END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
 rm -f "$log"
+# Every test ends what it started: no WebKitWebDriver (nor app) left from this checkout's
+# end-to-end tests (cargo gives the test processes CARGO_MANIFEST_DIR, and they pass it on).
+left=""
+for p in $(pgrep -x WebKitWebDriver; pgrep -x huka-app); do
+  { tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -qx "CARGO_MANIFEST_DIR=$PWD/tests" && left="$left $p"
+done
+if [ -n "$left" ]; then
+  echo "FAILED: the end-to-end tests left processes running:$left" >&2
+  ps -o pid,ppid,etime,cmd -p "${left# }" >&2 || true
+  status=1
+fi
 exit "$status"

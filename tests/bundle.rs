@@ -331,6 +331,17 @@ fn the_county_registers_ingests_and_reports_the_sum_of_the_schools() {
     let again = json(&huka(&county, &["county", "ingest", usb.to_str().unwrap(), "--json"]));
     assert_eq!(again["unchanged"], 3, "ingesting the same folder again changes nothing");
 
+    // `stats` counts every kind of record, not only cards and visits: the county's schools,
+    // keys and bundles; a school's roster rows, grants, dropout cases, weekly reports and keys.
+    let c = json(&huka(&county, &["stats", "--json"]));
+    assert_eq!((c["countySchools"].as_i64(), c["countyKeys"].as_i64(), c["countyBundles"].as_i64()), (Some(3), Some(3), Some(3)), "{c}");
+    let s = json(&huka(&schools[0].db, &["stats", "--json"]));
+    for kind in ["registrations", "grants", "dropoutCases", "dropoutActions", "weeklyReports", "signingKeys", "plans", "visits", "pairings"] {
+        assert!(s[kind].as_i64().is_some_and(|n| n > 0), "{kind}: {s}");
+    }
+    assert_eq!(s["signingKeys"], 1, "{s}");
+    assert_eq!((s["countyBundles"].as_i64(), s["countySchools"].as_i64()), (Some(0), Some(0)), "{s}");
+
     let xlsx = dir.path().join("county.xlsx");
     let a = json(&huka(&county, &["county", "report", "--out", xlsx.to_str().unwrap(), "--json"]));
     assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));

@@ -167,3 +167,58 @@ fn the_default_database_follows_huka_db() {
     assert!(one_clear_line(&out).contains("no Huka database"));
     assert!(!dir.path().join("no").exists(), "no folder was made");
 }
+
+/// `huka ARGS` logged in as the tests' principal, with no database set up first.
+fn bare(args: &[&str]) -> Output {
+    Command::new(huka_bin())
+        .args(args)
+        .env("HUKA_USER", huka_tests::PRINCIPAL)
+        .env("HUKA_PASSWORD", huka_tests::PASSWORD)
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("HUKA_LANG")
+        .env_remove("HUKA_DB")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("huka runs")
+}
+
+/// The command-line contract as a new user found it (issue 12): only `init` makes a database;
+/// a typo in a path is said, not answered with zeros; a missing spreadsheet is a file that
+/// cannot be read (exit 2).
+#[test]
+fn only_init_makes_a_database_and_a_missing_file_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir/x.db");
+    let m = missing.to_str().unwrap();
+    for args in [
+        &["--db", m, "stats", "--json"][..],
+        &["--db", m, "households", "list"],
+        &["--db", m, "demo", "--students", "10"],
+        &["--db", m, "import", "roster", "missing.xlsx"],
+        &["--db", m, "county", "schools"],
+        &["--db", m, "backup", "--out", dir.path().to_str().unwrap()],
+    ] {
+        let out = bare(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(one_clear_line(&out).contains("no Huka database"), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?} printed {}", String::from_utf8_lossy(&out.stdout));
+    }
+    assert!(!dir.path().join("no").exists(), "no folder was made");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing was made");
+
+    // With a database: `import roster missing.xlsx` is a file that cannot be read.
+    let db = dir.path().join("school.db");
+    let out = huka(&db, &["init", "--school-code", "2161092101", "--school-name", "涧池镇九年制学校"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let before = stdout_json(&huka(&db, &["stats", "--json"]));
+    let out = huka(&db, &["import", "roster", dir.path().join("missing.xlsx").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(one_clear_line(&out).contains("no such file"));
+    assert_eq!(stdout_json(&huka(&db, &["stats", "--json"])), before, "nothing was imported");
+
+    // The schema version, for the clean-system upgrade test and for support.
+    let out = huka(&db, &["stats", "--schema"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), huka_core::store::SCHEMA_VERSION.to_string());
+}

@@ -10,14 +10,71 @@ use serde_json::{json, Value};
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-/// A process killed when dropped.
-pub struct Guard(pub Child);
+/// A process killed when dropped — with everything it started, when it was spawned by
+/// [`Guard::group`]: tauri-driver starts WebKitWebDriver, which starts the app, and killing
+/// tauri-driver alone left a WebKitWebDriver behind after every test.
+pub struct Guard {
+    child: Child,
+    group: bool,
+}
+
+impl Guard {
+    /// Guards a process; dropping the guard kills that process only.
+    pub fn new(child: Child) -> Guard {
+        Guard { child, group: false }
+    }
+
+    /// Spawns `cmd` as the leader of a new process group; dropping the guard ends the whole
+    /// group: SIGTERM first (WebKitWebDriver closes the app's window), SIGKILL to whatever is
+    /// left after two seconds.
+    pub fn group(cmd: &mut Command) -> std::io::Result<Guard> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            cmd.process_group(0);
+        }
+        Ok(Guard { child: cmd.spawn()?, group: cfg!(unix) })
+    }
+}
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        if self.group {
+            // The leader is not reaped until the end, so its id — the group's — cannot be
+            // reused by an unrelated process while these signals are sent.
+            let pgid = self.child.id();
+            signal_group(pgid, "TERM");
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while group_alive(pgid) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            signal_group(pgid, "KILL");
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
+}
+
+/// Sends SIGname to every process in group `pgid` (`kill -NAME -- -PGID`).
+fn signal_group(pgid: u32, name: &str) {
+    let _ = Command::new("kill")
+        .args([&format!("-{name}"), "--", &format!("-{pgid}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Whether a live (not zombie) process is still in group `pgid` (read from /proc).
+fn group_alive(pgid: u32) -> bool {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return false };
+    dir.flatten().any(|e| {
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        // pid (comm) state ppid pgrp …; comm may hold spaces, so split after the last ')'.
+        let mut rest = stat.rsplit_once(')').map(|(_, r)| r.split_whitespace()).into_iter().flatten();
+        let state = rest.next();
+        let pgrp = rest.nth(1);
+        state.is_some_and(|s| s != "Z") && pgrp.and_then(|p| p.parse::<u32>().ok()) == Some(pgid)
+    })
 }
 
 fn free_port() -> u16 {
@@ -50,7 +107,7 @@ pub fn display() -> (String, Option<Guard>) {
             .stderr(Stdio::null())
             .spawn()
             .expect("Xvfb is installed (scripts/install-deps.sh)");
-        let guard = Guard(child);
+        let guard = Guard::new(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
             assert!(Instant::now() < deadline, "Xvfb {d} did not start");
@@ -86,7 +143,7 @@ impl Session {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let driver = Guard(cmd.spawn().expect("tauri-driver is installed (scripts/install-deps.sh)"));
+        let driver = Guard::group(&mut cmd).expect("tauri-driver is installed (scripts/install-deps.sh)");
         let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {

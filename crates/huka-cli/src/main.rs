@@ -39,7 +39,9 @@ use clap::{Parser, Subcommand};
 use huka_core::{paths, Error, Lang};
 
 #[derive(Parser)]
-#[command(name = "huka", version, about = "户卡 Huka — household cards for rural schools (command line)")]
+// The version `huka --version` prints: the package's, when scripts/package.sh builds one with
+// another number (the clean-system test's "previous version"), else the crate's.
+#[command(name = "huka", version = option_env!("HUKA_PACKAGE_VERSION").unwrap_or(env!("CARGO_PKG_VERSION")), about = "户卡 Huka — household cards for rural schools (command line)")]
 struct Cli {
     /// The database file [default: the app's database, or $HUKA_DB]
     #[arg(long, global = true, value_name = "PATH")]

@@ -10,9 +10,16 @@ use crate::out::{print_json, say};
 pub struct StatsArgs {
     #[arg(long)]
     json: bool,
+    /// Print only the database's schema version (after opening it, which migrates it)
+    #[arg(long, conflicts_with = "json")]
+    schema: bool,
 }
 
 pub fn stats(store: &mut Store, args: StatsArgs, _lang: Lang) -> Result<ExitCode, Error> {
+    if args.schema {
+        say!("{}", store.schema_version()?);
+        return Ok(ExitCode::SUCCESS);
+    }
     let st = stats::get(store)?;
     if args.json {
         print_json(&st);
