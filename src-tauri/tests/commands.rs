@@ -786,14 +786,6 @@ fn seal_sign_export_and_verify_for_the_county_through_the_commands() {
 
     let w = school_window();
     w.ok("demo_load", json!({ "students": 30, "seed": 8 }));
-    // The county installation with its key pair; the school registers the county's recipient
-    // (bundles are sealed to it). The window has no commands for these keys yet: the core's.
-    let county = window();
-    county.ok("session_create", json!({ "setup": { "mode": "county", "countyName": "汉阴县" }, "account": principal() }));
-    let recipient = county.dir.path().join("county-recipient.txt");
-    county.state().with(|store| huka_core::county::recipient::create(store).and_then(|_| huka_core::county::recipient::write_recipient_file(store, &recipient))).unwrap();
-    let text = std::fs::read_to_string(&recipient).unwrap();
-    w.state().with(|store| huka_core::signing::register_county_recipient(store, &text)).unwrap();
     let today = chrono::Local::now().date_naive().to_string();
     let term = w.ok("coverage_get", json!({ "term": "2026-autumn", "today": today }))["term"].clone();
     let stick = tempfile::tempdir().unwrap();
