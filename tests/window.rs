@@ -1617,11 +1617,25 @@ fn a_laptop_joins_the_school_and_exchanges_changes_through_the_sync_page() {
     w.until("the logged-in window", |w| w.exists("who"));
     assert_eq!(stats(&laptop), stats(&office), "the laptop holds the whole school");
 
-    // The office's next changes: a new family, read from the stick on the 同步 page.
+    // The office's next changes: a new family, written to the stick from the office's own
+    // window, read from it on the laptop's 同步 page.
     let list = run.dir.path().join("名单.csv");
     std::fs::write(&list, "户编号,户主姓名,与户主关系,姓名,证件号码\n619999001,新户主,户主,新户主,610921198001010114\n").unwrap();
     run.huka(&["import", "households", list.to_str().unwrap()]);
-    let changes = export(&office, false);
+    drop(w);
+    let changes = {
+        let o = run.open_as_principal();
+        o.by_testid("nav-sync").click();
+        let before = std::fs::read_dir(&stick).unwrap().count();
+        next_file_chosen(&o, &stick);
+        o.by_testid("sync-write").click();
+        o.until("the office's file", |_| std::fs::read_dir(&stick).unwrap().count() == before + 1);
+        let written = o.by_testid("sync-written").text();
+        stick.join(written.rsplit(['：', ' ']).next().unwrap().trim())
+    };
+    assert!(changes.exists());
+    let w = run.open_db(&laptop);
+    log_in(&w, PRINCIPAL, PASSWORD);
     w.by_testid("nav-sync").click();
     next_file_chosen(&w, &changes);
     w.by_testid("sync-read").click();
