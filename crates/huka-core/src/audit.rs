@@ -90,23 +90,8 @@ fn append(w: &Writer<'_>, op: &str, kind: &str, record_id: &str, changes: BTreeM
         hash: String::new(),
     };
     e.hash = hash_of(&e);
-    w.tx().execute(
-        "INSERT INTO audit (device_id, seq, at, account_id, account, op, kind, record_id, changes, prev, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
-            e.device_id,
-            e.seq,
-            crate::record::format_time(e.at),
-            e.account_id,
-            e.account,
-            e.op,
-            e.kind,
-            e.record_id,
-            serde_json::to_string(&e.changes).expect("plain data"),
-            e.prev,
-            e.hash
-        ],
-    )?;
+    let inserted = receive(w.tx(), &e)?;
+    debug_assert!(inserted, "a new entry's sequence number is free (the head was read in this transaction)");
     *last = (e.seq, e.hash);
     Ok(())
 }
@@ -352,7 +337,8 @@ pub(crate) fn entries_after(conn: &Connection, device: &str, after: i64) -> Resu
 }
 
 /// Keeps another device's entry as it was written (its chain is its own: `verify` checks
-/// it like this device's). An entry already held is left as it is.
+/// it like this device's). An entry already held is left as it is. This device's own entries
+/// are written through it too (`append`).
 pub(crate) fn receive(conn: &Connection, e: &Entry) -> Result<bool> {
     let n = conn
         .prepare_cached(
