@@ -100,4 +100,34 @@ fn main() {
         w.largest() / 1024,
         out.display()
     );
+    volume_floor(&volume.path);
+}
+
+/// What no PDF of the volume can go below: a PDF compresses each page's content on its own, so
+/// the volume holds at least the text of every page, each page deflated by itself — before
+/// glyph positions, table rules and the fonts. (Text from `pdftotext`, when it is installed.)
+fn volume_floor(volume: &std::path::Path) {
+    use std::io::Write;
+    let Ok(out) = std::process::Command::new("pdftotext").arg(volume).arg("-").output() else {
+        println!("(pdftotext not found: no floor for the volume's size)");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let pages: Vec<&str> = text.split('\u{c}').filter(|p| !p.trim().is_empty()).collect();
+    let deflated: usize = pages
+        .iter()
+        .map(|p| {
+            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+            e.write_all(p.as_bytes()).unwrap();
+            e.finish().unwrap().len()
+        })
+        .sum();
+    let bytes = std::fs::metadata(volume).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "volume: {} pages, {:.1} KB a page; its text alone, deflated page by page: {} KB ({} bytes of text a page)",
+        pages.len(),
+        bytes as f64 / 1024.0 / pages.len().max(1) as f64,
+        deflated / 1024,
+        text.len() / pages.len().max(1)
+    );
 }
