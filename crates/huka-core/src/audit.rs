@@ -45,8 +45,7 @@ pub struct Entry {
 }
 
 /// The text an entry's hash covers: every field but the hash, in a fixed order.
-fn canonical(e: &Entry) -> String {
-    let changes = serde_json::to_string(&e.changes).expect("plain data");
+fn canonical(e: &Entry, changes: &str) -> String {
     format!(
         "huka-audit-v1\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}",
         e.device_id,
@@ -63,7 +62,15 @@ fn canonical(e: &Entry) -> String {
 }
 
 fn hash_of(e: &Entry) -> String {
-    Sha256::digest(canonical(e).as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    hash_with(e, &changes_text(e))
+}
+
+fn hash_with(e: &Entry, changes: &str) -> String {
+    crate::bundle::write::hex(&Sha256::digest(canonical(e, changes).as_bytes()))
+}
+
+fn changes_text(e: &Entry) -> String {
+    serde_json::to_string(&e.changes).expect("plain data")
 }
 
 /// The last entry of a device's chain: its sequence number and hash.
@@ -89,8 +96,9 @@ fn append(w: &Writer<'_>, op: &str, kind: &str, record_id: &str, changes: BTreeM
         prev: last.1.clone(),
         hash: String::new(),
     };
-    e.hash = hash_of(&e);
-    let inserted = receive(w.tx(), &e)?;
+    let changes = changes_text(&e);
+    e.hash = hash_with(&e, &changes);
+    let inserted = insert(w.tx(), &e, &changes)?;
     debug_assert!(inserted, "a new entry's sequence number is free (the head was read in this transaction)");
     *last = (e.seq, e.hash);
     Ok(())
@@ -337,9 +345,14 @@ pub(crate) fn entries_after(conn: &Connection, device: &str, after: i64) -> Resu
 }
 
 /// Keeps another device's entry as it was written (its chain is its own: `verify` checks
-/// it like this device's). An entry already held is left as it is. This device's own entries
-/// are written through it too (`append`).
+/// it like this device's). An entry already held is left as it is.
 pub(crate) fn receive(conn: &Connection, e: &Entry) -> Result<bool> {
+    insert(conn, e, &changes_text(e))
+}
+
+/// The one insert of an entry, this device's (`append`, which has its changes as text
+/// already, for the hash) or another's (`receive`).
+fn insert(conn: &Connection, e: &Entry, changes: &str) -> Result<bool> {
     let n = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO audit (device_id, seq, at, account_id, account, op, kind, record_id, changes, prev, hash)
@@ -354,7 +367,7 @@ pub(crate) fn receive(conn: &Connection, e: &Entry) -> Result<bool> {
             e.op,
             e.kind,
             e.record_id,
-            serde_json::to_string(&e.changes).expect("plain data"),
+            changes,
             e.prev,
             e.hash
         ])?;

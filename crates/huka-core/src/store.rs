@@ -290,7 +290,9 @@ pub(crate) fn record_tables(conn: &Connection) -> Result<Vec<String>> {
 
 /// Every insert and update of a record also leaves its old and new values in `temp.changes`,
 /// which `Store::write` turns into audit entries before it commits (see `audit`). A column
-/// holding bytes (a photo) is recorded by its length.
+/// holding bytes (a photo) is recorded by its length. The new image already names the author
+/// (see `stamp_authors`), so the stamp's own update is not captured again: a record inserted
+/// is one image, parsed once.
 fn capture_changes(conn: &Connection) -> Result<()> {
     conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS changes (kind TEXT NOT NULL, record_id TEXT NOT NULL, old TEXT, new TEXT NOT NULL);")?;
     for table in record_tables(conn)? {
@@ -303,6 +305,8 @@ fn capture_changes(conn: &Connection) -> Result<()> {
                 .iter()
                 .map(|(c, ty)| match ty.as_str() {
                     "BLOB" => format!("'{c}', CASE WHEN {row}.{c} IS NULL THEN NULL ELSE 'bytes:' || length({row}.{c}) END"),
+                    // The author the stamp trigger writes, whichever of the two fires first.
+                    _ if c == "updated_by" && row == "NEW" => format!("'{c}', (SELECT account_id FROM temp.session)"),
                     _ => format!("'{c}', {row}.{c}"),
                 })
                 .collect();
@@ -313,7 +317,7 @@ fn capture_changes(conn: &Connection) -> Result<()> {
              WHEN (SELECT applying FROM temp.session) = 0
              BEGIN INSERT INTO changes (kind, record_id, old, new) VALUES ('{table}', NEW.id, NULL, {new}); END;
              CREATE TEMP TRIGGER IF NOT EXISTS capture_{table}_update AFTER UPDATE ON main.{table}
-             WHEN (SELECT applying FROM temp.session) = 0
+             WHEN (SELECT applying = 0 AND stamping = 0 FROM temp.session)
              BEGIN INSERT INTO changes (kind, record_id, old, new) VALUES ('{table}', NEW.id, {old}, {new}); END;",
             new = image("NEW"),
             old = image("OLD"),
@@ -328,13 +332,20 @@ fn capture_changes(conn: &Connection) -> Result<()> {
 fn stamp_authors(conn: &Connection) -> Result<()> {
     // `applying` is set while another device's values are written as they are (sync): they keep
     // their own author, and are neither audited nor clocked again here.
-    conn.execute_batch("CREATE TEMP TABLE IF NOT EXISTS session (account_id TEXT NOT NULL, applying INTEGER NOT NULL DEFAULT 0);")?;
+    // `stamping` is set while the trigger writes the author, so that write is not captured.
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS session (account_id TEXT NOT NULL, applying INTEGER NOT NULL DEFAULT 0, stamping INTEGER NOT NULL DEFAULT 0);",
+    )?;
     for table in record_tables(conn)? {
         for event in ["INSERT", "UPDATE"] {
             conn.execute_batch(&format!(
                 "CREATE TEMP TRIGGER IF NOT EXISTS stamp_{table}_{event} AFTER {event} ON main.{table}
                  WHEN NEW.updated_by IS NOT (SELECT account_id FROM temp.session) AND (SELECT applying FROM temp.session) = 0
-                 BEGIN UPDATE {table} SET updated_by = (SELECT account_id FROM temp.session) WHERE id = NEW.id; END;",
+                 BEGIN
+                   UPDATE session SET stamping = 1;
+                   UPDATE {table} SET updated_by = (SELECT account_id FROM temp.session) WHERE id = NEW.id;
+                   UPDATE session SET stamping = 0;
+                 END;",
                 event = event.to_lowercase(),
             ))?;
         }

@@ -589,3 +589,45 @@ fn a_teachers_laptop_holds_only_what_the_teacher_may_see_and_sends_back_nothing_
     assert_eq!(rows_of(&c, "member"), rows_of(&a, "member"));
     assert_eq!(rows_of(&c, "registration"), rows_of(&a, "registration"));
 }
+
+#[test]
+fn clocks_are_kept_once_per_record_and_old_rows_still_read() {
+    let a = Value::String("0001764460800000-00000 0197c0de-0000-7000-8000-00000000000a".into());
+    let b = Value::String("0001764460900000-00003 0197c0de-0000-7000-8000-00000000000b".into());
+    let mut clocks = Map::new();
+    for field in ["name", "village", "status", "phone"] {
+        clocks.insert(field.into(), a.clone());
+    }
+    clocks.insert("phone".into(), b.clone());
+    clocks.insert(merge::PARTS.into(), b.clone());
+    let text = encode_clocks(&clocks);
+    assert_eq!(text.matches("0197c0de").count(), 2, "each distinct clock once: {text}");
+    assert_eq!(decode_clocks(&text), clocks);
+    // A row written before the shared list: a plain field → clock map.
+    assert_eq!(decode_clocks(&serde_json::to_string(&clocks).unwrap()), clocks);
+    assert_eq!(decode_clocks(&encode_clocks(&Map::new())), Map::new());
+}
+
+#[test]
+fn the_author_is_clocked_with_the_fields_it_wrote() {
+    let mut store = Store::open_in_memory().unwrap();
+    let li = account::add(&mut store, &AccountInput { login: "li".into(), name: "李老师".into(), role: Role::Teacher, teacher_id: None }, "password-1")
+        .unwrap()
+        .actor();
+    let h = household::create(&mut store, &input("0001", "王建国")).unwrap();
+    let id = h.meta.id.to_string();
+    let before = load_clocks(store.conn(), "household", &id).unwrap();
+    assert_eq!(before.get("updated_by"), before.get("head_name"), "inserted: the author at the record's one clock");
+    crate::teacher::set_for_household(&mut store, h.meta.id, &[li.teacher_id.unwrap()]).unwrap();
+    store.act_as_for_tests(li.clone());
+    household::update(&mut store, h.meta.id, &household::HouseholdInput { notes: "家访后更新".into(), ..input("0001", "王建国") }).unwrap();
+    let after = load_clocks(store.conn(), "household", &id).unwrap();
+    assert_eq!(after.get("updated_by"), after.get("notes"), "the new author at the edit's clock");
+    assert_ne!(after.get("updated_by"), before.get("updated_by"));
+    assert_eq!(after.get("head_name"), before.get("head_name"), "an untouched field keeps its clock");
+    let author: String = store.conn().query_row("SELECT updated_by FROM household WHERE id = ?1", [&id], |r| r.get(0)).unwrap();
+    assert_eq!(author, li.id.to_string());
+    // One audit entry for the insert and one for the edit, however many rows the triggers wrote.
+    let entries: i64 = store.conn().query_row("SELECT count(*) FROM audit WHERE kind = 'household' AND record_id = ?1", [&id], |r| r.get(0)).unwrap();
+    assert_eq!(entries, 2);
+}
