@@ -196,12 +196,12 @@ fn insert_unindexed(w: &Writer<'_>, h: &HouseholdInput) -> Result<RecordId> {
     }
     let m = w.new_meta();
     w.tx().prepare_cached(
-        "INSERT INTO household (id, household_number, head_name, town, village, grp, phone, status, poverty_causes, notes, created_at, updated_at, device_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)",
+        "INSERT INTO household (id, household_number, head_name, town, village, grp, phone, status, poverty_causes, notes, created_at, updated_at, device_id, updated_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)",
     )?
     .execute(params![
             m.id, h.household_number, h.head_name, h.town, h.village, h.group, h.phone, h.status,
-            serde_json::to_string(&h.poverty_causes).expect("plain enum list"), h.notes, w.now(), w.device_id()
+            serde_json::to_string(&h.poverty_causes).expect("plain enum list"), h.notes, w.now(), w.device_id(), w.actor().id
         ])?;
     Ok(m.id)
 }

@@ -213,10 +213,10 @@ pub(crate) fn insert_unindexed(w: &Writer<'_>, household_id: RecordId, m: &Clean
     }
     let meta = w.new_meta();
     w.tx().prepare_cached(
-        "INSERT INTO member (id, household_id, name, relation, resident_id, gender, birth_date, health, migrant_work, created_at, updated_at, device_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
+        "INSERT INTO member (id, household_id, name, relation, resident_id, gender, birth_date, health, migrant_work, created_at, updated_at, device_id, updated_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)",
     )?
-    .execute(params![meta.id, household_id, m.name, m.relation, m.resident_id, m.gender, m.birth_date, m.health, m.migrant_work, w.now(), w.device_id()])?;
+    .execute(params![meta.id, household_id, m.name, m.relation, m.resident_id, m.gender, m.birth_date, m.health, m.migrant_work, w.now(), w.device_id(), w.actor().id])?;
     student::save_for_member(w, meta.id, m.student.as_ref())?;
     Ok(meta.id)
 }

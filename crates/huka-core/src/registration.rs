@@ -86,12 +86,12 @@ pub(crate) fn insert(w: &Writer<'_>, r: &RegistrationInput) -> Result<RecordId> 
     let m: Meta = w.new_meta();
     w.tx()
         .prepare_cached(&format!(
-            "INSERT INTO registration (id, {COLUMNS}, created_at, updated_at, device_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18)"
+            "INSERT INTO registration (id, {COLUMNS}, created_at, updated_at, device_id, updated_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18, ?19)"
         ))?
         .execute(params![
             m.id, r.resident_id, r.national_student_number, r.name, r.gender, r.birth_date, r.stage, r.grade, r.class_name,
-            r.ethnicity, r.boarding, r.left_behind, r.registered_poor, r.address, r.guardian_name, r.phone, w.now(), w.device_id()
+            r.ethnicity, r.boarding, r.left_behind, r.registered_poor, r.address, r.guardian_name, r.phone, w.now(), w.device_id(), w.actor().id
         ])?;
     Ok(m.id)
 }

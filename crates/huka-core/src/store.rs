@@ -328,7 +328,9 @@ fn capture_changes(conn: &Connection) -> Result<()> {
 
 /// Every insert and update of a record stamps `updated_by` with the session's account: the
 /// author is written by the store, whatever module wrote the row. Temporary triggers, made
-/// for each record table whenever a connection opens.
+/// for each record table whenever a connection opens. The inserts that bulk imports repeat
+/// (household, member, student, registration) name the author themselves, so the trigger has
+/// nothing to do for them.
 fn stamp_authors(conn: &Connection) -> Result<()> {
     // `applying` is set while another device's values are written as they are (sync): they keep
     // their own author, and are neither audited nor clocked again here.

@@ -166,11 +166,11 @@ pub(crate) fn save_for_member(w: &Writer<'_>, member_id: RecordId, input: Option
             let m = w.new_meta();
             w.tx().execute(
                 "INSERT INTO student (id, member_id, national_student_number, stage, grade, class_name, enrolment_status,
-                     boarding, left_behind, disabled, orphan, single_parent, created_at, updated_at, device_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)",
+                     boarding, left_behind, disabled, orphan, single_parent, created_at, updated_at, device_id, updated_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15)",
                 params![
                     m.id, member_id, s.national_student_number, s.stage, s.grade, s.class_name, s.enrolment_status,
-                    s.boarding, s.left_behind, s.disabled, s.orphan, s.single_parent, w.now(), w.device_id()
+                    s.boarding, s.left_behind, s.disabled, s.orphan, s.single_parent, w.now(), w.device_id(), w.actor().id
                 ],
             )?;
         }

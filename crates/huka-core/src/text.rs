@@ -26,7 +26,12 @@ pub fn clean(s: &str) -> String {
 
 /// Folds full-width ASCII and the ideographic space to their half-width forms.
 pub fn fold(s: &str) -> String {
-    s.chars().map(fold_width).collect()
+    fold_chars(s).collect()
+}
+
+/// [`fold`] without the allocation, for comparing.
+pub fn fold_chars(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().map(fold_width)
 }
 
 fn fold_width(c: char) -> char {

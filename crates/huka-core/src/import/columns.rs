@@ -96,16 +96,17 @@ impl Field {
 }
 
 fn key(header: &str) -> String {
-    crate::text::fold(header)
-        .chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '*' | '＊' | ':' | '：' | '(' | ')' | '（' | '）' | '[' | ']'))
-        .collect()
+    key_chars(header).collect()
 }
 
-/// Two header texts that name the same column (spaces, asterisks and brackets aside).
+fn key_chars(header: &str) -> impl Iterator<Item = char> + '_ {
+    crate::text::fold_chars(header).filter(|c| !c.is_whitespace() && !matches!(c, '*' | '＊' | ':' | '：' | '(' | ')' | '（' | '）' | '[' | ']'))
+}
+
+/// Two header texts that name the same column (spaces, asterisks and brackets aside). Asked
+/// of every cell of every row (is it the header repeated?), so it allocates nothing.
 pub fn same_header(a: &str, b: &str) -> bool {
-    let k = key(a);
-    !k.is_empty() && k == key(b)
+    key_chars(a).next().is_some() && key_chars(a).eq(key_chars(b))
 }
 
 fn recognize(kind: ImportKind, header: &str) -> Option<Field> {

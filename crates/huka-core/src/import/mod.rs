@@ -600,23 +600,29 @@ pub(crate) mod row {
                     message_en: en.into(),
                 })
             };
-            let filled: Vec<String> = self.row.cells.iter().filter(|c| !c.is_empty()).map(|c| c.text()).collect();
+            // Asked of every row: the cells are looked at as they are, a text made only where needed.
+            let filled = || self.row.cells.iter().filter(|c| !c.is_empty());
             if self.row.banner {
                 return skip("heading", "合并单元格中的标题或分组名称，不是数据", "a title or group heading in merged cells, not a record");
             }
-            let first = filled.first().map(String::as_str).unwrap_or("");
-            let note = |t: &String| ["注", "说明", "备注", "制表", "填表", "审核", "负责人", "单位", "日期"].iter().any(|p| t.starts_with(p));
-            if !filled.is_empty() && filled.iter().all(note) {
+            let first = filled().next().map(Cell::text).unwrap_or_default();
+            let note = |c: &Cell| matches!(c, Cell::Text(t) if ["注", "说明", "备注", "制表", "填表", "审核", "负责人", "单位", "日期"].iter().any(|p| t.trim().starts_with(p)));
+            if !first.is_empty() && filled().all(note) {
                 return skip("note", "表格下方的说明文字，不是数据", "a note under the table, not a record");
             }
-            if ["合计", "总计", "小计", "统计"].iter().any(|p| crate::text::clean(first).starts_with(p)) {
+            if ["合计", "总计", "小计", "统计"].iter().any(|p| crate::text::clean(&first).starts_with(p)) {
                 return skip("total", "合计行，不是数据", "a totals row, not a record");
             }
+            let is_header = |cell: &Cell, header: &str| match cell {
+                Cell::Empty => false,
+                Cell::Text(t) => super::columns::same_header(t, header),
+                other => super::columns::same_header(&other.text(), header),
+            };
             let repeated = self
                 .mapping
                 .columns
                 .iter()
-                .filter(|c| c.field.is_some() && !c.header.is_empty() && super::columns::same_header(&self.row.get(c.index).text(), &c.header))
+                .filter(|c| c.field.is_some() && !c.header.is_empty() && is_header(self.row.get(c.index), &c.header))
                 .count();
             if repeated >= 2 {
                 return skip("header", "重复的表头，不是数据", "the header repeated, not a record");
