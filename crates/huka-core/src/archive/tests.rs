@@ -120,6 +120,7 @@ fn full_ids_are_the_principals_and_in_the_audit_trail() {
         entries.into_iter().filter(|e| e.op == "archive_full_ids").collect::<Vec<_>>()
     };
 
+    let mut printed = Vec::new();
     for (who, name) in [(&teacher, "李老师"), (&officer, "赵专干")] {
         store.act_as_for_tests(who.clone());
         match prepare(&mut store, &request(None, true)) {
@@ -140,7 +141,13 @@ fn full_ids_are_the_principals_and_in_the_audit_trail() {
         if who.role == Role::Teacher {
             assert!(masked.cards().iter().flat_map(|c| &c.members).all(|m| m.health.is_empty()));
         }
+        let ids: Vec<String> = masked.cards().iter().flat_map(|c| c.members.iter().map(|m| m.id.clone())).collect();
+        let numbers: Vec<String> = masked.cards().iter().flat_map(|c| c.students.iter().map(|s| s.number.clone())).collect();
+        printed.push((ids, numbers));
     }
+    // Masked is masked alike, whoever prints: a card outside the teacher's care is not blank.
+    assert!(printed[0].0.iter().any(|id| id.contains("********")), "{:?}", printed[0].0);
+    assert_eq!(printed[0], printed[1]);
     assert!(full_archive_entries(&mut store).is_empty(), "a refusal or a masked archive is no full archive");
 
     store.act_as_for_tests(principal.clone());

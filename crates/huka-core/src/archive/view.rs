@@ -198,14 +198,16 @@ fn opt_date(d: Option<NaiveDate>) -> String {
     d.map(date).unwrap_or_default()
 }
 
-/// A resident ID number as the archive prints it.
+/// A resident ID number as the archive prints it. A card outside the reader's care comes
+/// masked already (`card::get`), and is printed as it comes.
 fn id_text(stored: &str, full: bool) -> String {
-    if full { stored.to_string() } else { resident_id::masked(stored) }
+    if full || stored.contains('*') { stored.to_string() } else { resident_id::masked(stored) }
 }
 
-/// A national student number is usually G + the resident ID number: masked the same way.
+/// A national student number is usually G + the resident ID number: masked the same way
+/// (and, masked already, printed as it comes).
 fn student_number_text(number: &str, full: bool) -> String {
-    if full {
+    if full || number.contains('*') {
         return number.to_string();
     }
     let digits: String = number.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
