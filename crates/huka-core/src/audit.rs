@@ -66,7 +66,7 @@ fn hash_of(e: &Entry) -> String {
 }
 
 fn hash_with(e: &Entry, changes: &str) -> String {
-    crate::bundle::write::hex(&Sha256::digest(canonical(e, changes).as_bytes()))
+    crate::text::hex(&Sha256::digest(canonical(e, changes).as_bytes()))
 }
 
 fn changes_text(e: &Entry) -> String {

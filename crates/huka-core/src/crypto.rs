@@ -5,6 +5,8 @@
 //!
 //! No type here has a `Debug` that shows key bytes, and every secret is zeroed when dropped.
 
+use std::fmt::Write as _;
+
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -29,8 +31,9 @@ impl DataKey {
     pub(crate) fn sqlcipher_key(&self) -> Zeroizing<String> {
         let mut s = Zeroizing::new(String::with_capacity(67));
         s.push_str("x'");
+        // Straight into the zeroized string: no temporary holds a byte of the key.
         for b in self.0.iter() {
-            s.push_str(&format!("{b:02x}"));
+            write!(s, "{b:02x}").expect("writing to a String");
         }
         s.push('\'');
         s

@@ -93,7 +93,7 @@ impl KeyFile {
         h.update(self.salt.as_bytes());
         h.update([0]);
         h.update(normalize_login(login).as_bytes());
-        let digest: String = h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
+        let digest = crate::text::hex(&h.finalize()[..16]);
         format!("user:{digest}")
     }
 

@@ -29,6 +29,17 @@ pub fn fold(s: &str) -> String {
     fold_chars(s).collect()
 }
 
+/// Bytes (a digest) as lowercase hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
+}
+
 /// [`fold`] without the allocation, for comparing.
 pub fn fold_chars(s: &str) -> impl Iterator<Item = char> + '_ {
     s.chars().map(fold_width)

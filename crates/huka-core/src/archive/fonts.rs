@@ -85,8 +85,7 @@ impl Fonts {
         let best = found.iter().map(|(rank, ..)| *rank).min().ok_or(Error::from(super::ArchiveError::NoCjkFont))?;
         let mut fonts = Vec::new();
         let mut files = Vec::new();
-        for (rank, font, path) in found.into_iter().filter(|(rank, ..)| *rank == best) {
-            debug_assert_eq!(rank, best);
+        for (_, font, path) in found.into_iter().filter(|(rank, ..)| *rank == best) {
             if !files.contains(&path) {
                 files.push(path);
             }

@@ -186,7 +186,7 @@ pub fn card_file_name(number: &str, head: &str) -> String {
 
 /// The volume's file name: `档案总册-2026年秋季学期.pdf`.
 pub fn volume_file_name(term: Term) -> String {
-    safe_file_name(&format!("档案总册-{}", view::term_label(term)), "pdf")
+    safe_file_name(&format!("档案总册-{}", crate::xlsx::term_zh(term)), "pdf")
 }
 
 /// A file name without the characters FAT32, exFAT and NTFS refuse (`\ / : * ? " < > |`,
@@ -217,7 +217,7 @@ impl Prepared {
         view::Document {
             school: &self.school,
             school_code: &self.school_code,
-            term: view::term_label(self.term),
+            term: crate::xlsx::term_zh(self.term),
             archivist: &self.archivist,
             date_long: self.today.format("%Y年%-m月%-d日").to_string(),
             date: self.today.format("%Y-%m-%d").to_string(),

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::aid::{self, AidKind, Grant, SignRole};
+use crate::aid::{self, Grant, SignRole};
 use crate::dropout::{self, DropoutCase, RiskLevel};
 use crate::error::Result;
 use crate::card::HouseholdCard;
@@ -16,7 +16,7 @@ use crate::member::{Gender, Member};
 use crate::plan::{Plan, PlanStatus};
 use crate::record::RecordId;
 use crate::resident_id;
-use crate::student::{EnrolmentStatus, Stage};
+use crate::student::EnrolmentStatus;
 use crate::term::Term;
 use crate::visit::{Visit, VisitMode};
 use crate::Lang;
@@ -224,10 +224,6 @@ fn student_number_text(number: &str, full: bool) -> String {
     }
 }
 
-pub(crate) fn term_label(term: Term) -> String {
-    crate::xlsx::term_zh(term)
-}
-
 fn status_zh(s: HouseholdStatus) -> &'static str {
     match s {
         HouseholdStatus::RegisteredPoor => "建档立卡贫困户",
@@ -263,17 +259,6 @@ fn gender_zh(g: Option<Gender>) -> &'static str {
     }
 }
 
-fn stage_zh(s: Stage) -> &'static str {
-    match s {
-        Stage::Preschool => "学前",
-        Stage::Primary => "小学",
-        Stage::Junior => "初中",
-        Stage::Senior => "高中",
-        Stage::Vocational => "中职",
-        Stage::Higher => "高校",
-    }
-}
-
 fn enrolment_zh(s: EnrolmentStatus) -> &'static str {
     match s {
         EnrolmentStatus::Enrolled => "在读",
@@ -299,16 +284,6 @@ fn plan_status_zh(s: PlanStatus) -> &'static str {
         PlanStatus::Active => "执行中",
         PlanStatus::Reviewed => "已回顾",
         PlanStatus::Closed => "已结束",
-    }
-}
-
-fn kind_zh(k: AidKind) -> &'static str {
-    match k {
-        AidKind::Award => "奖",
-        AidKind::Loan => "贷",
-        AidKind::Grant => "助",
-        AidKind::Subsidy => "补",
-        AidKind::Waiver => "免",
     }
 }
 
@@ -403,7 +378,7 @@ pub(crate) fn card_view(conn: &rusqlite::Connection, card: &HouseholdCard, names
                     .collect();
                 StudentRow {
                     name: m.name.clone(),
-                    stage: stage_zh(s.stage),
+                    stage: crate::summary::stage_zh(s.stage.as_str()),
                     grade: s.grade.map(|g| format!("{g}年级")).unwrap_or_default(),
                     class: s.class_name.clone(),
                     number: student_number_text(&s.national_student_number, full_ids),
@@ -483,7 +458,7 @@ fn grant_view(g: &Grant) -> GrantView {
     GrantView {
         student: g.student_name.clone(),
         programme: g.programme_name.clone(),
-        kind: kind_zh(g.kind),
+        kind: crate::summary::aid_kind_zh(g.kind.as_str()),
         amount: format!("{} 元", aid::yuan(g.amount_fen)),
         status: g.status.label(Lang::Zh),
         notice: match (g.notice_start, g.notice_end) {

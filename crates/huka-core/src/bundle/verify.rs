@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use super::format::{self, AidGrantRow, DropoutRow, Manifest, StudentRow, Summary, TrustedComment, FORMAT_NAME, FORMAT_VERSION};
 use super::read::{read_zip, safe_name, Limits};
 use super::seal;
-use super::write::hex;
+use crate::text::hex;
 use super::{signature_path, Rejection};
 use crate::error::Result;
 use crate::signing::{PublicKeyFile, Signature, SignatureProblem};

@@ -20,6 +20,7 @@ use crate::signing;
 use crate::store::Store;
 use crate::summary::{self, SchoolRef, Summary, TermReport};
 use crate::term::Term;
+use crate::text::hex;
 use crate::xlsx::{self, Cell, Sheet};
 
 /// One file the bundle will hold.
@@ -225,16 +226,6 @@ fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     std::fs::rename(&tmp, path)?;
     Ok(())
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    out
 }
 
 fn json_error(e: serde_json::Error) -> Error {

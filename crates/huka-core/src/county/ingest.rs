@@ -142,7 +142,7 @@ pub(crate) fn id_digest(resident_id: &str) -> String {
     let mut h = Sha256::new();
     h.update(b"huka-county-student-v1\0");
     h.update(resident_id.as_bytes());
-    crate::bundle::write::hex(&h.finalize())
+    crate::text::hex(&h.finalize())
 }
 
 fn store_verified(store: &mut Store, school_id: RecordId, v: &Verified) -> Result<Outcome> {

@@ -312,7 +312,7 @@ fn recompute_chain_for_tests(store: &Store) {
     let mut prev = String::new();
     for (device, seq, at, account_id, account, op, kind, record, changes) in rows {
         let text = format!("huka-audit-v1\n{device}\n{seq}\n{at}\n{account_id}\n{account}\n{op}\n{kind}\n{record}\n{changes}\n{prev}");
-        let hash: String = sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        let hash = crate::text::hex(&sha2::Sha256::digest(text.as_bytes()));
         store.conn().execute("UPDATE audit SET prev = ?1, hash = ?2 WHERE device_id = ?3 AND seq = ?4", rusqlite::params![prev, hash, device, seq]).unwrap();
         prev = hash;
     }

@@ -290,7 +290,7 @@ fn fingerprint(bytes: &[u8], opened: &Opened, outcomes: &BTreeMap<String, Outcom
         h.update(serde_json::to_vec(&source.mapping.columns).expect("plain data"));
     }
     h.update(serde_json::to_vec(outcomes).expect("plain data"));
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::text::hex(&h.finalize())
 }
 
 /// A plan of either kind, with what both have in common.
