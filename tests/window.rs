@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use huka_tests::webdriver::{display, Guard, Session};
 use huka_tests::{app_bin, huka_command, PASSWORD, PRINCIPAL};
@@ -1359,13 +1359,11 @@ fn make_the_archive_in_the_window() {
     next_file_chosen(&w, &folder);
     w.by_testid("ar-run").click();
     // Typesetting in a debug build on a busy machine takes longer than `until` waits.
-    let started = Instant::now();
     let mut saw_progress = false;
-    while !w.exists("ar-done") && !w.exists("ar-error") {
+    w.until_within("the archive", Duration::from_secs(300), |w| {
         saw_progress |= w.exists("ar-progress");
-        assert!(started.elapsed().as_secs() < 300, "the archive took too long: {}", w.page_text());
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+        w.exists("ar-done") || w.exists("ar-error")
+    });
     assert!(!w.exists("ar-error"), "{}", w.page_text());
     assert!(saw_progress, "a progress bar while the archive is made");
     assert!(!w.exists("ar-progress"), "gone once done");
@@ -1568,6 +1566,16 @@ fn account_screenshots() {
     both(&w, "convert-done");
 }
 
+/// 写入U盘 on the 同步 page, into `stick`: the file written, named as the page names it.
+fn write_changes(w: &Session, stick: &Path) -> PathBuf {
+    let before = std::fs::read_dir(stick).unwrap().count();
+    next_file_chosen(w, stick);
+    w.by_testid("sync-write").click();
+    w.until("the change file written", |_| std::fs::read_dir(stick).unwrap().count() == before + 1);
+    let written = w.by_testid("sync-written").text();
+    stick.join(written.rsplit(['：', ' ']).next().unwrap().trim())
+}
+
 /// Sets a household's phone number through the core (another computer's edit, made while the
 /// window has the database open).
 fn set_phone(db: &Path, number: &str, phone: &str) {
@@ -1626,12 +1634,7 @@ fn a_laptop_joins_the_school_and_exchanges_changes_through_the_sync_page() {
     let changes = {
         let o = run.open_as_principal();
         o.by_testid("nav-sync").click();
-        let before = std::fs::read_dir(&stick).unwrap().count();
-        next_file_chosen(&o, &stick);
-        o.by_testid("sync-write").click();
-        o.until("the office's file", |_| std::fs::read_dir(&stick).unwrap().count() == before + 1);
-        let written = o.by_testid("sync-written").text();
-        stick.join(written.rsplit(['：', ' ']).next().unwrap().trim())
+        write_changes(&o, &stick)
     };
     assert!(changes.exists());
     let w = run.open_db(&laptop);
@@ -1650,14 +1653,8 @@ fn a_laptop_joins_the_school_and_exchanges_changes_through_the_sync_page() {
     let number = "619999001";
     set_phone(&office, number, "13800000001");
     set_phone(&laptop, number, "13900000002");
-    let before = std::fs::read_dir(&stick).unwrap().count();
-    next_file_chosen(&w, &stick);
-    w.by_testid("sync-write").click();
-    w.until("the file written", |_| std::fs::read_dir(&stick).unwrap().count() == before + 1);
-    let written = w.by_testid("sync-written").text();
-    let name = written.rsplit(['：', ' ']).next().unwrap().trim().to_string();
-    let from_laptop = stick.join(&name);
-    assert!(from_laptop.exists(), "{written}");
+    let from_laptop = write_changes(&w, &stick);
+    assert!(from_laptop.exists(), "{}", from_laptop.display());
     let out = huka_command(&office, &["sync", "import", from_laptop.to_str().unwrap(), "--json"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let to_laptop = export(&office, false);

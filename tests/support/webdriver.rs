@@ -183,8 +183,13 @@ impl Session {
     }
 
     /// Waits until `check` holds, re-evaluating it every 100 ms for up to 15 s.
-    pub fn until(&self, what: &str, mut check: impl FnMut(&Session) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(15);
+    pub fn until(&self, what: &str, check: impl FnMut(&Session) -> bool) {
+        self.until_within(what, Duration::from_secs(15), check)
+    }
+
+    /// [`until`](Self::until), for as long as `limit`.
+    pub fn until_within(&self, what: &str, limit: Duration, mut check: impl FnMut(&Session) -> bool) {
+        let deadline = Instant::now() + limit;
         while !check(self) {
             assert!(Instant::now() < deadline, "timed out waiting for {what}; page text: {}", self.page_text());
             std::thread::sleep(Duration::from_millis(100));
