@@ -58,8 +58,14 @@ npm --prefix ui run build
 
 # The package's version is also the one `huka --version` prints (option_env! in main.rs).
 export HUKA_PACKAGE_VERSION=$version
-echo "==> the huka command line (cargo build --release)"
-cargo build --release --locked -p huka-cli
+# One executable is both the window and `huka` (src-tauri/src/main.rs): the package installs it
+# once, with /usr/bin/huka a link to it. An older checkout (--source) may still have two.
+one_exe=0
+grep -q 'huka_cli::main' "$src/src-tauri/src/main.rs" && one_exe=1
+if [ "$one_exe" = 0 ]; then
+  echo "==> the huka command line (cargo build --release; an older checkout with two executables)"
+  cargo build --release --locked -p huka-cli
+fi
 # The binaries go into the package stripped of their symbol tables (as Debian's dh_strip
 # does: about 5 MB less), from copies, so cargo's own outputs stay as they are.
 bin=$work/target/release
@@ -70,13 +76,14 @@ app=$bin/huka-app
 # made absolute, so that an older checkout (--source) is packaged the same way; the version
 # goes into the window too (tauri::generate_context!).
 config() { # config DEPENDS_JSON > file
-  python3 - "$here/src-tauri/tauri.conf.json" "$here/src-tauri" "$version" "$cli" "$1" <<'EOF'
+  python3 - "$here/src-tauri/tauri.conf.json" "$here/src-tauri" "$version" "$([ "$one_exe" = 1 ] && echo - || echo "$cli")" "$1" <<'EOF'
 import json, os, sys
 conf, tauri_dir, version, cli, depends = sys.argv[1:]
 bundle = json.load(open(conf))["bundle"]
 deb = dict(bundle["linux"]["deb"])
 deb["desktopTemplate"] = os.path.join(tauri_dir, deb["desktopTemplate"])
-deb["files"] = {"/usr/bin/huka": cli}
+if cli != "-":
+    deb["files"] = {"/usr/bin/huka": cli}
 deb["depends"] = deb.get("depends", []) + json.loads(depends)
 out = {"version": version, "bundle": {"publisher": bundle.get("publisher", "Huka"),
        "category": bundle["category"], "linux": {"deb": deb}}}
@@ -91,7 +98,12 @@ echo "==> the window (cargo tauri build --no-bundle: release, front end embedded
 cargo tauri build --ci --no-bundle --config "$work/build.json"
 build_seconds=$(( $(date +%s) - started ))
 mkdir -p "$bin"
-cp "$target_dir/release/huka" "$target_dir/release/huka-app" "$bin/"
+cp "$target_dir/release/huka-app" "$bin/"
+if [ "$one_exe" = 1 ]; then
+  cli=$app
+else
+  cp "$target_dir/release/huka" "$bin/"
+fi
 strip --strip-unneeded "$cli" "$app"
 
 # Depends: what the two binaries link against, as dpkg-shlibdeps says (versioned, and only
@@ -115,7 +127,16 @@ built_deb=$(ls "$bin"/bundle/deb/*_"${version}"_amd64.deb)
 mkdir -p "$out"
 rm -f "$out"/huka_*_amd64.deb
 deb=$out/huka_${version}_amd64.deb
-cp "$built_deb" "$deb"
+if [ "$one_exe" = 1 ]; then
+  # /usr/bin/huka: a link to the window's executable, which runs as the command line under
+  # that name. The bundler copies files only, so the link is added to its package here.
+  rm -rf "$work/deb"
+  dpkg-deb -R "$built_deb" "$work/deb"
+  ln -s huka-app "$work/deb/usr/bin/huka"
+  dpkg-deb --root-owner-group -Zxz -b "$work/deb" "$deb" >/dev/null
+else
+  cp "$built_deb" "$deb"
+fi
 bundle_seconds=$(( $(date +%s) - t ))
 
 deb_bytes=$(stat -c %s "$deb")

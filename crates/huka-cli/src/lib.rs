@@ -41,7 +41,7 @@ use huka_core::{paths, Error, Lang};
 #[derive(Parser)]
 // The version `huka --version` prints: the package's, when scripts/package.sh builds one with
 // another number (the clean-system test's "previous version"), else the crate's.
-#[command(name = "huka", version = option_env!("HUKA_PACKAGE_VERSION").unwrap_or(env!("CARGO_PKG_VERSION")), about = "户卡 Huka — household cards for rural schools (command line)")]
+#[command(name = "huka", bin_name = "huka", version = option_env!("HUKA_PACKAGE_VERSION").unwrap_or(env!("CARGO_PKG_VERSION")), about = "户卡 Huka — household cards for rural schools (command line)")]
 struct Cli {
     /// The database file [default: the app's database, or $HUKA_DB]
     #[arg(long, global = true, value_name = "PATH")]
@@ -137,7 +137,9 @@ enum Command {
     },
 }
 
-fn main() -> ExitCode {
+/// Runs the command line on this process's arguments: the `huka` binary, and the window's
+/// executable when it is started with a command (`huka-app stats`, or through the `huka` link).
+pub fn main() -> ExitCode {
     let cli = Cli::parse(); // usage errors exit with status 2
     let lang = cli_language();
     match run(cli, lang) {
