@@ -222,3 +222,50 @@ fn only_init_makes_a_database_and_a_missing_file_exits_2() {
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), huka_core::store::SCHEMA_VERSION.to_string());
 }
+
+/// `command` with another program: the same arguments and environment.
+fn run_as(program: &Path, command: Command) -> Output {
+    let mut c = Command::new(program);
+    c.args(command.get_args()).stdin(std::process::Stdio::null());
+    for (k, v) in command.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    c.output().expect("the program runs")
+}
+
+/// The packages ship one executable, the window's: it is the command line when it runs under
+/// the name `huka` (the .deb's /usr/bin/huka link), when it is given a command, and when
+/// `huka.exe` (the Windows console launcher, `huka-console`) starts it — never the window.
+#[test]
+fn the_window_executable_is_the_command_line() {
+    let app = huka_tests::app_bin();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("school.db");
+    let out = huka(&db, &["init", "--school-code", "2161092101", "--school-name", "涧池镇九年制学校", "--town", "涧池镇"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(huka(&db, &["demo", "--students", "30", "--seed", "3"]).status.success());
+    let expected = stdout_json(&huka(&db, &["stats", "--json"]));
+    assert_eq!(expected["students"], 30);
+
+    let link = dir.path().join("huka");
+    std::os::unix::fs::symlink(&app, &link).unwrap();
+    let console = huka_tests::console_bin();
+    for program in [&app, &link, &console] {
+        let stats = run_as(program, huka_tests::huka_command(&db, &["stats", "--json"]));
+        assert_eq!(stdout_json(&stats), expected, "{}", program.display());
+        // A refusal keeps its exit status and its one sentence through every front door.
+        let refused = run_as(program, huka_tests::huka_command(&db, &["import", "roster", "missing.xlsx"]));
+        assert_eq!(refused.status.code(), Some(2), "{}", program.display());
+        one_clear_line(&refused);
+    }
+    // Without a command, `huka` (the link, or the launcher) prints its usage, not a window:
+    // the command exits at once, with clap's usage status.
+    for program in [&link, &console] {
+        let out = Command::new(program).env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY").output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", program.display());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("Usage: huka"), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}

@@ -39,6 +39,12 @@ pub fn huka_bin() -> PathBuf {
     built("huka-cli", "huka", &CELL)
 }
 
+/// `huka.exe`'s console launcher (`huka-console`), built beside the window's executable.
+pub fn console_bin() -> PathBuf {
+    static CELL: OnceLock<PathBuf> = OnceLock::new();
+    built("huka-console", "huka-console", &CELL)
+}
+
 /// The test installations' first account: every CLI test logs in as them.
 pub const PRINCIPAL: &str = "wang";
 pub const PASSWORD: &str = "principal-pass";
