@@ -6,6 +6,8 @@
 pub mod commands;
 pub mod error;
 pub mod state;
+#[cfg(windows)]
+pub mod webview2;
 
 use std::path::PathBuf;
 
@@ -161,6 +163,10 @@ fn db_path_from_args() -> PathBuf {
 }
 
 pub fn run() {
+    #[cfg(windows)]
+    if !webview2::ensure_runtime() {
+        std::process::exit(webview2::EXIT_MISSING);
+    }
     let state = AppState::new(db_path_from_args());
     with_commands(tauri::Builder::default().plugin(tauri_plugin_dialog::init()), state)
         .setup(|app| {
