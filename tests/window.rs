@@ -6,7 +6,7 @@ use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use huka_tests::webdriver::{display, Guard, Session};
+use huka_tests::webdriver::{display, xvfb, Guard, Session};
 use huka_tests::{app_bin, huka_command, PASSWORD, PRINCIPAL};
 
 /// One window at a time: they share the display and the machine's two cores.
@@ -26,6 +26,15 @@ impl Run {
         let app = app_bin();
         let (display, xvfb) = display();
         Run { _serial: serial, _xvfb: xvfb, display, app, dir: tempfile::tempdir().unwrap() }
+    }
+
+    /// The same, on a screen of its own of `width`×`height` (a new Xvfb, whatever `$DISPLAY`
+    /// says), with no window manager: the window places itself.
+    fn on_screen(width: u32, height: u32) -> Run {
+        let serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        let app = app_bin();
+        let (display, xvfb) = xvfb(width, height);
+        Run { _serial: serial, _xvfb: Some(xvfb), display, app, dir: tempfile::tempdir().unwrap() }
     }
 
     /// A PNG of the top-left `width`×`height` of the screen (ImageMagick's `import`; WebKit's
@@ -1669,4 +1678,222 @@ fn a_laptop_joins_the_school_and_exchanges_changes_through_the_sync_page() {
     w.by_testid("sync-swap").click();
     w.until("the conflict decided", |w| w.exists("sync-no-conflicts"));
     assert_eq!(phone(&laptop, number), lost);
+}
+
+/// What on the current page does not fit the window (empty when all does), checked in the
+/// DOM: the page scrolling sideways, or a part of it holding a heading (the main area, a
+/// card, a dialog); an element past the window's left or right edge that is
+/// not inside a container scrolling sideways (so neither reachable nor whole); a nav item that
+/// cannot be brought into view (by scrolling the nav) and clicked, nor one of the elements
+/// named (test ids, in `arguments[0]`: a form's button); the main content starting
+/// below the upper part of the window; an open dialog not wholly inside the window.
+const LAYOUT_PROBLEMS: &str = r#"
+const problems = [];
+const de = document.documentElement;
+const vw = de.clientWidth, vh = window.innerHeight;
+const name = (el) => {
+  const id = el.getAttribute('data-testid');
+  const cls = typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\s+/).join('.') : '';
+  return el.tagName.toLowerCase() + (id ? `[${id}]` : '') + cls + ' "' + (el.innerText || el.textContent || '').trim().slice(0, 30) + '"';
+};
+if (de.scrollWidth > de.clientWidth) problems.push(`the page scrolls sideways: ${de.scrollWidth} px wide in a ${de.clientWidth} px window`);
+const scrollsX = (el) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+// A container may scroll sideways (a wide table in its own box), but not a whole page, a
+// card or a dialog: not one that holds a heading.
+for (const el of document.body.querySelectorAll('*')) {
+  if (el.scrollWidth > el.clientWidth + 1 && scrollsX(el) && (el.matches(".body, .body > *, .page, .detail, [role='dialog'], .backdrop, .gate, .box") || el.querySelector('h1, h2')))
+    problems.push(`${name(el)} scrolls sideways as a whole: ${el.scrollWidth} px in ${el.clientWidth}`);
+}
+for (const el of document.body.querySelectorAll('*')) {
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 || r.height === 0) continue;
+  if (r.left >= -1 && r.right <= vw + 1) continue;
+  if (getComputedStyle(el).visibility === 'hidden') continue;
+  let a = el.parentElement, inside = false;
+  while (a && a !== document.body) { if (scrollsX(a)) { inside = true; break; } a = a.parentElement; }
+  if (!inside) problems.push(`${name(el)} runs past the window's side: ${Math.round(r.left)}…${Math.round(r.right)} of ${vw}`);
+  if (problems.length > 12) break;
+}
+// Text drawn past the edge of its chart (an SVG clips it).
+for (const tx of document.querySelectorAll('svg text')) {
+  const r = tx.getBoundingClientRect(), box = tx.ownerSVGElement.getBoundingClientRect();
+  if (r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1))
+    problems.push(`the chart's text ${name(tx)} is cut off: ${Math.round(r.left)}…${Math.round(r.right)} in ${Math.round(box.left)}…${Math.round(box.right)}`);
+}
+const reachable = (el) => {
+  el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  const r = el.getBoundingClientRect();
+  if (r.left < -1 || r.top < -1 || r.right > vw + 1 || r.bottom > vh + 1) return false;
+  const at = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+  return at !== null && (at === el || el.contains(at));
+};
+for (const id of arguments[0]) {
+  const el = document.querySelector(`[data-testid='${id}']`);
+  if (!el) problems.push(`no ${id} on the page`);
+  else if (!reachable(el)) problems.push(`${name(el)} cannot be reached`);
+}
+const dialogs = document.querySelectorAll("[role='dialog']");
+const nav = document.querySelector("nav[aria-label='main']");
+if (nav && dialogs.length === 0) {
+  const current = nav.scrollLeft;
+  for (const b of nav.querySelectorAll('button')) {
+    if (!reachable(b)) problems.push(`the nav's ${name(b)} cannot be reached`);
+  }
+  nav.scrollLeft = current;
+  const body = document.querySelector('.shell > .body');
+  const top = body ? body.getBoundingClientRect().top : -1;
+  if (top < 0 || top > vh * 0.3) problems.push(`the main content starts at ${Math.round(top)} px of a ${vh} px window`);
+}
+for (const d of dialogs) {
+  const r = d.getBoundingClientRect();
+  if (r.top < -1 || r.left < -1 || r.bottom > vh + 1 || r.right > vw + 1)
+    problems.push(`the dialog ${name(d)} is not inside the window: ${Math.round(r.left)},${Math.round(r.top)} to ${Math.round(r.right)},${Math.round(r.bottom)} of ${vw}×${vh}`);
+}
+if (window.scrollX !== 0) problems.push(`the page is scrolled sideways by ${window.scrollX} px`);
+return problems;
+"#;
+
+/// Asserts that the current page fits the window ([`LAYOUT_PROBLEMS`]), and that the
+/// elements of the `reach` test ids can be scrolled to and clicked.
+fn assert_fits(w: &Session, what: &str, reach: &[&str]) {
+    let problems = w.execute(LAYOUT_PROBLEMS, serde_json::json!([reach]));
+    let problems: Vec<String> = serde_json::from_value(problems.clone()).unwrap_or_else(|_| panic!("{what}: the check ran: {problems}"));
+    assert!(problems.is_empty(), "{what} does not fit:\n  {}", problems.join("\n  "));
+}
+
+/// Asserts the window lies within the `width`×`height` screen: filling it when the screen
+/// is smaller than the window's preferred 1280×800 (with room for a frame), else that size.
+fn assert_window_fits_screen(w: &Session, width: i64, height: i64) {
+    let (x, y, ww, wh) = w.rect();
+    assert!(x >= 0 && y >= 0 && x + ww <= width && y + wh <= height, "the window {ww}×{wh} at {x},{y} lies within the {width}×{height} screen");
+    if width < 1296 || height < 840 {
+        assert_eq!((x, y, ww, wh), (0, 0, width, height), "the window fills the {width}×{height} screen");
+    } else {
+        assert_eq!((ww, wh), (1280, 800), "the window has its preferred size on a {width}×{height} screen");
+    }
+    let inner = w.execute("return [window.innerWidth, window.innerHeight, screen.width, screen.height]", serde_json::json!([]));
+    let n = |i: usize| inner[i].as_i64().unwrap_or(-1);
+    assert!(n(0) > 0 && n(0) <= width && n(1) > 0 && n(1) <= height, "the page ({}×{}) lies within the screen: {inner}", n(0), n(1));
+}
+
+/// Gives a page the moment it takes to load its data and lay it out after a click.
+fn settle() {
+    std::thread::sleep(Duration::from_millis(800));
+}
+
+/// The screens schools have: the window on a screen of `width`×`height` (no window manager)
+/// fits it, and so does every page: first start, login, each page of the nav, a card, the
+/// forms for a visit and a plan, the aid tabs, a dropout case, the backup dialog.
+/// With `$HUKA_SHOTS` set, a screenshot of each into that folder.
+fn every_page_fits(width: u32, height: u32) {
+    let run = Run::on_screen(width, height);
+    let (sw, sh) = (width as i64, height as i64);
+    let size = format!("{width}x{height}");
+    let shots = std::env::var_os("HUKA_SHOTS").map(PathBuf::from);
+    let shoot = |name: &str| {
+        if let Some(dir) = &shots {
+            std::fs::create_dir_all(dir).unwrap();
+            run.shoot(&dir.join(format!("screens-{size}-{name}.png")), width, height);
+        }
+    };
+    let check_reaching = |w: &Session, name: &str, reach: &[&str]| {
+        assert_fits(w, &format!("{name} at {size}"), reach);
+        w.execute("document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; })", serde_json::json!([]));
+        shoot(name);
+    };
+    let check = |w: &Session, name: &str| check_reaching(w, name, &[]);
+
+    // First start: the form, scrolled to its button.
+    let first = run.dir.path().join("first.db");
+    let w = run.open_db(&first);
+    w.by_testid("setup-code");
+    assert_window_fits_screen(&w, sw, sh);
+    check_reaching(&w, "first-start", &["setup-create"]);
+    drop(w);
+
+    run.huka(&["demo"]);
+    let w = run.open();
+    w.by_testid("login-name");
+    assert_window_fits_screen(&w, sw, sh);
+    check_reaching(&w, "login", &["login-submit"]);
+    log_in(&w, PRINCIPAL, PASSWORD);
+    w.until("the households", |w| w.count("household-row") > 10);
+    assert_window_fits_screen(&w, sw, sh);
+
+    let navs: Vec<String> = serde_json::from_value(w.execute(
+        "return [...document.querySelectorAll(\"nav[aria-label='main'] button\")].map(b => b.getAttribute('data-testid'))",
+        serde_json::json!([]),
+    ))
+    .unwrap();
+    assert!(navs.len() >= 11, "the principal's nav: {navs:?}");
+    for nav in &navs {
+        w.by_testid(nav).click();
+        w.until(nav, |w| w.find_all(&format!("[data-testid='{nav}'][aria-current='page']")).len() == 1);
+        settle();
+        check(&w, nav.trim_start_matches("nav-"));
+        match nav.as_str() {
+            "nav-households" => {
+                w.find_all("[data-testid='household-row']")[1].click();
+                w.until("a card", |w| w.count("member-row") >= 2);
+                check(&w, "card");
+                w.by_testid("visit-add").click();
+                w.until("the visit form", |w| w.exists("v-teacher"));
+                check_reaching(&w, "visit-form", &["v-save"]);
+                close_dialog(&w);
+                w.by_testid("student-plan").click();
+                w.until("the plan form", |w| w.exists("p-status") || w.exists("p-create"));
+                settle();
+                check_reaching(&w, "plan-form", &[if w.exists("p-save") { "p-save" } else { "p-create" }]);
+                close_dialog(&w);
+            }
+            "nav-aid" => {
+                for tab in ["grants", "notice", "reconcile", "programmes"] {
+                    w.by_testid(&format!("aid-tab-{tab}")).click();
+                    settle();
+                    check(&w, &format!("aid-{tab}"));
+                }
+            }
+            "nav-dropout" => {
+                w.until("the cases", |w| w.exists("dropout-row"));
+                w.by_testid("dropout-open").click();
+                w.until("the case", |w| w.exists("dc-outcome"));
+                check_reaching(&w, "dropout-case", &["dc-save"]);
+                close_dialog(&w);
+            }
+            _ => {}
+        }
+    }
+    // English is wider: on a narrow screen every page again, in English.
+    if width < 1100 {
+        w.by_testid("lang-toggle").click();
+        w.until("English", |w| w.page_text().contains("Households"));
+        for nav in &navs {
+            w.by_testid(nav).click();
+            settle();
+            assert_fits(&w, &format!("{nav} in English at {size}"), &[]);
+        }
+        shoot("en");
+        w.by_testid("lang-toggle").click();
+        w.until("Chinese", |w| w.page_text().contains("户卡"));
+    }
+    w.by_testid("backup-button").click();
+    w.by_testid("backup-write");
+    check_reaching(&w, "backup", &["backup-write"]);
+    close_dialog(&w);
+    assert_window_fits_screen(&w, sw, sh);
+}
+
+#[test]
+fn every_page_fits_a_1024x600_screen() {
+    every_page_fits(1024, 600);
+}
+
+#[test]
+fn every_page_fits_a_1366x768_screen() {
+    every_page_fits(1366, 768);
+}
+
+#[test]
+fn every_page_fits_a_1920x1080_screen() {
+    every_page_fits(1920, 1080);
 }

@@ -8,8 +8,11 @@ pub mod error;
 pub mod state;
 #[cfg(windows)]
 pub mod webview2;
+pub mod window;
 
 use std::path::PathBuf;
+
+use tauri::Manager;
 
 pub use error::CommandError;
 pub use state::AppState;
@@ -171,6 +174,13 @@ pub fn run() {
     with_commands(tauri::Builder::default().plugin(tauri_plugin_dialog::init()), state)
         .setup(|app| {
             state::watch_idle(app.handle().clone());
+            // Created hidden (tauri.conf.json): sized to the screen it is on, then shown.
+            if let Some(main) = app.get_webview_window("main") {
+                if let Err(e) = window::place(&main) {
+                    eprintln!("the window could not be fitted to the screen: {e}");
+                    let _ = main.show();
+                }
+            }
             Ok(())
         })
         .run(tauri::generate_context!())

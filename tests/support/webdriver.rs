@@ -88,6 +88,13 @@ pub fn display() -> (String, Option<Guard>) {
             return (d, None);
         }
     }
+    let (d, guard) = xvfb(1280, 800);
+    (d, Some(guard))
+}
+
+/// A new Xvfb whose one screen is `width`×`height` (24-bit), whatever `$DISPLAY` says: a
+/// screen of a given size, and no window manager on it.
+pub fn xvfb(width: u32, height: u32) -> (String, Guard) {
     for n in 90..140 {
         let (socket, lock) = (format!("/tmp/.X11-unix/X{n}"), format!("/tmp/.X{n}-lock"));
         if Path::new(&socket).exists() || Path::new(&lock).exists() {
@@ -102,7 +109,7 @@ pub fn display() -> (String, Option<Guard>) {
         }
         let d = format!(":{n}");
         let child = Command::new("Xvfb")
-            .args([&d, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args([&d, "-screen", "0", &format!("{width}x{height}x24"), "-nolisten", "tcp"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -113,7 +120,7 @@ pub fn display() -> (String, Option<Guard>) {
             assert!(Instant::now() < deadline, "Xvfb {d} did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        return (d, Some(guard));
+        return (d, guard);
     }
     panic!("no free X display number");
 }
@@ -215,6 +222,13 @@ impl Session {
     /// Resizes the window (CSS pixels).
     pub fn resize(&self, width: u32, height: u32) {
         let _ = post(&self.url("/window/rect"), &json!({ "width": width, "height": height, "x": 0, "y": 0 }));
+    }
+
+    /// The window's place on the screen: x, y, width, height (WebDriver's window rect).
+    pub fn rect(&self) -> (i64, i64, i64, i64) {
+        let v = get(&self.url("/window/rect")).expect("the window's rect");
+        let n = |k: &str| v[k].as_f64().map(|f| f.round() as i64).unwrap_or_else(|| panic!("no {k} in {v}"));
+        (n("x"), n("y"), n("width"), n("height"))
     }
 
     pub fn page_text(&self) -> String {
