@@ -50,10 +50,12 @@ pub fn run(store: &mut Store, args: ArchiveArgs, lang: Lang) -> Result<ExitCode,
             eprint!("\r{label} {done}/{total}");
             let _ = std::io::stderr().flush();
         }
-    })?;
+    });
+    // The progress line ends before anything else is said, a refusal too.
     if terminal {
         eprintln!();
     }
+    let written = written?;
     if args.json {
         print_json(&written);
     } else {

@@ -1,8 +1,9 @@
 //! Backups (备份) and restoring one (恢复). A backup is one file: a zip holding the database
 //! copied under its own data key (still encrypted), the key file (so the same passwords open
 //! it), and a small description that names nobody (the database id, when, the schema). It is
-//! written atomically — a temporary file, flushed, renamed — so a failure never leaves half a
-//! backup under its name nor touches an earlier one. Huka also keeps automatic backups in its
+//! written whole or not at all (`crate::file`: a temporary file, flushed, renamed; a full stick
+//! is `Error::NoRoom`), so a failure never leaves half a backup under its name nor touches an
+//! earlier one. Huka also keeps automatic backups in its
 //! data folder: the last 7 days and one per week for 4 weeks.
 
 use std::io::{Cursor, Read, Write};
@@ -65,9 +66,11 @@ fn write_unchecked(store: &mut Store, path: &Path) -> Result<BackupInfo> {
     let keys = std::fs::read(keyfile::path_of(&unlocked.path))?;
     let database_id = crate::settings::database_id(store)?.unwrap_or_default();
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    // The snapshot: the same data key, exported into a temporary database beside the target.
-    let snapshot = tempfile::Builder::new().prefix(".huka-snapshot").tempfile_in(dir)?;
+    // The snapshot: the same data key, exported into a temporary database beside the database
+    // (not on the stick: it would take the backup's room there twice over, and a full stick
+    // would fail inside SQLite instead of saying how much room is needed).
+    let here = unlocked.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let snapshot = tempfile::Builder::new().prefix(".huka-snapshot").tempfile_in(here)?;
     let snapshot_path = snapshot.path().to_path_buf();
     drop(snapshot);
     let key = unlocked.key.sqlcipher_key();
@@ -97,7 +100,7 @@ fn write_unchecked(store: &mut Store, path: &Path) -> Result<BackupInfo> {
         zip.write_all(&bytes)?;
     }
     let bytes = zip.finish().map_err(zerr)?.into_inner();
-    keyfile::write_atomically(path, &bytes)?;
+    crate::file::in_folder(dir, || crate::file::write(path, &bytes))?;
     let school = crate::school::get(store)?;
     Ok(BackupInfo {
         description,
@@ -236,8 +239,7 @@ pub fn restore(db: &Path, backup: &Path, login: &str, password: &str, force: boo
     } else if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    keyfile::write_atomically(&keyfile::path_of(db), &parts.keys)?;
-    keyfile::write_atomically(db, &parts.db)?;
+    crate::file::write_all(&[(&keyfile::path_of(db), &parts.keys), (db, &parts.db)])?;
     let mut store = crate::session::unlock(db, login, password)?;
     store.write(|w| {
         let details = [

@@ -102,6 +102,10 @@ pub enum Error {
     BackupOfAnotherSchool { backup: String, here: String },
     #[error("key {key_id} is registered to school {school}")]
     KeyOfAnotherSchool { key_id: String, school: String },
+    /// The drive a file is written to has not enough room for it (bytes); nothing was left
+    /// half-written (see `file`).
+    #[error("not enough room on the drive: {needed} bytes needed, {available} left")]
+    NoRoom { needed: u64, available: u64 },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("file error: {0}")]
@@ -171,6 +175,7 @@ impl Error {
             Error::NotABackup => "not_a_backup",
             Error::BackupOfAnotherSchool { .. } => "backup_of_another_school",
             Error::KeyOfAnotherSchool { .. } => "key_of_another_school",
+            Error::NoRoom { .. } => "no_room",
             Error::Sqlite(_) => "database",
             Error::Io(_) => "io",
         }
@@ -329,6 +334,10 @@ impl Error {
                 format!("公钥 {key_id} 已登记为学校 {school} 的公钥，不能再登记给另一所学校。"),
                 format!("Public key {key_id} is already registered to school {school}; it cannot be registered to another school."),
             ),
+            Error::NoRoom { needed, available } => (
+                format!("U盘或磁盘空间不足：需要约 {} MB，只剩 {} MB。请换一个U盘或先腾出空间。", mb(*needed, true), mb(*available, false)),
+                format!("Not enough room on the USB stick or disk: about {} MB is needed, only {} MB is left. Use another stick or free some space first.", mb(*needed, true), mb(*available, false)),
+            ),
             Error::Sqlite(e) => (format!("数据库出错，操作未生效：{e}"), format!("Database error; nothing was changed: {e}")),
             Error::Io(e) => (format!("读写文件出错：{e}"), format!("File error: {e}")),
         };
@@ -347,6 +356,21 @@ impl Error {
             message_en: self.message(Lang::En),
             fields,
         }
+    }
+}
+
+/// Bytes as megabytes (MiB) for a sentence: tenths below 10 MB, whole ones above, rounded up
+/// for what is needed and down for what is left, so the two never look alike when they differ.
+fn mb(bytes: u64, up: bool) -> String {
+    const MIB: u64 = 1 << 20;
+    let tenths = if up { bytes.saturating_mul(10).div_ceil(MIB) } else { bytes.saturating_mul(10) / MIB };
+    if tenths >= 100 {
+        let whole = if up { tenths.div_ceil(10) } else { tenths / 10 };
+        whole.to_string()
+    } else if tenths % 10 == 0 {
+        (tenths / 10).to_string()
+    } else {
+        format!("{}.{}", tenths / 10, tenths % 10)
     }
 }
 

@@ -7,7 +7,6 @@
 //! (it is the one file a wrong password writes; the database and key file stay byte-identical).
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -85,7 +84,7 @@ impl KeyFile {
     pub fn save(&self, db: &Path) -> Result<()> {
         let path = path_of(db);
         let json = serde_json::to_vec_pretty(self).expect("plain data");
-        write_atomically(&path, &json)
+        crate::file::write(&path, &json)
     }
 
     fn slot_of(&self, login: &str) -> String {
@@ -205,7 +204,7 @@ impl Attempts {
 
     fn save(&self, db: &Path) {
         // Best effort: a read-only folder must not stop a user from logging in.
-        let _ = write_atomically(&attempts_path(db), &serde_json::to_vec(self).expect("plain data"));
+        let _ = crate::file::write(&attempts_path(db), &serde_json::to_vec(self).expect("plain data"));
     }
 
     /// Seconds still to wait before this slot may be tried: none for the first three wrong
@@ -229,21 +228,6 @@ impl Attempts {
     fn clear(&mut self, slot: &str) -> bool {
         self.0.remove(slot).is_some()
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder: written, flushed to
-/// the disk, then renamed over `path` (and the folder flushed, on Unix).
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| Error::Io(e.error))?;
-    #[cfg(unix)]
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub mod crypto;
 pub mod demo;
 pub mod dropout;
 pub mod error;
+pub mod file;
 pub mod household;
 pub mod import;
 pub mod keyfile;

@@ -250,7 +250,7 @@ pub fn public_key_file(store: &Store) -> Result<String> {
 /// Writes the current key's `.pub` file to `path` (a place the user chose).
 pub fn write_public_key(store: &Store, path: &Path) -> Result<KeyInfo> {
     let text = public_key_file(store)?;
-    std::fs::write(path, text)?;
+    crate::file::write(path, text.as_bytes())?;
     current(store)?.ok_or(Error::NoSigningKey)
 }
 

@@ -235,19 +235,27 @@ impl Prepared {
         serde_json::to_vec(document).expect("plain data")
     }
 
-    /// Typesets every card on every core the computer has and writes each into `folder`, then
-    /// the volume from the same pages. `progress(done, total)` is called from this thread after
-    /// each file.
+    /// Typesets every card on every core the computer has, then the volume from the same
+    /// pages, and writes them all into `folder` — all of them or, when one cannot be written,
+    /// none (see [`crate::file`]): the room they take is checked before the first is written,
+    /// so a full stick is [`Error::NoRoom`] and holds no half of an archive. `progress(done,
+    /// total)` is called from this thread after each file is typeset; `total` only once all
+    /// are written.
     pub fn write(&self, fonts: &Fonts, folder: &Path, progress: &mut dyn FnMut(usize, usize)) -> Result<Written> {
-        std::fs::create_dir_all(folder)?;
+        // The folder is made first (a folder that cannot be made fails before minutes of
+        // typesetting), and taken away again when nothing could be written into it.
+        crate::file::in_folder(folder, || self.write_into(fonts, folder, progress))
+    }
+
+    fn write_into(&self, fonts: &Fonts, folder: &Path, progress: &mut dyn FnMut(usize, usize)) -> Result<Written> {
         let typesetter = Typesetter::new(fonts, self.today);
         let total = self.files();
         progress(0, total);
         let next = AtomicUsize::new(0);
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8).min(self.cards.len());
-        type Done = (usize, WrittenFile, Option<PagedDocument>);
+        type Done = (usize, Vec<u8>, Option<PagedDocument>);
         let (sender, receiver) = mpsc::channel::<Result<Done>>();
-        let mut cards: Vec<Option<WrittenFile>> = vec![None; self.cards.len()];
+        let mut pdfs: Vec<Vec<u8>> = vec![Vec::new(); self.cards.len()];
         let mut pages: Vec<Option<PagedDocument>> = vec![None; self.cards.len()];
         let mut done = 0;
         std::thread::scope(|scope| -> Result<()> {
@@ -259,7 +267,7 @@ impl Prepared {
                     if i >= self.cards.len() {
                         break;
                     }
-                    let result = self.write_card(typesetter, fonts, folder, i);
+                    let result = self.typeset_card(typesetter, fonts, i);
                     let failed = result.is_err();
                     if sender.send(result).is_err() || failed {
                         // Nothing more is wanted after a failure: stop the others early.
@@ -270,48 +278,61 @@ impl Prepared {
             }
             drop(sender);
             for result in receiver {
-                let (i, file, document) = result?;
-                cards[i] = Some(file);
+                let (i, pdf, document) = result?;
+                pdfs[i] = pdf;
                 pages[i] = document;
                 done += 1;
-                progress(done, total);
+                if done < total {
+                    progress(done, total);
+                }
             }
             Ok(())
         })?;
         let volume = if self.volume {
             let documents: Vec<PagedDocument> = pages.into_iter().map(|d| d.expect("kept for the volume")).collect();
-            let file = self.write_volume(&typesetter, fonts, folder, &documents)?;
-            progress(total, total);
-            Some(file)
+            Some(self.typeset_volume(&typesetter, fonts, &documents)?)
         } else {
             None
         };
         // Typst memoizes layouts across compilations; a window that stays open should not keep them.
         typst::comemo::evict(0);
-        Ok(Written {
-            folder: folder.to_path_buf(),
-            term: self.term,
-            full_ids: self.full_ids,
-            cards: cards.into_iter().map(|c| c.expect("every card was written")).collect(),
-            volume,
-        })
+
+        let cards: Vec<WrittenFile> = self
+            .cards
+            .iter()
+            .zip(&pdfs)
+            .map(|(c, pdf)| WrittenFile {
+                path: folder.join(card_file_name(&c.number, &c.head)),
+                bytes: pdf.len() as u64,
+                household_number: c.number.clone(),
+                head_name: c.head.clone(),
+            })
+            .collect();
+        let volume = volume.map(|pdf| {
+            let file = WrittenFile { path: folder.join(volume_file_name(self.term)), bytes: pdf.len() as u64, household_number: String::new(), head_name: String::new() };
+            (file, pdf)
+        });
+        let mut files: Vec<(&Path, &[u8])> = cards.iter().zip(&pdfs).map(|(f, pdf)| (f.path.as_path(), pdf.as_slice())).collect();
+        if let Some((file, pdf)) = &volume {
+            files.push((file.path.as_path(), pdf.as_slice()));
+        }
+        crate::file::write_all(&files)?;
+        progress(total, total);
+        Ok(Written { folder: folder.to_path_buf(), term: self.term, full_ids: self.full_ids, cards, volume: volume.map(|(file, _)| file) })
     }
 
-    /// One household's file; its pages are kept when the volume is wanted.
-    fn write_card(&self, typesetter: &Typesetter<'_>, fonts: &Fonts, folder: &Path, i: usize) -> Result<(usize, WrittenFile, Option<PagedDocument>)> {
+    /// One household's PDF; its pages are kept when the volume is wanted.
+    fn typeset_card(&self, typesetter: &Typesetter<'_>, fonts: &Fonts, i: usize) -> Result<(usize, Vec<u8>, Option<PagedDocument>)> {
         let c = &self.cards[i];
         let document = typesetter.layout(Kind::Cards, Self::json(&self.document(fonts, vec![c])))?;
         let pdf = typesetter.pdf(&document)?;
-        let path = folder.join(card_file_name(&c.number, &c.head));
-        std::fs::write(&path, &pdf)?;
-        let file = WrittenFile { path, bytes: pdf.len() as u64, household_number: c.number.clone(), head_name: c.head.clone() };
-        Ok((i, file, self.volume.then_some(document)))
+        Ok((i, pdf, self.volume.then_some(document)))
     }
 
     /// The volume: the title page and contents (laid out again if the first guess of their
     /// length was wrong, since the page numbers depend on it), the cards' pages with their
     /// numbers in the volume laid over them.
-    fn write_volume(&self, typesetter: &Typesetter<'_>, fonts: &Fonts, folder: &Path, cards: &[PagedDocument]) -> Result<WrittenFile> {
+    fn typeset_volume(&self, typesetter: &Typesetter<'_>, fonts: &Fonts, cards: &[PagedDocument]) -> Result<Vec<u8>> {
         let counts: Vec<usize> = cards.iter().map(|d| d.pages().len()).collect();
         let card_pages: usize = counts.iter().sum();
         let mut data = self.document(fonts, self.cards.iter().collect());
@@ -337,10 +358,7 @@ impl Prepared {
         data.stamp_from = front_pages + 1;
         data.stamp_count = card_pages;
         let stamps = typesetter.layout(Kind::Stamps, Self::json(&view::Document { cards: Vec::new(), pages: Vec::new(), ..data }))?;
-        let pdf = typesetter.pdf(&render::volume(&front, cards, &stamps))?;
-        let path = folder.join(volume_file_name(self.term));
-        std::fs::write(&path, &pdf)?;
-        Ok(WrittenFile { path, bytes: pdf.len() as u64, household_number: String::new(), head_name: String::new() })
+        typesetter.pdf(&render::volume(&front, cards, &stamps))
     }
 }
 

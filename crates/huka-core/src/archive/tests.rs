@@ -167,3 +167,33 @@ fn full_ids_are_the_principals_and_in_the_audit_trail() {
     county.act_as_for_tests(Actor { role: Role::Reviewer, ..principal.clone() });
     assert!(prepare(&mut county, &request(None, false)).unwrap_err().domain::<crate::settings::WrongMode>().is_some());
 }
+
+/// An archive to a stick too full for it (a real one: a small tmpfs, see
+/// `file::tests::small_drive`) is refused with the room it needs before any file is written:
+/// the stick holds what it held, without a half PDF, an empty one, a temporary or the folder
+/// the run made. With the room made, the same archive is written whole.
+#[test]
+fn an_archive_that_does_not_fit_leaves_the_stick_as_it_was() {
+    use crate::file::tests::{fill, names, small_drive};
+    let Some(stick) = small_drive("archive::tests::an_archive_that_does_not_fit_leaves_the_stick_as_it_was", "8m") else { return };
+    let fonts = Fonts::find().expect("a Chinese font: scripts/install-deps.sh installs fonts-noto-cjk");
+    let mut store = demo_school(8);
+    std::fs::write(stick.join("去年的档案.pdf"), b"%PDF- an earlier archive").unwrap();
+    fill(&stick, 64 * 1024);
+    let before = names(&stick);
+    for folder in [stick.join("档案"), stick.clone()] {
+        let mut seen = Vec::new();
+        let e = export(&mut store, &request(None, false), &fonts, &folder, &mut |done, total| seen.push((done, total))).unwrap_err();
+        let Error::NoRoom { needed, available } = e else { panic!("{e:?}") };
+        assert!(needed > 4 * available && available <= 64 * 1024 + 4096, "{needed} {available}");
+        assert_eq!(names(&stick), before, "nothing written into {}", folder.display());
+        assert!(seen.last().is_some_and(|(done, total)| done < total), "never reported as all written: {seen:?}");
+    }
+    assert_eq!(std::fs::read(stick.join("去年的档案.pdf")).unwrap(), b"%PDF- an earlier archive");
+
+    std::fs::remove_file(stick.join("filler.bin")).unwrap();
+    let written = export(&mut store, &request(None, false), &fonts, &stick.join("档案"), &mut |_, _| {}).unwrap();
+    let mut expected: Vec<String> = written.cards.iter().chain(written.volume.iter()).map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    expected.sort();
+    assert_eq!(names(&stick.join("档案")), expected, "every file, and nothing else");
+}

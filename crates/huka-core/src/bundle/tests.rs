@@ -100,7 +100,7 @@ fn export_then_verify_round_trips() {
     assert_eq!(out.sealed_to, county_recipient());
     assert!(out.bundle_path.exists() && out.signature_path.exists());
     assert_eq!(out.signature_path.file_name().unwrap().to_string_lossy(), format!("{}.minisig", out.file_name));
-    assert!(!dir.path().read_dir().unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".partial")));
+    assert_eq!(dir.path().read_dir().unwrap().count(), 2, "the bundle and its signature, no temporary");
     assert_eq!(out.summary, preview.summary);
 
     let signed = verify_written(&store, &out).unwrap();

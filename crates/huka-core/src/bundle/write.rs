@@ -127,11 +127,10 @@ pub(crate) fn export_at(store: &mut Store, term: Term, today: NaiveDate, passphr
     let comment = TrustedComment::new(&report.summary.school.code, term, created_at, &name).text();
     let signature = signer.sign(&sealed[..], &comment, &format!("huka county bundle from school {}", report.summary.school.code))?;
 
-    std::fs::create_dir_all(dir)?;
     let bundle_path = dir.join(&name);
     let sig_path = signature_path(&bundle_path);
-    write_durably(&bundle_path, &sealed)?;
-    write_durably(&sig_path, signature.as_bytes())?;
+    // The bundle and its signature: both or neither (a bundle without its signature is refused).
+    crate::file::in_folder(dir, || crate::file::write_all(&[(&bundle_path, &sealed), (&sig_path, signature.as_bytes())]))?;
     remember_audit_heads(store, &manifest.audit)?;
     store.write(|w| {
         let details = [("term".to_string(), [serde_json::Value::Null, serde_json::Value::String(term.to_string())])].into();
@@ -163,10 +162,8 @@ pub fn export_format_1(store: &Store, term: Term, today: NaiveDate, passphrase: 
     let (zip, _) = build_version(&report, &signer.key_id, created_at, Vec::new(), 1)?;
     let comment = TrustedComment::new(&report.summary.school.code, term, created_at, &name).text();
     let signature = signer.sign(&zip[..], &comment, "huka county bundle (format 1)")?;
-    std::fs::create_dir_all(dir)?;
     let path = dir.join(&name);
-    write_durably(&path, &zip)?;
-    write_durably(&signature_path(&path), signature.as_bytes())?;
+    crate::file::in_folder(dir, || crate::file::write_all(&[(&path, &zip), (&signature_path(&path), signature.as_bytes())]))?;
     Ok(path)
 }
 
@@ -211,21 +208,6 @@ pub fn verify_written(store: &Store, exported: &Exported) -> Result<Signed> {
         return Err(Rejection::HashMismatch { file: exported.file_name.clone() }.into());
     }
     Ok(signed)
-}
-
-/// Writes through a temporary file beside the target, flushed to the device before it takes
-/// the final name: a stick pulled out early leaves no half-written bundle under that name.
-fn write_durably(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".partial");
-    let tmp = PathBuf::from(tmp);
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    Ok(())
 }
 
 fn json_error(e: serde_json::Error) -> Error {

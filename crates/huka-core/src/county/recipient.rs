@@ -77,7 +77,7 @@ pub(crate) fn identities(store: &Store) -> Result<Vec<age::x25519::Identity>> {
 pub fn write_recipient_file(store: &Store, path: &Path) -> Result<CountyRecipient> {
     access::require(store, Action::County)?;
     let r = current(store)?.ok_or(Error::NoCountyKey)?;
-    crate::keyfile::write_atomically(path, r.file_text().as_bytes())?;
+    crate::file::write(path, r.file_text().as_bytes())?;
     Ok(r)
 }
 
@@ -96,12 +96,8 @@ pub fn write_identity_file(store: &Store, path: &Path) -> Result<CountyRecipient
         r.recipient,
         last.identity
     ));
-    crate::keyfile::write_atomically(path, text.as_bytes())?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
+    // Made readable by its owner only (on Unix) from its first byte: see `crate::file`.
+    crate::file::write(path, text.as_bytes())?;
     Ok(r)
 }
 

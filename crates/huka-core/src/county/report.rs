@@ -179,6 +179,6 @@ pub fn report_workbook(a: &CountyAggregate) -> Result<Vec<u8>> {
 /// Writes the county workbook for `term` to `path` (a place the user chose).
 pub fn write_report(store: &Store, term: Term, path: &Path) -> Result<CountyAggregate> {
     let a = aggregate(store, term)?;
-    std::fs::write(path, report_workbook(&a)?)?;
+    crate::file::write(path, &report_workbook(&a)?)?;
     Ok(a)
 }

@@ -86,8 +86,7 @@ fn write_xlsx(header: &[String], rows: &[Vec<String>], out: &Path) -> Result<()>
         }
     }
     sheet.set_column_width(header.len() as u16 - 1, 60).map_err(xerr)?;
-    book.save(out).map_err(xerr)?;
-    Ok(())
+    crate::file::write(out, &book.save_to_buffer().map_err(xerr)?)
 }
 
 fn write_csv(header: &[String], rows: &[Vec<String>], out: &Path) -> Result<()> {
@@ -101,6 +100,5 @@ fn write_csv(header: &[String], rows: &[Vec<String>], out: &Path) -> Result<()> 
         }
         w.flush()?;
     }
-    std::fs::write(out, bytes)?;
-    Ok(())
+    crate::file::write(out, &bytes)
 }

@@ -237,14 +237,13 @@ pub fn export(store: &mut Store, dir: &Path, full: bool) -> Result<PathBuf> {
     // set up the same minute) and the local time; never over another file.
     let device = short_device(&set.from_device);
     let stamp = set.created_at.with_timezone(&chrono::Local).format("%Y%m%d-%H%M%S");
-    std::fs::create_dir_all(dir)?;
     let mut path = dir.join(format!("huka-{device}-{stamp}.hukasync"));
     let mut n = 1;
     while path.exists() {
         n += 1;
         path = dir.join(format!("huka-{device}-{stamp}-{n}.hukasync"));
     }
-    crate::keyfile::write_atomically(&path, &bytes)?;
+    crate::file::in_folder(dir, || crate::file::write(&path, &bytes))?;
     Ok(path)
 }
 
