@@ -1809,6 +1809,14 @@ fn every_page_fits(width: u32, height: u32) {
     w.by_testid("setup-code");
     assert_window_fits_screen(&w, sw, sh);
     check_reaching(&w, "first-start", &["setup-create"]);
+    set_up_school(&w);
+    fill_principal(&w);
+    w.by_testid("setup-create").click();
+    w.by_testid("recovery-code");
+    check_reaching(&w, "recovery-code", &["recovery-ack", "recovery-continue"]);
+    keep_recovery_code(&w);
+    w.by_testid("setup-start-empty");
+    check_reaching(&w, "setup-start", &["setup-load-demo", "setup-start-empty"]);
     drop(w);
 
     run.huka(&["demo"]);
@@ -1836,6 +1844,10 @@ fn every_page_fits(width: u32, height: u32) {
                 w.find_all("[data-testid='household-row']")[1].click();
                 w.until("a card", |w| w.count("member-row") >= 2);
                 check(&w, "card");
+                if shots.is_some() {
+                    w.execute("document.querySelector(\"[data-testid='student-row']\").scrollIntoView()", serde_json::json!([]));
+                    shoot("card-students");
+                }
                 w.by_testid("visit-add").click();
                 w.until("the visit form", |w| w.exists("v-teacher"));
                 check_reaching(&w, "visit-form", &["v-save"]);
@@ -1896,4 +1908,51 @@ fn every_page_fits_a_1366x768_screen() {
 #[test]
 fn every_page_fits_a_1920x1080_screen() {
     every_page_fits(1920, 1080);
+}
+
+/// The county installation's one page, its four tabs, on the smallest screen: a county with
+/// two schools' bundles ingested.
+#[test]
+fn the_county_page_fits_a_1024x600_screen() {
+    let run = Run::on_screen(1024, 600);
+    let huka = |db: &Path, args: &[&str]| {
+        let o = huka_command(db, args).env("HUKA_PASSPHRASE", "jianchi-2026").output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    let stick = run.dir.path().join("U盘");
+    std::fs::create_dir_all(&stick).unwrap();
+    let county = run.dir.path().join("county.db");
+    let recipient = run.dir.path().join("county-recipient.txt");
+    huka(&county, &["county", "key", "create"]);
+    huka(&county, &["county", "key", "export", "--out", recipient.to_str().unwrap()]);
+    let term = huka_core::term::Term::of(chrono::Local::now().date_naive()).to_string();
+    for (i, (code, name, town)) in [("2161092101", "涧池镇九年制学校", "涧池镇"), ("2161092102", "蒲溪镇中心小学", "蒲溪镇")].into_iter().enumerate() {
+        let db = run.dir.path().join(format!("s{i}.db"));
+        huka(&db, &["init", "--school-code", code, "--school-name", name, "--town", town]);
+        huka(&db, &["demo", "--students", "40", "--seed", &(i + 20).to_string()]);
+        let pubkey = run.dir.path().join(format!("s{i}.pub"));
+        huka(&db, &["key", "export", "--out", pubkey.to_str().unwrap()]);
+        huka(&db, &["key", "county", recipient.to_str().unwrap()]);
+        huka(&db, &["export", "county", "--term", &term, "--out", stick.to_str().unwrap()]);
+        huka(&county, &["county", "register", "--pubkey", pubkey.to_str().unwrap()]);
+    }
+    huka(&county, &["county", "ingest", stick.to_str().unwrap()]);
+    let w = run.open_db(&county);
+    w.by_testid("login-name");
+    assert_window_fits_screen(&w, 1024, 600);
+    log_in(&w, PRINCIPAL, PASSWORD);
+    w.until("the county charts", |w| w.count("county-school-chart-bar") > 0);
+    let shots = std::env::var_os("HUKA_SHOTS").map(PathBuf::from);
+    for tab in ["totals", "schools", "ingest", "key"] {
+        w.by_testid(&format!("county-tab-{tab}")).click();
+        settle();
+        assert_fits(&w, &format!("the county's {tab} at 1024x600"), &[]);
+        if let Some(dir) = &shots {
+            std::fs::create_dir_all(dir).unwrap();
+            run.shoot(&dir.join(format!("screens-1024x600-county-{tab}.png")), 1024, 600);
+        }
+    }
+    w.by_testid("nav-users").click();
+    settle();
+    assert_fits(&w, "the county's users at 1024x600", &[]);
 }
