@@ -941,3 +941,57 @@ fn the_archive_through_the_commands_with_progress_events() {
     let bad = w.call("archive_export", json!({ "term": "2026-autumn", "folder": folder, "fullIds": false, "today": "not a date" })).unwrap_err();
     assert!(bad.is_string() || bad.is_object(), "{bad}");
 }
+
+/// A stick too full for a backup or a change file: the window gets the core's one sentence
+/// (`no_room`, with the room needed and left, in both languages) and the stick keeps what it
+/// had. The stick is a small tmpfs mounted in a mount namespace of this test's own (`unshare
+/// -m`), where this test binary runs the test again; mounting needs root, as CI runs.
+#[test]
+fn a_full_stick_reaches_the_window_as_one_sentence() {
+    const STICK: &str = "HUKA_TEST_STICK";
+    const NAME: &str = "a_full_stick_reaches_the_window_as_one_sentence";
+    let Some(stick) = std::env::var_os(STICK).map(PathBuf::from) else {
+        let uid = std::process::Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
+        if uid != "0" {
+            eprintln!("SKIPPED {NAME}: mounting a small stick needs root (CI runs as root)");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new("unshare")
+            .args(["--mount", "--propagation", "private", "sh", "-c"])
+            .arg(r#"mount -t tmpfs -o size=2m huka-test-stick "$1" && exec "$2" --exact "$3" --nocapture --test-threads=1"#)
+            .arg("sh")
+            .arg(dir.path())
+            .arg(std::env::current_exe().unwrap())
+            .arg(NAME)
+            .env(STICK, dir.path())
+            .output()
+            .expect("unshare (util-linux) runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && stdout.contains("1 passed"), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        return;
+    };
+    let w = school_window();
+    w.ok("demo_load", json!({ "students": 40, "seed": 3 }));
+    std::fs::write(stick.join("上周的备份.hukabackup"), b"kept whole").unwrap();
+    let free = |p: &std::path::Path| {
+        let out = std::process::Command::new("df").args(["--output=avail", "-B1"]).arg(p).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).lines().last().unwrap().trim().parse::<u64>().unwrap()
+    };
+    std::fs::write(stick.join("filler.bin"), vec![0u8; (free(&stick) - 8 * 1024) as usize]).unwrap();
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(&stick).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    };
+    let before = listing();
+    for (cmd, args) in [("backup_write", json!({ "path": stick.join("周五备份") })), ("sync_export", json!({ "dir": stick, "full": true }))] {
+        let err = w.call(cmd, args).unwrap_err();
+        assert_eq!(err["code"], "no_room", "{cmd}: {err}");
+        let zh = err["message"].as_str().unwrap();
+        assert!(zh.starts_with("U盘或磁盘空间不足：需要约 ") && zh.ends_with("MB。请换一个U盘或先腾出空间。"), "{zh}");
+        assert!(err["messageEn"].as_str().unwrap().starts_with("Not enough room on the USB stick or disk: about "), "{err}");
+        assert_eq!(listing(), before, "{cmd} left nothing on the stick");
+    }
+    assert_eq!(std::fs::read(stick.join("上周的备份.hukabackup")).unwrap(), b"kept whole");
+}
