@@ -220,8 +220,10 @@ check "installed into %LOCALAPPDATA%\\Programs\\Huka" test -f "$programs/huka-ap
 check "installed as the normal user (files owned by $user)" test "$(stat -c %u "$programs/huka-app.exe")" = "$uid"
 lnk=$(find "$appdata/Microsoft/Windows/Start Menu/Programs" -name '户卡.lnk' 2>/dev/null | head -1)
 check "the Start-menu entry 户卡" test -n "$lnk"
-run -- reg query 'HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\cn.huka.app' /v DisplayName
-check "listed in Apps (HKCU uninstall key, DisplayName 户卡)" bash -c "grep -q '户卡' '$work/out'"
+# reg query prints through the console code page; the exported file is UTF-16.
+run -- reg export 'HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\cn.huka.app' 'C:\uninstall-key.reg' /y
+check "listed in Apps (HKCU uninstall key, DisplayName 户卡)" \
+  python3 -c "import sys; t=open(sys.argv[1], encoding='utf-16').read(); sys.exit(0 if '\"DisplayName\"=\"户卡\"' in t else 1)" "$drive_c/uninstall-key.reg"
 db_sum=$(sha256sum "$appdata/cn.huka.app/huka.db" | cut -d' ' -f1)
 run "${login[@]}" -- "C:\\users\\$user\\AppData\\Local\\Programs\\Huka\\huka.exe" stats --json
 check "the installed huka.exe reads %APPDATA%\\cn.huka.app\\huka.db" test "$code" = 0 -a "$(out)" = "$office_stats"

@@ -16,12 +16,14 @@
 ; school's data in %APPDATA%\cn.huka.app is never touched, neither by an upgrade nor by the
 ; uninstaller.
 
-Unicode true
+; A 64-bit installer (Debian's nsis has the amd64-unicode stubs and plugins): Huka runs only on
+; 64-bit Windows anyway, the registry and folders are seen as Huka sees them, and no 32-bit
+; layer (WoW64) is needed — Wine runs it without its 32-bit part.
+Target amd64-unicode
 !include "defines.nsh"
 !include "MUI2.nsh"
 !include "LogicLib.nsh"
 !include "FileFunc.nsh"
-!include "x64.nsh"
 
 SetCompressor /SOLID ${COMPRESSOR}
 Name "${PRODUCT}"
@@ -66,10 +68,6 @@ Var DeleteAppDataCheckboxState
 !include "${HOOKS}"
 
 Function .onInit
-  ${IfNot} ${RunningX64}
-    MessageBox MB_OK|MB_ICONSTOP "${PRODUCT} 需要 64 位 Windows 10 或 11。" /SD IDOK
-    Abort
-  ${EndIf}
   SetShellVarContext current
 FunctionEnd
 
