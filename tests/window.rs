@@ -1901,6 +1901,11 @@ fn every_page_fits_a_1024x600_screen() {
 }
 
 #[test]
+fn every_page_fits_a_1280x720_screen() {
+    every_page_fits(1280, 720);
+}
+
+#[test]
 fn every_page_fits_a_1366x768_screen() {
     every_page_fits(1366, 768);
 }
