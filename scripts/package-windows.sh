@@ -114,14 +114,27 @@ loader=$(find "$root/build/target/x86_64-pc-windows-gnu/release" -path '*x64*' -
 [ -n "$loader" ] || { echo "WebView2Loader.dll not found in the build" >&2; exit 1; }
 cp "$loader" "$stage/WebView2Loader.dll"
 
-# Only system DLLs (and WebView2Loader.dll) may be imported: nothing of mingw's to ship.
+# Only Windows' own DLLs (and WebView2Loader.dll) may be imported: nothing of mingw's
+# (libgcc, libwinpthread, libstdc++) or OpenSSL's to ship.
+system_dlls=" kernel32 kernelbase ntdll user32 gdi32 advapi32 shell32 ole32 oleaut32 comctl32 comdlg32
+  ws2_32 wsock32 mswsock bcrypt bcryptprimitives ncrypt crypt32 secur32 wintrust userenv dwmapi uxtheme
+  shlwapi version winmm imm32 msvcrt ucrtbase propsys rpcrt4 setupapi winspool iphlpapi dnsapi dbghelp
+  powrprof usp10 msimg32 opengl32 dwrite d2d1 windowscodecs winhttp wininet cfgmgr32 mpr netapi32 psapi
+  gdiplus oleacc uiautomationcore dxgi d3d11 msctf shcore normaliz webview2loader "
 for exe in "$stage"/*.exe; do
-  bad=$(winroot_run "$root" x86_64-w64-mingw32-objdump -p "/build/out/stage/$(basename "$exe")" \
-    | awk '/DLL Name:/ { print $3 }' | grep -viE '^(kernel32|user32|gdi32|advapi32|shell32|ole32|oleaut32|comctl32|comdlg32|ws2_32|bcrypt|ntdll|crypt32|secur32|userenv|dwmapi|uxtheme|shlwapi|version|winmm|imm32|msvcrt|ucrtbase|api-ms-win-.*|WebView2Loader|propsys|rpcrt4|setupapi|winspool\.drv|iphlpapi|dbghelp|powrprof|usp10|msimg32|opengl32|dwrite|d2d1|windowscodecs|winhttp|wininet|cfgmgr32|mpr|netapi32|psapi|gdiplus|oleacc|uiautomationcore|dxgi|d3d11|msctf|shcore|bcryptprimitives)\.dll$' || true)
+  imports=$(winroot_run "$root" x86_64-w64-mingw32-objdump -p "/build/out/stage/$(basename "$exe")" | awk '/DLL Name:/ { print $3 }')
+  bad=""
+  for dll in $imports; do
+    name=$(echo "${dll%.*}" | tr '[:upper:]' '[:lower:]')
+    case " $system_dlls " in *" $name "*) continue ;; esac
+    case $name in api-ms-win-*) continue ;; esac
+    bad="$bad $dll"
+  done
   if [ -n "$bad" ]; then
-    echo "$(basename "$exe") imports DLLs the installer does not ship: $bad" >&2
+    echo "$(basename "$exe") imports DLLs the installer does not ship:$bad" >&2
     exit 1
   fi
+  echo "    $(basename "$exe") imports: $(echo $imports)"
 done
 
 # The installer: settings from tauri.conf.json merged with tauri.windows.conf.json (RFC 7396,
