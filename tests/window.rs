@@ -1782,9 +1782,11 @@ fn settle() {
 }
 
 /// The screens schools have: the window on a screen of `width`×`height` (no window manager)
-/// fits it, and so does every page: first start, login, each page of the nav, a card, the
-/// forms for a visit and a plan, the aid tabs, a dropout case, the backup dialog.
-/// With `$HUKA_SHOTS` set, a screenshot of each into that folder.
+/// fits it, and so does every page: first start, the recovery code, the start choice, login,
+/// each page of the nav (again in English on a narrow screen), a card, the forms for a visit
+/// and a plan, the aid tabs, a dropout case, the backup dialog. With `$HUKA_SHOTS` set, a
+/// screenshot of each into that folder. (On the window as it was — a fixed 1280×800, its
+/// dialogs as tall as their forms — this fails on all three screens.)
 fn every_page_fits(width: u32, height: u32) {
     let run = Run::on_screen(width, height);
     let (sw, sh) = (width as i64, height as i64);
