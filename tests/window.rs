@@ -1435,28 +1435,7 @@ fn chart_screenshots() {
     drop(w);
 
     // The county: four schools in three towns, signed, exported, registered and ingested.
-    let stick = run.dir.path().join("U盘");
-    std::fs::create_dir_all(&stick).unwrap();
-    let county = run.dir.path().join("county.db");
-    let recipient = run.dir.path().join("county-recipient.txt");
-    huka(&county, &["county", "key", "create"]);
-    huka(&county, &["county", "key", "export", "--out", recipient.to_str().unwrap()]);
-    let term = huka_core::term::Term::of(chrono::Local::now().date_naive()).to_string();
-    for (i, (code, name, town)) in
-        [("2161092101", "涧池镇九年制学校", "涧池镇"), ("2161092102", "蒲溪镇中心小学", "蒲溪镇"), ("2161092103", "城关镇第二小学", "城关镇"), ("2161092104", "涧池镇中心小学", "涧池镇")]
-            .into_iter()
-            .enumerate()
-    {
-        let db = run.dir.path().join(format!("s{i}.db"));
-        huka(&db, &["init", "--school-code", code, "--school-name", name, "--town", town]);
-        huka(&db, &["demo", "--students", "60", "--seed", &(i + 20).to_string()]);
-        let pubkey = run.dir.path().join(format!("s{i}.pub"));
-        huka(&db, &["key", "export", "--out", pubkey.to_str().unwrap()]);
-        huka(&db, &["key", "county", recipient.to_str().unwrap()]);
-        huka(&db, &["export", "county", "--term", &term, "--out", stick.to_str().unwrap()]);
-        huka(&county, &["county", "register", "--pubkey", pubkey.to_str().unwrap()]);
-    }
-    huka(&county, &["county", "ingest", stick.to_str().unwrap()]);
+    let county = county_with_schools(&run, &SCHOOLS, 60);
     let w = run.open_db(&county);
     log_in(&w, PRINCIPAL, PASSWORD);
     for (width, height) in [(1280, 800), (1024, 768)] {
@@ -1922,28 +1901,7 @@ fn every_page_fits_a_1920x1080_screen() {
 #[test]
 fn the_county_page_fits_a_1024x600_screen() {
     let run = Run::on_screen(1024, 600);
-    let huka = |db: &Path, args: &[&str]| {
-        let o = huka_command(db, args).env("HUKA_PASSPHRASE", "jianchi-2026").output().unwrap();
-        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
-    };
-    let stick = run.dir.path().join("U盘");
-    std::fs::create_dir_all(&stick).unwrap();
-    let county = run.dir.path().join("county.db");
-    let recipient = run.dir.path().join("county-recipient.txt");
-    huka(&county, &["county", "key", "create"]);
-    huka(&county, &["county", "key", "export", "--out", recipient.to_str().unwrap()]);
-    let term = huka_core::term::Term::of(chrono::Local::now().date_naive()).to_string();
-    for (i, (code, name, town)) in [("2161092101", "涧池镇九年制学校", "涧池镇"), ("2161092102", "蒲溪镇中心小学", "蒲溪镇")].into_iter().enumerate() {
-        let db = run.dir.path().join(format!("s{i}.db"));
-        huka(&db, &["init", "--school-code", code, "--school-name", name, "--town", town]);
-        huka(&db, &["demo", "--students", "40", "--seed", &(i + 20).to_string()]);
-        let pubkey = run.dir.path().join(format!("s{i}.pub"));
-        huka(&db, &["key", "export", "--out", pubkey.to_str().unwrap()]);
-        huka(&db, &["key", "county", recipient.to_str().unwrap()]);
-        huka(&db, &["export", "county", "--term", &term, "--out", stick.to_str().unwrap()]);
-        huka(&county, &["county", "register", "--pubkey", pubkey.to_str().unwrap()]);
-    }
-    huka(&county, &["county", "ingest", stick.to_str().unwrap()]);
+    let county = county_with_schools(&run, &SCHOOLS[..2], 40);
     let w = run.open_db(&county);
     w.by_testid("login-name");
     assert_window_fits_screen(&w, 1024, 600);
@@ -1962,4 +1920,40 @@ fn the_county_page_fits_a_1024x600_screen() {
     w.by_testid("nav-users").click();
     settle();
     assert_fits(&w, "the county's users at 1024x600", &[]);
+}
+
+/// Schools of Hanyin County: code, name, town.
+const SCHOOLS: [(&str, &str, &str); 4] = [
+    ("2161092101", "涧池镇九年制学校", "涧池镇"),
+    ("2161092102", "蒲溪镇中心小学", "蒲溪镇"),
+    ("2161092103", "城关镇第二小学", "城关镇"),
+    ("2161092104", "涧池镇中心小学", "涧池镇"),
+];
+
+/// A county installation that has registered `schools` and ingested their signed bundles for
+/// this term, each school a demo of `students` students (made through the `huka` binary).
+fn county_with_schools(run: &Run, schools: &[(&str, &str, &str)], students: usize) -> PathBuf {
+    let huka = |db: &Path, args: &[&str]| {
+        let o = huka_command(db, args).env("HUKA_PASSPHRASE", "jianchi-2026").output().unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    let stick = run.dir.path().join("U盘");
+    std::fs::create_dir_all(&stick).unwrap();
+    let county = run.dir.path().join("county.db");
+    let recipient = run.dir.path().join("county-recipient.txt");
+    huka(&county, &["county", "key", "create"]);
+    huka(&county, &["county", "key", "export", "--out", recipient.to_str().unwrap()]);
+    let term = huka_core::term::Term::of(chrono::Local::now().date_naive()).to_string();
+    for (i, (code, name, town)) in schools.iter().enumerate() {
+        let db = run.dir.path().join(format!("s{i}.db"));
+        huka(&db, &["init", "--school-code", code, "--school-name", name, "--town", town]);
+        huka(&db, &["demo", "--students", &students.to_string(), "--seed", &(i + 20).to_string()]);
+        let pubkey = run.dir.path().join(format!("s{i}.pub"));
+        huka(&db, &["key", "export", "--out", pubkey.to_str().unwrap()]);
+        huka(&db, &["key", "county", recipient.to_str().unwrap()]);
+        huka(&db, &["export", "county", "--term", &term, "--out", stick.to_str().unwrap()]);
+        huka(&county, &["county", "register", "--pubkey", pubkey.to_str().unwrap()]);
+    }
+    huka(&county, &["county", "ingest", stick.to_str().unwrap()]);
+    county
 }
