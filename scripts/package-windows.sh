@@ -57,11 +57,12 @@ echo "==> front end (npm run build)"
 npm --prefix "$here/ui" run build >/dev/null
 
 # A copy of the sources inside the root: the build sees one consistent state (others may be
-# editing the checkout), writes nothing into it, and modification times are kept so that a
-# second build recompiles only what changed.
+# editing the checkout) and writes nothing into it; a second build recompiles only what changed.
 echo "==> sources → $root/build/src"
 mkdir -p "$root/build/src" "$root/build/target" "$root/build/out"
-rsync -a --delete --exclude=/.git --exclude='/target*' --exclude=/dist --exclude=/shots \
+# --checksum, times not copied: a file whose content is the same (ui/dist is rebuilt on every
+# run) keeps the copy's old time, so cargo does not rebuild the window and redo its fat LTO.
+rsync -rlpgoD --checksum --delete --exclude=/.git --exclude='/target*' --exclude=/dist --exclude=/shots \
   --exclude=node_modules --exclude='*.db' --exclude='*.db-wal' --exclude='*.db-shm' \
   "$here/" "$root/build/src/"
 
@@ -120,7 +121,7 @@ system_dlls=" kernel32 kernelbase ntdll user32 gdi32 advapi32 shell32 ole32 olea
   ws2_32 wsock32 mswsock bcrypt bcryptprimitives ncrypt crypt32 secur32 wintrust userenv dwmapi uxtheme
   shlwapi version winmm imm32 msvcrt ucrtbase propsys rpcrt4 setupapi winspool iphlpapi dnsapi dbghelp
   powrprof usp10 msimg32 opengl32 dwrite d2d1 windowscodecs winhttp wininet cfgmgr32 mpr netapi32 psapi
-  gdiplus oleacc uiautomationcore dxgi d3d11 msctf shcore normaliz webview2loader "
+  gdiplus oleacc uiautomationcore dxgi d3d11 msctf shcore normaliz combase shell32 webview2loader "
 for exe in "$stage"/*.exe; do
   imports=$(winroot_run "$root" x86_64-w64-mingw32-objdump -p "/build/out/stage/$(basename "$exe")" | awk '/DLL Name:/ { print $3 }')
   bad=""
