@@ -56,6 +56,11 @@ impl DomainError for ArchiveError {
 
     fn message(&self, lang: Lang) -> String {
         let (zh, en) = match self {
+            // Windows always has its own (Microsoft YaHei, SimSun) unless someone removed them.
+            ArchiveError::NoCjkFont if cfg!(windows) => (
+                "本机找不到中文字体（微软雅黑或宋体），无法生成 PDF。请在 Windows 的“字体”设置里装回中文字体，或用 HUKA_FONT_DIR 指定存放字体的文件夹后重试。".to_string(),
+                "No Chinese font (Microsoft YaHei or SimSun) was found on this computer, so no PDF can be made. Restore a Chinese font in Windows' Fonts settings, or name a folder of fonts in HUKA_FONT_DIR, and try again.".to_string(),
+            ),
             ArchiveError::NoCjkFont => (
                 "本机找不到中文字体（思源黑体 Noto Sans CJK SC 或文泉驿微米黑），无法生成 PDF。请安装 fonts-noto-cjk 或 fonts-wqy-microhei 后重试。".to_string(),
                 "No Chinese font (Noto Sans CJK SC or WenQuanYi Micro Hei) was found on this computer, so no PDF can be made. Install fonts-noto-cjk or fonts-wqy-microhei and try again.".to_string(),
