@@ -86,7 +86,7 @@ pub fn run(store: &mut Store, command: KeyCommand, lang: Lang) -> Result<ExitCod
         }
         KeyCommand::County { file, json } => {
             let text = std::fs::read_to_string(&file)?;
-            let r = signing::register_county_recipient(store, &text)?;
+            let r = huka_core::bundle::register_county_recipient(store, &text)?;
             if json {
                 print_json(&r);
             } else if lang == Lang::Zh {

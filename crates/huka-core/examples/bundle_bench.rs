@@ -49,7 +49,7 @@ fn main() {
     // The county first: the schools seal to its recipient.
     let mut county_db = db::county(&work.path().join("county.db"));
     let recipient = county::recipient::create(&mut county_db).unwrap().file_text();
-    signing::register_county_recipient(&mut store, &recipient).unwrap();
+    huka_core::bundle::register_county_recipient(&mut store, &recipient).unwrap();
     time("unlock key (scrypt)", 5, || {
         signing::unlock(&store, PASSPHRASE).map(|_| ()).unwrap();
     });
@@ -99,7 +99,7 @@ fn main() {
                     (0..schools)
                         .filter(|i| i % 2 == half)
                         .map(|i| {
-                            let mut store = Store::open_in_memory().unwrap();
+                            let mut store = Store::open_in_memory(huka_core::JOURNAL).unwrap();
                             let towns = ["涧池镇", "城关镇", "蒲溪镇", "平梁镇", "双乳镇", "铁佛寺镇", "漩涡镇", "汉阳镇"];
                             school::setup(
                                 &mut store,
@@ -113,7 +113,7 @@ fn main() {
                             .unwrap();
                             demo::generate(&mut store, &demo::DemoOptions { students: per_school, seed: 1000 + i as u64 }).unwrap();
                             signing::create(&mut store, PASSPHRASE).unwrap();
-                            signing::register_county_recipient(&mut store, recipient).unwrap();
+                            huka_core::bundle::register_county_recipient(&mut store, recipient).unwrap();
                             bundle::export(&mut store, term, today, PASSPHRASE, &usb.join(format!("{i:03}"))).unwrap();
                             signing::public_key_file(&store).unwrap()
                         })

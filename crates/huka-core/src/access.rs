@@ -18,61 +18,11 @@
 //!   ([`Action::ArchiveFullIds`]), and the choice is an audit entry.
 //! - 审核员 reviewer: the county installation — accounts, schools' keys, bundles, reports.
 
-use rusqlite::OptionalExtension;
-use serde::{Deserialize, Serialize};
-
 use crate::error::{Error, Result};
-use crate::record::{text_enum, RecordId};
 use crate::store::Store;
-
-text_enum! {
-    /// An account's role.
-    pub enum Role {
-        Principal = "principal",   // 校长
-        AidOfficer = "aid_officer", // 资助专干
-        Teacher = "teacher",       // 教师（班主任 / 帮扶教师）
-        Reviewer = "reviewer",     // 县级审核员
-    }
-}
-
-impl Role {
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Role::Principal => "校长",
-            Role::AidOfficer => "资助专干",
-            Role::Teacher => "教师",
-            Role::Reviewer => "审核员",
-        }
-    }
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Role::Principal => "principal",
-            Role::AidOfficer => "aid officer",
-            Role::Teacher => "teacher",
-            Role::Reviewer => "reviewer",
-        }
-    }
-}
-
-/// The account a store acts for: stamped on every record it writes, asked about every write.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Actor {
-    pub id: RecordId,
-    pub login: String,
-    pub name: String,
-    pub role: Role,
-    /// A teacher account's own teacher record (their pairings, classes, cards).
-    pub teacher_id: Option<RecordId>,
-}
-
-impl Actor {
-    /// The store itself, before any account exists: migrations, the first account's creation,
-    /// and tests of other modules. A principal's rights, under the nil id.
-    pub fn system() -> Actor {
-        Actor { id: RecordId(uuid::Uuid::nil()), login: String::new(), name: "系统".into(), role: Role::Principal, teacher_id: None }
-    }
-}
+use crate::record::RecordId;
+pub use crate::actor::{Actor, Role};
+use crate::installation::Mode;
 
 /// What an account asks to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,9 +95,9 @@ pub fn require(store: &Store, action: Action) -> Result<()> {
     // What the installation is comes before who asks: county work needs a county database,
     // everything else but accounts a school's.
     match action {
-        Action::County => crate::settings::require_mode(store, crate::settings::Mode::County)?,
+        Action::County => crate::installation::require_mode(store, Mode::County)?,
         Action::ManageAccounts => {}
-        _ => crate::settings::require_mode(store, crate::settings::Mode::School)?,
+        _ => crate::installation::require_mode(store, Mode::School)?,
     }
     let allowed = match (actor.role, action) {
         (Role::Reviewer, Action::County | Action::ManageAccounts) => true,
@@ -196,33 +146,21 @@ pub fn sees_in_full(store: &Store, household: RecordId) -> Result<bool> {
     })
 }
 
-/// Whether a household is in the care of the store's teacher account: a student paired with
-/// them, a student in a class they head, or the card names them.
+/// Whether a household is in the care of the store's teacher account (the domain's answer:
+/// [`Care`]).
 fn in_care(store: &Store, household: RecordId) -> Result<bool> {
     let Some(teacher) = store.actor().teacher_id else { return Ok(false) };
-    in_care_of(store.conn(), teacher, household)
+    store.in_care_of(teacher, household)
 }
 
-/// Whether a household is in the care of a teacher (the rule of [`in_care`], for any teacher:
-/// a teacher's laptop keeps in full only the cards in its teacher's care).
-pub(crate) fn in_care_of(conn: &rusqlite::Connection, teacher: RecordId, household: RecordId) -> Result<bool> {
-    let found: Option<i64> = conn
-        .query_row(
-            "SELECT 1 FROM household_teacher WHERE household_id = ?1 AND teacher_id = ?2 AND deleted_at IS NULL
-             UNION ALL
-             SELECT 1 FROM member m JOIN pairing p ON p.member_id = m.id
-              WHERE m.household_id = ?1 AND m.deleted_at IS NULL AND p.teacher_id = ?2
-                AND p.end_date IS NULL AND p.deleted_at IS NULL
-             UNION ALL
-             SELECT 1 FROM member m JOIN student s ON s.member_id = m.id AND s.deleted_at IS NULL
-                  JOIN teacher_class c ON c.grade IS s.grade AND c.class_name = s.class_name AND c.deleted_at IS NULL
-              WHERE m.household_id = ?1 AND m.deleted_at IS NULL AND c.teacher_id = ?2
-             LIMIT 1",
-            rusqlite::params![household, teacher],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(found.is_some())
+/// Who is in whose care, and whose a record is: questions about the school's records that
+/// only the domain can answer (`care` implements them for [`Store`]), so that the rules here
+/// name no domain module.
+pub trait Care {
+    /// Whether `household` is in the care of `teacher`.
+    fn in_care_of(&self, teacher: RecordId, household: RecordId) -> Result<bool>;
+    /// The household a record belongs to.
+    fn household_of(&self, record: Of) -> Result<RecordId>;
 }
 
 /// A record whose household a rule is asked about.
@@ -236,32 +174,16 @@ pub enum Of {
     DropoutAction(RecordId),
 }
 
-/// The household a record belongs to.
-pub fn household_of(store: &Store, of: Of) -> Result<RecordId> {
-    let (sql, id, kind) = match of {
-        Of::Member(id) => ("SELECT household_id FROM member WHERE id = ?1", id, "member"),
-        Of::Visit(id) => ("SELECT household_id FROM visit WHERE id = ?1", id, "visit"),
-        Of::FollowUp(id) => ("SELECT v.household_id FROM follow_up f JOIN visit v ON v.id = f.visit_id WHERE f.id = ?1", id, "follow-up"),
-        Of::Plan(id) => ("SELECT m.household_id FROM plan p JOIN member m ON m.id = p.member_id WHERE p.id = ?1", id, "plan"),
-        Of::DropoutCase(id) => ("SELECT m.household_id FROM dropout_case c JOIN member m ON m.id = c.member_id WHERE c.id = ?1", id, "dropout case"),
-        Of::DropoutAction(id) => (
-            "SELECT m.household_id FROM dropout_action a JOIN dropout_case c ON c.id = a.case_id JOIN member m ON m.id = c.member_id WHERE a.id = ?1",
-            id,
-            "dropout action",
-        ),
-    };
-    store.conn().query_row(sql, [id], |r| r.get(0)).optional()?.ok_or(Error::NotFound { kind })
-}
-
 /// Refuses unless the store's account may change the card a member belongs to.
 pub fn require_care_edit(store: &Store, member: RecordId) -> Result<()> {
-    require(store, Action::EditHousehold(household_of(store, Of::Member(member))?))
+    require(store, Action::EditHousehold(store.household_of(Of::Member(member))?))
 }
 
 /// Refuses unless the store's account may do this for the household `of` belongs to.
 pub fn require_care(store: &Store, of: Of) -> Result<()> {
-    require(store, Action::CareFor(household_of(store, of)?))
+    require(store, Action::CareFor(store.household_of(of)?))
 }
+
 
 #[cfg(test)]
 mod tests;

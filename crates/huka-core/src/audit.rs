@@ -15,7 +15,8 @@ use sha2::{Digest, Sha256};
 use crate::access::{self, Action};
 use crate::error::Result;
 use crate::record::{parse_time_text, RecordId};
-use crate::store::{Change, Store, Writer};
+use crate::journal::{Change, Reader};
+use crate::store::{Store, Writer};
 
 /// Bookkeeping columns every record has: not "what changed" (the entry itself says when,
 /// who and on which device).
@@ -104,10 +105,22 @@ fn append(w: &Writer<'_>, op: &str, kind: &str, record_id: &str, changes: BTreeM
     Ok(())
 }
 
+/// The audit trail as a reader of the store's journal (see `crate::JOURNAL`).
+pub struct Trail;
+
+/// The one audit trail every store of the domain is opened with.
+pub static TRAIL: Trail = Trail;
+
+impl Reader for Trail {
+    fn read(&self, w: &Writer<'_>, changes: &[Change]) -> Result<()> {
+        record(w, changes)
+    }
+}
+
 /// Turns the changes the store captured in this transaction into entries (one per record,
-/// its first old and last new values), chained on this device. Called by `Store::write`
-/// before it commits.
-pub(crate) fn record(w: &Writer<'_>, captured: &[Change]) -> Result<()> {
+/// its first old and last new values), chained on this device. Read from the journal of
+/// every write, before it commits.
+fn record(w: &Writer<'_>, captured: &[Change]) -> Result<()> {
     if captured.is_empty() {
         return Ok(());
     }

@@ -7,6 +7,10 @@
 //!
 //! This crate never depends on Tauri, never prints, and never logs personal data.
 
+// The layers below, under the names the domain's modules use (`crate::store`, `crate::text` …).
+pub use huka_ground::{actor, crypto, error, file, lang, record, resident_id, term, text};
+pub use huka_store::{journal, keyfile, store};
+
 pub mod access;
 pub mod account;
 pub mod aid;
@@ -15,45 +19,43 @@ pub mod audit;
 pub mod backup;
 pub mod bundle;
 pub mod card;
+pub mod care;
+pub mod clock;
 pub mod county;
 pub mod coverage;
-pub mod crypto;
 pub mod demo;
 pub mod dropout;
-pub mod error;
-pub mod file;
 pub mod household;
 pub mod import;
-pub mod keyfile;
-pub mod lang;
+pub mod installation;
 pub mod member;
 pub mod pairing;
 pub mod plan;
 pub mod paths;
 pub mod reconcile;
-pub mod record;
 pub mod registration;
-pub mod resident_id;
 pub mod school;
 pub mod search;
 pub mod session;
 pub mod settings;
 pub mod signing;
 pub mod stats;
-pub mod store;
 pub mod student;
 pub mod summary;
 pub mod sync;
 pub mod teacher;
 pub mod visit;
-pub mod term;
-pub mod text;
 mod xlsx;
 
 pub use error::{Error, ErrorReport, FieldError, Lang, Problem, Result};
 pub use record::{Meta, RecordId};
 pub use resident_id::ResidentId;
 pub use store::Store;
+
+/// What reads every write's changes in its transaction: the audit trail (an entry per changed
+/// record, chained), then sync (a clock per changed field). Every store the domain opens is
+/// handed this journal.
+pub const JOURNAL: journal::Journal = &[&audit::TRAIL, &clock::CLOCKS];
 
 /// The version of this software, written into exports and shown in the window.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -313,7 +313,7 @@ pub(crate) mod tests {
     }
 
     fn setup() -> (Store, RecordId) {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
         let h = household::create(&mut store, &input("0001", "王建国")).unwrap();
         (store, h.meta.id)
     }

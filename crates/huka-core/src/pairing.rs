@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Problem, Result};
 use crate::record::{Meta, RecordId};
 use crate::store::{Store, Writer};
-use crate::student::Stage;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -99,14 +98,7 @@ pub fn end(store: &mut Store, member: RecordId, end: NaiveDate) -> Result<()> {
     })
 }
 
-/// A class: stage, grade and class name, as the students' records say.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ClassRef {
-    pub stage: Stage,
-    pub grade: Option<i64>,
-    pub class_name: String,
-}
+pub use crate::student::ClassRef;
 
 /// The classes that have enrolled students, with their sizes.
 pub fn classes(store: &Store) -> Result<Vec<(ClassRef, i64)>> {
@@ -156,7 +148,7 @@ mod tests {
     }
 
     fn setup() -> (Store, RecordId, RecordId, RecordId) {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
         let h = crate::household::create(&mut store, &crate::household::tests::input("0001", "王建国")).unwrap().meta.id;
         let kid = member::create(
             &mut store,

@@ -2,49 +2,10 @@
 //! whether the installation is a school's or the county bureau's (`mode`), and the school's
 //! archivist (档案管理员, named on the archive's cover pages).
 
-use rusqlite::OptionalExtension;
-
 use crate::error::{Checks, Lang, Result};
-use crate::record::text_enum;
 use crate::store::{Store, Writer};
 
-text_enum! {
-    /// What an installation is for, chosen at setup. A school keeps its records and exports
-    /// signed bundles; the county registers schools' keys and ingests their bundles. Stored as
-    /// the meta key `mode`; a database without it is a school's (every database before schema 7).
-    pub enum Mode {
-        School = "school",
-        County = "county",
-    }
-}
-
-/// An operation that needs the other kind of installation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WrongMode {
-    pub actual: Mode,
-    pub needed: Mode,
-}
-
-impl crate::error::DomainError for WrongMode {
-    fn code(&self) -> &'static str {
-        "wrong_mode"
-    }
-    fn message(&self, lang: crate::Lang) -> String {
-        lang.pick(
-            format!("本数据库是{}数据库，此操作只能在{}数据库中进行。", self.actual.name_zh(), self.needed.name_zh()),
-            format!("This is a {} database; the operation needs a {} database.", self.actual.as_str(), self.needed.as_str()),
-        )
-    }
-}
-
-impl Mode {
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Mode::School => "学校",
-            Mode::County => "县级（教育局审核）",
-        }
-    }
-}
+pub use crate::installation::{mode, require_mode, Mode, WrongMode};
 
 /// A value kept in the database's `meta` table (for modules that keep one setting each).
 pub(crate) fn value(store: &Store, key: &str) -> Result<Option<String>> {
@@ -56,15 +17,11 @@ pub(crate) fn set_value(w: &Writer<'_>, key: &str, value: &str) -> Result<()> {
 }
 
 fn get(store: &Store, key: &str) -> Result<Option<String>> {
-    Ok(store.conn().query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    store.meta(key)
 }
 
 fn put(w: &Writer<'_>, key: &str, value: &str) -> Result<()> {
-    w.tx().execute(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [key, value],
-    )?;
-    Ok(())
+    w.set_meta(key, value)
 }
 
 pub fn language(store: &Store) -> Result<Lang> {
@@ -73,10 +30,6 @@ pub fn language(store: &Store) -> Result<Lang> {
 
 pub fn set_language(store: &mut Store, lang: Lang) -> Result<()> {
     store.write(|w| put(w, "language", lang.as_str()))
-}
-
-pub fn mode(store: &Store) -> Result<Mode> {
-    Ok(get(store, "mode")?.as_deref().and_then(Mode::parse).unwrap_or(Mode::School))
 }
 
 /// Chooses the installation's mode. A database whose school is set up stays a school's: its
@@ -141,22 +94,13 @@ pub(crate) fn set_database_id(w: &Writer<'_>, id: &str) -> Result<()> {
     put(w, "database_id", id)
 }
 
-/// Refuses unless the installation is in `needed` mode.
-pub fn require_mode(store: &Store, needed: Mode) -> Result<()> {
-    let actual = mode(store)?;
-    if actual != needed {
-        return Err(WrongMode { actual, needed }.into());
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn chinese_by_default_and_the_choice_is_kept() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
         assert_eq!(language(&store).unwrap(), Lang::Zh);
         set_language(&mut store, Lang::En).unwrap();
         assert_eq!(language(&store).unwrap(), Lang::En);
@@ -164,7 +108,7 @@ mod tests {
 
     #[test]
     fn the_archivist_is_kept_cleaned_and_checked() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
         assert_eq!(archivist(&store).unwrap(), "");
         assert_eq!(set_archivist(&mut store, "  张 老师 ").unwrap(), "张老师");
         assert_eq!(archivist(&store).unwrap(), "张老师");
@@ -174,13 +118,13 @@ mod tests {
 
     #[test]
     fn a_school_by_default_and_a_set_up_school_cannot_become_the_county() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
         assert_eq!(mode(&store).unwrap(), Mode::School);
         set_mode(&mut store, Mode::County).unwrap();
         assert_eq!(mode(&store).unwrap(), Mode::County);
         assert!(require_mode(&store, Mode::School).unwrap_err().domain::<WrongMode>().is_some());
 
-        let mut school = Store::open_in_memory().unwrap();
+        let mut school = Store::open_in_memory(crate::JOURNAL).unwrap();
         crate::school::setup(&mut school, &crate::school::SchoolInput { code: "1".into(), name: "A".into(), ..Default::default() }).unwrap();
         assert!(set_mode(&mut school, Mode::County).unwrap_err().domain::<WrongMode>().is_some());
         assert_eq!(mode(&school).unwrap(), Mode::School);

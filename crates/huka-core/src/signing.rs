@@ -381,7 +381,7 @@ pub(crate) mod tests {
     pub const PASSPHRASE: &str = "涧池镇 2026 秋";
 
     pub fn school_store(code: &str) -> Store {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
         school::setup(&mut store, &SchoolInput { code: code.into(), name: format!("{code} 学校"), town: "涧池镇".into(), district: "第三督学责任区".into() })
             .unwrap();
         store
@@ -475,28 +475,9 @@ pub(crate) mod tests {
 
     #[test]
     fn a_county_installation_has_no_school_key() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
         settings::set_mode(&mut store, Mode::County).unwrap();
         assert!(create(&mut store, PASSPHRASE).unwrap_err().domain::<crate::settings::WrongMode>().is_some());
     }
 }
 
-/// The county bureau's recipient the school's bundles are sealed to, once registered.
-pub fn county_recipient(store: &Store) -> Result<Option<crate::bundle::seal::CountyRecipient>> {
-    Ok(crate::settings::value(store, "county_recipient")?.and_then(|j| serde_json::from_str(&j).ok()))
-}
-
-/// Registers the county's recipient from the file the bureau gave (compare its fingerprint
-/// with the printed sheet). Replaces an earlier one: the next export is sealed to this.
-pub fn register_county_recipient(store: &mut Store, file_text: &str) -> Result<crate::bundle::seal::CountyRecipient> {
-    crate::access::require(store, crate::access::Action::SignAndExport)?;
-    crate::settings::require_mode(store, crate::settings::Mode::School)?;
-    let recipient = crate::bundle::seal::CountyRecipient::parse_file(file_text).ok_or(Error::BadCountyRecipient)?;
-    let json = serde_json::to_string(&recipient).expect("plain data");
-    store.write(|w| {
-        crate::settings::set_value(w, "county_recipient", &json)?;
-        let details = [("recipient".to_string(), [serde_json::Value::Null, serde_json::Value::String(recipient.fingerprint.clone())])].into();
-        crate::audit::event(w, "register_county_key", "county", &recipient.fingerprint, details)
-    })?;
-    Ok(recipient)
-}

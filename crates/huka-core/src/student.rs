@@ -139,6 +139,15 @@ pub(crate) fn from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Opt
     }))
 }
 
+/// A class: stage, grade and class name, as the students' records say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClassRef {
+    pub stage: Stage,
+    pub grade: Option<i64>,
+    pub class_name: String,
+}
+
 /// The live student record of a member, if the member is in school.
 pub(crate) fn of_member(conn: &rusqlite::Connection, member_id: RecordId) -> Result<Option<StudentInput>> {
     let row = conn
@@ -146,6 +155,13 @@ pub(crate) fn of_member(conn: &rusqlite::Connection, member_id: RecordId) -> Res
         .query_row([member_id], |r| from_row(r, 0))
         .optional()?;
     Ok(row.flatten().map(|s| s.fields))
+}
+
+/// What follows a student's enrolment status to or from dropped-out: their dropout case
+/// (`dropout` implements it), in the same transaction — so that this module, below
+/// `dropout`, never names it.
+pub trait EnrolmentFollows {
+    fn enrolment_changed(&self, member_id: RecordId, before: Option<EnrolmentStatus>, after: Option<EnrolmentStatus>) -> Result<()>;
 }
 
 /// Makes the member's student record match `input`: created, updated, or (for `None`)
@@ -188,7 +204,7 @@ pub(crate) fn save_for_member(w: &Writer<'_>, member_id: RecordId, input: Option
     }
     let after = input.map(|s| s.enrolment_status);
     if before != after && (before == Some(EnrolmentStatus::DroppedOut) || after == Some(EnrolmentStatus::DroppedOut)) {
-        crate::dropout::enrolment_changed(w, member_id, before, after)?;
+        w.enrolment_changed(member_id, before, after)?;
     }
     Ok(())
 }

@@ -124,21 +124,21 @@ pub fn update(store: &mut Store, id: RecordId, input: &TeacherInput) -> Result<T
 }
 
 /// The classes a teacher heads (班主任): their students' households are in the teacher's care.
-pub fn classes(conn: &Connection, teacher: RecordId) -> Result<Vec<crate::pairing::ClassRef>> {
+pub fn classes(conn: &Connection, teacher: RecordId) -> Result<Vec<crate::student::ClassRef>> {
     let rows = conn
         .prepare_cached(
             "SELECT grade, class_name FROM teacher_class WHERE teacher_id = ?1 AND deleted_at IS NULL ORDER BY grade IS NULL, grade, class_name",
         )?
         .query_map([teacher], |r| {
             let grade: Option<i64> = r.get(0)?;
-            Ok(crate::pairing::ClassRef { stage: crate::student::Stage::of_grade(grade), grade, class_name: r.get(1)? })
+            Ok(crate::student::ClassRef { stage: crate::student::Stage::of_grade(grade), grade, class_name: r.get(1)? })
         })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
 
 /// Sets the classes a teacher heads, replacing the ones before (removed ones are tombstoned).
-pub fn set_classes(store: &mut Store, teacher: RecordId, classes: &[crate::pairing::ClassRef]) -> Result<Vec<crate::pairing::ClassRef>> {
+pub fn set_classes(store: &mut Store, teacher: RecordId, classes: &[crate::student::ClassRef]) -> Result<Vec<crate::student::ClassRef>> {
     crate::access::require(store, crate::access::Action::ManageSchool)?;
     get(store.conn(), teacher)?;
     let wanted: Vec<(Option<i64>, String)> = classes.iter().map(|c| (c.grade, clean(&c.class_name))).filter(|(_, n)| !n.is_empty()).collect();
@@ -224,7 +224,7 @@ mod tests {
 
     #[test]
     fn teachers_are_linked_to_households_and_unlinked_on_delete() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
         let h = household::create(&mut store, &input("0001", "王建国")).unwrap().meta.id;
         let a = create(&mut store, &teacher("张老师")).unwrap().meta.id;
         let b = create(&mut store, &teacher("李老师")).unwrap().meta.id;
@@ -245,7 +245,7 @@ mod tests {
 
     #[test]
     fn update_and_validation() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
         let t = create(&mut store, &teacher("张老师")).unwrap();
         let u = update(&mut store, t.meta.id, &TeacherInput { subject: "数学".into(), ..teacher("张 老师") }).unwrap();
         assert_eq!((u.fields.name.as_str(), u.fields.subject.as_str()), ("张老师", "数学"));

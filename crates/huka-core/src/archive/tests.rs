@@ -3,7 +3,7 @@ use crate::demo::{self, DemoOptions};
 use crate::resident_id::ResidentId;
 
 fn demo_school(students: usize) -> Store {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
     crate::school::setup(&mut store, &crate::school::SchoolInput { code: "2161092101".into(), name: "涧池镇九年制学校".into(), ..Default::default() })
         .unwrap();
     demo::generate(&mut store, &DemoOptions { students, seed: 7 }).unwrap();
@@ -58,7 +58,7 @@ fn one_household_by_its_number_or_a_clear_refusal() {
     assert_eq!(one.cards()[0].head, first.head_name);
     assert!(matches!(prepare(&mut store, &request(Some("no-such-number"), false)), Err(Error::NotFound { kind: "household" })));
 
-    let mut empty = Store::open_in_memory().unwrap();
+    let mut empty = Store::open_in_memory(crate::JOURNAL).unwrap();
     assert!(matches!(prepare(&mut empty, &request(None, false)), Err(Error::SchoolNotSetUp)));
     crate::school::setup(&mut empty, &crate::school::SchoolInput { code: "1".into(), name: "空学校".into(), ..Default::default() }).unwrap();
     assert!(matches!(prepare(&mut empty, &request(None, false)), Err(e) if e.domain::<ArchiveError>() == Some(&ArchiveError::NothingToArchive)));
@@ -162,19 +162,19 @@ fn full_ids_are_the_principals_and_in_the_audit_trail() {
     assert!(crate::audit::verify(&store).unwrap().broken.is_none(), "the event is chained like any entry");
 
     // A county's database has no archive to make.
-    let mut county = Store::open_in_memory().unwrap();
+    let mut county = Store::open_in_memory(crate::JOURNAL).unwrap();
     crate::county::setup(&mut county).unwrap();
     county.act_as_for_tests(Actor { role: Role::Reviewer, ..principal.clone() });
     assert!(prepare(&mut county, &request(None, false)).unwrap_err().domain::<crate::settings::WrongMode>().is_some());
 }
 
 /// An archive to a stick too full for it (a real one: a small tmpfs, see
-/// `file::tests::small_drive`) is refused with the room it needs before any file is written:
+/// `file::testing::small_drive`) is refused with the room it needs before any file is written:
 /// the stick holds what it held, without a half PDF, an empty one, a temporary or the folder
 /// the run made. With the room made, the same archive is written whole.
 #[test]
 fn an_archive_that_does_not_fit_leaves_the_stick_as_it_was() {
-    use crate::file::tests::{fill, names, small_drive};
+    use huka_ground::file::testing::{fill, names, small_drive};
     let Some(stick) = small_drive("archive::tests::an_archive_that_does_not_fit_leaves_the_stick_as_it_was", "8m") else { return };
     let fonts = Fonts::find().expect("a Chinese font: scripts/install-deps.sh installs fonts-noto-cjk");
     let mut store = demo_school(8);

@@ -98,7 +98,7 @@ pub fn preview(store: &Store, term: Term, today: NaiveDate) -> Result<Preview> {
         school: report.summary.school.clone(),
         term,
         key_id,
-        county: signing::county_recipient(store)?,
+        county: super::county_recipient(store)?,
         files: files(&report),
         summary: report.summary,
     })
@@ -115,7 +115,7 @@ pub fn export(store: &mut Store, term: Term, today: NaiveDate, passphrase: &str,
 pub(crate) fn export_at(store: &mut Store, term: Term, today: NaiveDate, passphrase: &str, dir: &Path, now: DateTime<Utc>) -> Result<Exported> {
     settings::require_mode(store, Mode::School)?;
     // Nothing leaves the school unsealed: the county's recipient first.
-    let county = signing::county_recipient(store)?.ok_or(Error::NoCountyRecipient)?;
+    let county = super::county_recipient(store)?.ok_or(Error::NoCountyRecipient)?;
     // Then the passphrase: a wrong one costs nothing else.
     let signer = signing::unlock(store, passphrase)?;
     let created_at = now.trunc_subsecs(0);

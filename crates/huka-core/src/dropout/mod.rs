@@ -739,9 +739,15 @@ pub(crate) fn tombstone_cases_of(w: &Writer<'_>, members: &str, arg: RecordId) -
     Ok(())
 }
 
+impl crate::student::EnrolmentFollows for Writer<'_> {
+    fn enrolment_changed(&self, member: RecordId, before: Option<EnrolmentStatus>, after: Option<EnrolmentStatus>) -> Result<()> {
+        enrolment_changed(self, member, before, after)
+    }
+}
+
 /// Keeps the cases in step when a student's enrolment status changes through the member form
 /// (or an import): see the module documentation. Called inside the member's transaction.
-pub(crate) fn enrolment_changed(w: &Writer<'_>, member: RecordId, before: Option<EnrolmentStatus>, after: Option<EnrolmentStatus>) -> Result<()> {
+fn enrolment_changed(w: &Writer<'_>, member: RecordId, before: Option<EnrolmentStatus>, after: Option<EnrolmentStatus>) -> Result<()> {
     use EnrolmentStatus::*;
     if before == after {
         return Ok(());

@@ -158,7 +158,7 @@ fn every_record_names_the_account_that_last_changed_it() {
 
 /// A database as schema 7 left it: unencrypted, no accounts, no authors.
 fn schema_7_with_demo(path: &Path) -> Stats {
-    let mut plain = Store::open_unencrypted(path).unwrap();
+    let mut plain = Store::open_unencrypted(path, crate::JOURNAL).unwrap();
     crate::school::setup(&mut plain, &school()).unwrap();
     demo::generate(&mut plain, &DemoOptions { students: 80, seed: 3 }).unwrap();
     let counts = stats::get(&plain).unwrap();

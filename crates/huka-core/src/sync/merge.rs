@@ -22,8 +22,7 @@ use super::{load_clocks, save_clocks, saw, seen, tables, Report, ZERO};
 use crate::error::{Error, Result};
 use crate::store::{Store, Writer, SCHEMA_VERSION};
 
-/// The clock of a visit's parts (its teachers and students), kept beside its fields' clocks.
-pub(crate) const PARTS: &str = "_parts";
+pub(crate) use crate::clock::PARTS;
 
 /// Fields every record has that say who wrote last and when: merged like the others, never a
 /// conflict of their own.
@@ -639,7 +638,7 @@ fn redact(m: &mut Merge<'_, '_>, account: &str) -> Result<()> {
     let withheld = Value::String(super::WITHHELD.to_string());
     for h in households {
         if let Some(t) = teacher {
-            if crate::access::in_care_of(m.conn(), t, h)? {
+            if crate::care::in_care_of(m.conn(), t, h)? {
                 continue;
             }
         }

@@ -21,7 +21,6 @@
 //! device's entries as they were written, and so do the key file's slots (a password changed
 //! on the office PC opens the laptops after the next exchange).
 
-pub mod clock;
 mod file;
 mod merge;
 
@@ -35,13 +34,11 @@ use serde_json::{Map, Value};
 
 use crate::access::{self, Action};
 use crate::error::{Error, Result};
-use crate::store::{Change, Store, Writer};
-pub use clock::{Clock, Hlc};
+use crate::store::Store;
+pub use crate::clock::{self, Clock, Hlc};
+pub(crate) use crate::clock::{load_clocks, save_clocks, saw, seen, synced_table, table_clocks};
 pub use file::{ChangeSet, RecordChange};
 
-/// Record tables that stay on one computer: the county installation's, and the school's
-/// signing key (the office PC's alone).
-const LOCAL_ONLY: [&str; 4] = ["county_school", "county_key", "county_bundle", "signing_key"];
 
 /// The clock of a field no write has clocked since sync existed: written here, before.
 const ZERO: &str = "0000000000000000-00000";
@@ -83,9 +80,6 @@ pub(crate) fn save_audit_skipped(conn: &Connection, skipped: &BTreeMap<String, i
     Ok(())
 }
 
-fn synced_table(t: &str) -> bool {
-    !LOCAL_ONLY.contains(&t)
-}
 
 /// The record tables that travel, in an order where a table comes after those it refers to.
 pub(crate) fn tables(conn: &Connection) -> Result<Vec<String>> {
@@ -114,95 +108,8 @@ pub(crate) fn tables(conn: &Connection) -> Result<Vec<String>> {
     Ok(ordered)
 }
 
-pub(crate) fn load_clocks(conn: &Connection, table: &str, id: &str) -> Result<Map<String, Value>> {
-    let text: Option<String> =
-        conn.prepare_cached("SELECT clocks FROM sync_clock WHERE tbl = ?1 AND record_id = ?2")?.query_row([table, id], |r| r.get(0)).optional()?;
-    Ok(text.map(|t| decode_clocks(&t)).unwrap_or_default())
-}
 
-/// The clocks of every record of a table.
-pub(crate) fn table_clocks(conn: &Connection, table: &str) -> Result<std::collections::HashMap<String, Map<String, Value>>> {
-    let rows: Vec<(String, String)> =
-        conn.prepare_cached("SELECT record_id, clocks FROM sync_clock WHERE tbl = ?1")?.query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
-    Ok(rows.into_iter().map(|(id, text)| (id, decode_clocks(&text))).collect())
-}
 
-pub(crate) fn save_clocks(conn: &Connection, table: &str, id: &str, clocks: &Map<String, Value>) -> Result<()> {
-    conn.prepare_cached("INSERT INTO sync_clock (tbl, record_id, clocks) VALUES (?1, ?2, ?3) ON CONFLICT (tbl, record_id) DO UPDATE SET clocks = excluded.clocks")?
-        .execute(params![table, id, encode_clocks(clocks)])?;
-    Ok(())
-}
-
-/// The key under which a record's distinct clocks are listed once (no column is named so).
-const SHARED_CLOCKS: &str = "~";
-
-/// How a record's clocks are kept: the fields of a record mostly share a clock (all of them,
-/// for a record written once), so the distinct clocks are listed once under `~` and each
-/// field names its clock by position — a quarter of the bytes of a plain `field → clock` map,
-/// which is what the rows written before this hold, and still read.
-fn encode_clocks(clocks: &Map<String, Value>) -> String {
-    let mut distinct: Vec<&Value> = Vec::new();
-    let mut out = Map::new();
-    for (field, clock) in clocks {
-        let i = distinct.iter().position(|c| *c == clock).unwrap_or_else(|| {
-            distinct.push(clock);
-            distinct.len() - 1
-        });
-        out.insert(field.clone(), Value::from(i));
-    }
-    out.insert(SHARED_CLOCKS.into(), Value::Array(distinct.into_iter().cloned().collect()));
-    serde_json::to_string(&out).expect("plain data")
-}
-
-fn decode_clocks(text: &str) -> Map<String, Value> {
-    let mut clocks: Map<String, Value> = serde_json::from_str(text).unwrap_or_default();
-    let Some(Value::Array(shared)) = clocks.remove(SHARED_CLOCKS) else { return clocks };
-    for clock in clocks.values_mut() {
-        if let Some(c) = clock.as_u64().and_then(|i| shared.get(i as usize)) {
-            *clock = c.clone();
-        }
-    }
-    clocks
-}
-
-/// Raises what this device holds of `device` to `hlc`.
-pub(crate) fn saw(conn: &Connection, device: &str, hlc: &str) -> Result<()> {
-    conn.prepare_cached("INSERT INTO sync_seen (device, hlc) VALUES (?1, ?2) ON CONFLICT (device) DO UPDATE SET hlc = max(hlc, excluded.hlc)")?
-        .execute([device, hlc])?;
-    Ok(())
-}
-
-pub(crate) fn seen(conn: &Connection) -> Result<BTreeMap<String, String>> {
-    Ok(conn.prepare("SELECT device, hlc FROM sync_seen")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?)
-}
-
-/// Clocks the fields this transaction changed, at one new time of this device. Called by
-/// `Store::write` before it commits.
-pub(crate) fn stamp(w: &Writer<'_>, changes: &[Change]) -> Result<()> {
-    let relevant: Vec<&Change> = changes.iter().filter(|c| synced_table(&c.kind)).collect();
-    if relevant.is_empty() {
-        return Ok(());
-    }
-    let hlc = Hlc::next(clock::last(w)?, Utc::now());
-    clock::save(w, hlc)?;
-    let me = Value::String(Clock { hlc: hlc.text(), device: w.device_id().to_string() }.text());
-    for c in relevant {
-        let mut clocks = load_clocks(w.tx(), &c.kind, &c.record_id)?;
-        for (field, value) in &c.new {
-            if field == "id" {
-                continue;
-            }
-            if c.old.as_ref().is_none_or(|old| old.get(field) != Some(value)) {
-                clocks.insert(field.clone(), me.clone());
-            }
-        }
-        if c.kind == "visit" {
-            clocks.insert(merge::PARTS.to_string(), me.clone());
-        }
-        save_clocks(w.tx(), &c.kind, &c.record_id, &clocks)?;
-    }
-    saw(w.tx(), w.device_id(), &hlc.text())
-}
 
 /// What reading a change file did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -292,7 +199,7 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
         None => return Err(Error::WrongPassword),
     };
     let result = (|| {
-        let mut store = Store::open_encrypted(path, key, true)?;
+        let mut store = Store::open_encrypted(path, key, true, crate::JOURNAL)?;
         store.write(|w| {
             crate::settings::set_database_id(w, &header.database_id)?;
             if let Some(account) = &scope {

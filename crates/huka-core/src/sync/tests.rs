@@ -431,7 +431,7 @@ fn devices_from_template(dir: &Path, n: usize) -> Vec<Store> {
             for suffix in [".db", ".db.keys"] {
                 std::fs::copy(t.dir.path().join(format!("d{i}{suffix}")), dir.join(format!("d{i}{suffix}"))).unwrap();
             }
-            let mut s = Store::open_encrypted(&dir.join(format!("d{i}.db")), t.key.copy_for_tests(), false).unwrap();
+            let mut s = Store::open_encrypted(&dir.join(format!("d{i}.db")), t.key.copy_for_tests(), false, crate::JOURNAL).unwrap();
             s.act_as(t.actor.clone()).unwrap();
             s
         })
@@ -526,7 +526,7 @@ fn a_teachers_laptop_holds_only_what_the_teacher_may_see_and_sends_back_nothing_
     assert_eq!(office_ids.len(), laptop_ids.len(), "every card is there");
     let (mut full, mut withheld) = (0, 0);
     for (member, (household, resident_id, health)) in &laptop_ids {
-        let in_care = crate::access::in_care_of(teacher.conn(), t, RecordId::parse(household).unwrap()).unwrap();
+        let in_care = crate::care::in_care_of(teacher.conn(), t, RecordId::parse(household).unwrap()).unwrap();
         if in_care {
             assert_eq!(&office_ids[member].1, resident_id);
             full += 1;
@@ -610,7 +610,7 @@ fn clocks_are_kept_once_per_record_and_old_rows_still_read() {
 
 #[test]
 fn the_author_is_clocked_with_the_fields_it_wrote() {
-    let mut store = Store::open_in_memory().unwrap();
+    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
     let li = account::add(&mut store, &AccountInput { login: "li".into(), name: "李老师".into(), role: Role::Teacher, teacher_id: None }, "password-1")
         .unwrap()
         .actor();

@@ -16,9 +16,12 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction};
 
-use crate::access::Actor;
+use crate::actor::Actor;
 use crate::crypto::DataKey;
 use crate::error::{Error, Result};
+pub mod journal;
+
+use journal::{Change, Journal};
 use crate::record::{format_time, Meta, RecordId};
 
 /// Migrations in order; the schema version is the number applied.
@@ -43,12 +46,14 @@ pub struct Store {
     conn: Connection,
     device_id: String,
     actor: Actor,
+    /// Who reads what each write changed (the audit trail, sync), before it commits.
+    journal: Journal,
     /// The file and its data key, when the store is an unlocked encrypted database (the key
     /// wraps again for a new account or password; it is zeroed when the store is dropped).
     unlocked: Option<Unlocked>,
 }
 
-pub(crate) struct Unlocked {
+pub struct Unlocked {
     pub path: PathBuf,
     pub key: DataKey,
 }
@@ -88,7 +93,7 @@ impl Store {
 
     /// Opens (or, with `create`, creates) the encrypted database at `path` with its data key.
     /// The store acts as the system until [`Store::act_as`] names an account.
-    pub(crate) fn open_encrypted(path: &Path, key: DataKey, create: bool) -> Result<Store> {
+    pub fn open_encrypted(path: &Path, key: DataKey, create: bool, journal: Journal) -> Result<Store> {
         let exists = Store::inspect(path)? != DbFile::Missing;
         if exists == create {
             return Err(if create { Error::DatabaseExists } else { Error::NoDatabase });
@@ -103,7 +108,7 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_key().as_str()))?;
-        let mut store = Store::init(conn, true)?;
+        let mut store = Store::init(conn, true, journal)?;
         store.unlocked = Some(Unlocked { path: path.to_path_buf(), key });
         Ok(store)
     }
@@ -111,7 +116,7 @@ impl Store {
     /// Opens (creating if needed) an unencrypted database: only for converting a database
     /// from before accounts, and for measuring what encryption costs. Huka itself never
     /// creates one.
-    pub fn open_unencrypted(path: &Path) -> Result<Store> {
+    pub fn open_unencrypted(path: &Path, journal: Journal) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
@@ -119,15 +124,15 @@ impl Store {
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        Store::init(conn, true)
+        Store::init(conn, true, journal)
     }
 
     /// A private in-memory database (tests, benchmarks), acting as the system.
-    pub fn open_in_memory() -> Result<Store> {
-        Store::init(Connection::open_in_memory()?, false)
+    pub fn open_in_memory(journal: Journal) -> Result<Store> {
+        Store::init(Connection::open_in_memory()?, false, journal)
     }
 
-    fn init(mut conn: Connection, wal: bool) -> Result<Store> {
+    fn init(mut conn: Connection, wal: bool, journal: Journal) -> Result<Store> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // Read the version before writing anything: a newer file must stay untouched.
         let version: i64 = match conn.query_row("PRAGMA user_version", [], |r| r.get(0)) {
@@ -168,13 +173,13 @@ impl Store {
         let device_id = device_id(&mut conn)?;
         stamp_authors(&conn)?;
         capture_changes(&conn)?;
-        let mut store = Store { conn, device_id, actor: Actor::system(), unlocked: None };
+        let mut store = Store { conn, device_id, actor: Actor::system(), journal, unlocked: None };
         store.act_as(Actor::system())?;
         Ok(store)
     }
 
     /// From now on the store acts for `actor`: every write is asked about and stamped with it.
-    pub(crate) fn act_as(&mut self, actor: Actor) -> Result<()> {
+    pub fn act_as(&mut self, actor: Actor) -> Result<()> {
         self.conn.execute("DELETE FROM temp.session", [])?;
         self.conn.execute("INSERT INTO temp.session (account_id) VALUES (?1)", [actor.id])?;
         self.actor = actor;
@@ -191,7 +196,7 @@ impl Store {
         self.unlocked.as_ref().map(|u| u.path.as_path())
     }
 
-    pub(crate) fn unlocked(&self) -> Option<&Unlocked> {
+    pub fn unlocked(&self) -> Option<&Unlocked> {
         self.unlocked.as_ref()
     }
 
@@ -215,27 +220,25 @@ impl Store {
         &self.conn
     }
 
+    /// A value kept in the `meta` table (the installation's settings and markers).
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
     /// Runs `f` in one transaction: all of it is committed, or none of it.
     pub fn write<T>(&mut self, f: impl FnOnce(&Writer<'_>) -> Result<T>) -> Result<T> {
         let tx = self.conn.transaction()?;
         let writer = Writer { tx, device_id: &self.device_id, actor: &self.actor, now: Utc::now() };
         let value = f(&writer)?;
-        // What changed, for the audit trail and for the other devices, in the same transaction.
+        // What changed, for its readers (the audit trail, the other devices' clocks), in the
+        // same transaction.
         let changes = take_changes(&writer)?;
-        crate::audit::record(&writer, &changes)?;
-        crate::sync::stamp(&writer, &changes)?;
+        for reader in self.journal {
+            reader.read(&writer, &changes)?;
+        }
         writer.tx.commit()?;
         Ok(value)
     }
-}
-
-/// One record changed by a transaction: its first old image (none when inserted in it) and
-/// its last new one, as `column → value`.
-pub(crate) struct Change {
-    pub kind: String,
-    pub record_id: String,
-    pub old: Option<serde_json::Map<String, serde_json::Value>>,
-    pub new: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The records this transaction changed, in the order first touched, from what the capture
@@ -272,7 +275,7 @@ fn take_changes(w: &Writer<'_>) -> Result<Vec<Change>> {
 }
 
 /// The tables that hold records (an `id`, a `device_id` and an `updated_by` column).
-pub(crate) fn record_tables(conn: &Connection) -> Result<Vec<String>> {
+pub fn record_tables(conn: &Connection) -> Result<Vec<String>> {
     let names: Vec<String> = conn
         .prepare("SELECT name FROM main.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")?
         .query_map([], |r| r.get(0))?
@@ -400,8 +403,17 @@ impl Writer<'_> {
 
     /// While set, rows written are another device's values, written as they are: not stamped
     /// with this account, not audited, not clocked (sync sets the clocks itself).
-    pub(crate) fn set_applying(&self, applying: bool) -> Result<()> {
+    pub fn set_applying(&self, applying: bool) -> Result<()> {
         self.tx.execute("UPDATE temp.session SET applying = ?1", [applying as i64])?;
+        Ok(())
+    }
+
+    /// Keeps a value in the `meta` table (replacing the one before).
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
         Ok(())
     }
 
@@ -431,11 +443,11 @@ mod tests {
     fn a_new_database_gets_the_current_schema_and_a_device_id() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/huka.db");
-        let store = Store::open_unencrypted(&path).unwrap();
+        let store = Store::open_unencrypted(&path, &[]).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         let device = store.device_id().to_string();
         drop(store);
-        let again = Store::open_unencrypted(&path).unwrap();
+        let again = Store::open_unencrypted(&path, &[]).unwrap();
         assert_eq!(again.device_id(), device, "the device id is kept");
         let mode: String = again.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
         assert_eq!(mode, "wal");
@@ -452,7 +464,7 @@ mod tests {
             conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;").unwrap();
         }
         let before = std::fs::read(&path).unwrap();
-        match Store::open_unencrypted(&path) {
+        match Store::open_unencrypted(&path, &[]) {
             Err(Error::SchemaTooNew { found: 99, supported }) => assert_eq!(supported, SCHEMA_VERSION),
             other => panic!("expected SchemaTooNew, got {:?}", other.err()),
         }
@@ -479,7 +491,7 @@ mod tests {
             )
             .unwrap();
         }
-        let store = Store::open_unencrypted(&path).unwrap();
+        let store = Store::open_unencrypted(&path, &[]).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         assert_eq!(store.device_id(), "old-device");
         let head: String = store.conn().query_row("SELECT head_name FROM household", [], |r| r.get(0)).unwrap();
@@ -493,15 +505,58 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let text = dir.path().join("notes.db");
         std::fs::write(&text, "这不是数据库 — just some text that is long enough to fill a header page.".repeat(20)).unwrap();
-        assert!(matches!(Store::open_unencrypted(&text), Err(Error::NotADatabase)));
+        assert!(matches!(Store::open_unencrypted(&text, &[]), Err(Error::NotADatabase)));
         let foreign = dir.path().join("foreign.db");
         Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE t (x);").unwrap();
-        assert!(matches!(Store::open_unencrypted(&foreign), Err(Error::NotADatabase)));
+        assert!(matches!(Store::open_unencrypted(&foreign, &[]), Err(Error::NotADatabase)));
+    }
+
+    /// Records what it was handed; refuses a write that changed the key `refuse`.
+    struct Seen(std::sync::Mutex<Vec<(String, String, bool)>>);
+    impl crate::journal::Reader for Seen {
+        fn read(&self, _: &Writer<'_>, changes: &[Change]) -> Result<()> {
+            for c in changes {
+                if c.new.get("household_number").and_then(|v| v.as_str()) == Some("refuse") {
+                    return Err(Error::SchoolNotSetUp);
+                }
+                self.0.lock().unwrap().push((c.kind.clone(), c.record_id.clone(), c.old.is_none()));
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn every_write_hands_its_changes_to_the_journal_readers_in_its_transaction() {
+        static SEEN: Seen = Seen(std::sync::Mutex::new(Vec::new()));
+        static JOURNAL: Journal = &[&SEEN];
+        let mut store = Store::open_in_memory(JOURNAL).unwrap();
+        let insert = |number: &'static str| {
+            move |w: &Writer<'_>| -> Result<()> {
+                let m = w.new_meta();
+                w.tx().execute(
+                    "INSERT INTO household (id, household_number, head_name, status, created_at, updated_at, device_id) VALUES (?1, ?2, '王', 'registered_poor', ?3, ?3, ?4)",
+                    rusqlite::params![m.id, number, w.now(), w.device_id()],
+                )?;
+                Ok(())
+            }
+        };
+        store.write(insert("0001")).unwrap();
+        {
+            let seen = SEEN.0.lock().unwrap();
+            assert_eq!(seen.len(), 1);
+            assert_eq!((seen[0].0.as_str(), seen[0].2), ("household", true), "a new record, without an old image");
+        }
+        assert!(store.write(insert("refuse")).is_err(), "a reader's refusal undoes the write");
+        let n: i64 = store.conn().query_row("SELECT count(*) FROM household", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1);
+        store.write(|w| w.set_meta("x", "1")).unwrap();
+        assert_eq!(SEEN.0.lock().unwrap().len(), 1, "meta is not a record: nothing to journal");
+        assert_eq!(store.meta("x").unwrap().as_deref(), Some("1"));
     }
 
     #[test]
     fn a_failed_write_changes_nothing() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = Store::open_in_memory(&[]).unwrap();
         let result: Result<()> = store.write(|w| {
             w.tx().execute("INSERT INTO meta (key, value) VALUES ('x', '1')", [])?;
             Err(Error::SchoolNotSetUp)

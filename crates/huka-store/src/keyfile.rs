@@ -120,7 +120,7 @@ impl KeyFile {
     }
 
     /// Takes every slot another computer of the school changed later than this one did.
-    pub(crate) fn merge(&mut self, other: &KeyFile) {
+    pub fn merge(&mut self, other: &KeyFile) {
         if other.database != self.database || other.salt != self.salt {
             return; // another school's, or another database's: nothing in common
         }
@@ -144,7 +144,7 @@ impl KeyFile {
 
     /// The data key through a user's password, without the slow-down (a key file carried in
     /// a change file, before any database exists here).
-    pub(crate) fn open_user_directly(&self, login: &str, password: &str) -> Option<DataKey> {
+    pub fn open_user_directly(&self, login: &str, password: &str) -> Option<DataKey> {
         self.open_user(login, password)
     }
 

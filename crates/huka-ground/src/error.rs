@@ -680,7 +680,7 @@ pub struct FieldReport {
 
 /// Collects field problems while a form is checked, so that all of them are reported at once.
 #[derive(Debug, Default)]
-pub(crate) struct Checks(Vec<FieldError>);
+pub struct Checks(Vec<FieldError>);
 
 impl Checks {
     pub fn add(&mut self, field: &'static str, problem: Problem) {

@@ -28,7 +28,7 @@ impl DataKey {
     }
 
     /// The value of SQLCipher's `PRAGMA key` for a raw key (no key derivation at open).
-    pub(crate) fn sqlcipher_key(&self) -> Zeroizing<String> {
+    pub fn sqlcipher_key(&self) -> Zeroizing<String> {
         let mut s = Zeroizing::new(String::with_capacity(67));
         s.push_str("x'");
         // Straight into the zeroized string: no temporary holds a byte of the key.
@@ -44,14 +44,14 @@ impl DataKey {
     }
 
     /// Tests open many copies of one school without a key derivation each.
-    #[cfg(test)]
-    pub(crate) fn copy_for_tests(&self) -> DataKey {
+    #[doc(hidden)]
+    pub fn copy_for_tests(&self) -> DataKey {
         DataKey(self.0.clone())
     }
 
     /// A key for another purpose, derived from this one (SHA-256 of a label and the key): the
     /// same on every computer of a school, known to no one else.
-    pub(crate) fn derive(&self, label: &str) -> Zeroizing<[u8; 32]> {
+    pub fn derive(&self, label: &str) -> Zeroizing<[u8; 32]> {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
         h.update(label.as_bytes());
@@ -203,7 +203,7 @@ impl std::fmt::Debug for RecoveryCode {
 }
 
 /// Random bytes as base64, for salts and ids.
-pub(crate) fn random_b64(n: usize) -> String {
+pub fn random_b64(n: usize) -> String {
     let mut b = vec![0u8; n];
     rand::rng().fill_bytes(&mut b);
     B64.encode(b)

@@ -91,6 +91,7 @@ fn parse_time(v: ValueRef<'_>) -> FromSqlResult<DateTime<Utc>> {
 }
 
 /// Declares an enum stored as snake_case text: serde, SQL and a list of all values.
+#[macro_export]
 macro_rules! text_enum {
     ($(#[$m:meta])* $vis:vis enum $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal,)+ }) => {
         $(#[$m])*
@@ -126,4 +127,4 @@ macro_rules! text_enum {
         }
     };
 }
-pub(crate) use text_enum;
+pub use crate::text_enum;

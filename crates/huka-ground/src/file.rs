@@ -156,5 +156,7 @@ fn full_or(e: std::io::Error, dir: PathBuf, files: &[(&Path, &[u8])]) -> Error {
     }
 }
 
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;

@@ -1,0 +1,212 @@
+//! The clocks of sync (同步), kept as every write happens: the journal's reader [`CLOCKS`] gives
+//! each field a write changed one new hybrid logical time of this device (`sync_clock`), and
+//! `sync_seen` what this device holds of each device. Reading and writing change files is
+//! `sync`'s, above.
+//!
+//! Hybrid logical clocks (Kulkarni et al., 2014): wall-clock milliseconds and a counter, never
+//! going backwards on a device, and after a file is read never behind anything in it — so that
+//! if one write happened before another, its clock is lower. A clock is written as text that
+//! sorts as it compares: `0001764430000123-00000`; with the device that wrote, `"<hlc> <device>"`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::{Map, Value};
+
+use crate::error::Result;
+use crate::journal::{Change, Reader};
+use crate::store::Writer;
+
+/// The clock of a visit's parts (its teachers and students), kept beside its fields' clocks.
+pub const PARTS: &str = "_parts";
+
+/// Record tables that stay on one computer: the county installation's, and the school's
+/// signing key (the office PC's alone).
+pub const LOCAL_ONLY: [&str; 4] = ["county_school", "county_key", "county_bundle", "signing_key"];
+
+/// Whether a table's records travel to the school's other computers.
+pub fn synced_table(t: &str) -> bool {
+    !LOCAL_ONLY.contains(&t)
+}
+
+pub fn load_clocks(conn: &Connection, table: &str, id: &str) -> Result<Map<String, Value>> {
+    let text: Option<String> =
+        conn.prepare_cached("SELECT clocks FROM sync_clock WHERE tbl = ?1 AND record_id = ?2")?.query_row([table, id], |r| r.get(0)).optional()?;
+    Ok(text.map(|t| decode_clocks(&t)).unwrap_or_default())
+}
+
+/// The clocks of every record of a table.
+pub fn table_clocks(conn: &Connection, table: &str) -> Result<std::collections::HashMap<String, Map<String, Value>>> {
+    let rows: Vec<(String, String)> =
+        conn.prepare_cached("SELECT record_id, clocks FROM sync_clock WHERE tbl = ?1")?.query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    Ok(rows.into_iter().map(|(id, text)| (id, decode_clocks(&text))).collect())
+}
+
+pub fn save_clocks(conn: &Connection, table: &str, id: &str, clocks: &Map<String, Value>) -> Result<()> {
+    conn.prepare_cached("INSERT INTO sync_clock (tbl, record_id, clocks) VALUES (?1, ?2, ?3) ON CONFLICT (tbl, record_id) DO UPDATE SET clocks = excluded.clocks")?
+        .execute(params![table, id, encode_clocks(clocks)])?;
+    Ok(())
+}
+
+/// The key under which a record's distinct clocks are listed once (no column is named so).
+const SHARED_CLOCKS: &str = "~";
+
+/// How a record's clocks are kept: the fields of a record mostly share a clock (all of them,
+/// for a record written once), so the distinct clocks are listed once under `~` and each
+/// field names its clock by position — a quarter of the bytes of a plain `field → clock` map,
+/// which is what the rows written before this hold, and still read.
+fn encode_clocks(clocks: &Map<String, Value>) -> String {
+    let mut distinct: Vec<&Value> = Vec::new();
+    let mut out = Map::new();
+    for (field, clock) in clocks {
+        let i = distinct.iter().position(|c| *c == clock).unwrap_or_else(|| {
+            distinct.push(clock);
+            distinct.len() - 1
+        });
+        out.insert(field.clone(), Value::from(i));
+    }
+    out.insert(SHARED_CLOCKS.into(), Value::Array(distinct.into_iter().cloned().collect()));
+    serde_json::to_string(&out).expect("plain data")
+}
+
+fn decode_clocks(text: &str) -> Map<String, Value> {
+    let mut clocks: Map<String, Value> = serde_json::from_str(text).unwrap_or_default();
+    let Some(Value::Array(shared)) = clocks.remove(SHARED_CLOCKS) else { return clocks };
+    for clock in clocks.values_mut() {
+        if let Some(c) = clock.as_u64().and_then(|i| shared.get(i as usize)) {
+            *clock = c.clone();
+        }
+    }
+    clocks
+}
+
+/// Raises what this device holds of `device` to `hlc`.
+pub fn saw(conn: &Connection, device: &str, hlc: &str) -> Result<()> {
+    conn.prepare_cached("INSERT INTO sync_seen (device, hlc) VALUES (?1, ?2) ON CONFLICT (device) DO UPDATE SET hlc = max(hlc, excluded.hlc)")?
+        .execute([device, hlc])?;
+    Ok(())
+}
+
+pub fn seen(conn: &Connection) -> Result<BTreeMap<String, String>> {
+    Ok(conn.prepare("SELECT device, hlc FROM sync_seen")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Sync's clocks as a reader of the store's journal (see `crate::JOURNAL`).
+pub struct Clocks;
+
+/// The one clock keeper every store of the domain is opened with.
+pub static CLOCKS: Clocks = Clocks;
+
+impl Reader for Clocks {
+    fn read(&self, w: &Writer<'_>, changes: &[Change]) -> Result<()> {
+        stamp(w, changes)
+    }
+}
+
+/// Clocks the fields this transaction changed, at one new time of this device. Read from the
+/// journal of every write, before it commits.
+fn stamp(w: &Writer<'_>, changes: &[Change]) -> Result<()> {
+    let relevant: Vec<&Change> = changes.iter().filter(|c| synced_table(&c.kind)).collect();
+    if relevant.is_empty() {
+        return Ok(());
+    }
+    let hlc = Hlc::next(last(w)?, Utc::now());
+    save(w, hlc)?;
+    let me = Value::String(Clock { hlc: hlc.text(), device: w.device_id().to_string() }.text());
+    for c in relevant {
+        let mut clocks = load_clocks(w.tx(), &c.kind, &c.record_id)?;
+        for (field, value) in &c.new {
+            if field == "id" {
+                continue;
+            }
+            if c.old.as_ref().is_none_or(|old| old.get(field) != Some(value)) {
+                clocks.insert(field.clone(), me.clone());
+            }
+        }
+        if c.kind == "visit" {
+            clocks.insert(PARTS.to_string(), me.clone());
+        }
+        save_clocks(w.tx(), &c.kind, &c.record_id, &clocks)?;
+    }
+    saw(w.tx(), w.device_id(), &hlc.text())
+}
+
+
+/// A hybrid logical time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Hlc {
+    pub ms: i64,
+    pub counter: u32,
+}
+
+impl Hlc {
+    pub fn text(self) -> String {
+        format!("{:016}-{:05}", self.ms, self.counter)
+    }
+
+    pub fn parse(s: &str) -> Option<Hlc> {
+        let (ms, counter) = s.split_once('-')?;
+        Some(Hlc { ms: ms.parse().ok()?, counter: counter.parse().ok()? })
+    }
+
+    /// The next time on this device: the wall clock, or one tick past the last when the wall
+    /// clock is behind it.
+    pub fn next(last: Hlc, wall: DateTime<Utc>) -> Hlc {
+        let ms = wall.timestamp_millis();
+        if ms > last.ms {
+            Hlc { ms, counter: 0 }
+        } else {
+            Hlc { ms: last.ms, counter: last.counter + 1 }
+        }
+    }
+}
+
+const KEY: &str = "sync.hlc";
+
+/// This device's last time.
+pub fn last(w: &Writer<'_>) -> Result<Hlc> {
+    let text: Option<String> = rusqlite::OptionalExtension::optional(w.tx().query_row("SELECT value FROM meta WHERE key = ?1", [KEY], |r| r.get(0)))?;
+    Ok(text.as_deref().and_then(Hlc::parse).unwrap_or(Hlc { ms: 0, counter: 0 }))
+}
+
+pub fn save(w: &Writer<'_>, t: Hlc) -> Result<()> {
+    w.tx().execute("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [KEY, &t.text()])?;
+    Ok(())
+}
+
+/// A clock: when, and which device. Compared by time, then by device id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Clock {
+    pub hlc: String,
+    pub device: String,
+}
+
+impl Clock {
+    pub fn text(&self) -> String {
+        format!("{} {}", self.hlc, self.device)
+    }
+    pub fn parse(s: &str) -> Option<Clock> {
+        let (hlc, device) = s.split_once(' ')?;
+        Some(Clock { hlc: hlc.to_string(), device: device.to_string() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_clock_never_goes_back_and_sorts_as_text() {
+        let t0 = DateTime::parse_from_rfc3339("2026-11-29T10:00:00Z").unwrap().with_timezone(&Utc);
+        let a = Hlc::next(Hlc { ms: 0, counter: 0 }, t0);
+        let b = Hlc::next(a, t0);
+        let c = Hlc::next(b, t0 - chrono::Duration::seconds(30)); // the wall clock went back
+        assert!(a < b && b < c);
+        assert!(a.text() < b.text() && b.text() < c.text());
+        assert_eq!(Hlc::parse(&c.text()), Some(c));
+        let d = Hlc::next(c, t0 + chrono::Duration::seconds(1));
+        assert_eq!(d.counter, 0);
+        assert!(c.text() < d.text());
+    }
+}
