@@ -35,7 +35,7 @@ use serde_json::{Map, Value};
 use crate::access::{self, Action};
 use crate::error::{Error, Result};
 use crate::store::Store;
-pub use crate::clock::{self, Clock, Hlc};
+pub use huka_domain::clock::{self, Clock, Hlc};
 pub(crate) use crate::clock::{load_clocks, save_clocks, saw, seen, synced_table, table_clocks};
 pub use file::{ChangeSet, RecordChange};
 

@@ -65,7 +65,7 @@ pub struct Member {
 }
 
 /// A member input after cleaning and validation, ready to store.
-pub(crate) struct Clean {
+pub struct Clean {
     name: String,
     relation: String,
     resident_id: String,
@@ -77,7 +77,7 @@ pub(crate) struct Clean {
 }
 
 impl MemberInput {
-    pub(crate) fn cleaned(&self) -> Result<Clean> {
+    pub fn cleaned(&self) -> Result<Clean> {
         let mut c = Checks::default();
         let name = clean(&self.name);
         c.required("name", &name);
@@ -161,7 +161,7 @@ pub fn get(conn: &Connection, id: RecordId) -> Result<Member> {
 }
 
 /// Every live member with a resident ID number, in one query (for planning an import).
-pub(crate) fn all_with_resident_id(conn: &Connection) -> Result<Vec<Member>> {
+pub fn all_with_resident_id(conn: &Connection) -> Result<Vec<Member>> {
     let mut stmt = conn.prepare(&select("m.resident_id <> ''"))?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -206,7 +206,7 @@ fn insert(w: &Writer<'_>, household_id: RecordId, m: &Clean) -> Result<RecordId>
 }
 
 /// Inserts a member without updating the search index (bulk writers reindex once at the end).
-pub(crate) fn insert_unindexed(w: &Writer<'_>, household_id: RecordId, m: &Clean) -> Result<RecordId> {
+pub fn insert_unindexed(w: &Writer<'_>, household_id: RecordId, m: &Clean) -> Result<RecordId> {
     household::get(w.tx(), household_id)?;
     if resident_id_taken(w.tx(), &m.resident_id, None)? {
         return Err(Error::invalid("residentId", Problem::DuplicateResidentId));
@@ -234,7 +234,7 @@ pub fn update(store: &mut Store, id: RecordId, input: &MemberInput) -> Result<Me
 
 /// Rewrites a member (possibly moving them to another household) inside a transaction,
 /// without touching the search index: the caller reindexes the households concerned.
-pub(crate) fn update_input(w: &Writer<'_>, id: RecordId, household_id: RecordId, input: &MemberInput) -> Result<()> {
+pub fn update_input(w: &Writer<'_>, id: RecordId, household_id: RecordId, input: &MemberInput) -> Result<()> {
     write_update(w, id, household_id, &input.cleaned()?)
 }
 
@@ -302,8 +302,11 @@ pub fn check_resident_id(raw: &str) -> ResidentIdCheck {
     }
 }
 
-#[cfg(test)]
-pub(crate) mod tests {
+/// Helpers for tests, here and in the crates above (feature `testing`).
+#[cfg(any(test, feature = "testing"))]
+pub mod tests {
+    // Built for the crates above too, where the tests themselves are not.
+    #![allow(dead_code, unused_imports)]
     use super::*;
     use crate::household::tests::input;
     use crate::student::{EnrolmentStatus, Stage};

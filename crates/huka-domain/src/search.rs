@@ -15,7 +15,7 @@ use crate::text::fold;
 
 /// Rewrites the search row of one household from its live records. Called inside the
 /// transaction of every write that touches the household or its members.
-pub(crate) fn reindex_household(conn: &Connection, household: RecordId) -> Result<()> {
+pub fn reindex_household(conn: &Connection, household: RecordId) -> Result<()> {
     conn.prepare_cached("INSERT OR IGNORE INTO search_key (household_id) VALUES (?1)")?.execute([household])?;
     let (key, old): (i64, String) = conn
         .prepare_cached("SELECT key, body FROM search_key WHERE household_id = ?1")?

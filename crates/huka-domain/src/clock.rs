@@ -197,6 +197,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn clocks_are_kept_once_per_record_and_old_rows_still_read() {
+        let a = Value::String("0001764460800000-00000 0197c0de-0000-7000-8000-00000000000a".into());
+        let b = Value::String("0001764460900000-00003 0197c0de-0000-7000-8000-00000000000b".into());
+        let mut clocks = Map::new();
+        for field in ["name", "village", "status", "phone"] {
+            clocks.insert(field.into(), a.clone());
+        }
+        clocks.insert("phone".into(), b.clone());
+        clocks.insert(PARTS.into(), b.clone());
+        let text = encode_clocks(&clocks);
+        assert_eq!(text.matches("0197c0de").count(), 2, "each distinct clock once: {text}");
+        assert_eq!(decode_clocks(&text), clocks);
+        // A row written before the shared list: a plain field → clock map.
+        assert_eq!(decode_clocks(&serde_json::to_string(&clocks).unwrap()), clocks);
+        assert_eq!(decode_clocks(&encode_clocks(&Map::new())), Map::new());
+    }
+
+    #[test]
     fn the_clock_never_goes_back_and_sorts_as_text() {
         let t0 = DateTime::parse_from_rfc3339("2026-11-29T10:00:00Z").unwrap().with_timezone(&Utc);
         let a = Hlc::next(Hlc { ms: 0, counter: 0 }, t0);

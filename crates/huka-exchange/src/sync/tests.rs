@@ -591,24 +591,6 @@ fn a_teachers_laptop_holds_only_what_the_teacher_may_see_and_sends_back_nothing_
 }
 
 #[test]
-fn clocks_are_kept_once_per_record_and_old_rows_still_read() {
-    let a = Value::String("0001764460800000-00000 0197c0de-0000-7000-8000-00000000000a".into());
-    let b = Value::String("0001764460900000-00003 0197c0de-0000-7000-8000-00000000000b".into());
-    let mut clocks = Map::new();
-    for field in ["name", "village", "status", "phone"] {
-        clocks.insert(field.into(), a.clone());
-    }
-    clocks.insert("phone".into(), b.clone());
-    clocks.insert(merge::PARTS.into(), b.clone());
-    let text = encode_clocks(&clocks);
-    assert_eq!(text.matches("0197c0de").count(), 2, "each distinct clock once: {text}");
-    assert_eq!(decode_clocks(&text), clocks);
-    // A row written before the shared list: a plain field → clock map.
-    assert_eq!(decode_clocks(&serde_json::to_string(&clocks).unwrap()), clocks);
-    assert_eq!(decode_clocks(&encode_clocks(&Map::new())), Map::new());
-}
-
-#[test]
 fn the_author_is_clocked_with_the_fields_it_wrote() {
     let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
     let li = account::add(&mut store, &AccountInput { login: "li".into(), name: "李老师".into(), role: Role::Teacher, teacher_id: None }, "password-1")

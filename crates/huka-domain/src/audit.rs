@@ -155,7 +155,7 @@ fn record(w: &Writer<'_>, captured: &[Change]) -> Result<()> {
 }
 
 /// Appends an entry for an event that is not a record change (a full archive, a restore …).
-pub(crate) fn event(w: &Writer<'_>, op: &str, kind: &str, record_id: &str, details: BTreeMap<String, [Value; 2]>) -> Result<()> {
+pub fn event(w: &Writer<'_>, op: &str, kind: &str, record_id: &str, details: BTreeMap<String, [Value; 2]>) -> Result<()> {
     let mut last = head(w.tx(), w.device_id())?;
     append(w, op, kind, record_id, details, &mut last)
 }
@@ -306,7 +306,7 @@ pub fn verify(store: &Store) -> Result<Verdict> {
     verify_chains(store.conn())
 }
 
-pub(crate) fn verify_chains(conn: &Connection) -> Result<Verdict> {
+pub fn verify_chains(conn: &Connection) -> Result<Verdict> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY device_id, seq"))?;
     let mut rows = stmt.query([])?;
     let mut verdict = Verdict { entries: 0, heads: Vec::new(), broken: None };
@@ -350,7 +350,7 @@ pub fn heads(conn: &Connection) -> Result<Vec<Head>> {
 
 /// A device's entries after the first `after` of its chain, in order (what a change file
 /// carries to a computer that holds `after` of them).
-pub(crate) fn entries_after(conn: &Connection, device: &str, after: i64) -> Result<Vec<Entry>> {
+pub fn entries_after(conn: &Connection, device: &str, after: i64) -> Result<Vec<Entry>> {
     Ok(conn
         .prepare_cached(&format!("{SELECT} WHERE device_id = ?1 AND seq > ?2 ORDER BY seq"))?
         .query_map(params![device, after], from_row)?
@@ -359,7 +359,7 @@ pub(crate) fn entries_after(conn: &Connection, device: &str, after: i64) -> Resu
 
 /// Keeps another device's entry as it was written (its chain is its own: `verify` checks
 /// it like this device's). An entry already held is left as it is.
-pub(crate) fn receive(conn: &Connection, e: &Entry) -> Result<bool> {
+pub fn receive(conn: &Connection, e: &Entry) -> Result<bool> {
     insert(conn, e, &changes_text(e))
 }
 

@@ -71,7 +71,7 @@ fn input_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Registra
 }
 
 /// Every live registration by resident ID (for planning an import).
-pub(crate) fn all_by_resident_id(conn: &Connection) -> Result<std::collections::HashMap<String, (RecordId, RegistrationInput)>> {
+pub fn all_by_resident_id(conn: &Connection) -> Result<std::collections::HashMap<String, (RecordId, RegistrationInput)>> {
     let mut stmt = conn.prepare(&format!("SELECT id, {COLUMNS} FROM registration WHERE deleted_at IS NULL"))?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, RecordId>(0)?, input_from_row(r, 1)?)))?;
     let mut map = std::collections::HashMap::new();
@@ -82,7 +82,7 @@ pub(crate) fn all_by_resident_id(conn: &Connection) -> Result<std::collections::
     Ok(map)
 }
 
-pub(crate) fn insert(w: &Writer<'_>, r: &RegistrationInput) -> Result<RecordId> {
+pub fn insert(w: &Writer<'_>, r: &RegistrationInput) -> Result<RecordId> {
     let m: Meta = w.new_meta();
     w.tx()
         .prepare_cached(&format!(
@@ -96,7 +96,7 @@ pub(crate) fn insert(w: &Writer<'_>, r: &RegistrationInput) -> Result<RecordId> 
     Ok(m.id)
 }
 
-pub(crate) fn update(w: &Writer<'_>, id: RecordId, r: &RegistrationInput) -> Result<()> {
+pub fn update(w: &Writer<'_>, id: RecordId, r: &RegistrationInput) -> Result<()> {
     w.tx()
         .prepare_cached(
             "UPDATE registration SET resident_id = ?2, national_student_number = ?3, name = ?4, gender = ?5, birth_date = ?6,
@@ -114,7 +114,7 @@ pub(crate) fn update(w: &Writer<'_>, id: RecordId, r: &RegistrationInput) -> Res
 /// Links registrations to the household members with the same resident ID number, and brings
 /// the linked members' student records up to date with what the roster says. Only
 /// `registrations` (the ones just written) are synced, plus any whose link changes.
-pub(crate) fn link(w: &Writer<'_>, touched: &[RecordId]) -> Result<()> {
+pub fn link(w: &Writer<'_>, touched: &[RecordId]) -> Result<()> {
     // Links that change: newly matching members, or members that went away.
     let mut stmt = w.tx().prepare(
         "SELECT r.id, m.id FROM registration r

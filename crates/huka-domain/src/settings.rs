@@ -8,11 +8,11 @@ use crate::store::{Store, Writer};
 pub use crate::installation::{mode, require_mode, Mode, WrongMode};
 
 /// A value kept in the database's `meta` table (for modules that keep one setting each).
-pub(crate) fn value(store: &Store, key: &str) -> Result<Option<String>> {
+pub fn value(store: &Store, key: &str) -> Result<Option<String>> {
     get(store, key)
 }
 
-pub(crate) fn set_value(w: &Writer<'_>, key: &str, value: &str) -> Result<()> {
+pub fn set_value(w: &Writer<'_>, key: &str, value: &str) -> Result<()> {
     put(w, key, value)
 }
 
@@ -90,7 +90,7 @@ pub fn database_id(store: &Store) -> Result<Option<String>> {
     get(store, "database_id")
 }
 
-pub(crate) fn set_database_id(w: &Writer<'_>, id: &str) -> Result<()> {
+pub fn set_database_id(w: &Writer<'_>, id: &str) -> Result<()> {
     put(w, "database_id", id)
 }
 

@@ -157,7 +157,7 @@ pub fn get(conn: &Connection, id: RecordId) -> Result<Household> {
 }
 
 /// Every live household, in one query (for planning an import).
-pub(crate) fn all(conn: &Connection) -> Result<Vec<Household>> {
+pub fn all(conn: &Connection) -> Result<Vec<Household>> {
     let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM household h WHERE h.deleted_at IS NULL"))?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -186,7 +186,7 @@ pub(crate) fn insert(w: &Writer<'_>, h: &HouseholdInput) -> Result<RecordId> {
 }
 
 /// Validates and inserts a household inside a transaction, without reindexing.
-pub(crate) fn insert_input(w: &Writer<'_>, input: &HouseholdInput) -> Result<RecordId> {
+pub fn insert_input(w: &Writer<'_>, input: &HouseholdInput) -> Result<RecordId> {
     insert_unindexed(w, &input.cleaned()?)
 }
 
@@ -218,7 +218,7 @@ pub fn update(store: &mut Store, id: RecordId, input: &HouseholdInput) -> Result
 }
 
 /// Validates and rewrites a household inside a transaction, without reindexing.
-pub(crate) fn update_input(w: &Writer<'_>, id: RecordId, input: &HouseholdInput) -> Result<()> {
+pub fn update_input(w: &Writer<'_>, id: RecordId, input: &HouseholdInput) -> Result<()> {
     write_update(w, id, &input.cleaned()?)
 }
 
@@ -316,8 +316,11 @@ pub fn list(store: &Store, search_text: &str, limit: usize) -> Result<Vec<Househ
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-#[cfg(test)]
-pub(crate) mod tests {
+/// Helpers for tests, here and in the crates above (feature `testing`).
+#[cfg(any(test, feature = "testing"))]
+pub mod tests {
+    // Built for the crates above too, where the tests themselves are not.
+    #![allow(dead_code, unused_imports)]
     use super::*;
 
     pub fn input(number: &str, head: &str) -> HouseholdInput {

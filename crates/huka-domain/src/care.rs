@@ -20,7 +20,7 @@ impl Care for Store {
 
 /// Whether a household is in the care of a teacher (for any teacher, not only the one who
 /// acts: a teacher's laptop keeps in full only the cards in its teacher's care).
-pub(crate) fn in_care_of(conn: &Connection, teacher: RecordId, household: RecordId) -> Result<bool> {
+pub fn in_care_of(conn: &Connection, teacher: RecordId, household: RecordId) -> Result<bool> {
     let found: Option<i64> = conn
         .query_row(
             "SELECT 1 FROM household_teacher WHERE household_id = ?1 AND teacher_id = ?2 AND deleted_at IS NULL
