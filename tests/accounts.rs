@@ -154,7 +154,7 @@ fn a_login_refused_is_one_sentence_changes_no_file_and_never_waits_on_stdin() {
 
 /// A database as the last version without accounts left it: unencrypted, schema 7.
 fn schema_7_database(db: &Path) -> Value {
-    let mut plain = huka_core::Store::open_unencrypted(db).unwrap();
+    let mut plain = huka_core::Store::open_unencrypted(db, &huka_core::SCHEMA).unwrap();
     let school = huka_core::school::SchoolInput { code: "2161092101".into(), name: "旧学校".into(), town: String::new(), district: String::new() };
     huka_core::school::setup(&mut plain, &school).unwrap();
     huka_core::demo::generate(&mut plain, &huka_core::demo::DemoOptions { students: 60, seed: 9 }).unwrap();

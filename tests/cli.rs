@@ -220,7 +220,7 @@ fn only_init_makes_a_database_and_a_missing_file_exits_2() {
     // The schema version, for the clean-system upgrade test and for support.
     let out = huka(&db, &["stats", "--schema"]);
     assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), huka_core::store::SCHEMA_VERSION.to_string());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), huka_core::SCHEMA_VERSION.to_string());
 }
 
 /// `command` with another program: the same arguments and environment.

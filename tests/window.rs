@@ -1538,7 +1538,7 @@ fn account_screenshots() {
     // An old, unencrypted database: the conversion screen.
     let old = run.dir.path().join("old.db");
     {
-        let mut plain = huka_core::Store::open_unencrypted(&old).unwrap();
+        let mut plain = huka_core::Store::open_unencrypted(&old, &huka_core::SCHEMA).unwrap();
         let school = huka_core::school::SchoolInput { code: "2161092101".into(), name: "涧池镇九年制学校".into(), ..Default::default() };
         huka_core::school::setup(&mut plain, &school).unwrap();
         huka_core::demo::generate(&mut plain, &huka_core::demo::DemoOptions { students: 40, seed: 2 }).unwrap();

@@ -270,7 +270,7 @@ fn a_plain_database_from_before_accounts_converts() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("huka.db");
     {
-        let mut plain = huka_core::Store::open_unencrypted(&path).unwrap();
+        let mut plain = huka_core::Store::open_unencrypted(&path, &huka_core::SCHEMA).unwrap();
         let input: huka_core::school::SchoolInput = serde_json::from_value(school()["input"].clone()).unwrap();
         huka_core::school::setup(&mut plain, &input).unwrap();
         huka_core::demo::generate(&mut plain, &huka_core::demo::DemoOptions { students: 20, seed: 1 }).unwrap();

@@ -3,7 +3,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use huka_core::{demo, household, Store};
 
 fn search(c: &mut Criterion) {
-    let mut store = Store::open_in_memory(huka_core::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&huka_core::SCHEMA).unwrap();
     let stats = demo::generate(&mut store, &demo::DemoOptions { students: 21_000, seed: 7 }).unwrap();
     eprintln!("generated: {stats:?}");
     let mut group = c.benchmark_group("household_search");

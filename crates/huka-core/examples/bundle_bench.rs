@@ -99,7 +99,7 @@ fn main() {
                     (0..schools)
                         .filter(|i| i % 2 == half)
                         .map(|i| {
-                            let mut store = Store::open_in_memory(huka_core::JOURNAL).unwrap();
+                            let mut store = Store::open_in_memory(&huka_core::SCHEMA).unwrap();
                             let towns = ["涧池镇", "城关镇", "蒲溪镇", "平梁镇", "双乳镇", "铁佛寺镇", "漩涡镇", "汉阳镇"];
                             school::setup(
                                 &mut store,

@@ -6,7 +6,7 @@ use crate::access::{Actor, Role};
 use crate::error::Error;
 use crate::record::RecordId;
 use crate::term::Term;
-use crate::{Store, JOURNAL};
+use crate::{Store, SCHEMA};
 
 fn forbidden<T: std::fmt::Debug>(r: crate::error::Result<T>, what: &str) {
     match r {
@@ -21,7 +21,7 @@ fn forbidden<T: std::fmt::Debug>(r: crate::error::Result<T>, what: &str) {
 /// exchange's functions ask `access` as the domain's do.
 #[test]
 fn a_teacher_may_not_sign_export_or_import() {
-    let mut st = Store::open_in_memory(JOURNAL).unwrap();
+    let mut st = Store::open_in_memory(&SCHEMA).unwrap();
     let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
     st.act_as_for_tests(Actor { id: RecordId::new(), login: "li".into(), name: "李老师".into(), role: Role::Teacher, teacher_id: Some(RecordId::new()) });
     forbidden(crate::signing::create(&mut st, "a-long-passphrase"), "create the signing key");

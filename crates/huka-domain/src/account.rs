@@ -271,7 +271,7 @@ mod tests {
 
     #[test]
     fn accounts_are_added_listed_and_disabled_never_deleted() {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         let input = AccountInput { login: " LiLaoshi ".into(), name: "李老师".into(), role: Role::Teacher, teacher_id: None };
         let a = add(&mut store, &input, "teacher-pass").unwrap();
         assert_eq!(a.login, "lilaoshi");

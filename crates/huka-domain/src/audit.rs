@@ -105,7 +105,7 @@ fn append(w: &Writer<'_>, op: &str, kind: &str, record_id: &str, changes: BTreeM
     Ok(())
 }
 
-/// The audit trail as a reader of the store's journal (see `crate::JOURNAL`).
+/// The audit trail as a reader of the store's journal (see `&crate::SCHEMA`).
 pub struct Trail;
 
 /// The one audit trail every store of the domain is opened with.

@@ -92,7 +92,7 @@ pub fn seen(conn: &Connection) -> Result<BTreeMap<String, String>> {
     Ok(conn.prepare("SELECT device, hlc FROM sync_seen")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Sync's clocks as a reader of the store's journal (see `crate::JOURNAL`).
+/// Sync's clocks as a reader of the store's journal (see `&crate::SCHEMA`).
 pub struct Clocks;
 
 /// The one clock keeper every store of the domain is opened with.

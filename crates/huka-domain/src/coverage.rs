@@ -325,7 +325,7 @@ mod tests {
     }
 
     fn school() -> School {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         let household = household::create(&mut store, &household::tests::input("0001", "王建国")).unwrap().meta.id;
         let kid = member::create(&mut store, household, &MemberInput { name: "王小明".into(), student: Some(StudentInput::default()), ..Default::default() })
             .unwrap()
@@ -400,7 +400,7 @@ mod tests {
 
     #[test]
     fn the_classes_add_up_to_the_school() {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         crate::demo::generate(&mut store, &crate::demo::DemoOptions { students: 120, seed: 3 }).unwrap();
         let today = chrono::Local::now().date_naive();
         let c = compute(&store, Term::of(today), today, 10_000).unwrap();

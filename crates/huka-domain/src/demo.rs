@@ -676,7 +676,7 @@ mod tests {
 
     #[test]
     fn makes_a_lived_in_school_and_the_same_seed_makes_the_same_school() {
-        let mut a = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut a = Store::open_in_memory(&crate::SCHEMA).unwrap();
         let stats = generate(&mut a, &DemoOptions::default()).unwrap();
         assert_eq!(stats.students, 300);
         assert!((120..=180).contains(&stats.households), "{stats:?}");
@@ -684,7 +684,7 @@ mod tests {
         assert!(stats.teachers >= 10);
         assert_eq!(stats.schools, 1);
 
-        let mut b = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut b = Store::open_in_memory(&crate::SCHEMA).unwrap();
         generate(&mut b, &DemoOptions::default()).unwrap();
         let heads = |s: &Store| household::list(s, "", 1000).unwrap().into_iter().map(|h| (h.household_number, h.head_name)).collect::<Vec<_>>();
         assert_eq!(heads(&a), heads(&b));
@@ -707,7 +707,7 @@ mod tests {
 
     #[test]
     fn the_demo_has_a_dropout_case_with_a_return_an_open_case_and_the_terms_weekly_reports() {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         generate(&mut store, &DemoOptions { students: 60, seed: 4 }).unwrap();
         let today = chrono::Utc::now().date_naive();
         let cases = dropout::list(store.conn(), &Default::default(), today).unwrap();
@@ -734,7 +734,7 @@ mod tests {
 
     #[test]
     fn refuses_a_database_that_has_households() {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         generate(&mut store, &DemoOptions { students: 10, seed: 1 }).unwrap();
         assert!(matches!(generate(&mut store, &DemoOptions { students: 10, seed: 1 }), Err(Error::NotEmpty)));
     }

@@ -339,7 +339,7 @@ pub mod tests {
 
     #[test]
     fn create_read_update_delete() {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         let h = create(&mut store, &HouseholdInput { head_name: " 王 建国 ".into(), ..input("6109210001", "") }).unwrap();
         assert_eq!(h.fields.head_name, "王建国");
         assert_eq!(h.meta.device_id, store.device_id());
@@ -367,7 +367,7 @@ pub mod tests {
 
     #[test]
     fn household_numbers_are_unique_among_live_households() {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         let a = create(&mut store, &input("0001", "王建国")).unwrap();
         let dup = create(&mut store, &input("0001", "李红"));
         assert!(matches!(&dup, Err(Error::Invalid(f)) if f[0].problem == Problem::DuplicateHouseholdNumber));
@@ -377,7 +377,7 @@ pub mod tests {
 
     #[test]
     fn all_bad_fields_are_reported_and_nothing_is_written() {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         let bad = HouseholdInput { phone: "12345".into(), ..input("", " ") };
         match create(&mut store, &bad) {
             Err(Error::Invalid(f)) => {

@@ -12,6 +12,7 @@
 // The layers below, under the names the domain's modules use (`crate::store`, `crate::text` …).
 pub use huka_ground::{actor, crypto, error, file, lang, record, resident_id, term, text};
 pub use huka_store::{journal, keyfile, store};
+pub use huka_store::Schema;
 
 pub mod access;
 pub mod account;
@@ -45,10 +46,33 @@ pub use record::{Meta, RecordId};
 pub use resident_id::ResidentId;
 pub use store::Store;
 
-/// What reads every write's changes in its transaction: the audit trail (an entry per changed
-/// record, chained), then sync's clocks (a clock per changed field). Every store the domain
-/// opens is handed this journal.
-pub const JOURNAL: journal::Journal = &[&audit::TRAIL, &clock::CLOCKS];
+/// What every store of a school or county holds and who reads its writes: the migrations in
+/// `migrations/` (landed ones are never edited; a change is a new `NNNN_*.sql`), and the
+/// journal's readers — the audit trail (an entry per changed record, chained), then sync's
+/// clocks (a clock per changed field), inside each write's transaction.
+pub static SCHEMA: store::Schema = store::Schema { migrations: MIGRATIONS, journal: &[&audit::TRAIL, &clock::CLOCKS] };
+
+/// Migrations in order; the schema version is the number applied.
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_households.sql"),
+    include_str!("migrations/0002_registration.sql"),
+    include_str!("migrations/0003_visits_plans.sql"),
+    include_str!("migrations/0004_coverage_indexes.sql"),
+    include_str!("migrations/0005_aid.sql"),
+    include_str!("migrations/0006_dropout.sql"),
+    include_str!("migrations/0007_signing_county.sql"),
+    include_str!("migrations/0008_accounts.sql"),
+    include_str!("migrations/0009_audit.sql"),
+    include_str!("migrations/0010_sealed_bundles.sql"),
+    include_str!("migrations/0011_sync.sql"),
+];
+
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = SCHEMA.version();
+
+#[cfg(test)]
+mod tests;
 
 /// The version of this software, written into exports and shown in the window.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

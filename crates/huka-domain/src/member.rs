@@ -316,7 +316,7 @@ pub mod tests {
     }
 
     fn setup() -> (Store, RecordId) {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         let h = household::create(&mut store, &input("0001", "王建国")).unwrap();
         (store, h.meta.id)
     }

@@ -148,7 +148,7 @@ mod tests {
     }
 
     fn setup() -> (Store, RecordId, RecordId, RecordId) {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         let h = crate::household::create(&mut store, &crate::household::tests::input("0001", "王建国")).unwrap().meta.id;
         let kid = member::create(
             &mut store,

@@ -119,7 +119,7 @@ mod tests {
 
     #[test]
     fn set_up_once_then_update() {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         assert!(get(&store).unwrap().is_none());
         let s = setup(&mut store, &input()).unwrap();
         assert_eq!(s.code, "3161092101");
@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_reported() {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         let bad = SchoolInput { code: "31 6/1".into(), name: " ".into(), ..Default::default() };
         match setup(&mut store, &bad) {
             Err(Error::Invalid(fields)) => {

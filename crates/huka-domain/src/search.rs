@@ -105,7 +105,7 @@ mod tests {
 
     #[test]
     fn finds_by_name_fragment_id_fragment_and_village() {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         let a = household::create(&mut store, &input("0001", "王建国")).unwrap();
         member::create(&mut store, a.meta.id, &member_input("王小明", "61092120130305001X")).unwrap();
         let b = household::create(&mut store, &household::HouseholdInput { village: "太平村".into(), ..input("0002", "李红梅") }).unwrap();
@@ -124,7 +124,7 @@ mod tests {
 
     #[test]
     fn search_follows_edits_and_deletes() {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         let a = household::create(&mut store, &input("0001", "王建国")).unwrap();
         let m = member::create(&mut store, a.meta.id, &member_input("王小明", "")).unwrap();
         member::update(&mut store, m.meta.id, &member_input("王晓明", "")).unwrap();

@@ -50,7 +50,7 @@ pub fn create(path: &Path, setup: Setup<'_>, first: &FirstAccount) -> Result<(St
     let input = AccountInput { login: first.login.clone(), name: first.name.clone(), role, teacher_id: None };
     // Everything is checked before any file exists.
     {
-        let scratch = Store::open_in_memory(crate::JOURNAL)?;
+        let scratch = Store::open_in_memory(&crate::SCHEMA)?;
         account::checked(scratch.conn(), mode, &input, &first.password)?;
         if let Setup::School(school) = &setup {
             school::checked(school)?;
@@ -63,7 +63,7 @@ pub fn create(path: &Path, setup: Setup<'_>, first: &FirstAccount) -> Result<(St
         file.seal_user(&input.login, &key, &first.password, Kdf::DEFAULT);
         let code = RecoveryCode::generate();
         file.seal_recovery(&key, &code, Kdf::DEFAULT);
-        let mut store = Store::open_encrypted(path, key, true, crate::JOURNAL)?;
+        let mut store = Store::open_encrypted(path, key, true, &crate::SCHEMA)?;
         store.write(|w| settings::set_database_id(w, &database_id))?;
         match setup {
             Setup::School(school) => {
@@ -136,7 +136,7 @@ pub fn convert(path: &Path, principal: &FirstAccount) -> Result<(Store, Recovery
         return Err(Error::NotADatabase);
     }
     let input = AccountInput { login: principal.login.clone(), name: principal.name.clone(), role: Role::Principal, teacher_id: None };
-    let plain = Store::open_unencrypted(path, crate::JOURNAL)?;
+    let plain = Store::open_unencrypted(path, &crate::SCHEMA)?;
     let mode = settings::mode(&plain)?;
     let input = AccountInput { role: if mode == Mode::County { Role::Reviewer } else { Role::Principal }, ..input };
     account::checked(plain.conn(), mode, &input, &principal.password)?;
@@ -162,7 +162,7 @@ pub fn convert(path: &Path, principal: &FirstAccount) -> Result<(Store, Recovery
     let code = RecoveryCode::generate();
     file.seal_recovery(&key, &code, Kdf::DEFAULT);
     let checked = (|| -> Result<()> {
-        let mut copy = Store::open_encrypted(&tmp, key, false, crate::JOURNAL)?;
+        let mut copy = Store::open_encrypted(&tmp, key, false, &crate::SCHEMA)?;
         let ok: String = copy.conn().query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         let after = stats::get(&copy)?;
         if ok != "ok" || after != before {
@@ -197,7 +197,7 @@ fn key_file_of(path: &Path) -> Result<KeyFile> {
 /// Opens the database with a key from its key file; a key that does not open it, or a
 /// database of another id, means the key file is not this database's.
 fn open_with(path: &Path, key: DataKey, file: &KeyFile) -> Result<Store> {
-    let store = match Store::open_encrypted(path, key, false, crate::JOURNAL) {
+    let store = match Store::open_encrypted(path, key, false, &crate::SCHEMA) {
         Err(Error::NotADatabase) => return Err(Error::KeyFileDamaged),
         other => other?,
     };

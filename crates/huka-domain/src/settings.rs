@@ -100,7 +100,7 @@ mod tests {
 
     #[test]
     fn chinese_by_default_and_the_choice_is_kept() {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         assert_eq!(language(&store).unwrap(), Lang::Zh);
         set_language(&mut store, Lang::En).unwrap();
         assert_eq!(language(&store).unwrap(), Lang::En);
@@ -108,7 +108,7 @@ mod tests {
 
     #[test]
     fn the_archivist_is_kept_cleaned_and_checked() {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         assert_eq!(archivist(&store).unwrap(), "");
         assert_eq!(set_archivist(&mut store, "  张 老师 ").unwrap(), "张老师");
         assert_eq!(archivist(&store).unwrap(), "张老师");
@@ -118,13 +118,13 @@ mod tests {
 
     #[test]
     fn a_school_by_default_and_a_set_up_school_cannot_become_the_county() {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         assert_eq!(mode(&store).unwrap(), Mode::School);
         set_mode(&mut store, Mode::County).unwrap();
         assert_eq!(mode(&store).unwrap(), Mode::County);
         assert!(require_mode(&store, Mode::School).unwrap_err().domain::<WrongMode>().is_some());
 
-        let mut school = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut school = Store::open_in_memory(&crate::SCHEMA).unwrap();
         crate::school::setup(&mut school, &crate::school::SchoolInput { code: "1".into(), name: "A".into(), ..Default::default() }).unwrap();
         assert!(set_mode(&mut school, Mode::County).unwrap_err().domain::<WrongMode>().is_some());
         assert_eq!(mode(&school).unwrap(), Mode::School);

@@ -224,7 +224,7 @@ mod tests {
 
     #[test]
     fn teachers_are_linked_to_households_and_unlinked_on_delete() {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         let h = household::create(&mut store, &input("0001", "王建国")).unwrap().meta.id;
         let a = create(&mut store, &teacher("张老师")).unwrap().meta.id;
         let b = create(&mut store, &teacher("李老师")).unwrap().meta.id;
@@ -245,7 +245,7 @@ mod tests {
 
     #[test]
     fn update_and_validation() {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         let t = create(&mut store, &teacher("张老师")).unwrap();
         let u = update(&mut store, t.meta.id, &TeacherInput { subject: "数学".into(), ..teacher("张 老师") }).unwrap();
         assert_eq!((u.fields.name.as_str(), u.fields.subject.as_str()), ("张老师", "数学"));

@@ -5,7 +5,7 @@
 //! names a module of this crate.
 
 // The domain and the layers under it, under the names this crate's modules use
-// (`crate::household`, `crate::store`, `crate::JOURNAL` …).
+// (`crate::household`, `crate::store`, `&crate::SCHEMA` …).
 pub(crate) use huka_domain::*;
 
 pub mod archive;

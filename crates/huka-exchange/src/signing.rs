@@ -381,7 +381,7 @@ pub(crate) mod tests {
     pub const PASSPHRASE: &str = "涧池镇 2026 秋";
 
     pub fn school_store(code: &str) -> Store {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         school::setup(&mut store, &SchoolInput { code: code.into(), name: format!("{code} 学校"), town: "涧池镇".into(), district: "第三督学责任区".into() })
             .unwrap();
         store
@@ -475,7 +475,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_county_installation_has_no_school_key() {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         settings::set_mode(&mut store, Mode::County).unwrap();
         assert!(create(&mut store, PASSPHRASE).unwrap_err().domain::<crate::settings::WrongMode>().is_some());
     }

@@ -505,7 +505,7 @@ mod tests {
 
     #[test]
     fn the_summary_agrees_with_the_dashboard_and_the_records() {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         let stats = demo::generate(&mut store, &DemoOptions { students: 150, seed: 4 }).unwrap();
         let today = chrono::Utc::now().date_naive();
         let term = Term::of(today);

@@ -24,30 +24,28 @@ pub mod journal;
 use journal::{Change, Journal};
 use crate::record::{format_time, Meta, RecordId};
 
-/// Migrations in order; the schema version is the number applied.
-const MIGRATIONS: &[&str] = &[
-    include_str!("migrations/0001_households.sql"),
-    include_str!("migrations/0002_registration.sql"),
-    include_str!("migrations/0003_visits_plans.sql"),
-    include_str!("migrations/0004_coverage_indexes.sql"),
-    include_str!("migrations/0005_aid.sql"),
-    include_str!("migrations/0006_dropout.sql"),
-    include_str!("migrations/0007_signing_county.sql"),
-    include_str!("migrations/0008_accounts.sql"),
-    include_str!("migrations/0009_audit.sql"),
-    include_str!("migrations/0010_sealed_bundles.sql"),
-    include_str!("migrations/0011_sync.sql"),
-];
+/// What a store is for, handed to it by the layer above at every open: the schema its file
+/// holds (migrations in order — the version is the number applied; the first makes the
+/// `meta (key, value)` table the store keeps its device id in) and who reads the journal of
+/// each write. The store itself knows no table but `meta`.
+pub struct Schema {
+    pub migrations: &'static [&'static str],
+    pub journal: Journal,
+}
 
-/// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+impl Schema {
+    /// The schema version this build writes.
+    pub const fn version(&self) -> i64 {
+        self.migrations.len() as i64
+    }
+}
 
 pub struct Store {
     conn: Connection,
     device_id: String,
     actor: Actor,
-    /// Who reads what each write changed (the audit trail, sync), before it commits.
-    journal: Journal,
+    /// Its schema, and who reads what each write changed (the audit trail, sync), before it commits.
+    schema: &'static Schema,
     /// The file and its data key, when the store is an unlocked encrypted database (the key
     /// wraps again for a new account or password; it is zeroed when the store is dropped).
     unlocked: Option<Unlocked>,
@@ -93,7 +91,7 @@ impl Store {
 
     /// Opens (or, with `create`, creates) the encrypted database at `path` with its data key.
     /// The store acts as the system until [`Store::act_as`] names an account.
-    pub fn open_encrypted(path: &Path, key: DataKey, create: bool, journal: Journal) -> Result<Store> {
+    pub fn open_encrypted(path: &Path, key: DataKey, create: bool, schema: &'static Schema) -> Result<Store> {
         let exists = Store::inspect(path)? != DbFile::Missing;
         if exists == create {
             return Err(if create { Error::DatabaseExists } else { Error::NoDatabase });
@@ -108,7 +106,7 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_key().as_str()))?;
-        let mut store = Store::init(conn, true, journal)?;
+        let mut store = Store::init(conn, true, schema)?;
         store.unlocked = Some(Unlocked { path: path.to_path_buf(), key });
         Ok(store)
     }
@@ -116,7 +114,7 @@ impl Store {
     /// Opens (creating if needed) an unencrypted database: only for converting a database
     /// from before accounts, and for measuring what encryption costs. Huka itself never
     /// creates one.
-    pub fn open_unencrypted(path: &Path, journal: Journal) -> Result<Store> {
+    pub fn open_unencrypted(path: &Path, schema: &'static Schema) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
@@ -124,15 +122,15 @@ impl Store {
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        Store::init(conn, true, journal)
+        Store::init(conn, true, schema)
     }
 
     /// A private in-memory database (tests, benchmarks), acting as the system.
-    pub fn open_in_memory(journal: Journal) -> Result<Store> {
-        Store::init(Connection::open_in_memory()?, false, journal)
+    pub fn open_in_memory(schema: &'static Schema) -> Result<Store> {
+        Store::init(Connection::open_in_memory()?, false, schema)
     }
 
-    fn init(mut conn: Connection, wal: bool, journal: Journal) -> Result<Store> {
+    fn init(mut conn: Connection, wal: bool, schema: &'static Schema) -> Result<Store> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // Read the version before writing anything: a newer file must stay untouched.
         let version: i64 = match conn.query_row("PRAGMA user_version", [], |r| r.get(0)) {
@@ -142,8 +140,8 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         };
-        if version > SCHEMA_VERSION {
-            return Err(Error::SchemaTooNew { found: version, supported: SCHEMA_VERSION });
+        if version > schema.version() {
+            return Err(Error::SchemaTooNew { found: version, supported: schema.version() });
         }
         if version == 0 && !is_empty(&conn)? {
             return Err(Error::NotADatabase);
@@ -164,7 +162,7 @@ impl Store {
         if wal {
             let _: i64 = conn.query_row("PRAGMA mmap_size = 268435456", [], |r| r.get(0))?;
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        for (i, sql) in schema.migrations.iter().enumerate().skip(version as usize) {
             let tx = conn.transaction()?;
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
@@ -173,7 +171,7 @@ impl Store {
         let device_id = device_id(&mut conn)?;
         stamp_authors(&conn)?;
         capture_changes(&conn)?;
-        let mut store = Store { conn, device_id, actor: Actor::system(), journal, unlocked: None };
+        let mut store = Store { conn, device_id, actor: Actor::system(), schema, unlocked: None };
         store.act_as(Actor::system())?;
         Ok(store)
     }
@@ -233,7 +231,7 @@ impl Store {
         // What changed, for its readers (the audit trail, the other devices' clocks), in the
         // same transaction.
         let changes = take_changes(&writer)?;
-        for reader in self.journal {
+        for reader in self.schema.journal {
             reader.read(&writer, &changes)?;
         }
         writer.tx.commit()?;
@@ -331,9 +329,8 @@ fn capture_changes(conn: &Connection) -> Result<()> {
 
 /// Every insert and update of a record stamps `updated_by` with the session's account: the
 /// author is written by the store, whatever module wrote the row. Temporary triggers, made
-/// for each record table whenever a connection opens. The inserts that bulk imports repeat
-/// (household, member, student, registration) name the author themselves, so the trigger has
-/// nothing to do for them.
+/// for each record table whenever a connection opens. The inserts that bulk writers repeat
+/// name the author themselves, so the trigger has nothing to do for them.
 fn stamp_authors(conn: &Connection) -> Result<()> {
     // `applying` is set while another device's values are written as they are (sync): they keep
     // their own author, and are neither audited nor clocked again here.
@@ -439,15 +436,34 @@ impl Writer<'_> {
 mod tests {
     use super::*;
 
+    /// A schema of two records' tables, as a domain above would hand one: the store knows no
+    /// table of it but `meta`.
+    const V1: &str = "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE note (id TEXT PRIMARY KEY, text TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+            device_id TEXT NOT NULL, updated_by TEXT, deleted_at TEXT);";
+    const V2: &str = "CREATE TABLE tag (id TEXT PRIMARY KEY, note_id TEXT NOT NULL REFERENCES note (id), name TEXT NOT NULL,
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL, device_id TEXT NOT NULL, updated_by TEXT, deleted_at TEXT);";
+    static PLAIN: Schema = Schema { migrations: &[V1, V2], journal: &[] };
+    const SCHEMA_VERSION: i64 = PLAIN.version();
+
+    fn insert_note(w: &Writer<'_>, text: &str) -> Result<RecordId> {
+        let m = w.new_meta();
+        w.tx().execute(
+            "INSERT INTO note (id, text, created_at, updated_at, device_id) VALUES (?1, ?2, ?3, ?3, ?4)",
+            rusqlite::params![m.id, text, w.now(), w.device_id()],
+        )?;
+        Ok(m.id)
+    }
+
     #[test]
     fn a_new_database_gets_the_current_schema_and_a_device_id() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/huka.db");
-        let store = Store::open_unencrypted(&path, &[]).unwrap();
+        let store = Store::open_unencrypted(&path, &PLAIN).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         let device = store.device_id().to_string();
         drop(store);
-        let again = Store::open_unencrypted(&path, &[]).unwrap();
+        let again = Store::open_unencrypted(&path, &PLAIN).unwrap();
         assert_eq!(again.device_id(), device, "the device id is kept");
         let mode: String = again.conn().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
         assert_eq!(mode, "wal");
@@ -464,7 +480,7 @@ mod tests {
             conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;").unwrap();
         }
         let before = std::fs::read(&path).unwrap();
-        match Store::open_unencrypted(&path, &[]) {
+        match Store::open_unencrypted(&path, &PLAIN) {
             Err(Error::SchemaTooNew { found: 99, supported }) => assert_eq!(supported, SCHEMA_VERSION),
             other => panic!("expected SchemaTooNew, got {:?}", other.err()),
         }
@@ -475,40 +491,14 @@ mod tests {
     }
 
     #[test]
-    fn an_older_schema_is_migrated_forward_keeping_its_records() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("old.db");
-        {
-            // A database as the first release left it: schema 1, with a household in it.
-            let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(MIGRATIONS[0]).unwrap();
-            conn.execute_batch(
-                "PRAGMA user_version = 1;
-                 INSERT INTO meta (key, value) VALUES ('device_id', 'old-device');
-                 INSERT INTO household (id, household_number, head_name, status, created_at, updated_at, device_id)
-                 VALUES ('0190a3c0-0000-7000-8000-000000000001', '0001', '王建国', 'registered_poor',
-                         '2026-09-01T00:00:00.000Z', '2026-09-01T00:00:00.000Z', 'old-device');",
-            )
-            .unwrap();
-        }
-        let store = Store::open_unencrypted(&path, &[]).unwrap();
-        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-        assert_eq!(store.device_id(), "old-device");
-        let head: String = store.conn().query_row("SELECT head_name FROM household", [], |r| r.get(0)).unwrap();
-        assert_eq!(head, "王建国");
-        let registrations: i64 = store.conn().query_row("SELECT count(*) FROM registration", [], |r| r.get(0)).unwrap();
-        assert_eq!(registrations, 0, "schema 2's table exists");
-    }
-
-    #[test]
     fn other_files_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let text = dir.path().join("notes.db");
         std::fs::write(&text, "这不是数据库 — just some text that is long enough to fill a header page.".repeat(20)).unwrap();
-        assert!(matches!(Store::open_unencrypted(&text, &[]), Err(Error::NotADatabase)));
+        assert!(matches!(Store::open_unencrypted(&text, &PLAIN), Err(Error::NotADatabase)));
         let foreign = dir.path().join("foreign.db");
         Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE t (x);").unwrap();
-        assert!(matches!(Store::open_unencrypted(&foreign, &[]), Err(Error::NotADatabase)));
+        assert!(matches!(Store::open_unencrypted(&foreign, &PLAIN), Err(Error::NotADatabase)));
     }
 
     /// Records what it was handed; refuses a write that changed the key `refuse`.
@@ -516,7 +506,7 @@ mod tests {
     impl crate::journal::Reader for Seen {
         fn read(&self, _: &Writer<'_>, changes: &[Change]) -> Result<()> {
             for c in changes {
-                if c.new.get("household_number").and_then(|v| v.as_str()) == Some("refuse") {
+                if c.new.get("text").and_then(|v| v.as_str()) == Some("refuse") {
                     return Err(Error::SchoolNotSetUp);
                 }
                 self.0.lock().unwrap().push((c.kind.clone(), c.record_id.clone(), c.old.is_none()));
@@ -528,26 +518,18 @@ mod tests {
     #[test]
     fn every_write_hands_its_changes_to_the_journal_readers_in_its_transaction() {
         static SEEN: Seen = Seen(std::sync::Mutex::new(Vec::new()));
-        static JOURNAL: Journal = &[&SEEN];
-        let mut store = Store::open_in_memory(JOURNAL).unwrap();
-        let insert = |number: &'static str| {
-            move |w: &Writer<'_>| -> Result<()> {
-                let m = w.new_meta();
-                w.tx().execute(
-                    "INSERT INTO household (id, household_number, head_name, status, created_at, updated_at, device_id) VALUES (?1, ?2, '王', 'registered_poor', ?3, ?3, ?4)",
-                    rusqlite::params![m.id, number, w.now(), w.device_id()],
-                )?;
-                Ok(())
-            }
-        };
-        store.write(insert("0001")).unwrap();
+        static SEEING: Schema = Schema { migrations: PLAIN.migrations, journal: &[&SEEN] };
+        let mut store = Store::open_in_memory(&SEEING).unwrap();
+        store.write(|w| insert_note(w, "first")).unwrap();
+        let author: Option<String> = store.conn().query_row("SELECT updated_by FROM note", [], |r| r.get(0)).unwrap();
+        assert_eq!(author.as_deref(), Some(Actor::system().id.to_string().as_str()), "the store stamps the author");
         {
             let seen = SEEN.0.lock().unwrap();
             assert_eq!(seen.len(), 1);
-            assert_eq!((seen[0].0.as_str(), seen[0].2), ("household", true), "a new record, without an old image");
+            assert_eq!((seen[0].0.as_str(), seen[0].2), ("note", true), "a new record, without an old image");
         }
-        assert!(store.write(insert("refuse")).is_err(), "a reader's refusal undoes the write");
-        let n: i64 = store.conn().query_row("SELECT count(*) FROM household", [], |r| r.get(0)).unwrap();
+        assert!(store.write(|w| insert_note(w, "refuse")).is_err(), "a reader's refusal undoes the write");
+        let n: i64 = store.conn().query_row("SELECT count(*) FROM note", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 1);
         store.write(|w| w.set_meta("x", "1")).unwrap();
         assert_eq!(SEEN.0.lock().unwrap().len(), 1, "meta is not a record: nothing to journal");
@@ -556,7 +538,7 @@ mod tests {
 
     #[test]
     fn a_failed_write_changes_nothing() {
-        let mut store = Store::open_in_memory(&[]).unwrap();
+        let mut store = Store::open_in_memory(&PLAIN).unwrap();
         let result: Result<()> = store.write(|w| {
             w.tx().execute("INSERT INTO meta (key, value) VALUES ('x', '1')", [])?;
             Err(Error::SchoolNotSetUp)

@@ -37,7 +37,7 @@ pub fn key_export(state: State<'_, AppState>, path: PathBuf) -> CommandResult<Ke
 /// The county bureau's encryption key the school's bundles are sealed to, once registered.
 #[tauri::command]
 pub fn key_county_recipient(state: State<'_, AppState>) -> CommandResult<Option<CountyRecipient>> {
-    state.with(|store| signing::county_recipient(store))
+    state.with(|store| huka_core::bundle::county_recipient(store))
 }
 
 /// Registers (or replaces) the county's encryption key from the file the bureau gave, chosen
@@ -46,7 +46,7 @@ pub fn key_county_recipient(state: State<'_, AppState>) -> CommandResult<Option<
 pub fn key_register_county(state: State<'_, AppState>, path: PathBuf) -> CommandResult<CountyRecipient> {
     state.with(|store| {
         let text = read_small(&path).ok_or(huka_core::Error::BadCountyRecipient)?;
-        signing::register_county_recipient(store, &text)
+        huka_core::bundle::register_county_recipient(store, &text)
     })
 }
 

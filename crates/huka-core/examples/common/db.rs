@@ -54,7 +54,7 @@ fn open_or(path: &Path, setup: Setup<'_>) -> (Store, bool) {
 /// The same school unencrypted (what encryption costs is measured against it).
 pub fn plain_school(path: &Path) -> Store {
     let _ = std::fs::remove_file(path);
-    let mut store = Store::open_unencrypted(path, huka_core::JOURNAL).unwrap();
+    let mut store = Store::open_unencrypted(path, &huka_core::SCHEMA).unwrap();
     huka_core::school::setup(&mut store, &school_input()).unwrap();
     store
 }

@@ -40,7 +40,7 @@ fn students_by_household(store: &Store) -> Vec<(RecordId, RecordId, Option<i64>,
 }
 
 fn school() -> School {
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     crate::school::setup(&mut store, &crate::school::SchoolInput { code: "2161092101".into(), name: "九年制学校".into(), town: String::new(), district: String::new() })
         .unwrap();
     demo::generate(&mut store, &DemoOptions { students: 60, seed: 11 }).unwrap();
@@ -115,7 +115,7 @@ fn each_role_may_do_what_its_rules_say_and_nothing_else() {
         assert_eq!(got, want, "{:?}", actor.role);
     }
     // In a county's database: the reviewer's work, nobody else's.
-    let mut county = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut county = Store::open_in_memory(&crate::SCHEMA).unwrap();
     crate::settings::set_mode(&mut county, crate::settings::Mode::County).unwrap();
     county.act_as_for_tests(reviewer.clone());
     assert!(allowed(&county, Action::County) && allowed(&county, Action::ManageAccounts));

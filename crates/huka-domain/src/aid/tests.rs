@@ -41,7 +41,7 @@ struct School {
 }
 
 fn school() -> School {
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     crate::school::setup(&mut store, &crate::school::SchoolInput { code: "6109210001".into(), name: "五一小学".into(), ..Default::default() }).unwrap();
     let poor = household::create(
         &mut store,

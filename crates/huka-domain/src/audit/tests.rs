@@ -11,7 +11,7 @@ fn entries(store: &Store) -> Vec<Entry> {
 
 #[test]
 fn every_kind_of_write_leaves_a_chained_entry_with_old_and_new_values() {
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let h = household::create(&mut store, &input("0001", "王建国")).unwrap();
     let m = crate::member::create(
         &mut store,
@@ -48,7 +48,7 @@ fn every_kind_of_write_leaves_a_chained_entry_with_old_and_new_values() {
 
 #[test]
 fn an_entry_edited_or_removed_with_raw_sql_breaks_the_chain() {
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     for n in 0..5 {
         household::create(&mut store, &input(&format!("000{n}"), "户主")).unwrap();
     }
@@ -70,7 +70,7 @@ fn an_entry_edited_or_removed_with_raw_sql_breaks_the_chain() {
 
 #[test]
 fn entries_name_their_account_and_a_card_shows_its_history() {
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let li = account::add(&mut store, &AccountInput { login: "li".into(), name: "李老师".into(), role: Role::Teacher, teacher_id: None }, "password-1")
         .unwrap()
         .actor();

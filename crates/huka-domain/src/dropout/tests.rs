@@ -32,7 +32,7 @@ pub fn student(store: &mut Store, household: RecordId, name: &str) -> RecordId {
 }
 
 fn setup(names: &[&str]) -> (Store, RecordId, Vec<RecordId>) {
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let h = household::create(&mut store, &household::tests::input("0001", "王建国")).unwrap().meta.id;
     let kids = names.iter().map(|n| student(&mut store, h, n)).collect();
     (store, h, kids)

@@ -60,7 +60,7 @@ fn kinds(r: &Reconciliation, subject: RecordId) -> Vec<(MismatchKind, Reason)> {
 
 #[test]
 fn each_kind_of_mismatch_is_found_with_its_reason() {
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let poor = household::create(&mut store, &household::tests::input("0001", "王建国")).unwrap().meta.id;
     let other = household::create(&mut store, &HouseholdInput { status: HouseholdStatus::None, ..household::tests::input("0002", "李红") }).unwrap().meta.id;
     let kid = Some(StudentInput::default());

@@ -158,7 +158,7 @@ fn every_record_names_the_account_that_last_changed_it() {
 
 /// A database as schema 7 left it: unencrypted, no accounts, no authors.
 fn schema_7_with_demo(path: &Path) -> Stats {
-    let mut plain = Store::open_unencrypted(path, crate::JOURNAL).unwrap();
+    let mut plain = Store::open_unencrypted(path, &crate::SCHEMA).unwrap();
     crate::school::setup(&mut plain, &school()).unwrap();
     demo::generate(&mut plain, &DemoOptions { students: 80, seed: 3 }).unwrap();
     let counts = stats::get(&plain).unwrap();
@@ -186,7 +186,7 @@ fn a_plain_schema_7_database_converts_with_every_count_equal() {
     let (store, _code, conversion) = convert(&path, &principal()).unwrap();
     assert_eq!(conversion.counts, counts);
     assert_eq!(stats::get(&store).unwrap(), counts);
-    assert_eq!(store.schema_version().unwrap(), crate::store::SCHEMA_VERSION);
+    assert_eq!(store.schema_version().unwrap(), crate::SCHEMA_VERSION);
     drop(store);
     assert_eq!(Store::inspect(&path).unwrap(), DbFile::Encrypted);
     for (file, bytes) in files(&path) {

@@ -3,7 +3,7 @@ use crate::demo::{self, DemoOptions};
 use crate::resident_id::ResidentId;
 
 fn demo_school(students: usize) -> Store {
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     crate::school::setup(&mut store, &crate::school::SchoolInput { code: "2161092101".into(), name: "涧池镇九年制学校".into(), ..Default::default() })
         .unwrap();
     demo::generate(&mut store, &DemoOptions { students, seed: 7 }).unwrap();
@@ -58,7 +58,7 @@ fn one_household_by_its_number_or_a_clear_refusal() {
     assert_eq!(one.cards()[0].head, first.head_name);
     assert!(matches!(prepare(&mut store, &request(Some("no-such-number"), false)), Err(Error::NotFound { kind: "household" })));
 
-    let mut empty = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut empty = Store::open_in_memory(&crate::SCHEMA).unwrap();
     assert!(matches!(prepare(&mut empty, &request(None, false)), Err(Error::SchoolNotSetUp)));
     crate::school::setup(&mut empty, &crate::school::SchoolInput { code: "1".into(), name: "空学校".into(), ..Default::default() }).unwrap();
     assert!(matches!(prepare(&mut empty, &request(None, false)), Err(e) if e.domain::<ArchiveError>() == Some(&ArchiveError::NothingToArchive)));
@@ -162,7 +162,7 @@ fn full_ids_are_the_principals_and_in_the_audit_trail() {
     assert!(crate::audit::verify(&store).unwrap().broken.is_none(), "the event is chained like any entry");
 
     // A county's database has no archive to make.
-    let mut county = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut county = Store::open_in_memory(&crate::SCHEMA).unwrap();
     crate::county::setup(&mut county).unwrap();
     county.act_as_for_tests(Actor { role: Role::Reviewer, ..principal.clone() });
     assert!(prepare(&mut county, &request(None, false)).unwrap_err().domain::<crate::settings::WrongMode>().is_some());

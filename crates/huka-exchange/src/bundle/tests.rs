@@ -17,7 +17,7 @@ use crate::store::Store;
 use crate::term::Term;
 
 pub(crate) fn demo_school(code: &str, students: usize, seed: u64) -> Store {
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     school::setup(&mut store, &SchoolInput { code: code.into(), name: format!("{code}学校"), town: "涧池镇".into(), district: "第三督学责任区".into() }).unwrap();
     demo::generate(&mut store, &DemoOptions { students, seed }).unwrap();
     signing::create(&mut store, PASSPHRASE).unwrap();
@@ -268,7 +268,7 @@ fn bundles_signed_before_a_rotation_still_verify() {
 
 #[test]
 fn preview_and_export_need_a_school_installation_and_a_key() {
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     assert!(matches!(preview(&store, term(), today()), Err(Error::SchoolNotSetUp)));
     school::setup(&mut store, &SchoolInput { code: "1".into(), name: "A".into(), ..Default::default() }).unwrap();
     assert_eq!(preview(&store, term(), today()).unwrap().key_id, None);

@@ -19,7 +19,7 @@ use crate::summary;
 
 /// The county the test schools seal their bundles to.
 fn county() -> Store {
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     setup(&mut store).unwrap();
     recipient::keep_for_tests(&mut store, crate::bundle::tests::county_identity());
     store

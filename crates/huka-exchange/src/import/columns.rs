@@ -285,7 +285,7 @@ mod tests {
 
     #[test]
     fn corrections_are_remembered() {
-        let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         let o: Overrides = [("名字".to_string(), Some(Field::Name))].into();
         remember(&mut store, ImportKind::Roster, &o).unwrap();
         remember(&mut store, ImportKind::Roster, &[("证件".to_string(), Some(Field::ResidentId))].into()).unwrap();

@@ -121,11 +121,11 @@ fn check_sum(r: &ImportReport) {
 #[test]
 fn a_per_grade_workbook_imports_every_sheet_and_equals_the_single_sheet_file() {
     let school = students(16);
-    let mut one = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut one = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let single = import(&mut one, ImportKind::Roster, &single_sheet(&school), &Choices::default());
     assert_eq!((single.rows, single.imported, single.rejected), (96, 96, 0));
 
-    let mut many = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut many = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let file = per_grade(&school, false);
     let p = preview(&many, ImportKind::Roster, &file, &Choices::default()).unwrap();
     let r = &p.report;
@@ -165,7 +165,7 @@ fn a_per_grade_workbook_imports_every_sheet_and_equals_the_single_sheet_file() {
 fn sheets_can_be_chosen_and_hidden_ones_are_left_out_unless_chosen() {
     let school = students(3);
     let file = per_grade(&school, false);
-    let store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let only = |names: &[&str]| Choices { overrides: Overrides::new(), sheets: Some(names.iter().map(|s| s.to_string()).collect()) };
     let r = dry_run(&store, ImportKind::Roster, &file, &only(&["二年级", "五年级"])).unwrap();
     assert_eq!(r.rows, 6);
@@ -266,9 +266,9 @@ fn cards(store: &Store) -> Vec<(String, String, String, String, String)> {
 
 #[test]
 fn merged_household_cells_read_as_the_unmerged_list() {
-    let mut plain = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut plain = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let a = import(&mut plain, ImportKind::Households, &poverty_list(false), &Choices::default());
-    let mut merged = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut merged = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let p = preview(&merged, ImportKind::Households, &poverty_list(true), &Choices::default()).unwrap();
     assert_eq!(p.sheets[0].mapping.as_ref().unwrap().header_row, 3, "the second header row, with the merged heads filled in");
     let b = import(&mut merged, ImportKind::Households, &poverty_list(true), &Choices::default());
@@ -296,7 +296,7 @@ fn a_merged_list_saved_as_csv_fills_members_from_their_household_row() {
         id(4),
         id(5)
     );
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let r = import(&mut store, ImportKind::Households, text.as_bytes(), &Choices::default());
     assert_eq!((r.rows, r.imported, r.rejected), (5, 4, 1), "{r:#?}");
     assert_eq!(r.errors[0].row, 6);
@@ -314,7 +314,7 @@ fn ids_stored_as_numbers_are_never_imported_and_the_report_leads_with_the_column
     let with_x = school.iter().filter(|s| s.2.ends_with('X')).count();
     assert!(with_x > 0 && with_x < 20, "some ID numbers end in X and stay text: {with_x}");
     let lost = 72 - with_x;
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let r = import(&mut store, ImportKind::Roster, &per_grade(&school, true), &Choices::default());
     check_sum(&r);
     assert_eq!((r.rows, r.imported, r.rejected), (72, with_x, lost));
@@ -348,7 +348,7 @@ fn the_same_file_saved_as_csv_by_excel_is_refused_for_the_real_cause() {
         text.push_str(&format!("{},学生{i},{shown},三年级\n", i + 1));
     }
     text.push_str(&format!("21,学生21,{},三年级\n", id(21)));
-    let store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let r = dry_run(&store, ImportKind::Roster, text.as_bytes(), &Choices::default()).unwrap();
     let lost = (0..20).filter(|i| !id(*i).ends_with('X')).count();
     assert_eq!((r.rows, r.imported, r.rejected), (21, 21 - lost, lost));
@@ -372,7 +372,7 @@ fn a_few_lost_numbers_are_row_errors_and_phones_and_student_numbers_too() {
         id(3),
         id(4)
     );
-    let store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let r = dry_run(&store, ImportKind::Roster, text.as_bytes(), &Choices::default()).unwrap();
     assert_eq!((r.rows, r.imported, r.rejected), (4, 1, 3), "{:#?}", r.errors);
     let codes: Vec<(&str, &str)> = r.errors.iter().map(|e| (e.reference.as_str(), e.code.as_str())).collect();
@@ -412,7 +412,7 @@ fn rows_that_are_not_records_are_listed_not_dropped() {
         id(1),
         id(2)
     );
-    let store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let r = dry_run(&store, ImportKind::Roster, text.as_bytes(), &Choices::default()).unwrap();
     assert_eq!((r.rows, r.imported), (2, 2));
     let skipped: Vec<(&str, &str)> = r.skipped.iter().map(|s| (s.reference.as_str(), s.code.as_str())).collect();
@@ -439,7 +439,7 @@ proptest! {
         prop_assert_eq!(as_text.len(), 18);
         let short = format!("{:.5E}", n).replace('E', "E+");
         let long = format!("{:.14E}", n);
-        let store = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         for shown in [&as_text, &short, &long] {
             let file = format!("姓名,身份证号\n甲,{shown}\n");
             let r = dry_run(&store, ImportKind::Roster, file.as_bytes(), &Choices::default()).unwrap();

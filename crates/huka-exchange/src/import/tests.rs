@@ -66,7 +66,7 @@ fn messy_roster() -> String {
 
 #[test]
 fn a_messy_roster_is_read_row_by_row_and_every_rejection_explained() {
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let p = preview(&store, ImportKind::Roster, messy_roster().as_bytes(), &none()).unwrap();
     let r = &p.report;
     check_sum(r);
@@ -93,7 +93,7 @@ fn a_messy_roster_is_read_row_by_row_and_every_rejection_explained() {
 
 #[test]
 fn roster_students_attach_to_household_members_by_resident_id() {
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let h = household::create(&mut store, &household::tests::input("0001", "王建国")).unwrap();
     let kid = member::create(&mut store, h.meta.id, &MemberInput { name: "王小明".into(), resident_id: id(2013, 3, 5, 1), ..Default::default() }).unwrap();
     assert!(kid.student.is_none());
@@ -129,7 +129,7 @@ fn poverty_list() -> String {
 
 #[test]
 fn the_poverty_list_makes_household_cards_and_reimporting_changes_nothing() {
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let r = import(&mut store, ImportKind::Households, poverty_list().as_bytes());
     check_sum(&r);
     assert_eq!((r.rows, r.imported, r.rejected), (5, 4, 1), "{r:#?}");
@@ -158,7 +158,7 @@ fn the_poverty_list_makes_household_cards_and_reimporting_changes_nothing() {
 
 #[test]
 fn a_member_entered_by_hand_is_updated_not_duplicated() {
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let h = household::create(&mut store, &HouseholdInput { household_number: "610921001".into(), ..household::tests::input("x", "王建国") }).unwrap();
     member::create(&mut store, h.meta.id, &MemberInput { name: "王小明".into(), resident_id: id(2013, 3, 5, 1), health: "哮喘".into(), ..Default::default() }).unwrap();
     import(&mut store, ImportKind::Households, poverty_list().as_bytes());
@@ -188,7 +188,7 @@ fn xlsx_with_date_cells_and_gbk_csv_read_like_utf8() {
     sheet.write_string(4, 2, "61092120140719002").unwrap();
     book.save(&path).unwrap();
 
-    let store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let r = dry_run(&store, ImportKind::Roster, &std::fs::read(&path).unwrap(), &none()).unwrap();
     assert_eq!((r.rows, r.imported, r.rejected), (2, 1, 1), "{r:#?}");
     assert_eq!(r.errors[0].row, 5, "the row number Excel shows");
@@ -203,7 +203,7 @@ fn xlsx_with_date_cells_and_gbk_csv_read_like_utf8() {
 
 #[test]
 fn files_that_cannot_be_read_say_why() {
-    let store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let e = preview(&store, ImportKind::Roster, b"\x00\x01\x02binary\xff\xfe", &none()).unwrap_err();
     assert!(e.is_unreadable_file(), "{e:?}");
     let e = preview(&store, ImportKind::Roster, "甲,乙,丙\n1,2,3\n".as_bytes(), &none()).unwrap_err();
@@ -220,7 +220,7 @@ fn files_that_cannot_be_read_say_why() {
 
 #[test]
 fn an_unknown_header_can_be_mapped_and_the_choice_is_remembered() {
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let file = format!("名字,证件,备注\n王小明,{},x\n", id(2013, 3, 5, 1));
     assert_eq!(preview(&store, ImportKind::Roster, file.as_bytes(), &none()).unwrap_err().domain(), Some(&ImportError::NoHeader));
     let o: Overrides = [("名字".to_string(), Some(Field::Name)), ("证件".to_string(), Some(Field::ResidentId))].into();
@@ -232,7 +232,7 @@ fn an_unknown_header_can_be_mapped_and_the_choice_is_remembered() {
 
 #[test]
 fn apply_refuses_a_plan_that_changed_after_the_preview() {
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let file = format!("姓名,身份证号,年级\n王小明,{},三年级\n", id(2013, 3, 5, 1));
     let seen = preview(&store, ImportKind::Roster, file.as_bytes(), &none()).unwrap();
     // Meanwhile the same file was imported from elsewhere (the CLI): the plan is now "unchanged".
@@ -245,7 +245,7 @@ fn apply_refuses_a_plan_that_changed_after_the_preview() {
 
 #[test]
 fn rejected_rows_are_written_to_fix_and_reimport() {
-    let store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let bytes = messy_roster().into_bytes();
     let p = preview(&store, ImportKind::Roster, &bytes, &none()).unwrap();
@@ -293,10 +293,10 @@ proptest! {
             .map(|(seq, (n, grade))| (names[*n].to_string(), id(2013, 3, 5, *seq), *grade))
             .collect();
 
-        let mut once = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut once = Store::open_in_memory(&crate::SCHEMA).unwrap();
         import(&mut once, ImportKind::Roster, &roster_file(&rows));
 
-        let mut many = Store::open_in_memory(crate::JOURNAL).unwrap();
+        let mut many = Store::open_in_memory(&crate::SCHEMA).unwrap();
         for split in &splits {
             let part: Vec<_> = split.iter().map(|i| rows[i.index(rows.len())].clone()).collect();
             if !part.is_empty() {

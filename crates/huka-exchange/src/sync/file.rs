@@ -169,7 +169,7 @@ pub(crate) fn build(store: &Store, full: bool) -> Result<ChangeSet> {
         created_at: Utc::now(),
         full: everything && !partial,
         partial,
-        schema: crate::store::SCHEMA_VERSION,
+        schema: crate::SCHEMA_VERSION,
         base,
         audit_base,
         seen: local_seen,

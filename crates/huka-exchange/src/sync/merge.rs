@@ -20,7 +20,8 @@ use super::clock::{self, Clock, Hlc};
 use super::file::{bytes_value, value_bytes, ChangeSet, RecordChange};
 use super::{load_clocks, save_clocks, saw, seen, tables, Report, ZERO};
 use crate::error::{Error, Result};
-use crate::store::{Store, Writer, SCHEMA_VERSION};
+use crate::store::{Store, Writer};
+use crate::SCHEMA_VERSION;
 
 pub(crate) use crate::clock::PARTS;
 

@@ -199,7 +199,7 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
         None => return Err(Error::WrongPassword),
     };
     let result = (|| {
-        let mut store = Store::open_encrypted(path, key, true, crate::JOURNAL)?;
+        let mut store = Store::open_encrypted(path, key, true, &crate::SCHEMA)?;
         store.write(|w| {
             crate::settings::set_database_id(w, &header.database_id)?;
             if let Some(account) = &scope {

@@ -431,7 +431,7 @@ fn devices_from_template(dir: &Path, n: usize) -> Vec<Store> {
             for suffix in [".db", ".db.keys"] {
                 std::fs::copy(t.dir.path().join(format!("d{i}{suffix}")), dir.join(format!("d{i}{suffix}"))).unwrap();
             }
-            let mut s = Store::open_encrypted(&dir.join(format!("d{i}.db")), t.key.copy_for_tests(), false, crate::JOURNAL).unwrap();
+            let mut s = Store::open_encrypted(&dir.join(format!("d{i}.db")), t.key.copy_for_tests(), false, &crate::SCHEMA).unwrap();
             s.act_as(t.actor.clone()).unwrap();
             s
         })
@@ -592,7 +592,7 @@ fn a_teachers_laptop_holds_only_what_the_teacher_may_see_and_sends_back_nothing_
 
 #[test]
 fn the_author_is_clocked_with_the_fields_it_wrote() {
-    let mut store = Store::open_in_memory(crate::JOURNAL).unwrap();
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let li = account::add(&mut store, &AccountInput { login: "li".into(), name: "李老师".into(), role: Role::Teacher, teacher_id: None }, "password-1")
         .unwrap()
         .actor();
