@@ -1,0 +1,277 @@
+//! The layers, checked from the code as it stands (ARCHITECTURE.md, "Layers"):
+//!
+//! 1. which crate may depend on which — read from each crate's `Cargo.toml`;
+//! 2. inside each crate, no import circle between its top-level modules — read from the
+//!    `crate::…` paths of their code outside tests;
+//! 3. the store names no domain noun outside its tests.
+//!
+//! `cargo test -p huka-tests --test layers` runs it; a failure names the circle, each arrow
+//! with the file and line that makes it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// Each crate of the workspace, lowest first, with the Huka crates it may depend on
+/// (`[dependencies]`, any target; dev-dependencies are the tests' business).
+const CRATES: &[(&str, &str, &[&str])] = &[
+    ("huka-ground", "crates/huka-ground", &[]),
+    ("huka-store", "crates/huka-store", &["huka-ground"]),
+    ("huka-domain", "crates/huka-domain", &["huka-ground", "huka-store"]),
+    ("huka-exchange", "crates/huka-exchange", &["huka-ground", "huka-store", "huka-domain"]),
+    ("huka-core", "crates/huka-core", &["huka-domain", "huka-exchange"]),
+    ("huka-cli", "crates/huka-cli", &["huka-core"]),
+    ("huka-console", "crates/huka-console", &[]),
+    ("huka-app", "src-tauri", &["huka-core", "huka-cli"]),
+];
+
+/// The Huka crates a `Cargo.toml` depends on outside its dev-dependencies.
+fn huka_dependencies(manifest: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut in_dependencies = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_dependencies = line.ends_with("dependencies]") && !line.contains("dev-dependencies") && !line.contains("build-dependencies");
+            continue;
+        }
+        if in_dependencies {
+            let name = line.split(['=', '.', ' ']).next().unwrap_or("");
+            if name.starts_with("huka-") {
+                out.insert(name.to_string());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn each_crate_depends_only_on_the_layers_below_it() {
+    let root = root();
+    let mut wrong = Vec::new();
+    for (name, dir, allowed) in CRATES {
+        let manifest = std::fs::read_to_string(root.join(dir).join("Cargo.toml")).unwrap();
+        assert!(manifest.contains(&format!("name = \"{name}\"")), "{dir} is {name}");
+        for dep in huka_dependencies(&manifest) {
+            if !allowed.contains(&dep.as_str()) {
+                wrong.push(format!("{name} depends on {dep}; it may depend on {allowed:?}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // Every crate of the workspace is in the list (a new one gets its place in the layers).
+    let workspace = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let members = workspace.split("members = [").nth(1).unwrap().split(']').next().unwrap();
+    for member in members.split(',').map(|m| m.trim().trim_matches('"')).filter(|m| !m.is_empty() && *m != "tests") {
+        assert!(CRATES.iter().any(|(_, dir, _)| dir == &member), "{member} has no place in CRATES");
+    }
+}
+
+/// A source file's code outside its tests: a file of tests is nothing, and a module's own
+/// `#[cfg(test)] mod tests { … }` (always last) is cut off.
+fn code_outside_tests(relative: &Path, text: &str) -> Option<String> {
+    let name = relative.file_name().unwrap().to_string_lossy();
+    if name == "tests.rs" || name.ends_with("_tests.rs") || relative.components().any(|c| c.as_os_str() == "tests") {
+        return None;
+    }
+    let mut code = text.to_string();
+    for marker in ["#[cfg(test)]\nmod tests {", "#[cfg(test)]\npub(crate) mod tests {", "#[cfg(any(test, feature = \"testing\"))]\npub mod tests {"] {
+        if let Some(at) = code.find(marker) {
+            code.truncate(at);
+        }
+    }
+    // Comments name modules without importing them.
+    Some(code.lines().map(|l| l.split("//").next().unwrap()).collect::<Vec<_>>().join("\n"))
+}
+
+/// The names a piece of code takes from `crate::…`, each with its line: `crate::a::b`,
+/// `use crate::{a, b::c}`.
+fn crate_paths(code: &str) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    for (n, line) in code.lines().enumerate() {
+        let mut rest = line;
+        while let Some(at) = rest.find("crate::") {
+            let after = &rest[at + "crate::".len()..];
+            if let Some(group) = after.strip_prefix('{') {
+                for item in group.split('}').next().unwrap().split(',') {
+                    let first = item.trim().split("::").next().unwrap().trim();
+                    if !first.is_empty() {
+                        out.push((first.to_string(), n + 1));
+                    }
+                }
+            } else {
+                let ident: String = after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                out.push((ident, n + 1));
+            }
+            rest = after;
+        }
+    }
+    out
+}
+
+/// Top-level module → (module it imports → the first place that does).
+type Graph = BTreeMap<String, BTreeMap<String, String>>;
+
+fn module_graph(src: &Path) -> Graph {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(src, &mut files);
+    let module_of = |relative: &Path| -> String {
+        let first = relative.components().next().unwrap().as_os_str().to_string_lossy().to_string();
+        first.trim_end_matches(".rs").to_string()
+    };
+    let modules: BTreeSet<String> =
+        files.iter().map(|f| module_of(f.strip_prefix(src).unwrap())).filter(|m| m != "lib" && m != "main").collect();
+    let mut graph: Graph = modules.iter().map(|m| (m.clone(), BTreeMap::new())).collect();
+    for file in &files {
+        let relative = file.strip_prefix(src).unwrap();
+        let from = module_of(relative);
+        if from == "lib" || from == "main" {
+            continue;
+        }
+        let Some(code) = code_outside_tests(relative, &std::fs::read_to_string(file).unwrap()) else { continue };
+        for (to, line) in crate_paths(&code) {
+            if to != from && modules.contains(&to) {
+                graph.get_mut(&from).unwrap().entry(to).or_insert_with(|| format!("{}:{line}", relative.display()));
+            }
+        }
+    }
+    graph
+}
+
+/// The circles of a graph (strongly connected parts of more than one module), Tarjan's way.
+fn circles(graph: &Graph) -> Vec<Vec<String>> {
+    struct Walk<'a> {
+        graph: &'a Graph,
+        index: BTreeMap<&'a str, usize>,
+        low: BTreeMap<&'a str, usize>,
+        stack: Vec<&'a str>,
+        found: Vec<Vec<String>>,
+    }
+    impl<'a> Walk<'a> {
+        fn visit(&mut self, v: &'a str) {
+            let i = self.index.len();
+            self.index.insert(v, i);
+            self.low.insert(v, i);
+            self.stack.push(v);
+            for w in self.graph[v].keys() {
+                let w = w.as_str();
+                if !self.index.contains_key(w) {
+                    self.visit(w);
+                    let low = self.low[v].min(self.low[w]);
+                    self.low.insert(v, low);
+                } else if self.stack.contains(&w) {
+                    let low = self.low[v].min(self.index[w]);
+                    self.low.insert(v, low);
+                }
+            }
+            if self.low[v] == self.index[v] {
+                let mut part = Vec::new();
+                while let Some(w) = self.stack.pop() {
+                    part.push(w.to_string());
+                    if w == v {
+                        break;
+                    }
+                }
+                if part.len() > 1 {
+                    part.sort();
+                    self.found.push(part);
+                }
+            }
+        }
+    }
+    let mut walk = Walk { graph, index: BTreeMap::new(), low: BTreeMap::new(), stack: Vec::new(), found: Vec::new() };
+    for v in graph.keys() {
+        if !walk.index.contains_key(v.as_str()) {
+            walk.visit(v);
+        }
+    }
+    walk.found
+}
+
+#[test]
+fn no_crate_has_an_import_circle_between_its_modules() {
+    let root = root();
+    let mut report = Vec::new();
+    for (name, dir, _) in CRATES {
+        let graph = module_graph(&root.join(dir).join("src"));
+        for circle in circles(&graph) {
+            report.push(format!("{name}: {} modules import each other in a circle:", circle.len()));
+            for from in &circle {
+                for (to, place) in &graph[from] {
+                    if circle.contains(to) {
+                        report.push(format!("  {from} -> {to}   ({dir}/src/{place})"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(report.is_empty(), "{}", report.join("\n"));
+}
+
+/// The check itself: a circle is found, and named with its arrows.
+#[test]
+fn a_circle_is_found() {
+    let mut graph = Graph::new();
+    for (from, to) in [("a", "b"), ("b", "c"), ("c", "a"), ("c", "d"), ("d", "")] {
+        let entry = graph.entry(from.to_string()).or_default();
+        if !to.is_empty() {
+            entry.insert(to.to_string(), String::new());
+        }
+    }
+    graph.entry("d".into()).or_default().clear();
+    assert_eq!(circles(&graph), vec![vec!["a".to_string(), "b".into(), "c".into()]]);
+    assert_eq!(
+        crate_paths("use crate::{audit, store::Writer};\nlet x = crate::sync::clock::last(w);"),
+        [("audit".to_string(), 1), ("store".into(), 1), ("sync".into(), 2)]
+    );
+}
+
+/// Words of the school's records that the store never uses outside its tests (its schema is
+/// the domain's, handed to it when a store opens).
+const DOMAIN_NOUNS: &[&str] = &["household", "member", "student", "teacher", "visit", "pairing", "dropout", "grant", "registration"];
+
+#[test]
+fn the_store_names_no_domain_noun() {
+    let root = root();
+    let mut found = Vec::new();
+    for dir in ["crates/huka-store/src"] {
+        let src = root.join(dir);
+        let mut files = Vec::new();
+        let mut dirs = vec![src.clone()];
+        while let Some(d) = dirs.pop() {
+            for entry in std::fs::read_dir(&d).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    files.push(path);
+                }
+            }
+        }
+        for file in files {
+            let relative = file.strip_prefix(&src).unwrap();
+            let Some(code) = code_outside_tests(relative, &std::fs::read_to_string(&file).unwrap()) else { continue };
+            for (n, line) in code.lines().enumerate() {
+                let lower = line.to_lowercase();
+                for noun in DOMAIN_NOUNS {
+                    if lower.contains(noun) {
+                        found.push(format!("{dir}/{}:{}: {noun}: {}", relative.display(), n + 1, line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
