@@ -115,7 +115,8 @@ fn stamp(w: &Writer<'_>, changes: &[Change]) -> Result<()> {
     save(w, hlc)?;
     let me = Value::String(Clock { hlc: hlc.text(), device: w.device_id().to_string() }.text());
     for c in relevant {
-        let mut clocks = load_clocks(w.tx(), &c.kind, &c.record_id)?;
+        // A record inserted now has no clocks yet: nothing to read.
+        let mut clocks = if c.old.is_some() { load_clocks(w.tx(), &c.kind, &c.record_id)? } else { Map::new() };
         for (field, value) in &c.new {
             if field == "id" {
                 continue;

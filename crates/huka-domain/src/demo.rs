@@ -98,7 +98,8 @@ pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<Stats> {
     }
     let mut g = Generator { rng: ChaCha8Rng::seed_from_u64(opts.seed), ids: HashSet::new() };
     let today = chrono::Utc::now().date_naive();
-    store.write(|w| {
+    // The bulk path: the records are journaled when they are all written, a batch at a time.
+    store.write(|w| w.bulk(|| {
         let teachers = (0..(opts.students / 15).max(4))
             .map(|i| {
                 let role = match i {
@@ -149,7 +150,7 @@ pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<Stats> {
         // Its own generator, so that the school above stays what the seed always made.
         let mut d = Generator { rng: ChaCha8Rng::seed_from_u64(opts.seed ^ 0x6b6f_6e67), ids: HashSet::new() };
         d.dropout_work(w, &older, today)
-    })?;
+    }))?;
     crate::search::optimize(store)?;
     stats::get(store)
 }

@@ -101,12 +101,14 @@ pub fn update(w: &Writer<'_>, id: RecordId, r: &RegistrationInput) -> Result<()>
         .prepare_cached(
             "UPDATE registration SET resident_id = ?2, national_student_number = ?3, name = ?4, gender = ?5, birth_date = ?6,
                  stage = ?7, grade = ?8, class_name = ?9, ethnicity = ?10, boarding = ?11, left_behind = ?12,
-                 registered_poor = ?13, address = ?14, guardian_name = ?15, phone = ?16, updated_at = ?17, device_id = ?18
+                 registered_poor = ?13, address = ?14, guardian_name = ?15, phone = ?16, updated_at = ?17, device_id = ?18,
+                 updated_by = ?19
              WHERE id = ?1",
         )?
         .execute(params![
             id, r.resident_id, r.national_student_number, r.name, r.gender, r.birth_date, r.stage, r.grade, r.class_name,
-            r.ethnicity, r.boarding, r.left_behind, r.registered_poor, r.address, r.guardian_name, r.phone, w.now(), w.device_id()
+            r.ethnicity, r.boarding, r.left_behind, r.registered_poor, r.address, r.guardian_name, r.phone, w.now(), w.device_id(),
+            w.actor().id
         ])?;
     Ok(())
 }

@@ -11,6 +11,7 @@
 //! * Every change goes through [`Store::write`]: one transaction, committed only if the whole
 //!   closure succeeds, so a failed operation leaves the database as it was.
 
+use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -226,14 +227,19 @@ impl Store {
     /// Runs `f` in one transaction: all of it is committed, or none of it.
     pub fn write<T>(&mut self, f: impl FnOnce(&Writer<'_>) -> Result<T>) -> Result<T> {
         let tx = self.conn.transaction()?;
-        let writer = Writer { tx, device_id: &self.device_id, actor: &self.actor, now: Utc::now() };
+        let writer = Writer {
+            tx,
+            device_id: &self.device_id,
+            actor: &self.actor,
+            now: Utc::now(),
+            journal: self.schema.journal,
+            pending: RefCell::new(Vec::new()),
+            in_bulk: Cell::new(false),
+        };
         let value = f(&writer)?;
         // What changed, for its readers (the audit trail, the other devices' clocks), in the
         // same transaction.
-        let changes = take_changes(&writer)?;
-        for reader in self.schema.journal {
-            reader.read(&writer, &changes)?;
-        }
+        writer.flush_journal()?;
         writer.tx.commit()?;
         Ok(value)
     }
@@ -241,35 +247,61 @@ impl Store {
 
 /// The records this transaction changed, in the order first touched, from what the capture
 /// triggers left in `temp.changes` (emptied).
-fn take_changes(w: &Writer<'_>) -> Result<Vec<Change>> {
+fn take_changes(w: &Writer<'_>, out: &mut Vec<Change>) -> Result<()> {
     let captured: Vec<(String, String, Option<String>, String)> = w
         .tx()
         .prepare_cached("SELECT kind, record_id, old, new FROM temp.changes ORDER BY rowid")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<rusqlite::Result<_>>()?;
     if captured.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
     w.tx().execute("DELETE FROM temp.changes", [])?;
     let parse = |text: &str| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text).unwrap_or_default();
-    let mut out: Vec<Change> = Vec::new();
-    let mut at: std::collections::HashMap<(String, String), usize> = std::collections::HashMap::new();
-    for (kind, record_id, old, new) in captured {
-        match at.get(&(kind.clone(), record_id.clone())) {
-            // Inserted in this transaction whatever order the triggers fired in: no old image.
-            Some(&i) => {
-                if old.is_none() {
-                    out[i].old = None;
+    out.extend(captured.into_iter().map(|(kind, record_id, old, new)| Change { kind, record_id, old: old.as_deref().map(parse), new: parse(&new) }));
+    Ok(())
+}
+
+/// One change per record, in the order first touched: its first old image (none when it was
+/// inserted in this batch, whatever order the triggers fired in) and its last new one.
+fn one_per_record(changes: Vec<Change>) -> Vec<Change> {
+    let mut out: Vec<Change> = Vec::with_capacity(changes.len());
+    let mut at: std::collections::HashMap<(String, String), usize> = std::collections::HashMap::with_capacity(changes.len());
+    for c in changes {
+        match at.entry((c.kind.clone(), c.record_id.clone())) {
+            std::collections::hash_map::Entry::Occupied(i) => {
+                let first = &mut out[*i.get()];
+                if c.old.is_none() {
+                    first.old = None;
                 }
-                out[i].new = parse(&new);
+                first.new = c.new;
             }
-            None => {
-                at.insert((kind.clone(), record_id.clone()), out.len());
-                out.push(Change { kind, record_id, old: old.as_deref().map(parse), new: parse(&new) });
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(out.len());
+                out.push(c);
             }
         }
     }
-    Ok(out)
+    out
+}
+
+/// A row as the capture triggers' `json_object` would give it: text, numbers and nulls as
+/// they are, bytes (a photo) by their length.
+fn row_image(row: &rusqlite::Row<'_>, names: &[String]) -> rusqlite::Result<serde_json::Map<String, serde_json::Value>> {
+    use rusqlite::types::ValueRef;
+    use serde_json::Value;
+    let mut map = serde_json::Map::new();
+    for (i, name) in names.iter().enumerate() {
+        let value = match row.get_ref(i)? {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(n) => Value::from(n),
+            ValueRef::Real(x) => serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number),
+            ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Value::String(format!("bytes:{}", b.len())),
+        };
+        map.insert(name.clone(), value);
+    }
+    Ok(map)
 }
 
 /// The tables that hold records (an `id`, a `device_id` and an `updated_by` column).
@@ -315,7 +347,7 @@ fn capture_changes(conn: &Connection) -> Result<()> {
         };
         conn.execute_batch(&format!(
             "CREATE TEMP TRIGGER IF NOT EXISTS capture_{table}_insert AFTER INSERT ON main.{table}
-             WHEN (SELECT applying FROM temp.session) = 0
+             WHEN (SELECT applying = 0 AND bulk = 0 FROM temp.session)
              BEGIN INSERT INTO changes (kind, record_id, old, new) VALUES ('{table}', NEW.id, NULL, {new}); END;
              CREATE TEMP TRIGGER IF NOT EXISTS capture_{table}_update AFTER UPDATE ON main.{table}
              WHEN (SELECT applying = 0 AND stamping = 0 FROM temp.session)
@@ -335,8 +367,10 @@ fn stamp_authors(conn: &Connection) -> Result<()> {
     // `applying` is set while another device's values are written as they are (sync): they keep
     // their own author, and are neither audited nor clocked again here.
     // `stamping` is set while the trigger writes the author, so that write is not captured.
+    // `bulk` is set while a bulk writer inserts rows the store journals afterwards (`Writer::bulk`).
     conn.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS session (account_id TEXT NOT NULL, applying INTEGER NOT NULL DEFAULT 0, stamping INTEGER NOT NULL DEFAULT 0);",
+        "CREATE TEMP TABLE IF NOT EXISTS session (account_id TEXT NOT NULL, applying INTEGER NOT NULL DEFAULT 0, stamping INTEGER NOT NULL DEFAULT 0,
+             bulk INTEGER NOT NULL DEFAULT 0);",
     )?;
     for table in record_tables(conn)? {
         for event in ["INSERT", "UPDATE"] {
@@ -378,7 +412,16 @@ pub struct Writer<'a> {
     device_id: &'a str,
     actor: &'a Actor,
     now: DateTime<Utc>,
+    journal: Journal,
+    /// Changes journaled by a bulk writer and not yet handed to the readers.
+    pending: RefCell<Vec<Change>>,
+    /// Inside [`Writer::bulk`]: what was captured waits until the inserted rows are read back.
+    in_bulk: Cell<bool>,
 }
+
+/// How many changes a bulk writer's journal gathers before handing them to the readers (in
+/// the same transaction): what a write holds in memory stays the same at any school size.
+const BATCH: usize = 2048;
 
 impl Writer<'_> {
     pub fn tx(&self) -> &Connection {
@@ -402,6 +445,80 @@ impl Writer<'_> {
     /// with this account, not audited, not clocked (sync sets the clocks itself).
     pub fn set_applying(&self, applying: bool) -> Result<()> {
         self.tx.execute("UPDATE temp.session SET applying = ?1", [applying as i64])?;
+        Ok(())
+    }
+
+    /// Runs `f`, which inserts many records at once — an import, the demo school, joining —
+    /// on the bulk path: the store does not capture the rows `f` inserts one by one (no JSON
+    /// image built by SQLite and parsed again per row); when `f` is done, it reads them back,
+    /// table by table in the order written, as typed values into the journal, a batch at a
+    /// time. Updates `f` makes to records that were there before are captured as usual; those
+    /// to records it inserted are in the images read back. Rows inserted by `f` should name
+    /// their author (`updated_by`), or the stamp writes it for each.
+    pub fn bulk<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        let tables = record_tables(&self.tx)?;
+        let mut before = Vec::with_capacity(tables.len());
+        for table in tables {
+            let max: i64 = self.tx.query_row(&format!("SELECT coalesce(max(rowid), 0) FROM main.{table}"), [], |r| r.get(0))?;
+            before.push((table, max));
+        }
+        self.tx.execute("UPDATE temp.session SET bulk = 1", [])?;
+        self.in_bulk.set(true);
+        let out = f();
+        self.in_bulk.set(false);
+        self.tx.execute("UPDATE temp.session SET bulk = 0", [])?;
+        let out = out?;
+        // An update captured while `f` ran, of a record `f` inserted: the image read back
+        // below has it already.
+        for (table, max) in &before {
+            self.tx.execute(
+                &format!("DELETE FROM temp.changes WHERE kind = ?1 AND record_id IN (SELECT id FROM main.{table} WHERE rowid > ?2)"),
+                rusqlite::params![table, max],
+            )?;
+        }
+        for (table, max) in &before {
+            let mut stmt = self.tx.prepare(&format!("SELECT * FROM main.{table} WHERE rowid > ?1 ORDER BY rowid"))?;
+            let names: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
+            let id_at = names.iter().position(|n| n == "id").expect("a record table has an id");
+            let mut rows = stmt.query([max])?;
+            while let Some(row) = rows.next()? {
+                let new = row_image(row, &names)?;
+                let record_id = new.get(names[id_at].as_str()).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+                self.journal(Change { kind: table.clone(), record_id, old: None, new })?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Journals a change the caller knows of itself. Every so many, the changes go to the
+    /// journal's readers; the rest when the write ends.
+    pub fn journal(&self, change: Change) -> Result<()> {
+        let full = {
+            let mut pending = self.pending.borrow_mut();
+            pending.push(change);
+            pending.len() >= BATCH
+        };
+        if full {
+            self.flush_journal()?;
+        }
+        Ok(())
+    }
+
+    /// Hands what changed so far — captured by the triggers, or journaled by a bulk writer —
+    /// to the journal's readers, one change per record.
+    pub fn flush_journal(&self) -> Result<()> {
+        let mut changes = Vec::new();
+        if !self.in_bulk.get() {
+            take_changes(self, &mut changes)?;
+        }
+        changes.append(&mut self.pending.borrow_mut());
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let changes = one_per_record(changes);
+        for reader in self.journal {
+            reader.read(self, &changes)?;
+        }
         Ok(())
     }
 
@@ -445,6 +562,10 @@ mod tests {
             created_at TEXT NOT NULL, updated_at TEXT NOT NULL, device_id TEXT NOT NULL, updated_by TEXT, deleted_at TEXT);";
     static PLAIN: Schema = Schema { migrations: &[V1, V2], journal: &[] };
     const SCHEMA_VERSION: i64 = PLAIN.version();
+
+    fn journal_len(w: &Writer<'_>) -> i64 {
+        w.tx().query_row("SELECT count(*) FROM temp.changes", [], |r| r.get(0)).unwrap()
+    }
 
     fn insert_note(w: &Writer<'_>, text: &str) -> Result<RecordId> {
         let m = w.new_meta();
@@ -534,6 +655,63 @@ mod tests {
         store.write(|w| w.set_meta("x", "1")).unwrap();
         assert_eq!(SEEN.0.lock().unwrap().len(), 1, "meta is not a record: nothing to journal");
         assert_eq!(store.meta("x").unwrap().as_deref(), Some("1"));
+    }
+
+    /// Counts the changes and the batches it was handed.
+    struct Counted(std::sync::Mutex<(usize, usize, Vec<Change>)>);
+    impl crate::journal::Reader for Counted {
+        fn read(&self, _: &Writer<'_>, changes: &[Change]) -> Result<()> {
+            let mut c = self.0.lock().unwrap();
+            c.0 += changes.len();
+            c.1 += 1;
+            c.2.extend(changes.iter().cloned());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_bulk_write_is_journaled_in_batches_as_the_capture_would_have() {
+        static COUNTED: Counted = Counted(std::sync::Mutex::new((0, 0, Vec::new())));
+        static COUNTING: Schema = Schema { migrations: PLAIN.migrations, journal: &[&COUNTED] };
+        let mut store = Store::open_in_memory(&COUNTING).unwrap();
+        // The capture's image of one row, to compare the bulk path's with.
+        let old = store.write(|w| insert_note(w, "捕获")).unwrap();
+        let captured = COUNTED.0.lock().unwrap().2[0].new.clone();
+        let rows = BATCH * 2 + 5;
+        let mut first = None;
+        store
+            .write(|w| {
+                w.bulk(|| {
+                    for i in 0..rows {
+                        let id = insert_note(w, if i == 0 { "捕获" } else { "x" })?;
+                        first.get_or_insert(id);
+                    }
+                    // An update of a record that was there before is captured as usual; one of
+                    // a record inserted here is in the image read back.
+                    w.tx().execute("UPDATE note SET text = 'changed' WHERE id = ?1", [old])?;
+                    w.tx().execute("UPDATE note SET text = 'x' WHERE id = ?1", [first.unwrap()])?;
+                    assert_eq!(journal_len(w), 2, "both updates captured while `f` runs");
+                    Ok(())
+                })
+            })
+            .unwrap();
+        let (changes, batches, journal) = COUNTED.0.lock().unwrap().clone();
+        assert_eq!(changes, 1 + rows + 1, "one change per row inserted, and the update of the old one");
+        assert_eq!(batches, 1 + 3, "the bulk write's journal went to the readers in three batches");
+        let first = first.unwrap().to_string();
+        let inserted = journal.iter().find(|c| c.record_id == first).unwrap();
+        assert!(inserted.old.is_none(), "inserted");
+        let bulk = &inserted.new;
+        let updated = journal.iter().find(|c| c.record_id == old.to_string() && c.old.is_some()).unwrap();
+        assert_eq!((&updated.old.as_ref().unwrap()["text"], &updated.new["text"]), (&captured["text"], &serde_json::json!("changed")));
+        assert_eq!(bulk.keys().collect::<Vec<_>>(), captured.keys().collect::<Vec<_>>(), "the same fields as the capture's image");
+        for field in ["device_id", "updated_by", "deleted_at"] {
+            assert_eq!(bulk[field], captured[field], "{field}");
+        }
+        assert_eq!(bulk["text"], "x", "the row as it is at the end of the write");
+        // Outside `bulk`, the capture is on again.
+        store.write(|w| insert_note(w, "after")).unwrap();
+        assert_eq!(COUNTED.0.lock().unwrap().0, 3 + rows);
     }
 
     #[test]

@@ -144,19 +144,23 @@ pub(crate) fn plan(store: &Store, sources: &[Source<'_>]) -> Result<Plan<Action>
 pub(crate) fn apply(w: &Writer<'_>, plan: &Plan<Action>, progress: &mut dyn FnMut(usize, usize)) -> Result<()> {
     let total = plan.rows.len();
     let mut touched = Vec::new();
-    for (i, row) in plan.rows.iter().enumerate() {
-        match &row.action {
-            Some(Action::Insert(input)) => touched.push(registration::insert(w, input)?),
-            Some(Action::Update(id, input)) => {
-                registration::update(w, *id, input)?;
-                touched.push(*id);
+    // The bulk path: the rows inserted are journaled when they are all written.
+    w.bulk(|| {
+        for (i, row) in plan.rows.iter().enumerate() {
+            match &row.action {
+                Some(Action::Insert(input)) => touched.push(registration::insert(w, input)?),
+                Some(Action::Update(id, input)) => {
+                    registration::update(w, *id, input)?;
+                    touched.push(*id);
+                }
+                None => {}
             }
-            None => {}
+            if i % 500 == 0 {
+                progress(i, total);
+            }
         }
-        if i % 500 == 0 {
-            progress(i, total);
-        }
-    }
+        Ok(())
+    })?;
     registration::link(w, &touched)?;
     progress(total, total);
     Ok(())
