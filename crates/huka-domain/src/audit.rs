@@ -350,6 +350,16 @@ pub fn heads(conn: &Connection) -> Result<Vec<Head>> {
 
 /// A device's entries after the first `after` of its chain, in order (what a change file
 /// carries to a computer that holds `after` of them).
+/// Hands each entry of a device's chain after `after` to `each`, in order, one at a time.
+pub fn each_after(conn: &Connection, device: &str, after: i64, each: &mut dyn FnMut(&Entry) -> Result<()>) -> Result<()> {
+    let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE device_id = ?1 AND seq > ?2 ORDER BY seq"))?;
+    let mut rows = stmt.query(params![device, after])?;
+    while let Some(row) = rows.next()? {
+        each(&from_row(row)?)?;
+    }
+    Ok(())
+}
+
 pub fn entries_after(conn: &Connection, device: &str, after: i64) -> Result<Vec<Entry>> {
     Ok(conn
         .prepare_cached(&format!("{SELECT} WHERE device_id = ?1 AND seq > ?2 ORDER BY seq"))?

@@ -13,7 +13,6 @@
 //! its header, and any change to a byte (header included) by the seal.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -25,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::clock::Clock;
-use super::{merge, seen, tables, ZERO};
+use super::{merge, seen, stream, tables, ZERO};
 use crate::crypto::DataKey;
 use crate::error::{Error, Result};
 use crate::keyfile::KeyFile;
@@ -94,10 +93,12 @@ fn zero(device: &str) -> Value {
     Value::String(Clock { hlc: ZERO.to_string(), device: device.to_string() }.text())
 }
 
-/// Builds the change set: every record with a field whose clock is newer than what every
+/// Writes the change file: every record with a field whose clock is newer than what every
 /// device this one has met holds of that clock's device (all of them when `full`, or before
-/// any exchange).
-pub(crate) fn build(store: &Store, full: bool) -> Result<ChangeSet> {
+/// any exchange), read from the database one at a time as the deflated JSON is written, then
+/// sealed with the store's data key, its key file in the clear beside it. Returns the file's
+/// bytes and its header.
+pub(crate) fn write(store: &Store, full: bool) -> Result<(Vec<u8>, Header)> {
     let conn = store.conn();
     let me = store.device_id().to_string();
     let peers: Vec<(String, String)> = conn.prepare("SELECT seen, audit FROM sync_peer")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
@@ -111,47 +112,15 @@ pub(crate) fn build(store: &Store, full: bool) -> Result<ChangeSet> {
         }
         peer_seen.iter().map(|s| s.get(device).cloned().unwrap_or_default()).min().unwrap_or_default()
     };
-    let mut thresholds: BTreeMap<String, String> = BTreeMap::new();
-    let mut newer = |clock: &Value| -> bool {
-        let Some(c) = clock.as_str().and_then(Clock::parse) else { return false };
-        let t = thresholds.entry(c.device.clone()).or_insert_with(|| threshold(&c.device));
-        c.hlc > *t
-    };
     let local_seen = seen(conn)?;
     let base: BTreeMap<String, String> =
         if everything { BTreeMap::new() } else { local_seen.keys().map(|d| (d.clone(), threshold(d))).filter(|(_, t)| !t.is_empty()).collect() };
-    let mut records = Vec::new();
-    for table in tables(conn)? {
-        let mut all_clocks = super::table_clocks(conn, &table)?;
-        for row in merge::rows(conn, &table, None)? {
-            let id = row["id"].as_str().unwrap_or_default().to_string();
-            let mut clocks = all_clocks.remove(&id).unwrap_or_default();
-            for field in row.keys().filter(|f| *f != "id") {
-                clocks.entry(field.clone()).or_insert_with(|| zero(&me));
-            }
-            // Fields this computer holds no value of are not sent.
-            let withheld: Vec<String> = clocks.iter().filter(|(_, c)| c.as_str() == Some(super::WITHHELD)).map(|(f, _)| f.clone()).collect();
-            let mut row = row;
-            for f in &withheld {
-                clocks.remove(f);
-                row.remove(f);
-            }
-            let parts = if table == "visit" {
-                clocks.entry(merge::PARTS.to_string()).or_insert_with(|| zero(&me));
-                Some(merge::parts_of(conn, &id)?)
-            } else {
-                None
-            };
-            if clocks.values().any(&mut newer) {
-                records.push(RecordChange { table: table.clone(), id, row, clocks, parts });
-            }
-        }
-    }
     let merges: Vec<(String, String, String)> =
         conn.prepare("SELECT loser_id, winner_id, tbl FROM sync_merge")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
     let heads: BTreeMap<String, i64> = crate::audit::heads(conn)?.into_iter().map(|h| (h.device_id, h.count)).collect();
     let partial = super::scope(conn)?.is_some();
-    let mut audit = Vec::new();
+    // Each device's audit entries after what every peer holds of them.
+    let mut audit_from = Vec::new();
     let mut audit_base = BTreeMap::new();
     for (device, &count) in &heads {
         let known = if everything { 0 } else { peer_audit.iter().map(|a| a.get(device).copied().unwrap_or(0)).min().unwrap_or(0) };
@@ -159,12 +128,12 @@ pub(crate) fn build(store: &Store, full: bool) -> Result<ChangeSet> {
         if known > 0 {
             audit_base.insert(device.clone(), known);
         }
-        audit.extend(crate::audit::entries_after(conn, device, known)?);
+        audit_from.push((device.clone(), known));
     }
-    Ok(ChangeSet {
+    let head = merge::Head {
         school: crate::school::get(store)?.map(|s| s.code).unwrap_or_default(),
         database_id: crate::settings::database_id(store)?.unwrap_or_default(),
-        from_device: me,
+        from_device: me.clone(),
         from_account: store.actor().name.clone(),
         created_at: Utc::now(),
         full: everything && !partial,
@@ -174,10 +143,67 @@ pub(crate) fn build(store: &Store, full: bool) -> Result<ChangeSet> {
         audit_base,
         seen: local_seen,
         audit_heads: super::audit_counts(conn)?,
-        records,
-        merges,
-        audit,
-    })
+    };
+    let mut thresholds: BTreeMap<String, String> = BTreeMap::new();
+    let mut newer = move |clock: &Value| -> bool {
+        let Some(c) = clock.as_str().and_then(Clock::parse) else { return false };
+        let t = thresholds.entry(c.device.clone()).or_insert_with(|| threshold(&c.device));
+        c.hlc > *t
+    };
+    let records = |each: &mut dyn FnMut(&RecordChange) -> Result<()>| -> Result<()> {
+        for table in tables(conn)? {
+            let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\""))?;
+            let names: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let mut row = Map::new();
+                for (i, name) in names.iter().enumerate() {
+                    row.insert(name.clone(), merge::json_of(r.get_ref(i)?));
+                }
+                let id = row["id"].as_str().unwrap_or_default().to_string();
+                let mut clocks = super::load_clocks(conn, &table, &id)?;
+                for field in row.keys().filter(|f| *f != "id") {
+                    clocks.entry(field.clone()).or_insert_with(|| zero(&me));
+                }
+                // Fields this computer holds no value of are not sent.
+                let withheld: Vec<String> = clocks.iter().filter(|(_, c)| c.as_str() == Some(super::WITHHELD)).map(|(f, _)| f.clone()).collect();
+                for f in &withheld {
+                    clocks.remove(f);
+                    row.remove(f);
+                }
+                let parts = if table == "visit" {
+                    clocks.entry(merge::PARTS.to_string()).or_insert_with(|| zero(&me));
+                    Some(merge::parts_of(conn, &id)?)
+                } else {
+                    None
+                };
+                if clocks.values().any(&mut newer) {
+                    each(&RecordChange { table: table.clone(), id, row, clocks, parts })?;
+                }
+            }
+        }
+        Ok(())
+    };
+    let audit = |each: &mut dyn FnMut(&crate::audit::Entry) -> Result<()>| -> Result<()> {
+        for (device, known) in &audit_from {
+            crate::audit::each_after(conn, device, *known, each)?;
+        }
+        Ok(())
+    };
+    let streamed = stream::Streamed {
+        head: &head,
+        records: std::cell::RefCell::new(Box::new(records)),
+        merges: &merges,
+        audit: std::cell::RefCell::new(Box::new(audit)),
+        failure: std::cell::RefCell::new(None),
+    };
+    let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    if serde_json::to_writer(&mut deflated, &streamed).is_err() {
+        return Err(streamed.failure.take().unwrap_or(Error::SyncDamaged));
+    }
+    let plain = deflated.finish()?;
+    let header = Header { school: head.school.clone(), database_id: head.database_id.clone(), from_device: head.from_device.clone(), created_at: head.created_at, full: head.full };
+    Ok((seal_plain(store, &header, &plain)?, header))
 }
 
 fn cipher(key: &DataKey) -> XChaCha20Poly1305 {
@@ -190,20 +216,17 @@ fn put(out: &mut Vec<u8>, part: &[u8]) {
     out.extend(part);
 }
 
-/// Seals a change set with the store's data key, with its key file in the clear beside it.
-pub(crate) fn seal(store: &Store, set: &ChangeSet) -> Result<Vec<u8>> {
+/// Seals a deflated change set with the store's data key, with its key file in the clear
+/// beside it.
+fn seal_plain(store: &Store, header: &Header, plain: &[u8]) -> Result<Vec<u8>> {
     let unlocked = store.unlocked().ok_or(Error::NoDatabase)?;
     let keys = KeyFile::load(&unlocked.path)?;
-    let header = Header { school: set.school.clone(), database_id: set.database_id.clone(), from_device: set.from_device.clone(), created_at: set.created_at, full: set.full };
     let mut out = MAGIC.to_vec();
-    put(&mut out, &serde_json::to_vec(&header).expect("plain data"));
+    put(&mut out, &serde_json::to_vec(header).expect("plain data"));
     put(&mut out, &serde_json::to_vec(&keys).expect("plain data"));
-    let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-    deflated.write_all(&serde_json::to_vec(set).expect("plain data"))?;
-    let plain = deflated.finish()?;
     let mut nonce = [0u8; 24];
     rand::rng().fill_bytes(&mut nonce);
-    let sealed = cipher(&unlocked.key).encrypt(XNonce::from_slice(&nonce), Payload { msg: &plain, aad: &out }).map_err(|_| Error::SyncDamaged)?;
+    let sealed = cipher(&unlocked.key).encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: &out }).map_err(|_| Error::SyncDamaged)?;
     out.extend(nonce);
     out.extend(sealed);
     Ok(out)
@@ -230,8 +253,9 @@ pub(crate) fn clear_part(bytes: &[u8]) -> Result<(Header, KeyFile)> {
     Ok((header, keys))
 }
 
-/// Opens a change file with this school's data key.
-pub(crate) fn open(store: &Store, bytes: &[u8]) -> Result<ChangeSet> {
+/// Opens a change file with this school's data key: its header and its change set, still
+/// deflated (read it with `stream::read`).
+pub(crate) fn open(store: &Store, bytes: &[u8]) -> Result<(Header, Vec<u8>)> {
     let unlocked = store.unlocked().ok_or(Error::NoDatabase)?;
     let school = crate::school::get(store)?.map(|s| s.code).unwrap_or_default();
     let (header, _) = clear_part(bytes)?;
@@ -243,8 +267,8 @@ pub(crate) fn open(store: &Store, bytes: &[u8]) -> Result<ChangeSet> {
 }
 
 /// Opens a change file with `key`; refuses another school's (by its header, when `school` is
-/// given) and any changed byte.
-pub(crate) fn open_with(bytes: &[u8], key: &DataKey, school: Option<&str>) -> Result<ChangeSet> {
+/// given) and any changed byte. Returns its header and its change set, still deflated.
+pub(crate) fn open_with(bytes: &[u8], key: &DataKey, school: Option<&str>) -> Result<(Header, Vec<u8>)> {
     let (header, _) = clear_part(bytes)?;
     if let Some(school) = school {
         if header.school != school {
@@ -260,13 +284,7 @@ pub(crate) fn open_with(bytes: &[u8], key: &DataKey, school: Option<&str>) -> Re
     }
     let (nonce, sealed) = rest.split_at(24);
     let plain = cipher(key).decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad }).map_err(|_| Error::SyncDamaged)?;
-    let mut json = Vec::new();
-    flate2::read::DeflateDecoder::new(&plain[..]).take(1 << 31).read_to_end(&mut json).map_err(|_| Error::SyncDamaged)?;
-    let set: ChangeSet = serde_json::from_slice(&json).map_err(|_| Error::SyncDamaged)?;
-    if set.from_device != header.from_device || set.school != header.school {
-        return Err(Error::SyncDamaged);
-    }
-    Ok(set)
+    Ok((header, plain))
 }
 
 /// Bytes as a JSON value: `{"$bytes": base64}`.

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::clock::{self, Clock, Hlc};
-use super::file::{bytes_value, value_bytes, ChangeSet, RecordChange};
+use super::file::{bytes_value, value_bytes, RecordChange};
 use super::{load_clocks, save_clocks, saw, seen, tables, Report, ZERO};
 use crate::error::{Error, Result};
 use crate::store::{Store, Writer};
@@ -56,7 +56,7 @@ fn set_parts(conn: &Connection, visit: &str, parts: &Parts) -> Result<()> {
     Ok(())
 }
 
-fn json_of(v: ValueRef<'_>) -> Value {
+pub(crate) fn json_of(v: ValueRef<'_>) -> Value {
     match v {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::from(i),
@@ -376,84 +376,169 @@ impl Merge<'_, '_> {
     }
 }
 
-/// Reads a change set into the store. The report counts what it did.
-pub(crate) fn apply(store: &mut Store, set: &ChangeSet) -> Result<Report> {
-    if set.schema > SCHEMA_VERSION {
-        return Err(Error::SyncNewerVersion);
-    }
+/// Reads a change set into the store as `feed` hands it over — its head first, then its
+/// records, merges and audit entries one at a time (a change file read as a stream holds one
+/// record in memory, not the school) — in one transaction.
+pub(crate) fn apply_from(store: &mut Store, feed: impl FnOnce(&mut Applier<'_, '_>) -> Result<()>) -> Result<Report> {
     let me = store.device_id().to_string();
-    let before = seen(store.conn())?;
-    // The file leaves out what it assumes this computer holds: refuse it rather than miss it.
-    for (device, hlc) in &set.base {
-        if before.get(device).is_none_or(|h| h < hlc) {
-            return Err(Error::SyncBehind);
-        }
-    }
-    let heads = super::audit_counts(store.conn())?;
-    let scope = super::scope(store.conn())?;
-    for (device, count) in &set.audit_base {
-        if heads.get(device).copied().unwrap_or(0) < *count {
-            return Err(Error::SyncBehind);
-        }
-    }
     let actor = store.actor().id.to_string();
-    let report = store.write(|w| {
+    store.write(|w| {
         w.set_applying(true)?;
         w.tx().execute_batch("PRAGMA defer_foreign_keys = ON")?;
-        let newest = set.seen.values().filter_map(|h| Hlc::parse(h)).max().unwrap_or(Hlc { ms: 0, counter: 0 });
-        let t = Hlc::next(clock::last(w)?.max(newest), w.now_utc());
-        let mut m = Merge {
+        let mut a = Applier {
             w,
             me: me.clone(),
             actor: actor.clone(),
-            fresh: Value::String(Clock { hlc: t.text(), device: me.clone() }.text()),
+            before: seen(w.tx())?,
+            scope: super::scope(w.tx())?,
+            known: tables(w.tx())?.into_iter().collect(),
+            started: None,
+            skipped: BTreeMap::new(),
+            report: Report::default(),
+        };
+        feed(&mut a)?;
+        a.finish()
+    })
+}
+
+/// What a change set says of itself before its records: everything but the records, merges
+/// and audit entries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Head {
+    pub school: String,
+    pub database_id: String,
+    pub from_device: String,
+    pub from_account: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub full: bool,
+    #[serde(default)]
+    pub partial: bool,
+    pub schema: i64,
+    pub base: BTreeMap<String, String>,
+    pub audit_base: BTreeMap<String, i64>,
+    pub seen: BTreeMap<String, String>,
+    pub audit_heads: BTreeMap<String, i64>,
+}
+
+/// A change set being read into the store, inside the write's transaction.
+pub(crate) struct Applier<'a, 'w> {
+    w: &'a Writer<'w>,
+    me: String,
+    actor: String,
+    /// What this device held of each device before the file.
+    before: BTreeMap<String, String>,
+    /// The teacher account this computer holds the school for, if it joined as a teacher.
+    scope: Option<String>,
+    /// The tables that travel.
+    known: BTreeSet<String>,
+    /// Once the head is read: the merge, its head and this device's time for what it writes.
+    started: Option<(Merge<'a, 'w>, Head, Hlc)>,
+    skipped: BTreeMap<String, i64>,
+    report: Report,
+}
+
+impl<'a, 'w> Applier<'a, 'w> {
+    /// The file's head: refused when it is from a newer Huka or assumes what this computer
+    /// does not hold.
+    pub(crate) fn head(&mut self, head: Head) -> Result<()> {
+        if self.started.is_some() {
+            return Ok(());
+        }
+        if head.schema > SCHEMA_VERSION {
+            return Err(Error::SyncNewerVersion);
+        }
+        // The file leaves out what it assumes this computer holds: refuse it rather than miss it.
+        for (device, hlc) in &head.base {
+            if self.before.get(device).is_none_or(|h| h < hlc) {
+                return Err(Error::SyncBehind);
+            }
+        }
+        let heads = super::audit_counts(self.w.tx())?;
+        for (device, count) in &head.audit_base {
+            if heads.get(device).copied().unwrap_or(0) < *count {
+                return Err(Error::SyncBehind);
+            }
+        }
+        let w = self.w;
+        let newest = head.seen.values().filter_map(|h| Hlc::parse(h)).max().unwrap_or(Hlc { ms: 0, counter: 0 });
+        let t = Hlc::next(clock::last(w)?.max(newest), w.now_utc());
+        let m = Merge {
+            w,
+            me: self.me.clone(),
+            actor: self.actor.clone(),
+            fresh: Value::String(Clock { hlc: t.text(), device: self.me.clone() }.text()),
             info: HashMap::new(),
             references: references(w.tx())?,
             households: BTreeSet::new(),
             merged: 0,
         };
-        let mut report = Report { from_device: set.from_device.clone(), from_account: set.from_account.clone(), ..Report::default() };
-        for (loser, winner, table) in &set.merges {
-            w.tx().execute("INSERT OR IGNORE INTO sync_merge (loser_id, winner_id, tbl) VALUES (?1, ?2, ?3)", [loser, winner, table])?;
+        self.report = Report { from_device: head.from_device.clone(), from_account: head.from_account.clone(), ..Report::default() };
+        self.started = Some((m, head, t));
+        Ok(())
+    }
+
+    fn started(&mut self) -> Result<&mut (Merge<'a, 'w>, Head, Hlc)> {
+        self.started.as_mut().ok_or(Error::SyncDamaged)
+    }
+
+    /// One record of the file.
+    pub(crate) fn record(&mut self, rc: &RecordChange) -> Result<()> {
+        if !self.known.contains(&rc.table) {
+            return Ok(()); // a table that stays on its computer
         }
-        let known: BTreeSet<String> = tables(w.tx())?.into_iter().collect();
-        for rc in &set.records {
-            if !known.contains(&rc.table) {
-                continue; // a table that stays on its computer
+        if self.scope.is_some() && matches!(rc.table.as_str(), "registration" | "sync_conflict") {
+            return Ok(()); // a teacher's laptop keeps neither the roster nor others' conflicts
+        }
+        let before = std::mem::take(&mut self.before);
+        let (m, head, _) = self.started()?;
+        let outcome = record(m, rc, head, &before);
+        self.before = before;
+        match outcome? {
+            Outcome::New => self.report.new += 1,
+            Outcome::Updated(conflicts) => {
+                self.report.updated += 1;
+                self.report.conflicts += conflicts;
             }
-            if scope.is_some() && matches!(rc.table.as_str(), "registration" | "sync_conflict") {
-                continue; // a teacher's laptop keeps neither the roster nor others' conflicts
-            }
-            match record(&mut m, rc, set, &before)? {
-                Outcome::New => report.new += 1,
-                Outcome::Updated(conflicts) => {
-                    report.updated += 1;
-                    report.conflicts += conflicts;
-                }
-                Outcome::Unchanged(conflicts) => {
-                    report.unchanged += 1;
-                    report.conflicts += conflicts;
-                }
+            Outcome::Unchanged(conflicts) => {
+                self.report.unchanged += 1;
+                self.report.conflicts += conflicts;
             }
         }
+        Ok(())
+    }
+
+    /// A record merged away on the other computer: (loser, winner, table).
+    pub(crate) fn merge_pair(&mut self, (loser, winner, table): &(String, String, String)) -> Result<()> {
+        self.w.tx().execute("INSERT OR IGNORE INTO sync_merge (loser_id, winner_id, tbl) VALUES (?1, ?2, ?3)", [loser, winner, table])?;
+        Ok(())
+    }
+
+    /// One audit entry of the file.
+    pub(crate) fn audit(&mut self, e: &crate::audit::Entry) -> Result<()> {
+        if self.scope.is_some() && e.device_id != self.me {
+            // Other computers' trails name every card's fields: not on a teacher's laptop.
+            let n = self.skipped.entry(e.device_id.clone()).or_insert(0);
+            *n = (*n).max(e.seq);
+            return Ok(());
+        }
+        crate::audit::receive(self.w.tx(), e)?;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Report> {
+        let w = self.w;
+        let me = self.me.clone();
+        let Some((mut m, set, t)) = self.started.take() else { return Err(Error::SyncDamaged) };
         m.settle()?;
+        let mut report = self.report;
         report.merged = m.merged;
-        if let Some(account) = &scope {
+        if let Some(account) = &self.scope {
             redact(&mut m, account)?;
         }
-        let mut skipped: BTreeMap<String, i64> = BTreeMap::new();
-        for e in &set.audit {
-            if scope.is_some() && e.device_id != me {
-                // Other computers' trails name every card's fields: not on a teacher's laptop.
-                let n = skipped.entry(e.device_id.clone()).or_insert(0);
-                *n = (*n).max(e.seq);
-                continue;
-            }
-            crate::audit::receive(w.tx(), e)?;
-        }
-        if !skipped.is_empty() {
+        if !self.skipped.is_empty() {
             let mut all: BTreeMap<String, i64> = super::audit_counts(w.tx())?;
-            for (device, n) in skipped {
+            for (device, n) in self.skipped {
                 let c = all.entry(device).or_insert(0);
                 *c = (*c).max(n);
             }
@@ -509,8 +594,7 @@ pub(crate) fn apply(store: &mut Store, set: &ChangeSet) -> Result<Report> {
             ]),
         )?;
         Ok(report)
-    })?;
-    Ok(report)
+    }
 }
 
 fn short(device: &str) -> &str {
@@ -525,7 +609,7 @@ enum Outcome {
 }
 
 /// Merges one record of the file.
-fn record(m: &mut Merge<'_, '_>, rc: &RecordChange, set: &ChangeSet, before: &BTreeMap<String, String>) -> Result<Outcome> {
+fn record(m: &mut Merge<'_, '_>, rc: &RecordChange, set: &Head, before: &BTreeMap<String, String>) -> Result<Outcome> {
     let columns = m.info(&rc.table)?.columns.clone();
     let mut incoming: Map<String, Value> = rc.row.iter().filter(|(k, _)| columns.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
     incoming.insert("id".into(), Value::String(rc.id.clone()));

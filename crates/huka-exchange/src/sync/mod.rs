@@ -23,6 +23,7 @@
 
 mod file;
 mod merge;
+mod stream;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -36,7 +37,7 @@ use crate::access::{self, Action};
 use crate::error::{Error, Result};
 use crate::store::Store;
 pub use huka_domain::clock::{self, Clock, Hlc};
-pub(crate) use crate::clock::{load_clocks, save_clocks, saw, seen, synced_table, table_clocks};
+pub(crate) use crate::clock::{load_clocks, save_clocks, saw, seen, synced_table};
 pub use file::{ChangeSet, RecordChange};
 
 
@@ -138,12 +139,11 @@ pub struct Report {
 /// exchange). Returns its path.
 pub fn export(store: &mut Store, dir: &Path, full: bool) -> Result<PathBuf> {
     access::require(store, Action::Sync)?;
-    let set = file::build(store, full)?;
-    let bytes = file::seal(store, &set)?;
+    let (bytes, header) = file::write(store, full)?;
     // Named by the device (the random end of its id: the start is a time, alike for computers
     // set up the same minute) and the local time; never over another file.
-    let device = short_device(&set.from_device);
-    let stamp = set.created_at.with_timezone(&chrono::Local).format("%Y%m%d-%H%M%S");
+    let device = short_device(&header.from_device);
+    let stamp = header.created_at.with_timezone(&chrono::Local).format("%Y%m%d-%H%M%S");
     let mut path = dir.join(format!("huka-{device}-{stamp}.hukasync"));
     let mut n = 1;
     while path.exists() {
@@ -158,8 +158,8 @@ pub fn export(store: &mut Store, dir: &Path, full: bool) -> Result<PathBuf> {
 pub fn import(store: &mut Store, path: &Path) -> Result<Report> {
     access::require(store, Action::Sync)?;
     let bytes = std::fs::read(path)?;
-    let set = file::open(store, &bytes)?;
-    let report = merge::apply(store, &set)?;
+    let (header, deflated) = file::open(store, &bytes)?;
+    let report = merge::apply_from(store, |a| stream::read(&deflated, &header, a))?;
     // Passwords set or changed on the other computer open this one's database too.
     let (_, keys) = file::clear_part(&bytes)?;
     if let Some(unlocked) = store.unlocked() {
@@ -179,22 +179,20 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
     let bytes = std::fs::read(file)?;
     let (header, keys) = file::clear_part(&bytes)?;
     let key = keys.open_user_directly(login, password).ok_or(Error::WrongPassword)?;
-    let set = file::open_with(&bytes, &key, None)?;
-    if !set.full {
-        return Err(Error::SyncNotFull);
-    }
+    let (_, deflated) = file::open_with(&bytes, &key, None)?;
+    drop(bytes);
     // A computer joined by the principal or the aid officer holds every card; one joined by a
     // teacher only what that teacher may see (the cards in their care in full, the others
     // without ID numbers, health or disability, no roster and no other computer's audit trail).
-    let login_name = crate::keyfile::normalize_login(login);
-    let account = set
-        .records
-        .iter()
-        .find(|r| r.table == "account" && r.row.get("login").and_then(Value::as_str) == Some(login_name.as_str()) && r.row.get("deleted_at").is_none_or(Value::is_null));
-    let role = account.and_then(|r| r.row.get("role").and_then(Value::as_str).and_then(access::Role::parse));
-    let scope = match role {
-        Some(access::Role::Principal | access::Role::AidOfficer) => None,
-        Some(access::Role::Teacher) => account.map(|a| a.id.clone()),
+    // Who joins is read from the file first (a pass over it that keeps only the account).
+    let mut probe = Probe { login: crate::keyfile::normalize_login(login), full: false, account: None };
+    stream::read(&deflated, &header, &mut probe)?;
+    if !probe.full {
+        return Err(Error::SyncNotFull);
+    }
+    let scope = match probe.account {
+        Some((_, access::Role::Principal | access::Role::AidOfficer)) => None,
+        Some((id, access::Role::Teacher)) => Some(id),
         Some(_) => return Err(Error::SyncJoinNotAllowed),
         None => return Err(Error::WrongPassword),
     };
@@ -208,7 +206,7 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
             Ok(())
         })?;
         keys.save(path)?;
-        let report = merge::apply(&mut store, &set)?;
+        let report = merge::apply_from(&mut store, |a| stream::read(&deflated, &header, a))?;
         drop(store);
         Ok(report)
     })();
@@ -227,6 +225,41 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
             }
             Err(e)
         }
+    }
+}
+
+/// The first pass over a complete file before joining: whether it is complete, and the
+/// live account of the login that joins (its id and role).
+struct Probe {
+    login: String,
+    full: bool,
+    account: Option<(String, access::Role)>,
+}
+
+impl stream::Sink for Probe {
+    fn head(&mut self, head: merge::Head) -> Result<()> {
+        self.full = head.full;
+        if !head.full {
+            return Err(Error::SyncNotFull);
+        }
+        Ok(())
+    }
+    fn record(&mut self, r: file::RecordChange) -> Result<()> {
+        if r.table == "account" && r.row.get("login").and_then(Value::as_str) == Some(self.login.as_str()) && r.row.get("deleted_at").is_none_or(Value::is_null) {
+            if let Some(role) = r.row.get("role").and_then(Value::as_str).and_then(access::Role::parse) {
+                self.account = Some((r.id, role));
+            }
+        }
+        Ok(())
+    }
+    fn merge_pair(&mut self, _: (String, String, String)) -> Result<()> {
+        Ok(())
+    }
+    fn audit(&mut self, _: crate::audit::Entry) -> Result<()> {
+        Ok(())
+    }
+    fn wants_audit(&self) -> bool {
+        false
     }
 }
 
