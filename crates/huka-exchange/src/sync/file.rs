@@ -143,6 +143,10 @@ pub(crate) fn write(store: &Store, full: bool) -> Result<(Vec<u8>, Header)> {
         audit_base,
         seen: local_seen,
         audit_heads: super::audit_counts(conn)?,
+        accounts: conn
+            .prepare("SELECT id, login, role, deleted_at IS NOT NULL FROM account")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?,
     };
     let mut thresholds: BTreeMap<String, String> = BTreeMap::new();
     let mut newer = move |clock: &Value| -> bool {

@@ -104,6 +104,12 @@ struct TableInfo {
     columns: Vec<String>,
     /// Live unique keys: the columns, and the partial index's condition.
     unique: Vec<(Vec<String>, Option<String>)>,
+    /// The table held no record when the merge first met it (a computer joining the school):
+    /// a record of the file is new here and collides with none (the file's records keep the
+    /// unique keys among themselves, as the database they were read from did).
+    empty: bool,
+    /// `INSERT` of a row with every column, in `columns`' order.
+    insert_all: String,
 }
 
 fn table_info(conn: &Connection, table: &str) -> Result<TableInfo> {
@@ -130,7 +136,11 @@ fn table_info(conn: &Connection, table: &str) -> Result<TableInfo> {
         });
         unique.push((cols.into_iter().flatten().collect(), condition));
     }
-    Ok(TableInfo { columns, unique })
+    let empty = conn.query_row(&format!("SELECT NOT EXISTS (SELECT 1 FROM \"{table}\")"), [], |r| r.get(0))?;
+    let names = columns.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
+    let marks = (1..=columns.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+    let insert_all = format!("INSERT INTO \"{table}\" ({names}) VALUES ({marks})");
+    Ok(TableInfo { columns, unique, empty, insert_all })
 }
 
 /// Where each table is referred to: (referring table, its column).
@@ -262,7 +272,8 @@ impl Merge<'_, '_> {
     fn put(&mut self, table: &str, mut row: Map<String, Value>, mut clocks: Map<String, Value>, exists: bool) -> Result<()> {
         let id = row["id"].as_str().unwrap_or_default().to_string();
         let mut buried = BTreeSet::new();
-        while let Some(other) = self.collision(table, &row)? {
+        let empty = !exists && self.info(table)?.empty;
+        while let Some(other) = if empty { None } else { self.collision(table, &row)? } {
             if !buried.insert(other.clone()) {
                 // Burying did not free the key: a unique index that ignores tombstones.
                 return Err(Error::SyncDamaged);
@@ -284,6 +295,14 @@ impl Merge<'_, '_> {
     }
 
     fn write_row(&mut self, table: &str, row: &Map<String, Value>, clocks: &Map<String, Value>, exists: bool) -> Result<()> {
+        let w = self.w;
+        let info = self.info(table)?;
+        if !exists && info.columns.iter().all(|c| row.contains_key(c)) {
+            // A whole row (the usual case): one statement per table.
+            let values: Vec<Sql> = info.columns.iter().map(|c| to_sql(&row[c])).collect();
+            w.tx().prepare_cached(&info.insert_all)?.execute(params_from_iter(values))?;
+            return save_clocks(w.tx(), table, row["id"].as_str().unwrap_or_default(), clocks);
+        }
         let columns: Vec<String> = self.info(table)?.columns.iter().filter(|c| row.contains_key(*c)).cloned().collect();
         let values: Vec<Sql> = columns.iter().map(|c| to_sql(&row[c])).collect();
         if exists {
@@ -419,6 +438,11 @@ pub(crate) struct Head {
     pub audit_base: BTreeMap<String, i64>,
     pub seen: BTreeMap<String, String>,
     pub audit_heads: BTreeMap<String, i64>,
+    /// The school's accounts (id, login, role, whether deleted), so that a computer joining
+    /// learns who joins from the head alone (files from before lack it: the joiner then reads
+    /// the records twice).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<(String, String, String, bool)>,
 }
 
 /// A change set being read into the store, inside the write's transaction.
@@ -613,7 +637,8 @@ fn record(m: &mut Merge<'_, '_>, rc: &RecordChange, set: &Head, before: &BTreeMa
     let columns = m.info(&rc.table)?.columns.clone();
     let mut incoming: Map<String, Value> = rc.row.iter().filter(|(k, _)| columns.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
     incoming.insert("id".into(), Value::String(rc.id.clone()));
-    let Some(mut row) = rows(m.conn(), &rc.table, Some(&rc.id))?.pop() else {
+    let existing = if m.info(&rc.table)?.empty { None } else { rows(m.conn(), &rc.table, Some(&rc.id))?.pop() };
+    let Some(mut row) = existing else {
         // New here: as it was written there.
         let clocks: Map<String, Value> = rc.clocks.clone();
         m.put(&rc.table, incoming, clocks, false)?;

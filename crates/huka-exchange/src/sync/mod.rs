@@ -237,12 +237,20 @@ struct Probe {
 }
 
 impl stream::Sink for Probe {
-    fn head(&mut self, head: merge::Head) -> Result<()> {
+    fn head(&mut self, head: merge::Head) -> Result<bool> {
         self.full = head.full;
         if !head.full {
             return Err(Error::SyncNotFull);
         }
-        Ok(())
+        if head.accounts.is_empty() {
+            return Ok(true); // a file from before: the account is among the records
+        }
+        self.account = head
+            .accounts
+            .iter()
+            .find(|(_, login, _, deleted)| *login == self.login && !deleted)
+            .and_then(|(id, _, role, _)| access::Role::parse(role).map(|r| (id.clone(), r)));
+        Ok(false)
     }
     fn record(&mut self, r: file::RecordChange) -> Result<()> {
         if r.table == "account" && r.row.get("login").and_then(Value::as_str) == Some(self.login.as_str()) && r.row.get("deleted_at").is_none_or(Value::is_null) {

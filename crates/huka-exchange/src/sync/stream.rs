@@ -23,7 +23,8 @@ use crate::error::{Error, Result};
 
 /// What reading a change set hands its parts to, in the file's order.
 pub(crate) trait Sink {
-    fn head(&mut self, head: Head) -> Result<()>;
+    /// The head; `Ok(false)`: nothing more is wanted, the rest of the file is not read.
+    fn head(&mut self, head: Head) -> Result<bool>;
     fn record(&mut self, record: RecordChange) -> Result<()>;
     fn merge_pair(&mut self, pair: (String, String, String)) -> Result<()>;
     fn audit(&mut self, entry: Entry) -> Result<()>;
@@ -34,8 +35,9 @@ pub(crate) trait Sink {
 }
 
 impl Sink for Applier<'_, '_> {
-    fn head(&mut self, head: Head) -> Result<()> {
-        Applier::head(self, head)
+    fn head(&mut self, head: Head) -> Result<bool> {
+        Applier::head(self, head)?;
+        Ok(true)
     }
     fn record(&mut self, record: RecordChange) -> Result<()> {
         Applier::record(self, &record)
@@ -56,10 +58,12 @@ pub(crate) fn read(deflated: &[u8], header: &Header, sink: &mut impl Sink) -> Re
     let reader = std::io::BufReader::with_capacity(1 << 16, flate2::read::DeflateDecoder::new(deflated).take(LIMIT));
     let mut de = serde_json::Deserializer::from_reader(reader);
     let mut failure = None;
-    let visitor = SetVisitor { sink, header, failure: &mut failure, fields: Map::new(), started: false };
+    let mut enough = false;
+    let visitor = SetVisitor { sink, header, failure: &mut failure, enough: &mut enough, fields: Map::new(), started: false };
     let read = de.deserialize_map(visitor).and_then(|()| de.end());
     match (read, failure) {
         (_, Some(e)) => Err(e),
+        (Err(_), None) if enough => Ok(()),
         (Err(_), None) => Err(Error::SyncDamaged),
         (Ok(()), None) => Ok(()),
     }
@@ -69,6 +73,8 @@ struct SetVisitor<'x, S> {
     sink: &'x mut S,
     header: &'x Header,
     failure: &'x mut Option<Error>,
+    /// The sink wanted no more than the head.
+    enough: &'x mut bool,
     /// The head's fields as they come.
     fields: Map<String, Value>,
     started: bool,
@@ -85,7 +91,14 @@ impl<S: Sink> SetVisitor<'_, S> {
             Ok(head) if head.from_device == self.header.from_device && head.school == self.header.school => head,
             _ => return Err(self.fail(Error::SyncDamaged)),
         };
-        self.sink.head(head).map_err(|e| self.fail(e))
+        match self.sink.head(head) {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                *self.enough = true;
+                Err(E::custom("enough"))
+            }
+            Err(e) => Err(self.fail(e)),
+        }
     }
 
     fn fail<E: de::Error>(&mut self, e: Error) -> E {
