@@ -206,7 +206,12 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
             Ok(())
         })?;
         keys.save(path)?;
+        // The database is new and is removed if joining fails: while the school is read into
+        // it, its rollback journal is kept in memory (pages added to a new file need none) and
+        // it is not synced page by page — then it is synced once and goes back to WAL.
+        store.conn().execute_batch("PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;")?;
         let report = merge::apply_from(&mut store, |a| stream::read(&deflated, &header, a))?;
+        store.conn().execute_batch("PRAGMA synchronous = FULL; PRAGMA journal_mode = WAL;")?;
         drop(store);
         Ok(report)
     })();
