@@ -258,7 +258,7 @@ records() { # records ROOT OUT_PREFIX
 }
 records "$up" "$report/before"
 # The schema the previous version left: the number of its migrations (opening migrates).
-schema_before=$(git ls-tree --name-only "$prev_commit" crates/huka-core/src/migrations/ | grep -c '\.sql$')
+schema_before=$(git ls-tree --name-only "$prev_commit" crates/huka-domain/src/migrations/ crates/huka-core/src/migrations/ | grep -c '\.sql$')
 
 step "upgrade: install the new package over it"
 in_root "$up" sh "/media/teacher/HUKA USB/huka $new_version/install.sh" >"$report/install-upgrade.log" 2>&1 \
@@ -266,7 +266,7 @@ in_root "$up" sh "/media/teacher/HUKA USB/huka $new_version/install.sh" >"$repor
 [ "$(as_teacher "$up" huka --version)" = "huka $new_version" ] || fail "after the upgrade huka --version: $(as_teacher "$up" huka --version)"
 records "$up" "$report/after"
 schema_after=$(as_teacher "$up" "${login[@]}" huka stats --schema)
-migrations=$(ls crates/huka-core/src/migrations/*.sql | wc -l)
+migrations=$(ls crates/huka-domain/src/migrations/*.sql | wc -l)
 python3 - "$report" "$schema_before" "$schema_after" "$migrations" <<'EOF2' | tee -a "$report/summary.txt"
 import json, sys
 d = sys.argv[1]

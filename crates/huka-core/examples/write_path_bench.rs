@@ -75,6 +75,41 @@ fn roster(rows: usize) -> String {
     csv
 }
 
+/// What the office's database is made of: each part's pages (SQLite's `dbstat`), per student.
+fn composition(db: &Path, students: usize) {
+    let store = huka_core::session::unlock(db, "wang", PASSWORD).unwrap();
+    let conn = store.conn();
+    let has_dbstat: bool = conn.query_row("SELECT count(*) > 0 FROM pragma_module_list WHERE name = 'dbstat'", [], |r| r.get(0)).unwrap_or(false);
+    if !has_dbstat {
+        println!("  (no dbstat in this SQLite: the parts of the database are not measured)");
+        return;
+    }
+    let parts: Vec<(String, i64)> = conn
+        .prepare(
+            "SELECT CASE
+                      WHEN name LIKE 'audit%' OR name = 'sqlite_autoindex_audit_1' THEN 'audit trail (the journal)'
+                      WHEN name LIKE 'sync_clock%' OR name LIKE 'sqlite_autoindex_sync_clock%' THEN 'sync clocks (from the journal)'
+                      WHEN name LIKE 'household_search%' THEN 'search index'
+                      ELSE 'records and their indexes' END,
+                    sum(pgsize)
+             FROM dbstat GROUP BY 1 ORDER BY 2 DESC",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let total: i64 = parts.iter().map(|(_, n)| n).sum();
+    for (part, bytes) in parts {
+        println!(
+            "    {part:32} {:7.1} MiB {:5.1} KiB per student {:4.0} %",
+            bytes as f64 / 1048576.0,
+            bytes as f64 / 1024.0 / students as f64,
+            bytes as f64 * 100.0 / total as f64
+        );
+    }
+}
+
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let students: usize = match args.first().and_then(|a| a.parse().ok()) {
@@ -118,6 +153,7 @@ fn main() {
             mib(&laptop),
             mib(&office) * 1024.0 / students as f64
         );
+        composition(&office, students);
         init(huka, &school);
         let (s, k) = timed(huka, &["--db", &db(&school), "import", "roster", &db(&csv)]);
         println!("  30,000-row roster    {s:7.2} s  {:6} MiB peak   {:.1}× sqlite3 .import (the whole command)", k / 1024, s / baseline);

@@ -57,36 +57,10 @@ pub struct RecordChange {
     pub parts: Option<merge::Parts>,
 }
 
-/// The sealed part of a change file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ChangeSet {
-    pub school: String,
-    pub database_id: String,
-    pub from_device: String,
-    pub from_account: String,
-    pub created_at: DateTime<Utc>,
-    /// Every record the sender holds (a new computer can join with it).
-    pub full: bool,
-    /// Written by a teacher's laptop, which keeps some records only in part: its reader learns
-    /// nothing from it about what the other computers wrote.
-    #[serde(default)]
-    pub partial: bool,
-    /// The sender's schema version (a newer one's file is refused, not half read).
-    pub schema: i64,
-    /// What the file assumes its reader holds: the newest write of each device, and how many
-    /// audit entries of each. A reader with less needs a complete file.
-    pub base: BTreeMap<String, String>,
-    pub audit_base: BTreeMap<String, i64>,
-    /// The newest write of each device the sender holds.
-    pub seen: BTreeMap<String, String>,
-    /// The audit entries of each device the sender holds.
-    pub audit_heads: BTreeMap<String, i64>,
-    pub records: Vec<RecordChange>,
-    /// Records merged away: (loser, winner, table).
-    pub merges: Vec<(String, String, String)>,
-    pub audit: Vec<crate::audit::Entry>,
-}
+// The sealed part of a change file is JSON: the fields of `merge::Head` first, then `records`
+// (each a `RecordChange`), `merges` (records merged away: loser, winner, table) and `audit` (the
+// audit entries the reader may lack). It is written and read as a stream (`stream`), never
+// held whole.
 
 /// The clock of a field never clocked since sync: written on this device, before.
 fn zero(device: &str) -> Value {

@@ -430,13 +430,21 @@ pub(crate) struct Head {
     pub from_device: String,
     pub from_account: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Every record the sender holds (a new computer can join with it).
     pub full: bool,
+    /// Written by a teacher's laptop, which keeps some records only in part: its reader learns
+    /// nothing from it about what the other computers wrote.
     #[serde(default)]
     pub partial: bool,
+    /// The sender's schema version (a newer one's file is refused, not half read).
     pub schema: i64,
+    /// What the file assumes its reader holds: the newest write of each device, and how many
+    /// audit entries of each. A reader with less needs a complete file.
     pub base: BTreeMap<String, String>,
     pub audit_base: BTreeMap<String, i64>,
+    /// The newest write of each device the sender holds.
     pub seen: BTreeMap<String, String>,
+    /// The audit entries of each device the sender holds.
     pub audit_heads: BTreeMap<String, i64>,
     /// The school's accounts (id, login, role, whether deleted), so that a computer joining
     /// learns who joins from the head alone (files from before lack it: the joiner then reads

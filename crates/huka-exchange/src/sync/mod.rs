@@ -38,7 +38,7 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 pub use huka_domain::clock::{self, Clock, Hlc};
 pub(crate) use crate::clock::{load_clocks, save_clocks, saw, seen, synced_table};
-pub use file::{ChangeSet, RecordChange};
+pub use file::RecordChange;
 
 
 /// The clock of a field no write has clocked since sync existed: written here, before.

@@ -2,7 +2,7 @@
 //! the deflated JSON, so that what a computer holds while it exchanges — or joins a school of
 //! thirty thousand students — does not grow with the school.
 //!
-//! The JSON is the one `ChangeSet` has always been (files written before read the same way):
+//! The JSON is the one change files have always held (files written before read the same way):
 //! an object whose small fields (the head) come first, then `records`, `merges` and `audit`.
 //! Reading hands the head, then each record, merge and audit entry to a [`Sink`]; writing asks
 //! the database for each record as it goes.
@@ -181,7 +181,7 @@ impl<'de, S, T: Deserialize<'de>> Visitor<'de> for Each<'_, S, T> {
     }
 }
 
-/// Writes a change set as `ChangeSet` would serialize it — the head's fields, then each part
+/// Writes a change set as its JSON has always been — the head's fields, then each part
 /// as `each` hands it over — without holding the parts: `records(&mut |record| …)` and
 /// `audit(&mut |entry| …)` are called once, while the JSON is being written.
 pub(crate) struct Streamed<'x> {
