@@ -213,6 +213,7 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
         let report = merge::apply_from(&mut store, |a| stream::read(&deflated, &header, a))?;
         store.conn().execute_batch("PRAGMA synchronous = FULL; PRAGMA journal_mode = WAL;")?;
         drop(store);
+        std::fs::File::open(path)?.sync_all()?;
         Ok(report)
     })();
     match result {
