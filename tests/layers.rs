@@ -220,6 +220,93 @@ fn no_crate_has_an_import_circle_between_its_modules() {
     assert!(report.is_empty(), "{}", report.join("\n"));
 }
 
+/// The names a piece of code takes from its parent module (`super::x`, `use super::{x, y}`), and
+/// from `crate::<folder>::x`: how the files of one folder module reach each other.
+fn sibling_paths(code: &str, folder: &str) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    let prefixes = ["super::".to_string(), format!("crate::{folder}::")];
+    for (n, line) in code.lines().enumerate() {
+        for prefix in &prefixes {
+            let mut rest = line;
+            while let Some(at) = rest.find(prefix.as_str()) {
+                // `crate::sync::` found inside `huka_domain::crate::…` cannot happen; a `super::`
+                // preceded by an identifier character is part of a longer path.
+                let before = rest[..at].chars().last();
+                let after = &rest[at + prefix.len()..];
+                if !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    if let Some(group) = after.strip_prefix('{') {
+                        for item in group.split('}').next().unwrap().split(',') {
+                            let first = item.trim().split("::").next().unwrap().trim();
+                            if !first.is_empty() {
+                                out.push((first.to_string(), n + 1));
+                            }
+                        }
+                    } else {
+                        let ident: String = after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                        out.push((ident, n + 1));
+                    }
+                }
+                rest = after;
+            }
+        }
+    }
+    out
+}
+
+/// Inside each folder module (`sync/`, `import/` …), the files that are its submodules never
+/// import each other in a circle either.
+#[test]
+fn no_folder_module_has_an_import_circle_between_its_files() {
+    let root = root();
+    let mut report = Vec::new();
+    for (name, dir, _) in CRATES {
+        let src = root.join(dir).join("src");
+        let mut folders = vec![src.clone()];
+        while let Some(folder) = folders.pop() {
+            let mut files = Vec::new();
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    files.push(path);
+                }
+            }
+            if folder == src {
+                continue; // the crate's own modules: the test above
+            }
+            let folder_name = folder.strip_prefix(&src).unwrap().to_string_lossy().replace('/', "::");
+            let stem = |p: &Path| p.file_stem().unwrap().to_string_lossy().to_string();
+            let siblings: BTreeSet<String> = files.iter().map(|f| stem(f)).filter(|s| s != "mod").collect();
+            let mut graph: Graph = siblings.iter().map(|s| (s.clone(), BTreeMap::new())).collect();
+            for file in &files {
+                let from = stem(file);
+                if from == "mod" {
+                    continue;
+                }
+                let relative = file.strip_prefix(&src).unwrap();
+                let Some(code) = code_outside_tests(relative, &std::fs::read_to_string(file).unwrap()) else { continue };
+                for (to, line) in sibling_paths(&code, &folder_name) {
+                    if to != from && siblings.contains(&to) {
+                        graph.get_mut(&from).unwrap().entry(to).or_insert_with(|| format!("{}:{line}", relative.display()));
+                    }
+                }
+            }
+            for circle in circles(&graph) {
+                report.push(format!("{name}: {} files of {folder_name}/ import each other in a circle:", circle.len()));
+                for from in &circle {
+                    for (to, place) in &graph[from] {
+                        if circle.contains(to) {
+                            report.push(format!("  {from} -> {to}   ({dir}/src/{place})"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(report.is_empty(), "{}", report.join("\n"));
+}
+
 /// The check itself: a circle is found, and named with its arrows.
 #[test]
 fn a_circle_is_found() {
@@ -235,6 +322,10 @@ fn a_circle_is_found() {
     assert_eq!(
         crate_paths("use crate::{audit, store::Writer};\nlet x = crate::sync::clock::last(w);"),
         [("audit".to_string(), 1), ("store".into(), 1), ("sync".into(), 2)]
+    );
+    assert_eq!(
+        sibling_paths("use super::set::{Head, RecordChange};\nuse super::{merge, seen};\nlet y = crate::sync::file::open(s);", "sync"),
+        [("set".to_string(), 1), ("merge".into(), 2), ("seen".into(), 2), ("file".into(), 3)]
     );
 }
 

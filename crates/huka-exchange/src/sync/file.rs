@@ -14,8 +14,6 @@
 
 use std::collections::BTreeMap;
 
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use chrono::{DateTime, Utc};
@@ -24,7 +22,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::clock::Clock;
-use super::{merge, seen, stream, tables, ZERO};
+use super::set::{self, Head, RecordChange};
+use super::{seen, stream, tables, ZERO};
 use crate::crypto::DataKey;
 use crate::error::{Error, Result};
 use crate::keyfile::KeyFile;
@@ -44,18 +43,6 @@ pub struct Header {
     pub full: bool,
 }
 
-/// One record, whole, with the clock of each field.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RecordChange {
-    pub table: String,
-    pub id: String,
-    pub row: Map<String, Value>,
-    pub clocks: Map<String, Value>,
-    /// A visit's teachers and students (the rows that are parts of it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parts: Option<merge::Parts>,
-}
 
 // The sealed part of a change file is JSON: the fields of `merge::Head` first, then `records`
 // (each a `RecordChange`), `merges` (records merged away: loser, winner, table) and `audit` (the
@@ -104,7 +91,7 @@ pub(crate) fn write(store: &Store, full: bool) -> Result<(Vec<u8>, Header)> {
         }
         audit_from.push((device.clone(), known));
     }
-    let head = merge::Head {
+    let head = Head {
         school: crate::school::get(store)?.map(|s| s.code).unwrap_or_default(),
         database_id: crate::settings::database_id(store)?.unwrap_or_default(),
         from_device: me.clone(),
@@ -136,7 +123,7 @@ pub(crate) fn write(store: &Store, full: bool) -> Result<(Vec<u8>, Header)> {
             while let Some(r) = rows.next()? {
                 let mut row = Map::new();
                 for (i, name) in names.iter().enumerate() {
-                    row.insert(name.clone(), merge::json_of(r.get_ref(i)?));
+                    row.insert(name.clone(), set::json_of(r.get_ref(i)?));
                 }
                 let id = row["id"].as_str().unwrap_or_default().to_string();
                 let mut clocks = super::load_clocks(conn, &table, &id)?;
@@ -150,8 +137,8 @@ pub(crate) fn write(store: &Store, full: bool) -> Result<(Vec<u8>, Header)> {
                     row.remove(f);
                 }
                 let parts = if table == "visit" {
-                    clocks.entry(merge::PARTS.to_string()).or_insert_with(|| zero(&me));
-                    Some(merge::parts_of(conn, &id)?)
+                    clocks.entry(crate::clock::PARTS.to_string()).or_insert_with(|| zero(&me));
+                    Some(set::parts_of(conn, &id)?)
                 } else {
                     None
                 };
@@ -265,13 +252,4 @@ pub(crate) fn open_with(bytes: &[u8], key: &DataKey, school: Option<&str>) -> Re
     Ok((header, plain))
 }
 
-/// Bytes as a JSON value: `{"$bytes": base64}`.
-pub(crate) fn bytes_value(b: &[u8]) -> Value {
-    let mut m = Map::new();
-    m.insert("$bytes".into(), Value::String(B64.encode(b)));
-    Value::Object(m)
-}
 
-pub(crate) fn value_bytes(v: &Value) -> Option<Vec<u8>> {
-    v.as_object()?.get("$bytes")?.as_str().and_then(|s| B64.decode(s).ok())
-}

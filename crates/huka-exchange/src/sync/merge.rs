@@ -10,14 +10,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use rusqlite::types::{Value as Sql, ValueRef};
+use rusqlite::types::Value as Sql;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::clock::{self, Clock, Hlc};
-use super::file::{bytes_value, value_bytes, RecordChange};
+use super::set::{parts_of, rows, value_bytes, Head, Parts, RecordChange};
 use super::{load_clocks, save_clocks, saw, seen, tables, Report, ZERO};
 use crate::error::{Error, Result};
 use crate::store::{Store, Writer};
@@ -29,20 +28,6 @@ pub(crate) use crate::clock::PARTS;
 /// conflict of their own.
 const BOOKKEEPING: [&str; 4] = ["created_at", "updated_at", "device_id", "updated_by"];
 
-/// A visit's teachers and the students discussed, sorted.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Parts {
-    pub teachers: Vec<String>,
-    pub students: Vec<String>,
-}
-
-pub(crate) fn parts_of(conn: &Connection, visit: &str) -> Result<Parts> {
-    let list = |sql: &str| -> Result<Vec<String>> { Ok(conn.prepare_cached(sql)?.query_map([visit], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?) };
-    Ok(Parts {
-        teachers: list("SELECT teacher_id FROM visit_teacher WHERE visit_id = ?1 ORDER BY teacher_id")?,
-        students: list("SELECT member_id FROM visit_student WHERE visit_id = ?1 ORDER BY member_id")?,
-    })
-}
 
 fn set_parts(conn: &Connection, visit: &str, parts: &Parts) -> Result<()> {
     conn.prepare_cached("DELETE FROM visit_teacher WHERE visit_id = ?1")?.execute([visit])?;
@@ -56,15 +41,6 @@ fn set_parts(conn: &Connection, visit: &str, parts: &Parts) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn json_of(v: ValueRef<'_>) -> Value {
-    match v {
-        ValueRef::Null => Value::Null,
-        ValueRef::Integer(i) => Value::from(i),
-        ValueRef::Real(f) => Value::from(f),
-        ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
-        ValueRef::Blob(b) => bytes_value(b),
-    }
-}
 
 /// A JSON value as SQLite stores it.
 pub(crate) fn to_sql(v: &Value) -> Sql {
@@ -78,26 +54,6 @@ pub(crate) fn to_sql(v: &Value) -> Sql {
 }
 
 /// The rows of a record table (one, with `id`) as `column → value`.
-pub(crate) fn rows(conn: &Connection, table: &str, id: Option<&str>) -> Result<Vec<Map<String, Value>>> {
-    let sql = match id {
-        Some(_) => format!("SELECT * FROM \"{table}\" WHERE id = ?1"),
-        None => format!("SELECT * FROM \"{table}\""),
-    };
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let names: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
-    let map = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Map<String, Value>> {
-        let mut m = Map::new();
-        for (i, name) in names.iter().enumerate() {
-            m.insert(name.clone(), json_of(r.get_ref(i)?));
-        }
-        Ok(m)
-    };
-    let out = match id {
-        Some(id) => stmt.query_map([id], map)?.collect::<rusqlite::Result<_>>()?,
-        None => stmt.query_map([], map)?.collect::<rusqlite::Result<_>>()?,
-    };
-    Ok(out)
-}
 
 /// What the merge needs to know of a table, read once.
 struct TableInfo {
@@ -420,38 +376,6 @@ pub(crate) fn apply_from(store: &mut Store, feed: impl FnOnce(&mut Applier<'_, '
     })
 }
 
-/// What a change set says of itself before its records: everything but the records, merges
-/// and audit entries.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct Head {
-    pub school: String,
-    pub database_id: String,
-    pub from_device: String,
-    pub from_account: String,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    /// Every record the sender holds (a new computer can join with it).
-    pub full: bool,
-    /// Written by a teacher's laptop, which keeps some records only in part: its reader learns
-    /// nothing from it about what the other computers wrote.
-    #[serde(default)]
-    pub partial: bool,
-    /// The sender's schema version (a newer one's file is refused, not half read).
-    pub schema: i64,
-    /// What the file assumes its reader holds: the newest write of each device, and how many
-    /// audit entries of each. A reader with less needs a complete file.
-    pub base: BTreeMap<String, String>,
-    pub audit_base: BTreeMap<String, i64>,
-    /// The newest write of each device the sender holds.
-    pub seen: BTreeMap<String, String>,
-    /// The audit entries of each device the sender holds.
-    pub audit_heads: BTreeMap<String, i64>,
-    /// The school's accounts (id, login, role, whether deleted), so that a computer joining
-    /// learns who joins from the head alone (files from before lack it: the joiner then reads
-    /// the records twice).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub accounts: Vec<(String, String, String, bool)>,
-}
 
 /// A change set being read into the store, inside the write's transaction.
 pub(crate) struct Applier<'a, 'w> {

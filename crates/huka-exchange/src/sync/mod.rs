@@ -23,6 +23,7 @@
 
 mod file;
 mod merge;
+mod set;
 mod stream;
 
 use std::collections::BTreeMap;
@@ -38,7 +39,7 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 pub use huka_domain::clock::{self, Clock, Hlc};
 pub(crate) use crate::clock::{load_clocks, save_clocks, saw, seen, synced_table};
-pub use file::RecordChange;
+pub use set::RecordChange;
 
 
 /// The clock of a field no write has clocked since sync existed: written here, before.
@@ -159,7 +160,7 @@ pub fn import(store: &mut Store, path: &Path) -> Result<Report> {
     access::require(store, Action::Sync)?;
     let bytes = std::fs::read(path)?;
     let (header, deflated) = file::open(store, &bytes)?;
-    let report = merge::apply_from(store, |a| stream::read(&deflated, &header, a))?;
+    let report = merge::apply_from(store, |a| stream::read(&deflated, (&header.from_device, &header.school), a))?;
     // Passwords set or changed on the other computer open this one's database too.
     let (_, keys) = file::clear_part(&bytes)?;
     if let Some(unlocked) = store.unlocked() {
@@ -186,7 +187,7 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
     // without ID numbers, health or disability, no roster and no other computer's audit trail).
     // Who joins is read from the file first (a pass over it that keeps only the account).
     let mut probe = Probe { login: crate::keyfile::normalize_login(login), full: false, account: None };
-    stream::read(&deflated, &header, &mut probe)?;
+    stream::read(&deflated, (&header.from_device, &header.school), &mut probe)?;
     if !probe.full {
         return Err(Error::SyncNotFull);
     }
@@ -210,7 +211,7 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
         // it, its rollback journal is kept in memory (pages added to a new file need none) and
         // it is not synced page by page — then it is synced once and goes back to WAL.
         store.conn().execute_batch("PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;")?;
-        let report = merge::apply_from(&mut store, |a| stream::read(&deflated, &header, a))?;
+        let report = merge::apply_from(&mut store, |a| stream::read(&deflated, (&header.from_device, &header.school), a))?;
         store.conn().execute_batch("PRAGMA synchronous = FULL; PRAGMA journal_mode = WAL;")?;
         drop(store);
         std::fs::File::open(path)?.sync_all()?;
@@ -243,7 +244,7 @@ struct Probe {
 }
 
 impl stream::Sink for Probe {
-    fn head(&mut self, head: merge::Head) -> Result<bool> {
+    fn head(&mut self, head: set::Head) -> Result<bool> {
         self.full = head.full;
         if !head.full {
             return Err(Error::SyncNotFull);
@@ -258,7 +259,7 @@ impl stream::Sink for Probe {
             .and_then(|(id, _, role, _)| access::Role::parse(role).map(|r| (id.clone(), r)));
         Ok(false)
     }
-    fn record(&mut self, r: file::RecordChange) -> Result<()> {
+    fn record(&mut self, r: set::RecordChange) -> Result<()> {
         if r.table == "account" && r.row.get("login").and_then(Value::as_str) == Some(self.login.as_str()) && r.row.get("deleted_at").is_none_or(Value::is_null) {
             if let Some(role) = r.row.get("role").and_then(Value::as_str).and_then(access::Role::parse) {
                 self.account = Some((r.id, role));
@@ -452,7 +453,7 @@ pub fn resolve(store: &mut Store, id: &str, swap: bool) -> Result<()> {
 pub fn canonical_dump(store: &Store) -> Result<BTreeMap<String, Vec<Map<String, Value>>>> {
     let mut out = BTreeMap::new();
     for table in tables(store.conn())? {
-        let mut rows = merge::rows(store.conn(), &table, None)?;
+        let mut rows = set::rows(store.conn(), &table, None)?;
         rows.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
         out.insert(table, rows);
     }

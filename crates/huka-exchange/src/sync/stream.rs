@@ -16,8 +16,8 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::file::{Header, RecordChange};
-use super::merge::{Applier, Head};
+use super::merge::Applier;
+use super::set::{Head, RecordChange};
 use crate::audit::Entry;
 use crate::error::{Error, Result};
 
@@ -53,8 +53,9 @@ impl Sink for Applier<'_, '_> {
 /// The longest change set read (deflated data can expand without bound).
 const LIMIT: u64 = 1 << 34;
 
-/// Reads a deflated change set into `sink`, checking its head against the file's header.
-pub(crate) fn read(deflated: &[u8], header: &Header, sink: &mut impl Sink) -> Result<()> {
+/// Reads a deflated change set into `sink`, checking its head against the file's clear
+/// header (the device that wrote it, the school).
+pub(crate) fn read(deflated: &[u8], header: (&str, &str), sink: &mut impl Sink) -> Result<()> {
     let reader = std::io::BufReader::with_capacity(1 << 16, flate2::read::DeflateDecoder::new(deflated).take(LIMIT));
     let mut de = serde_json::Deserializer::from_reader(reader);
     let mut failure = None;
@@ -71,7 +72,8 @@ pub(crate) fn read(deflated: &[u8], header: &Header, sink: &mut impl Sink) -> Re
 
 struct SetVisitor<'x, S> {
     sink: &'x mut S,
-    header: &'x Header,
+    /// The clear header's device and school.
+    header: (&'x str, &'x str),
     failure: &'x mut Option<Error>,
     /// The sink wanted no more than the head.
     enough: &'x mut bool,
@@ -88,7 +90,7 @@ impl<S: Sink> SetVisitor<'_, S> {
         }
         self.started = true;
         let head = match serde_json::from_value::<Head>(Value::Object(std::mem::take(&mut self.fields))) {
-            Ok(head) if head.from_device == self.header.from_device && head.school == self.header.school => head,
+            Ok(head) if head.from_device == self.header.0 && head.school == self.header.1 => head,
             _ => return Err(self.fail(Error::SyncDamaged)),
         };
         match self.sink.head(head) {
