@@ -496,7 +496,7 @@ fn two(stores: &mut [Store], a: usize, b: usize) -> (&mut Store, &mut Store) {
 }
 
 fn rows_of(store: &Store, table: &str) -> Vec<Map<String, Value>> {
-    let mut rows = merge::rows(store.conn(), table, None).unwrap();
+    let mut rows = set::rows(store.conn(), table, None).unwrap();
     rows.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
     rows
 }
