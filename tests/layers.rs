@@ -86,29 +86,40 @@ fn code_outside_tests(relative: &Path, text: &str) -> Option<String> {
     Some(code.lines().map(|l| l.split("//").next().unwrap()).collect::<Vec<_>>().join("\n"))
 }
 
-/// The names a piece of code takes from `crate::…`, each with its line: `crate::a::b`,
-/// `use crate::{a, b::c}`.
-fn crate_paths(code: &str) -> Vec<(String, usize)> {
+/// The names a piece of code takes after any of `prefixes`, each with its line:
+/// `crate::a::b`, `use crate::{a, b::c}` (a prefix preceded by a name's character is part of a
+/// longer path, and not counted).
+fn paths_after(code: &str, prefixes: &[&str]) -> Vec<(String, usize)> {
     let mut out = Vec::new();
     for (n, line) in code.lines().enumerate() {
-        let mut rest = line;
-        while let Some(at) = rest.find("crate::") {
-            let after = &rest[at + "crate::".len()..];
-            if let Some(group) = after.strip_prefix('{') {
-                for item in group.split('}').next().unwrap().split(',') {
-                    let first = item.trim().split("::").next().unwrap().trim();
-                    if !first.is_empty() {
-                        out.push((first.to_string(), n + 1));
+        for prefix in prefixes {
+            let mut rest = line;
+            while let Some(at) = rest.find(prefix) {
+                let before = rest[..at].chars().last();
+                let after = &rest[at + prefix.len()..];
+                if !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    if let Some(group) = after.strip_prefix('{') {
+                        for item in group.split('}').next().unwrap().split(',') {
+                            let first = item.trim().split("::").next().unwrap().trim();
+                            if !first.is_empty() {
+                                out.push((first.to_string(), n + 1));
+                            }
+                        }
+                    } else {
+                        let ident: String = after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                        out.push((ident, n + 1));
                     }
                 }
-            } else {
-                let ident: String = after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-                out.push((ident, n + 1));
+                rest = after;
             }
-            rest = after;
         }
     }
     out
+}
+
+/// The names a piece of code takes from `crate::…`.
+fn crate_paths(code: &str) -> Vec<(String, usize)> {
+    paths_after(code, &["crate::"])
 }
 
 /// Top-level module → (module it imports → the first place that does).
@@ -206,16 +217,7 @@ fn no_crate_has_an_import_circle_between_its_modules() {
     let mut report = Vec::new();
     for (name, dir, _) in CRATES {
         let graph = module_graph(&root.join(dir).join("src"));
-        for circle in circles(&graph) {
-            report.push(format!("{name}: {} modules import each other in a circle:", circle.len()));
-            for from in &circle {
-                for (to, place) in &graph[from] {
-                    if circle.contains(to) {
-                        report.push(format!("  {from} -> {to}   ({dir}/src/{place})"));
-                    }
-                }
-            }
-        }
+        report_circles(&graph, &format!("{name}: modules"), dir, &mut report);
     }
     assert!(report.is_empty(), "{}", report.join("\n"));
 }
@@ -223,34 +225,21 @@ fn no_crate_has_an_import_circle_between_its_modules() {
 /// The names a piece of code takes from its parent module (`super::x`, `use super::{x, y}`), and
 /// from `crate::<folder>::x`: how the files of one folder module reach each other.
 fn sibling_paths(code: &str, folder: &str) -> Vec<(String, usize)> {
-    let mut out = Vec::new();
-    let prefixes = ["super::".to_string(), format!("crate::{folder}::")];
-    for (n, line) in code.lines().enumerate() {
-        for prefix in &prefixes {
-            let mut rest = line;
-            while let Some(at) = rest.find(prefix.as_str()) {
-                // `crate::sync::` found inside `huka_domain::crate::…` cannot happen; a `super::`
-                // preceded by an identifier character is part of a longer path.
-                let before = rest[..at].chars().last();
-                let after = &rest[at + prefix.len()..];
-                if !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
-                    if let Some(group) = after.strip_prefix('{') {
-                        for item in group.split('}').next().unwrap().split(',') {
-                            let first = item.trim().split("::").next().unwrap().trim();
-                            if !first.is_empty() {
-                                out.push((first.to_string(), n + 1));
-                            }
-                        }
-                    } else {
-                        let ident: String = after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-                        out.push((ident, n + 1));
-                    }
+    paths_after(code, &["super::", &format!("crate::{folder}::")])
+}
+
+/// Adds each circle of `graph` to `report`: what it is (`what`), then each arrow with its place.
+fn report_circles(graph: &Graph, what: &str, dir: &str, report: &mut Vec<String>) {
+    for circle in circles(graph) {
+        report.push(format!("{what}: {} import each other in a circle:", circle.len()));
+        for from in &circle {
+            for (to, place) in &graph[from] {
+                if circle.contains(to) {
+                    report.push(format!("  {from} -> {to}   ({dir}/src/{place})"));
                 }
-                rest = after;
             }
         }
     }
-    out
 }
 
 /// Inside each folder module (`sync/`, `import/` …), the files that are its submodules never
@@ -292,16 +281,7 @@ fn no_folder_module_has_an_import_circle_between_its_files() {
                     }
                 }
             }
-            for circle in circles(&graph) {
-                report.push(format!("{name}: {} files of {folder_name}/ import each other in a circle:", circle.len()));
-                for from in &circle {
-                    for (to, place) in &graph[from] {
-                        if circle.contains(to) {
-                            report.push(format!("  {from} -> {to}   ({dir}/src/{place})"));
-                        }
-                    }
-                }
-            }
+            report_circles(&graph, &format!("{name}: files of {folder_name}/"), dir, &mut report);
         }
     }
     assert!(report.is_empty(), "{}", report.join("\n"));
