@@ -36,13 +36,6 @@ pub fn load_clocks(conn: &Connection, table: &str, id: &str) -> Result<Map<Strin
     Ok(text.map(|t| decode_clocks(&t)).unwrap_or_default())
 }
 
-/// The clocks of every record of a table.
-pub fn table_clocks(conn: &Connection, table: &str) -> Result<std::collections::HashMap<String, Map<String, Value>>> {
-    let rows: Vec<(String, String)> =
-        conn.prepare_cached("SELECT record_id, clocks FROM sync_clock WHERE tbl = ?1")?.query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
-    Ok(rows.into_iter().map(|(id, text)| (id, decode_clocks(&text))).collect())
-}
-
 pub fn save_clocks(conn: &Connection, table: &str, id: &str, clocks: &Map<String, Value>) -> Result<()> {
     conn.prepare_cached("INSERT INTO sync_clock (tbl, record_id, clocks) VALUES (?1, ?2, ?3) ON CONFLICT (tbl, record_id) DO UPDATE SET clocks = excluded.clocks")?
         .execute(params![table, id, encode_clocks(clocks)])?;

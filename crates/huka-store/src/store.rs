@@ -490,9 +490,9 @@ impl Writer<'_> {
         Ok(out)
     }
 
-    /// Journals a change the caller knows of itself. Every so many, the changes go to the
+    /// Journals a change read back by [`Writer::bulk`]. Every so many, the changes go to the
     /// journal's readers; the rest when the write ends.
-    pub fn journal(&self, change: Change) -> Result<()> {
+    fn journal(&self, change: Change) -> Result<()> {
         let full = {
             let mut pending = self.pending.borrow_mut();
             pending.push(change);

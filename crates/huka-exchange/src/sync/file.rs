@@ -121,10 +121,7 @@ pub(crate) fn write(store: &Store, full: bool) -> Result<(Vec<u8>, Header)> {
             let names: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
             let mut rows = stmt.query([])?;
             while let Some(r) = rows.next()? {
-                let mut row = Map::new();
-                for (i, name) in names.iter().enumerate() {
-                    row.insert(name.clone(), set::json_of(r.get_ref(i)?));
-                }
+                let mut row = set::row_map(r, &names)?;
                 let id = row["id"].as_str().unwrap_or_default().to_string();
                 let mut clocks = super::load_clocks(conn, &table, &id)?;
                 for field in row.keys().filter(|f| *f != "id") {

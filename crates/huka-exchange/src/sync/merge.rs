@@ -434,10 +434,6 @@ impl<'a, 'w> Applier<'a, 'w> {
         Ok(())
     }
 
-    fn started(&mut self) -> Result<&mut (Merge<'a, 'w>, Head, Hlc)> {
-        self.started.as_mut().ok_or(Error::SyncDamaged)
-    }
-
     /// One record of the file.
     pub(crate) fn record(&mut self, rc: &RecordChange) -> Result<()> {
         if !self.known.contains(&rc.table) {
@@ -446,11 +442,8 @@ impl<'a, 'w> Applier<'a, 'w> {
         if self.scope.is_some() && matches!(rc.table.as_str(), "registration" | "sync_conflict") {
             return Ok(()); // a teacher's laptop keeps neither the roster nor others' conflicts
         }
-        let before = std::mem::take(&mut self.before);
-        let (m, head, _) = self.started()?;
-        let outcome = record(m, rc, head, &before);
-        self.before = before;
-        match outcome? {
+        let Some((m, head, _)) = self.started.as_mut() else { return Err(Error::SyncDamaged) };
+        match record(m, rc, head, &self.before)? {
             Outcome::New => self.report.new += 1,
             Outcome::Updated(conflicts) => {
                 self.report.updated += 1;

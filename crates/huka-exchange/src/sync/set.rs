@@ -74,7 +74,7 @@ pub(crate) fn parts_of(conn: &Connection, visit: &str) -> Result<Parts> {
     })
 }
 
-pub(crate) fn json_of(v: ValueRef<'_>) -> Value {
+fn json_of(v: ValueRef<'_>) -> Value {
     match v {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::from(i),
@@ -84,6 +84,15 @@ pub(crate) fn json_of(v: ValueRef<'_>) -> Value {
     }
 }
 
+/// A row as it travels: each column (`names`, in order) → its value as JSON.
+pub(crate) fn row_map(r: &rusqlite::Row<'_>, names: &[String]) -> rusqlite::Result<Map<String, Value>> {
+    let mut m = Map::new();
+    for (i, name) in names.iter().enumerate() {
+        m.insert(name.clone(), json_of(r.get_ref(i)?));
+    }
+    Ok(m)
+}
+
 pub(crate) fn rows(conn: &Connection, table: &str, id: Option<&str>) -> Result<Vec<Map<String, Value>>> {
     let sql = match id {
         Some(_) => format!("SELECT * FROM \"{table}\" WHERE id = ?1"),
@@ -91,13 +100,7 @@ pub(crate) fn rows(conn: &Connection, table: &str, id: Option<&str>) -> Result<V
     };
     let mut stmt = conn.prepare_cached(&sql)?;
     let names: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
-    let map = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Map<String, Value>> {
-        let mut m = Map::new();
-        for (i, name) in names.iter().enumerate() {
-            m.insert(name.clone(), json_of(r.get_ref(i)?));
-        }
-        Ok(m)
-    };
+    let map = |r: &rusqlite::Row<'_>| row_map(r, &names);
     let out = match id {
         Some(id) => stmt.query_map([id], map)?.collect::<rusqlite::Result<_>>()?,
         None => stmt.query_map([], map)?.collect::<rusqlite::Result<_>>()?,

@@ -188,9 +188,9 @@ impl<'de, S, T: Deserialize<'de>> Visitor<'de> for Each<'_, S, T> {
 /// `audit(&mut |entry| …)` are called once, while the JSON is being written.
 pub(crate) struct Streamed<'x> {
     pub head: &'x Head,
-    pub records: RefCell<Box<dyn FnMut(&mut dyn FnMut(&RecordChange) -> Result<()>) -> Result<()> + 'x>>,
+    pub records: Source<'x, RecordChange>,
     pub merges: &'x [(String, String, String)],
-    pub audit: RefCell<Box<dyn FnMut(&mut dyn FnMut(&Entry) -> Result<()>) -> Result<()> + 'x>>,
+    pub audit: Source<'x, Entry>,
     /// The first error met while writing (the serializer only knows that it stopped).
     pub failure: RefCell<Option<Error>>,
 }
@@ -212,7 +212,8 @@ impl Serialize for Streamed<'_> {
     }
 }
 
-type Source<'x, T> = RefCell<Box<dyn FnMut(&mut dyn FnMut(&T) -> Result<()>) -> Result<()> + 'x>>;
+/// Hands each part, one at a time, to the function it is given.
+pub(crate) type Source<'x, T> = RefCell<Box<dyn FnMut(&mut dyn FnMut(&T) -> Result<()>) -> Result<()> + 'x>>;
 
 struct Parts<'a, 'x, T> {
     each: &'a Source<'x, T>,
