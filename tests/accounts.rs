@@ -197,3 +197,33 @@ fn encrypt_converts_a_database_from_before_accounts_with_every_count_equal() {
     assert!(!bytes.starts_with(b"SQLite format 3"), "the file is encrypted now");
     assert!(!bytes.windows("旧学校".len()).any(|w| w == "旧学校".as_bytes()));
 }
+
+/// The masking rule at the command line: a teacher who searches for an ID number, its birth
+/// digits or a birth date finds no household outside their care (names stay searchable);
+/// the principal finds it by the number.
+#[test]
+fn a_teacher_searching_for_an_id_number_or_a_birth_date_finds_nothing_outside_their_care() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("school.db");
+    let list = dir.path().join("名单.csv");
+    std::fs::write(
+        &list,
+        "户编号,户主姓名,与户主关系,姓名,证件号码\n610921001,王建国,户主,王建国,610921198001010114\n610921001,王建国,之子,王小明,61092120130305001X\n",
+    )
+    .unwrap();
+    let out = huka_command(&db, &["import", "households", list.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let add = huka_command(&db, &["users", "add", "--name", "li", "--role", "teacher"]).env("HUKA_NEW_PASSWORD", "teacher-pass").output().unwrap();
+    assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+    let found = |user: &str, password: &str, query: &str| -> usize {
+        json(&run(&db, user, password, &["households", "list", "--search", query, "--json"])).as_array().unwrap().len()
+    };
+    for query in ["61092120130305001X", "20130305", "201303", "198001010114", "2013-03-05"] {
+        assert_eq!(found("li", "teacher-pass", query), 0, "the teacher finds nothing by {query}");
+    }
+    for query in ["61092120130305001X", "20130305", "198001010114", "001X"] {
+        assert_eq!(found(PRINCIPAL, PASSWORD, query), 1, "the principal finds the household by {query}");
+    }
+    assert_eq!(found("li", "teacher-pass", "王小明"), 1, "names are searchable by everyone");
+    assert_eq!(found("li", "teacher-pass", "001X"), 1, "so are the characters a masked number shows");
+}

@@ -335,6 +335,12 @@ fn the_principal_is_made_at_first_start_and_adds_a_teacher_who_sees_what_a_teach
     assert!(found, "some household is not in this teacher's care");
     assert!(w.by_testid("card-restricted").text().contains("身份证号已隐去"));
     assert!(w.by_testid("card").text().contains("****"), "masked ID numbers");
+    // Beside a masked number, the birth year only: the day would give the hidden digits back.
+    let births: Vec<String> = w.find_all("[data-testid='member-birth']").iter().map(|c| c.text().trim().to_string()).collect();
+    assert!(births.iter().any(|b| !b.is_empty()), "the card shows birth years: {births:?}");
+    for text in &births {
+        assert!(text.is_empty() || (text.ends_with('年') && text.chars().count() == 5), "birth shown as {text:?}");
+    }
     for button in ["card-edit", "card-delete", "member-add", "member-edit", "visit-add"] {
         assert!(!w.exists(button), "no {button} on a card the teacher may not change");
     }

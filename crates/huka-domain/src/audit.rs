@@ -22,9 +22,6 @@ use crate::store::{Store, Writer};
 /// who and on which device).
 const BOOKKEEPING: [&str; 5] = ["id", "created_at", "updated_at", "device_id", "updated_by"];
 
-/// Fields whose values are resident ID numbers (masked wherever entries are shown).
-const ID_FIELDS: [&str; 2] = ["resident_id", "national_student_number"];
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
@@ -255,16 +252,14 @@ pub fn of_household(store: &Store, household: RecordId) -> Result<Vec<Entry>> {
         .collect())
 }
 
+/// An entry as a masked view shows it: ID and student numbers masked, birth dates as years
+/// (`masking`).
 fn masked(mut e: Entry) -> Entry {
-    for field in ID_FIELDS {
-        if let Some(pair) = e.changes.get_mut(field) {
-            for v in pair.iter_mut() {
-                if let Value::String(s) = v {
-                    let masked = match s.strip_prefix('G') {
-                        Some(id) => format!("G{}", crate::resident_id::masked(id)),
-                        None => crate::resident_id::masked(s),
-                    };
-                    *s = if masked.is_empty() && !s.is_empty() { "********".into() } else { masked };
+    for (field, pair) in e.changes.iter_mut() {
+        for v in pair.iter_mut() {
+            if let Value::String(s) = v {
+                if let Some(shown) = crate::masking::field_value(field, s) {
+                    *s = shown;
                 }
             }
         }

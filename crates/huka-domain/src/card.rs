@@ -80,17 +80,16 @@ pub fn get(store: &Store, id: RecordId) -> Result<HouseholdCard> {
     })
 }
 
-/// What a reader who may not see the household in full does not get.
+/// What a reader who may not see the household in full does not get: the masked view of
+/// `masking` (ID and student numbers masked, the birth year without the day), and no health
+/// or disability.
 fn withhold(m: &mut Member) {
-    m.resident_id = crate::resident_id::masked(&m.resident_id);
+    m.resident_id = crate::masking::resident_id(&m.resident_id);
+    m.birth_date = None;
+    m.id_mismatch.clear();
     m.health.clear();
     if let Some(s) = &mut m.student {
-        let nsn = &s.fields.national_student_number;
-        s.fields.national_student_number = match nsn.strip_prefix('G') {
-            Some(id) if id.len() == 18 => format!("G{}", crate::resident_id::masked(id)),
-            _ if nsn.is_empty() => String::new(),
-            _ => "********".into(),
-        };
+        s.fields.national_student_number = crate::masking::national_student_number(&s.fields.national_student_number);
         s.fields.disabled = false;
     }
 }

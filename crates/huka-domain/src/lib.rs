@@ -26,6 +26,7 @@ pub mod demo;
 pub mod dropout;
 pub mod household;
 pub mod installation;
+pub mod masking;
 pub mod member;
 pub mod pairing;
 pub mod paths;
@@ -65,6 +66,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_audit.sql"),
     include_str!("migrations/0010_sealed_bundles.sql"),
     include_str!("migrations/0011_sync.sql"),
+    include_str!("migrations/0012_masked_search.sql"),
 ];
 
 

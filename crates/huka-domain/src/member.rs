@@ -56,7 +56,10 @@ pub struct Member {
     /// Normalized; empty when unknown.
     pub resident_id: String,
     pub gender: Option<Gender>,
+    /// `None` in a masked view (`card`), which shows [`Member::birth_year`] only.
     pub birth_date: Option<NaiveDate>,
+    /// The year of the birth date: what a masked view shows of it (`masking`).
+    pub birth_year: Option<i32>,
     pub health: String,
     pub migrant_work: bool,
     /// Fields where what was typed disagrees with the resident ID number: `gender`, `birthDate`.
@@ -150,6 +153,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
         resident_id,
         gender,
         birth_date,
+        birth_year: crate::masking::birth_year(birth_date),
         health: r.get(10)?,
         migrant_work: r.get(11)?,
         student: student::from_row(r, 12)?,

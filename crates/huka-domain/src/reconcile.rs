@@ -21,7 +21,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Checks, Result};
 use crate::record::{text_enum, RecordId};
-use crate::resident_id;
 use crate::store::Store;
 use crate::student::{EnrolmentStatus, Stage};
 use crate::term::Term;
@@ -154,7 +153,7 @@ pub fn reconcile(store: &Store, term: Term, today: NaiveDate) -> Result<Reconcil
     let roster_rows: i64 = conn.query_row("SELECT count(*) FROM registration WHERE deleted_at IS NULL", [], |r| r.get(0))?;
     let mut found: Vec<Mismatch> = Vec::new();
     let mut push = |kind, subject_id, name, household_id, class_name, id: &str, reason| {
-        found.push(Mismatch { kind, subject_id, name, household_id, class_name, resident_id_masked: resident_id::masked(id), reason, decision: None });
+        found.push(Mismatch { kind, subject_id, name, household_id, class_name, resident_id_masked: crate::masking::resident_id(id), reason, decision: None });
     };
 
     if roster_rows > 0 {

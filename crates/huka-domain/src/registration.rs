@@ -39,6 +39,7 @@ pub struct RegistrationInput {
 pub struct UnlinkedRegistration {
     pub id: RecordId,
     pub name: String,
+    /// Masked like the ID number (`masking`): `G610921********001X`.
     pub national_student_number: String,
     /// Masked: `610921********001X`.
     pub resident_id_masked: String,
@@ -178,8 +179,8 @@ pub fn unlinked(store: &Store) -> Result<Vec<UnlinkedRegistration>> {
         Ok(UnlinkedRegistration {
             id: r.get(0)?,
             name: r.get(1)?,
-            national_student_number: r.get(2)?,
-            resident_id_masked: crate::resident_id::masked(&resident_id),
+            national_student_number: crate::masking::national_student_number(&r.get::<_, String>(2)?),
+            resident_id_masked: crate::masking::resident_id(&resident_id),
             grade: r.get(4)?,
             class_name: r.get(5)?,
             registered_poor: r.get(6)?,

@@ -1,17 +1,27 @@
 //! Household search: one FTS5 row per live household, with the trigram tokenizer, so that
 //! any substring of a name, a village or an ID number finds the household — Chinese included.
 //!
+//! The indexed text holds ID numbers masked (`masking`): what every reader may see of them.
+//! The full number (and so a birth date, or the hidden digits) is matched on the members
+//! themselves, and only for what the reader may see in full: every household for the
+//! principal and the aid officer, the households in a teacher's care for a teacher
+//! (`care::households_in_care_sql`), none for the county's reviewers.
+//!
 //! Queries use `LIKE '%term%'`, which FTS5's trigram index answers directly for terms of three
 //! or more characters; one- and two-character terms (many Chinese names) scan the compact
 //! search table instead of the record tables. Several words must all match.
 
 use rusqlite::{params, Connection};
 
+use crate::actor::Role;
 use crate::error::Result;
 use crate::record::RecordId;
 use crate::store::Store;
 use crate::resident_id;
 use crate::text::fold;
+
+/// A member's ID number in the search text: masked as `masking::resident_id` masks it.
+const MASKED_ID: &str = "CASE WHEN length(m.resident_id) = 18 THEN substr(m.resident_id, 1, 6) || '********' || substr(m.resident_id, 15) ELSE '' END";
 
 /// Rewrites the search row of one household from its live records. Called inside the
 /// transaction of every write that touches the household or its members.
@@ -21,12 +31,12 @@ pub fn reindex_household(conn: &Connection, household: RecordId) -> Result<()> {
         .prepare_cached("SELECT key, body FROM search_key WHERE household_id = ?1")?
         .query_row([household], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let new: String = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT coalesce((SELECT concat_ws(' ', h.household_number, h.head_name, h.town, h.village, h.grp, h.phone,
-                        (SELECT group_concat(m.name || ' ' || m.resident_id, ' ') FROM member m
+                        (SELECT group_concat(m.name || ' ' || {MASKED_ID}, ' ') FROM member m
                           WHERE m.household_id = h.id AND m.deleted_at IS NULL))
-                    FROM household h WHERE h.id = ?1 AND h.deleted_at IS NULL), '')",
-        )?
+                    FROM household h WHERE h.id = ?1 AND h.deleted_at IS NULL), '')"
+        ))?
         .query_row([household], |r| r.get(0))?;
     if new == old {
         return Ok(());
@@ -68,13 +78,43 @@ pub fn terms(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// An SQL condition on `id_column` for the households matching `text`, with its LIKE
-/// patterns to bind from parameter number `first_param` on. No terms: always true.
-pub fn household_filter(id_column: &str, text: &str, first_param: usize) -> (String, Vec<String>) {
+/// Whose full ID numbers a search may match.
+#[derive(Debug, Clone, PartialEq)]
+enum Reach {
+    Every,
+    InCareOf(RecordId),
+    NoOne,
+}
+
+fn reach(store: &Store) -> Reach {
+    let actor = store.actor();
+    match actor.role {
+        _ if actor.id == crate::actor::Actor::system().id => Reach::Every,
+        Role::Principal | Role::AidOfficer => Reach::Every,
+        Role::Teacher => actor.teacher_id.map_or(Reach::NoOne, Reach::InCareOf),
+        Role::Reviewer => Reach::NoOne,
+    }
+}
+
+/// An SQL condition on `id_column` for the households matching `text` as the store's account
+/// may search them, with the parameters to bind from number `first_param` on. No terms:
+/// always true.
+pub fn household_filter(store: &Store, id_column: &str, text: &str, first_param: usize) -> (String, Vec<String>) {
     let terms = terms(text);
     if terms.is_empty() {
         return ("1".into(), Vec::new());
     }
+    let reach = reach(store);
+    let id_like = |t: &str| t.chars().all(|c| c.is_ascii_digit() || c == 'X');
+    let mut params: Vec<String> = terms.iter().map(|t| format!("%{t}%")).collect();
+    // A teacher's id, bound once after the patterns, for the care clause.
+    let care = match &reach {
+        Reach::InCareOf(teacher) if terms.iter().any(|t| id_like(t)) => {
+            params.push(teacher.to_string());
+            Some(crate::care::households_in_care_sql(first_param + terms.len()))
+        }
+        _ => None,
+    };
     // Terms of three or more characters go through the trigram index; shorter ones are
     // matched against the compact search_key table (the index cannot help them).
     let conditions: Vec<String> = terms
@@ -82,15 +122,27 @@ pub fn household_filter(id_column: &str, text: &str, first_param: usize) -> (Str
         .enumerate()
         .map(|(i, t)| {
             let p = first_param + i;
-            if t.chars().count() >= 3 {
+            let public = if t.chars().count() >= 3 {
                 format!("k.key IN (SELECT rowid FROM household_search WHERE body LIKE ?{p})")
             } else {
                 format!("k.body LIKE ?{p}")
-            }
+            };
+            // A part of an ID number: the full numbers, for the households the reader may
+            // see in full.
+            let full = match (&reach, id_like(t)) {
+                (Reach::Every, true) => format!(" OR k.household_id IN (SELECT m.household_id FROM member m WHERE m.deleted_at IS NULL AND m.resident_id LIKE ?{p})"),
+                (Reach::InCareOf(_), true) => format!(
+                    " OR k.household_id IN (SELECT m.household_id FROM member m WHERE m.deleted_at IS NULL AND m.resident_id LIKE ?{p}
+                          AND m.household_id IN ({}))",
+                    care.as_deref().expect("a teacher's care clause")
+                ),
+                _ => String::new(),
+            };
+            format!("({public}{full})")
         })
         .collect();
     let sql = format!("{id_column} IN (SELECT k.household_id FROM search_key k WHERE {})", conditions.join(" AND "));
-    (sql, terms.into_iter().map(|t| format!("%{t}%")).collect())
+    (sql, params)
 }
 
 #[cfg(test)]

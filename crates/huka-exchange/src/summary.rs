@@ -406,14 +406,14 @@ fn aid_figures(store: &Store, term: Term) -> Result<(AidFigures, Vec<AidGrantRow
     let mut q = stmt.query([term])?;
     while let Some(r) = q.next()? {
         let id: String = r.get(0)?;
-        rows.push(AidGrantRow { masked_id: crate::resident_id::masked(&id), name: r.get(1)?, programme_code: r.get(2)?, amount_fen: r.get(3)?, status: "granted".into() });
+        rows.push(AidGrantRow { masked_id: crate::masking::resident_id(&id), name: r.get(1)?, programme_code: r.get(2)?, amount_fen: r.get(3)?, status: "granted".into() });
     }
     let codes: std::collections::HashMap<crate::RecordId, &str> = c.programmes.iter().map(|p| (p.programme_id, p.code.as_str())).collect();
     let mut id_of = store.conn().prepare_cached("SELECT resident_id FROM member WHERE id = ?1")?;
     for m in &c.missed.items {
         let id: String = id_of.query_row([m.member_id], |r| r.get(0))?;
         let code = codes.get(&m.programme_id).copied().unwrap_or_default().to_string();
-        rows.push(AidGrantRow { masked_id: crate::resident_id::masked(&id), name: m.name.clone(), programme_code: code, amount_fen: m.amount_fen, status: "missed".into() });
+        rows.push(AidGrantRow { masked_id: crate::masking::resident_id(&id), name: m.name.clone(), programme_code: code, amount_fen: m.amount_fen, status: "missed".into() });
     }
     Ok((AidFigures { programmes }, rows))
 }
@@ -450,7 +450,7 @@ fn dropout_figures(store: &Store, term: Term, as_of: NaiveDate) -> Result<(Dropo
         let outcome: Option<String> = r.get(4)?;
         let outcome_date: Option<NaiveDate> = r.get(6)?;
         rows.push(DropoutRow {
-            masked_id: crate::resident_id::masked(&id),
+            masked_id: crate::masking::resident_id(&id),
             name: r.get(1)?,
             stage: r.get(2)?,
             grade: r.get(3)?,

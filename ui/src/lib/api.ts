@@ -184,7 +184,9 @@ export interface Member extends RecordMeta {
   relation: string;
   residentId: string; // normalized, "" when none
   gender: Gender | null;
+  /** null in a masked view (a card outside the reader's care), which shows birthYear only. */
   birthDate: string | null;
+  birthYear: number | null;
   health: string;
   migrantWork: boolean;
   /** Fields where what was typed disagrees with the resident ID number: "gender", "birthDate". */

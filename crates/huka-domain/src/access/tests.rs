@@ -245,3 +245,61 @@ fn a_teacher_reads_other_cards_with_id_numbers_masked_and_their_own_in_full() {
     let card = crate::card::get(&s.store, s.mine).unwrap();
     assert_eq!(card.last_change.unwrap().by, "李老师");
 }
+
+/// The masking rule (`masking`), as a teacher meets it: for every household outside their
+/// care, nothing their card shows rebuilds an ID number — no full number, no birth date with
+/// its day, the student number masked like the ID — and searching for a number, its hidden
+/// digits or a birth date does not find the household.
+#[test]
+fn nothing_a_teacher_gets_outside_their_care_rebuilds_an_id_number() {
+    use chrono::Datelike;
+    let mut s = school();
+    let households: Vec<RecordId> = crate::household::list(&s.store, "", 1000).unwrap().into_iter().map(|h| h.id).collect();
+    s.store.act_as_for_tests(s.principal.clone());
+    let full: Vec<_> = households.iter().map(|h| crate::card::get(&s.store, *h).unwrap()).collect();
+    s.store.act_as_for_tests(s.li.clone());
+    let mut outside = 0;
+    for card in &full {
+        let id = card.household.meta.id;
+        if crate::access::sees_in_full(&s.store, id).unwrap() {
+            continue;
+        }
+        outside += 1;
+        let seen = crate::card::get(&s.store, id).unwrap();
+        let text = serde_json::to_string(&seen).unwrap();
+        for (m, shown) in card.members.iter().zip(&seen.members) {
+            assert_eq!(m.meta.id, shown.meta.id);
+            let Ok(number) = crate::resident_id::ResidentId::parse(&m.resident_id) else { continue };
+            let birth = number.birth_date();
+            for hidden in [m.resident_id.clone(), m.resident_id[6..14].to_string(), birth.format("%Y-%m-%d").to_string()] {
+                assert!(!text.contains(&hidden), "the card outside the teacher's care shows {hidden}");
+            }
+            assert_eq!(shown.birth_date, None);
+            assert_eq!(shown.birth_year, Some(birth.year()));
+            let n = crate::masking::candidates(&shown.resident_id, birth.year());
+            assert!(n >= 10, "{} and {} fit only {n} numbers", shown.resident_id, birth.year());
+            if let (Some(full_s), Some(seen_s)) = (&m.student, &shown.student) {
+                let nsn = &full_s.fields.national_student_number;
+                if !nsn.is_empty() {
+                    assert!(!text.contains(nsn.as_str()), "the student number is masked");
+                    assert_eq!(seen_s.fields.national_student_number, crate::masking::national_student_number(nsn));
+                }
+            }
+            for query in [m.resident_id.clone(), m.resident_id[6..14].to_string(), m.resident_id[..14].to_string(), birth.format("%Y%m%d").to_string(), birth.format("%Y-%m-%d").to_string()] {
+                let found = crate::household::list(&s.store, &query, 1000).unwrap();
+                assert!(found.iter().all(|h| h.id != id), "searching {query} finds a household outside the teacher's care");
+            }
+        }
+    }
+    assert!(outside > 10, "the demo school has households outside the teacher's care ({outside})");
+    // In the teacher's care, and for the principal, the full number is found.
+    let mine = full.iter().find(|c| c.household.meta.id == s.mine).unwrap();
+    let number = mine.members.iter().find(|m| m.resident_id.len() == 18).unwrap().resident_id.clone();
+    assert!(crate::household::list(&s.store, &number, 10).unwrap().iter().any(|h| h.id == s.mine));
+    let other = full.iter().find(|c| c.household.meta.id == s.other).unwrap();
+    let number = other.members.iter().find(|m| m.resident_id.len() == 18).unwrap().resident_id.clone();
+    s.store.act_as_for_tests(s.principal.clone());
+    assert!(crate::household::list(&s.store, &number[6..14], 1000).unwrap().iter().any(|h| h.id == s.other), "the principal searches by birth digits");
+    s.store.act_as_for_tests(s.officer.clone());
+    assert!(crate::household::list(&s.store, &number, 10).unwrap().iter().any(|h| h.id == s.other), "the aid officer by the full number");
+}

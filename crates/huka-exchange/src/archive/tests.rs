@@ -34,9 +34,18 @@ fn the_cards_hold_the_households_records_with_masked_ids_unless_asked() {
     assert_eq!(masked.files(), households.len() + 1);
     assert_eq!(full_ids_in(masked.cards()), 0, "no full ID number in the default archive");
     assert!(masked.cards().iter().flat_map(|c| &c.members).any(|m| m.id.contains("********")));
+    // Beside a masked number, the year of birth only (`masking`): no member line of the
+    // default archive gives the hidden digits back.
+    for m in masked.cards().iter().flat_map(|c| &c.members) {
+        assert!(m.birth.is_empty() || (m.birth.ends_with('年') && m.birth.chars().count() == 5), "{:?} {:?}", m.birth, m.id);
+    }
+    for s in masked.cards().iter().flat_map(|c| &c.students) {
+        assert!(s.number.is_empty() || s.number.contains("****"), "student numbers masked: {:?}", s.number);
+    }
 
     let full = prepare(&mut store, &request(None, true)).unwrap();
     assert!(full_ids_in(full.cards()) > 0);
+    assert!(full.cards().iter().flat_map(|c| &c.members).any(|m| m.birth.len() == 10), "the full archive prints the birth date");
 
     // The term's records are there: the demo school visits, plans and grants this term.
     assert!(masked.cards().iter().any(|c| !c.visits.is_empty()));

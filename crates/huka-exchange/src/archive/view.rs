@@ -12,10 +12,10 @@ use crate::dropout::{self, DropoutCase, RiskLevel};
 use crate::error::Result;
 use crate::card::HouseholdCard;
 use crate::household::{HouseholdStatus, PovertyCause};
+use crate::masking;
 use crate::member::{Gender, Member};
 use crate::plan::{Plan, PlanStatus};
 use crate::record::RecordId;
-use crate::resident_id;
 use crate::student::EnrolmentStatus;
 use crate::term::Term;
 use crate::visit::{Visit, VisitMode};
@@ -198,29 +198,25 @@ fn opt_date(d: Option<NaiveDate>) -> String {
     d.map(date).unwrap_or_default()
 }
 
-/// A resident ID number as the archive prints it. A card outside the reader's care comes
-/// masked already (`card::get`), and is printed as it comes.
+/// A resident ID number as the archive prints it: in full, or masked by `masking`'s rule (a
+/// card outside the reader's care comes masked already and stays as it is).
 fn id_text(stored: &str, full: bool) -> String {
-    if full || stored.contains('*') { stored.to_string() } else { resident_id::masked(stored) }
+    if full { stored.to_string() } else { masking::resident_id(stored) }
 }
 
-/// A national student number is usually G + the resident ID number: masked the same way
-/// (and, masked already, printed as it comes).
+/// A national student number as the archive prints it (usually G + the ID number: masked the
+/// same way).
 fn student_number_text(number: &str, full: bool) -> String {
-    if full || number.contains('*') {
-        return number.to_string();
-    }
-    let digits: String = number.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    match digits.char_indices().find(|(_, c)| c.is_ascii_digit()) {
-        Some((at, _)) if resident_id::ResidentId::parse(&digits[at..]).is_ok() => {
-            format!("{}{}", &digits[..at], resident_id::masked(&digits[at..]))
-        }
-        // Not an ID number inside: show the first and last few only.
-        _ if number.chars().count() > 8 => {
-            let chars: Vec<char> = number.chars().collect();
-            format!("{}****{}", chars[..4].iter().collect::<String>(), chars[chars.len() - 4..].iter().collect::<String>())
-        }
-        _ => number.to_string(),
+    if full { number.to_string() } else { masking::national_student_number(number) }
+}
+
+/// A birth date as the archive prints it: beside a masked ID number, the year only — the day
+/// would give the masked digits back.
+fn birth_text(m: &Member, full: bool) -> String {
+    match (full, m.birth_date, m.birth_year) {
+        (true, Some(d), _) => date(d),
+        (_, _, Some(year)) => format!("{year}年"),
+        _ => String::new(),
     }
 }
 
@@ -362,7 +358,7 @@ pub(crate) fn card_view(conn: &rusqlite::Connection, card: &HouseholdCard, names
                 name: m.name.clone(),
                 relation: m.relation.clone(),
                 gender: gender_zh(m.gender),
-                birth: opt_date(m.birth_date),
+                birth: birth_text(m, full_ids),
                 id: id_text(&m.resident_id, full_ids),
                 health: m.health.clone(),
                 migrant: yes(m.migrant_work),

@@ -402,9 +402,9 @@ pub fn conflicts(store: &Store, open_only: bool) -> Result<Vec<Conflict>> {
         .map(|mut c| {
             c.label = label(&c.table, &c.record_id);
             for v in [&mut c.kept_value, &mut c.lost_value] {
-                if matches!(c.field.as_str(), "resident_id" | "national_student_number") {
-                    if let Value::String(s) = v {
-                        *s = crate::resident_id::masked(s.trim_start_matches('G'));
+                if let Value::String(s) = v {
+                    if let Some(shown) = crate::masking::field_value(&c.field, s) {
+                        *s = shown;
                     }
                 }
             }
