@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use huka_core::bundle::{self, verify::VerifyReport, Limits, TrustedKey};
-use huka_core::signing::PublicKeyFile;
+use huka_core::bundle::{self, verify::VerifyReport, Limits, SealError, TrustedKey};
+use huka_core::signing::{PublicKeyFile, SigningError};
 use huka_core::term::Term;
 use huka_core::{Error, Lang, Store};
 
@@ -50,8 +50,8 @@ pub fn run(store: &mut Store, command: ExportCommand, lang: Lang) -> Result<Exit
             let today = today();
             // Fail before asking for a passphrase when there is nothing to seal to or sign with.
             let preview = bundle::preview(store, term, today)?;
-            preview.county.ok_or(Error::NoCountyRecipient)?;
-            preview.key_id.ok_or(Error::NoSigningKey)?;
+            preview.county.ok_or(SealError::NoCountyRecipient)?;
+            preview.key_id.ok_or(SigningError::NoKey)?;
             let passphrase = passphrase(false, lang)?;
             let exported = bundle::export(store, term, today, &passphrase, &out)?;
             // Read back from the stick before saying it is done.

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 use huka_core::county::{self, Outcome, RegisterInput};
+use huka_core::signing::SigningError;
 use huka_core::term::Term;
 use huka_core::{Error, Lang, Store};
 
@@ -83,7 +84,7 @@ pub fn run(store: &mut Store, command: CountyCommand, lang: Lang) -> Result<Exit
     let zh = lang == Lang::Zh;
     match command {
         CountyCommand::Register { pubkey, school_code, name, town, district, json } => {
-            let public_key = std::fs::read_to_string(&pubkey).map_err(|_| Error::BadPublicKey)?;
+            let public_key = std::fs::read_to_string(&pubkey).map_err(|_| SigningError::BadPublicKey)?;
             let r = county::register(store, &RegisterInput { public_key, code: school_code, name, town, district })?;
             if json {
                 print_json(&r);
@@ -173,7 +174,7 @@ pub fn run(store: &mut Store, command: CountyCommand, lang: Lang) -> Result<Exit
         CountyCommand::Report { out, term, json } => {
             let term = match term {
                 Some(t) => t,
-                None => *county::terms(store)?.first().ok_or(Error::NotFound { kind: "bundle" })?,
+                None => *county::terms(store)?.first().ok_or(huka_core::labels::not_found("bundle"))?,
             };
             let a = county::write_report(store, term, &out)?;
             if json {

@@ -24,7 +24,7 @@ pub fn passphrase(new_key: bool, lang: Lang) -> Result<String, Error> {
         if new_key {
             let again = rpassword::prompt_password(if zh { "再输入一次：" } else { "Once more: " })?;
             if again != first {
-                return Err(Error::invalid("passphrase", Problem::PassphraseMismatch));
+                return Err(huka_core::labels::invalid("passphrase", Problem::PassphraseMismatch));
             }
         }
         return Ok(first);
@@ -58,13 +58,13 @@ fn ask(var: &str, prompt: &str, twice: bool, lang: Lang) -> Result<String, Error
     }
     if !std::io::stdin().is_terminal() {
         // A login's password is a login problem; a new one is a missing input.
-        return Err(if twice { Error::invalid("password", Problem::Required) } else { Error::NeedLogin });
+        return Err(if twice { huka_core::labels::invalid("password", Problem::Required) } else { Error::NeedLogin });
     }
     let first = rpassword::prompt_password(prompt)?;
     if twice {
         let again = rpassword::prompt_password(if lang == Lang::Zh { "再输入一次：" } else { "Once more: " })?;
         if again != first {
-            return Err(Error::invalid("password", Problem::PassphraseMismatch));
+            return Err(huka_core::labels::invalid("password", Problem::PassphraseMismatch));
         }
     }
     Ok(first)

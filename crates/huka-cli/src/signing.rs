@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use huka_core::signing::{self, KeyInfo};
+use huka_core::school::SchoolError;
+use huka_core::signing::{self, KeyInfo, SigningError};
 use huka_core::{school, Error, Lang, Store};
 
 use crate::out::{print_json, say};
@@ -49,13 +50,13 @@ pub fn run(store: &mut Store, command: KeyCommand, lang: Lang) -> Result<ExitCod
             // Refuse before asking for a passphrase when the answer is known.
             let has = signing::current(store)?.is_some();
             if school::get(store)?.is_none() {
-                return Err(Error::SchoolNotSetUp);
+                return Err(SchoolError::NotSetUp.into());
             }
             if has && !rotate {
-                return Err(Error::SigningKeyExists);
+                return Err(SigningError::KeyExists.into());
             }
             if !has && rotate {
-                return Err(Error::NoSigningKey);
+                return Err(SigningError::NoKey.into());
             }
             let passphrase = passphrase(true, lang)?;
             let key = if rotate { signing::rotate(store, &passphrase)? } else { signing::create(store, &passphrase)? };

@@ -10,12 +10,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::{self, Action, Actor, Role};
 use crate::crypto::Kdf;
-use crate::error::{Checks, Error, Problem, Result};
+use crate::error::{Checks, Error, Problem, Result, Rule};
 use crate::keyfile::{normalize_login, KeyFile};
 use crate::record::{parse_time_text, Meta, RecordId};
 use crate::settings::{self, Mode};
 use crate::store::{Store, Writer};
 use crate::text::clean;
+
+/// The rules of this module a field can break (their codes and sentences are the window's and
+/// the scripts').
+pub static DUPLICATE_LOGIN: Rule = Rule { code: "duplicate_login", zh: "已有账号使用这个登录名", en: "another account has this login name" };
+pub static ROLE_NOT_IN_THIS_MODE: Rule = Rule { code: "role_not_in_this_mode", zh: "这种角色不属于本类安装（学校或县级）", en: "this role does not belong to this kind of installation" };
+pub static OWN_ACCOUNT: Rule = Rule { code: "own_account", zh: "不能停用自己的账号", en: "you cannot disable your own account" };
+pub static LAST_PRINCIPAL: Rule = Rule { code: "last_principal", zh: "这是最后一个可用的管理账号，不能停用", en: "this is the last account that can manage accounts" };
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD: usize = 8;
@@ -151,7 +158,7 @@ pub(crate) fn insert(w: &Writer<'_>, input: &AccountInput) -> Result<RecordId> {
 
 /// Checks an account's fields and password; the login must be free.
 pub(crate) fn checked(conn: &Connection, mode: Mode, input: &AccountInput, password: &str) -> Result<AccountInput> {
-    let mut c = Checks::default();
+    let mut c = crate::labels::checks();
     let login = normalize_login(&input.login);
     c.required("login", &login);
     c.max_len("login", &login, 30);
@@ -160,10 +167,10 @@ pub(crate) fn checked(conn: &Connection, mode: Mode, input: &AccountInput, passw
     c.max_len("name", &name, 30);
     check_password(&mut c, password);
     if !roles_of(mode).contains(&input.role) {
-        c.add("role", Problem::RoleNotInThisMode);
+        c.add("role", Problem::Rule(&ROLE_NOT_IN_THIS_MODE));
     }
     if !login.is_empty() && by_login(conn, &login)?.is_some() {
-        c.add("login", Problem::DuplicateLogin);
+        c.add("login", Problem::Rule(&DUPLICATE_LOGIN));
     }
     c.finish()?;
     Ok(AccountInput { login, name, ..input.clone() })
@@ -191,16 +198,16 @@ pub fn add(store: &mut Store, input: &AccountInput, password: &str) -> Result<Ac
 }
 
 pub fn get(conn: &Connection, id: RecordId) -> Result<Account> {
-    conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row).optional()?.ok_or(Error::NotFound { kind: "account" })
+    conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row).optional()?.ok_or(crate::labels::not_found("account"))
 }
 
 /// Disables an account: its password no longer opens the database, its name stays on what
 /// it wrote. Not one's own, nor the last enabled account that can manage accounts.
 pub fn disable(store: &mut Store, login: &str) -> Result<Account> {
     access::require(store, Action::ManageAccounts)?;
-    let account = by_login(store.conn(), login)?.ok_or(Error::NotFound { kind: "account" })?;
+    let account = by_login(store.conn(), login)?.ok_or(crate::labels::not_found("account"))?;
     if account.meta.id == store.actor().id {
-        return Err(Error::invalid("account", Problem::OwnAccount));
+        return Err(crate::labels::invalid("account", Problem::Rule(&OWN_ACCOUNT)));
     }
     if matches!(account.role, Role::Principal | Role::Reviewer) {
         let managers: i64 = store.conn().query_row(
@@ -209,7 +216,7 @@ pub fn disable(store: &mut Store, login: &str) -> Result<Account> {
             |r| r.get(0),
         )?;
         if managers <= 1 {
-            return Err(Error::invalid("account", Problem::LastPrincipal));
+            return Err(crate::labels::invalid("account", Problem::Rule(&LAST_PRINCIPAL)));
         }
     }
     if account.disabled_at.is_some() {
@@ -229,14 +236,14 @@ pub fn disable(store: &mut Store, login: &str) -> Result<Account> {
 /// Sets an account's password: one's own, or anyone's by the principal (a reset). The data
 /// key is wrapped again under it; the database is not re-encrypted.
 pub fn set_password(store: &mut Store, login: &str, password: &str) -> Result<()> {
-    let account = by_login(store.conn(), login)?.ok_or(Error::NotFound { kind: "account" })?;
+    let account = by_login(store.conn(), login)?.ok_or(crate::labels::not_found("account"))?;
     if account.meta.id != store.actor().id {
         access::require(store, Action::ManageAccounts)?;
     }
     if account.disabled_at.is_some() {
         return Err(Error::AccountDisabled);
     }
-    let mut c = Checks::default();
+    let mut c = crate::labels::checks();
     check_password(&mut c, password);
     c.finish()?;
     with_key_file(store, |file, key| file.seal_user(&account.login, key, password, Kdf::DEFAULT))?;
@@ -277,11 +284,11 @@ mod tests {
         assert_eq!(a.login, "lilaoshi");
         assert!(a.teacher_id.is_some(), "a teacher record is made for a teacher account");
         let again = add(&mut store, &input, "teacher-pass").unwrap_err();
-        assert!(matches!(&again, Error::Invalid(f) if f[0].problem == Problem::DuplicateLogin), "{again:?}");
+        assert!(matches!(&again, Error::Invalid(f) if f[0].problem == Problem::Rule(&DUPLICATE_LOGIN)), "{again:?}");
         let short = add(&mut store, &AccountInput { login: "b".into(), ..input.clone() }, "short").unwrap_err();
         assert!(matches!(&short, Error::Invalid(f) if f[0].problem == Problem::PasswordTooShort { min: 8 }));
         let reviewer = add(&mut store, &AccountInput { login: "c".into(), role: Role::Reviewer, ..input.clone() }, "password1").unwrap_err();
-        assert!(matches!(&reviewer, Error::Invalid(f) if f[0].problem == Problem::RoleNotInThisMode));
+        assert!(matches!(&reviewer, Error::Invalid(f) if f[0].problem == Problem::Rule(&ROLE_NOT_IN_THIS_MODE)));
 
         let d = disable(&mut store, "LILAOSHI").unwrap();
         assert!(d.disabled_at.is_some());

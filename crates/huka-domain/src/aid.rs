@@ -12,12 +12,29 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::coverage::Listing;
-use crate::error::{Checks, Error, Lang, Problem, Result};
+use crate::error::{Checks, Lang, Problem, Result, Rule};
 use crate::record::{text_enum, Meta, RecordId};
 use crate::store::{Store, Writer};
 use crate::student::Stage;
 use crate::term::Term;
 use crate::text::clean;
+
+/// The rules of this module a field can break (their codes and sentences are the window's and
+/// the scripts').
+pub static BAD_PROGRAMME_CODE: Rule = Rule { code: "bad_programme_code", zh: "项目代码只能由字母、数字和下划线组成", en: "a programme code has only letters, digits and _" };
+pub static DUPLICATE_PROGRAMME_CODE: Rule = Rule { code: "duplicate_programme_code", zh: "已有项目使用该代码", en: "another programme has this code" };
+pub static DUPLICATE_GRANT: Rule = Rule { code: "duplicate_grant", zh: "该生本学期已有此项资助", en: "the student already has this aid for the term" };
+pub static BEFORE_PREVIOUS_STEP: Rule = Rule { code: "before_previous_step", zh: "日期不能早于上一步", en: "the date is before the previous step" };
+pub static NOTICE_ENDS_BEFORE_START: Rule = Rule { code: "notice_ends_before_start", zh: "公示结束日期不能早于开始日期", en: "the notice cannot end before it starts" };
+
+/// The notice has not run its course: the county reviews after `end`.
+fn notice_not_over(end: NaiveDate) -> Problem {
+    Problem::Stated {
+        code: "notice_not_over",
+        zh: format!("公示期到 {end} 才结束，之后才能县级审核"),
+        en: format!("the notice runs until {end}; the county reviews after that"),
+    }
+}
 
 text_enum! {
     /// The five kinds of aid: 奖 / 贷 / 助 / 补 / 免.
@@ -72,6 +89,8 @@ text_enum! {
 pub enum GrantError {
     Step { from: GrantStatus, to: GrantStatus },
     Locked { status: GrantStatus },
+    /// No school-reviewed grant to put on notice.
+    NothingToNotice,
 }
 
 impl crate::error::DomainError for GrantError {
@@ -79,6 +98,7 @@ impl crate::error::DomainError for GrantError {
         match self {
             GrantError::Step { .. } => "grant_step",
             GrantError::Locked { .. } => "grant_locked",
+            GrantError::NothingToNotice => "nothing_to_notice",
         }
     }
     fn message(&self, lang: Lang) -> String {
@@ -90,6 +110,10 @@ impl crate::error::DomainError for GrantError {
             GrantError::Locked { status } => lang.pick(
                 format!("资助已“{}”，不能再修改。已发放的资助只能冲回并写明原因。", status.label(Lang::Zh)),
                 format!("The grant is {} and can no longer be changed; a paid grant can only be reversed, with a reason.", status.label(Lang::En)),
+            ),
+            GrantError::NothingToNotice => lang.pick(
+                "没有“学校已审核”的资助可以公示。".into(),
+                "There are no school-reviewed grants to put on notice.".into(),
             ),
         }
     }
@@ -214,15 +238,15 @@ pub fn programme(conn: &Connection, id: RecordId) -> Result<Programme> {
     conn.prepare_cached(&format!("{PROGRAMME} WHERE id = ?1 AND deleted_at IS NULL"))?
         .query_row([id], programme_row)
         .optional()?
-        .ok_or(Error::NotFound { kind: "programme" })
+        .ok_or(crate::labels::not_found("programme"))
 }
 
 fn check_programme(conn: &Connection, p: &ProgrammeInput, id: Option<RecordId>) -> Result<(String, i64)> {
-    let mut c = Checks::default();
+    let mut c = crate::labels::checks();
     let code = p.code.trim().to_lowercase();
     c.required("code", &code);
     if !code.is_empty() && !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        c.add("code", Problem::BadProgrammeCode);
+        c.add("code", Problem::Rule(&BAD_PROGRAMME_CODE));
     }
     c.max_len("code", &code, 30);
     c.required("name", &p.name);
@@ -239,7 +263,7 @@ fn check_programme(conn: &Connection, p: &ProgrammeInput, id: Option<RecordId>) 
         .query_row([&code], |r| r.get(0))
         .optional()?;
     if taken.is_some_and(|t| Some(t) != id.map(|i| i.to_string())) {
-        c.add("code", Problem::DuplicateProgrammeCode);
+        c.add("code", Problem::Rule(&DUPLICATE_PROGRAMME_CODE));
     }
     c.finish()?;
     Ok((code, amount.unwrap_or(0)))
@@ -402,7 +426,7 @@ pub fn grant(conn: &Connection, id: RecordId) -> Result<Grant> {
         .prepare_cached(&format!("{GRANT} WHERE g.id = ?1 AND g.deleted_at IS NULL"))?
         .query_row([id], grant_row)
         .optional()?
-        .ok_or(Error::NotFound { kind: "grant" })?;
+        .ok_or(crate::labels::not_found("grant"))?;
     with_steps(conn, g)
 }
 
@@ -467,13 +491,13 @@ fn add_step(w: &Writer<'_>, grant: RecordId, step: GrantStatus, on: NaiveDate, s
 pub fn apply(store: &mut Store, g: &GrantInput, today: NaiveDate) -> Result<Grant> {
     crate::access::require(store, crate::access::Action::Aid)?;
     let id = store.write(|w| {
-        let mut c = Checks::default();
+        let mut c = crate::labels::checks();
         let is_student: bool = w
             .tx()
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM student WHERE member_id = ?1 AND deleted_at IS NULL)")?
             .query_row([g.member_id], |r| r.get(0))?;
         if !is_student {
-            c.add("memberId", Problem::NotAStudent);
+            c.add("memberId", Problem::Rule(&crate::student::NOT_A_STUDENT));
         }
         let programme = programme(w.tx(), g.programme_id).ok();
         if programme.is_none() {
@@ -496,7 +520,7 @@ pub fn apply(store: &mut Store, g: &GrantInput, today: NaiveDate) -> Result<Gran
             )?
             .query_row(params![g.member_id, g.programme_id, g.term], |r| r.get(0))?;
         if twice {
-            c.add("programmeId", Problem::DuplicateGrant);
+            c.add("programmeId", Problem::Rule(&DUPLICATE_GRANT));
         }
         c.finish()?;
         let (amount, applied) = (amount.expect("checked"), applied.expect("checked"));
@@ -517,12 +541,12 @@ fn advance_in(w: &Writer<'_>, id: RecordId, to: GrantStatus, s: &StepInput, toda
     if current.status.next() != Some(to) {
         return Err(GrantError::Step { from: current.status, to }.into());
     }
-    let mut c = Checks::default();
+    let mut c = crate::labels::checks();
     let on = c.date("date", Some(&s.date), true, Some(today));
     let last = current.steps.iter().map(|s| s.step_date).max();
     if let (Some(on), Some(last)) = (on, last) {
         if on < last {
-            c.add("date", Problem::BeforePreviousStep);
+            c.add("date", Problem::Rule(&BEFORE_PREVIOUS_STEP));
         }
     }
     let signoffs = check_signoffs(&mut c, to, &s.signoffs);
@@ -532,7 +556,7 @@ fn advance_in(w: &Writer<'_>, id: RecordId, to: GrantStatus, s: &StepInput, toda
         notice_end = c.date("noticeEnd", s.notice_end.as_deref(), true, None);
         if let (Some(end), Some(on)) = (notice_end, on) {
             if end < on {
-                c.add("noticeEnd", Problem::NoticeEndsBeforeStart);
+                c.add("noticeEnd", Problem::Rule(&NOTICE_ENDS_BEFORE_START));
                 notice_end = None;
             }
         }
@@ -541,7 +565,7 @@ fn advance_in(w: &Writer<'_>, id: RecordId, to: GrantStatus, s: &StepInput, toda
     if to == GrantStatus::CountyReviewed {
         if let (Some(on), Some(end)) = (on, current.notice_end) {
             if on <= end {
-                c.add("date", Problem::NoticeNotOver { end });
+                c.add("date", notice_not_over(end));
             }
         }
     }
@@ -603,7 +627,7 @@ pub fn start_notice(store: &mut Store, programme: RecordId, term: Term, s: &Step
             .query_map(params![programme, term], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         if ids.is_empty() {
-            return Err(Error::NothingToNotice);
+            return Err(GrantError::NothingToNotice.into());
         }
         for id in &ids {
             advance_in(w, *id, GrantStatus::Notice, s, today)?;
@@ -620,7 +644,7 @@ pub fn record_objections(store: &mut Store, id: RecordId, text: &str) -> Result<
         if current.status != GrantStatus::Notice {
             return Err(GrantError::Locked { status: current.status }.into());
         }
-        let mut c = Checks::default();
+        let mut c = crate::labels::checks();
         c.max_len("objections", text, 1000);
         c.finish()?;
         w.tx().execute(
@@ -640,7 +664,7 @@ pub fn set_amount(store: &mut Store, id: RecordId, amount: &str) -> Result<Grant
         if matches!(current.status, GrantStatus::CountyReviewed | GrantStatus::Paid | GrantStatus::Reversed) {
             return Err(GrantError::Locked { status: current.status }.into());
         }
-        let fen = parse_yuan(amount).ok_or_else(|| Error::invalid("amount", Problem::BadAmount))?;
+        let fen = parse_yuan(amount).ok_or_else(|| crate::labels::invalid("amount", Problem::BadAmount))?;
         w.tx().execute(
             "UPDATE aid_grant SET amount_fen = ?2, updated_at = ?3, device_id = ?4 WHERE id = ?1",
             params![id, fen, w.now(), w.device_id()],
@@ -658,7 +682,7 @@ pub fn reverse(store: &mut Store, id: RecordId, date_text: &str, reason: &str, t
         if current.status != GrantStatus::Paid {
             return Err(GrantError::Step { from: current.status, to: GrantStatus::Reversed }.into());
         }
-        let mut c = Checks::default();
+        let mut c = crate::labels::checks();
         let on = c.date("date", Some(date_text), true, Some(today));
         c.required("reason", reason);
         c.max_len("reason", reason, 500);
@@ -681,7 +705,7 @@ pub fn withdraw(store: &mut Store, id: RecordId) -> Result<()> {
         if matches!(current.status, GrantStatus::Paid | GrantStatus::Reversed) {
             return Err(GrantError::Locked { status: current.status }.into());
         }
-        w.tombstone("aid_grant", "grant", id)?;
+        w.tombstone("aid_grant", crate::labels::not_found("grant"), id)?;
         w.tx().execute(
             "UPDATE aid_step SET deleted_at = ?1, updated_at = ?1, device_id = ?2 WHERE grant_id = ?3 AND deleted_at IS NULL",
             params![w.now(), w.device_id(), id],

@@ -5,7 +5,7 @@
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::access::{Care, Of};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::record::RecordId;
 use crate::store::Store;
 
@@ -71,5 +71,5 @@ fn household_of(conn: &Connection, of: Of) -> Result<RecordId> {
             "dropout action",
         ),
     };
-    conn.query_row(sql, [id], |r| r.get(0)).optional()?.ok_or(Error::NotFound { kind })
+    conn.query_row(sql, [id], |r| r.get(0)).optional()?.ok_or(crate::labels::not_found(kind))
 }

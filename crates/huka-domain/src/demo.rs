@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::dropout::{self, ActionInput, CaseInput, CaseKind, Outcome, Reason, RiskLevel};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::household::{self, HouseholdInput, HouseholdStatus, PovertyCause};
 use crate::member::{self, Gender, MemberInput};
 use crate::record::RecordId;
@@ -77,13 +77,32 @@ const FINDINGS: &[&str] = &[
     "孩子沉迷手机，已与家长沟通。",
     "房屋已完成危房改造，生活条件改善。",
 ];
+/// Demo data asked for where there are records already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoError {
+    /// The database already has household cards.
+    NotEmpty,
+}
+
+impl crate::error::DomainError for DemoError {
+    fn code(&self) -> &'static str {
+        "not_empty"
+    }
+    fn message(&self, lang: crate::Lang) -> String {
+        lang.pick(
+            "数据库中已有户卡；演示数据只能载入空数据库。".into(),
+            "The database already has household cards; demo data can only be loaded into an empty one.".into(),
+        )
+    }
+}
+
 const HEALTH_NOTES: &[&str] = &["慢性病（高血压）", "肢体残疾三级", "长期服药", "视力残疾四级", "大病（已出院）"];
 
 /// Generates a school into an empty database (setting up a demo school if none is set up).
 pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<Stats> {
     crate::access::require(store, crate::access::Action::LoadDemo)?;
     if stats::get(store)?.households > 0 {
-        return Err(Error::NotEmpty);
+        return Err(DemoError::NotEmpty.into());
     }
     if school::get(store)?.is_none() {
         school::setup(
@@ -737,6 +756,6 @@ mod tests {
     fn refuses_a_database_that_has_households() {
         let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         generate(&mut store, &DemoOptions { students: 10, seed: 1 }).unwrap();
-        assert!(matches!(generate(&mut store, &DemoOptions { students: 10, seed: 1 }), Err(Error::NotEmpty)));
+        assert!(matches!(generate(&mut store, &DemoOptions { students: 10, seed: 1 }), Err(e) if e.domain() == Some(&DemoError::NotEmpty)));
     }
 }

@@ -4,11 +4,15 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Checks, Error, Problem, Result};
+use crate::error::{Problem, Result, Rule};
 use crate::record::{text_enum, Meta, RecordId};
 use crate::search;
 use crate::store::{Store, Writer};
 use crate::text::{clean, normalize_phone};
+
+/// The rules of this module a field can break (their codes and sentences are the window's and
+/// the scripts').
+pub static DUPLICATE_HOUSEHOLD_NUMBER: Rule = Rule { code: "duplicate_household_number", zh: "该户编号已被另一户使用", en: "this household number is already used by another household" };
 
 text_enum! {
     /// Where the household stands on the poverty lists.
@@ -95,7 +99,7 @@ pub struct HouseholdSummary {
 impl HouseholdInput {
     /// Cleans what was typed and checks every field, reporting all problems at once.
     fn cleaned(&self) -> Result<HouseholdInput> {
-        let mut c = Checks::default();
+        let mut c = crate::labels::checks();
         let mut h = HouseholdInput {
             household_number: clean(&self.household_number).replace(' ', ""),
             head_name: clean(&self.head_name),
@@ -153,7 +157,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Household> {
 pub fn get(conn: &Connection, id: RecordId) -> Result<Household> {
     conn.query_row(&format!("SELECT {COLUMNS} FROM household h WHERE h.id = ?1 AND h.deleted_at IS NULL"), [id], from_row)
         .optional()?
-        .ok_or(Error::NotFound { kind: "household" })
+        .ok_or(crate::labels::not_found("household"))
 }
 
 /// Every live household, in one query (for planning an import).
@@ -192,7 +196,7 @@ pub fn insert_input(w: &Writer<'_>, input: &HouseholdInput) -> Result<RecordId> 
 
 fn insert_unindexed(w: &Writer<'_>, h: &HouseholdInput) -> Result<RecordId> {
     if number_taken(w.tx(), &h.household_number, None)? {
-        return Err(Error::invalid("householdNumber", Problem::DuplicateHouseholdNumber));
+        return Err(crate::labels::invalid("householdNumber", Problem::Rule(&DUPLICATE_HOUSEHOLD_NUMBER)));
     }
     let m = w.new_meta();
     w.tx().prepare_cached(
@@ -224,7 +228,7 @@ pub fn update_input(w: &Writer<'_>, id: RecordId, input: &HouseholdInput) -> Res
 
 fn write_update(w: &Writer<'_>, id: RecordId, h: &HouseholdInput) -> Result<()> {
     if number_taken(w.tx(), &h.household_number, Some(id))? {
-        return Err(Error::invalid("householdNumber", Problem::DuplicateHouseholdNumber));
+        return Err(crate::labels::invalid("householdNumber", Problem::Rule(&DUPLICATE_HOUSEHOLD_NUMBER)));
     }
     w.tx().prepare_cached(
         "UPDATE household SET household_number = ?1, head_name = ?2, town = ?3, village = ?4, grp = ?5, phone = ?6,
@@ -244,7 +248,7 @@ fn write_update(w: &Writer<'_>, id: RecordId, h: &HouseholdInput) -> Result<()> 
 pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
     crate::access::require(store, crate::access::Action::CreateOrDeleteHousehold)?;
     store.write(|w| {
-        w.tombstone("household", "household", id)?;
+        w.tombstone("household", crate::labels::not_found("household"), id)?;
         let stamp = params![w.now(), w.device_id(), id];
         w.tx().execute(
             "UPDATE student SET deleted_at = ?1, updated_at = ?1, device_id = ?2
@@ -322,6 +326,7 @@ pub mod tests {
     // Built for the crates above too, where the tests themselves are not.
     #![allow(dead_code, unused_imports)]
     use super::*;
+    use crate::error::Error;
 
     pub fn input(number: &str, head: &str) -> HouseholdInput {
         HouseholdInput {
@@ -370,7 +375,7 @@ pub mod tests {
         let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         let a = create(&mut store, &input("0001", "王建国")).unwrap();
         let dup = create(&mut store, &input("0001", "李红"));
-        assert!(matches!(&dup, Err(Error::Invalid(f)) if f[0].problem == Problem::DuplicateHouseholdNumber));
+        assert!(matches!(&dup, Err(Error::Invalid(f)) if f[0].problem == Problem::Rule(&DUPLICATE_HOUSEHOLD_NUMBER)));
         delete(&mut store, a.meta.id).unwrap();
         create(&mut store, &input("0001", "李红")).expect("a deleted household frees its number");
     }

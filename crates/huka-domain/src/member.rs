@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Checks, Error, Problem, Result};
+use crate::error::{Problem, Result, Rule};
 use crate::household;
 use crate::record::{Meta, RecordId};
 use crate::resident_id::ResidentId;
@@ -18,6 +18,10 @@ use crate::student::{self, Student, StudentInput};
 use crate::text::clean;
 
 pub use crate::resident_id::Gender;
+
+/// The rules of this module a field can break (their codes and sentences are the window's and
+/// the scripts').
+pub static DUPLICATE_RESIDENT_ID: Rule = Rule { code: "duplicate_resident_id", zh: "该身份证号已登记在另一名成员名下", en: "this resident ID number is already recorded for another member" };
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -81,7 +85,7 @@ pub struct Clean {
 
 impl MemberInput {
     pub fn cleaned(&self) -> Result<Clean> {
-        let mut c = Checks::default();
+        let mut c = crate::labels::checks();
         let name = clean(&self.name);
         c.required("name", &name);
         c.max_len("name", &name, 30);
@@ -161,7 +165,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
 }
 
 pub fn get(conn: &Connection, id: RecordId) -> Result<Member> {
-    conn.query_row(&select("m.id = ?1"), [id], from_row).optional()?.ok_or(Error::NotFound { kind: "member" })
+    conn.query_row(&select("m.id = ?1"), [id], from_row).optional()?.ok_or(crate::labels::not_found("member"))
 }
 
 /// Every live member with a resident ID number, in one query (for planning an import).
@@ -213,7 +217,7 @@ fn insert(w: &Writer<'_>, household_id: RecordId, m: &Clean) -> Result<RecordId>
 pub fn insert_unindexed(w: &Writer<'_>, household_id: RecordId, m: &Clean) -> Result<RecordId> {
     household::get(w.tx(), household_id)?;
     if resident_id_taken(w.tx(), &m.resident_id, None)? {
-        return Err(Error::invalid("residentId", Problem::DuplicateResidentId));
+        return Err(crate::labels::invalid("residentId", Problem::Rule(&DUPLICATE_RESIDENT_ID)));
     }
     let meta = w.new_meta();
     w.tx().prepare_cached(
@@ -244,7 +248,7 @@ pub fn update_input(w: &Writer<'_>, id: RecordId, household_id: RecordId, input:
 
 fn write_update(w: &Writer<'_>, id: RecordId, household_id: RecordId, m: &Clean) -> Result<()> {
     if resident_id_taken(w.tx(), &m.resident_id, Some(id))? {
-        return Err(Error::invalid("residentId", Problem::DuplicateResidentId));
+        return Err(crate::labels::invalid("residentId", Problem::Rule(&DUPLICATE_RESIDENT_ID)));
     }
     w.tx().prepare_cached(
         "UPDATE member SET household_id = ?1, name = ?2, relation = ?3, resident_id = ?4, gender = ?5, birth_date = ?6,
@@ -269,7 +273,7 @@ pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
                 params![id, w.now(), w.device_id()],
             )?;
         }
-        w.tombstone("member", "member", id)?;
+        w.tombstone("member", crate::labels::not_found("member"), id)?;
         search::reindex_household(w.tx(), before.household_id)
     })
 }
@@ -300,7 +304,7 @@ pub fn check_resident_id(raw: &str) -> ResidentIdCheck {
             birth_date: None,
             gender: None,
             problem: Some(
-                crate::error::FieldError { field: "residentId", problem: crate::error::Problem::ResidentId(p) }.report(),
+                crate::error::FieldError::new(crate::labels::field, "residentId", crate::error::Problem::ResidentId(p)).report(),
             ),
         },
     }
@@ -312,6 +316,7 @@ pub mod tests {
     // Built for the crates above too, where the tests themselves are not.
     #![allow(dead_code, unused_imports)]
     use super::*;
+    use crate::error::Error;
     use crate::household::tests::input;
     use crate::student::{EnrolmentStatus, Stage};
 
@@ -360,7 +365,7 @@ pub mod tests {
 
         create(&mut store, h, &member_input("王小明", "61092120130305001X")).unwrap();
         let dup = create(&mut store, h, &member_input("王小红", "61092120130305001x")).unwrap_err();
-        assert!(matches!(&dup, Error::Invalid(f) if f[0].problem == Problem::DuplicateResidentId));
+        assert!(matches!(&dup, Error::Invalid(f) if f[0].problem == Problem::Rule(&DUPLICATE_RESIDENT_ID)));
         assert_eq!(of_household(store.conn(), h).unwrap().len(), 1);
     }
 

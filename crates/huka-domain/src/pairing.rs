@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Problem, Result};
+use crate::error::{Problem, Result};
 use crate::record::{Meta, RecordId};
 use crate::store::{Store, Writer};
 
@@ -52,7 +52,7 @@ fn require_student(conn: &Connection, member: RecordId) -> Result<()> {
     if is_student {
         Ok(())
     } else {
-        Err(Error::invalid("memberId", Problem::NotAStudent))
+        Err(crate::labels::invalid("memberId", Problem::Rule(&crate::student::NOT_A_STUDENT)))
     }
 }
 
@@ -78,7 +78,7 @@ pub(crate) fn pair(w: &Writer<'_>, teacher: RecordId, member: RecordId, start: N
 pub fn assign(store: &mut Store, teacher: RecordId, member: RecordId, start: NaiveDate) -> Result<Pairing> {
     crate::access::require(store, crate::access::Action::ManagePairings)?;
     let id = store.write(|w| {
-        crate::teacher::get(w.tx(), teacher).map_err(|_| Error::invalid("teacherIds", Problem::UnknownTeacher))?;
+        crate::teacher::get(w.tx(), teacher).map_err(|_| crate::labels::invalid("teacherIds", Problem::Rule(&crate::teacher::UNKNOWN_TEACHER)))?;
         require_student(w.tx(), member)?;
         pair(w, teacher, member, start)
     })?;
@@ -89,7 +89,7 @@ pub fn assign(store: &mut Store, teacher: RecordId, member: RecordId, start: Nai
 pub fn end(store: &mut Store, member: RecordId, end: NaiveDate) -> Result<()> {
     crate::access::require(store, crate::access::Action::ManagePairings)?;
     store.write(|w| {
-        let cur = current(w.tx(), member)?.ok_or(Error::NotFound { kind: "pairing" })?;
+        let cur = current(w.tx(), member)?.ok_or(crate::labels::not_found("pairing"))?;
         w.tx().execute(
             "UPDATE pairing SET end_date = ?2, updated_at = ?3, device_id = ?4 WHERE id = ?1",
             params![cur.meta.id, end.max(cur.start_date), w.now(), w.device_id()],
@@ -115,7 +115,7 @@ pub fn classes(store: &Store) -> Result<Vec<(ClassRef, i64)>> {
 pub fn assign_class(store: &mut Store, teacher: RecordId, class: &ClassRef, start: NaiveDate) -> Result<usize> {
     crate::access::require(store, crate::access::Action::ManagePairings)?;
     store.write(|w| {
-        crate::teacher::get(w.tx(), teacher).map_err(|_| Error::invalid("teacherIds", Problem::UnknownTeacher))?;
+        crate::teacher::get(w.tx(), teacher).map_err(|_| crate::labels::invalid("teacherIds", Problem::Rule(&crate::teacher::UNKNOWN_TEACHER)))?;
         let members: Vec<RecordId> = w
             .tx()
             .prepare(

@@ -7,10 +7,14 @@ use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Checks, Error, Problem, Result};
+use crate::error::{Problem, Result, Rule};
 use crate::record::{text_enum, Meta, RecordId};
 use crate::store::{Store, Writer};
 use crate::term::Term;
+
+/// The rules of this module a field can break (their codes and sentences are the window's and
+/// the scripts').
+pub static DUPLICATE_PLAN: Rule = Rule { code: "duplicate_plan", zh: "该生本学期已有帮扶计划", en: "the student already has a plan for this term" };
 
 /// A plan asked to move in a way its status rules do not allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,16 +148,16 @@ fn track_json(t: &Track) -> String {
 }
 
 fn check(conn: &Connection, p: &PlanInput) -> Result<Option<NaiveDate>> {
-    let mut c = Checks::default();
+    let mut c = crate::labels::checks();
     let is_student: bool = conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM student WHERE member_id = ?1 AND deleted_at IS NULL)")?
         .query_row([p.member_id], |r| r.get(0))?;
     if !is_student {
-        c.add("memberId", Problem::NotAStudent);
+        c.add("memberId", Problem::Rule(&crate::student::NOT_A_STUDENT));
     }
     if let Some(t) = p.responsible_teacher_id {
         if crate::teacher::get(conn, t).is_err() {
-            c.add("responsibleTeacherId", Problem::UnknownTeacher);
+            c.add("responsibleTeacherId", Problem::Rule(&crate::teacher::UNKNOWN_TEACHER));
         }
     }
     for t in [&p.tutoring, &p.care, &p.activities, &p.aid, &p.psychological] {
@@ -207,7 +211,7 @@ pub fn get(conn: &Connection, id: RecordId) -> Result<Plan> {
         .prepare_cached(&format!("{SELECT} WHERE id = ?1 AND deleted_at IS NULL"))?
         .query_row([id], from_row)
         .optional()?
-        .ok_or(Error::NotFound { kind: "plan" })?;
+        .ok_or(crate::labels::not_found("plan"))?;
     with_reviews(conn, plan)
 }
 
@@ -235,7 +239,7 @@ pub fn of_household(conn: &Connection, household: RecordId) -> Result<Vec<Plan>>
 pub(crate) fn insert(w: &Writer<'_>, p: &PlanInput, status: PlanStatus) -> Result<RecordId> {
     let next = check(w.tx(), p)?;
     if of_member_term(w.tx(), p.member_id, p.term)?.is_some() {
-        return Err(Error::invalid("term", Problem::DuplicatePlan));
+        return Err(crate::labels::invalid("term", Problem::Rule(&DUPLICATE_PLAN)));
     }
     let m = w.new_meta();
     w.tx()
@@ -310,7 +314,7 @@ pub fn add_review(store: &mut Store, plan: RecordId, r: &ReviewInput) -> Result<
         if !current.status.in_force() {
             return Err(StatusChange { from: current.status.as_str(), to: "reviewed" }.into());
         }
-        let mut c = Checks::default();
+        let mut c = crate::labels::checks();
         let date = c.date("reviewDate", Some(&r.review_date), true, None);
         let next = c.date("nextReviewDate", r.next_review_date.as_deref(), false, None);
         c.max_len("progress", &r.progress, 3000);
@@ -334,7 +338,7 @@ pub fn add_review(store: &mut Store, plan: RecordId, r: &ReviewInput) -> Result<
 /// Starts this term's plan from the student's plan of the previous term (as a draft).
 pub fn copy_previous(store: &mut Store, member: RecordId, term: Term) -> Result<Plan> {
     crate::access::require_care(store, crate::access::Of::Member(member))?;
-    let previous = of_member_term(store.conn(), member, term.previous())?.ok_or(Error::NotFound { kind: "plan" })?;
+    let previous = of_member_term(store.conn(), member, term.previous())?.ok_or(crate::labels::not_found("plan"))?;
     let input = PlanInput {
         member_id: member,
         term,

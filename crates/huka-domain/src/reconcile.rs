@@ -19,7 +19,7 @@ use chrono::{Datelike, NaiveDate};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Checks, Result};
+use crate::error::Result;
 use crate::record::{text_enum, RecordId};
 use crate::store::Store;
 use crate::student::{EnrolmentStatus, Stage};
@@ -304,7 +304,7 @@ pub fn reconcile(store: &Store, term: Term, today: NaiveDate) -> Result<Reconcil
 /// Resolves or dismisses a mismatch, with a note saying what was done or why it is not one.
 pub fn decide(store: &mut Store, kind: MismatchKind, subject: RecordId, decision: Decision, note: &str) -> Result<()> {
     crate::access::require(store, crate::access::Action::Reconcile)?;
-    let mut c = Checks::default();
+    let mut c = crate::labels::checks();
     c.required("note", note);
     c.max_len("note", note, 500);
     c.finish()?;

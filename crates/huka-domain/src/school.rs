@@ -3,9 +3,36 @@
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Checks, Error, Problem, Result};
+use crate::error::{Error, Problem, Result, Rule};
 use crate::record::Meta;
 use crate::store::Store;
+
+/// The rules of this module a field can break (their codes and sentences are the window's and
+/// the scripts').
+pub static BAD_SCHOOL_CODE: Rule = Rule { code: "bad_school_code", zh: "学校代码只能由字母和数字组成（如 10 位学校标识码）", en: "the school code may contain only letters and digits" };
+
+/// The school asked for before it is set up, or set up twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchoolError {
+    NotSetUp,
+    AlreadySetUp,
+}
+
+impl crate::error::DomainError for SchoolError {
+    fn code(&self) -> &'static str {
+        match self {
+            SchoolError::NotSetUp => "school_not_set_up",
+            SchoolError::AlreadySetUp => "school_already_set_up",
+        }
+    }
+    fn message(&self, lang: crate::Lang) -> String {
+        let (zh, en) = match self {
+            SchoolError::NotSetUp => ("尚未设置学校，请先完成学校设置。", "The school has not been set up yet."),
+            SchoolError::AlreadySetUp => ("学校已设置，不能重复设置。", "The school has already been set up."),
+        };
+        lang.pick(zh.into(), en.into())
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -42,10 +69,10 @@ impl SchoolInput {
     }
 
     fn check(&self) -> Result<()> {
-        let mut c = Checks::default();
+        let mut c = crate::labels::checks();
         c.required("code", &self.code);
         if !c.has("code") && !self.code.chars().all(|ch| ch.is_ascii_alphanumeric()) {
-            c.add("code", Problem::BadSchoolCode);
+            c.add("code", Problem::Rule(&BAD_SCHOOL_CODE));
         }
         c.max_len("code", &self.code, 20);
         c.required("name", &self.name);
@@ -79,7 +106,7 @@ pub fn setup(store: &mut Store, input: &SchoolInput) -> Result<School> {
     let input = input.cleaned();
     input.check()?;
     if get(store)?.is_some() {
-        return Err(Error::SchoolAlreadySetUp);
+        return Err(SchoolError::AlreadySetUp.into());
     }
     // A county installation holds no school of its own.
     crate::installation::require_mode(store, crate::installation::Mode::School)?;
@@ -91,14 +118,14 @@ pub fn setup(store: &mut Store, input: &SchoolInput) -> Result<School> {
         )?;
         Ok(())
     })?;
-    get(store)?.ok_or(Error::SchoolNotSetUp)
+    get(store)?.ok_or_else(|| Error::from(SchoolError::NotSetUp))
 }
 
 pub fn update(store: &mut Store, input: &SchoolInput) -> Result<School> {
     crate::access::require(store, crate::access::Action::ManageSchool)?;
     let input = input.cleaned();
     input.check()?;
-    let school = get(store)?.ok_or(Error::SchoolNotSetUp)?;
+    let school = get(store)?.ok_or_else(|| Error::from(SchoolError::NotSetUp))?;
     store.write(|w| {
         w.tx().execute(
             "UPDATE school SET code = ?1, name = ?2, town = ?3, district = ?4, updated_at = ?5, device_id = ?6 WHERE id = ?7",
@@ -106,7 +133,7 @@ pub fn update(store: &mut Store, input: &SchoolInput) -> Result<School> {
         )?;
         Ok(())
     })?;
-    get(store)?.ok_or(Error::SchoolNotSetUp)
+    get(store)?.ok_or_else(|| Error::from(SchoolError::NotSetUp))
 }
 
 #[cfg(test)]
@@ -124,7 +151,7 @@ mod tests {
         let s = setup(&mut store, &input()).unwrap();
         assert_eq!(s.code, "3161092101");
         assert_eq!(s.meta.device_id, store.device_id());
-        assert!(matches!(setup(&mut store, &input()), Err(Error::SchoolAlreadySetUp)));
+        assert!(matches!(setup(&mut store, &input()), Err(e) if e.domain() == Some(&SchoolError::AlreadySetUp)));
         let u = update(&mut store, &SchoolInput { name: "涧池镇九年制学校".into(), ..input() }).unwrap();
         assert_eq!(u.name, "涧池镇九年制学校");
         assert_eq!(u.meta.id, s.meta.id);

@@ -107,7 +107,7 @@ pub fn recover(path: &Path, code: &str, login: &str, new_password: &str) -> Resu
     let code = RecoveryCode::parse(code).ok_or(Error::WrongPassword)?;
     let key = file.unlock_recovery(path, &code)?;
     let mut store = open_with(path, key, &file)?;
-    let account = account::by_login(store.conn(), login)?.ok_or(Error::NotFound { kind: "account" })?;
+    let account = account::by_login(store.conn(), login)?.ok_or(crate::labels::not_found("account"))?;
     if !matches!(account.role, Role::Principal | Role::Reviewer) || account.disabled_at.is_some() {
         return Err(Error::Forbidden {
             reason: "恢复码只能重设校长（县级为审核员）的密码".into(),

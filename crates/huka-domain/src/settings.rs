@@ -2,7 +2,7 @@
 //! whether the installation is a school's or the county bureau's (`mode`), and the school's
 //! archivist (档案管理员, named on the archive's cover pages).
 
-use crate::error::{Checks, Lang, Result};
+use crate::error::{Lang, Result};
 use crate::store::{Store, Writer};
 
 pub use crate::installation::{mode, require_mode, Mode, WrongMode};
@@ -52,7 +52,7 @@ pub fn archivist(store: &Store) -> Result<String> {
 pub fn set_archivist(store: &mut Store, name: &str) -> Result<String> {
     crate::access::require(store, crate::access::Action::ManageSchool)?;
     let name = crate::text::clean(name);
-    let mut c = Checks::default();
+    let mut c = crate::labels::checks();
     c.max_len("archivist", &name, 30);
     c.finish()?;
     store.write(|w| put(w, "archivist", &name))?;

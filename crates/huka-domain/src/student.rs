@@ -4,10 +4,15 @@
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Checks, Problem, Result};
+use crate::error::{Checks, Problem, Result, Rule};
 use crate::record::{text_enum, Meta, RecordId};
 use crate::store::Writer;
 use crate::text::clean;
+
+/// The rules of this module a field can break (their codes and sentences are the window's and
+/// the scripts').
+pub static GRADE_OUT_OF_RANGE: Rule = Rule { code: "grade_out_of_range", zh: "年级应在 1 到 12 之间", en: "the grade must be between 1 and 12" };
+pub static NOT_A_STUDENT: Rule = Rule { code: "not_a_student", zh: "该成员不是在校学生", en: "this member is not a student" };
 
 text_enum! {
     pub enum Stage {
@@ -97,7 +102,7 @@ pub struct Student {
 impl StudentInput {
     pub(crate) fn check(&self, c: &mut Checks) {
         if self.grade.is_some_and(|g| !(1..=12).contains(&g)) {
-            c.add("grade", Problem::GradeOutOfRange);
+            c.add("grade", Problem::Rule(&GRADE_OUT_OF_RANGE));
         }
         c.max_len("nationalStudentNumber", &self.national_student_number, 30);
         c.max_len("className", &self.class_name, 20);
@@ -177,7 +182,7 @@ pub(crate) fn save_for_member(w: &Writer<'_>, member_id: RecordId, input: Option
     let existing = existing.map(|(id, _)| id);
     match (existing, input) {
         (None, None) => {}
-        (Some(id), None) => w.tombstone("student", "student", id)?,
+        (Some(id), None) => w.tombstone("student", crate::labels::not_found("student"), id)?,
         (None, Some(s)) => {
             let m = w.new_meta();
             w.tx().execute(

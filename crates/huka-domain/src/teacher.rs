@@ -3,11 +3,15 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Checks, Error, Problem, Result};
+use crate::error::{Problem, Result, Rule};
 use crate::household;
 use crate::record::{text_enum, Meta, RecordId};
 use crate::store::{Store, Writer};
 use crate::text::{clean, normalize_phone};
+
+/// The rules of this module a field can break (their codes and sentences are the window's and
+/// the scripts').
+pub static UNKNOWN_TEACHER: Rule = Rule { code: "unknown_teacher", zh: "找不到所选教师", en: "unknown teacher" };
 
 text_enum! {
     pub enum TeacherRole {
@@ -43,7 +47,7 @@ pub struct Teacher {
 
 impl TeacherInput {
     fn cleaned(&self) -> Result<TeacherInput> {
-        let mut c = Checks::default();
+        let mut c = crate::labels::checks();
         let mut t = TeacherInput { name: clean(&self.name), phone: String::new(), subject: clean(&self.subject), role: self.role };
         c.required("name", &t.name);
         c.max_len("name", &t.name, 30);
@@ -73,7 +77,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Teacher> {
 pub fn get(conn: &Connection, id: RecordId) -> Result<Teacher> {
     conn.query_row(&format!("{SELECT} WHERE t.id = ?1 AND t.deleted_at IS NULL"), [id], from_row)
         .optional()?
-        .ok_or(Error::NotFound { kind: "teacher" })
+        .ok_or(crate::labels::not_found("teacher"))
 }
 
 /// All live teachers, by name.
@@ -150,7 +154,7 @@ pub fn set_classes(store: &mut Store, teacher: RecordId, classes: &[crate::stude
             .collect::<rusqlite::Result<_>>()?;
         for (id, grade, name) in &current {
             if !wanted.iter().any(|(g, n)| g == grade && n == name) {
-                w.tombstone("teacher_class", "class", *id)?;
+                w.tombstone("teacher_class", crate::labels::not_found("class"), *id)?;
             }
         }
         for (grade, name) in &wanted {
@@ -171,7 +175,7 @@ pub fn set_classes(store: &mut Store, teacher: RecordId, classes: &[crate::stude
 pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
     crate::access::require(store, crate::access::Action::ManageSchool)?;
     store.write(|w| {
-        w.tombstone("teacher", "teacher", id)?;
+        w.tombstone("teacher", crate::labels::not_found("teacher"), id)?;
         w.tx().execute(
             "UPDATE household_teacher SET deleted_at = ?1, updated_at = ?1, device_id = ?2 WHERE teacher_id = ?3 AND deleted_at IS NULL",
             params![w.now(), w.device_id(), id],
@@ -192,7 +196,7 @@ pub(crate) fn link(w: &Writer<'_>, household_id: RecordId, teachers: &[RecordId]
     household::get(w.tx(), household_id)?;
     for t in teachers {
         if get(w.tx(), *t).is_err() {
-            return Err(Error::invalid("teacherIds", Problem::UnknownTeacher));
+            return Err(crate::labels::invalid("teacherIds", Problem::Rule(&UNKNOWN_TEACHER)));
         }
     }
     let current = of_household(w.tx(), household_id)?;

@@ -6,9 +6,14 @@ use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Checks, Error, Problem, Result};
+use crate::error::{Checks, Problem, Result, Rule};
 use crate::record::{text_enum, Meta, RecordId};
 use crate::store::{Store, Writer};
+
+/// The rules of this module a field can break (their codes and sentences are the window's and
+/// the scripts').
+pub static NEED_TEACHER: Rule = Rule { code: "need_teacher", zh: "至少选择一位教师", en: "choose at least one teacher" };
+pub static NOT_IN_HOUSEHOLD: Rule = Rule { code: "not_in_household", zh: "所选学生不属于这一户", en: "the student is not in this household" };
 
 text_enum! {
     pub enum VisitMode {
@@ -120,25 +125,25 @@ struct Clean {
 }
 
 fn check(conn: &Connection, v: &VisitInput) -> Result<Clean> {
-    let mut c = Checks::default();
+    let mut c = crate::labels::checks();
     let visit_date = parse_date(&mut c, "visitDate", &v.visit_date, false);
     let parent_ack_date = match v.parent_ack_date.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(s) => parse_date(&mut c, "parentAckDate", s, false),
     };
     if v.teacher_ids.is_empty() {
-        c.add("teacherIds", Problem::NeedTeacher);
+        c.add("teacherIds", Problem::Rule(&NEED_TEACHER));
     }
     for t in &v.teacher_ids {
         if crate::teacher::get(conn, *t).is_err() {
-            c.add("teacherIds", Problem::UnknownTeacher);
+            c.add("teacherIds", Problem::Rule(&crate::teacher::UNKNOWN_TEACHER));
         }
     }
     crate::household::get(conn, v.household_id)?;
     let mut in_household = conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM member WHERE id = ?1 AND household_id = ?2 AND deleted_at IS NULL)")?;
     for s in &v.student_ids {
         if !in_household.query_row(params![s, v.household_id], |r| r.get::<_, bool>(0))? {
-            c.add("studentIds", Problem::NotInHousehold);
+            c.add("studentIds", Problem::Rule(&NOT_IN_HOUSEHOLD));
         }
     }
     c.max_len("findings", &v.findings, 5000);
@@ -155,7 +160,7 @@ fn check(conn: &Connection, v: &VisitInput) -> Result<Clean> {
         };
         if let Some(owner) = f.owner_id {
             if crate::teacher::get(conn, owner).is_err() {
-                c.add("followUps", Problem::UnknownTeacher);
+                c.add("followUps", Problem::Rule(&crate::teacher::UNKNOWN_TEACHER));
             }
         }
         if let Some(due) = due {
@@ -193,7 +198,7 @@ fn write_parts(w: &Writer<'_>, id: RecordId, v: &VisitInput, clean: &Clean) -> R
         .query_map([id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for old in existing.iter().filter(|e| !kept.contains(e)) {
-        w.tombstone("follow_up", "follow-up", *old)?;
+        w.tombstone("follow_up", crate::labels::not_found("follow-up"), *old)?;
     }
     for (fid, action, owner, due, done) in &clean.follow_ups {
         match fid.filter(|f| existing.contains(f)) {
@@ -264,7 +269,7 @@ pub fn update(store: &mut Store, id: RecordId, v: &VisitInput) -> Result<Visit> 
 pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
     crate::access::require_care(store, crate::access::Of::Visit(id))?;
     store.write(|w| {
-        w.tombstone("visit", "visit", id)?;
+        w.tombstone("visit", crate::labels::not_found("visit"), id)?;
         w.tx().execute(
             "UPDATE follow_up SET deleted_at = ?2, updated_at = ?2, device_id = ?3 WHERE visit_id = ?1 AND deleted_at IS NULL",
             params![id, w.now(), w.device_id()],
@@ -282,7 +287,7 @@ pub fn follow_up_done(store: &mut Store, id: RecordId, done: Option<NaiveDate>) 
             params![id, done, w.now(), w.device_id()],
         )?;
         if n == 0 {
-            return Err(Error::NotFound { kind: "follow-up" });
+            return Err(crate::labels::not_found("follow-up"));
         }
         Ok(())
     })
@@ -298,10 +303,10 @@ pub fn set_photo(store: &mut Store, id: RecordId, bytes: &[u8]) -> Result<()> {
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         "image/png"
     } else {
-        return Err(Error::invalid("photo", Problem::NotAPhoto));
+        return Err(crate::labels::invalid("photo", Problem::NotAPhoto));
     };
     if bytes.len() > MAX_PHOTO_MB * 1024 * 1024 {
-        return Err(Error::invalid("photo", Problem::PhotoTooLarge { max_mb: MAX_PHOTO_MB }));
+        return Err(crate::labels::invalid("photo", Problem::PhotoTooLarge { max_mb: MAX_PHOTO_MB }));
     }
     store.write(|w| {
         let n = w.tx().execute(
@@ -309,7 +314,7 @@ pub fn set_photo(store: &mut Store, id: RecordId, bytes: &[u8]) -> Result<()> {
             params![id, bytes, kind, w.now(), w.device_id()],
         )?;
         if n == 0 {
-            return Err(Error::NotFound { kind: "visit" });
+            return Err(crate::labels::not_found("visit"));
         }
         Ok(())
     })
@@ -357,7 +362,7 @@ pub fn get(conn: &Connection, id: RecordId) -> Result<Visit> {
             })
         })
         .optional()?
-        .ok_or(Error::NotFound { kind: "visit" })?;
+        .ok_or(crate::labels::not_found("visit"))?;
     visit.teacher_ids = ids(conn, "SELECT teacher_id FROM visit_teacher WHERE visit_id = ?1 ORDER BY teacher_id", id)?;
     visit.student_ids = ids(conn, "SELECT member_id FROM visit_student WHERE visit_id = ?1 ORDER BY member_id", id)?;
     let mut stmt = conn.prepare_cached(

@@ -18,6 +18,34 @@ use crate::keyfile;
 use crate::stats::{self, Stats};
 use crate::store::{DbFile, Store};
 
+/// A file that is no backup, or a backup of another school.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackupError {
+    /// Not a Huka backup.
+    NotABackup,
+    /// The backup is of school `backup`, this database of school `here`.
+    OfAnotherSchool { backup: String, here: String },
+}
+
+impl crate::error::DomainError for BackupError {
+    fn code(&self) -> &'static str {
+        match self {
+            BackupError::NotABackup => "not_a_backup",
+            BackupError::OfAnotherSchool { .. } => "backup_of_another_school",
+        }
+    }
+    fn message(&self, lang: crate::Lang) -> String {
+        let (zh, en) = match self {
+            BackupError::NotABackup => ("该文件不是户卡备份（.hukabackup）。".into(), "The file is not a Huka backup (.hukabackup).".into()),
+            BackupError::OfAnotherSchool { backup, here } => (
+                format!("这是学校 {backup} 的备份，而本数据库属于学校 {here}：未恢复。如确需替换，请校长使用“强制恢复”（--force）。"),
+                format!("The backup is of school {backup}, this database is school {here}'s: nothing was restored. If this is really wanted, the principal restores with --force."),
+            ),
+        };
+        lang.pick(zh, en)
+    }
+}
+
 /// The extension of backup files.
 pub const EXTENSION: &str = "hukabackup";
 const DESCRIPTION: &str = "backup.json";
@@ -170,7 +198,7 @@ struct Parts {
 
 fn read_parts(path: &Path) -> Result<Parts> {
     let bytes = std::fs::read(path)?;
-    let not = || Error::NotABackup;
+    let not = || Error::from(BackupError::NotABackup);
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| not())?;
     let mut part = |name: &str| -> Result<Vec<u8>> {
         let mut out = Vec::new();
@@ -223,7 +251,7 @@ pub fn restore(db: &Path, backup: &Path, login: &str, password: &str, force: boo
         access::require(&current, Action::ManageAccounts)?;
         let school = crate::school::get(&current)?.map(|s| s.code);
         if school != info.school_code && !force {
-            return Err(Error::BackupOfAnotherSchool { backup: info.school_code.clone().unwrap_or_default(), here: school.unwrap_or_default() });
+            return Err(BackupError::OfAnotherSchool { backup: info.school_code.clone().unwrap_or_default(), here: school.unwrap_or_default() }.into());
         }
         // Everything written reaches the file before it moves.
         current.conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;

@@ -20,11 +20,47 @@ use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Checks, Error, Problem, Result};
+use crate::error::{Error, Problem, Result};
 use crate::record::Meta;
-use crate::school::{self, School};
+use crate::school::{self, School, SchoolError};
 use crate::settings::{self, Mode};
 use crate::store::{Store, Writer};
+
+/// The school's signing key missing, doubled or not opened, or a public key file that is none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigningError {
+    /// The school has no signing key yet.
+    NoKey,
+    /// The school already has a signing key.
+    KeyExists,
+    /// Wrong passphrase for the signing key.
+    WrongPassphrase,
+    /// Not a minisign public key file.
+    BadPublicKey,
+}
+
+impl crate::error::DomainError for SigningError {
+    fn code(&self) -> &'static str {
+        match self {
+            SigningError::NoKey => "no_signing_key",
+            SigningError::KeyExists => "signing_key_exists",
+            SigningError::WrongPassphrase => "wrong_passphrase",
+            SigningError::BadPublicKey => "bad_public_key",
+        }
+    }
+    fn message(&self, lang: crate::Lang) -> String {
+        let (zh, en) = match self {
+            SigningError::NoKey => (
+                "本校还没有签名密钥，请先创建（校长设定口令）。",
+                "The school has no signing key yet; create one first (the principal chooses its passphrase).",
+            ),
+            SigningError::KeyExists => ("本校已有签名密钥；如需更换，请使用“更换密钥”。", "The school already has a signing key; rotate it to replace it."),
+            SigningError::WrongPassphrase => ("签名密钥的口令不对。", "Wrong passphrase for the signing key."),
+            SigningError::BadPublicKey => ("该文件不是有效的公钥文件（.pub，minisign 格式）。", "The file is not a valid public key (.pub, minisign format)."),
+        };
+        lang.pick(zh.into(), en.into())
+    }
+}
 
 /// Shortest passphrase accepted for a new key.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
@@ -88,11 +124,11 @@ impl PublicKeyFile {
         let (comment, line) = match lines.as_slice() {
             [comment, line] if comment.starts_with(COMMENT_PREFIX) => (Some(*comment), *line),
             [line] => (None, *line),
-            _ => return Err(Error::BadPublicKey),
+            _ => return Err(Error::from(SigningError::BadPublicKey)),
         };
-        let key = minisign::PublicKey::from_base64(line).map_err(|_| Error::BadPublicKey)?;
+        let key = minisign::PublicKey::from_base64(line).map_err(|_| SigningError::BadPublicKey)?;
         if !key.to_bytes().starts_with(b"Ed") {
-            return Err(Error::BadPublicKey);
+            return Err(SigningError::BadPublicKey.into());
         }
         let school_code = comment.and_then(|c| {
             let mut words = c[COMMENT_PREFIX.len()..].split_whitespace();
@@ -110,9 +146,9 @@ impl PublicKeyFile {
     pub fn read(path: &Path) -> Result<PublicKeyFile> {
         let bytes = std::fs::read(path)?;
         if bytes.len() > 4096 {
-            return Err(Error::BadPublicKey);
+            return Err(SigningError::BadPublicKey.into());
         }
-        PublicKeyFile::parse(std::str::from_utf8(&bytes).map_err(|_| Error::BadPublicKey)?)
+        PublicKeyFile::parse(std::str::from_utf8(&bytes).map_err(|_| SigningError::BadPublicKey)?)
     }
 
     /// The `.pub` file text: minisign's two lines, the comment naming the school.
@@ -142,7 +178,7 @@ fn fingerprint(key: &minisign::PublicKey) -> String {
 }
 
 fn check_passphrase(passphrase: &str) -> Result<()> {
-    let mut c = Checks::default();
+    let mut c = crate::labels::checks();
     if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
         c.add("passphrase", Problem::PassphraseTooShort { min: MIN_PASSPHRASE_CHARS });
     } else if passphrase.len() > MAX_PASSPHRASE_BYTES {
@@ -203,7 +239,7 @@ fn insert(w: &Writer<'_>, g: &Generated) -> Result<()> {
 
 fn school_for_key(store: &Store) -> Result<School> {
     settings::require_mode(store, Mode::School)?;
-    school::get(store)?.ok_or(Error::SchoolNotSetUp)
+    school::get(store)?.ok_or_else(|| Error::from(SchoolError::NotSetUp))
 }
 
 /// Creates the school's first key, sealed with `passphrase`. Refused when one exists.
@@ -212,12 +248,12 @@ pub fn create(store: &mut Store, passphrase: &str) -> Result<KeyInfo> {
     let school = school_for_key(store)?;
     check_passphrase(passphrase)?;
     if current(store)?.is_some() {
-        return Err(Error::SigningKeyExists);
+        return Err(SigningError::KeyExists.into());
     }
     // The key derivation takes a moment: done before the transaction, not inside it.
     let g = generate(passphrase, &school.code)?;
     store.write(|w| insert(w, &g))?;
-    current(store)?.ok_or(Error::NoSigningKey)
+    current(store)?.ok_or_else(|| Error::from(SigningError::NoKey))
 }
 
 /// Replaces the current key by a new one sealed with `passphrase`. The old passphrase is not
@@ -227,7 +263,7 @@ pub fn rotate(store: &mut Store, passphrase: &str) -> Result<KeyInfo> {
     crate::access::require(store, crate::access::Action::SignAndExport)?;
     let school = school_for_key(store)?;
     check_passphrase(passphrase)?;
-    let old = current(store)?.ok_or(Error::NoSigningKey)?;
+    let old = current(store)?.ok_or(SigningError::NoKey)?;
     let g = generate(passphrase, &school.code)?;
     store.write(|w| {
         // The retired key keeps its public half and loses its secret one.
@@ -237,13 +273,13 @@ pub fn rotate(store: &mut Store, passphrase: &str) -> Result<KeyInfo> {
         )?;
         insert(w, &g)
     })?;
-    current(store)?.ok_or(Error::NoSigningKey)
+    current(store)?.ok_or_else(|| Error::from(SigningError::NoKey))
 }
 
 /// The current key's `.pub` file text.
 pub fn public_key_file(store: &Store) -> Result<String> {
     let school = school_for_key(store)?;
-    let key = current(store)?.ok_or(Error::NoSigningKey)?;
+    let key = current(store)?.ok_or(SigningError::NoKey)?;
     Ok(pub_file_text(&key.key_id, &school.code, &key.public_key))
 }
 
@@ -251,14 +287,14 @@ pub fn public_key_file(store: &Store) -> Result<String> {
 pub fn write_public_key(store: &Store, path: &Path) -> Result<KeyInfo> {
     let text = public_key_file(store)?;
     crate::file::write(path, text.as_bytes())?;
-    current(store)?.ok_or(Error::NoSigningKey)
+    current(store)?.ok_or_else(|| Error::from(SigningError::NoKey))
 }
 
 pub fn cover_sheet(store: &Store) -> Result<CoverSheet> {
     let school = school_for_key(store)?;
     let mut all = keys(store)?;
     if all.first().is_none_or(|k| !k.current) {
-        return Err(Error::NoSigningKey);
+        return Err(SigningError::NoKey.into());
     }
     let key = all.remove(0);
     let public_key_file = pub_file_text(&key.key_id, &school.code, &key.public_key);
@@ -288,12 +324,12 @@ pub fn unlock(store: &Store, passphrase: &str) -> Result<SigningKey> {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?
-        .ok_or(Error::NoSigningKey)?;
+        .ok_or(SigningError::NoKey)?;
     let pk = minisign::PublicKey::from_base64(&line).map_err(crypto_error)?;
     let sk = minisign::SecretKey::from_box(minisign::SecretKeyBox::from_string(&secret_box).map_err(crypto_error)?, Some(passphrase.to_string()))
         .map_err(|e| match e.kind() {
             // minisign reports a passphrase that does not open the box as a failed check.
-            minisign::ErrorKind::Verify => Error::WrongPassphrase,
+            minisign::ErrorKind::Verify => Error::from(SigningError::WrongPassphrase),
             _ => crypto_error(e),
         })?;
     Ok(SigningKey { key_id, pk, sk })
@@ -390,16 +426,16 @@ pub(crate) mod tests {
     #[test]
     fn a_key_is_created_once_opened_with_its_passphrase_and_signs() {
         let mut store = school_store("2161092101");
-        assert!(matches!(unlock(&store, PASSPHRASE), Err(Error::NoSigningKey)));
+        assert!(matches!(unlock(&store, PASSPHRASE), Err(e) if e.domain() == Some(&SigningError::NoKey)));
         let bad = create(&mut store, "short").unwrap_err();
         assert_eq!(bad.report().fields[0].code, "passphrase_too_short");
         let key = create(&mut store, PASSPHRASE).unwrap();
         assert_eq!(key.key_id.len(), 16);
         assert!(key.current);
         assert_eq!(key.fingerprint.split(' ').count(), 10);
-        assert!(matches!(create(&mut store, PASSPHRASE), Err(Error::SigningKeyExists)));
+        assert!(matches!(create(&mut store, PASSPHRASE), Err(e) if e.domain() == Some(&SigningError::KeyExists)));
 
-        assert!(matches!(unlock(&store, "not the passphrase"), Err(Error::WrongPassphrase)));
+        assert!(matches!(unlock(&store, "not the passphrase"), Err(e) if e.domain() == Some(&SigningError::WrongPassphrase)));
         let signer = unlock(&store, PASSPHRASE).unwrap();
         let text = signer.sign(&b"hello"[..], "school:2161092101", "huka").unwrap();
         let sig = Signature::parse(&text).unwrap();
@@ -430,7 +466,7 @@ pub(crate) mod tests {
     #[test]
     fn rotation_keeps_old_public_keys_and_retires_their_secrets() {
         let mut store = school_store("1");
-        assert!(matches!(rotate(&mut store, PASSPHRASE), Err(Error::NoSigningKey)));
+        assert!(matches!(rotate(&mut store, PASSPHRASE), Err(e) if e.domain() == Some(&SigningError::NoKey)));
         let first = create(&mut store, PASSPHRASE).unwrap();
         let second = rotate(&mut store, "a new passphrase").unwrap();
         assert_ne!(first.key_id, second.key_id);
@@ -439,7 +475,7 @@ pub(crate) mod tests {
         assert!(all[1].retired_at.is_some());
         let boxes: i64 = store.conn().query_row("SELECT count(*) FROM signing_key WHERE secret_box <> ''", [], |r| r.get(0)).unwrap();
         assert_eq!(boxes, 1, "only the current key can sign");
-        assert!(matches!(unlock(&store, PASSPHRASE), Err(Error::WrongPassphrase)));
+        assert!(matches!(unlock(&store, PASSPHRASE), Err(e) if e.domain() == Some(&SigningError::WrongPassphrase)));
         unlock(&store, "a new passphrase").unwrap();
         let sheet = cover_sheet(&store).unwrap();
         assert_eq!(sheet.key.key_id, second.key_id);
@@ -457,7 +493,7 @@ pub(crate) mod tests {
         let bare = PublicKeyFile::parse(text.lines().nth(1).unwrap()).unwrap();
         assert_eq!(bare.school_code, None);
         for junk in ["", "untrusted comment: x\n", "untrusted comment: x\nRWQnotbase64\n", "hello\nworld\nagain"] {
-            assert!(matches!(PublicKeyFile::parse(junk), Err(Error::BadPublicKey)), "{junk:?}");
+            assert!(matches!(PublicKeyFile::parse(junk), Err(e) if e.domain() == Some(&SigningError::BadPublicKey)), "{junk:?}");
         }
     }
 

@@ -12,10 +12,11 @@ use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::coverage;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::school;
 use crate::store::Store;
 use crate::term::Term;
+use crate::school::SchoolError;
 
 /// The school a summary belongs to, as it names itself.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -290,7 +291,7 @@ pub fn compute(store: &Store, term: Term, today: NaiveDate) -> Result<Summary> {
 
 /// The summary with the detail lists the county bundle carries.
 pub fn report(store: &Store, term: Term, today: NaiveDate) -> Result<TermReport> {
-    let school = school::get(store)?.ok_or(Error::SchoolNotSetUp)?;
+    let school = school::get(store)?.ok_or(SchoolError::NotSetUp)?;
     let as_of = today.min(term.end());
     let school = SchoolRef { code: school.code, name: school.name, town: school.town, district: school.district };
 

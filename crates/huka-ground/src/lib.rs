@@ -15,6 +15,6 @@ pub mod resident_id;
 pub mod term;
 pub mod text;
 
-pub use error::{Error, ErrorReport, FieldError, Lang, Problem, Result};
+pub use error::{Error, ErrorReport, FieldError, Label, Lang, Problem, Result, Rule};
 pub use record::{Meta, RecordId};
 pub use resident_id::ResidentId;

@@ -536,14 +536,15 @@ impl Writer<'_> {
         Meta { id: RecordId::new(), created_at: self.now, updated_at: self.now, device_id: self.device_id.to_string() }
     }
 
-    /// Marks a live record of `table` as deleted. Errors with NotFound when there is none.
-    pub fn tombstone(&self, table: &'static str, kind: &'static str, id: RecordId) -> Result<()> {
+    /// Marks a live record of `table` as deleted. Errors with `missing` (the caller's
+    /// `NotFound`, naming its record) when there is none.
+    pub fn tombstone(&self, table: &'static str, missing: Error, id: RecordId) -> Result<()> {
         let n = self.tx.execute(
             &format!("UPDATE {table} SET deleted_at = ?1, updated_at = ?1, device_id = ?2 WHERE id = ?3 AND deleted_at IS NULL"),
             rusqlite::params![self.now(), self.device_id, id],
         )?;
         if n == 0 {
-            return Err(Error::NotFound { kind });
+            return Err(missing);
         }
         Ok(())
     }
@@ -552,6 +553,18 @@ impl Writer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A refusal of the layer above, as a journal reader or a write's own code raises one.
+    #[derive(Debug)]
+    struct Refused;
+    impl crate::error::DomainError for Refused {
+        fn code(&self) -> &'static str {
+            "refused"
+        }
+        fn message(&self, _: crate::Lang) -> String {
+            "refused".into()
+        }
+    }
 
     /// A schema of two records' tables, as a domain above would hand one: the store knows no
     /// table of it but `meta`.
@@ -628,7 +641,7 @@ mod tests {
         fn read(&self, _: &Writer<'_>, changes: &[Change]) -> Result<()> {
             for c in changes {
                 if c.new.get("text").and_then(|v| v.as_str()) == Some("refuse") {
-                    return Err(Error::SchoolNotSetUp);
+                    return Err(Refused.into());
                 }
                 self.0.lock().unwrap().push((c.kind.clone(), c.record_id.clone(), c.old.is_none()));
             }
@@ -719,7 +732,7 @@ mod tests {
         let mut store = Store::open_in_memory(&PLAIN).unwrap();
         let result: Result<()> = store.write(|w| {
             w.tx().execute("INSERT INTO meta (key, value) VALUES ('x', '1')", [])?;
-            Err(Error::SchoolNotSetUp)
+            Err(Refused.into())
         });
         assert!(result.is_err());
         let n: i64 = store.conn().query_row("SELECT count(*) FROM meta WHERE key = 'x'", [], |r| r.get(0)).unwrap();

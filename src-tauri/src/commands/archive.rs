@@ -48,7 +48,7 @@ pub fn archive_open(state: State<'_, AppState>, path: PathBuf) -> CommandResult<
     state.with(|_| Ok(()))?;
     let is_pdf = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
     if !is_pdf || !path.is_absolute() || !path.is_file() {
-        return Err(huka_core::Error::NotFound { kind: "file" }.into());
+        return Err(huka_core::labels::not_found("file").into());
     }
     open::that_detached(&path).map_err(|e| huka_core::Error::Io(e).into())
 }

@@ -12,7 +12,7 @@ use crate::state::AppState;
 #[tauri::command]
 pub fn county_register(state: State<'_, AppState>, path: PathBuf, input: RegisterInput) -> CommandResult<Registered> {
     state.with(|store| {
-        let public_key = std::fs::read_to_string(&path).map_err(|_| huka_core::Error::BadPublicKey)?;
+        let public_key = std::fs::read_to_string(&path).map_err(|_| huka_core::signing::SigningError::BadPublicKey)?;
         county::register(store, &RegisterInput { public_key, ..input })
     })
 }

@@ -45,7 +45,7 @@ pub fn key_county_recipient(state: State<'_, AppState>) -> CommandResult<Option<
 #[tauri::command]
 pub fn key_register_county(state: State<'_, AppState>, path: PathBuf) -> CommandResult<CountyRecipient> {
     state.with(|store| {
-        let text = read_small(&path).ok_or(huka_core::Error::BadCountyRecipient)?;
+        let text = read_small(&path).ok_or(huka_core::bundle::SealError::BadCountyRecipient)?;
         huka_core::bundle::register_county_recipient(store, &text)
     })
 }

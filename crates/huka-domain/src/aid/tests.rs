@@ -2,6 +2,7 @@ use chrono::NaiveDate;
 use proptest::prelude::*;
 
 use super::*;
+use crate::error::Error;
 use crate::household::{self, HouseholdInput, HouseholdStatus, PovertyCause};
 use crate::member::{self, MemberInput};
 use crate::student::{EnrolmentStatus, StudentInput};

@@ -23,7 +23,7 @@ use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Checks, Error, Lang, Problem, Result};
+use crate::error::{Checks, Lang, Problem, Result, Rule};
 use crate::record::{text_enum, Meta, RecordId};
 use crate::store::{Store, Writer};
 use crate::student::EnrolmentStatus;
@@ -31,6 +31,13 @@ use crate::text::clean;
 
 pub use report::{confirm_week, summary, week_report, weeks, Confirmation, DropoutSummary, WeekCase, WeekNumbers, WeekReport, WeekState, WeekStatus};
 pub use week::IsoWeek;
+
+/// The rules of this module a field can break (their codes and sentences are the window's and
+/// the scripts').
+pub static OPEN_CASE_EXISTS: Rule = Rule { code: "open_case_exists", zh: "该生已有未结案的控辍保学个案", en: "the student already has an open dropout case" };
+pub static BEFORE_REPORTED: Rule = Rule { code: "before_reported", zh: "不能早于上报日期（或辍学日期）", en: "cannot be before the case was reported (or the student left)" };
+pub static REPORTED_AFTER_ACTIONS: Rule = Rule { code: "reported_after_actions", zh: "不能晚于已有的劝返记录或结果日期", en: "cannot be after the case's actions or outcome" };
+pub static FUTURE_WEEK: Rule = Rule { code: "future_week", zh: "这一周还没开始，不能确认", en: "this week has not begun; it cannot be confirmed yet" };
 
 text_enum! {
     pub enum CaseKind {
@@ -375,7 +382,7 @@ pub fn get(conn: &Connection, id: RecordId) -> Result<DropoutCase> {
         .prepare_cached(&format!("{SELECT} WHERE c.id = ?1 AND c.deleted_at IS NULL"))?
         .query_row([id], from_row)
         .optional()?
-        .ok_or(Error::NotFound { kind: "dropout case" })?;
+        .ok_or(crate::labels::not_found("dropout case"))?;
     let mut stmt = conn.prepare_cached(
         "SELECT id, created_at, updated_at, device_id, case_id, action_date, who, what, outcome FROM dropout_action
          WHERE case_id = ?1 AND deleted_at IS NULL ORDER BY action_date, created_at, id",
@@ -485,9 +492,9 @@ fn is_student(conn: &Connection, member: RecordId) -> Result<bool> {
 }
 
 fn check(conn: &Connection, input: &CaseInput, today: NaiveDate, current: Option<&DropoutCase>) -> Result<Clean> {
-    let mut c = Checks::default();
+    let mut c = crate::labels::checks();
     if current.is_none() && !is_student(conn, input.member_id)? {
-        c.add("memberId", Problem::NotAStudent);
+        c.add("memberId", Problem::Rule(&crate::student::NOT_A_STUDENT));
     }
     let reported = c.date("reportedDate", Some(&input.reported_date), true, Some(today));
     let typed = c.date("droppedOutDate", input.dropped_out_date.as_deref(), false, Some(today));
@@ -509,7 +516,7 @@ fn check(conn: &Connection, input: &CaseInput, today: NaiveDate, current: Option
         // The report comes first: before every action and the outcome.
         let first_action = cur.actions.iter().map(|a| a.action_date).min();
         if first_action.is_some_and(|d| d < reported) || cur.outcome_date.is_some_and(|d| d < reported) {
-            c.add("reportedDate", Problem::ReportedAfterActions);
+            c.add("reportedDate", Problem::Rule(&REPORTED_AFTER_ACTIONS));
         }
     }
     c.finish()?;
@@ -538,7 +545,7 @@ fn set_status(w: &Writer<'_>, member: RecordId, to: EnrolmentStatus) -> Result<(
 
 fn insert_clean(w: &Writer<'_>, member: RecordId, c: &Clean) -> Result<RecordId> {
     if open_case_of(w.tx(), member)?.is_some() {
-        return Err(Error::invalid("memberId", Problem::OpenCaseExists));
+        return Err(crate::labels::invalid("memberId", Problem::Rule(&OPEN_CASE_EXISTS)));
     }
     let m = w.new_meta();
     let h = &c.heads;
@@ -625,19 +632,19 @@ pub fn set_outcome(store: &mut Store, id: RecordId, input: &OutcomeInput, today:
     crate::access::require_care(store, crate::access::Of::DropoutCase(id))?;
     store.write(|w| {
         let current = get(w.tx(), id)?;
-        let mut c = Checks::default();
+        let mut c = crate::labels::checks();
         let date = match input.outcome {
             None => None,
             Some(o) => c.date("outcomeDate", input.outcome_date.as_deref(), o.closes(), Some(today)),
         };
         let earliest = current.dropped_out_date.map_or(current.reported_date, |d| d.max(current.reported_date));
         if date.is_some_and(|d| d < earliest) {
-            c.add("outcomeDate", Problem::BeforeReported);
+            c.add("outcomeDate", Problem::Rule(&BEFORE_REPORTED));
         }
         if !current.open && is_open(input.outcome) {
             if let Some(other) = open_case_of(w.tx(), current.member_id)? {
                 if other.meta.id != id {
-                    c.add("outcome", Problem::OpenCaseExists);
+                    c.add("outcome", Problem::Rule(&OPEN_CASE_EXISTS));
                 }
             }
         }
@@ -650,10 +657,10 @@ pub fn set_outcome(store: &mut Store, id: RecordId, input: &OutcomeInput, today:
 /// Logs an action on a case inside a transaction (also used by the demo generator).
 pub(crate) fn insert_action(w: &Writer<'_>, case_id: RecordId, input: &ActionInput, today: NaiveDate) -> Result<RecordId> {
     let case = get(w.tx(), case_id)?;
-    let mut c = Checks::default();
+    let mut c = crate::labels::checks();
     let date = c.date("actionDate", Some(&input.action_date), true, Some(today));
     if date.is_some_and(|d| d < case.reported_date) {
-        c.add("actionDate", Problem::BeforeReported);
+        c.add("actionDate", Problem::Rule(&BEFORE_REPORTED));
     }
     let who = clean(&input.who);
     c.required("who", &who);
@@ -689,8 +696,8 @@ pub fn delete_action(store: &mut Store, action_id: RecordId) -> Result<DropoutCa
             .tx()
             .query_row("SELECT case_id FROM dropout_action WHERE id = ?1 AND deleted_at IS NULL", [action_id], |r| r.get(0))
             .optional()?
-            .ok_or(Error::NotFound { kind: "dropout action" })?;
-        w.tombstone("dropout_action", "dropout action", action_id)?;
+            .ok_or(crate::labels::not_found("dropout action"))?;
+        w.tombstone("dropout_action", crate::labels::not_found("dropout action"), action_id)?;
         Ok(case_id)
     })?;
     get(store.conn(), case_id)
@@ -711,7 +718,7 @@ fn withdraw(w: &Writer<'_>, case: &DropoutCase) -> Result<()> {
         "UPDATE dropout_action SET deleted_at = ?2, updated_at = ?2, device_id = ?3 WHERE deleted_at IS NULL AND case_id = ?1",
         params![case.meta.id, w.now(), w.device_id()],
     )?;
-    w.tombstone("dropout_case", "dropout case", case.meta.id)?;
+    w.tombstone("dropout_case", crate::labels::not_found("dropout case"), case.meta.id)?;
     if case.open && case.kind == CaseKind::DroppedOut {
         w.tx().execute(
             "UPDATE student SET enrolment_status = 'enrolled', updated_at = ?2, device_id = ?3

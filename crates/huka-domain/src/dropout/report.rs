@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::week::IsoWeek;
 use super::{CaseKind, Outcome, Reason};
-use crate::error::{Checks, Problem, Result};
+use crate::error::{Problem, Result};
 use crate::record::{format_time, text_enum, RecordId};
 use crate::store::{Store, Writer};
 use crate::student::EnrolmentStatus;
@@ -315,9 +315,9 @@ pub fn week_report(store: &Store, week: IsoWeek, today: NaiveDate) -> Result<Wee
 pub fn confirm_week(store: &mut Store, week: IsoWeek, by: &str, today: NaiveDate) -> Result<WeekReport> {
     crate::access::require(store, crate::access::Action::ConfirmWeek)?;
     store.write(|w| {
-        let mut c = Checks::default();
+        let mut c = crate::labels::checks();
         if week.monday() > today {
-            c.add("week", Problem::FutureWeek);
+            c.add("week", Problem::Rule(&crate::dropout::FUTURE_WEEK));
         }
         let by = clean(by);
         c.required("confirmedBy", &by);

@@ -1,6 +1,7 @@
 use chrono::NaiveDate;
 
 use super::*;
+use crate::error::Error;
 use crate::household;
 use crate::member::{self, MemberInput};
 use crate::student::{EnrolmentStatus, StudentInput};

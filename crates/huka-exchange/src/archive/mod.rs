@@ -26,13 +26,14 @@ pub use fonts::Fonts;
 pub use view::CardView;
 
 use crate::access::{self, Action};
-use crate::error::{DomainError, Error, Lang, Result};
+use crate::error::{DomainError, Lang, Result};
 use crate::settings::{self, Mode};
 use crate::store::Store;
 use crate::term::Term;
 use crate::{card, household, school, teacher};
 use render::{Kind, Typesetter};
 use typst_layout::PagedDocument;
+use crate::school::SchoolError;
 
 /// The archive's own refusals.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,14 +140,14 @@ pub fn prepare(store: &mut Store, request: &Request) -> Result<Prepared> {
     if request.full_ids {
         access::require(store, Action::ArchiveFullIds)?;
     }
-    let school = school::get(store)?.ok_or(Error::SchoolNotSetUp)?;
+    let school = school::get(store)?.ok_or(SchoolError::NotSetUp)?;
     let wanted = request.household.as_deref().map(|n| crate::text::clean(n).replace(' ', ""));
     let households: Vec<_> = household::list(store, "", i64::MAX as usize)?
         .into_iter()
         .filter(|h| wanted.as_deref().is_none_or(|n| h.household_number == n))
         .collect();
     if households.is_empty() {
-        return Err(if wanted.is_some() { Error::NotFound { kind: "household" } } else { ArchiveError::NothingToArchive.into() });
+        return Err(if wanted.is_some() { crate::labels::not_found("household") } else { ArchiveError::NothingToArchive.into() });
     }
     if request.full_ids {
         store.write(|w| {

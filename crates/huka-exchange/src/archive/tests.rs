@@ -1,6 +1,8 @@
 use super::*;
 use crate::demo::{self, DemoOptions};
 use crate::resident_id::ResidentId;
+use crate::error::Error;
+use crate::school::SchoolError;
 
 fn demo_school(students: usize) -> Store {
     let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
@@ -65,10 +67,10 @@ fn one_household_by_its_number_or_a_clear_refusal() {
     assert_eq!(one.cards().len(), 1);
     assert_eq!(one.files(), 1, "no volume for one household");
     assert_eq!(one.cards()[0].head, first.head_name);
-    assert!(matches!(prepare(&mut store, &request(Some("no-such-number"), false)), Err(Error::NotFound { kind: "household" })));
+    assert!(matches!(prepare(&mut store, &request(Some("no-such-number"), false)), Err(Error::NotFound { kind: "household", .. })));
 
     let mut empty = Store::open_in_memory(&crate::SCHEMA).unwrap();
-    assert!(matches!(prepare(&mut empty, &request(None, false)), Err(Error::SchoolNotSetUp)));
+    assert!(matches!(prepare(&mut empty, &request(None, false)), Err(e) if e.domain() == Some(&SchoolError::NotSetUp)));
     crate::school::setup(&mut empty, &crate::school::SchoolInput { code: "1".into(), name: "空学校".into(), ..Default::default() }).unwrap();
     assert!(matches!(prepare(&mut empty, &request(None, false)), Err(e) if e.domain::<ArchiveError>() == Some(&ArchiveError::NothingToArchive)));
 }

@@ -28,6 +28,42 @@ pub use write::{export, preview, verify_written, Exported, Preview, PreviewFile}
 
 use crate::error::Lang;
 
+/// The county's key a bundle is sealed to: not registered at the school, a file that is none,
+/// or not made yet at the county.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealError {
+    /// No county recipient registered.
+    NoCountyRecipient,
+    /// Not a county recipient file.
+    BadCountyRecipient,
+    /// The county has no encryption key yet.
+    NoCountyKey,
+}
+
+impl crate::error::DomainError for SealError {
+    fn code(&self) -> &'static str {
+        match self {
+            SealError::NoCountyRecipient => "no_county_recipient",
+            SealError::BadCountyRecipient => "bad_county_recipient",
+            SealError::NoCountyKey => "no_county_key",
+        }
+    }
+    fn message(&self, lang: Lang) -> String {
+        let (zh, en) = match self {
+            SealError::NoCountyRecipient => (
+                "还没有登记县局的加密公钥：汇总包必须加密给县局，请先登记县局发来的公钥文件（核对指纹）。",
+                "No county key is registered: bundles are encrypted to the county bureau, so register the key file it gave (check the fingerprint) first.",
+            ),
+            SealError::BadCountyRecipient => (
+                "该文件不是县局的加密公钥文件（应含一行 age1…）。",
+                "The file is not a county key file (it should hold one age1… line).",
+            ),
+            SealError::NoCountyKey => ("本县还没有加密密钥：请先创建（县局密钥）。", "The county has no encryption key yet: create it first."),
+        };
+        lang.pick(zh.into(), en.into())
+    }
+}
+
 /// Why a bundle is not accepted. Each says exactly what is wrong; none repeats personal data.
 /// Shown through `Error::Domain(..).report()`: its code (`bundle_…`) and both messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,7 +251,7 @@ pub fn county_recipient(store: &crate::store::Store) -> crate::error::Result<Opt
 pub fn register_county_recipient(store: &mut crate::store::Store, file_text: &str) -> crate::error::Result<seal::CountyRecipient> {
     crate::access::require(store, crate::access::Action::SignAndExport)?;
     crate::installation::require_mode(store, crate::installation::Mode::School)?;
-    let recipient = seal::CountyRecipient::parse_file(file_text).ok_or(crate::error::Error::BadCountyRecipient)?;
+    let recipient = seal::CountyRecipient::parse_file(file_text).ok_or(SealError::BadCountyRecipient)?;
     let json = serde_json::to_string(&recipient).expect("plain data");
     store.write(|w| {
         crate::settings::set_value(w, "county_recipient", &json)?;

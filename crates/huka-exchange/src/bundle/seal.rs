@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::Rejection;
+use super::SealError;
 
 /// How every age file begins.
 const AGE_MAGIC: &[u8] = b"age-encryption.org/v1\n";
@@ -111,7 +112,7 @@ pub fn read_identity_file(path: &std::path::Path) -> crate::error::Result<Vec<ag
     let ids: Vec<age::x25519::Identity> =
         text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).filter_map(|l| l.parse().ok()).collect();
     if ids.is_empty() {
-        return Err(crate::error::Error::NoCountyKey);
+        return Err(SealError::NoCountyKey.into());
     }
     Ok(ids)
 }

@@ -22,6 +22,8 @@ use crate::summary::{self, SchoolRef, Summary, TermReport};
 use crate::term::Term;
 use crate::text::hex;
 use crate::xlsx::{self, Cell, Sheet};
+use super::SealError;
+use crate::school::SchoolError;
 
 /// One file the bundle will hold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,7 +117,7 @@ pub fn export(store: &mut Store, term: Term, today: NaiveDate, passphrase: &str,
 pub(crate) fn export_at(store: &mut Store, term: Term, today: NaiveDate, passphrase: &str, dir: &Path, now: DateTime<Utc>) -> Result<Exported> {
     settings::require_mode(store, Mode::School)?;
     // Nothing leaves the school unsealed: the county's recipient first.
-    let county = super::county_recipient(store)?.ok_or(Error::NoCountyRecipient)?;
+    let county = super::county_recipient(store)?.ok_or(SealError::NoCountyRecipient)?;
     // Then the passphrase: a wrong one costs nothing else.
     let signer = signing::unlock(store, passphrase)?;
     let created_at = now.trunc_subsecs(0);
@@ -201,7 +203,7 @@ pub(crate) fn remember_audit_heads(store: &mut Store, heads: &[AuditHead]) -> Re
 /// with the school's own keys, as the county will: the signature over the sealed file, and
 /// the file the same as the one made. (Only the county can open it.)
 pub fn verify_written(store: &Store, exported: &Exported) -> Result<Signed> {
-    let school = crate::school::get(store)?.ok_or(Error::SchoolNotSetUp)?;
+    let school = crate::school::get(store)?.ok_or(SchoolError::NotSetUp)?;
     let keys: Vec<TrustedKey> = signing::public_keys(store)?.into_iter().map(|key| TrustedKey { key, school_code: Some(school.code.clone()) }).collect();
     let signed = verify_signature(&exported.bundle_path, &keys)?;
     if signed.file_sha256 != exported.sha256 {

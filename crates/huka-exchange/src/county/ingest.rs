@@ -171,7 +171,7 @@ fn store_verified(store: &mut Store, school_id: RecordId, v: &Verified) -> Resul
     store.write(|w| {
         if let Some((old, _, _)) = &existing {
             // The replaced bundle is tombstoned; its student rows are parts of it and go.
-            w.tombstone("county_bundle", "bundle", *old)?;
+            w.tombstone("county_bundle", crate::labels::not_found("bundle"), *old)?;
             w.tx().execute("DELETE FROM county_student WHERE bundle_id = ?1", [old])?;
         }
         let meta = w.new_meta();

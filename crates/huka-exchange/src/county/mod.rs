@@ -21,6 +21,29 @@ use crate::error::Result;
 use crate::settings::{self, Mode};
 use crate::store::Store;
 
+/// A school's public key the county cannot take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CountyError {
+    /// The key is registered to another school already.
+    KeyOfAnotherSchool { key_id: String, school: String },
+}
+
+impl crate::error::DomainError for CountyError {
+    fn code(&self) -> &'static str {
+        match self {
+            CountyError::KeyOfAnotherSchool { .. } => "key_of_another_school",
+        }
+    }
+    fn message(&self, lang: crate::Lang) -> String {
+        match self {
+            CountyError::KeyOfAnotherSchool { key_id, school } => lang.pick(
+                format!("公钥 {key_id} 已登记为学校 {school} 的公钥，不能再登记给另一所学校。"),
+                format!("Public key {key_id} is already registered to school {school}; it cannot be registered to another school."),
+            ),
+        }
+    }
+}
+
 /// Makes this installation the county's. Refused when a school is set up in it.
 pub fn setup(store: &mut Store) -> Result<()> {
     settings::set_mode(store, Mode::County)

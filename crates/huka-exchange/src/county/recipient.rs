@@ -13,9 +13,10 @@ use zeroize::Zeroizing;
 
 use crate::access::{self, Action};
 use crate::bundle::seal::CountyRecipient;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::settings;
 use crate::store::Store;
+use crate::bundle::SealError;
 
 /// One key pair as kept: the identity (secret) and when it was made. Never serialized to a
 /// caller; `Debug` shows no secret.
@@ -76,7 +77,7 @@ pub(crate) fn identities(store: &Store) -> Result<Vec<age::x25519::Identity>> {
 /// Writes the recipient file for the schools.
 pub fn write_recipient_file(store: &Store, path: &Path) -> Result<CountyRecipient> {
     access::require(store, Action::County)?;
-    let r = current(store)?.ok_or(Error::NoCountyKey)?;
+    let r = current(store)?.ok_or(SealError::NoCountyKey)?;
     crate::file::write(path, r.file_text().as_bytes())?;
     Ok(r)
 }
@@ -87,9 +88,9 @@ pub fn write_recipient_file(store: &Store, path: &Path) -> Result<CountyRecipien
 pub fn write_identity_file(store: &Store, path: &Path) -> Result<CountyRecipient> {
     access::require(store, Action::County)?;
     let all = kept(store)?;
-    let last = all.last().ok_or(Error::NoCountyKey)?;
+    let last = all.last().ok_or(SealError::NoCountyKey)?;
     let county = settings::county_name(store)?;
-    let r = recipient_of(last, &county).ok_or(Error::NoCountyKey)?;
+    let r = recipient_of(last, &county).ok_or(SealError::NoCountyKey)?;
     let text = Zeroizing::new(format!(
         "# Huka county identity (age X25519) — SECRET: it opens every bundle sealed to this county.\n# created: {}\n# public key: {}\n{}\n",
         last.created_at.to_rfc3339(),

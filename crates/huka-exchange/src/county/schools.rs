@@ -6,10 +6,11 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::bundle::TrustedKey;
-use crate::error::{Checks, Error, Problem, Result};
+use crate::error::{Problem, Result};
 use crate::record::{Meta, RecordId};
 use crate::signing::PublicKeyFile;
 use crate::store::Store;
+use super::CountyError;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -71,10 +72,10 @@ pub fn register(store: &mut Store, input: &RegisterInput) -> Result<Registered> 
         "" => key.school_code.clone().unwrap_or_default(),
         c => c.to_uppercase(),
     };
-    let mut c = Checks::default();
+    let mut c = crate::labels::checks();
     c.required("code", &code);
     if !c.has("code") && !code.chars().all(|ch| ch.is_ascii_alphanumeric()) {
-        c.add("code", Problem::BadSchoolCode);
+        c.add("code", Problem::Rule(&crate::school::BAD_SCHOOL_CODE));
     }
     c.max_len("code", &code, 20);
     for (field, value, max) in [("name", &input.name, 60), ("town", &input.town, 30), ("district", &input.district, 30)] {
@@ -94,7 +95,7 @@ pub fn register(store: &mut Store, input: &RegisterInput) -> Result<Registered> 
     if let Some((school, fingerprint)) = &existing {
         // The same key id with another fingerprint is another key made to look like this one.
         if *school != code || *fingerprint != key.fingerprint {
-            return Err(Error::KeyOfAnotherSchool { key_id: key.key_id, school: school.clone() });
+            return Err(CountyError::KeyOfAnotherSchool { key_id: key.key_id, school: school.clone() }.into());
         }
     }
     let known = school_id(store.conn(), &code)?;
@@ -130,7 +131,7 @@ pub fn register(store: &mut Store, input: &RegisterInput) -> Result<Registered> 
         }
         Ok(())
     })?;
-    let school = schools(store)?.into_iter().find(|s| s.code == code).ok_or(Error::NotFound { kind: "school" })?;
+    let school = schools(store)?.into_iter().find(|s| s.code == code).ok_or(crate::labels::not_found("school"))?;
     Ok(Registered { school, key_id: key.key_id, fingerprint: key.fingerprint, new_school: known.is_none(), new_key })
 }
 

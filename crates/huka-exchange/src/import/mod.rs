@@ -400,7 +400,7 @@ pub fn save_rejects(store: &Store, kind: ImportKind, bytes: &[u8], choices: &Cho
 pub(crate) mod row {
     use super::read::{Cell, Row};
     use super::{Field, Mapping, Place, RowError, SkippedRow};
-    use crate::error::{FieldError, Lang, Problem};
+    use crate::error::{Lang, Problem};
 
     /// Which column holds each field, looked up once per sheet rather than once per cell.
     pub struct Columns<'a> {
@@ -487,8 +487,7 @@ pub(crate) mod row {
         }
 
         pub fn problem(&mut self, field: Field, problem: Problem) {
-            let fe = FieldError { field: "", problem };
-            self.refuse(field, fe.problem.code(), fe.problem.message(Lang::Zh), fe.problem.message(Lang::En));
+            self.refuse(field, problem.code(), problem.message(Lang::Zh), problem.message(Lang::En));
         }
 
         /// A resident ID number or national student number column whose value is a number

@@ -28,6 +28,7 @@ use crate::crypto::DataKey;
 use crate::error::{Error, Result};
 use crate::keyfile::KeyFile;
 use crate::store::Store;
+use super::SyncError;
 
 const MAGIC: &[u8] = b"HUKA-CHANGES-1\n";
 const KEY_LABEL: &str = "huka-sync-v1";
@@ -161,7 +162,7 @@ pub(crate) fn write(store: &Store, full: bool) -> Result<(Vec<u8>, Header)> {
     };
     let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
     if serde_json::to_writer(&mut deflated, &streamed).is_err() {
-        return Err(streamed.failure.take().unwrap_or(Error::SyncDamaged));
+        return Err(streamed.failure.take().unwrap_or_else(|| Error::from(SyncError::Damaged)));
     }
     let plain = deflated.finish()?;
     let header = Header { school: head.school.clone(), database_id: head.database_id.clone(), from_device: head.from_device.clone(), created_at: head.created_at, full: head.full };
@@ -188,7 +189,7 @@ fn seal_plain(store: &Store, header: &Header, plain: &[u8]) -> Result<Vec<u8>> {
     put(&mut out, &serde_json::to_vec(&keys).expect("plain data"));
     let mut nonce = [0u8; 24];
     rand::rng().fill_bytes(&mut nonce);
-    let sealed = cipher(&unlocked.key).encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: &out }).map_err(|_| Error::SyncDamaged)?;
+    let sealed = cipher(&unlocked.key).encrypt(XNonce::from_slice(&nonce), Payload { msg: plain, aad: &out }).map_err(|_| SyncError::Damaged)?;
     out.extend(nonce);
     out.extend(sealed);
     Ok(out)
@@ -196,11 +197,11 @@ fn seal_plain(store: &Store, header: &Header, plain: &[u8]) -> Result<Vec<u8>> {
 
 fn take<'a>(bytes: &mut &'a [u8]) -> Result<&'a [u8]> {
     if bytes.len() < 4 {
-        return Err(Error::SyncDamaged);
+        return Err(SyncError::Damaged.into());
     }
     let n = u32::from_be_bytes(bytes[..4].try_into().expect("four bytes")) as usize;
     if bytes.len() < 4 + n || n > 64 * 1024 * 1024 {
-        return Err(Error::SyncDamaged);
+        return Err(SyncError::Damaged.into());
     }
     let part = &bytes[4..4 + n];
     *bytes = &bytes[4 + n..];
@@ -209,9 +210,9 @@ fn take<'a>(bytes: &mut &'a [u8]) -> Result<&'a [u8]> {
 
 /// The file's clear part: its header and the key file it carries.
 pub(crate) fn clear_part(bytes: &[u8]) -> Result<(Header, KeyFile)> {
-    let mut rest = bytes.strip_prefix(MAGIC).ok_or(Error::NotASyncFile)?;
-    let header: Header = serde_json::from_slice(take(&mut rest)?).map_err(|_| Error::SyncDamaged)?;
-    let keys: KeyFile = serde_json::from_slice(take(&mut rest)?).map_err(|_| Error::SyncDamaged)?;
+    let mut rest = bytes.strip_prefix(MAGIC).ok_or(SyncError::NotASyncFile)?;
+    let header: Header = serde_json::from_slice(take(&mut rest)?).map_err(|_| SyncError::Damaged)?;
+    let keys: KeyFile = serde_json::from_slice(take(&mut rest)?).map_err(|_| SyncError::Damaged)?;
     Ok((header, keys))
 }
 
@@ -223,7 +224,7 @@ pub(crate) fn open(store: &Store, bytes: &[u8]) -> Result<(Header, Vec<u8>)> {
     let (header, _) = clear_part(bytes)?;
     if crate::settings::database_id(store)?.is_some_and(|id| id != header.database_id) {
         // The same school code, another installation (not joined from this one's file).
-        return Err(Error::SyncOtherSchool { school: header.school });
+        return Err(SyncError::OtherSchool { school: header.school }.into());
     }
     open_with(bytes, &unlocked.key, Some(&school))
 }
@@ -234,18 +235,18 @@ pub(crate) fn open_with(bytes: &[u8], key: &DataKey, school: Option<&str>) -> Re
     let (header, _) = clear_part(bytes)?;
     if let Some(school) = school {
         if header.school != school {
-            return Err(Error::SyncOtherSchool { school: header.school });
+            return Err(SyncError::OtherSchool { school: header.school }.into());
         }
     }
-    let mut rest = bytes.strip_prefix(MAGIC).ok_or(Error::NotASyncFile)?;
+    let mut rest = bytes.strip_prefix(MAGIC).ok_or(SyncError::NotASyncFile)?;
     take(&mut rest)?;
     take(&mut rest)?;
     let aad = &bytes[..bytes.len() - rest.len()];
     if rest.len() < 24 + 16 {
-        return Err(Error::SyncDamaged);
+        return Err(SyncError::Damaged.into());
     }
     let (nonce, sealed) = rest.split_at(24);
-    let plain = cipher(key).decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad }).map_err(|_| Error::SyncDamaged)?;
+    let plain = cipher(key).decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad }).map_err(|_| SyncError::Damaged)?;
     Ok((header, plain))
 }
 

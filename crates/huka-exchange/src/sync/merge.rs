@@ -21,6 +21,7 @@ use super::{load_clocks, save_clocks, saw, seen, tables, Report, ZERO};
 use crate::error::{Error, Result};
 use crate::store::{Store, Writer};
 use crate::SCHEMA_VERSION;
+use super::SyncError;
 
 pub(crate) use crate::clock::PARTS;
 
@@ -232,11 +233,11 @@ impl Merge<'_, '_> {
         while let Some(other) = if empty { None } else { self.collision(table, &row)? } {
             if !buried.insert(other.clone()) {
                 // Burying did not free the key: a unique index that ignores tombstones.
-                return Err(Error::SyncDamaged);
+                return Err(SyncError::Damaged.into());
             }
             if id < other {
                 // The other goes (its dependents follow it in `settle`).
-                let mut loser = rows(self.conn(), table, Some(&other))?.pop().ok_or(Error::NotFound { kind: "record" })?;
+                let mut loser = rows(self.conn(), table, Some(&other))?.pop().ok_or(crate::labels::not_found("record"))?;
                 let mut loser_clocks = load_clocks(self.conn(), table, &other)?;
                 self.bury(table, &mut loser, &mut loser_clocks, &id)?;
                 self.write_row(table, &loser, &loser_clocks, true)?;
@@ -402,18 +403,18 @@ impl<'a, 'w> Applier<'a, 'w> {
             return Ok(());
         }
         if head.schema > SCHEMA_VERSION {
-            return Err(Error::SyncNewerVersion);
+            return Err(SyncError::NewerVersion.into());
         }
         // The file leaves out what it assumes this computer holds: refuse it rather than miss it.
         for (device, hlc) in &head.base {
             if self.before.get(device).is_none_or(|h| h < hlc) {
-                return Err(Error::SyncBehind);
+                return Err(SyncError::Behind.into());
             }
         }
         let heads = super::audit_counts(self.w.tx())?;
         for (device, count) in &head.audit_base {
             if heads.get(device).copied().unwrap_or(0) < *count {
-                return Err(Error::SyncBehind);
+                return Err(SyncError::Behind.into());
             }
         }
         let w = self.w;
@@ -442,7 +443,7 @@ impl<'a, 'w> Applier<'a, 'w> {
         if self.scope.is_some() && matches!(rc.table.as_str(), "registration" | "sync_conflict") {
             return Ok(()); // a teacher's laptop keeps neither the roster nor others' conflicts
         }
-        let Some((m, head, _)) = self.started.as_mut() else { return Err(Error::SyncDamaged) };
+        let Some((m, head, _)) = self.started.as_mut() else { return Err(Error::from(SyncError::Damaged)) };
         match record(m, rc, head, &self.before)? {
             Outcome::New => self.report.new += 1,
             Outcome::Updated(conflicts) => {
@@ -478,7 +479,7 @@ impl<'a, 'w> Applier<'a, 'w> {
     fn finish(mut self) -> Result<Report> {
         let w = self.w;
         let me = self.me.clone();
-        let Some((mut m, set, t)) = self.started.take() else { return Err(Error::SyncDamaged) };
+        let Some((mut m, set, t)) = self.started.take() else { return Err(Error::from(SyncError::Damaged)) };
         m.settle()?;
         let mut report = self.report;
         report.merged = m.merged;

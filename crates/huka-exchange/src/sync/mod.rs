@@ -38,6 +38,72 @@ use crate::access::{self, Action};
 use crate::error::{Error, Result};
 use crate::store::Store;
 pub use huka_domain::clock::{self, Clock, Hlc};
+
+/// A change file refused, or a join refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncError {
+    /// Not a Huka change file.
+    NotASyncFile,
+    /// The change file is damaged or was altered.
+    Damaged,
+    /// The change file belongs to another school (its code).
+    OtherSchool { school: String },
+    /// Joining needs a complete change file.
+    NotFull,
+    /// The change file assumes records this computer does not hold yet.
+    Behind,
+    /// The change file was written by a newer version of Huka.
+    NewerVersion,
+    /// Only the principal or the aid officer can join a computer to the school.
+    JoinNotAllowed,
+}
+
+impl crate::error::DomainError for SyncError {
+    fn code(&self) -> &'static str {
+        match self {
+            SyncError::NotASyncFile => "not_a_sync_file",
+            SyncError::Damaged => "sync_damaged",
+            SyncError::OtherSchool { .. } => "sync_other_school",
+            SyncError::NotFull => "sync_not_full",
+            SyncError::Behind => "sync_behind",
+            SyncError::NewerVersion => "sync_newer_version",
+            SyncError::JoinNotAllowed => "sync_join_not_allowed",
+        }
+    }
+    fn message(&self, lang: crate::Lang) -> String {
+        let (zh, en): (String, String) = match self {
+            SyncError::NotASyncFile => (
+                "这不是户卡的同步文件（.hukasync）。".into(),
+                "This is not a Huka change file (.hukasync).".into(),
+            ),
+            SyncError::Damaged => (
+                "同步文件已损坏或被改动过，没有读取任何内容。请在原来的电脑上重新写入U盘。".into(),
+                "The change file is damaged or was altered; nothing was read. Write it to the stick again on the computer it came from.".into(),
+            ),
+            SyncError::OtherSchool { school } => (
+                format!("这是另一所学校（代码 {school}）的同步文件，本机不能读取。"),
+                format!("This change file belongs to another school (code {school}); this computer cannot read it."),
+            ),
+            SyncError::NotFull => (
+                "加入本校需要一份“完整”的同步文件：请在校长办公室的电脑上选择“写入完整文件”。".into(),
+                "Joining the school needs a complete change file: on the office PC, choose \"write a complete file\".".into(),
+            ),
+            SyncError::Behind => (
+                "这份同步文件只含对方认为本机还没有的改动，但本机缺少更早的记录。请在那台电脑上选择“写入完整文件”，再读取一次（不会重复）。".into(),
+                "This change file holds only what the other computer thinks this one lacks, but this one misses earlier records. On that computer choose \"write a complete file\" and read it here (nothing is doubled).".into(),
+            ),
+            SyncError::NewerVersion => (
+                "这份同步文件来自更新版本的户卡：请先把本机的户卡升级到同一版本。".into(),
+                "This change file comes from a newer version of Huka: update Huka on this computer first.".into(),
+            ),
+            SyncError::JoinNotAllowed => (
+                "只有校长或资助专干可以让新电脑加入本校（加入后教师用自己的密码登录）。".into(),
+                "Only the principal or the aid officer can join a new computer to the school (teachers then log in with their own passwords).".into(),
+            ),
+        };
+        lang.pick(zh, en)
+    }
+}
 pub(crate) use crate::clock::{load_clocks, save_clocks, saw, seen, synced_table};
 pub use set::RecordChange;
 
@@ -189,12 +255,12 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
     let mut probe = Probe { login: crate::keyfile::normalize_login(login), full: false, account: None };
     stream::read(&deflated, (&header.from_device, &header.school), &mut probe)?;
     if !probe.full {
-        return Err(Error::SyncNotFull);
+        return Err(SyncError::NotFull.into());
     }
     let scope = match probe.account {
         Some((_, access::Role::Principal | access::Role::AidOfficer)) => None,
         Some((id, access::Role::Teacher)) => Some(id),
-        Some(_) => return Err(Error::SyncJoinNotAllowed),
+        Some(_) => return Err(Error::from(SyncError::JoinNotAllowed)),
         None => return Err(Error::WrongPassword),
     };
     let result = (|| {
@@ -247,7 +313,7 @@ impl stream::Sink for Probe {
     fn head(&mut self, head: set::Head) -> Result<bool> {
         self.full = head.full;
         if !head.full {
-            return Err(Error::SyncNotFull);
+            return Err(SyncError::NotFull.into());
         }
         if head.accounts.is_empty() {
             return Ok(true); // a file from before: the account is among the records
@@ -423,14 +489,14 @@ pub fn resolve(store: &mut Store, id: &str, swap: bool) -> Result<()> {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
         .optional()?
-        .ok_or(Error::NotFound { kind: "conflict" })?;
+        .ok_or(crate::labels::not_found("conflict"))?;
     if !crate::store::record_tables(store.conn())?.contains(&table) {
-        return Err(Error::NotFound { kind: "conflict" });
+        return Err(crate::labels::not_found("conflict"));
     }
     let columns: Vec<String> =
         store.conn().prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     if !columns.contains(&field) {
-        return Err(Error::NotFound { kind: "conflict" });
+        return Err(crate::labels::not_found("conflict"));
     }
     let lost: Value = serde_json::from_str(&lost).unwrap_or(Value::Null);
     store.write(|w| {

@@ -20,6 +20,7 @@ use super::merge::Applier;
 use super::set::{Head, RecordChange};
 use crate::audit::Entry;
 use crate::error::{Error, Result};
+use super::SyncError;
 
 /// What reading a change set hands its parts to, in the file's order.
 pub(crate) trait Sink {
@@ -65,7 +66,7 @@ pub(crate) fn read(deflated: &[u8], header: (&str, &str), sink: &mut impl Sink) 
     match (read, failure) {
         (_, Some(e)) => Err(e),
         (Err(_), None) if enough => Ok(()),
-        (Err(_), None) => Err(Error::SyncDamaged),
+        (Err(_), None) => Err(Error::from(SyncError::Damaged)),
         (Ok(()), None) => Ok(()),
     }
 }
@@ -91,7 +92,7 @@ impl<S: Sink> SetVisitor<'_, S> {
         self.started = true;
         let head = match serde_json::from_value::<Head>(Value::Object(std::mem::take(&mut self.fields))) {
             Ok(head) if head.from_device == self.header.0 && head.school == self.header.1 => head,
-            _ => return Err(self.fail(Error::SyncDamaged)),
+            _ => return Err(self.fail(Error::from(SyncError::Damaged))),
         };
         match self.sink.head(head) {
             Ok(true) => Ok(()),
@@ -227,7 +228,7 @@ impl<T: Serialize> Serialize for Parts<'_, '_, T> {
         let fed = (self.each.borrow_mut())(&mut |item: &T| {
             if let Err(e) = seq.serialize_element(item) {
                 written = Err(e);
-                return Err(Error::SyncDamaged);
+                return Err(SyncError::Damaged.into());
             }
             Ok(())
         });

@@ -14,6 +14,7 @@ use crate::school::SchoolInput;
 use crate::session::{self, FirstAccount, Setup};
 use crate::teacher::{self, TeacherInput, TeacherRole};
 use crate::visit::{self, VisitInput, VisitMode};
+use super::SyncError;
 
 const PASSWORD: &str = "principal-pass";
 
@@ -48,7 +49,7 @@ fn laptop(office: &mut Store, dir: &Path, name: &str) -> Store {
 fn exchange(from: &mut Store, to: &mut Store, dir: &Path) -> Report {
     let file = export(from, dir, false).unwrap();
     match import(to, &file) {
-        Err(Error::SyncBehind) => {
+        Err(e) if e.domain() == Some(&SyncError::Behind) => {
             let full = export(from, dir, true).unwrap();
             import(to, &full).unwrap()
         }
@@ -176,7 +177,7 @@ fn a_wrong_password_joins_nothing_and_files_of_another_school_or_tampered_are_re
     std::fs::create_dir_all(&other_dir).unwrap();
     let mut other = office(&other_dir, "2161092199");
     let foreign = export(&mut other, &other_dir.join("out"), true).unwrap();
-    assert!(matches!(import(&mut b, &foreign), Err(Error::SyncOtherSchool { .. })));
+    assert!(matches!(import(&mut b, &foreign), Err(e) if matches!(e.domain(), Some(SyncError::OtherSchool { .. }))));
 
     let good = export(&mut a, &dir.path().join("out2"), false).unwrap();
     let bytes = std::fs::read(&good).unwrap();
@@ -186,12 +187,12 @@ fn a_wrong_password_joins_nothing_and_files_of_another_school_or_tampered_are_re
         let path = dir.path().join("bad.hukasync");
         std::fs::write(&path, &bad).unwrap();
         let e = import(&mut b, &path).unwrap_err();
-        assert!(matches!(e, Error::SyncDamaged | Error::NotASyncFile | Error::SyncOtherSchool { .. }), "byte {at}: {e:?}");
+        assert!(matches!(e.domain(), Some(SyncError::Damaged | SyncError::NotASyncFile | SyncError::OtherSchool { .. })), "byte {at}: {e:?}");
     }
     std::fs::write(dir.path().join("short.hukasync"), &bytes[..bytes.len() / 3]).unwrap();
-    assert!(matches!(import(&mut b, &dir.path().join("short.hukasync")), Err(Error::SyncDamaged)));
+    assert!(matches!(import(&mut b, &dir.path().join("short.hukasync")), Err(e) if e.domain() == Some(&SyncError::Damaged)));
     std::fs::write(dir.path().join("x.hukasync"), b"PK\x03\x04 not a change file").unwrap();
-    assert!(matches!(import(&mut b, &dir.path().join("x.hukasync")), Err(Error::NotASyncFile)));
+    assert!(matches!(import(&mut b, &dir.path().join("x.hukasync")), Err(e) if e.domain() == Some(&SyncError::NotASyncFile)));
     // No name or ID number in the file's bytes.
     let h = household::create(&mut a, &input("6109210001", "王建国")).unwrap();
     member::create(&mut a, h.meta.id, &member_input("王小明", &id_number(1))).unwrap();
