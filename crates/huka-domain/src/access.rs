@@ -249,8 +249,9 @@ pub fn write<T>(store: &mut Store, action: Action, f: impl FnOnce(&Writer<'_>) -
 pub enum Why {
     /// A database the installation makes or puts in place — set up (`session::create`),
     /// converted, joined from a change file, restored from a backup: its id, its first account,
-    /// its scope, what it was filled with and the audit entry that says so. No account acts on
-    /// it yet (the store is the system's), or the right was asked of the database it replaced.
+    /// its scope, what it was filled with and the audit entry that says so. There is no right to
+    /// ask of it yet: its store is the system's until the account logs in (joining checks the
+    /// account in the file; a restore over a database asks that one for `ManageAccounts`).
     NewDatabase,
     /// The window's language: a preference of whoever sits at it, any role, any installation.
     Preference,
