@@ -3,7 +3,9 @@
 //! 1. which crate may depend on which — read from each crate's `Cargo.toml`;
 //! 2. inside each crate, no import circle between its top-level modules — read from the
 //!    `crate::…` paths of their code outside tests;
-//! 3. the store and the ground name no domain noun outside their tests.
+//! 3. the store and the ground name no domain noun outside their tests;
+//! 4. outside `access.rs`, no code of the domain or the exchange opens a store transaction
+//!    (`Store::write`) without the access gate.
 //!
 //! `cargo test -p huka-tests --test layers` runs it; a failure names the circle, each arrow
 //! with the file and line that makes it.
@@ -384,6 +386,109 @@ fn the_store_and_the_ground_name_no_domain_noun() {
         }
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// The files of the domain and exchange, outside tests, each with its path under `root`.
+fn sources_outside_tests(root: &Path, dirs: &[&str]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for dir in dirs {
+        let src = root.join(dir);
+        let mut dirs = vec![src.clone()];
+        while let Some(d) = dirs.pop() {
+            for entry in std::fs::read_dir(&d).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let relative = path.strip_prefix(&src).unwrap();
+                    if let Some(code) = code_outside_tests(relative, &std::fs::read_to_string(&path).unwrap()) {
+                        out.push((format!("{dir}/{}", relative.display()), code));
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The lines of `code` that call a `write` with one argument — `Store::write(|w| …)`, the store's
+/// own transaction. The gate's `Pass::write(store, |w| …)` takes the store first, and the other
+/// `write`s (the archive's) take more: a comma at the call's own level.
+fn store_writes(code: &str) -> Vec<usize> {
+    let code = &code.replace("'\"'", "'q'"); // a quote character is not a string
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = code[from..].find(".write(") {
+        let start = from + at + ".write(".len();
+        from = start;
+        // Commas at the call's own level, and whether anything follows the last one (a trailing
+        // comma, `write(\n    |w| …,\n)`, starts no second argument).
+        let (mut depth, mut commas, mut after_comma, mut in_string, mut escaped) = (0usize, 0usize, false, false, false);
+        for c in code[start..].chars() {
+            if in_string {
+                in_string = !(c == '"' && !escaped);
+                escaped = c == '\\' && !escaped;
+                continue;
+            }
+            match c {
+                '"' => in_string = true,
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' if depth == 0 => break,
+                ')' | ']' | '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    commas += 1;
+                    after_comma = false;
+                    continue;
+                }
+                _ => {}
+            }
+            after_comma |= !c.is_whitespace();
+        }
+        if commas == 0 || (commas == 1 && !after_comma) {
+            out.push(code[..start].lines().count());
+        }
+    }
+    out
+}
+
+/// Where the installation writes without an account's right (`access::Why`): each place is
+/// named here, so that a new one is a decision, not a slip.
+const UNGUARDED: &[&str] = &[
+    "crates/huka-domain/src/session.rs",
+    "crates/huka-domain/src/settings.rs",
+    "crates/huka-exchange/src/backup.rs",
+    "crates/huka-exchange/src/sync/mod.rs",
+];
+
+/// One gate (ARCHITECTURE.md, "Invariants"): outside `access.rs`, no code of the domain or the
+/// exchange opens a store transaction itself. Every write asks `access` — `access::write`, or
+/// a `Pass` from `access::ask…` and its `write` — or is one of the installation's own writes,
+/// named by their reason (`access::Why`) in the files listed in [`UNGUARDED`]. (`Writer::bulk`
+/// needs a `Writer`, which only a write's closure has.)
+#[test]
+fn every_write_passes_the_access_gate() {
+    let root = root();
+    let mut found = Vec::new();
+    for (file, code) in sources_outside_tests(&root, &["crates/huka-domain/src", "crates/huka-exchange/src"]) {
+        if file == "crates/huka-domain/src/access.rs" {
+            continue;
+        }
+        for line in store_writes(&code) {
+            found.push(format!("{file}:{line}: a store write outside the gate (use access::write, or access::ask… and the pass's write)"));
+        }
+        if (code.contains("Why::") || code.contains("exempt(")) && !UNGUARDED.contains(&file.as_str()) {
+            found.push(format!("{file}: writes without asking a right (access::Why); if it must, name the file in UNGUARDED"));
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// The check itself: a store write is told from the gate's and from other `write`s.
+#[test]
+fn a_store_write_is_found() {
+    let code = "let a = store.write(|w| put(w, \"a, \\\"b\", '\"', 1))?;\npass.write(store, |w| {\n    f(w, 2)\n})?;\nprepared.write(fonts, folder, progress)?;\ncopy.write(\n    |w| insert(w, &x),\n)?;\nstore.write(insert_all)?;";
+    assert_eq!(store_writes(code), [1, 6, 9]);
 }
 
 /// The check itself: the ground's error types of old are found; Rust's words are not.

@@ -1,7 +1,15 @@
-//! Who may see and change what. Every write, and every read of a card's full ID numbers,
-//! health and disability, asks [`require`] or [`sees_in_full`] with the store's acting account;
-//! a refusal is `Error::Forbidden` (权限不足) with the reason. The window hides what a role
-//! cannot do, but this module is what enforces it.
+//! Who may see and change what, and the one gate every write passes: validate → write →
+//! journal. A domain function asks the gate first — [`write`] (the right and the write in one
+//! call), or [`ask`] / [`ask_care`] / [`ask_care_edit`] / [`ask_account`] for a [`Pass`] when
+//! it checks its input between the two — and writes only through [`Pass::write`]: one store
+//! transaction, in which the closure validates against what is stored and writes, and the
+//! store journals (audit trail, sync clocks) before it commits. What the installation writes
+//! for itself, before any account acts on the database or as anyone's own preference, goes
+//! through the one named exception, [`write_unguarded`] with its [`Why`]. Nothing else in the
+//! domain or exchange calls `Store::write` (`tests/layers.rs` checks it). Every read of a
+//! card's full ID numbers, health and disability asks [`sees_in_full`]. A refusal is
+//! `Error::Forbidden` (权限不足) with the reason. The window hides what a role cannot do, but
+//! this module is what enforces it.
 //!
 //! The rules (least privilege; ARCHITECTURE.md lists them too):
 //! - 校长 principal: everything in a school installation — accounts, the school and its
@@ -17,9 +25,10 @@
 //!   for the households in their care; with full ID numbers, only the principal
 //!   ([`Action::ArchiveFullIds`]), and the choice is an audit entry.
 //! - 审核员 reviewer: the county installation — accounts, schools' keys, bundles, reports.
+//! - Every account changes its own password; another's is [`Action::ManageAccounts`].
 
 use crate::error::{Error, Result};
-use crate::store::Store;
+use crate::store::{Store, Writer};
 use crate::record::RecordId;
 pub use crate::actor::{Actor, Role};
 use crate::installation::Mode;
@@ -184,6 +193,81 @@ pub fn require_care(store: &Store, of: Of) -> Result<()> {
     require(store, Action::CareFor(store.household_of(of)?))
 }
 
+/// The gate's word that a right was asked and granted: the only way to write (see
+/// [`Pass::write`]). Made only here — by [`ask`] and its siblings, after the rule said yes,
+/// or by [`write_unguarded`]'s reason.
+#[must_use = "a right is asked for in order to write"]
+pub struct Pass {
+    _granted: (),
+}
+
+impl Pass {
+    /// Runs `f` in one transaction of `store` (see `Store::write`): `f` validates against what
+    /// is stored and writes; the store journals what changed (audit trail, sync clocks) and
+    /// commits — all of it, or none of it. One operation may write more than once on one pass.
+    pub fn write<T>(&self, store: &mut Store, f: impl FnOnce(&Writer<'_>) -> Result<T>) -> Result<T> {
+        store.write(f)
+    }
+}
+
+/// Asks the gate for `action`: refuses as [`require`] does, or grants a [`Pass`].
+pub fn ask(store: &Store, action: Action) -> Result<Pass> {
+    require(store, action)?;
+    Ok(Pass { _granted: () })
+}
+
+/// Asks the gate for care work on the household `of` belongs to (as [`require_care`]).
+pub fn ask_care(store: &Store, of: Of) -> Result<Pass> {
+    require_care(store, of)?;
+    Ok(Pass { _granted: () })
+}
+
+/// Asks the gate to change the card `member` belongs to (as [`require_care_edit`]).
+pub fn ask_care_edit(store: &Store, member: RecordId) -> Result<Pass> {
+    require_care_edit(store, member)?;
+    Ok(Pass { _granted: () })
+}
+
+/// Asks the gate to change an account (its password): the store's own account may; another
+/// needs [`Action::ManageAccounts`].
+pub fn ask_account(store: &Store, account: RecordId) -> Result<Pass> {
+    if account != store.actor().id {
+        require(store, Action::ManageAccounts)?;
+    }
+    Ok(Pass { _granted: () })
+}
+
+/// The gate in one call: refuses unless the store's account may do `action`, then runs `f` in
+/// one transaction ([`Pass::write`]).
+pub fn write<T>(store: &mut Store, action: Action, f: impl FnOnce(&Writer<'_>) -> Result<T>) -> Result<T> {
+    ask(store, action)?.write(store, f)
+}
+
+/// Why the installation writes without asking an account's right: the one exception to the
+/// gate, each use named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// A database the installation makes or puts in place — set up (`session::create`),
+    /// converted, joined from a change file, restored from a backup: its id, its first account,
+    /// its scope, what it was filled with and the audit entry that says so. There is no right to
+    /// ask of it yet: its store is the system's until the account logs in (joining checks the
+    /// account in the file; a restore over a database asks that one for `ManageAccounts`).
+    NewDatabase,
+    /// The window's language: a preference of whoever sits at it, any role, any installation.
+    Preference,
+}
+
+/// Writes for the installation itself, for the reason `why` (see [`Why`]), as [`Pass::write`].
+pub fn write_unguarded<T>(store: &mut Store, why: Why, f: impl FnOnce(&Writer<'_>) -> Result<T>) -> Result<T> {
+    exempt(why).write(store, f)
+}
+
+/// A [`Pass`] for the installation's own writes (see [`Why`]), for an operation that writes
+/// more than once or hands the pass to a helper.
+pub fn exempt(why: Why) -> Pass {
+    let _ = why;
+    Pass { _granted: () }
+}
 
 #[cfg(test)]
 mod tests;

@@ -179,7 +179,7 @@ pub(crate) fn checked(conn: &Connection, mode: Mode, input: &AccountInput, passw
 /// Adds an account with its first password. A teacher account is tied to a teacher record
 /// (a new one of the same name when none is given).
 pub fn add(store: &mut Store, input: &AccountInput, password: &str) -> Result<Account> {
-    access::require(store, Action::ManageAccounts)?;
+    let pass = access::ask(store, Action::ManageAccounts)?;
     let mut input = checked(store.conn(), settings::mode(store)?, input, password)?;
     if input.role == Role::Teacher && input.teacher_id.is_none() {
         let teacher = crate::teacher::TeacherInput {
@@ -193,7 +193,7 @@ pub fn add(store: &mut Store, input: &AccountInput, password: &str) -> Result<Ac
     // The key file first: a slot without an account opens nothing that can log in, while an
     // account without a slot could not.
     with_key_file(store, |file, key| file.seal_user(&input.login, key, password, Kdf::DEFAULT))?;
-    let id = store.write(|w| insert(w, &input))?;
+    let id = pass.write(store, |w| insert(w, &input))?;
     get(store.conn(), id)
 }
 
@@ -204,7 +204,7 @@ pub fn get(conn: &Connection, id: RecordId) -> Result<Account> {
 /// Disables an account: its password no longer opens the database, its name stays on what
 /// it wrote. Not one's own, nor the last enabled account that can manage accounts.
 pub fn disable(store: &mut Store, login: &str) -> Result<Account> {
-    access::require(store, Action::ManageAccounts)?;
+    let pass = access::ask(store, Action::ManageAccounts)?;
     let account = by_login(store.conn(), login)?.ok_or(crate::labels::not_found("account"))?;
     if account.meta.id == store.actor().id {
         return Err(crate::labels::invalid("account", Problem::Rule(&OWN_ACCOUNT)));
@@ -223,7 +223,7 @@ pub fn disable(store: &mut Store, login: &str) -> Result<Account> {
         return Ok(account);
     }
     with_key_file(store, |file, _| file.remove_user(&account.login))?;
-    store.write(|w| {
+    pass.write(store, |w| {
         w.tx().execute(
             "UPDATE account SET disabled_at = ?1, updated_at = ?1, device_id = ?2 WHERE id = ?3",
             params![w.now(), w.device_id(), account.meta.id],
@@ -237,9 +237,7 @@ pub fn disable(store: &mut Store, login: &str) -> Result<Account> {
 /// key is wrapped again under it; the database is not re-encrypted.
 pub fn set_password(store: &mut Store, login: &str, password: &str) -> Result<()> {
     let account = by_login(store.conn(), login)?.ok_or(crate::labels::not_found("account"))?;
-    if account.meta.id != store.actor().id {
-        access::require(store, Action::ManageAccounts)?;
-    }
+    let pass = access::ask_account(store, account.meta.id)?;
     if account.disabled_at.is_some() {
         return Err(Error::AccountDisabled);
     }
@@ -248,7 +246,7 @@ pub fn set_password(store: &mut Store, login: &str, password: &str) -> Result<()
     c.finish()?;
     with_key_file(store, |file, key| file.seal_user(&account.login, key, password, Kdf::DEFAULT))?;
     // A change to the account, so that its history shows who reset it and when.
-    store.write(|w| {
+    pass.write(store, |w| {
         w.tx().execute("UPDATE account SET updated_at = ?1, device_id = ?2 WHERE id = ?3", params![w.now(), w.device_id(), account.meta.id])?;
         Ok(())
     })

@@ -270,8 +270,7 @@ fn check_programme(conn: &Connection, p: &ProgrammeInput, id: Option<RecordId>) 
 }
 
 pub fn create_programme(store: &mut Store, p: &ProgrammeInput) -> Result<Programme> {
-    crate::access::require(store, crate::access::Action::Aid)?;
-    let id = store.write(|w| {
+    let id = crate::access::write(store, crate::access::Action::Aid, |w| {
         let (code, amount) = check_programme(w.tx(), p, None)?;
         let m = w.new_meta();
         w.tx().execute(
@@ -286,8 +285,7 @@ pub fn create_programme(store: &mut Store, p: &ProgrammeInput) -> Result<Program
 
 /// Edits a programme. Grants already made keep their amounts.
 pub fn update_programme(store: &mut Store, id: RecordId, p: &ProgrammeInput) -> Result<Programme> {
-    crate::access::require(store, crate::access::Action::Aid)?;
-    store.write(|w| {
+    crate::access::write(store, crate::access::Action::Aid, |w| {
         programme(w.tx(), id)?;
         let (code, amount) = check_programme(w.tx(), p, Some(id))?;
         w.tx().execute(
@@ -489,8 +487,7 @@ fn add_step(w: &Writer<'_>, grant: RecordId, step: GrantStatus, on: NaiveDate, s
 
 /// Records an application: the first step of a grant.
 pub fn apply(store: &mut Store, g: &GrantInput, today: NaiveDate) -> Result<Grant> {
-    crate::access::require(store, crate::access::Action::Aid)?;
-    let id = store.write(|w| {
+    let id = crate::access::write(store, crate::access::Action::Aid, |w| {
         let mut c = crate::labels::checks();
         let is_student: bool = w
             .tx()
@@ -588,7 +585,7 @@ fn advance_in(w: &Writer<'_>, id: RecordId, to: GrantStatus, s: &StepInput, toda
 
 /// Moves a grant one step along its path. `to` must be the next step.
 pub fn advance(store: &mut Store, id: RecordId, to: GrantStatus, s: &StepInput, today: NaiveDate) -> Result<Grant> {
-    crate::access::require(store, crate::access::Action::Aid)?;
+    let pass = crate::access::ask(store, crate::access::Action::Aid)?;
     let signed;
     let s = if to == GrantStatus::SchoolReviewed {
         // The school's review is the principal's own signature: recorded by a principal's
@@ -599,7 +596,7 @@ pub fn advance(store: &mut Store, id: RecordId, to: GrantStatus, s: &StepInput, 
     } else {
         s
     };
-    store.write(|w| advance_in(w, id, to, s, today))?;
+    pass.write(store, |w| advance_in(w, id, to, s, today))?;
     grant(store.conn(), id)
 }
 
@@ -619,8 +616,7 @@ fn signed_by_account(store: &Store, s: &StepInput, role: SignRole) -> StepInput 
 /// Starts the public notice for every school-reviewed grant of a programme and term at once:
 /// one notice is posted for them all. Returns how many grants it covers.
 pub fn start_notice(store: &mut Store, programme: RecordId, term: Term, s: &StepInput, today: NaiveDate) -> Result<usize> {
-    crate::access::require(store, crate::access::Action::Aid)?;
-    store.write(|w| {
+    crate::access::write(store, crate::access::Action::Aid, |w| {
         let ids: Vec<RecordId> = w
             .tx()
             .prepare_cached("SELECT id FROM aid_grant WHERE programme_id = ?1 AND term = ?2 AND status = 'school_reviewed' AND deleted_at IS NULL")?
@@ -638,8 +634,7 @@ pub fn start_notice(store: &mut Store, programme: RecordId, term: Term, s: &Step
 
 /// Records the objections raised during the notice and how they were handled.
 pub fn record_objections(store: &mut Store, id: RecordId, text: &str) -> Result<Grant> {
-    crate::access::require(store, crate::access::Action::Aid)?;
-    store.write(|w| {
+    crate::access::write(store, crate::access::Action::Aid, |w| {
         let current = grant(w.tx(), id)?;
         if current.status != GrantStatus::Notice {
             return Err(GrantError::Locked { status: current.status }.into());
@@ -658,8 +653,7 @@ pub fn record_objections(store: &mut Store, id: RecordId, text: &str) -> Result<
 
 /// Changes the amount of a grant not yet county-reviewed.
 pub fn set_amount(store: &mut Store, id: RecordId, amount: &str) -> Result<Grant> {
-    crate::access::require(store, crate::access::Action::Aid)?;
-    store.write(|w| {
+    crate::access::write(store, crate::access::Action::Aid, |w| {
         let current = grant(w.tx(), id)?;
         if matches!(current.status, GrantStatus::CountyReviewed | GrantStatus::Paid | GrantStatus::Reversed) {
             return Err(GrantError::Locked { status: current.status }.into());
@@ -676,8 +670,7 @@ pub fn set_amount(store: &mut Store, id: RecordId, amount: &str) -> Result<Grant
 
 /// Reverses a paid grant (冲回), with a reason. The grant and its path are kept.
 pub fn reverse(store: &mut Store, id: RecordId, date_text: &str, reason: &str, today: NaiveDate) -> Result<Grant> {
-    crate::access::require(store, crate::access::Action::Aid)?;
-    store.write(|w| {
+    crate::access::write(store, crate::access::Action::Aid, |w| {
         let current = grant(w.tx(), id)?;
         if current.status != GrantStatus::Paid {
             return Err(GrantError::Step { from: current.status, to: GrantStatus::Reversed }.into());
@@ -699,8 +692,7 @@ pub fn reverse(store: &mut Store, id: RecordId, date_text: &str, reason: &str, t
 /// Withdraws a grant that has not been paid (a tombstone, with its steps). Paid grants are
 /// reversed instead.
 pub fn withdraw(store: &mut Store, id: RecordId) -> Result<()> {
-    crate::access::require(store, crate::access::Action::Aid)?;
-    store.write(|w| {
+    crate::access::write(store, crate::access::Action::Aid, |w| {
         let current = grant(w.tx(), id)?;
         if matches!(current.status, GrantStatus::Paid | GrantStatus::Reversed) {
             return Err(GrantError::Locked { status: current.status }.into());

@@ -100,7 +100,7 @@ const HEALTH_NOTES: &[&str] = &["慢性病（高血压）", "肢体残疾三级"
 
 /// Generates a school into an empty database (setting up a demo school if none is set up).
 pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<Stats> {
-    crate::access::require(store, crate::access::Action::LoadDemo)?;
+    let pass = crate::access::ask(store, crate::access::Action::LoadDemo)?;
     if stats::get(store)?.households > 0 {
         return Err(DemoError::NotEmpty.into());
     }
@@ -118,7 +118,7 @@ pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<Stats> {
     let mut g = Generator { rng: ChaCha8Rng::seed_from_u64(opts.seed), ids: HashSet::new() };
     let today = chrono::Utc::now().date_naive();
     // The bulk path: the records are journaled when they are all written, a batch at a time.
-    store.write(|w| w.bulk(|| {
+    pass.write(store, |w| w.bulk(|| {
         let teachers = (0..(opts.students / 15).max(4))
             .map(|i| {
                 let role = match i {
@@ -170,14 +170,14 @@ pub fn generate(store: &mut Store, opts: &DemoOptions) -> Result<Stats> {
         let mut d = Generator { rng: ChaCha8Rng::seed_from_u64(opts.seed ^ 0x6b6f_6e67), ids: HashSet::new() };
         d.dropout_work(w, &older, today)
     }))?;
-    crate::search::optimize(store)?;
+    crate::search::optimize(store, &pass)?;
     stats::get(store)
 }
 
 /// Adds `count` more home visits (this term and last) to random households of a generated
 /// school: for benchmarks at the sizes a county reaches.
 pub fn add_visits(store: &mut Store, count: usize, seed: u64) -> Result<()> {
-    crate::access::require(store, crate::access::Action::LoadDemo)?;
+    let pass = crate::access::ask(store, crate::access::Action::LoadDemo)?;
     let households: Vec<(RecordId, Vec<RecordId>, Vec<RecordId>)> = {
         let conn = store.conn();
         let ids: Vec<RecordId> = conn.prepare("SELECT id FROM household WHERE deleted_at IS NULL")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
@@ -201,7 +201,7 @@ pub fn add_visits(store: &mut Store, count: usize, seed: u64) -> Result<()> {
     let today = chrono::Utc::now().date_naive();
     let from = Term::of(today).previous().start();
     let span = (today - from).num_days().max(1) as u64;
-    store.write(|w| {
+    pass.write(store, |w| {
         for _ in 0..count {
             let (id, kids, teachers) = households.choose(&mut g.rng).expect("households");
             let date = from + chrono::Days::new(g.rng.random_range(0..span));
@@ -235,7 +235,7 @@ pub fn add_visits(store: &mut Store, count: usize, seed: u64) -> Result<()> {
 /// students on no household card (until the roster has `roster` rows) and last years' grants
 /// to registered-poor students (until there are `grants`).
 pub fn pad_for_reconcile(store: &mut Store, roster: usize, grants: usize, seed: u64) -> Result<()> {
-    crate::access::require(store, crate::access::Action::LoadDemo)?;
+    let pass = crate::access::ask(store, crate::access::Action::LoadDemo)?;
     use crate::registration::{self, RegistrationInput};
     let taken: HashSet<String> = store
         .conn()
@@ -251,7 +251,7 @@ pub fn pad_for_reconcile(store: &mut Store, roster: usize, grants: usize, seed: 
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let nutrition = RecordId::parse("01900000-0000-7000-8000-000000000003").expect("default programme id");
-    store.write(|w| {
+    pass.write(store, |w| {
         for _ in existing as usize..roster {
             let gender = if g.rng.random_bool(0.5) { Gender::Male } else { Gender::Female };
             let birth = g.birth(7, 15);

@@ -176,9 +176,9 @@ fn number_taken(conn: &Connection, number: &str, except: Option<RecordId>) -> Re
 }
 
 pub fn create(store: &mut Store, input: &HouseholdInput) -> Result<Household> {
-    crate::access::require(store, crate::access::Action::CreateOrDeleteHousehold)?;
+    let pass = crate::access::ask(store, crate::access::Action::CreateOrDeleteHousehold)?;
     let h = input.cleaned()?;
-    let id = store.write(|w| insert(w, &h))?;
+    let id = pass.write(store, |w| insert(w, &h))?;
     get(store.conn(), id)
 }
 
@@ -211,9 +211,9 @@ fn insert_unindexed(w: &Writer<'_>, h: &HouseholdInput) -> Result<RecordId> {
 }
 
 pub fn update(store: &mut Store, id: RecordId, input: &HouseholdInput) -> Result<Household> {
-    crate::access::require(store, crate::access::Action::EditHousehold(id))?;
+    let pass = crate::access::ask(store, crate::access::Action::EditHousehold(id))?;
     let h = input.cleaned()?;
-    store.write(|w| {
+    pass.write(store, |w| {
         get(w.tx(), id)?;
         write_update(w, id, &h)?;
         search::reindex_household(w.tx(), id)
@@ -246,8 +246,7 @@ fn write_update(w: &Writer<'_>, id: RecordId, h: &HouseholdInput) -> Result<()> 
 /// plans and dropout cases, its visits and their follow-ups, and its teacher links all become tombstones, in one
 /// transaction.
 pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
-    crate::access::require(store, crate::access::Action::CreateOrDeleteHousehold)?;
-    store.write(|w| {
+    crate::access::write(store, crate::access::Action::CreateOrDeleteHousehold, |w| {
         w.tombstone("household", crate::labels::not_found("household"), id)?;
         let stamp = params![w.now(), w.device_id(), id];
         w.tx().execute(

@@ -194,9 +194,9 @@ fn resident_id_taken(conn: &Connection, resident_id: &str, except: Option<Record
 }
 
 pub fn create(store: &mut Store, household_id: RecordId, input: &MemberInput) -> Result<Member> {
-    crate::access::require(store, crate::access::Action::EditHousehold(household_id))?;
+    let pass = crate::access::ask(store, crate::access::Action::EditHousehold(household_id))?;
     let m = input.cleaned()?;
-    let id = store.write(|w| insert(w, household_id, &m))?;
+    let id = pass.write(store, |w| insert(w, household_id, &m))?;
     get(store.conn(), id)
 }
 
@@ -230,9 +230,9 @@ pub fn insert_unindexed(w: &Writer<'_>, household_id: RecordId, m: &Clean) -> Re
 }
 
 pub fn update(store: &mut Store, id: RecordId, input: &MemberInput) -> Result<Member> {
-    crate::access::require_care_edit(store, id)?;
+    let pass = crate::access::ask_care_edit(store, id)?;
     let m = input.cleaned()?;
-    store.write(|w| {
+    pass.write(store, |w| {
         let before = get(w.tx(), id)?;
         write_update(w, id, before.household_id, &m)?;
         search::reindex_household(w.tx(), before.household_id)
@@ -262,8 +262,7 @@ fn write_update(w: &Writer<'_>, id: RecordId, household_id: RecordId, m: &Clean)
 /// Removes a member from the card (tombstone), with their student record, pairings, plans and
 /// dropout cases.
 pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
-    crate::access::require_care_edit(store, id)?;
-    store.write(|w| {
+    crate::access::ask_care_edit(store, id)?.write(store, |w| {
         let before = get(w.tx(), id)?;
         crate::dropout::tombstone_cases_of(w, "SELECT ?1", id)?;
         student::save_for_member(w, id, None)?;

@@ -76,8 +76,7 @@ pub(crate) fn pair(w: &Writer<'_>, teacher: RecordId, member: RecordId, start: N
 
 /// Pairs a teacher with a student from `start`, ending the student's current pairing.
 pub fn assign(store: &mut Store, teacher: RecordId, member: RecordId, start: NaiveDate) -> Result<Pairing> {
-    crate::access::require(store, crate::access::Action::ManagePairings)?;
-    let id = store.write(|w| {
+    let id = crate::access::write(store, crate::access::Action::ManagePairings, |w| {
         crate::teacher::get(w.tx(), teacher).map_err(|_| crate::labels::invalid("teacherIds", Problem::Rule(&crate::teacher::UNKNOWN_TEACHER)))?;
         require_student(w.tx(), member)?;
         pair(w, teacher, member, start)
@@ -87,8 +86,7 @@ pub fn assign(store: &mut Store, teacher: RecordId, member: RecordId, start: Nai
 
 /// Ends the student's current pairing on `end` (the student then has no helper teacher).
 pub fn end(store: &mut Store, member: RecordId, end: NaiveDate) -> Result<()> {
-    crate::access::require(store, crate::access::Action::ManagePairings)?;
-    store.write(|w| {
+    crate::access::write(store, crate::access::Action::ManagePairings, |w| {
         let cur = current(w.tx(), member)?.ok_or(crate::labels::not_found("pairing"))?;
         w.tx().execute(
             "UPDATE pairing SET end_date = ?2, updated_at = ?3, device_id = ?4 WHERE id = ?1",
@@ -113,8 +111,7 @@ pub fn classes(store: &Store) -> Result<Vec<(ClassRef, i64)>> {
 
 /// Pairs the teacher with every enrolled student of a class; returns how many pairings changed.
 pub fn assign_class(store: &mut Store, teacher: RecordId, class: &ClassRef, start: NaiveDate) -> Result<usize> {
-    crate::access::require(store, crate::access::Action::ManagePairings)?;
-    store.write(|w| {
+    crate::access::write(store, crate::access::Action::ManagePairings, |w| {
         crate::teacher::get(w.tx(), teacher).map_err(|_| crate::labels::invalid("teacherIds", Problem::Rule(&crate::teacher::UNKNOWN_TEACHER)))?;
         let members: Vec<RecordId> = w
             .tx()

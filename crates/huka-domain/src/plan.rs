@@ -257,15 +257,13 @@ pub(crate) fn insert(w: &Writer<'_>, p: &PlanInput, status: PlanStatus) -> Resul
 
 /// A new plan, as a draft.
 pub fn create(store: &mut Store, p: &PlanInput) -> Result<Plan> {
-    crate::access::require_care(store, crate::access::Of::Member(p.member_id))?;
-    let id = store.write(|w| insert(w, p, PlanStatus::Draft))?;
+    let id = crate::access::ask_care(store, crate::access::Of::Member(p.member_id))?.write(store, |w| insert(w, p, PlanStatus::Draft))?;
     get(store.conn(), id)
 }
 
 /// Edits a plan's content; a closed plan cannot be edited.
 pub fn update(store: &mut Store, id: RecordId, p: &PlanInput) -> Result<Plan> {
-    crate::access::require_care(store, crate::access::Of::Plan(id))?;
-    store.write(|w| {
+    crate::access::ask_care(store, crate::access::Of::Plan(id))?.write(store, |w| {
         let current = get(w.tx(), id)?;
         if current.status == PlanStatus::Closed {
             return Err(StatusChange { from: "closed", to: "draft" }.into());
@@ -287,8 +285,7 @@ pub fn update(store: &mut Store, id: RecordId, p: &PlanInput) -> Result<Plan> {
 /// Moves a plan to another status, if the step is allowed. Activating sets the first review
 /// date (eight weeks on) unless one is set.
 pub fn set_status(store: &mut Store, id: RecordId, to: PlanStatus, today: NaiveDate) -> Result<Plan> {
-    crate::access::require_care(store, crate::access::Of::Plan(id))?;
-    store.write(|w| {
+    crate::access::ask_care(store, crate::access::Of::Plan(id))?.write(store, |w| {
         let current = get(w.tx(), id)?;
         if !current.status.can_become(to) {
             return Err(StatusChange { from: current.status.as_str(), to: to.as_str() }.into());
@@ -308,8 +305,7 @@ pub fn set_status(store: &mut Store, id: RecordId, to: PlanStatus, today: NaiveD
 
 /// Records a review of a plan in force: it becomes "reviewed" and the next review is due.
 pub fn add_review(store: &mut Store, plan: RecordId, r: &ReviewInput) -> Result<Plan> {
-    crate::access::require_care(store, crate::access::Of::Plan(plan))?;
-    store.write(|w| {
+    crate::access::ask_care(store, crate::access::Of::Plan(plan))?.write(store, |w| {
         let current = get(w.tx(), plan)?;
         if !current.status.in_force() {
             return Err(StatusChange { from: current.status.as_str(), to: "reviewed" }.into());

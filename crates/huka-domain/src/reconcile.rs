@@ -303,12 +303,12 @@ pub fn reconcile(store: &Store, term: Term, today: NaiveDate) -> Result<Reconcil
 
 /// Resolves or dismisses a mismatch, with a note saying what was done or why it is not one.
 pub fn decide(store: &mut Store, kind: MismatchKind, subject: RecordId, decision: Decision, note: &str) -> Result<()> {
-    crate::access::require(store, crate::access::Action::Reconcile)?;
+    let pass = crate::access::ask(store, crate::access::Action::Reconcile)?;
     let mut c = crate::labels::checks();
     c.required("note", note);
     c.max_len("note", note, 500);
     c.finish()?;
-    store.write(|w| {
+    pass.write(store, |w| {
         w.tx().execute(
             "UPDATE reconcile_decision SET deleted_at = ?1, updated_at = ?1, device_id = ?2 WHERE kind = ?3 AND subject_id = ?4 AND deleted_at IS NULL",
             params![w.now(), w.device_id(), kind, subject],
@@ -325,8 +325,7 @@ pub fn decide(store: &mut Store, kind: MismatchKind, subject: RecordId, decision
 
 /// Takes a decision back: the mismatch is open again.
 pub fn reopen(store: &mut Store, kind: MismatchKind, subject: RecordId) -> Result<()> {
-    crate::access::require(store, crate::access::Action::Reconcile)?;
-    store.write(|w| {
+    crate::access::write(store, crate::access::Action::Reconcile, |w| {
         w.tx().execute(
             "UPDATE reconcile_decision SET deleted_at = ?1, updated_at = ?1, device_id = ?2 WHERE kind = ?3 AND subject_id = ?4 AND deleted_at IS NULL",
             params![w.now(), w.device_id(), kind, subject],

@@ -102,7 +102,7 @@ pub(crate) fn checked(input: &SchoolInput) -> Result<()> {
 
 /// First-start setup. Refused when a school is already set up.
 pub fn setup(store: &mut Store, input: &SchoolInput) -> Result<School> {
-    crate::access::require(store, crate::access::Action::ManageSchool)?;
+    let pass = crate::access::ask(store, crate::access::Action::ManageSchool)?;
     let input = input.cleaned();
     input.check()?;
     if get(store)?.is_some() {
@@ -110,7 +110,7 @@ pub fn setup(store: &mut Store, input: &SchoolInput) -> Result<School> {
     }
     // A county installation holds no school of its own.
     crate::installation::require_mode(store, crate::installation::Mode::School)?;
-    store.write(|w| {
+    pass.write(store, |w| {
         let m = w.new_meta();
         w.tx().execute(
             "INSERT INTO school (id, code, name, town, district, created_at, updated_at, device_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
@@ -122,11 +122,11 @@ pub fn setup(store: &mut Store, input: &SchoolInput) -> Result<School> {
 }
 
 pub fn update(store: &mut Store, input: &SchoolInput) -> Result<School> {
-    crate::access::require(store, crate::access::Action::ManageSchool)?;
+    let pass = crate::access::ask(store, crate::access::Action::ManageSchool)?;
     let input = input.cleaned();
     input.check()?;
     let school = get(store)?.ok_or_else(|| Error::from(SchoolError::NotSetUp))?;
-    store.write(|w| {
+    pass.write(store, |w| {
         w.tx().execute(
             "UPDATE school SET code = ?1, name = ?2, town = ?3, district = ?4, updated_at = ?5, device_id = ?6 WHERE id = ?7",
             params![input.code, input.name, input.town, input.district, w.now(), w.device_id(), school.meta.id],

@@ -53,9 +53,10 @@ pub fn reindex_household(conn: &Connection, household: RecordId) -> Result<()> {
 }
 
 /// Merges the search index into one segment: after a bulk load (demo data, an import), so
-/// that queries read one compact b-tree instead of thousands of small ones.
-pub fn optimize(store: &mut Store) -> Result<()> {
-    store.write(|w| {
+/// that queries read one compact b-tree instead of thousands of small ones. Part of the bulk
+/// load, under its right (`pass`).
+pub fn optimize(store: &mut Store, pass: &crate::access::Pass) -> Result<()> {
+    pass.write(store, |w| {
         w.tx().execute("INSERT INTO household_search (household_search) VALUES ('optimize')", [])?;
         Ok(())
     })

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::access::{Actor, Role};
+use crate::access::{self, Actor, Role, Why};
 use crate::account::{self, AccountInput};
 use crate::crypto::{DataKey, Kdf, RecoveryCode};
 use crate::error::{Error, Result};
@@ -64,7 +64,7 @@ pub fn create(path: &Path, setup: Setup<'_>, first: &FirstAccount) -> Result<(St
         let code = RecoveryCode::generate();
         file.seal_recovery(&key, &code, Kdf::DEFAULT);
         let mut store = Store::open_encrypted(path, key, true, &crate::SCHEMA)?;
-        store.write(|w| settings::set_database_id(w, &database_id))?;
+        access::write_unguarded(&mut store, Why::NewDatabase, |w| settings::set_database_id(w, &database_id))?;
         match setup {
             Setup::School(school) => {
                 school::setup(&mut store, school)?;
@@ -74,7 +74,7 @@ pub fn create(path: &Path, setup: Setup<'_>, first: &FirstAccount) -> Result<(St
                 settings::set_county_name(&mut store, name)?;
             }
         }
-        let id = store.write(|w| account::insert(w, &input))?;
+        let id = access::write_unguarded(&mut store, Why::NewDatabase, |w| account::insert(w, &input))?;
         file.save(path)?;
         let actor = account::get(store.conn(), id)?.actor();
         store.act_as(actor)?;
@@ -168,8 +168,8 @@ pub fn convert(path: &Path, principal: &FirstAccount) -> Result<(Store, Recovery
         if ok != "ok" || after != before {
             return Err(Error::ConversionFailed);
         }
-        copy.write(|w| settings::set_database_id(w, &database_id))?;
-        copy.write(|w| account::insert(w, &input))?;
+        access::write_unguarded(&mut copy, Why::NewDatabase, |w| settings::set_database_id(w, &database_id))?;
+        access::write_unguarded(&mut copy, Why::NewDatabase, |w| account::insert(w, &input))?;
         Ok(())
     })();
     if let Err(e) = checked {

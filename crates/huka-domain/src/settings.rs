@@ -29,17 +29,17 @@ pub fn language(store: &Store) -> Result<Lang> {
 }
 
 pub fn set_language(store: &mut Store, lang: Lang) -> Result<()> {
-    store.write(|w| put(w, "language", lang.as_str()))
+    crate::access::write_unguarded(store, crate::access::Why::Preference, |w| put(w, "language", lang.as_str()))
 }
 
 /// Chooses the installation's mode. A database whose school is set up stays a school's: its
 /// records would make no sense in a county installation.
 pub fn set_mode(store: &mut Store, mode: Mode) -> Result<()> {
-    crate::access::require(store, crate::access::Action::ManageSchool)?;
+    let pass = crate::access::ask(store, crate::access::Action::ManageSchool)?;
     if mode == Mode::County && crate::school::get(store)?.is_some() {
         return Err(WrongMode { actual: Mode::School, needed: Mode::County }.into());
     }
-    store.write(|w| put(w, "mode", mode.as_str()))
+    pass.write(store, |w| put(w, "mode", mode.as_str()))
 }
 
 /// The person who keeps the school's paper archive (档案管理员); empty until someone is named.
@@ -50,12 +50,12 @@ pub fn archivist(store: &Store) -> Result<String> {
 /// Names the archivist (cleaned; at most 30 characters; empty clears it). Returns the name
 /// kept. A setting of the school's: the principal's.
 pub fn set_archivist(store: &mut Store, name: &str) -> Result<String> {
-    crate::access::require(store, crate::access::Action::ManageSchool)?;
+    let pass = crate::access::ask(store, crate::access::Action::ManageSchool)?;
     let name = crate::text::clean(name);
     let mut c = crate::labels::checks();
     c.max_len("archivist", &name, 30);
     c.finish()?;
-    store.write(|w| put(w, "archivist", &name))?;
+    pass.write(store, |w| put(w, "archivist", &name))?;
     Ok(name)
 }
 
@@ -66,7 +66,7 @@ pub fn county_name(store: &Store) -> Result<String> {
 
 pub(crate) fn set_county_name(store: &mut Store, name: &str) -> Result<()> {
     let name = crate::text::clean(name);
-    store.write(|w| put(w, "county_name", &name))
+    crate::access::write(store, crate::access::Action::County, |w| put(w, "county_name", &name))
 }
 
 /// Minutes without a click or a key before the window locks itself (default 10).
@@ -79,9 +79,9 @@ pub fn idle_minutes(store: &Store) -> Result<u32> {
 /// Sets the idle time before the window locks: 1 to 120 minutes. The principal's setting
 /// (the reviewer's in a county).
 pub fn set_idle_minutes(store: &mut Store, minutes: u32) -> Result<u32> {
-    crate::access::require(store, crate::access::Action::ManageAccounts)?;
+    let pass = crate::access::ask(store, crate::access::Action::ManageAccounts)?;
     let minutes = minutes.clamp(1, 120);
-    store.write(|w| put(w, "idle_minutes", &minutes.to_string()))?;
+    pass.write(store, |w| put(w, "idle_minutes", &minutes.to_string()))?;
     Ok(minutes)
 }
 

@@ -98,9 +98,9 @@ pub fn of_household(conn: &Connection, household: RecordId) -> Result<Vec<Teache
 }
 
 pub fn create(store: &mut Store, input: &TeacherInput) -> Result<Teacher> {
-    crate::access::require(store, crate::access::Action::ManageSchool)?;
+    let pass = crate::access::ask(store, crate::access::Action::ManageSchool)?;
     let t = input.cleaned()?;
-    let id = store.write(|w| insert(w, &t))?;
+    let id = pass.write(store, |w| insert(w, &t))?;
     get(store.conn(), id)
 }
 
@@ -114,9 +114,9 @@ pub(crate) fn insert(w: &Writer<'_>, t: &TeacherInput) -> Result<RecordId> {
 }
 
 pub fn update(store: &mut Store, id: RecordId, input: &TeacherInput) -> Result<Teacher> {
-    crate::access::require(store, crate::access::Action::ManageSchool)?;
+    let pass = crate::access::ask(store, crate::access::Action::ManageSchool)?;
     let t = input.cleaned()?;
-    store.write(|w| {
+    pass.write(store, |w| {
         get(w.tx(), id)?;
         w.tx().execute(
             "UPDATE teacher SET name = ?1, phone = ?2, subject = ?3, role = ?4, updated_at = ?5, device_id = ?6 WHERE id = ?7",
@@ -143,10 +143,10 @@ pub fn classes(conn: &Connection, teacher: RecordId) -> Result<Vec<crate::studen
 
 /// Sets the classes a teacher heads, replacing the ones before (removed ones are tombstoned).
 pub fn set_classes(store: &mut Store, teacher: RecordId, classes: &[crate::student::ClassRef]) -> Result<Vec<crate::student::ClassRef>> {
-    crate::access::require(store, crate::access::Action::ManageSchool)?;
+    let pass = crate::access::ask(store, crate::access::Action::ManageSchool)?;
     get(store.conn(), teacher)?;
     let wanted: Vec<(Option<i64>, String)> = classes.iter().map(|c| (c.grade, clean(&c.class_name))).filter(|(_, n)| !n.is_empty()).collect();
-    store.write(|w| {
+    pass.write(store, |w| {
         let current: Vec<(RecordId, Option<i64>, String)> = w
             .tx()
             .prepare("SELECT id, grade, class_name FROM teacher_class WHERE teacher_id = ?1 AND deleted_at IS NULL")?
@@ -173,8 +173,7 @@ pub fn set_classes(store: &mut Store, teacher: RecordId, classes: &[crate::stude
 
 /// Deletes a teacher (tombstone) and their responsibility links.
 pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
-    crate::access::require(store, crate::access::Action::ManageSchool)?;
-    store.write(|w| {
+    crate::access::write(store, crate::access::Action::ManageSchool, |w| {
         w.tombstone("teacher", crate::labels::not_found("teacher"), id)?;
         w.tx().execute(
             "UPDATE household_teacher SET deleted_at = ?1, updated_at = ?1, device_id = ?2 WHERE teacher_id = ?3 AND deleted_at IS NULL",
@@ -187,8 +186,7 @@ pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
 /// Makes `teachers` the set of teachers responsible for the household: new links are added,
 /// dropped ones become tombstones, kept ones are untouched.
 pub fn set_for_household(store: &mut Store, household_id: RecordId, teachers: &[RecordId]) -> Result<Vec<Teacher>> {
-    crate::access::require(store, crate::access::Action::ManagePairings)?;
-    store.write(|w| link(w, household_id, teachers))?;
+    crate::access::write(store, crate::access::Action::ManagePairings, |w| link(w, household_id, teachers))?;
     of_household(store.conn(), household_id)
 }
 

@@ -241,15 +241,13 @@ pub(crate) fn insert(w: &Writer<'_>, v: &VisitInput) -> Result<RecordId> {
 }
 
 pub fn create(store: &mut Store, v: &VisitInput) -> Result<Visit> {
-    crate::access::require(store, crate::access::Action::CareFor(v.household_id))?;
-    let id = store.write(|w| insert(w, v))?;
+    let id = crate::access::write(store, crate::access::Action::CareFor(v.household_id), |w| insert(w, v))?;
     get(store.conn(), id)
 }
 
 pub fn update(store: &mut Store, id: RecordId, v: &VisitInput) -> Result<Visit> {
     crate::access::require_care(store, crate::access::Of::Visit(id))?;
-    crate::access::require(store, crate::access::Action::CareFor(v.household_id))?;
-    store.write(|w| {
+    crate::access::write(store, crate::access::Action::CareFor(v.household_id), |w| {
         get(w.tx(), id)?;
         let clean = check(w.tx(), v)?;
         w.tx().execute(
@@ -267,8 +265,7 @@ pub fn update(store: &mut Store, id: RecordId, v: &VisitInput) -> Result<Visit> 
 
 /// Deletes a visit (tombstone) with its follow-ups.
 pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
-    crate::access::require_care(store, crate::access::Of::Visit(id))?;
-    store.write(|w| {
+    crate::access::ask_care(store, crate::access::Of::Visit(id))?.write(store, |w| {
         w.tombstone("visit", crate::labels::not_found("visit"), id)?;
         w.tx().execute(
             "UPDATE follow_up SET deleted_at = ?2, updated_at = ?2, device_id = ?3 WHERE visit_id = ?1 AND deleted_at IS NULL",
@@ -280,8 +277,7 @@ pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
 
 /// Marks a follow-up done (or not done, with `None`).
 pub fn follow_up_done(store: &mut Store, id: RecordId, done: Option<NaiveDate>) -> Result<()> {
-    crate::access::require_care(store, crate::access::Of::FollowUp(id))?;
-    store.write(|w| {
+    crate::access::ask_care(store, crate::access::Of::FollowUp(id))?.write(store, |w| {
         let n = w.tx().execute(
             "UPDATE follow_up SET done_date = ?2, updated_at = ?3, device_id = ?4 WHERE id = ?1 AND deleted_at IS NULL",
             params![id, done, w.now(), w.device_id()],
@@ -297,7 +293,7 @@ const MAX_PHOTO_MB: usize = 8;
 
 /// Stores the photo of the signed paper form (JPEG or PNG) with the visit.
 pub fn set_photo(store: &mut Store, id: RecordId, bytes: &[u8]) -> Result<()> {
-    crate::access::require_care(store, crate::access::Of::Visit(id))?;
+    let pass = crate::access::ask_care(store, crate::access::Of::Visit(id))?;
     let kind = if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         "image/jpeg"
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
@@ -308,7 +304,7 @@ pub fn set_photo(store: &mut Store, id: RecordId, bytes: &[u8]) -> Result<()> {
     if bytes.len() > MAX_PHOTO_MB * 1024 * 1024 {
         return Err(crate::labels::invalid("photo", Problem::PhotoTooLarge { max_mb: MAX_PHOTO_MB }));
     }
-    store.write(|w| {
+    pass.write(store, |w| {
         let n = w.tx().execute(
             "UPDATE visit SET ack_photo = ?2, ack_photo_type = ?3, updated_at = ?4, device_id = ?5 WHERE id = ?1 AND deleted_at IS NULL",
             params![id, bytes, kind, w.now(), w.device_id()],
@@ -436,10 +432,10 @@ pub fn topics(store: &Store) -> Result<Vec<String>> {
 }
 
 pub fn set_topics(store: &mut Store, topics: &[String]) -> Result<Vec<String>> {
-    crate::access::require(store, crate::access::Action::ManageSchool)?;
+    let pass = crate::access::ask(store, crate::access::Action::ManageSchool)?;
     let topics = clean_topics(topics);
     let json = serde_json::to_string(&topics).expect("strings");
-    store.write(|w| {
+    pass.write(store, |w| {
         w.tx().execute(
             "INSERT INTO meta (key, value) VALUES ('visit.topics', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [json],

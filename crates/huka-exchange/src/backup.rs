@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::access::{self, Action};
+use crate::access::{self, Action, Why};
 use crate::error::{Error, Result};
 use crate::keyfile;
 use crate::stats::{self, Stats};
@@ -269,7 +269,7 @@ pub fn restore(db: &Path, backup: &Path, login: &str, password: &str, force: boo
     }
     crate::file::write_all(&[(&keyfile::path_of(db), &parts.keys), (db, &parts.db)])?;
     let mut store = crate::session::unlock(db, login, password)?;
-    store.write(|w| {
+    access::write_unguarded(&mut store, Why::NewDatabase, |w| {
         let details = [
             ("backup".to_string(), [serde_json::Value::Null, serde_json::Value::String(info.description.created_at.to_rfc3339())]),
             ("forced".to_string(), [serde_json::Value::Null, serde_json::Value::Bool(force)]),

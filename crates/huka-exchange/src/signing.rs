@@ -244,7 +244,7 @@ fn school_for_key(store: &Store) -> Result<School> {
 
 /// Creates the school's first key, sealed with `passphrase`. Refused when one exists.
 pub fn create(store: &mut Store, passphrase: &str) -> Result<KeyInfo> {
-    crate::access::require(store, crate::access::Action::SignAndExport)?;
+    let pass = crate::access::ask(store, crate::access::Action::SignAndExport)?;
     let school = school_for_key(store)?;
     check_passphrase(passphrase)?;
     if current(store)?.is_some() {
@@ -252,7 +252,7 @@ pub fn create(store: &mut Store, passphrase: &str) -> Result<KeyInfo> {
     }
     // The key derivation takes a moment: done before the transaction, not inside it.
     let g = generate(passphrase, &school.code)?;
-    store.write(|w| insert(w, &g))?;
+    pass.write(store, |w| insert(w, &g))?;
     current(store)?.ok_or_else(|| Error::from(SigningError::NoKey))
 }
 
@@ -260,12 +260,12 @@ pub fn create(store: &mut Store, passphrase: &str) -> Result<KeyInfo> {
 /// asked: a forgotten passphrase is the usual reason to rotate, and a new key signs nothing
 /// the county accepts until it is registered there against the school's stamp.
 pub fn rotate(store: &mut Store, passphrase: &str) -> Result<KeyInfo> {
-    crate::access::require(store, crate::access::Action::SignAndExport)?;
+    let pass = crate::access::ask(store, crate::access::Action::SignAndExport)?;
     let school = school_for_key(store)?;
     check_passphrase(passphrase)?;
     let old = current(store)?.ok_or(SigningError::NoKey)?;
     let g = generate(passphrase, &school.code)?;
-    store.write(|w| {
+    pass.write(store, |w| {
         // The retired key keeps its public half and loses its secret one.
         w.tx().execute(
             "UPDATE signing_key SET retired_at = ?1, secret_box = '', updated_at = ?1, device_id = ?2 WHERE id = ?3",

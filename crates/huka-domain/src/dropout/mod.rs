@@ -573,16 +573,14 @@ pub(crate) fn insert(w: &Writer<'_>, input: &CaseInput, today: NaiveDate) -> Res
 
 /// Opens a case for a student. A dropout case marks the student dropped-out.
 pub fn create(store: &mut Store, input: &CaseInput, today: NaiveDate) -> Result<DropoutCase> {
-    crate::access::require_care(store, crate::access::Of::Member(input.member_id))?;
-    let id = store.write(|w| insert(w, input, today))?;
+    let id = crate::access::ask_care(store, crate::access::Of::Member(input.member_id))?.write(store, |w| insert(w, input, today))?;
     get(store.conn(), id)
 }
 
 /// Edits a case's details (not its student, not its outcome). An open at-risk case that
 /// becomes a dropout marks the student dropped-out.
 pub fn update(store: &mut Store, id: RecordId, input: &CaseInput, today: NaiveDate) -> Result<DropoutCase> {
-    crate::access::require_care(store, crate::access::Of::DropoutCase(id))?;
-    store.write(|w| {
+    crate::access::ask_care(store, crate::access::Of::DropoutCase(id))?.write(store, |w| {
         let current = get(w.tx(), id)?;
         let c = check(w.tx(), input, today, Some(&current))?;
         let h = &c.heads;
@@ -629,8 +627,7 @@ pub(crate) fn close(w: &Writer<'_>, id: RecordId, outcome: Outcome, date: NaiveD
 /// on the roll, `transferred` marks them transferred; taking a closing outcome away reopens the
 /// case.
 pub fn set_outcome(store: &mut Store, id: RecordId, input: &OutcomeInput, today: NaiveDate) -> Result<DropoutCase> {
-    crate::access::require_care(store, crate::access::Of::DropoutCase(id))?;
-    store.write(|w| {
+    crate::access::ask_care(store, crate::access::Of::DropoutCase(id))?.write(store, |w| {
         let current = get(w.tx(), id)?;
         let mut c = crate::labels::checks();
         let date = match input.outcome {
@@ -683,15 +680,13 @@ pub(crate) fn insert_action(w: &Writer<'_>, case_id: RecordId, input: &ActionInp
 
 /// Adds a persuasion-to-return action to a case's log.
 pub fn add_action(store: &mut Store, case_id: RecordId, input: &ActionInput, today: NaiveDate) -> Result<DropoutCase> {
-    crate::access::require_care(store, crate::access::Of::DropoutCase(case_id))?;
-    store.write(|w| insert_action(w, case_id, input, today))?;
+    crate::access::ask_care(store, crate::access::Of::DropoutCase(case_id))?.write(store, |w| insert_action(w, case_id, input, today))?;
     get(store.conn(), case_id)
 }
 
 /// Removes an action from its case's log (tombstone); returns the case.
 pub fn delete_action(store: &mut Store, action_id: RecordId) -> Result<DropoutCase> {
-    crate::access::require_care(store, crate::access::Of::DropoutAction(action_id))?;
-    let case_id = store.write(|w| {
+    let case_id = crate::access::ask_care(store, crate::access::Of::DropoutAction(action_id))?.write(store, |w| {
         let case_id: RecordId = w
             .tx()
             .query_row("SELECT case_id FROM dropout_action WHERE id = ?1 AND deleted_at IS NULL", [action_id], |r| r.get(0))
@@ -706,8 +701,7 @@ pub fn delete_action(store: &mut Store, action_id: RecordId) -> Result<DropoutCa
 /// Deletes a case (tombstone) with its actions. An open dropout case is withdrawn: the
 /// student it marked dropped-out is enrolled again.
 pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
-    crate::access::require_care(store, crate::access::Of::DropoutCase(id))?;
-    store.write(|w| {
+    crate::access::ask_care(store, crate::access::Of::DropoutCase(id))?.write(store, |w| {
         let current = get(w.tx(), id)?;
         withdraw(w, &current)
     })

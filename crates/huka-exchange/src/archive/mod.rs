@@ -137,9 +137,7 @@ pub struct Prepared {
 /// leaves an audit entry (`archive_full_ids`) before anything is read.
 pub fn prepare(store: &mut Store, request: &Request) -> Result<Prepared> {
     settings::require_mode(store, Mode::School)?;
-    if request.full_ids {
-        access::require(store, Action::ArchiveFullIds)?;
-    }
+    let full_ids = if request.full_ids { Some(access::ask(store, Action::ArchiveFullIds)?) } else { None };
     let school = school::get(store)?.ok_or(SchoolError::NotSetUp)?;
     let wanted = request.household.as_deref().map(|n| crate::text::clean(n).replace(' ', ""));
     let households: Vec<_> = household::list(store, "", i64::MAX as usize)?
@@ -149,8 +147,8 @@ pub fn prepare(store: &mut Store, request: &Request) -> Result<Prepared> {
     if households.is_empty() {
         return Err(if wanted.is_some() { crate::labels::not_found("household") } else { ArchiveError::NothingToArchive.into() });
     }
-    if request.full_ids {
-        store.write(|w| {
+    if let Some(pass) = &full_ids {
+        pass.write(store, |w| {
             let text = |s: String| serde_json::Value::String(s);
             let mut details = std::collections::BTreeMap::new();
             details.insert("term".to_string(), [serde_json::Value::Null, text(request.term.to_string())]);

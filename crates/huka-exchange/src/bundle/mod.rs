@@ -249,11 +249,11 @@ pub fn county_recipient(store: &crate::store::Store) -> crate::error::Result<Opt
 /// Registers the county's recipient from the file the bureau gave (compare its fingerprint
 /// with the printed sheet). Replaces an earlier one: the next export is sealed to this.
 pub fn register_county_recipient(store: &mut crate::store::Store, file_text: &str) -> crate::error::Result<seal::CountyRecipient> {
-    crate::access::require(store, crate::access::Action::SignAndExport)?;
+    let pass = crate::access::ask(store, crate::access::Action::SignAndExport)?;
     crate::installation::require_mode(store, crate::installation::Mode::School)?;
     let recipient = seal::CountyRecipient::parse_file(file_text).ok_or(SealError::BadCountyRecipient)?;
     let json = serde_json::to_string(&recipient).expect("plain data");
-    store.write(|w| {
+    pass.write(store, |w| {
         crate::settings::set_value(w, "county_recipient", &json)?;
         let details = [("recipient".to_string(), [serde_json::Value::Null, serde_json::Value::String(recipient.fingerprint.clone())])].into();
         crate::audit::event(w, "register_county_key", "county", &recipient.fingerprint, details)

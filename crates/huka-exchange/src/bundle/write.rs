@@ -14,6 +14,7 @@ use super::format::{self, AuditHead, Checkpoint, FileEntry, Manifest, TrustedCom
 use super::seal::{self, CountyRecipient};
 use super::verify::{verify_signature, Signed, TrustedKey};
 use super::{file_name, signature_path, Rejection};
+use crate::access::Pass;
 use crate::error::{Error, Result};
 use crate::settings::{self, Mode};
 use crate::signing;
@@ -109,12 +110,12 @@ pub fn preview(store: &Store, term: Term, today: NaiveDate) -> Result<Preview> {
 /// Writes the bundle of `term` and its signature into `dir`, signed with the current key
 /// opened by `passphrase`. Returns where; call [`verify_written`] before saying it is done.
 pub fn export(store: &mut Store, term: Term, today: NaiveDate, passphrase: &str, dir: &Path) -> Result<Exported> {
-    crate::access::require(store, crate::access::Action::SignAndExport)?;
     export_at(store, term, today, passphrase, dir, Utc::now())
 }
 
 /// [`export`] as if made at `now` (tests make bundles seconds apart without waiting).
 pub(crate) fn export_at(store: &mut Store, term: Term, today: NaiveDate, passphrase: &str, dir: &Path, now: DateTime<Utc>) -> Result<Exported> {
+    let pass = crate::access::ask(store, crate::access::Action::SignAndExport)?;
     settings::require_mode(store, Mode::School)?;
     // Nothing leaves the school unsealed: the county's recipient first.
     let county = super::county_recipient(store)?.ok_or(SealError::NoCountyRecipient)?;
@@ -133,8 +134,8 @@ pub(crate) fn export_at(store: &mut Store, term: Term, today: NaiveDate, passphr
     let sig_path = signature_path(&bundle_path);
     // The bundle and its signature: both or neither (a bundle without its signature is refused).
     crate::file::in_folder(dir, || crate::file::write_all(&[(&bundle_path, &sealed), (&sig_path, signature.as_bytes())]))?;
-    remember_audit_heads(store, &manifest.audit)?;
-    store.write(|w| {
+    remember_audit_heads(store, &pass, &manifest.audit)?;
+    pass.write(store, |w| {
         let details = [("term".to_string(), [serde_json::Value::Null, serde_json::Value::String(term.to_string())])].into();
         crate::audit::event(w, "export_county", "bundle", &name, details)
     })?;
@@ -188,7 +189,7 @@ fn audit_heads(store: &Store) -> Result<Vec<AuditHead>> {
 }
 
 /// Remembers the chains' counts of a bundle written, for the checkpoints of the next one.
-pub(crate) fn remember_audit_heads(store: &mut Store, heads: &[AuditHead]) -> Result<()> {
+pub(crate) fn remember_audit_heads(store: &mut Store, pass: &Pass, heads: &[AuditHead]) -> Result<()> {
     let mut before: Vec<(String, i64)> = settings::value(store, "bundle.audit_exported")?.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default();
     for h in heads {
         if !before.contains(&(h.device_id.clone(), h.count)) {
@@ -196,7 +197,7 @@ pub(crate) fn remember_audit_heads(store: &mut Store, heads: &[AuditHead]) -> Re
         }
     }
     let json = serde_json::to_string(&before).expect("plain data");
-    store.write(|w| settings::set_value(w, "bundle.audit_exported", &json))
+    pass.write(store, |w| settings::set_value(w, "bundle.audit_exported", &json))
 }
 
 /// Reads the written bundle and signature back from where they were written and checks them

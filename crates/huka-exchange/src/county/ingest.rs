@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::bundle::format::{time_text, AuditHead};
 use crate::bundle::verify::read_signature;
 use crate::bundle::{verify_bytes, Limits, Rejection, Verified};
+use crate::access::Pass;
 use crate::error::{Error, ErrorReport, Result};
 use crate::record::RecordId;
 use crate::resident_id::ResidentId;
@@ -116,7 +117,7 @@ pub fn ingest(store: &mut Store, inputs: &[PathBuf]) -> Result<IngestReport> {
 /// Verifies one bundle against the registered keys and, if it is newer than what the county
 /// holds for its school and term, stores it.
 pub fn ingest_file(store: &mut Store, path: &Path) -> Result<Outcome> {
-    crate::access::require(store, crate::access::Action::County)?;
+    let pass = crate::access::ask(store, crate::access::Action::County)?;
     super::require(store)?;
     let limits = Limits::default();
     if !path.is_file() {
@@ -132,7 +133,7 @@ pub fn ingest_file(store: &mut Store, path: &Path) -> Result<Outcome> {
     }
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let v = verify_bytes(&name, &zip, &signature, &[key], &super::recipient::identities(store)?, &limits)?;
-    store_verified(store, school_id, &v)
+    store_verified(store, &pass, school_id, &v)
 }
 
 /// The digest the county keeps instead of an ID number, to find one person in two schools.
@@ -145,7 +146,7 @@ pub(crate) fn id_digest(resident_id: &str) -> String {
     crate::text::hex(&h.finalize())
 }
 
-fn store_verified(store: &mut Store, school_id: RecordId, v: &Verified) -> Result<Outcome> {
+fn store_verified(store: &mut Store, pass: &Pass, school_id: RecordId, v: &Verified) -> Result<Outcome> {
     let m = &v.manifest;
     let (school, term, exported_at) = (m.school.code.clone(), m.term.to_string(), time_text(m.created_at));
     let existing: Option<(RecordId, String, String)> = store
@@ -168,7 +169,7 @@ fn store_verified(store: &mut Store, school_id: RecordId, v: &Verified) -> Resul
     let summary = serde_json::to_string(&v.summary).map_err(|e| Error::Io(std::io::Error::other(e.to_string())))?;
     let rewritten = history_rewritten(store, school_id, &m.audit)?;
     let audit = serde_json::to_string(&m.audit).expect("plain data");
-    store.write(|w| {
+    pass.write(store, |w| {
         if let Some((old, _, _)) = &existing {
             // The replaced bundle is tombstoned; its student rows are parts of it and go.
             w.tombstone("county_bundle", crate::labels::not_found("bundle"), *old)?;

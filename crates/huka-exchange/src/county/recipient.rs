@@ -46,7 +46,7 @@ fn recipient_of(k: &Kept, county: &str) -> Option<CountyRecipient> {
 /// Makes the county's key pair (a new one when there is one: the old stays, to open the
 /// bundles sealed to it). Returns the public recipient to give the schools.
 pub fn create(store: &mut Store) -> Result<CountyRecipient> {
-    access::require(store, Action::County)?;
+    let pass = access::ask(store, Action::County)?;
     let identity = age::x25519::Identity::generate();
     let secret = Zeroizing::new(identity.to_string().expose_secret().to_string());
     let mut all = kept(store)?;
@@ -54,7 +54,7 @@ pub fn create(store: &mut Store) -> Result<CountyRecipient> {
     let json = Zeroizing::new(serde_json::to_string(&all).expect("plain data"));
     let county = settings::county_name(store)?;
     let recipient = CountyRecipient::new(&identity.to_public(), &county);
-    store.write(|w| {
+    pass.write(store, |w| {
         settings::set_value(w, KEY, &json)?;
         let details = [("recipient".to_string(), [serde_json::Value::Null, serde_json::Value::String(recipient.fingerprint.clone())])].into();
         crate::audit::event(w, "create_county_key", "county", &recipient.fingerprint, details)
@@ -107,5 +107,5 @@ pub fn write_identity_file(store: &Store, path: &Path) -> Result<CountyRecipient
 pub(crate) fn keep_for_tests(store: &mut Store, identity: &age::x25519::Identity) {
     let all = vec![Kept { identity: identity.to_string().expose_secret().to_string(), created_at: Utc::now() }];
     let json = serde_json::to_string(&all).unwrap();
-    store.write(|w| settings::set_value(w, KEY, &json)).unwrap();
+    access::write(store, Action::County, |w| settings::set_value(w, KEY, &json)).unwrap();
 }

@@ -238,15 +238,16 @@ pub fn remembered(store: &Store, kind: ImportKind) -> Result<Overrides> {
     Ok(json.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default())
 }
 
-/// Remembers corrections (merged over earlier ones) for the next file of this kind.
-pub fn remember(store: &mut Store, kind: ImportKind, overrides: &Overrides) -> Result<()> {
+/// Remembers corrections (merged over earlier ones) for the next file of this kind, as part of
+/// the import `pass` was granted for.
+pub fn remember(store: &mut Store, pass: &crate::access::Pass, kind: ImportKind, overrides: &Overrides) -> Result<()> {
     if overrides.is_empty() {
         return Ok(());
     }
     let mut all = remembered(store, kind)?;
     all.extend(overrides.iter().map(|(k, v)| (k.clone(), *v)));
     let json = serde_json::to_string(&all).expect("plain map");
-    store.write(|w| {
+    pass.write(store, |w| {
         w.tx().execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [memory_key(kind), json],
@@ -287,8 +288,9 @@ mod tests {
     fn corrections_are_remembered() {
         let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
         let o: Overrides = [("名字".to_string(), Some(Field::Name))].into();
-        remember(&mut store, ImportKind::Roster, &o).unwrap();
-        remember(&mut store, ImportKind::Roster, &[("证件".to_string(), Some(Field::ResidentId))].into()).unwrap();
+        let pass = crate::access::ask(&store, crate::access::Action::Import).unwrap();
+        remember(&mut store, &pass, ImportKind::Roster, &o).unwrap();
+        remember(&mut store, &pass, ImportKind::Roster, &[("证件".to_string(), Some(Field::ResidentId))].into()).unwrap();
         let all = remembered(&store, ImportKind::Roster).unwrap();
         assert_eq!(all.len(), 2);
         assert!(remembered(&store, ImportKind::Households).unwrap().is_empty());

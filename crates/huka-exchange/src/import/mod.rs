@@ -355,7 +355,7 @@ pub fn apply(
     expected: Option<&str>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport> {
-    crate::access::require(store, crate::access::Action::Import)?;
+    let pass = crate::access::ask(store, crate::access::Action::Import)?;
     let opened = Opened::read(store, kind, bytes, choices)?.plannable()?;
     let plan = AnyPlan::make(store, kind, &opened)?;
     if let Some(e) = expected {
@@ -366,12 +366,12 @@ pub fn apply(
     let mut report = plan.report(&opened);
     match &plan {
         AnyPlan::Roster(p) => {
-            store.write(|w| roster::apply(w, p, progress))?;
+            pass.write(store, |w| roster::apply(w, p, progress))?;
             report.not_on_poverty_list = Some(crate::registration::unlinked_count(store)?);
         }
-        AnyPlan::Households(p) => store.write(|w| households::apply(w, p, progress))?,
+        AnyPlan::Households(p) => pass.write(store, |w| households::apply(w, p, progress))?,
     }
-    columns::remember(store, kind, &choices.overrides)?;
+    columns::remember(store, &pass, kind, &choices.overrides)?;
     Ok(report)
 }
 

@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use super::clock::{self, Clock, Hlc};
 use super::set::{parts_of, rows, value_bytes, Head, Parts, RecordChange};
 use super::{load_clocks, save_clocks, saw, seen, tables, Report, ZERO};
+use crate::access::Pass;
 use crate::error::{Error, Result};
 use crate::store::{Store, Writer};
 use crate::SCHEMA_VERSION;
@@ -354,11 +355,11 @@ impl Merge<'_, '_> {
 
 /// Reads a change set into the store as `feed` hands it over — its head first, then its
 /// records, merges and audit entries one at a time (a change file read as a stream holds one
-/// record in memory, not the school) — in one transaction.
-pub(crate) fn apply_from(store: &mut Store, feed: impl FnOnce(&mut Applier<'_, '_>) -> Result<()>) -> Result<Report> {
+/// record in memory, not the school) — in one transaction, under the caller's right (`pass`).
+pub(crate) fn apply_from(store: &mut Store, pass: &Pass, feed: impl FnOnce(&mut Applier<'_, '_>) -> Result<()>) -> Result<Report> {
     let me = store.device_id().to_string();
     let actor = store.actor().id.to_string();
-    store.write(|w| {
+    pass.write(store, |w| {
         w.set_applying(true)?;
         w.tx().execute_batch("PRAGMA defer_foreign_keys = ON")?;
         let mut a = Applier {
