@@ -333,7 +333,7 @@ fn the_principal_is_made_at_first_start_and_adds_a_teacher_who_sees_what_a_teach
         }
     }
     assert!(found, "some household is not in this teacher's care");
-    assert!(w.by_testid("card-restricted").text().contains("身份证号已隐去"));
+    assert!(w.by_testid("card-restricted").text().contains("出生日期只显示年份"));
     assert!(w.by_testid("card").text().contains("****"), "masked ID numbers");
     // Beside a masked number, the birth year only: the day would give the hidden digits back.
     let births: Vec<String> = w.find_all("[data-testid='member-birth']").iter().map(|c| c.text().trim().to_string()).collect();
