@@ -23,32 +23,40 @@ use crate::text::fold;
 /// A member's ID number in the search text: masked as `masking::resident_id` masks it.
 const MASKED_ID: &str = "CASE WHEN length(m.resident_id) = 18 THEN substr(m.resident_id, 1, 6) || '********' || substr(m.resident_id, 15) ELSE '' END";
 
-/// Rewrites the search row of one household from its live records. Called inside the
-/// transaction of every write that touches the household or its members.
+/// Rewrites the search row of one household from its live records: the text anyone may
+/// search (`body`, ID numbers masked) and the full ID numbers (`ids`), each with its trigram
+/// index. Called inside the transaction of every write that touches the household or its
+/// members.
 pub fn reindex_household(conn: &Connection, household: RecordId) -> Result<()> {
     conn.prepare_cached("INSERT OR IGNORE INTO search_key (household_id) VALUES (?1)")?.execute([household])?;
-    let (key, old): (i64, String) = conn
-        .prepare_cached("SELECT key, body FROM search_key WHERE household_id = ?1")?
-        .query_row([household], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let new: String = conn
+    let (key, old_body, old_ids): (i64, String, String) = conn
+        .prepare_cached("SELECT key, body, ids FROM search_key WHERE household_id = ?1")?
+        .query_row([household], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let (body, ids): (String, String) = conn
         .prepare_cached(&format!(
-            "SELECT coalesce((SELECT concat_ws(' ', h.household_number, h.head_name, h.town, h.village, h.grp, h.phone,
+            "SELECT coalesce(max(concat_ws(' ', h.household_number, h.head_name, h.town, h.village, h.grp, h.phone,
                         (SELECT group_concat(m.name || ' ' || {MASKED_ID}, ' ') FROM member m
-                          WHERE m.household_id = h.id AND m.deleted_at IS NULL))
-                    FROM household h WHERE h.id = ?1 AND h.deleted_at IS NULL), '')"
+                          WHERE m.household_id = h.id AND m.deleted_at IS NULL))), ''),
+                    coalesce(max((SELECT group_concat(m.resident_id, ' ') FROM member m
+                          WHERE m.household_id = h.id AND m.deleted_at IS NULL AND m.resident_id <> '')), '')
+             FROM household h WHERE h.id = ?1 AND h.deleted_at IS NULL"
         ))?
-        .query_row([household], |r| r.get(0))?;
-    if new == old {
+        .query_row([household], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if body == old_body && ids == old_ids {
         return Ok(());
     }
-    if !old.is_empty() {
-        conn.prepare_cached("INSERT INTO household_search (household_search, rowid, body) VALUES ('delete', ?1, ?2)")?
-            .execute(params![key, old])?;
+    for (index, column, old, new) in [("household_search", "body", &old_body, &body), ("household_id_search", "ids", &old_ids, &ids)] {
+        if old == new {
+            continue;
+        }
+        if !old.is_empty() {
+            conn.prepare_cached(&format!("INSERT INTO {index} ({index}, rowid, {column}) VALUES ('delete', ?1, ?2)"))?.execute(params![key, old])?;
+        }
+        if !new.is_empty() {
+            conn.prepare_cached(&format!("INSERT INTO {index} (rowid, {column}) VALUES (?1, ?2)"))?.execute(params![key, new])?;
+        }
     }
-    conn.prepare_cached("UPDATE search_key SET body = ?2 WHERE key = ?1")?.execute(params![key, new])?;
-    if !new.is_empty() {
-        conn.prepare_cached("INSERT INTO household_search (rowid, body) VALUES (?1, ?2)")?.execute(params![key, new])?;
-    }
+    conn.prepare_cached("UPDATE search_key SET body = ?2, ids = ?3 WHERE key = ?1")?.execute(params![key, body, ids])?;
     Ok(())
 }
 
@@ -58,6 +66,7 @@ pub fn reindex_household(conn: &Connection, household: RecordId) -> Result<()> {
 pub fn optimize(store: &mut Store, pass: &crate::access::Pass) -> Result<()> {
     pass.write(store, |w| {
         w.tx().execute("INSERT INTO household_search (household_search) VALUES ('optimize')", [])?;
+        w.tx().execute("INSERT INTO household_id_search (household_id_search) VALUES ('optimize')", [])?;
         Ok(())
     })
 }
@@ -130,13 +139,14 @@ pub fn household_filter(store: &Store, id_column: &str, text: &str, first_param:
             };
             // A part of an ID number: the full numbers, for the households the reader may
             // see in full.
+            let ids = if t.chars().count() >= 3 {
+                format!("k.key IN (SELECT rowid FROM household_id_search WHERE ids LIKE ?{p})")
+            } else {
+                format!("k.ids LIKE ?{p}")
+            };
             let full = match (&reach, id_like(t)) {
-                (Reach::Every, true) => format!(" OR k.household_id IN (SELECT m.household_id FROM member m WHERE m.deleted_at IS NULL AND m.resident_id LIKE ?{p})"),
-                (Reach::InCareOf(_), true) => format!(
-                    " OR k.household_id IN (SELECT m.household_id FROM member m WHERE m.deleted_at IS NULL AND m.resident_id LIKE ?{p}
-                          AND m.household_id IN ({}))",
-                    care.as_deref().expect("a teacher's care clause")
-                ),
+                (Reach::Every, true) => format!(" OR {ids}"),
+                (Reach::InCareOf(_), true) => format!(" OR ({ids} AND k.household_id IN ({}))", care.as_deref().expect("a teacher's care clause")),
                 _ => String::new(),
             };
             format!("({public}{full})")

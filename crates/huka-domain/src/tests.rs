@@ -29,3 +29,38 @@ fn an_older_schema_is_migrated_forward_keeping_its_records() {
     let registrations: i64 = store.conn().query_row("SELECT count(*) FROM registration", [], |r| r.get(0)).unwrap();
     assert_eq!(registrations, 0, "schema 2's table exists");
 }
+
+/// Schema 12: a search text written before it, with full ID numbers, is rewritten masked, and
+/// the full numbers move to their own index — found there, not in the text anyone searches.
+#[test]
+fn the_search_text_of_an_older_database_is_masked_by_schema_12() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..11] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "PRAGMA user_version = 11;
+             INSERT INTO meta (key, value) VALUES ('device_id', 'old-device');
+             INSERT INTO household (id, household_number, head_name, status, created_at, updated_at, device_id, updated_by)
+             VALUES ('0190a3c0-0000-7000-8000-000000000001', '0001', '王建国', 'registered_poor',
+                     '2026-09-01T00:00:00.000Z', '2026-09-01T00:00:00.000Z', 'old-device', '');
+             INSERT INTO member (id, household_id, name, relation, resident_id, created_at, updated_at, device_id, updated_by)
+             VALUES ('0190a3c0-0000-7000-8000-000000000002', '0190a3c0-0000-7000-8000-000000000001', '王小明', '之子', '61092120130305001X',
+                     '2026-09-01T00:00:00.000Z', '2026-09-01T00:00:00.000Z', 'old-device', '');
+             INSERT INTO search_key (household_id, body) VALUES ('0190a3c0-0000-7000-8000-000000000001', '0001 王建国 王小明 61092120130305001X');
+             INSERT INTO household_search (household_search) VALUES ('rebuild');",
+        )
+        .unwrap();
+    }
+    let store = Store::open_unencrypted(&path, &SCHEMA).unwrap();
+    let (body, ids): (String, String) = store.conn().query_row("SELECT body, ids FROM search_key", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_eq!(body, "0001 王建国 王小明 610921********001X");
+    assert_eq!(ids, "61092120130305001X");
+    let count = |sql: &str| -> i64 { store.conn().query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM household_search WHERE body LIKE '%20130305%'"), 0, "the hidden digits are not in the text");
+    assert_eq!(count("SELECT count(*) FROM household_id_search WHERE ids LIKE '%20130305%'"), 1, "they are in the full numbers' index");
+    assert_eq!(crate::household::list(&store, "20130305", 10).unwrap().len(), 1, "found by the full number where the reader may see it");
+}
