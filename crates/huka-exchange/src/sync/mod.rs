@@ -19,7 +19,12 @@
 //! Change files are encrypted and authenticated with a key derived from the school's data key:
 //! only the school's computers can read or make them. The audit chains travel too, each
 //! device's entries as they were written, and so do the key file's slots (a password changed
-//! on the office PC opens the laptops after the next exchange).
+//! on the office PC opens the laptops after the next exchange; a disabled account's slot is
+//! removed after every import, whatever a file brought).
+//!
+//! A file is applied only as far as its authors' roles allow: each record is judged for the
+//! account that wrote it with the rule of a local write (`rights`); the rest is refused, kept
+//! out and listed ([`Report::refused`], [`refused`]).
 
 mod file;
 mod merge;
