@@ -745,3 +745,20 @@ fn a_disabled_account_writes_nothing_after_its_disabling_and_opens_no_computer_a
     // The principal still logs in on the laptop.
     session::unlock(&laptop_path, "wang", PASSWORD).unwrap();
 }
+
+#[test]
+fn records_of_an_account_made_after_the_last_exchange_wait_for_its_account_in_the_same_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = office(dir.path(), "2161092101");
+    let mut b = laptop(&mut a, dir.path(), "laptop");
+    // A new aid officer writes a card on the office PC: in the file, the card comes before
+    // the account (a table is written after those it refers to; the card refers to none).
+    let zhou = account::add(&mut a, &AccountInput { login: "zhou".into(), name: "周专干".into(), role: Role::AidOfficer, teacher_id: None }, "officer-pass-2")
+        .unwrap()
+        .actor();
+    a.act_as_for_tests(zhou);
+    let h = household::create(&mut a, &input("0007", "周家")).unwrap();
+    let r = exchange(&mut a, &mut b, dir.path());
+    assert!(r.refused.is_empty(), "{:?}", r.refused);
+    assert_eq!(household::get(b.conn(), h.meta.id).unwrap().fields.head_name, "周家");
+}
