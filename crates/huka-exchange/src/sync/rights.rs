@@ -66,15 +66,18 @@ fn label(table: &str, row: &Map<String, Value>) -> String {
     }
 }
 
+/// No household: in nobody's care.
+const NONE: RecordId = RecordId(uuid::Uuid::nil());
+
 /// The household a record of the file belongs to, through the records here (a record whose
 /// parent is not here belongs to none: no teacher's care covers it).
 fn household(conn: &Connection, of: Option<Of>) -> RecordId {
-    of.and_then(|of| access::Care::household_of(conn, of).ok()).unwrap_or(RecordId(uuid::Uuid::nil()))
+    of.and_then(|of| access::Care::household_of(conn, of).ok()).unwrap_or(NONE)
 }
 
 /// The actions a local write of this record would ask for, all of them needed. `row` is the
 /// record as the file has it, `existing` as it is here (none: new here), `changed` the fields
-/// the file brings (a newer clock) whose value differs from this computer's.
+/// the file brings (a clock newer than this computer's; every field of a new record).
 pub(crate) fn needs(conn: &Connection, table: &str, row: &Map<String, Value>, existing: Option<&Map<String, Value>>, changed: &[String]) -> Vec<Action> {
     let on_both = |column: &str| -> Vec<Option<RecordId>> {
         let mut v = vec![id_of(row, column)];
@@ -108,17 +111,17 @@ pub(crate) fn needs(conn: &Connection, table: &str, row: &Map<String, Value>, ex
             if existing.is_none() || deletes {
                 vec![Action::CreateOrDeleteHousehold]
             } else {
-                vec![Action::EditHousehold(id_of(row, "id").unwrap_or(RecordId(uuid::Uuid::nil())))]
+                vec![Action::EditHousehold(id_of(row, "id").unwrap_or(NONE))]
             }
         }
-        "member" => on_both("household_id").into_iter().map(|h| Action::EditHousehold(h.unwrap_or(RecordId(uuid::Uuid::nil())))).collect(),
+        "member" => on_both("household_id").into_iter().map(|h| Action::EditHousehold(h.unwrap_or(NONE))).collect(),
         "student" => card(Of::Member, "member_id").into_iter().map(Action::EditHousehold).collect(),
-        "household_teacher" if deletes => on_both("household_id").into_iter().map(|h| Action::EditHousehold(h.unwrap_or(RecordId(uuid::Uuid::nil())))).collect(),
+        "household_teacher" if deletes => on_both("household_id").into_iter().map(|h| Action::EditHousehold(h.unwrap_or(NONE))).collect(),
         "household_teacher" => vec![Action::ManagePairings],
         "pairing" if deletes => dependent_delete(card(Of::Member, "member_id")),
         "pairing" => vec![Action::ManagePairings],
         "registration" => vec![Action::Import],
-        "visit" => care(on_both("household_id").into_iter().map(|h| h.unwrap_or(RecordId(uuid::Uuid::nil()))).collect()),
+        "visit" => care(on_both("household_id").into_iter().map(|h| h.unwrap_or(NONE)).collect()),
         "follow_up" => care(card(Of::Visit, "visit_id")),
         "plan" | "dropout_case" => care(card(Of::Member, "member_id")),
         "plan_review" => care(card(Of::Plan, "plan_id")),
@@ -144,8 +147,8 @@ pub(crate) fn needs(conn: &Connection, table: &str, row: &Map<String, Value>, ex
     }
 }
 
-/// Judges one record of the file for its author. `changed`: the fields the file brings that
-/// differ here; `last`: the end of the file (an author still unknown is refused).
+/// Judges one record of the file for its author. `changed`: the fields the file brings (see
+/// [`needs`]); `last`: the end of the file (an author still unknown is refused).
 pub(crate) fn judge(conn: &Connection, table: &str, row: &Map<String, Value>, existing: Option<&Map<String, Value>>, changed: &[String], last: bool) -> Result<Verdict> {
     let Some(author) = id_of(row, "updated_by").filter(|id| *id != Actor::system().id) else {
         return Ok(Verdict::Apply); // no account wrote it: as before accounts
