@@ -159,3 +159,43 @@ fn files_of_another_school_or_damaged_are_refused_and_a_teachers_laptop_holds_no
     let laptop = other_laptop;
     assert!(!laptop.exists(), "a refused join leaves no database");
 }
+
+#[test]
+fn a_change_file_from_a_teachers_laptop_is_applied_only_as_far_as_the_teacher_may_and_import_lists_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = dir.path().join("office.db");
+    let laptop = dir.path().join("laptop.db");
+    let usb = dir.path().join("usb");
+    assert!(huka(&office, &["demo", "--students", "10"]).status.success());
+    // A teacher with no household in their care joins with a laptop.
+    let added = huka_command(&office, &["users", "add", "--name", "li", "--role", "teacher"]).env("HUKA_NEW_PASSWORD", "teacher-pass").output().unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let full = export(&office, &usb, true);
+    let as_li = |db: &Path, args: &[&str]| huka_command(db, args).env("HUKA_USER", "li").env("HUKA_PASSWORD", "teacher-pass").output().unwrap();
+    assert!(as_li(&laptop, &["sync", "import", &full, "--json"]).status.success());
+    // A script changes a card on the laptop as the teacher, around the window.
+    let number = {
+        let mut store = huka_core::session::unlock(&laptop, "li", "teacher-pass").unwrap();
+        let (id, number): (String, String) =
+            store.conn().query_row("SELECT id, household_number FROM household WHERE deleted_at IS NULL ORDER BY household_number LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        store.write(|w| Ok(w.tx().execute("UPDATE household SET phone = '13900000000' WHERE id = ?1", [&id])?)).unwrap();
+        number
+    };
+    let before = phone_of(&office, &number);
+    let out = as_li(&laptop, &["sync", "export", "--out", usb.to_str().unwrap(), "--json"]);
+    let file = json(&out)["path"].as_str().unwrap().to_string();
+    let report = json(&huka(&office, &["sync", "import", &file, "--json"]));
+    let refused = report["refused"].as_array().unwrap();
+    assert_eq!(refused.len(), 1, "{report:#}");
+    assert_eq!(refused[0]["table"], "household");
+    assert_eq!(refused[0]["author"], "li");
+    assert_eq!(refused[0]["authorRole"], "teacher");
+    assert!(refused[0]["reason"].as_str().unwrap().contains("只能为自己结对帮扶"), "{report:#}");
+    assert!(refused[0]["reasonEn"].as_str().unwrap().contains("may only change this household card"), "{report:#}");
+    assert_eq!(phone_of(&office, &number), before, "nothing of it in the office's database");
+    // Printed too (in the language of the test: English).
+    let out = huka(&office, &["sync", "import", &file]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("refused 1") && text.contains(&number) && text.contains("may only change this household card"), "{text}");
+}

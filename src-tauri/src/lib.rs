@@ -66,6 +66,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppSt
         sync::sync_export,
         sync::sync_import,
         sync::sync_devices,
+        sync::sync_refused,
         sync::sync_conflicts,
         sync::sync_resolve,
         sync::sync_join,

@@ -84,6 +84,12 @@ fn print_report(r: &Report, lang: Lang) {
     for w in &r.warnings {
         say!("{w}");
     }
+    if !r.refused.is_empty() {
+        say!("{}", if lang == Lang::Zh { format!("拒收 {} 条（作者无权修改，未写入本机）：", r.refused.len()) } else { format!("refused {} (their author may not make them; not written here):", r.refused.len()) });
+        for x in &r.refused {
+            say!("{}\t{} {}\t{}\t{}", x.table, x.record_id, x.label, x.author, if lang == Lang::Zh { &x.reason } else { &x.reason_en });
+        }
+    }
 }
 
 pub fn run(store: &mut Store, command: SyncCommand, lang: Lang) -> Result<ExitCode, Error> {

@@ -108,7 +108,21 @@ pub fn require(store: &Store, action: Action) -> Result<()> {
         Action::ManageAccounts => {}
         _ => crate::installation::require_mode(store, Mode::School)?,
     }
-    let allowed = match (actor.role, action) {
+    if allows(store, actor, action)? {
+        return Ok(());
+    }
+    let (reason, reason_en) = refusal(actor, action);
+    Err(Error::Forbidden { reason, reason_en })
+}
+
+/// The rule: whether `author` may do `action` on the school's records as `care` holds them
+/// (a teacher's households are those in their care there). The one rule of every write: the
+/// store's own account's ([`require`]), and the author of a change read from another computer
+/// (sync's merge judges each incoming record for the account that wrote it, so a change file
+/// is applied only as far as its author's role allows). The installation's mode is
+/// [`require`]'s to check.
+pub fn allows(care: &impl Care, author: &Actor, action: Action) -> Result<bool> {
+    Ok(match (author.role, action) {
         (Role::Reviewer, Action::County | Action::ManageAccounts) => true,
         (Role::Reviewer, _) | (_, Action::County) => false,
         (Role::Principal, _) => true,
@@ -124,26 +138,31 @@ pub fn require(store: &Store, action: Action) -> Result<()> {
         ) => true,
         (Role::AidOfficer | Role::Teacher, Action::Sync) => true,
         (Role::AidOfficer, _) => false,
-        (Role::Teacher, Action::EditHousehold(h) | Action::CareFor(h)) => in_care(store, h)?,
+        (Role::Teacher, Action::EditHousehold(h) | Action::CareFor(h)) => match author.teacher_id {
+            Some(teacher) => care.in_care_of(teacher, h)?,
+            None => false,
+        },
         (Role::Teacher, _) => false,
-    };
-    if allowed {
-        return Ok(());
-    }
-    let (zh, en) = action.what();
-    let scoped = matches!(action, Action::EditHousehold(_) | Action::CareFor(_)) && actor.role == Role::Teacher;
-    Err(Error::Forbidden {
-        reason: if scoped {
-            format!("{}（{}）只能为自己结对帮扶或担任班主任的学生的家庭{zh}", actor.name, actor.role.label_zh())
-        } else {
-            format!("{}（{}）不能{zh}", actor.name, actor.role.label_zh())
-        },
-        reason_en: if scoped {
-            format!("{} ({}) may only {en} when a student of the household is theirs (paired, or in a class they head)", actor.name, actor.role.label_en())
-        } else {
-            format!("{} ({}) may not {en}", actor.name, actor.role.label_en())
-        },
     })
+}
+
+/// Why `author` may not do `action`, in Chinese and English: the reason `Error::Forbidden`
+/// (权限不足) carries, and a refused record of a change file.
+pub fn refusal(author: &Actor, action: Action) -> (String, String) {
+    let (zh, en) = action.what();
+    let scoped = matches!(action, Action::EditHousehold(_) | Action::CareFor(_)) && author.role == Role::Teacher;
+    (
+        if scoped {
+            format!("{}（{}）只能为自己结对帮扶或担任班主任的学生的家庭{zh}", author.name, author.role.label_zh())
+        } else {
+            format!("{}（{}）不能{zh}", author.name, author.role.label_zh())
+        },
+        if scoped {
+            format!("{} ({}) may only {en} when a student of the household is theirs (paired, or in a class they head)", author.name, author.role.label_en())
+        } else {
+            format!("{} ({}) may not {en}", author.name, author.role.label_en())
+        },
+    )
 }
 
 /// Whether the store's account sees this household's full ID numbers, health and disability.

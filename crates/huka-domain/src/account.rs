@@ -197,6 +197,11 @@ pub fn add(store: &mut Store, input: &AccountInput, password: &str) -> Result<Ac
     get(store.conn(), id)
 }
 
+/// The account of this id, if this computer knows of it (disabled or not).
+pub fn find(conn: &Connection, id: RecordId) -> Result<Option<Account>> {
+    Ok(conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row).optional()?)
+}
+
 pub fn get(conn: &Connection, id: RecordId) -> Result<Account> {
     conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row).optional()?.ok_or(crate::labels::not_found("account"))
 }

@@ -18,6 +18,17 @@ impl Care for Store {
     }
 }
 
+/// The same questions inside a write's transaction (sync's merge judges each incoming record
+/// on the records as they stand when it is met).
+impl Care for Connection {
+    fn in_care_of(&self, teacher: RecordId, household: RecordId) -> Result<bool> {
+        in_care_of(self, teacher, household)
+    }
+    fn household_of(&self, record: Of) -> Result<RecordId> {
+        household_of(self, record)
+    }
+}
+
 /// Whether a household is in the care of a teacher (for any teacher, not only the one who
 /// acts: a teacher's laptop keeps in full only the cards in its teacher's care).
 pub fn in_care_of(conn: &Connection, teacher: RecordId, household: RecordId) -> Result<bool> {

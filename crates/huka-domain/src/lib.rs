@@ -68,6 +68,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_sealed_bundles.sql"),
     include_str!("migrations/0011_sync.sql"),
     include_str!("migrations/0012_masked_search.sql"),
+    include_str!("migrations/0013_sync_refused.sql"),
 ];
 
 

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use huka_core::sync::{self, Conflict, Device, Report};
+use huka_core::sync::{self, Conflict, Device, Refused, Report};
 use serde::Serialize;
 use tauri::State;
 
@@ -31,6 +31,12 @@ pub fn sync_import(state: State<'_, AppState>, path: PathBuf) -> CommandResult<R
 #[tauri::command]
 pub fn sync_devices(state: State<'_, AppState>) -> CommandResult<Vec<Device>> {
     state.with(|store| sync::devices(store))
+}
+
+/// What the last change file read here held that its authors' roles did not allow.
+#[tauri::command]
+pub fn sync_refused(state: State<'_, AppState>) -> CommandResult<Vec<Refused>> {
+    state.with(|store| sync::refused(store))
 }
 
 #[tauri::command]

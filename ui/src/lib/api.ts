@@ -1097,6 +1097,8 @@ export const api = {
   syncExport: (dir: string, full: boolean) => call<string>('sync_export', { dir, full }),
   syncImport: (path: string) => call<SyncReport>('sync_import', { path }),
   syncDevices: () => call<SyncDevice[]>('sync_devices'),
+  /** What the last change file read held that its authors' roles did not allow. */
+  syncRefused: () => call<SyncRefused[]>('sync_refused'),
   syncConflicts: (all: boolean) => call<SyncConflict[]>('sync_conflicts', { all }),
   syncResolve: (id: string, swap: boolean) => call<void>('sync_resolve', { id, swap }),
   syncJoin: (path: string, login: string, password: string) => call<{ status: SessionStatus; report: SyncReport }>('sync_join', { path, login, password }),
@@ -1275,6 +1277,18 @@ export interface SyncReport {
   fromDevice: string;
   fromAccount: string;
   warnings: string[];
+  refused: SyncRefused[]; // records their author's role did not allow: not applied
+}
+/** A record of the last change file read that its author's role did not allow. */
+export interface SyncRefused {
+  table: string;
+  recordId: string;
+  label: string;
+  authorId: string;
+  author: string;
+  authorRole: string; // '' when the author is unknown here
+  reason: string;
+  reasonEn: string;
 }
 export interface SyncDevice {
   deviceId: string;

@@ -113,6 +113,13 @@ fn each_role_may_do_what_its_rules_say_and_nothing_else() {
         s.store.act_as_for_tests(actor.clone());
         let got: Vec<bool> = actions.iter().map(|a| allowed(&s.store, *a)).collect();
         assert_eq!(got, want, "{:?}", actor.role);
+        // The same rule for any author, the store acting for someone else (a change file's
+        // record, judged in the merge on the records as they stand).
+        s.store.act_as_for_tests(Actor::system());
+        let judged: Vec<bool> = actions.iter().map(|a| allows(s.store.conn(), actor, *a).unwrap()).collect();
+        let mut by_role = want;
+        by_role[15] = actor.role == Role::Reviewer; // county work: the role's; the mode is `require`'s to check
+        assert_eq!(judged, by_role, "{:?} as an author", actor.role);
     }
     // In a county's database: the reviewer's work, nobody else's.
     let mut county = Store::open_in_memory(&crate::SCHEMA).unwrap();

@@ -166,7 +166,7 @@ fn schema_7_with_demo(path: &Path) -> Stats {
     drop(plain);
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch("DROP TABLE household_id_search; ALTER TABLE search_key DROP COLUMN ids;").unwrap();
-    conn.execute_batch("DROP TABLE sync_clock; DROP TABLE sync_seen; DROP TABLE sync_peer; DROP TABLE sync_merge; DROP TABLE sync_conflict;").unwrap();
+    conn.execute_batch("DROP TABLE sync_clock; DROP TABLE sync_seen; DROP TABLE sync_peer; DROP TABLE sync_merge; DROP TABLE sync_conflict; DROP TABLE sync_refused;").unwrap();
     conn.execute_batch("DROP TABLE account; DROP TABLE teacher_class; DROP TABLE audit; ALTER TABLE county_bundle DROP COLUMN encrypted; ALTER TABLE county_bundle DROP COLUMN audit; ALTER TABLE county_bundle DROP COLUMN history_rewritten;").unwrap();
     for t in tables.iter().filter(|t| !["account", "teacher_class", "sync_conflict"].contains(&t.as_str())) {
         conn.execute_batch(&format!("ALTER TABLE {t} DROP COLUMN updated_by;")).unwrap();

@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::clock::{self, Clock, Hlc};
+use super::rights::{self, Verdict};
 use super::set::{parts_of, rows, value_bytes, Head, Parts, RecordChange};
 use super::{load_clocks, save_clocks, saw, seen, tables, Report, ZERO};
 use crate::access::Pass;
@@ -356,7 +357,11 @@ impl Merge<'_, '_> {
 /// Reads a change set into the store as `feed` hands it over — its head first, then its
 /// records, merges and audit entries one at a time (a change file read as a stream holds one
 /// record in memory, not the school) — in one transaction, under the caller's right (`pass`).
-pub(crate) fn apply_from(store: &mut Store, pass: &Pass, feed: impl FnOnce(&mut Applier<'_, '_>) -> Result<()>) -> Result<Report> {
+/// With `judging`, each record is first judged for its author (`rights`): what the author's
+/// role does not allow is refused, kept out, and listed in the report and in `sync_refused`.
+/// A computer joining the school takes the complete file of the office as it is (what the
+/// office holds it judged when it read it).
+pub(crate) fn apply_from(store: &mut Store, pass: &Pass, judging: bool, feed: impl FnOnce(&mut Applier<'_, '_>) -> Result<()>) -> Result<Report> {
     let me = store.device_id().to_string();
     let actor = store.actor().id.to_string();
     pass.write(store, |w| {
@@ -372,6 +377,8 @@ pub(crate) fn apply_from(store: &mut Store, pass: &Pass, feed: impl FnOnce(&mut 
             started: None,
             skipped: BTreeMap::new(),
             report: Report::default(),
+            judging,
+            later: Vec::new(),
         };
         feed(&mut a)?;
         a.finish()
@@ -394,6 +401,10 @@ pub(crate) struct Applier<'a, 'w> {
     started: Option<(Merge<'a, 'w>, Head, Hlc)>,
     skipped: BTreeMap<String, i64>,
     report: Report,
+    /// Whether each record is judged for its author before it is applied.
+    judging: bool,
+    /// Records whose author this computer did not know when they were met: judged at the end.
+    later: Vec<RecordChange>,
 }
 
 impl<'a, 'w> Applier<'a, 'w> {
@@ -444,7 +455,26 @@ impl<'a, 'w> Applier<'a, 'w> {
         if self.scope.is_some() && matches!(rc.table.as_str(), "registration" | "sync_conflict") {
             return Ok(()); // a teacher's laptop keeps neither the roster nor others' conflicts
         }
+        self.take(rc, false)
+    }
+
+    /// Judges one record of the file for its author, then merges it — or refuses it, or keeps
+    /// it for the end of the file (`last`: the end is here).
+    fn take(&mut self, rc: &RecordChange, last: bool) -> Result<()> {
         let Some((m, head, _)) = self.started.as_mut() else { return Err(Error::from(SyncError::Damaged)) };
+        if self.judging {
+            match judged(m, rc, head, last)? {
+                Verdict::Apply => {}
+                Verdict::Refuse(r) => {
+                    self.report.refused.push(r);
+                    return Ok(());
+                }
+                Verdict::Later => {
+                    self.later.push(rc.clone());
+                    return Ok(());
+                }
+            }
+        }
         match record(m, rc, head, &self.before)? {
             Outcome::New => self.report.new += 1,
             Outcome::Updated(conflicts) => {
@@ -480,6 +510,9 @@ impl<'a, 'w> Applier<'a, 'w> {
     fn finish(mut self) -> Result<Report> {
         let w = self.w;
         let me = self.me.clone();
+        for rc in std::mem::take(&mut self.later) {
+            self.take(&rc, true)?;
+        }
         let Some((mut m, set, t)) = self.started.take() else { return Err(Error::from(SyncError::Damaged)) };
         m.settle()?;
         let mut report = self.report;
@@ -542,14 +575,50 @@ impl<'a, 'w> Applier<'a, 'w> {
                 ("updated".to_string(), [Value::Null, counts(report.updated)]),
                 ("conflicts".to_string(), [Value::Null, counts(report.conflicts)]),
                 ("merged".to_string(), [Value::Null, counts(report.merged)]),
+                ("refused".to_string(), [Value::Null, counts(report.refused.len())]),
             ]),
         )?;
+        // What was refused, for the 同步 page: the last file read's refusals only.
+        w.tx().execute("DELETE FROM sync_refused", [])?;
+        let now = w.now();
+        for r in &report.refused {
+            w.tx().prepare_cached(
+                "INSERT INTO sync_refused (from_device, imported_at, tbl, record_id, label, author_id, author, author_role, reason, reason_en)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![set.from_device, now, r.table, r.record_id, r.label, r.author_id, r.author, r.author_role, r.reason, r.reason_en])?;
+        }
         Ok(report)
     }
 }
 
 fn short(device: &str) -> &str {
     super::short_device(device)
+}
+
+/// Judges a record of the file for its author (`rights`), when it brings anything: a record
+/// new here, or a field with a newer clock than this computer's (a record the file repeats
+/// changes nothing and is not judged again).
+fn judged(m: &mut Merge<'_, '_>, rc: &RecordChange, set: &Head, last: bool) -> Result<Verdict> {
+    let existing = if m.info(&rc.table)?.empty { None } else { rows(m.conn(), &rc.table, Some(&rc.id))?.pop() };
+    let mut row = rc.row.clone();
+    row.insert("id".into(), Value::String(rc.id.clone()));
+    let brought: Vec<String> = match &existing {
+        None => row.keys().cloned().collect(),
+        Some(_) => {
+            let clocks = load_clocks(m.conn(), &rc.table, &rc.id)?;
+            let newer = |f: &str| clock_of(&rc.clocks, f, &set.from_device) > clock_of(&clocks, f, "");
+            let mut fields: Vec<String> = rc.row.keys().filter(|f| *f != "id" && newer(f)).cloned().collect();
+            if rc.parts.is_some() && newer(PARTS) {
+                fields.push(PARTS.into());
+            }
+            fields
+        }
+    };
+    if existing.is_some() && brought.is_empty() {
+        return Ok(Verdict::Apply);
+    }
+    rights::judge(m.conn(), &rc.table, &row, existing.as_ref(), &brought, last)
 }
 
 enum Outcome {

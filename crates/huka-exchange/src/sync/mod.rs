@@ -19,10 +19,16 @@
 //! Change files are encrypted and authenticated with a key derived from the school's data key:
 //! only the school's computers can read or make them. The audit chains travel too, each
 //! device's entries as they were written, and so do the key file's slots (a password changed
-//! on the office PC opens the laptops after the next exchange).
+//! on the office PC opens the laptops after the next exchange; a disabled account's slot is
+//! removed after every import, whatever a file brought).
+//!
+//! A file is applied only as far as its authors' roles allow: each record is judged for the
+//! account that wrote it with the rule of a local write (`rights`); the rest is refused, kept
+//! out and listed ([`Report::refused`], [`refused`]).
 
 mod file;
 mod merge;
+mod rights;
 mod set;
 mod stream;
 
@@ -105,6 +111,7 @@ impl crate::error::DomainError for SyncError {
     }
 }
 pub(crate) use crate::clock::{load_clocks, save_clocks, saw, seen, synced_table};
+pub use rights::Refused;
 pub use set::RecordChange;
 
 
@@ -199,6 +206,31 @@ pub struct Report {
     /// Devices whose clocks run ahead of this one's by more than a day (their writes would win
     /// every field): one sentence each.
     pub warnings: Vec<String>,
+    /// Records the file held that their author's role did not allow: not applied (see
+    /// `rights`), each with the reason.
+    pub refused: Vec<Refused>,
+}
+
+/// The records the last change file read here held that their authors' roles did not allow
+/// (kept out of the database), with the reasons.
+pub fn refused(store: &Store) -> Result<Vec<Refused>> {
+    access::require(store, Action::Sync)?;
+    Ok(store
+        .conn()
+        .prepare("SELECT tbl, record_id, label, author_id, author, author_role, reason, reason_en FROM sync_refused ORDER BY seq")?
+        .query_map([], |r| {
+            Ok(Refused {
+                table: r.get(0)?,
+                record_id: r.get(1)?,
+                label: r.get(2)?,
+                author_id: r.get(3)?,
+                author: r.get(4)?,
+                author_role: r.get(5)?,
+                reason: r.get(6)?,
+                reason_en: r.get(7)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// Writes a change file for the school's other computers into `dir`: every record with a
@@ -226,12 +258,21 @@ pub fn import(store: &mut Store, path: &Path) -> Result<Report> {
     let pass = access::ask(store, Action::Sync)?;
     let bytes = std::fs::read(path)?;
     let (header, deflated) = file::open(store, &bytes)?;
-    let report = merge::apply_from(store, &pass, |a| stream::read(&deflated, (&header.from_device, &header.school), a))?;
+    let report = merge::apply_from(store, &pass, true, |a| stream::read(&deflated, (&header.from_device, &header.school), a))?;
     // Passwords set or changed on the other computer open this one's database too.
     let (_, keys) = file::clear_part(&bytes)?;
     if let Some(unlocked) = store.unlocked() {
         let mut mine = crate::keyfile::KeyFile::load(&unlocked.path)?;
         mine.merge(&keys);
+        // A disabled account's password opens nothing here, whatever slot of it a file brought
+        // (one set on a computer that had not heard of the disabling yet).
+        let disabled: Vec<String> =
+            store.conn().prepare("SELECT login FROM account WHERE disabled_at IS NOT NULL")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        for login in disabled {
+            if mine.has_user(&login) {
+                mine.remove_user(&login);
+            }
+        }
         mine.save(&unlocked.path)?;
     }
     Ok(report)
@@ -280,7 +321,7 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
         // it, its rollback journal is kept in memory (pages added to a new file need none) and
         // it is not synced page by page — then it is synced once and goes back to WAL.
         store.conn().execute_batch("PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;")?;
-        let report = merge::apply_from(&mut store, &pass, |a| stream::read(&deflated, (&header.from_device, &header.school), a))?;
+        let report = merge::apply_from(&mut store, &pass, false, |a| stream::read(&deflated, (&header.from_device, &header.school), a))?;
         store.conn().execute_batch("PRAGMA synchronous = FULL; PRAGMA journal_mode = WAL;")?;
         drop(store);
         std::fs::File::open(path)?.sync_all()?;

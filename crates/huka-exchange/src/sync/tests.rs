@@ -614,3 +614,151 @@ fn the_author_is_clocked_with_the_fields_it_wrote() {
     let entries: i64 = store.conn().query_row("SELECT count(*) FROM audit WHERE kind = 'household' AND record_id = ?1", [&id], |r| r.get(0)).unwrap();
     assert_eq!(entries, 2);
 }
+
+/// The office of `office()` with two cards — `in_care` naming the teacher 李老师 (account
+/// `li`), `outside` not — a member on each, and a grant applied for the member outside; and a
+/// laptop joined by the teacher. Returns (office, laptop, in_care, outside, grant).
+fn office_and_teachers_laptop(dir: &Path) -> (Store, Store, RecordId, RecordId, String) {
+    let mut a = office(dir, "2161092101");
+    let li: RecordId = a.conn().query_row("SELECT teacher_id FROM account WHERE login = 'li'", [], |r| r.get(0)).unwrap();
+    let in_care = household::create(&mut a, &input("0001", "王建国")).unwrap().meta.id;
+    let outside = household::create(&mut a, &input("0002", "张大山")).unwrap().meta.id;
+    crate::teacher::set_for_household(&mut a, in_care, &[li]).unwrap();
+    member::create(&mut a, in_care, &member_input("王小明", &id_number(1))).unwrap();
+    let kid = member::create(&mut a, outside, &member_input("张小花", &id_number(2))).unwrap().meta.id;
+    let grant = RecordId::new().to_string();
+    a.write(|w| {
+        w.tx().execute(
+            "INSERT INTO aid_grant (id, member_id, programme_id, term, amount_fen, status, created_at, updated_at, device_id)
+             VALUES (?1, ?2, '01900000-0000-7000-8000-000000000003', '2026-autumn', 50000, 'applied', ?3, ?3, ?4)",
+            rusqlite::params![grant, kid, w.now(), w.device_id()],
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    let file = export(&mut a, &dir.join("out"), true).unwrap();
+    let (laptop, _) = join(&dir.join("teacher.db"), &file, "li", "teacher-pass").unwrap();
+    (a, laptop, in_care, outside, grant)
+}
+
+fn notes(store: &Store, household: RecordId) -> String {
+    store.conn().query_row("SELECT notes FROM household WHERE id = ?1", [household], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn a_change_file_crafted_on_a_teachers_laptop_is_applied_only_as_far_as_the_teacher_may_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut a, mut laptop, in_care, outside, grant) = office_and_teachers_laptop(dir.path());
+    assert_eq!(laptop.actor().role, Role::Teacher);
+    // A script on the laptop writes into its database as the teacher (the store stamps the
+    // account, clocks and audits as for any write), around the window's gate.
+    let new_household = RecordId::new().to_string();
+    laptop
+        .write(|w| {
+            let tx = w.tx();
+            tx.execute("UPDATE household SET notes = '家访后更新' WHERE id = ?1", [in_care])?;
+            tx.execute("UPDATE household SET notes = '改了别人的卡' WHERE id = ?1", [outside])?;
+            tx.execute("UPDATE aid_grant SET status = 'school_reviewed' WHERE id = ?1", [&grant])?;
+            tx.execute(
+                "INSERT INTO household (id, household_number, head_name, status, created_at, updated_at, device_id) VALUES (?1, '0099', '假户', 'registered', ?2, ?2, ?3)",
+                rusqlite::params![new_household, w.now(), w.device_id()],
+            )?;
+            tx.execute(
+                "INSERT INTO member (id, household_id, name, created_at, updated_at, device_id) VALUES (?1, ?2, '假人', ?3, ?3, ?4)",
+                rusqlite::params![RecordId::new().to_string(), new_household, w.now(), w.device_id()],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let grant_before = rows_of(&a, "aid_grant");
+    let file = export(&mut laptop, &dir.path().join("back"), false).unwrap();
+    let r = import(&mut a, &file).unwrap();
+
+    // The card in the teacher's care took the edit; nothing else did.
+    assert_eq!(notes(&a, in_care), "家访后更新");
+    assert_eq!(notes(&a, outside), "", "a card outside the teacher's care");
+    assert_eq!(rows_of(&a, "aid_grant"), grant_before, "the school's review is the principal's");
+    let fake: i64 = a.conn().query_row("SELECT count(*) FROM household WHERE household_number = '0099'", [], |r| r.get(0)).unwrap();
+    let fake_member: i64 = a.conn().query_row("SELECT count(*) FROM member WHERE name = '假人'", [], |r| r.get(0)).unwrap();
+    assert_eq!((fake, fake_member), (0, 0), "a teacher creates no card");
+    // Each refusal listed, with the author and the reason; the same on the 同步 page's list.
+    let listed: BTreeMap<(String, String), &Refused> = r.refused.iter().map(|x| ((x.table.clone(), x.record_id.clone()), x)).collect();
+    assert_eq!(listed.len(), 4, "{:#?}", r.refused);
+    let outside_card = listed[&("household".to_string(), outside.to_string())];
+    assert_eq!((outside_card.author.as_str(), outside_card.author_role.as_str()), ("李老师", "teacher"));
+    assert!(outside_card.reason.contains("只能为自己结对帮扶"), "{}", outside_card.reason);
+    assert!(outside_card.reason_en.contains("may only change this household card"), "{}", outside_card.reason_en);
+    assert_eq!(outside_card.label, "0002 张大山");
+    assert!(listed[&("aid_grant".to_string(), grant.clone())].reason.contains("不能办理资助"));
+    assert!(listed[&("household".to_string(), new_household.clone())].reason_en.contains("may not create or delete household cards"));
+    assert!(listed.keys().any(|(t, _)| t == "member"));
+    assert_eq!(refused(&a).unwrap(), r.refused);
+    // The laptop's audit chain came whole (it is that computer's history, refusals included)
+    // and still verifies; the import's own entry counts what was refused.
+    let v = crate::audit::verify_chains(a.conn()).unwrap();
+    assert!(v.broken.is_none());
+    let entries: i64 = a.conn().query_row("SELECT count(*) FROM audit WHERE device_id = ?1", [laptop.device_id()], |r| r.get(0)).unwrap();
+    assert!(entries >= 5, "{entries}");
+
+    // The same file again refuses the same. Once the laptop has read the office's file (which
+    // says the office has seen the laptop's writes, refused ones too), they are not sent again:
+    // the next file refuses nothing and empties the list.
+    let again = import(&mut a, &file).unwrap();
+    assert_eq!(again.refused.len(), 4);
+    exchange(&mut a, &mut laptop, dir.path());
+    household::update(&mut laptop, in_care, &household::HouseholdInput { notes: "第二次家访".into(), ..input("0001", "王建国") }).unwrap();
+    let r = exchange(&mut laptop, &mut a, dir.path());
+    assert!(r.refused.is_empty(), "{:?}", r.refused);
+    assert!(refused(&a).unwrap().is_empty());
+    assert_eq!(notes(&a, in_care), "第二次家访");
+}
+
+#[test]
+fn a_disabled_account_writes_nothing_after_its_disabling_and_opens_no_computer_after_the_next_exchange() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut a, mut laptop, in_care, _, _) = office_and_teachers_laptop(dir.path());
+    let laptop_path = dir.path().join("teacher.db");
+    account::disable(&mut a, "li").unwrap();
+    // The laptop has not heard of it: the teacher edits a card in their care and sets a new
+    // password there (a slot newer than the office's removal).
+    household::update(&mut laptop, in_care, &household::HouseholdInput { notes: "停用后写的".into(), ..input("0001", "王建国") }).unwrap();
+    account::set_password(&mut laptop, "li", "another-teacher-pass").unwrap();
+    let r = exchange(&mut laptop, &mut a, dir.path());
+    assert_eq!(notes(&a, in_care), "");
+    let card = r.refused.iter().find(|x| x.table == "household").expect("the card's edit is refused");
+    assert!(card.reason.contains("已于") && card.reason.contains("停用"), "{}", card.reason);
+    assert!(card.reason_en.contains("was disabled on"), "{}", card.reason_en);
+    let office_path = a.unlocked().unwrap().path.clone();
+    for password in ["teacher-pass", "another-teacher-pass"] {
+        assert!(session::unlock(&office_path, "li", password).is_err(), "{password} opens nothing at the office");
+    }
+    // After the office's next file the laptop holds the disabling and no slot of the account.
+    exchange(&mut a, &mut laptop, dir.path());
+    drop(laptop);
+    let keys = crate::keyfile::KeyFile::load(&laptop_path).unwrap();
+    assert!(!keys.has_user("li"));
+    for password in ["teacher-pass", "another-teacher-pass"] {
+        assert!(session::unlock(&laptop_path, "li", password).is_err(), "{password} opens nothing on the laptop");
+    }
+    let keys = crate::keyfile::KeyFile::load(&office_path).unwrap();
+    assert!(!keys.has_user("li"));
+    // The principal still logs in on the laptop.
+    session::unlock(&laptop_path, "wang", PASSWORD).unwrap();
+}
+
+#[test]
+fn records_of_an_account_made_after_the_last_exchange_wait_for_its_account_in_the_same_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = office(dir.path(), "2161092101");
+    let mut b = laptop(&mut a, dir.path(), "laptop");
+    // A new aid officer writes a card on the office PC: in the file, the card comes before
+    // the account (a table is written after those it refers to; the card refers to none).
+    let zhou = account::add(&mut a, &AccountInput { login: "zhou".into(), name: "周专干".into(), role: Role::AidOfficer, teacher_id: None }, "officer-pass-2")
+        .unwrap()
+        .actor();
+    a.act_as_for_tests(zhou);
+    let h = household::create(&mut a, &input("0007", "周家")).unwrap();
+    let r = exchange(&mut a, &mut b, dir.path());
+    assert!(r.refused.is_empty(), "{:?}", r.refused);
+    assert_eq!(household::get(b.conn(), h.meta.id).unwrap().fields.head_name, "周家");
+}
