@@ -109,7 +109,9 @@ impl Store {
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
+        // A key that does not open the file is an error returned, not SQLCipher's lines on stderr.
         conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_key().as_str()))?;
+        conn.query_row("PRAGMA cipher_log_level = NONE", [], |_| Ok(()))?;
         let mut store = Store::init(conn, true, schema)?;
         store.unlocked = Some(Unlocked { path: path.to_path_buf(), key, secret: None });
         Ok(store)
