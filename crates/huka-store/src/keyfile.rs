@@ -293,15 +293,14 @@ impl KeyFile {
     }
 
     /// Takes a key file of a newer rotation (`key`: its data key, already opened): its slots,
-    /// except where this one changed a slot later than the rotation and than theirs — removed
-    /// here (a disabled account stays disabled), or a key pair made here (a new account, a new
-    /// password), which is sealed to the new key.
+    /// except where this one changed a slot later than theirs — removed here (an account
+    /// disabled here stays so), or a key pair made here (a new account, a new password), which
+    /// is sealed to the new key. (A rotation keeps each slot's time: it changes no one's
+    /// password, so it outweighs no change made elsewhere.)
     pub fn adopt(&mut self, theirs: &KeyFile, key: &DataKey) {
         let mine = std::mem::replace(self, theirs.clone());
-        let since = theirs.rotation.as_ref().map(|r| r.at);
         for (slot, at) in &mine.changed {
-            let newer = since.is_none_or(|s| *at > s) && self.changed.get(slot).is_none_or(|t| at > t);
-            if !newer {
+            if self.changed.get(slot).is_some_and(|t| t >= at) {
                 continue;
             }
             match mine.slots.get(slot) {
@@ -319,7 +318,7 @@ impl KeyFile {
     }
 
     /// A key file for a new data key: the slot of each of the active accounts `logins` that
-    /// is a key pair is sealed to `key` (their passwords stay); every other slot is removed
+    /// is a key pair is sealed to `key` (their passwords and times stay); every other slot is removed
     /// (disabled accounts, format-1 slots — listed, they need a new password — and any slot
     /// of nobody's). The recovery slot is sealed again if it is a pair (else see
     /// `recovery_needs_code`: the caller seals a new code).
@@ -351,9 +350,9 @@ impl KeyFile {
             }
             _ => done.recovery_needs_code = true,
         }
-        let every: Vec<String> = self.slots.keys().chain(self.changed.keys()).cloned().collect();
-        for slot in every.into_iter().chain(kept.iter().cloned()) {
-            next.changed.insert(slot, now);
+        // Resealed slots keep their times; removed ones are removed now.
+        for slot in self.slots.keys().filter(|s| !kept.contains(*s)) {
+            next.changed.insert(slot.clone(), now);
         }
         (next, done)
     }
@@ -577,12 +576,15 @@ mod tests {
         file.seal_user("gone", &old, "password-g", LIGHT);
         let code = RecoveryCode::generate();
         file.seal_recovery(&old, &code, LIGHT);
+        // A laptop disables the teacher before the rotation on the office, which does not know.
+        let mut laptop = file.clone();
+        laptop.remove_user("teacher");
         let new = DataKey::generate();
         let rotation = Rotation { at: Utc::now(), id: "r1".into() };
-        let active = ["principal".to_string(), "teacher".to_string(), "legacy".to_string()];
+        let active = ["principal".to_string(), "teacher".to_string(), "legacy".to_string(), "other".to_string()];
         let (next, done) = file.rotated(&new, &active, rotation.clone());
         assert_eq!(done.accounts, ["principal", "teacher"]);
-        assert_eq!(done.need_password, ["legacy"]);
+        assert_eq!(done.need_password, ["legacy", "other"]);
         assert!(!done.recovery_needs_code);
         for (login, password) in [("principal", "password-p"), ("teacher", "password-t")] {
             assert_eq!(next.unlock_user(&db, login, password).unwrap().key.sqlcipher_key(), new.sqlcipher_key());
@@ -592,15 +594,13 @@ mod tests {
         assert_eq!(next.unlock_recovery(&db, &code).unwrap().key.sqlcipher_key(), new.sqlcipher_key());
         assert!(file.is_rotated_by(&next) && !next.is_rotated_by(&file));
 
-        // A computer still on the old key: plain merging refuses the newer file …
-        let mut laptop = file.clone();
-        laptop.remove_user("teacher"); // disabled there after the rotation
-        laptop.seal_user("newcomer", &old, "password-n", LIGHT); // added there after it
+        // The laptop, still on the old key, adds an account; plain merging refuses the newer file …
+        laptop.seal_user("newcomer", &old, "password-n", LIGHT);
         let before = laptop.clone();
         laptop.merge(&next);
         assert_eq!(laptop, before, "a newer key is adopted, never merged");
-        // … the logged-in account's secret key opens the new key, and adopting keeps what
-        // the laptop changed after the rotation, sealed to the new key.
+        // … the logged-in account's secret key opens the new key, and adopting keeps what the
+        // laptop changed later than the office (its removal; its new slot, sealed to the new key).
         let secret = file.unlock_user(&db, "principal", "password-p").unwrap().secret.unwrap();
         let key = next.open_with_secret("principal", &secret).expect("opens the new key");
         laptop.adopt(&next, &key);
