@@ -227,3 +227,46 @@ fn a_teacher_searching_for_an_id_number_or_a_birth_date_finds_nothing_outside_th
     assert_eq!(found("li", "teacher-pass", "王小明"), 1, "names are searchable by everyone");
     assert_eq!(found("li", "teacher-pass", "001X"), 1, "so are the characters a masked number shows");
 }
+
+#[test]
+fn rotating_the_keys_keeps_every_active_password_and_a_copied_key_file_opens_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("school.db");
+    assert!(huka_command(&db, &["demo", "--students", "20"]).output().unwrap().status.success());
+    for (name, role, password) in [("li", "teacher", "teacher-pass"), ("zhao", "aid-officer", "officer-pass")] {
+        let add = huka_command(&db, &["users", "add", "--name", name, "--role", role]).env("HUKA_NEW_PASSWORD", password).output().unwrap();
+        assert!(add.status.success(), "{}", String::from_utf8_lossy(&add.stderr));
+    }
+    // li keeps a copy of the key file, then is disabled.
+    let copied = std::fs::read(dir.path().join("school.db.keys")).unwrap();
+    assert!(huka_command(&db, &["users", "disable", "li"]).output().unwrap().status.success());
+
+    // Only the principal rotates.
+    let out = run(&db, "zhao", "officer-pass", &["users", "rotate-keys"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(one_sentence(&out).contains("Not allowed"));
+
+    let rotated = json(&huka_command(&db, &["users", "rotate-keys", "--json"]).output().unwrap());
+    assert_eq!(rotated["accounts"], serde_json::json!([PRINCIPAL, "zhao"]), "{rotated}");
+    assert_eq!(rotated["needPassword"], serde_json::json!([]));
+    assert!(rotated["recoveryCode"].is_null(), "the recovery slot is sealed again: {rotated}");
+    assert!(!dir.path().join("school.db.keys.next").exists());
+    let text = String::from_utf8(huka_command(&db, &["users", "rotate-keys"]).env("HUKA_LANG", "en").output().unwrap().stdout).unwrap();
+    assert!(text.contains("Keys rotated") && text.contains("zhao"), "{text}");
+
+    // The passwords are unchanged; the audit trail has both rotations.
+    assert!(run(&db, "zhao", "officer-pass", &["households", "list", "--json"]).status.success());
+    let audit = String::from_utf8(huka_command(&db, &["audit", "list", "--json"]).output().unwrap().stdout).unwrap();
+    assert_eq!(audit.matches("keys_rotated").count(), 2, "{audit}");
+
+    // The copied key file beside the rotated database opens it for nobody.
+    let stolen = dir.path().join("stolen");
+    std::fs::create_dir(&stolen).unwrap();
+    std::fs::copy(&db, stolen.join("school.db")).unwrap();
+    std::fs::write(stolen.join("school.db.keys"), &copied).unwrap();
+    for (user, password) in [(PRINCIPAL, PASSWORD), ("li", "teacher-pass")] {
+        let out = run(&stolen.join("school.db"), user, password, &["households", "list"]);
+        assert_eq!(out.status.code(), Some(1), "{user}");
+        one_sentence(&out);
+    }
+}

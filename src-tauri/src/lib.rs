@@ -32,6 +32,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppSt
         account::account_add,
         account::account_disable,
         account::account_set_password,
+        account::account_rotate_keys,
         account::password_strength,
         app::app_info,
         settings::settings_set_language,

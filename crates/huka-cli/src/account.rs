@@ -34,6 +34,13 @@ pub enum UsersCommand {
     /// Set an account's password (one's own, or anyone's by the principal), from
     /// $HUKA_NEW_PASSWORD or the terminal; with --recovery, the principal's without a login
     Passwd(PasswdArgs),
+    /// Rotate the keys: a new data key, the database re-encrypted under it, every active
+    /// account's slot sealed to it (passwords unchanged). After disabling an account that may
+    /// have copied the key file; the other computers take the new key at their next exchange.
+    RotateKeys {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -84,6 +91,39 @@ pub fn run(store: &mut Store, command: UsersCommand, lang: Lang) -> Result<ExitC
             let password = new_password(false, lang)?;
             account::set_password(store, &args.name, &password)?;
             say!("{}", if zh { "密码已更改。" } else { "Password changed." });
+        }
+        UsersCommand::RotateKeys { json } => {
+            let started = std::time::Instant::now();
+            let r = huka_core::keys::rotate(store)?;
+            let seconds = started.elapsed().as_secs_f64();
+            if json {
+                print_json(&serde_json::json!({
+                    "rotation": r.rotation,
+                    "accounts": r.accounts,
+                    "needPassword": r.need_password,
+                    "recoveryCode": r.recovery_code.as_ref().map(|c| c.as_str()),
+                    "seconds": seconds,
+                }));
+                return Ok(ExitCode::SUCCESS);
+            }
+            if zh {
+                say!("已更换密钥：数据库已用新密钥重新加密（{seconds:.1} 秒），{} 个账号的密码不变：{}", r.accounts.len(), r.accounts.join("、"));
+                say!("旧的密钥文件（包括被复制走的）再也打不开本数据库。其他电脑在下一次同步时换成新密钥。");
+            } else {
+                say!("Keys rotated: the database was re-encrypted under a new key ({seconds:.1} s); {} accounts keep their passwords: {}", r.accounts.len(), r.accounts.join(", "));
+                say!("Old key files (copies included) no longer open this database. The other computers take the new key at their next exchange.");
+            }
+            if !r.need_password.is_empty() {
+                if zh {
+                    say!("这些账号自更新后还没有登录过，需要重设密码才能再登录：{}", r.need_password.join("、"));
+                } else {
+                    say!("These accounts have not logged in since the update and need a new password before they can log in again: {}", r.need_password.join(", "));
+                }
+            }
+            if let Some(code) = &r.recovery_code {
+                say!("{}", if zh { "新的恢复码（旧的已作废；只显示这一次，请打印后放入学校保险柜）：" } else { "New recovery code (the old one no longer works; shown this once: print it and keep it in the school safe):" });
+                say!("{}", code.as_str());
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

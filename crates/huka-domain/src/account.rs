@@ -192,7 +192,7 @@ pub fn add(store: &mut Store, input: &AccountInput, password: &str) -> Result<Ac
     }
     // The key file first: a slot without an account opens nothing that can log in, while an
     // account without a slot could not.
-    with_key_file(store, |file, key| file.seal_user(&input.login, key, password, Kdf::DEFAULT))?;
+    with_key_file(store, |file, u| file.seal_user(&input.login, &u.key, password, Kdf::DEFAULT))?;
     let id = pass.write(store, |w| insert(w, &input))?;
     get(store.conn(), id)
 }
@@ -249,7 +249,13 @@ pub fn set_password(store: &mut Store, login: &str, password: &str) -> Result<()
     let mut c = crate::labels::checks();
     check_password(&mut c, password);
     c.finish()?;
-    with_key_file(store, |file, key| file.seal_user(&account.login, key, password, Kdf::DEFAULT))?;
+    // One's own new password keeps one's key pair (the one other computers know); a reset
+    // by the principal makes a new one.
+    let own = account.meta.id == store.actor().id;
+    with_key_file(store, |file, u| {
+        let keep = if own { u.secret.as_ref() } else { None };
+        file.seal_user_keeping(&account.login, &u.key, password, Kdf::DEFAULT, keep)
+    })?;
     // A change to the account, so that its history shows who reset it and when.
     pass.write(store, |w| {
         w.tx().execute("UPDATE account SET updated_at = ?1, device_id = ?2 WHERE id = ?3", params![w.now(), w.device_id(), account.meta.id])?;
@@ -259,10 +265,10 @@ pub fn set_password(store: &mut Store, login: &str, password: &str) -> Result<()
 
 /// Runs `f` on the key file of an unlocked encrypted store and saves it. An in-memory store
 /// (tests) has no key file: nothing to do.
-fn with_key_file(store: &Store, f: impl FnOnce(&mut KeyFile, &crate::crypto::DataKey)) -> Result<()> {
+fn with_key_file(store: &Store, f: impl FnOnce(&mut KeyFile, &crate::store::Unlocked)) -> Result<()> {
     let Some(u) = store.unlocked() else { return Ok(()) };
     let mut file = KeyFile::load(&u.path)?;
-    f(&mut file, &u.key);
+    f(&mut file, u);
     file.save(&u.path)
 }
 

@@ -26,6 +26,7 @@ pub mod demo;
 pub mod dropout;
 pub mod household;
 pub mod installation;
+pub mod keys;
 pub mod labels;
 pub mod masking;
 pub mod member;

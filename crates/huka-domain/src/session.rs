@@ -87,32 +87,64 @@ pub fn create(path: &Path, setup: Setup<'_>, first: &FirstAccount) -> Result<(St
     result
 }
 
-/// Logs in: the account's password unwraps the data key, which opens the database.
+/// Logs in: the account's password unwraps the data key, which opens the database. A slot
+/// still in format 1 becomes a key pair now (the password is known only now); the slot's
+/// secret key stays with the store while it is open.
 pub fn unlock(path: &Path, login: &str, password: &str) -> Result<Store> {
-    let file = key_file_of(path)?;
-    let key = file.unlock_user(path, login, password)?;
-    let mut store = open_with(path, key, &file)?;
+    let (mut file, opened, mut store) = match open_user(path, &keyfile::path_of(path), login, password) {
+        // A rotation cut short after the database was re-encrypted: the next key file opens it.
+        Err(Error::KeyFileDamaged) if keyfile::next_path_of(path).exists() => {
+            let found = open_user(path, &keyfile::next_path_of(path), login, password)?;
+            std::fs::rename(keyfile::next_path_of(path), keyfile::path_of(path))?;
+            found
+        }
+        other => other?,
+    };
     let account = account::by_login(store.conn(), login)?.ok_or(Error::WrongPassword)?;
     if account.disabled_at.is_some() {
         return Err(Error::AccountDisabled);
     }
+    let secret = match opened.secret {
+        Some(secret) => Some(secret),
+        None => {
+            let key = &store.unlocked().expect("opened encrypted").key;
+            let secret = file.upgrade_user(login, key, password, Kdf::DEFAULT);
+            file.save(path)?;
+            secret
+        }
+    };
+    store.set_secret(secret);
     store.act_as(account.actor())?;
     Ok(store)
+}
+
+/// The key file at `keys`, the slot `login`'s password opens in it, and the database opened
+/// with the data key it holds.
+fn open_user(path: &Path, keys: &Path, login: &str, password: &str) -> Result<(KeyFile, keyfile::Opened, Store)> {
+    key_file_of(path)?;
+    let file = KeyFile::load_from(keys)?;
+    let mut opened = file.unlock_user(path, login, password)?;
+    let key = std::mem::replace(&mut opened.key, DataKey::generate());
+    let store = open_with(path, key, &file)?;
+    Ok((file, opened, store))
 }
 
 /// Every password forgotten: the recovery code unwraps the data key, and the principal's
 /// (the reviewer's) account `login` gets `new_password`. Returns the store logged in as them.
 pub fn recover(path: &Path, code: &str, login: &str, new_password: &str) -> Result<Store> {
-    let file = key_file_of(path)?;
+    let mut file = key_file_of(path)?;
     let code = RecoveryCode::parse(code).ok_or(Error::WrongPassword)?;
-    let key = file.unlock_recovery(path, &code)?;
-    let mut store = open_with(path, key, &file)?;
+    let opened = file.unlock_recovery(path, &code)?;
+    let mut store = open_with(path, opened.key, &file)?;
     let account = account::by_login(store.conn(), login)?.ok_or(crate::labels::not_found("account"))?;
     if !matches!(account.role, Role::Principal | Role::Reviewer) || account.disabled_at.is_some() {
         return Err(Error::Forbidden {
             reason: "恢复码只能重设校长（县级为审核员）的密码".into(),
             reason_en: "the recovery code resets the principal's (a county's reviewer's) password only".into(),
         });
+    }
+    if opened.secret.is_none() && file.upgrade_recovery(&store.unlocked().expect("opened encrypted").key, &code, Kdf::DEFAULT) {
+        file.save(path)?;
     }
     store.act_as(account.actor())?;
     account::set_password(&mut store, login, new_password)?;

@@ -1,7 +1,10 @@
 //! Secrets: the random data key that encrypts the database, and its wrapped copies — one per
-//! user password and one for the recovery code (Argon2id stretches the secret into a key that
-//! seals the data key with XChaCha20-Poly1305). Adding a user or changing a password wraps
-//! the same data key again; the database is never re-encrypted.
+//! user password and one for the recovery code. Argon2id stretches the secret into a key that
+//! seals with XChaCha20-Poly1305; in format 2 (`keyfile`) what it seals is the slot's own
+//! X25519 secret key ([`SecretKey`]), and the data key is [`Sealed`] to that pair's public
+//! half — so whoever holds the data key can seal a new one to every slot without any
+//! password (rotation). Adding a user or changing a password wraps again; only a rotation
+//! re-encrypts the database.
 //!
 //! No type here has a `Debug` that shows key bytes, and every secret is zeroed when dropped.
 
@@ -108,6 +111,25 @@ pub struct Wrapped {
 
 impl Wrapped {
     pub fn seal(key: &DataKey, secret: &str, kdf: Kdf, aad: &str) -> Wrapped {
+        Wrapped::seal_bytes(key.bytes(), secret, kdf, aad)
+    }
+
+    /// The data key, or `None` when `secret` is not the one it was sealed with (or the file
+    /// was altered).
+    pub fn open(&self, secret: &str, aad: &str) -> Option<DataKey> {
+        self.open_bytes(secret, aad).map(DataKey)
+    }
+
+    /// A slot's X25519 secret key wrapped under a password (format 2).
+    pub fn seal_secret(key: &SecretKey, secret: &str, kdf: Kdf, aad: &str) -> Wrapped {
+        Wrapped::seal_bytes(&key.0, secret, kdf, aad)
+    }
+
+    pub fn open_secret(&self, secret: &str, aad: &str) -> Option<SecretKey> {
+        self.open_bytes(secret, aad).map(SecretKey)
+    }
+
+    fn seal_bytes(bytes: &[u8; 32], secret: &str, kdf: Kdf, aad: &str) -> Wrapped {
         let mut salt = [0u8; 16];
         let mut nonce = [0u8; 24];
         rand::rng().fill_bytes(&mut salt);
@@ -115,14 +137,12 @@ impl Wrapped {
         let kek = kdf.stretch(secret.as_bytes(), &salt);
         let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&kek[..]));
         let sealed = cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: key.bytes(), aad: aad.as_bytes() })
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: bytes, aad: aad.as_bytes() })
             .expect("sealing 32 bytes cannot fail");
         Wrapped { kdf, salt: B64.encode(salt), nonce: B64.encode(nonce), sealed: B64.encode(sealed) }
     }
 
-    /// The data key, or `None` when `secret` is not the one it was sealed with (or the file
-    /// was altered).
-    pub fn open(&self, secret: &str, aad: &str) -> Option<DataKey> {
+    fn open_bytes(&self, secret: &str, aad: &str) -> Option<Zeroizing<[u8; 32]>> {
         let salt = B64.decode(&self.salt).ok()?;
         let nonce = B64.decode(&self.nonce).ok()?;
         let sealed = B64.decode(&self.sealed).ok()?;
@@ -131,15 +151,112 @@ impl Wrapped {
         }
         let kek = self.kdf.stretch(secret.as_bytes(), &salt);
         let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&kek[..]));
-        let mut plain = cipher.decrypt(XNonce::from_slice(&nonce), Payload { msg: &sealed, aad: aad.as_bytes() }).ok()?;
-        if plain.len() != 32 {
-            plain.zeroize();
-            return None;
-        }
+        let plain = cipher.decrypt(XNonce::from_slice(&nonce), Payload { msg: &sealed, aad: aad.as_bytes() }).ok()?;
+        thirty_two(plain)
+    }
+}
+
+fn thirty_two(mut plain: Vec<u8>) -> Option<Zeroizing<[u8; 32]>> {
+    let out = (plain.len() == 32).then(|| {
         let mut k = Zeroizing::new([0u8; 32]);
         k.copy_from_slice(&plain);
-        plain.zeroize();
-        Some(DataKey(k))
+        k
+    });
+    plain.zeroize();
+    out
+}
+
+/// A key slot's X25519 secret key: on disk only wrapped under its password (or the recovery
+/// code), in memory while its account is logged in.
+pub struct SecretKey(Zeroizing<[u8; 32]>);
+
+impl SecretKey {
+    pub fn generate() -> SecretKey {
+        let mut k = Zeroizing::new([0u8; 32]);
+        rand::rng().fill_bytes(&mut *k);
+        SecretKey(k)
+    }
+
+    pub fn public(&self) -> PublicKey {
+        let secret = x25519_dalek::StaticSecret::from(*self.0);
+        PublicKey(B64.encode(x25519_dalek::PublicKey::from(&secret).as_bytes()))
+    }
+
+    #[doc(hidden)]
+    pub fn copy_for_tests(&self) -> SecretKey {
+        SecretKey(self.0.clone())
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(…)")
+    }
+}
+
+/// A slot's X25519 public key, base64: in the clear in the key file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PublicKey(String);
+
+impl PublicKey {
+    fn point(&self) -> Option<x25519_dalek::PublicKey> {
+        let bytes: [u8; 32] = B64.decode(&self.0).ok()?.try_into().ok()?;
+        Some(x25519_dalek::PublicKey::from(bytes))
+    }
+}
+
+/// A key sealed to a public key (ephemeral X25519, SHA-256 of both halves and the shared
+/// secret, XChaCha20-Poly1305; `aad` binds it to one database and one slot): whoever holds
+/// the key can seal it to a slot, only the slot's secret key opens it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sealed {
+    pub ephemeral: String,
+    pub nonce: String,
+    pub sealed: String,
+}
+
+fn seal_key(shared: &x25519_dalek::SharedSecret, ephemeral: &[u8; 32], to: &[u8; 32]) -> Option<XChaCha20Poly1305> {
+    use sha2::{Digest, Sha256};
+    if !shared.was_contributory() {
+        return None; // a low-order public key: no secret agreed
+    }
+    let mut h = Sha256::new();
+    h.update(b"huka-sealed-v1\0");
+    h.update(ephemeral);
+    h.update(to);
+    h.update(shared.as_bytes());
+    let mut k = Zeroizing::new([0u8; 32]);
+    k.copy_from_slice(&h.finalize());
+    Some(XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&k[..])))
+}
+
+impl Sealed {
+    /// `None` when `to` is no public key.
+    pub fn seal(key: &DataKey, to: &PublicKey, aad: &str) -> Option<Sealed> {
+        let point = to.point()?;
+        let ephemeral = SecretKey::generate();
+        let secret = x25519_dalek::StaticSecret::from(*ephemeral.0);
+        let eph_public = x25519_dalek::PublicKey::from(&secret);
+        let cipher = seal_key(&secret.diffie_hellman(&point), eph_public.as_bytes(), point.as_bytes())?;
+        let mut nonce = [0u8; 24];
+        rand::rng().fill_bytes(&mut nonce);
+        let sealed = cipher.encrypt(XNonce::from_slice(&nonce), Payload { msg: key.bytes(), aad: aad.as_bytes() }).ok()?;
+        Some(Sealed { ephemeral: B64.encode(eph_public.as_bytes()), nonce: B64.encode(nonce), sealed: B64.encode(sealed) })
+    }
+
+    pub fn open(&self, secret: &SecretKey, aad: &str) -> Option<DataKey> {
+        let ephemeral: [u8; 32] = B64.decode(&self.ephemeral).ok()?.try_into().ok()?;
+        let nonce = B64.decode(&self.nonce).ok()?;
+        let sealed = B64.decode(&self.sealed).ok()?;
+        if nonce.len() != 24 {
+            return None;
+        }
+        let mine = x25519_dalek::StaticSecret::from(*secret.0);
+        let to = x25519_dalek::PublicKey::from(&mine);
+        let cipher = seal_key(&mine.diffie_hellman(&x25519_dalek::PublicKey::from(ephemeral)), &ephemeral, to.as_bytes())?;
+        let plain = cipher.decrypt(XNonce::from_slice(&nonce), Payload { msg: &sealed, aad: aad.as_bytes() }).ok()?;
+        thirty_two(plain).map(DataKey)
     }
 }
 
@@ -227,6 +344,21 @@ mod tests {
         tampered.sealed.replace_range(0..1, if tampered.sealed.starts_with('A') { "B" } else { "A" });
         assert!(tampered.open("correct horse", "db1:user").is_none());
         assert_eq!(format!("{key:?}"), "DataKey(…)");
+    }
+
+    #[test]
+    fn a_sealed_key_opens_with_its_secret_key_only() {
+        let key = DataKey::generate();
+        let pair = SecretKey::generate();
+        let sealed = Sealed::seal(&key, &pair.public(), "db1:slot").unwrap();
+        assert_eq!(sealed.open(&pair, "db1:slot").unwrap().bytes(), key.bytes());
+        assert!(sealed.open(&SecretKey::generate(), "db1:slot").is_none());
+        assert!(sealed.open(&pair, "db2:slot").is_none(), "bound to its database and slot");
+        let wrapped = Wrapped::seal_secret(&pair, "correct horse", LIGHT, "db1:slot");
+        let back = wrapped.open_secret("correct horse", "db1:slot").unwrap();
+        assert_eq!(back.public(), pair.public());
+        assert!(Sealed::seal(&key, &PublicKey(B64.encode([0u8; 32])), "x").is_none(), "a low-order point is refused");
+        assert_eq!(format!("{pair:?}"), "SecretKey(…)");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction};
 
 use crate::actor::Actor;
-use crate::crypto::DataKey;
+use crate::crypto::{DataKey, SecretKey};
 use crate::error::{Error, Result};
 pub mod journal;
 
@@ -55,6 +55,9 @@ pub struct Store {
 pub struct Unlocked {
     pub path: PathBuf,
     pub key: DataKey,
+    /// The logged-in account's key-slot secret (format 2): opens a data key rotated on
+    /// another computer without asking for the password again.
+    pub secret: Option<SecretKey>,
 }
 
 /// What is at a database path.
@@ -106,9 +109,11 @@ impl Store {
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
+        // A key that does not open the file is an error returned, not SQLCipher's lines on stderr.
         conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_key().as_str()))?;
+        conn.query_row("PRAGMA cipher_log_level = NONE", [], |_| Ok(()))?;
         let mut store = Store::init(conn, true, schema)?;
-        store.unlocked = Some(Unlocked { path: path.to_path_buf(), key });
+        store.unlocked = Some(Unlocked { path: path.to_path_buf(), key, secret: None });
         Ok(store)
     }
 
@@ -197,6 +202,58 @@ impl Store {
 
     pub fn unlocked(&self) -> Option<&Unlocked> {
         self.unlocked.as_ref()
+    }
+
+    /// Keeps the logged-in account's key-slot secret while the store is open.
+    pub fn set_secret(&mut self, secret: Option<SecretKey>) {
+        if let Some(u) = self.unlocked.as_mut() {
+            u.secret = secret;
+        }
+    }
+
+    /// Whether the file opens with the store's key from a second connection (after a failed
+    /// `rekey`: whether the old key is back).
+    pub fn opens_with_own_key(&self) -> bool {
+        let Some(u) = self.unlocked.as_ref() else { return false };
+        (|| -> Result<i64> {
+            let other = Connection::open_with_flags(&u.path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+            other.execute_batch(&format!("PRAGMA key = \"{}\";", u.key.sqlcipher_key().as_str()))?;
+            Ok(other.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?)
+        })()
+        .is_ok()
+    }
+
+    /// Re-encrypts the database in place under `key` (SQLCipher's `PRAGMA rekey`, one
+    /// transaction under a rollback journal: a power cut leaves the old key), then opens the
+    /// file a second time with the new key and checks it (`cipher_integrity_check`,
+    /// `integrity_check`, then `check`). Any failure puts the old key back and is returned;
+    /// on success the store holds the new key.
+    pub fn rekey(&mut self, key: DataKey, check: impl FnOnce(&Connection) -> Result<()>) -> Result<()> {
+        let Some(u) = self.unlocked.as_ref() else { return Err(Error::NoDatabase) };
+        let path = u.path.clone();
+        self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;")?;
+        let rekeyed = self.conn.execute_batch(&format!("PRAGMA rekey = \"{}\";", key.sqlcipher_key().as_str()));
+        let checked = rekeyed.map_err(Error::from).and_then(|()| {
+            let other = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+            other.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_key().as_str()))?;
+            let problems: Vec<String> =
+                other.prepare("PRAGMA cipher_integrity_check")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            let ok: String = other.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+            if !problems.is_empty() || ok != "ok" {
+                return Err(Error::NotADatabase);
+            }
+            check(&other)
+        });
+        if let Err(e) = checked {
+            let old = self.unlocked.as_ref().expect("checked above").key.sqlcipher_key();
+            // The old key back (a no-op when the rekey itself failed and rolled back).
+            let _ = self.conn.execute_batch(&format!("PRAGMA rekey = \"{}\";", old.as_str()));
+            let _ = self.conn.execute_batch("PRAGMA journal_mode = WAL;");
+            return Err(e);
+        }
+        self.conn.execute_batch("PRAGMA journal_mode = WAL;")?;
+        self.unlocked.as_mut().expect("checked above").key = key;
+        Ok(())
     }
 
     /// Tests: act as another account on the same database.

@@ -1,5 +1,5 @@
 //! Accounts (the principal's; the reviewer's in a county): list, add, disable, reset a
-//! password, and the strength hint under every new-password field.
+//! password, rotate the keys, and the strength hint under every new-password field.
 
 use huka_core::account::{self, Account, AccountInput, Strength};
 use tauri::State;
@@ -27,6 +27,26 @@ pub fn account_disable(state: State<'_, AppState>, login: String) -> CommandResu
 #[tauri::command(async)]
 pub fn account_set_password(state: State<'_, AppState>, login: String, password: String) -> CommandResult<()> {
     state.with(|store| account::set_password(store, &login, &password))
+}
+
+/// What a rotation of the keys did, as the Users page shows it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeysRotated {
+    pub accounts: Vec<String>,
+    pub need_password: Vec<String>,
+    /// A new recovery code, shown once, when the old one's slot could not be sealed again.
+    pub recovery_code: Option<String>,
+}
+
+/// Rotates the keys: a new data key, the database re-encrypted, every active account's slot
+/// sealed to it.
+#[tauri::command(async)]
+pub fn account_rotate_keys(state: State<'_, AppState>) -> CommandResult<KeysRotated> {
+    state.with(|store| {
+        let r = huka_core::keys::rotate(store)?;
+        Ok(KeysRotated { accounts: r.accounts, need_password: r.need_password, recovery_code: r.recovery_code.map(|c| c.as_str().to_string()) })
+    })
 }
 
 /// How strong a new password looks (needs no login: the first-start form asks too).

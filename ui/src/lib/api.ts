@@ -86,6 +86,14 @@ export interface AccountInput {
   role: Role;
   teacherId: string | null; // a teacher account: null makes a new teacher record of the same name
 }
+/** What rotating the keys did: who keeps their password, who needs a new one, and a new
+ * recovery code when one had to be made (shown once). */
+export interface KeysRotated {
+  accounts: string[];
+  needPassword: string[];
+  recoveryCode: string | null;
+}
+
 export interface Account extends RecordMeta {
   login: string;
   name: string;
@@ -956,6 +964,7 @@ export const api = {
   accountAdd: (input: AccountInput, password: string) => call<Account>('account_add', { input, password }),
   accountDisable: (login: string) => call<Account>('account_disable', { login }),
   accountSetPassword: (login: string, password: string) => call<void>('account_set_password', { login, password }),
+  accountRotateKeys: () => call<KeysRotated>('account_rotate_keys'),
   passwordStrength: (password: string) => call<Strength>('password_strength', { password }),
 
   appInfo: () => call<AppInfo>('app_info'),

@@ -62,6 +62,8 @@ pub enum SyncError {
     NewerVersion,
     /// Only the principal or the aid officer can join a computer to the school.
     JoinNotAllowed,
+    /// The change file was sealed under a data key this computer has rotated since.
+    OldKey,
 }
 
 impl crate::error::DomainError for SyncError {
@@ -74,6 +76,7 @@ impl crate::error::DomainError for SyncError {
             SyncError::Behind => "sync_behind",
             SyncError::NewerVersion => "sync_newer_version",
             SyncError::JoinNotAllowed => "sync_join_not_allowed",
+            SyncError::OldKey => "sync_old_key",
         }
     }
     fn message(&self, lang: crate::Lang) -> String {
@@ -105,6 +108,10 @@ impl crate::error::DomainError for SyncError {
             SyncError::JoinNotAllowed => (
                 "只有校长或资助专干可以让新电脑加入本校（加入后教师用自己的密码登录）。".into(),
                 "Only the principal or the aid officer can join a new computer to the school (teachers then log in with their own passwords).".into(),
+            ),
+            SyncError::OldKey => (
+                "这份同步文件是在本校更换密钥之前写的，本机不再读取。请先在写它的电脑上读取本机的同步文件（那台电脑会换成新密钥），再在那里写一份新的。".into(),
+                "This change file was written under the school's keys from before they were rotated; this computer no longer reads it. First read this computer's change file on the one that wrote it (it takes the new keys), then write a new one there.".into(),
             ),
         };
         lang.pick(zh, en)
@@ -257,10 +264,24 @@ pub fn export(store: &mut Store, dir: &Path, full: bool) -> Result<PathBuf> {
 pub fn import(store: &mut Store, path: &Path) -> Result<Report> {
     let pass = access::ask(store, Action::Sync)?;
     let bytes = std::fs::read(path)?;
+    let (_, keys) = file::clear_part(&bytes)?;
+    if let Some(unlocked) = store.unlocked() {
+        // Keys rotated here since the file was sealed: its writer may be the account that was
+        // disabled (the old key is what it could have kept).
+        if keys.is_rotated_by(&crate::keyfile::KeyFile::load(&unlocked.path)?) {
+            return Err(SyncError::OldKey.into());
+        }
+    }
+    // Keys rotated on the computer that wrote the file: the logged-in account's key pair
+    // opens the new data key, the file sealed under it vouches for its key file, and this
+    // database is re-encrypted under it before anything is read.
+    if let Some(key) = crate::keys::newer_key(store, &keys)? {
+        file::open_with(&bytes, &key, None)?;
+        crate::keys::adopt(store, &keys, key)?;
+    }
     let (header, deflated) = file::open(store, &bytes)?;
     let report = merge::apply_from(store, &pass, true, |a| stream::read(&deflated, (&header.from_device, &header.school), a))?;
     // Passwords set or changed on the other computer open this one's database too.
-    let (_, keys) = file::clear_part(&bytes)?;
     if let Some(unlocked) = store.unlocked() {
         let mut mine = crate::keyfile::KeyFile::load(&unlocked.path)?;
         mine.merge(&keys);

@@ -304,6 +304,36 @@ fn a_delete_wins_over_an_older_edit_in_either_order_and_a_password_changed_trave
     assert!(session::unlock(&dir.path().join("laptop.db"), "zhao", "a-new-password").is_ok());
 }
 
+#[test]
+fn after_a_rotation_the_laptops_take_the_new_key_at_their_next_exchange_and_old_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = office(dir.path(), "2161092101");
+    drop(laptop(&mut a, dir.path(), "laptop"));
+    let laptop_db = dir.path().join("laptop.db");
+    let mut b = session::unlock(&laptop_db, "zhao", "officer-pass").unwrap();
+    let old_key = b.unlocked().unwrap().key.copy_for_tests();
+    household::create(&mut b, &input("6109210002", "李建国")).unwrap();
+    let before = export(&mut b, &dir.path().join("before"), false).unwrap();
+
+    account::disable(&mut a, "li").unwrap();
+    let rotated = crate::keys::rotate(&mut a).unwrap();
+    assert!(rotated.need_password.is_empty(), "{:?}", rotated.need_password);
+    // A file sealed under the old key is refused on the office PC …
+    assert!(matches!(import(&mut a, &before), Err(e) if e.domain() == Some(&SyncError::OldKey)));
+    // … the laptop takes the new key from the office's file (zhao's key pair opens it) …
+    exchange(&mut a, &mut b, dir.path());
+    assert!(b.opens_with_own_key());
+    drop(b);
+    assert!(Store::open_encrypted(&laptop_db, old_key, false, &crate::SCHEMA).is_err(), "the old key opens the laptop no more");
+    assert!(matches!(session::unlock(&laptop_db, "li", "teacher-pass"), Err(Error::WrongPassword)));
+    let mut b = session::unlock(&laptop_db, "zhao", "officer-pass").unwrap();
+    // … and its own changes reach the office under the new key.
+    exchange(&mut b, &mut a, dir.path());
+    assert_eq!(live_households(&a).len(), 1);
+    let adopted: i64 = b.conn().query_row("SELECT count(*) FROM audit WHERE op = 'keys_adopted'", [], |r| r.get(0)).unwrap();
+    assert_eq!(adopted, 1);
+}
+
 // ---- The property: any operations on 3–5 computers, any exchanges, the same records. ----
 
 #[derive(Debug, Clone)]

@@ -1,0 +1,292 @@
+//! The data key's rotation (issue 22): after disabling an account that may have copied the
+//! key file (and so still holds the data key), the principal makes a new data key, the
+//! database is re-encrypted in place under it, and every active account's slot is sealed to
+//! it — without their passwords (format-2 slots are key pairs, see `keyfile`). The other
+//! computers learn the new key at their next exchange (`adopt`): the logged-in account's
+//! secret key opens it from the key file a change file carries, and they re-encrypt too.
+//!
+//! A rotation writes the next key file beside the old one (`huka.db.keys.next`) first, then
+//! re-encrypts the database and checks it opens under the new key, and only then renames
+//! the next key file over the old one; any failure leaves the database under the old key and
+//! the old key file as they were. A power cut between the two is healed at the next login
+//! (`session::unlock` tries the next key file when the key file's key no longer opens).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::Utc;
+use rusqlite::Connection;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::access::{self, Action};
+use crate::crypto::{DataKey, Kdf, RecoveryCode};
+use crate::error::{DomainError, Error, Result};
+use crate::keyfile::{self, KeyFile, Rotation};
+use crate::record::RecordId;
+use crate::store::Store;
+
+/// A rotation refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeysError {
+    /// The acting account's own slot is still format 1: it would be locked out.
+    OwnSlotOld,
+    /// The keys were rotated on another computer, and the logged-in account holds no key pair
+    /// there (its slot there is format 1, or another pair).
+    RotatedElsewhere,
+}
+
+impl DomainError for KeysError {
+    fn code(&self) -> &'static str {
+        match self {
+            KeysError::OwnSlotOld => "keys_own_slot_old",
+            KeysError::RotatedElsewhere => "keys_rotated_elsewhere",
+        }
+    }
+
+    fn message(&self, lang: crate::Lang) -> String {
+        let (zh, en) = match self {
+            KeysError::OwnSlotOld => (
+                "请先退出并重新登录一次（本账号的密钥还是旧格式），再更换密钥。",
+                "Log out and in once first (this account's key slot is still in the old format), then rotate the keys.",
+            ),
+            KeysError::RotatedElsewhere => (
+                "另一台电脑已更换了本校的密钥，但本账号在那里没有新密钥（需要在那台电脑上重设密码）。请校长在办公室电脑上重设本账号的密码后，用新密码重新加入本校。什么都没有读取。",
+                "The school's keys were rotated on another computer, and this account holds no new key there (its password must be reset there). Ask the principal to reset this account's password on the office PC, then join the school again with it. Nothing was read.",
+            ),
+        };
+        lang.pick(zh.to_string(), en.to_string())
+    }
+}
+
+/// What a rotation did.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rotated {
+    /// The rotation's id (also in the key file and the audit entry).
+    pub rotation: String,
+    /// Active accounts whose slot now opens the new key (their passwords unchanged).
+    pub accounts: Vec<String>,
+    /// Active accounts whose slot was still format 1 (never logged in since the update): they
+    /// need a new password (`account::set_password`) before they can log in again.
+    pub need_password: Vec<String>,
+    /// A new recovery code, when the old one's slot was format 1 (shown once; the old code no
+    /// longer opens anything).
+    #[serde(skip)]
+    pub recovery_code: Option<RecoveryCode>,
+}
+
+/// Rotates the data key (the principal's; the reviewer's in a county).
+pub fn rotate(store: &mut Store) -> Result<Rotated> {
+    rotate_checked(store, |_| Ok(()))
+}
+
+/// `rotate`, with one more check of the re-encrypted database before the key file is
+/// replaced (tests make it fail).
+#[doc(hidden)]
+pub fn rotate_checked(store: &mut Store, check: impl FnOnce(&Connection) -> Result<()>) -> Result<Rotated> {
+    let pass = access::ask(store, Action::ManageAccounts)?;
+    let path = store.unlocked().ok_or(Error::NoDatabase)?.path.clone();
+    let file = KeyFile::load(&path)?;
+    let logins: Vec<String> = store
+        .conn()
+        .prepare("SELECT login FROM account WHERE disabled_at IS NULL AND deleted_at IS NULL ORDER BY login")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if file.is_format_1(&store.actor().login) != Some(false) {
+        return Err(KeysError::OwnSlotOld.into());
+    }
+    let key = DataKey::generate();
+    let rotation = Rotation { at: Utc::now(), id: RecordId::new().to_string() };
+    let (mut next, done) = file.rotated(&key, &logins, rotation.clone());
+    let recovery_code = done.recovery_needs_code.then(|| {
+        let code = RecoveryCode::generate();
+        next.seal_recovery(&key, &code, Kdf::DEFAULT);
+        code
+    });
+    replace(store, &path, &file.database, &next, key, check)?;
+    let mut details = BTreeMap::new();
+    details.insert("accounts".to_string(), [Value::Null, Value::from(done.accounts.len())]);
+    details.insert("needPassword".to_string(), [Value::Null, Value::from(done.need_password.clone())]);
+    details.insert("newRecoveryCode".to_string(), [Value::Null, Value::from(recovery_code.is_some())]);
+    pass.write(store, |w| crate::audit::event(w, "keys_rotated", "keys", &rotation.id, details))?;
+    Ok(Rotated { rotation: rotation.id, accounts: done.accounts, need_password: done.need_password, recovery_code })
+}
+
+/// The newer data key another computer's key file holds (`None`: it holds none newer),
+/// opened with the logged-in account's secret key. The caller checks with it that the file
+/// the key file came in is sealed under it before `adopt`ing it.
+pub fn newer_key(store: &Store, theirs: &KeyFile) -> Result<Option<DataKey>> {
+    let Some(u) = store.unlocked() else { return Ok(None) };
+    let mine = KeyFile::load(&u.path)?;
+    if !mine.is_rotated_by(theirs) {
+        return Ok(None);
+    }
+    let key = u.secret.as_ref().and_then(|s| theirs.open_with_secret(&store.actor().login, s));
+    key.map(Some).ok_or_else(|| KeysError::RotatedElsewhere.into())
+}
+
+/// Takes a data key rotated on another computer (`key`, from `newer_key`): the database is
+/// re-encrypted under it and the key files merged (`KeyFile::adopt`), as a rotation does.
+pub fn adopt(store: &mut Store, theirs: &KeyFile, key: DataKey) -> Result<()> {
+    let path = store.unlocked().ok_or(Error::NoDatabase)?.path.clone();
+    let mine = KeyFile::load(&path)?;
+    let mut next = mine.clone();
+    next.adopt(theirs, &key);
+    replace(store, &path, &mine.database, &next, key, |_| Ok(()))?;
+    let id = theirs.rotation().map(|r| r.id.clone()).unwrap_or_default();
+    access::write(store, Action::Sync, |w| crate::audit::event(w, "keys_adopted", "keys", &id, BTreeMap::new()))
+}
+
+/// The next key file beside the old one, the database re-encrypted and checked (its id too),
+/// then the next key file over the old one. On failure the next key file goes again — unless
+/// the old key no longer opens the database: then it is what opens it.
+fn replace(store: &mut Store, path: &Path, database: &str, next: &KeyFile, key: DataKey, check: impl FnOnce(&Connection) -> Result<()>) -> Result<()> {
+    let next_path = keyfile::next_path_of(path);
+    next.save_to(&next_path)?;
+    let rekeyed = store.rekey(key, |conn| {
+        let id: Option<String> = conn.query_row("SELECT value FROM meta WHERE key = 'database_id'", [], |r| r.get(0)).ok();
+        if id.as_deref() != Some(database) {
+            return Err(Error::KeyFileDamaged);
+        }
+        check(conn)
+    });
+    if let Err(e) = rekeyed {
+        if store.opens_with_own_key() {
+            let _ = std::fs::remove_file(&next_path);
+        }
+        return Err(e);
+    }
+    std::fs::rename(&next_path, keyfile::path_of(path))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::Role;
+    use crate::account::{self, AccountInput};
+    use crate::school::SchoolInput;
+    use crate::session::{self, FirstAccount, Setup};
+
+    fn school(path: &Path) -> (Store, RecoveryCode) {
+        let school = SchoolInput { code: "2161092101".into(), name: "涧池镇九年制学校".into(), town: "涧池镇".into(), district: String::new() };
+        let first = FirstAccount { login: "wang".into(), name: "王校长".into(), password: "principal-pass".into() };
+        session::create(path, Setup::School(&school), &first).unwrap()
+    }
+
+    fn add(store: &mut Store, login: &str, role: Role) {
+        let input = AccountInput { login: login.into(), name: login.into(), role, teacher_id: None };
+        account::add(store, &input, &format!("{login}-password")).unwrap();
+    }
+
+    /// Makes an account's slot format 1 again, as before the update.
+    fn make_format_1(store: &Store, login: &str) {
+        let u = store.unlocked().unwrap();
+        let mut file = KeyFile::load(&u.path).unwrap();
+        file.seal_user_format_1(login, &u.key, &format!("{login}-password"), Kdf::DEFAULT);
+        file.save(&u.path).unwrap();
+    }
+
+    #[test]
+    fn a_rotation_rewrites_every_slot_without_passwords_and_a_copied_key_file_opens_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huka.db");
+        let (mut store, code) = school(&path);
+        for (login, role) in [("li", Role::Teacher), ("zhao", Role::Teacher), ("chen", Role::AidOfficer)] {
+            add(&mut store, login, role);
+        }
+        // chen's slot is from before the update: it becomes a key pair at chen's next login.
+        make_format_1(&store, "chen");
+        assert_eq!(KeyFile::load(&path).unwrap().is_format_1("chen"), Some(true));
+        let chen = session::unlock(&path, "chen", "chen-password").unwrap();
+        assert!(chen.unlocked().unwrap().secret.is_some());
+        drop(chen);
+        assert_eq!(KeyFile::load(&path).unwrap().is_format_1("chen"), Some(false));
+        // zhao has not logged in since the update.
+        make_format_1(&store, "zhao");
+
+        // li is disabled, but li's laptop kept a copy of the key file — and li knows the old key.
+        let copied = std::fs::read(keyfile::path_of(&path)).unwrap();
+        let old_key = store.unlocked().unwrap().key.copy_for_tests();
+        account::disable(&mut store, "li").unwrap();
+
+        let rotated = rotate(&mut store).unwrap();
+        assert_eq!(rotated.accounts, ["chen", "wang"]);
+        assert_eq!(rotated.need_password, ["zhao"]);
+        assert!(rotated.recovery_code.is_none(), "the recovery slot was a pair: sealed again, the code unchanged");
+        assert!(!keyfile::next_path_of(&path).exists());
+        // The store goes on under the new key, and the rotation is in the audit trail.
+        let n: i64 = store.conn().query_row("SELECT count(*) FROM audit WHERE op = 'keys_rotated'", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1);
+        drop(store);
+
+        // The old key (from li's copy of the key file) no longer opens the database.
+        let dir2 = tempfile::tempdir().unwrap();
+        let copy_db = dir2.path().join("huka.db");
+        std::fs::write(keyfile::path_of(&copy_db), &copied).unwrap();
+        let from_copy = KeyFile::load(&copy_db).unwrap().open_user_directly("li", "li-password").expect("the copy opens the old key");
+        assert_eq!(from_copy.sqlcipher_key(), old_key.sqlcipher_key());
+        assert!(Store::open_encrypted(&path, from_copy, false, &crate::SCHEMA).is_err());
+        assert!(Store::open_encrypted(&path, old_key, false, &crate::SCHEMA).is_err());
+
+        // Everyone active logs in with an unchanged password; li and zhao do not.
+        assert!(session::unlock(&path, "chen", "chen-password").is_ok());
+        assert!(session::unlock(&path, "wang", "principal-pass").is_ok());
+        assert!(matches!(session::unlock(&path, "li", "li-password"), Err(Error::WrongPassword)));
+        assert!(matches!(session::unlock(&path, "zhao", "zhao-password"), Err(Error::WrongPassword)));
+        // zhao's password reset by the principal gives zhao a slot of the new key.
+        let mut principal = session::unlock(&path, "wang", "principal-pass").unwrap();
+        account::set_password(&mut principal, "zhao", "zhao-new-password").unwrap();
+        drop(principal);
+        assert!(session::unlock(&path, "zhao", "zhao-new-password").is_ok());
+        // The recovery code still opens.
+        assert!(session::recover(&path, code.as_str(), "wang", "principal-new-pass").is_ok());
+    }
+
+    #[test]
+    fn a_failed_check_leaves_the_database_and_key_file_as_they_were() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huka.db");
+        let (mut store, _) = school(&path);
+        let keys = std::fs::read(keyfile::path_of(&path)).unwrap();
+        let refused = rotate_checked(&mut store, |_| Err(Error::NotADatabase)).unwrap_err();
+        assert!(matches!(refused, Error::NotADatabase), "{refused:?}");
+        assert_eq!(std::fs::read(keyfile::path_of(&path)).unwrap(), keys, "the key file as it was");
+        assert!(!keyfile::next_path_of(&path).exists());
+        assert!(store.opens_with_own_key(), "the database under the old key");
+        assert!(crate::school::get(&store).unwrap().is_some(), "the store reads on");
+        drop(store);
+        assert!(session::unlock(&path, "wang", "principal-pass").is_ok());
+    }
+
+    #[test]
+    fn a_rotation_cut_short_before_the_key_file_is_replaced_heals_at_the_next_login() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huka.db");
+        let (mut store, _) = school(&path);
+        let old = std::fs::read(keyfile::path_of(&path)).unwrap();
+        rotate(&mut store).unwrap();
+        drop(store);
+        // As if the power went after the re-encryption, before the rename.
+        std::fs::rename(keyfile::path_of(&path), keyfile::next_path_of(&path)).unwrap();
+        std::fs::write(keyfile::path_of(&path), &old).unwrap();
+        assert!(session::unlock(&path, "wang", "principal-pass").is_ok());
+        assert!(!keyfile::next_path_of(&path).exists());
+        assert_ne!(std::fs::read(keyfile::path_of(&path)).unwrap(), old);
+    }
+
+    #[test]
+    fn only_the_principal_rotates_and_not_from_an_old_slot() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huka.db");
+        let (mut store, _) = school(&path);
+        add(&mut store, "li", Role::Teacher);
+        let mut li = session::unlock(&path, "li", "li-password").unwrap();
+        assert!(matches!(rotate(&mut li), Err(Error::Forbidden { .. })));
+        drop(li);
+        make_format_1(&store, "wang");
+        let e = rotate(&mut store).unwrap_err();
+        assert_eq!(e.domain::<KeysError>(), Some(&KeysError::OwnSlotOld));
+    }
+}
