@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use huka_tests::{huka_bin, huka_command, PASSWORD, PRINCIPAL};
+use huka_tests::{huka_bin, huka_command, one_household_list, PASSWORD, PRINCIPAL};
 use serde_json::Value;
 
 fn run(db: &Path, user: &str, password: &str, args: &[&str]) -> Output {
@@ -205,12 +205,7 @@ fn encrypt_converts_a_database_from_before_accounts_with_every_count_equal() {
 fn a_teacher_searching_for_an_id_number_or_a_birth_date_finds_nothing_outside_their_care() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("school.db");
-    let list = dir.path().join("名单.csv");
-    std::fs::write(
-        &list,
-        "户编号,户主姓名,与户主关系,姓名,证件号码\n610921001,王建国,户主,王建国,610921198001010114\n610921001,王建国,之子,王小明,61092120130305001X\n",
-    )
-    .unwrap();
+    let list = one_household_list(dir.path());
     let out = huka_command(&db, &["import", "households", list.to_str().unwrap()]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let add = huka_command(&db, &["users", "add", "--name", "li", "--role", "teacher"]).env("HUKA_NEW_PASSWORD", "teacher-pass").output().unwrap();

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-use huka_tests::{huka_command, PASSWORD, PRINCIPAL};
+use huka_tests::{huka_command, one_household_list, PASSWORD, PRINCIPAL};
 use serde_json::Value;
 
 fn huka(db: &Path, args: &[&str]) -> Output {
@@ -23,12 +23,7 @@ fn json(out: &Output) -> Value {
 fn every_write_is_in_the_trail_and_a_raw_edit_breaks_the_chain() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("school.db");
-    let list = dir.path().join("名单.csv");
-    std::fs::write(
-        &list,
-        "户编号,户主姓名,与户主关系,姓名,证件号码\n610921001,王建国,户主,王建国,610921198001010114\n610921001,王建国,之子,王小明,61092120130305001X\n",
-    )
-    .unwrap();
+    let list = one_household_list(dir.path());
     assert!(huka(&db, &["import", "households", list.to_str().unwrap()]).status.success());
     let entries = json(&huka(&db, &["audit", "list", "--json"]));
     let kinds: Vec<(&str, &str)> = entries.as_array().unwrap().iter().map(|e| (e["op"].as_str().unwrap(), e["kind"].as_str().unwrap())).collect();

@@ -127,19 +127,26 @@ fn crate_paths(code: &str) -> Vec<(String, usize)> {
 /// Top-level module → (module it imports → the first place that does).
 type Graph = BTreeMap<String, BTreeMap<String, String>>;
 
-fn module_graph(src: &Path) -> Graph {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
+/// Every `.rs` file under `dir`, sorted.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
-                walk(&path, out);
+                dirs.push(path);
             } else if path.extension().is_some_and(|e| e == "rs") {
                 out.push(path);
             }
         }
     }
-    let mut files = Vec::new();
-    walk(src, &mut files);
+    out.sort();
+    out
+}
+
+fn module_graph(src: &Path) -> Graph {
+    let files = rust_files(src);
     let module_of = |relative: &Path| -> String {
         let first = relative.components().next().unwrap().as_os_str().to_string_lossy().to_string();
         first.trim_end_matches(".rs").to_string()
@@ -366,19 +373,7 @@ fn the_store_and_the_ground_name_no_domain_noun() {
     let mut found = Vec::new();
     for dir in ["crates/huka-store/src", "crates/huka-ground/src"] {
         let src = root.join(dir);
-        let mut files = Vec::new();
-        let mut dirs = vec![src.clone()];
-        while let Some(d) = dirs.pop() {
-            for entry in std::fs::read_dir(&d).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    files.push(path);
-                }
-            }
-        }
-        for file in files {
+        for file in rust_files(&src) {
             let relative = file.strip_prefix(&src).unwrap();
             for f in domain_nouns_in(relative, &std::fs::read_to_string(&file).unwrap()) {
                 found.push(format!("{dir}/{f}"));
@@ -393,18 +388,10 @@ fn sources_outside_tests(root: &Path, dirs: &[&str]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for dir in dirs {
         let src = root.join(dir);
-        let mut dirs = vec![src.clone()];
-        while let Some(d) = dirs.pop() {
-            for entry in std::fs::read_dir(&d).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    let relative = path.strip_prefix(&src).unwrap();
-                    if let Some(code) = code_outside_tests(relative, &std::fs::read_to_string(&path).unwrap()) {
-                        out.push((format!("{dir}/{}", relative.display()), code));
-                    }
-                }
+        for path in rust_files(&src) {
+            let relative = path.strip_prefix(&src).unwrap();
+            if let Some(code) = code_outside_tests(relative, &std::fs::read_to_string(&path).unwrap()) {
+                out.push((format!("{dir}/{}", relative.display()), code));
             }
         }
     }

@@ -45,6 +45,18 @@ pub fn console_bin() -> PathBuf {
     built("huka-console", "huka-console", &CELL)
 }
 
+/// A poverty-household list of one household (王建国, head, and his son 王小明, with their
+/// resident ID numbers) as a CSV file in `dir`, for the tests that need a known card.
+pub fn one_household_list(dir: &Path) -> PathBuf {
+    let list = dir.join("名单.csv");
+    std::fs::write(
+        &list,
+        "户编号,户主姓名,与户主关系,姓名,证件号码\n610921001,王建国,户主,王建国,610921198001010114\n610921001,王建国,之子,王小明,61092120130305001X\n",
+    )
+    .unwrap();
+    list
+}
+
 /// The test installations' first account: every CLI test logs in as them.
 pub const PRINCIPAL: &str = "wang";
 pub const PASSWORD: &str = "principal-pass";
