@@ -36,6 +36,12 @@ pub fn resident_id(stored: &str) -> String {
     }
 }
 
+/// [`resident_id`] as an SQL expression over the column `column` (normalized numbers: valid or
+/// empty), for the search text SQLite builds itself.
+pub fn resident_id_sql(column: &str) -> String {
+    format!("CASE WHEN length({column}) = 18 THEN substr({column}, 1, 6) || '********' || substr({column}, 15) ELSE '' END")
+}
+
 /// A national student number (全国学籍号) as a masked view shows it: `G` + a masked ID number
 /// when it is one (the common case), else its first and last four characters.
 pub fn national_student_number(number: &str) -> String {
@@ -117,6 +123,15 @@ mod tests {
         assert_eq!(birth_year(NaiveDate::from_ymd_opt(2013, 3, 5)), Some(2013));
         assert_eq!(field_value("birth_date", "2013-03-05").as_deref(), Some("2013"));
         assert_eq!(field_value("name", "王小明"), None);
+    }
+
+    #[test]
+    fn the_sql_form_masks_as_the_rust_one() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        for stored in ["61092120130305001X", ""] {
+            let sql: String = conn.query_row(&format!("SELECT {}", resident_id_sql("?1")), [stored], |r| r.get(0)).unwrap();
+            assert_eq!(sql, resident_id(stored));
+        }
     }
 
     fn valid_id() -> impl Strategy<Value = String> {

@@ -20,8 +20,6 @@ use crate::store::Store;
 use crate::resident_id;
 use crate::text::fold;
 
-/// A member's ID number in the search text: masked as `masking::resident_id` masks it.
-const MASKED_ID: &str = "CASE WHEN length(m.resident_id) = 18 THEN substr(m.resident_id, 1, 6) || '********' || substr(m.resident_id, 15) ELSE '' END";
 
 /// Rewrites the search row of one household from its live records: the text anyone may
 /// search (`body`, ID numbers masked) and the full ID numbers (`ids`), each with its trigram
@@ -32,10 +30,11 @@ pub fn reindex_household(conn: &Connection, household: RecordId) -> Result<()> {
     let (key, old_body, old_ids): (i64, String, String) = conn
         .prepare_cached("SELECT key, body, ids FROM search_key WHERE household_id = ?1")?
         .query_row([household], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let masked_id = crate::masking::resident_id_sql("m.resident_id");
     let (body, ids): (String, String) = conn
         .prepare_cached(&format!(
             "SELECT coalesce(max(concat_ws(' ', h.household_number, h.head_name, h.town, h.village, h.grp, h.phone,
-                        (SELECT group_concat(m.name || ' ' || {MASKED_ID}, ' ') FROM member m
+                        (SELECT group_concat(m.name || ' ' || {masked_id}, ' ') FROM member m
                           WHERE m.household_id = h.id AND m.deleted_at IS NULL))), ''),
                     coalesce(max((SELECT group_concat(m.resident_id, ' ') FROM member m
                           WHERE m.household_id = h.id AND m.deleted_at IS NULL AND m.resident_id <> '')), '')

@@ -89,13 +89,16 @@ pub(crate) fn needs(conn: &Connection, table: &str, row: &Map<String, Value>, ex
         v
     };
     let deletes = changed.iter().any(|f| f == "deleted_at") && !row.get("deleted_at").is_none_or(Value::is_null);
+    // The households a record names directly (`household_id`), or through a parent record.
+    let households = |column: &str| -> Vec<RecordId> { on_both(column).into_iter().map(|h| h.unwrap_or(NONE)).collect() };
     let card = |of: fn(RecordId) -> Of, column: &str| -> Vec<RecordId> { on_both(column).into_iter().map(|id| household(conn, id.map(of))).collect() };
-    // A tombstone of what belongs to a card comes with the card's member or the card itself
-    // (a tombstone takes its dependents with it): whoever may change the card may delete it.
-    let dependent_delete = |hs: Vec<RecordId>| -> Vec<Action> { hs.into_iter().map(Action::EditHousehold).collect() };
+    // A change of the card. A tombstone of what belongs to a card comes with the card's member
+    // or the card itself (a tombstone takes its dependents with it): whoever may change the
+    // card may delete it.
+    let edit = |hs: Vec<RecordId>| -> Vec<Action> { hs.into_iter().map(Action::EditHousehold).collect() };
     let care = |hs: Vec<RecordId>| -> Vec<Action> {
         if deletes {
-            dependent_delete(hs)
+            edit(hs)
         } else {
             hs.into_iter().map(Action::CareFor).collect()
         }
@@ -114,14 +117,14 @@ pub(crate) fn needs(conn: &Connection, table: &str, row: &Map<String, Value>, ex
                 vec![Action::EditHousehold(id_of(row, "id").unwrap_or(NONE))]
             }
         }
-        "member" => on_both("household_id").into_iter().map(|h| Action::EditHousehold(h.unwrap_or(NONE))).collect(),
-        "student" => card(Of::Member, "member_id").into_iter().map(Action::EditHousehold).collect(),
-        "household_teacher" if deletes => on_both("household_id").into_iter().map(|h| Action::EditHousehold(h.unwrap_or(NONE))).collect(),
+        "member" => edit(households("household_id")),
+        "student" => edit(card(Of::Member, "member_id")),
+        "household_teacher" if deletes => edit(households("household_id")),
         "household_teacher" => vec![Action::ManagePairings],
-        "pairing" if deletes => dependent_delete(card(Of::Member, "member_id")),
+        "pairing" if deletes => edit(card(Of::Member, "member_id")),
         "pairing" => vec![Action::ManagePairings],
         "registration" => vec![Action::Import],
-        "visit" => care(on_both("household_id").into_iter().map(|h| h.unwrap_or(NONE)).collect()),
+        "visit" => care(households("household_id")),
         "follow_up" => care(card(Of::Visit, "visit_id")),
         "plan" | "dropout_case" => care(card(Of::Member, "member_id")),
         "plan_review" => care(card(Of::Plan, "plan_id")),
