@@ -487,3 +487,101 @@ fn id_numbers_stored_as_numbers_are_refused_for_the_real_cause() {
     let refs = error_references(&json(&huka(&case.path("r.db"), &["import", "roster", xlsx.to_str().unwrap(), "--dry-run", "--json"])));
     assert_eq!(refs[0], "一年级!4", "row references name the sheet");
 }
+
+fn listing(db: &Path) -> Vec<(String, String, i64)> {
+    let v = json(&huka(db, &["households", "list", "--json"]));
+    let mut out: Vec<_> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["householdNumber"].as_str().unwrap().to_string(), h["headName"].as_str().unwrap().to_string(), h["memberCount"].as_i64().unwrap_or(-1)))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The aid office's 贫困学生花名册 (one row per student, no 户编号) as .xlsx with a title and
+/// merged household cells, and as Excel's GBK CSV: households keyed by the head's ID number,
+/// the head and each student members, never an ID number as the household number; the
+/// preview says which key it used; re-importing changes nothing.
+#[test]
+fn the_student_list_without_household_numbers_is_keyed_by_the_heads_id_number() {
+    let households = workbooks::households(60);
+    let with_students: Vec<&workbooks::Household> = households.iter().filter(|h| h.members.len() > 1).collect();
+    let students: usize = with_students.iter().map(|h| h.members.len() - 1).sum();
+    let case = Case::new();
+    let merged = case.path("花名册.xlsx");
+    workbooks::student_list(&households, true, &merged);
+    let csv = case.path("花名册.csv");
+    workbooks::student_list_csv(&households, &csv);
+    let mut listings = Vec::new();
+    for file in [&merged, &csv] {
+        let db = case.path(&format!("{}.db", file.extension().unwrap().to_str().unwrap()));
+        let dry = json(&huka(&db, &["import", "households", "--dry-run", file.to_str().unwrap(), "--json"]));
+        assert_eq!(dry["sheets"].as_array().unwrap().iter().find(|s| s["status"] == "imported").unwrap()["householdKey"], "head_resident_id", "{file:?}");
+        let out = huka(&db, &["import", "households", file.to_str().unwrap(), "--json"]);
+        assert_eq!(out.status.code(), Some(0), "{file:?}: {}", String::from_utf8_lossy(&out.stdout));
+        assert_eq!(counts(&json(&out)), (students as i64, students as i64, 0, 0, 0), "{file:?}");
+        let list = listing(&db);
+        assert_eq!(list.len(), with_students.len(), "{file:?}");
+        for (number, head, members) in &list {
+            assert!(number.starts_with("自编") && number.chars().count() == 10, "{number}");
+            assert!(!households.iter().flat_map(|h| &h.members).any(|m| number.contains(&m.2[..6])), "no ID number in {number}");
+            assert!(head.starts_with("户主"));
+            assert!(*members >= 2);
+        }
+        // The same file again changes nothing.
+        let again = json(&huka(&db, &["import", "households", file.to_str().unwrap(), "--json"]));
+        assert_eq!(counts(&again), (students as i64, 0, 0, students as i64, 0), "{file:?}");
+        // The students are students of their grade and class.
+        let stats = json(&huka(&db, &["stats", "--json"]));
+        assert_eq!(stats["students"].as_i64(), Some(students as i64), "{stats}");
+        let mut cards: Vec<(String, i64)> = list.into_iter().map(|(_, head, n)| (head, n)).collect();
+        cards.sort();
+        listings.push(cards);
+    }
+    assert_eq!(listings[0], listings[1], "the merged .xlsx and the CSV make the same cards");
+
+    // The text preview says which key it used.
+    let out = huka_tests::huka_command(&case.path("zh.db"), &["import", "households", "--dry-run", merged.to_str().unwrap()]).env("LANG", "zh_CN.UTF-8").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("没有户编号，按“户主身份证号”归户"), "{text}");
+    let poverty = case.path("建档立卡.xlsx");
+    workbooks::poverty_list(&households, true, &poverty);
+    let out = huka_tests::huka_command(&case.path("zh.db"), &["import", "households", "--dry-run", poverty.to_str().unwrap()]).env("LANG", "zh_CN.UTF-8").output().unwrap();
+    assert!(String::from_utf8(out.stdout).unwrap().contains("按“户编号”归户"));
+}
+
+/// The 建档立卡 list (with 户编号) and the 花名册 (without) of the same families make one
+/// household each, in either order, matched by the head's ID number; the 户编号 replaces the
+/// number Huka made; importing either again changes nothing.
+#[test]
+fn the_poverty_list_and_the_student_list_make_one_household_each_in_either_order() {
+    let households = workbooks::households(40);
+    let case = Case::new();
+    let poverty = case.path("建档立卡.xlsx");
+    workbooks::poverty_list(&households, true, &poverty);
+    let students = case.path("花名册.xlsx");
+    workbooks::student_list(&households, true, &students);
+    let mut finals = Vec::new();
+    for order in [[&poverty, &students], [&students, &poverty]] {
+        let db = case.path(&format!("{}.db", finals.len()));
+        for file in order {
+            let out = huka(&db, &["import", "households", file.to_str().unwrap(), "--json"]);
+            assert_eq!(out.status.code(), Some(0), "{file:?}: {}", String::from_utf8_lossy(&out.stdout));
+        }
+        let list = listing(&db);
+        assert_eq!(list.len(), 40, "one household each: {list:?}");
+        let numbers: Vec<&str> = list.iter().map(|l| l.0.as_str()).collect();
+        let mut expected: Vec<&str> = households.iter().map(|h| h.number.as_str()).collect();
+        expected.sort();
+        assert_eq!(numbers, expected, "the 户编号 of the list, none made by Huka");
+        for file in order {
+            let v = json(&huka(&db, &["import", "households", file.to_str().unwrap(), "--json"]));
+            let (rows, _, _, unchanged, _) = counts(&v);
+            assert_eq!(unchanged, rows, "{file:?} again changes nothing: {v:#}");
+        }
+        finals.push(list);
+    }
+    assert_eq!(finals[0], finals[1], "the same cards in either order");
+}

@@ -271,3 +271,81 @@ book.save(sys.argv[2])
         .map(|s| s.success())
         .unwrap_or(false)
 }
+
+/// The aid office's 贫困学生花名册 header: one row per student, the household in the same row,
+/// no household number; the guardian's ID number is not the student's nor the head's.
+pub const STUDENT_LIST_HEADER: [&str; 13] =
+    ["序号", "学生姓名", "学生身份证号", "年级", "班级", "户主姓名", "户主身份证号", "与户主关系", "贫困户类别", "家庭人口", "联系电话", "家庭住址", "监护人身份证号"];
+
+/// The rows of the 花名册 of these households: each child of a household is a student (a
+/// household with no child is not on it), the household's columns repeated on each.
+pub fn student_list_rows(households: &[Household]) -> Vec<[String; 13]> {
+    let mut out = Vec::new();
+    for (i, h) in households.iter().enumerate() {
+        let (_, head, head_id) = &h.members[0];
+        for (relation, name, rid) in h.members.iter().skip(1) {
+            let grade = (out.len() % 6) + 1;
+            out.push([
+                (out.len() + 1).to_string(),
+                name.clone(),
+                rid.clone(),
+                GRADES[grade - 1].to_string(),
+                format!("{}班", i % 2 + 1),
+                head.clone(),
+                head_id.clone(),
+                relation.to_string(),
+                "建档立卡贫困户".to_string(),
+                (h.members.len() + 1).to_string(),
+                format!("1389150{i:04}"),
+                "汉阴县涧池镇仁河村三组".to_string(),
+                // The guardian is the head: a number the import must not take for the student's.
+                head_id.clone(),
+            ]);
+        }
+    }
+    out
+}
+
+/// The 花名册 as the aid office sends it: a title merged over the table, the header, and each
+/// household's columns (户主姓名 … 家庭住址) merged over its students' rows when `merged`.
+pub fn student_list(households: &[Household], merged: bool, path: &Path) {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet().set_name("贫困学生花名册").unwrap();
+    let f = Format::new();
+    sheet.merge_range(0, 0, 0, 12, "涧池镇中心小学 2026年秋季学期 贫困学生花名册", &f).unwrap();
+    for (c, h) in STUDENT_LIST_HEADER.iter().enumerate() {
+        sheet.write_string(1, c as u16, *h).unwrap();
+    }
+    let rows = student_list_rows(households);
+    let mut r = 2u32;
+    let mut k = 0;
+    while k < rows.len() {
+        let same = rows[k..].iter().take_while(|x| x[6] == rows[k][6]).count();
+        for (j, row) in rows[k..k + same].iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                let household_column = (5..=11).contains(&c) && c != 7;
+                if merged && household_column && same > 1 {
+                    if j == 0 {
+                        sheet.merge_range(r, c as u16, r + same as u32 - 1, c as u16, v, &f).unwrap();
+                    }
+                } else {
+                    sheet.write_string(r + j as u32, c as u16, v).unwrap();
+                }
+            }
+        }
+        r += same as u32;
+        k += same;
+    }
+    sheet.write_string(r + 1, 0, "制表人：李老师").unwrap();
+    book.save(path).unwrap();
+}
+
+/// The 花名册 saved as CSV by a Chinese Excel: GBK, the household's columns on every row.
+pub fn student_list_csv(households: &[Household], path: &Path) {
+    let mut text = STUDENT_LIST_HEADER.join(",") + "\n";
+    for row in student_list_rows(households) {
+        text.push_str(&row.join(","));
+        text.push('\n');
+    }
+    std::fs::write(path, encoding_rs::GBK.encode(&text).0.into_owned()).unwrap();
+}

@@ -40,6 +40,8 @@ text_enum! {
         PovertyAttribute = "poverty_attribute",             // 贫困户属性
         LiftStatus = "lift_status",                         // 脱贫状态
         PovertyCause = "poverty_cause",                     // 主要致贫原因
+        HeadResidentId = "head_resident_id",                // 户主身份证号 (花名册: the household's key)
+        FamilySize = "family_size",                         // 家庭人口
     }
 }
 
@@ -49,7 +51,10 @@ impl Field {
         match self {
             Field::Serial => &["序号", "编号", "NO", "No."],
             Field::Name => &["姓名", "学生姓名", "成员姓名", "家庭成员姓名"],
-            Field::ResidentId => &["身份证号", "身份证件号", "证件号码", "身份证号码", "公民身份号码", "身份证件号码", "证件号"],
+            Field::ResidentId => &[
+                "身份证号", "身份证件号", "证件号码", "身份证号码", "公民身份号码", "身份证件号码", "证件号", "学生身份证号", "学生身份证号码",
+                "学生身份证件号", "学生身份证件号码", "学生证件号码", "成员身份证号", "成员身份证号码",
+            ],
             Field::NationalStudentNumber => &["全国学籍号", "学籍号", "学籍辅号", "全国学籍号/学籍辅号", "学籍号码"],
             Field::Gender => &["性别"],
             Field::BirthDate => &["出生日期", "出生年月", "出生年月日", "生日"],
@@ -68,9 +73,12 @@ impl Field {
             Field::Town => &["镇", "乡镇", "乡（镇）", "镇（乡）", "所在乡镇"],
             Field::Village => &["村", "行政村", "所在村", "村（社区）"],
             Field::Group => &["组", "村民小组", "组别", "社"],
-            Field::PovertyAttribute => &["贫困户属性", "户属性", "贫困户类型"],
+            Field::PovertyAttribute => &["贫困户属性", "户属性", "贫困户类型", "贫困户类别", "贫困类别", "户类别", "家庭困难类别", "困难类别"],
             Field::LiftStatus => &["脱贫状态", "是否脱贫", "脱贫情况"],
             Field::PovertyCause => &["主要致贫原因", "致贫原因"],
+            // 监护人身份证号 names neither: a guardian's number is not imported.
+            Field::HeadResidentId => &["户主身份证号", "户主身份证号码", "户主身份证件号", "户主身份证件号码", "户主证件号码", "户主证件号"],
+            Field::FamilySize => &["家庭人口", "家庭人口数", "家庭人数", "家庭成员数", "户人口数", "人口数"],
         }
     }
 
@@ -83,8 +91,8 @@ impl Field {
                 LeftBehind, RegisteredPoor, Address, GuardianName, Phone,
             ],
             ImportKind::Households => &[
-                Serial, HouseholdNumber, HeadName, Relation, Name, ResidentId, Gender, BirthDate, Town, Village, Group,
-                PovertyAttribute, LiftStatus, PovertyCause, Phone,
+                Serial, HouseholdNumber, HeadName, HeadResidentId, Relation, Name, ResidentId, Gender, BirthDate, Grade, ClassName,
+                Town, Village, Group, Address, PovertyAttribute, LiftStatus, PovertyCause, FamilySize, Phone,
             ],
         }
     }

@@ -1,13 +1,21 @@
 //! The registered-poor household list (建档立卡户名单): one row per person, the household
 //! number repeated on each member's row. Households match by household number, people by
 //! resident ID number; a person already on another card moves to this one.
+//!
+//! The aid office's 贫困学生花名册 has one row per student, the household in the same row
+//! (户主姓名, 户主身份证号, 与户主关系, 贫困户类别, 家庭人口, 联系电话 …) and no household
+//! number: its households are keyed by the head's resident ID number. The head and each
+//! student become members (the student with a student record of the grade and class); a
+//! household already on a card (from either list) is found by its members' ID numbers; a new
+//! one gets a number Huka makes (`household::generated_number`), never the ID number, which
+//! the 建档立卡 list's 户编号 replaces when that list comes.
 
 use std::collections::{BTreeMap, HashMap};
 
 use super::read::{Cell, Row};
 use super::row::{Columns, Kind, Reader};
 use super::sheets::Source;
-use super::values::DateValue;
+use super::values::{self, DateValue};
 use super::{Field, Outcome, Place, Plan, PlannedRow};
 use crate::error::{Problem, Result};
 use crate::household::{Household, HouseholdInput, HouseholdStatus, PovertyCause};
@@ -15,13 +23,23 @@ use crate::member::{Member, MemberInput};
 use crate::record::RecordId;
 use crate::resident_id::ResidentId;
 use crate::store::{Store, Writer};
+use crate::student::{Stage, StudentInput};
+
+/// What groups rows into one household.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Key {
+    /// 户编号, on every row of a 建档立卡 list.
+    Number(String),
+    /// The head's resident ID number, in a list with no household number (花名册).
+    Head(String),
+}
 
 /// One person's row, read and checked.
 #[derive(Debug, Clone, PartialEq)]
 struct Person {
     /// The source sheet and row number.
     at: (usize, usize),
-    household_number: String,
+    key: Key,
     head_name: String,
     name: String,
     relation: String,
@@ -34,6 +52,8 @@ struct Person {
     phone: String,
     status: Option<HouseholdStatus>,
     causes: Option<Vec<PovertyCause>>,
+    /// A student's grade, stage and class, when the row gives them.
+    class: Option<(Option<i64>, Stage, String)>,
 }
 
 impl Person {
@@ -46,13 +66,22 @@ impl Person {
     }
 }
 
-pub(crate) enum Action {
-    /// Write this household (insert when `id` is None) and then this member.
-    Person { household: String, member: Option<RecordId>, input: MemberInput },
+/// One member to write: into the household of `household`, over `member` if they exist.
+pub(crate) struct Write {
+    household: Key,
+    member: Option<RecordId>,
+    input: MemberInput,
 }
 
-/// Households to write, by household number: the existing id and the fields to write.
-pub(crate) struct Households(BTreeMap<String, (Option<RecordId>, HouseholdInput, bool)>);
+pub(crate) enum Action {
+    /// Write the households of these people (insert when new), then the people: one on a
+    /// 建档立卡 row, the head and the student on a 花名册 row.
+    People(Vec<Write>),
+}
+
+/// Households to write, by key: the existing id, the fields to write (an empty number: one
+/// to make) and whether they change.
+pub(crate) struct Households(BTreeMap<Key, (Option<RecordId>, HouseholdInput, bool)>);
 
 pub(crate) struct HouseholdPlan {
     pub plan: Plan<Action>,
@@ -72,7 +101,7 @@ fn status(attribute: &str, lift: &str) -> Option<HouseholdStatus> {
     }
     Some(if lift.contains("边缘") || attribute.contains("边缘") {
         HouseholdStatus::EdgeMonitored
-    } else if lift.contains("已脱贫") || lift.contains("脱贫不稳定") || lift == "是" {
+    } else if lift.contains("已脱贫") || lift.contains("脱贫不稳定") || lift == "是" || attribute.contains("已脱贫") || attribute.starts_with("脱贫") {
         HouseholdStatus::LiftedMonitored
     } else if attribute.contains("低保") {
         HouseholdStatus::MinimumAllowance
@@ -110,32 +139,68 @@ fn causes(text: &str) -> Result<Vec<PovertyCause>, String> {
     Ok(out)
 }
 
-fn read_row(r: &mut Reader<'_>, sheet: usize) -> Option<Person> {
-    let household_number = r.text(Field::HouseholdNumber).replace(' ', "");
-    if household_number.is_empty() {
-        r.problem(Field::HouseholdNumber, Problem::Required);
+/// A resident ID number column read: the number, or why the row is refused.
+fn read_id(r: &mut Reader<'_>, field: Field, missing_zh: &str, missing_en: &str) -> Option<ResidentId> {
+    if r.digits_lost(field) {
+        return None;
     }
-    let name = r.text(Field::Name);
-    if name.is_empty() {
-        r.problem(Field::Name, Problem::Required);
+    let text = r.text(field);
+    if text.is_empty() {
+        r.error(field, missing_zh, missing_en);
+        return None;
     }
-    let id_text = r.text(Field::ResidentId);
-    let id = if r.digits_lost(Field::ResidentId) {
-        None
-    } else if id_text.is_empty() {
-        r.error(Field::ResidentId, "缺少身份证号", "the resident ID number is missing");
-        None
-    } else {
-        match ResidentId::parse(&id_text) {
-            Ok(id) => Some(id),
-            Err(p) => {
-                r.problem(Field::ResidentId, Problem::ResidentId(p));
-                None
-            }
+    match ResidentId::parse(&text) {
+        Ok(id) => Some(id),
+        Err(p) => {
+            r.problem(field, Problem::ResidentId(p));
+            None
         }
+    }
+}
+
+/// 镇, 村 and 组 out of a 家庭住址 such as “汉阴县涧池镇紫云村三组”: what comes before the
+/// town (province, county) is left out, and so is what comes after the group.
+fn split_address(address: &str) -> (String, String, String) {
+    let a: String = address.chars().filter(|c| !c.is_whitespace()).collect();
+    let cut = |s: &str, marks: &[&str]| marks.iter().filter_map(|m| s.find(m).map(|i| i + m.len())).min();
+    let (town, rest) = match cut(&a, &["镇", "乡", "街道"]) {
+        Some(end) => {
+            let before = a[..end].char_indices().last().map(|(i, _)| i).unwrap_or(0);
+            let start = ["省", "市", "县", "区"].iter().filter_map(|m| a[..before].rfind(m).map(|i| i + m.len())).max().unwrap_or(0);
+            (a[start..end].to_string(), &a[end..])
+        }
+        None => (String::new(), a.as_str()),
     };
-    let gender = r.gender();
-    let birth = r.birth_date();
+    let (village, rest) = match cut(rest, &["村", "社区"]) {
+        Some(end) => (rest[..end].to_string(), &rest[end..]),
+        None => (String::new(), rest),
+    };
+    let group = cut(rest, &["组", "社"]).map(|end| rest[..end].to_string()).unwrap_or_default();
+    let fits = |s: &str, max: usize| if s.chars().count() <= max { s.to_string() } else { String::new() };
+    if town.is_empty() && village.is_empty() {
+        // Not an address Huka can split: kept whole as the village when it fits.
+        return (String::new(), fits(&a, 30), String::new());
+    }
+    (fits(&town, 30), fits(&village, 30), fits(&group, 20))
+}
+
+/// The household's own columns of a row, the same for each of its people.
+struct HouseholdBits {
+    head_name: String,
+    town: String,
+    village: String,
+    group: String,
+    phone: String,
+    status: Option<HouseholdStatus>,
+    causes: Option<Vec<PovertyCause>>,
+    size: Option<i64>,
+}
+
+fn household_bits(r: &mut Reader<'_>) -> HouseholdBits {
+    let (mut town, mut village, mut group) = (r.text(Field::Town), r.text(Field::Village), r.text(Field::Group));
+    if r.has(Field::Address) && town.is_empty() && village.is_empty() && group.is_empty() {
+        (town, village, group) = split_address(&r.text(Field::Address));
+    }
     let phone = r.phone();
     let causes = if r.has(Field::PovertyCause) {
         match causes(&r.text(Field::PovertyCause)) {
@@ -152,6 +217,86 @@ fn read_row(r: &mut Reader<'_>, sheet: usize) -> Option<Person> {
     } else {
         None
     };
+    let size = match r.has(Field::FamilySize) {
+        false => None,
+        true => {
+            let text = r.text(Field::FamilySize);
+            let n = text.trim_end_matches('人').trim().parse::<f64>().ok().filter(|n| n.fract() == 0.0 && (1.0..=30.0).contains(n));
+            if n.is_none() {
+                r.error(Field::FamilySize, "家庭人口应为 1 到 30 之间的人数", "the family size must be a number of people from 1 to 30");
+            }
+            n.map(|n| n as i64)
+        }
+    };
+    HouseholdBits {
+        head_name: r.text(Field::HeadName),
+        town,
+        village,
+        group,
+        phone,
+        status: status(&r.text(Field::PovertyAttribute), &r.text(Field::LiftStatus)),
+        causes,
+        size,
+    }
+}
+
+/// 年级 and 班级, if the row has a grade; an error if the grade is not one.
+fn read_class(r: &mut Reader<'_>) -> Option<(Option<i64>, Stage, String)> {
+    if !r.has(Field::Grade) {
+        return None;
+    }
+    match values::grade(r.cell(Field::Grade)) {
+        Some((grade, stage)) => Some((grade, stage, r.text(Field::ClassName))),
+        None => {
+            r.error(Field::Grade, "年级无法识别（应如“三年级”“初一”或 3）", "grade not understood (like 三年级, 初一 or 3)");
+            None
+        }
+    }
+}
+
+fn person(at: (usize, usize), key: Key, bits: &HouseholdBits, name: String, relation: String, id: &ResidentId) -> Person {
+    Person {
+        at,
+        key,
+        head_name: bits.head_name.clone(),
+        name,
+        relation,
+        resident_id: id.as_str().to_string(),
+        gender: Some(id.gender()),
+        birth_date: Some(id.birth_date()),
+        town: bits.town.clone(),
+        village: bits.village.clone(),
+        group: bits.group.clone(),
+        phone: bits.phone.clone(),
+        status: bits.status,
+        causes: bits.causes.clone(),
+        class: None,
+    }
+}
+
+/// A row of a 建档立卡 list: one person of the household numbered in the row.
+fn read_row(r: &mut Reader<'_>, sheet: usize) -> Option<(Vec<Person>, HouseholdBits)> {
+    let household_number = r.text(Field::HouseholdNumber).replace(' ', "");
+    if household_number.is_empty() {
+        r.problem(Field::HouseholdNumber, Problem::Required);
+    } else if ResidentId::parse(&household_number).is_ok() {
+        // A household number is shown in full everywhere: an ID number must never become one.
+        r.refuse(
+            Field::HouseholdNumber,
+            "household_number_is_resident_id",
+            "户编号是一个身份证号：户编号处处完整显示，不能用身份证号。没有户编号的名单（如贫困学生花名册）请把“户主身份证号”列指定为“户主身份证号”",
+            "the household number is a resident ID number: household numbers are shown in full everywhere. For a list without household numbers (a 花名册), map the head's ID column to 户主身份证号",
+        );
+    }
+    let name = r.text(Field::Name);
+    if name.is_empty() {
+        r.problem(Field::Name, Problem::Required);
+    }
+    let id = read_id(r, Field::ResidentId, "缺少身份证号", "the resident ID number is missing");
+    let gender = r.gender();
+    let birth = r.birth_date();
+    let bits = household_bits(r);
+    let class = read_class(r);
     let mut relation = r.text(Field::Relation);
     if relation == "本人" {
         relation = "户主".into();
@@ -160,30 +305,63 @@ fn read_row(r: &mut Reader<'_>, sheet: usize) -> Option<Person> {
     if !r.errors.is_empty() {
         return None;
     }
-    let birth_date = match birth {
-        Some(DateValue::Day(d)) => Some(d),
-        _ => Some(id.birth_date()),
-    };
-    Some(Person {
-        at: (sheet, r.row.number),
-        household_number,
-        head_name: r.text(Field::HeadName),
-        gender: gender.or(Some(id.gender())),
-        birth_date,
-        resident_id: id.as_str().to_string(),
-        name,
-        relation,
-        town: r.text(Field::Town),
-        village: r.text(Field::Village),
-        group: r.text(Field::Group),
-        phone,
-        status: status(&r.text(Field::PovertyAttribute), &r.text(Field::LiftStatus)),
-        causes,
-    })
+    let mut p = person((sheet, r.row.number), Key::Number(household_number), &bits, name, relation, &id);
+    p.gender = gender.or(p.gender);
+    if let Some(DateValue::Day(d)) = birth {
+        p.birth_date = Some(d);
+    }
+    p.class = class;
+    Some((vec![p], bits))
 }
 
-fn existing_households(store: &Store) -> Result<HashMap<String, Household>> {
-    Ok(crate::household::all(store.conn())?.into_iter().map(|h| (h.fields.household_number.clone(), h)).collect())
+/// A row of a 花名册: a student and the head of their household, keyed by the head's ID number.
+fn read_student_row(r: &mut Reader<'_>, sheet: usize) -> Option<(Vec<Person>, HouseholdBits)> {
+    let name = r.text(Field::Name);
+    if name.is_empty() {
+        r.problem(Field::Name, Problem::Required);
+    }
+    let head_name = r.text(Field::HeadName);
+    if head_name.is_empty() && r.mapping.column_of(Field::HeadName).is_some() {
+        r.problem(Field::HeadName, Problem::Required);
+    }
+    let id = read_id(r, Field::ResidentId, "缺少学生身份证号", "the student's resident ID number is missing");
+    let head = read_id(r, Field::HeadResidentId, "缺少户主身份证号，无法确定是哪一户", "the head's resident ID number is missing: the row cannot be put in a household");
+    let gender = r.gender();
+    let birth = r.birth_date();
+    let bits = household_bits(r);
+    let class = read_class(r);
+    let mut relation = r.text(Field::Relation);
+    if relation == "本人" {
+        relation = "户主".into();
+    }
+    let (id, head) = (id?, head?);
+    if id != head && relation == "户主" {
+        r.error(Field::Relation, "与户主关系为“户主”，但学生身份证号与户主身份证号不同", "the relation says 户主 but the student's and the head's ID numbers differ");
+    }
+    if !r.errors.is_empty() {
+        return None;
+    }
+    let at = (sheet, r.row.number);
+    let key = Key::Head(head.as_str().to_string());
+    let mut student = person(at, key.clone(), &bits, name, if id == head { "户主".into() } else { relation }, &id);
+    student.gender = gender.or(student.gender);
+    if let Some(DateValue::Day(d)) = birth {
+        student.birth_date = Some(d);
+    }
+    student.class = class;
+    if id == head {
+        return Some((vec![student], bits));
+    }
+    let head_person = person(at, key, &bits, head_name, "户主".into(), &head);
+    if head_person.name.is_empty() {
+        // No 户主姓名 column: the head is known by number only, and cannot be a member.
+        return Some((vec![student], bits));
+    }
+    Some((vec![head_person, student], bits))
+}
+
+fn existing_households(store: &Store) -> Result<Vec<Household>> {
+    crate::household::all(store.conn())
 }
 
 fn existing_members(store: &Store) -> Result<HashMap<String, Member>> {
@@ -191,8 +369,9 @@ fn existing_members(store: &Store) -> Result<HashMap<String, Member>> {
 }
 
 /// The household as the file describes it, over what Huka already has (fields the file
-/// leaves empty keep their current value).
-fn household_fields(people: &[&Person], current: Option<&HouseholdInput>) -> (HouseholdInput, (usize, usize)) {
+/// leaves empty keep their current value). `number` is the household's number (empty: one
+/// to be made).
+fn household_fields(people: &[&Person], number: String, current: Option<&HouseholdInput>) -> (HouseholdInput, (usize, usize)) {
     let source = people.iter().find(|p| p.is_head()).unwrap_or(&people[0]);
     let keep = |file: &str, now: Option<&str>| if file.is_empty() { now.unwrap_or("").to_string() } else { file.to_string() };
     let head_name = if !source.head_name.is_empty() {
@@ -203,7 +382,7 @@ fn household_fields(people: &[&Person], current: Option<&HouseholdInput>) -> (Ho
         keep("", current.map(|c| c.head_name.as_str()))
     };
     let h = HouseholdInput {
-        household_number: source.household_number.clone(),
+        household_number: number,
         head_name: if head_name.is_empty() { source.name.clone() } else { head_name },
         town: keep(&source.town, current.map(|c| c.town.as_str())),
         village: keep(&source.village, current.map(|c| c.village.as_str())),
@@ -218,6 +397,19 @@ fn household_fields(people: &[&Person], current: Option<&HouseholdInput>) -> (Ho
 
 /// The member as the file describes them, over what Huka already has.
 fn member_input(p: &Person, current: Option<&Member>) -> MemberInput {
+    let now = current.and_then(|c| c.student.as_ref().map(|s| s.fields.clone()));
+    let student = match &p.class {
+        None => now,
+        Some((grade, stage, class_name)) => {
+            let base = now.unwrap_or_default();
+            Some(StudentInput {
+                stage: *stage,
+                grade: grade.or(base.grade),
+                class_name: if class_name.is_empty() { base.class_name.clone() } else { class_name.clone() },
+                ..base
+            })
+        }
+    };
     MemberInput {
         name: p.name.clone(),
         relation: if p.relation.is_empty() { current.map(|c| c.relation.clone()).unwrap_or_default() } else { p.relation.clone() },
@@ -226,7 +418,7 @@ fn member_input(p: &Person, current: Option<&Member>) -> MemberInput {
         birth_date: p.birth_date.map(|d| d.to_string()),
         health: current.map(|c| c.health.clone()).unwrap_or_default(),
         migrant_work: current.is_some_and(|c| c.migrant_work),
-        student: current.and_then(|c| c.student.as_ref().map(|s| s.fields.clone())),
+        student,
     }
 }
 
@@ -235,6 +427,7 @@ fn unchanged(current: &Member, wanted: &MemberInput) -> bool {
         && current.relation == wanted.relation
         && current.gender == wanted.gender
         && current.birth_date.map(|d| d.to_string()) == wanted.birth_date
+        && current.student.as_ref().map(|s| &s.fields) == wanted.student.as_ref()
 }
 
 /// The household's own columns, merged over its members' rows in most county lists.
@@ -274,17 +467,81 @@ fn filled_down(row: &Row, above: Option<&Row>, columns: &Columns<'_>) -> Option<
     Some(filled)
 }
 
-/// A data row read: (sheet, row), and the person unless rejected — `(true, person)` when the
-/// row repeats an earlier one.
-type RowRead = ((usize, usize), Option<(bool, Person)>);
+/// The first row of each household of a 花名册 and what it said of the household: a later
+/// row of the household that says otherwise is refused (its blanks take the first row's).
+type FirstRows = HashMap<Key, ((usize, usize), HouseholdBits)>;
+
+/// Checks a 花名册 row's household columns against the household's first row; fills its blanks.
+fn agree(r: &mut Reader<'_>, sources: &[Source<'_>], firsts: &mut FirstRows, people: &mut [Person], bits: HouseholdBits) -> bool {
+    let key = people[0].key.clone();
+    let Some((at, first)) = firsts.get(&key) else {
+        firsts.insert(key, ((people[0].at), bits));
+        return true;
+    };
+    let differs = |a: &str, b: &str| !a.is_empty() && !b.is_empty() && a != b;
+    let place = |p: &Person| format!("{}{}{}", p.town, p.village, p.group);
+    let mut wrong = Vec::new();
+    if differs(&bits.head_name, &first.head_name) {
+        wrong.push(Field::HeadName);
+    }
+    if differs(&bits.phone, &first.phone) {
+        wrong.push(Field::Phone);
+    }
+    if bits.status.is_some() && first.status.is_some() && bits.status != first.status {
+        wrong.push(Field::PovertyAttribute);
+    }
+    if bits.size.is_some() && first.size.is_some() && bits.size != first.size {
+        wrong.push(Field::FamilySize);
+    }
+    let (now, then) = (format!("{}{}{}", bits.town, bits.village, bits.group), format!("{}{}{}", first.town, first.village, first.group));
+    if differs(&now, &then) {
+        wrong.push(if r.mapping.column_of(Field::Address).is_some() { Field::Address } else { Field::Village });
+    }
+    let first_place = Place { sheet: sources[at.0].name, row: at.1 };
+    for f in &wrong {
+        let header = r.mapping.header_of(*f);
+        r.refuse(
+            *f,
+            "household_disagrees",
+            format!("与{}同属一户（户主身份证号相同），但“{header}”不同：请核对后统一", first_place.zh()),
+            format!("the same household as {} (the same head's ID number) but a different “{header}”: make them agree", first_place.en()),
+        );
+    }
+    if !wrong.is_empty() {
+        return false;
+    }
+    for p in people.iter_mut() {
+        let fill = |mine: &mut String, theirs: &str| {
+            if mine.is_empty() {
+                *mine = theirs.to_string();
+            }
+        };
+        fill(&mut p.head_name, &first.head_name);
+        fill(&mut p.phone, &first.phone);
+        if place(p).is_empty() {
+            (p.town, p.village, p.group) = (first.town.clone(), first.village.clone(), first.group.clone());
+        }
+        p.status = p.status.or(first.status);
+        if p.causes.is_none() {
+            p.causes = first.causes.clone();
+        }
+    }
+    true
+}
+
+/// A data row read: (sheet, row), and its people unless rejected — `(true, person)` when the
+/// person repeats an earlier row.
+type RowRead = ((usize, usize), Option<Vec<(bool, Person)>>);
 
 pub(crate) fn plan(store: &Store, sources: &[Source<'_>]) -> Result<HouseholdPlan> {
     let mut plan = Plan::new();
-    // Pass 1: read every row; the same person twice must agree.
+    // Pass 1: read every row; the same person twice must agree, and so must a household's rows.
     let mut people: Vec<RowRead> = Vec::new();
     let mut seen: HashMap<String, Person> = HashMap::new();
+    let mut firsts: FirstRows = HashMap::new();
     for (sheet, source) in sources.iter().enumerate() {
-        let columns = Columns::new(source.name, source.mapping);
+        let columns = Columns::new(source);
+        let by_head = super::sheets::household_key(Some(source.mapping)) == Some("head_resident_id");
         let mut above: Option<Row> = None;
         let mut filled = 0;
         for original in &source.table.rows[source.mapping.header_index + 1..] {
@@ -296,7 +553,7 @@ pub(crate) fn plan(store: &Store, sources: &[Source<'_>]) -> Result<HouseholdPla
                 }
                 Kind::Data => {}
             }
-            let down = filled_down(original, above.as_ref(), &columns);
+            let down = if by_head { None } else { filled_down(original, above.as_ref(), &columns) };
             let row = down.as_ref().unwrap_or(original);
             let mut r = Reader::new(row, &columns);
             if down.is_some() {
@@ -305,68 +562,117 @@ pub(crate) fn plan(store: &Store, sources: &[Source<'_>]) -> Result<HouseholdPla
             if r.has(Field::HouseholdNumber) {
                 above = Some(row.clone());
             }
-            let person = read_row(&mut r, sheet).and_then(|p| match seen.get(&p.resident_id) {
-                Some(first) if first.same_as(&p) => Some((true, p)),
-                Some(first) => {
-                    let first = Place { sheet: sources[first.at.0].name, row: first.at.1 };
-                    r.error(
-                        Field::ResidentId,
-                        format!("与{}身份证号相同，但其他信息不同", first.zh()),
-                        format!("same resident ID number as {} but different details", first.en()),
-                    );
-                    None
+            let read = if by_head { read_student_row(&mut r, sheet) } else { read_row(&mut r, sheet) };
+            let read = read.and_then(|(mut ps, bits)| (!by_head || agree(&mut r, sources, &mut firsts, &mut ps, bits)).then_some(ps));
+            let persons = read.and_then(|ps| {
+                let mut out = Vec::new();
+                for p in ps {
+                    match seen.get(&p.resident_id) {
+                        Some(first) if first.same_as(&p) => out.push((true, p)),
+                        Some(first) => {
+                            let first = Place { sheet: sources[first.at.0].name, row: first.at.1 };
+                            let field = if by_head && p.is_head() && p.class.is_none() { Field::HeadResidentId } else { Field::ResidentId };
+                            r.error(
+                                field,
+                                format!("与{}身份证号相同，但其他信息不同", first.zh()),
+                                format!("same resident ID number as {} but different details", first.en()),
+                            );
+                            return None;
+                        }
+                        None => out.push((false, p)),
+                    }
                 }
-                None => {
-                    seen.insert(p.resident_id.clone(), p.clone());
-                    Some((false, p))
+                for (repeat, p) in &out {
+                    if !repeat {
+                        seen.insert(p.resident_id.clone(), p.clone());
+                    }
                 }
+                Some(out)
             });
             plan.errors.append(&mut r.errors);
-            people.push(((sheet, row.number), person));
+            people.push(((sheet, row.number), persons));
         }
         if filled > 0 {
             plan.filled.push((source.mapping.header_of(Field::HouseholdNumber), source.name.to_string(), filled));
         }
     }
 
-    // Pass 2: each household as the file describes it.
-    let current_households = existing_households(store)?;
+    // Pass 2: each household as the file describes it, found among those Huka has by its
+    // number, or by its members' ID numbers (the head's first).
+    let all_households = existing_households(store)?;
+    let by_number: HashMap<&str, &Household> = all_households.iter().map(|h| (h.fields.household_number.as_str(), h)).collect();
+    let by_id: HashMap<RecordId, &Household> = all_households.iter().map(|h| (h.meta.id, h)).collect();
     let current_members = existing_members(store)?;
-    let mut groups: BTreeMap<String, Vec<&Person>> = BTreeMap::new();
-    for (_, p) in &people {
-        if let Some((false, p)) = p {
-            groups.entry(p.household_number.clone()).or_default().push(p);
+    let mut groups: BTreeMap<Key, Vec<&Person>> = BTreeMap::new();
+    for (_, ps) in &people {
+        for (repeat, p) in ps.iter().flatten() {
+            if !repeat {
+                groups.entry(p.key.clone()).or_default().push(p);
+            }
         }
     }
+    let by_members = |members: &[&Person]| -> Option<&Household> {
+        let mut ids: Vec<&str> = members.iter().filter(|p| p.is_head()).map(|p| p.resident_id.as_str()).collect();
+        if let Key::Head(head) = &members[0].key {
+            ids.insert(0, head);
+        }
+        ids.extend(members.iter().map(|p| p.resident_id.as_str()));
+        ids.iter().find_map(|id| current_members.get(*id)).and_then(|m| by_id.get(&m.household_id).copied())
+    };
     let mut households = Households(BTreeMap::new());
-    let mut household_source: HashMap<String, ((usize, usize), bool)> = HashMap::new();
-    for (number, members) in &groups {
-        let current = current_households.get(number);
-        let (fields, source) = household_fields(members, current.map(|h| &h.fields));
+    let mut household_source: HashMap<Key, ((usize, usize), bool)> = HashMap::new();
+    for (key, members) in &groups {
+        let (current, number) = match key {
+            Key::Number(n) => {
+                // A household a 花名册 brought in, with the number Huka made, takes the list's number.
+                let current = by_number
+                    .get(n.as_str())
+                    .copied()
+                    .or_else(|| by_members(members).filter(|h| crate::household::is_generated_number(&h.fields.household_number)));
+                (current, n.clone())
+            }
+            Key::Head(_) => {
+                let current = by_members(members);
+                (current, current.map(|h| h.fields.household_number.clone()).unwrap_or_default())
+            }
+        };
+        let (fields, source) = household_fields(members, number, current.map(|h| &h.fields));
         let changed = current.is_none_or(|h| h.fields != fields);
-        household_source.insert(number.clone(), (source, changed));
-        households.0.insert(number.clone(), (current.map(|h| h.meta.id), fields, changed));
+        household_source.insert(key.clone(), (source, changed));
+        households.0.insert(key.clone(), (current.map(|h| h.meta.id), fields, changed));
     }
 
-    // Pass 3: each row's outcome.
-    for ((sheet, row), person) in people {
-        let (outcome, action) = match person {
+    // Pass 3: each row's outcome: the most its people change.
+    for ((sheet, row), persons) in people {
+        let (outcome, action) = match persons {
             None => (Outcome::Rejected, None),
-            Some((true, _)) => (Outcome::Unchanged, None),
-            Some((false, p)) => {
-                let current = current_members.get(&p.resident_id);
-                let wanted = member_input(&p, current);
-                let (source, household_changed) = household_source[&p.household_number];
-                let household_id = current_households.get(&p.household_number).map(|h| h.meta.id);
-                let outcome = match current {
-                    None => Outcome::New,
-                    Some(c) if Some(c.household_id) != household_id || !unchanged(c, &wanted) => Outcome::Update,
-                    Some(_) if source == p.at && household_changed => Outcome::Update,
-                    Some(_) => Outcome::Unchanged,
-                };
-                let action = (outcome != Outcome::Unchanged)
-                    .then(|| Action::Person { household: p.household_number.clone(), member: current.map(|c| c.meta.id), input: wanted });
-                (outcome, action)
+            Some(persons) => {
+                let mut outcome = Outcome::Unchanged;
+                let mut writes = Vec::new();
+                for (repeat, p) in persons {
+                    if repeat {
+                        continue;
+                    }
+                    let current = current_members.get(&p.resident_id);
+                    let wanted = member_input(&p, current);
+                    let (source, household_changed) = household_source[&p.key];
+                    let household_id = households.0[&p.key].0;
+                    let this = match current {
+                        None => Outcome::New,
+                        Some(c) if Some(c.household_id) != household_id || !unchanged(c, &wanted) => Outcome::Update,
+                        Some(_) if source == p.at && household_changed => Outcome::Update,
+                        Some(_) => Outcome::Unchanged,
+                    };
+                    outcome = match (outcome, this) {
+                        (Outcome::New, _) | (_, Outcome::New) => Outcome::New,
+                        (Outcome::Update, _) | (_, Outcome::Update) => Outcome::Update,
+                        _ => Outcome::Unchanged,
+                    };
+                    if this != Outcome::Unchanged {
+                        writes.push(Write { household: p.key.clone(), member: current.map(|c| c.meta.id), input: wanted });
+                    }
+                }
+                (outcome, (!writes.is_empty()).then_some(Action::People(writes)))
             }
         };
         plan.rows.push(PlannedRow { sheet, row, outcome, action });
@@ -376,9 +682,9 @@ pub(crate) fn plan(store: &Store, sources: &[Source<'_>]) -> Result<HouseholdPla
 
 pub(crate) fn apply(w: &Writer<'_>, plan: &HouseholdPlan, progress: &mut dyn FnMut(usize, usize)) -> Result<()> {
     let total = plan.rows.len();
-    let mut ids: HashMap<&str, RecordId> = HashMap::new();
+    let mut ids: HashMap<&Key, RecordId> = HashMap::new();
     let mut reindex: Vec<RecordId> = Vec::new();
-    for (number, (id, fields, changed)) in &plan.households.0 {
+    for (key, (id, fields, changed)) in &plan.households.0 {
         let id = match id {
             Some(id) => {
                 if *changed {
@@ -387,28 +693,36 @@ pub(crate) fn apply(w: &Writer<'_>, plan: &HouseholdPlan, progress: &mut dyn FnM
                 }
                 *id
             }
+            None if fields.household_number.is_empty() => {
+                let fields = HouseholdInput { household_number: crate::household::generated_number(), ..fields.clone() };
+                let id = crate::household::insert_input(w, &fields)?;
+                reindex.push(id);
+                id
+            }
             None => {
                 let id = crate::household::insert_input(w, fields)?;
                 reindex.push(id);
                 id
             }
         };
-        ids.insert(number.as_str(), id);
+        ids.insert(key, id);
     }
     for (i, row) in plan.rows.iter().enumerate() {
-        if let Some(Action::Person { household, member, input }) = &row.action {
-            let household_id = ids[household.as_str()];
-            match member {
-                Some(id) => {
-                    let before = crate::member::get(w.tx(), *id)?.household_id;
-                    crate::member::update_input(w, *id, household_id, input)?;
-                    reindex.push(before);
+        if let Some(Action::People(writes)) = &row.action {
+            for Write { household, member, input } in writes {
+                let household_id = ids[household];
+                match member {
+                    Some(id) => {
+                        let before = crate::member::get(w.tx(), *id)?.household_id;
+                        crate::member::update_input(w, *id, household_id, input)?;
+                        reindex.push(before);
+                    }
+                    None => {
+                        crate::member::insert_unindexed(w, household_id, &input.cleaned()?)?;
+                    }
                 }
-                None => {
-                    crate::member::insert_unindexed(w, household_id, &input.cleaned()?)?;
-                }
+                reindex.push(household_id);
             }
-            reindex.push(household_id);
         }
         if i % 500 == 0 {
             progress(i, total);

@@ -409,13 +409,27 @@ pub(crate) mod row {
         by_field: Vec<Option<usize>>,
         mapped: Vec<usize>,
         serial: Option<usize>,
+        /// ID columns of this sheet judged as a whole to have lost their digits: most of
+        /// their numbers end in 000, or most fail their check character.
+        damaged: Vec<Field>,
     }
 
     impl<'a> Columns<'a> {
-        pub fn new(sheet: &'a str, mapping: &'a Mapping) -> Self {
+        pub fn new(source: &super::sheets::Source<'a>) -> Self {
+            let (sheet, mapping) = (source.name, source.mapping);
             let by_field = Field::ALL.iter().map(|f| mapping.column_of(*f)).collect();
             let mapped = mapping.columns.iter().filter(|c| c.field.is_some_and(|f| f != Field::Serial)).map(|c| c.index).collect();
-            Columns { mapping, sheet, by_field, mapped, serial: mapping.column_of(Field::Serial) }
+            let damaged = super::values::ID_FIELDS
+                .iter()
+                .copied()
+                .filter(|f| {
+                    mapping.column_of(*f).is_some_and(|c| {
+                        let cells = source.table.rows[mapping.header_index + 1..].iter().map(|r| r.get(c));
+                        super::values::column_lost_digits(cells)
+                    })
+                })
+                .collect();
+            Columns { mapping, sheet, by_field, mapped, serial: mapping.column_of(Field::Serial), damaged }
         }
 
         pub fn of(&self, field: Field) -> Option<usize> {
@@ -496,6 +510,11 @@ pub(crate) mod row {
         pub fn digits_lost(&mut self, field: Field) -> bool {
             use super::values::DigitsLost;
             let Some(lost) = super::values::digits_lost(self.cell(field)) else { return false };
+            // Text ending in 000 is judged with its column: one valid number (its check
+            // character right) in a column of text is a real number that ends so.
+            if lost == DigitsLost::Likely && !self.columns.damaged.contains(&field) && super::values::check_character_holds(self.cell(field)) {
+                return false;
+            }
             let (zh, en) = match field {
                 Field::NationalStudentNumber => ("全国学籍号", "national student number"),
                 _ => ("身份证号", "resident ID number"),
@@ -506,8 +525,8 @@ pub(crate) mod row {
                     format!("the {en} was stored as a number and lost its last digits: set the column to Text and export it again from the registration system"),
                 ),
                 DigitsLost::Likely => (
-                    format!("{zh}以 000 结尾，多半是被存成数字后丢失了后几位：请把该列设为文本，从学籍系统重新导出；若核对证件后号码确实如此，请在户卡中手工录入"),
-                    format!("the {en} ends in 000, most likely a number that lost its last digits: set the column to Text and export it again; if the card really says so, enter it by hand on the household card"),
+                    format!("{zh}以 000 结尾，且该列多数号码以 000 结尾或校验位不符，多半是被存成数字后丢失了后几位：请把该列设为文本，从学籍系统重新导出"),
+                    format!("the {en} ends in 000, as most numbers of its column do (or most fail their check character): most likely numbers that lost their last digits; set the column to Text and export it again"),
                 ),
             };
             self.refuse(field, "digits_lost", message, message_en);

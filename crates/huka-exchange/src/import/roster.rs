@@ -99,7 +99,7 @@ pub(crate) fn plan(store: &Store, sources: &[Source<'_>]) -> Result<Plan<Action>
     let mut seen: HashMap<String, ((usize, usize), RegistrationInput)> = HashMap::new();
     let mut plan = Plan::new();
     for (sheet, source) in sources.iter().enumerate() {
-        let columns = Columns::new(source.name, source.mapping);
+        let columns = Columns::new(source);
         for row in &source.table.rows[source.mapping.header_index + 1..] {
             let mut r = Reader::new(row, &columns);
             match r.kind() {

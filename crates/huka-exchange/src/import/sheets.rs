@@ -54,6 +54,10 @@ pub struct SheetSummary {
     /// "跳过：填表说明 — 没有表头", "“一年级”：第 3 行是表头，95 行数据".
     pub message: String,
     pub message_en: String,
+    /// A household list: what its rows are grouped into households by — `household_number`
+    /// (户编号), or `head_resident_id` (户主身份证号, a list with no household number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub household_key: Option<String>,
 }
 
 /// One sheet in the preview: its summary, the column mapping when it has a header, and the
@@ -92,7 +96,8 @@ fn missing(kind: ImportKind, mapping: &Mapping) -> Vec<Field> {
     if mapping.column_of(Field::Name).is_none() {
         out.push(Field::Name);
     }
-    if kind == ImportKind::Households && mapping.column_of(Field::HouseholdNumber).is_none() {
+    // A list with no household number (贫困学生花名册) is keyed by the head's resident ID number.
+    if kind == ImportKind::Households && mapping.column_of(Field::HouseholdNumber).is_none() && mapping.column_of(Field::HeadResidentId).is_none() {
         out.push(Field::HouseholdNumber);
     }
     let has_id = mapping.column_of(Field::ResidentId).is_some()
@@ -216,9 +221,14 @@ fn summary(table: &Table, s: &Sheet, rows: usize) -> SheetSummary {
     let (message, message_en) = match s.status {
         SheetStatus::Imported => {
             let header = s.mapping.as_ref().map(|m| m.header_row).unwrap_or_default();
+            let (by_zh, by_en) = match household_key(s.mapping.as_ref()) {
+                Some("household_number") => ("；按“户编号”归户", "; households by 户编号 (household number)"),
+                Some(_) => ("；没有户编号，按“户主身份证号”归户", "; no household number: households by 户主身份证号 (the head's ID number)"),
+                None => ("", ""),
+            };
             match name {
-                "" => (format!("第 {header} 行是表头，{rows} 行数据"), format!("header on row {header}, {rows} data rows")),
-                _ => (format!("{name}：第 {header} 行是表头，{rows} 行数据"), format!("{name}: header on row {header}, {rows} data rows")),
+                "" => (format!("第 {header} 行是表头，{rows} 行数据{by_zh}"), format!("header on row {header}, {rows} data rows{by_en}")),
+                _ => (format!("{name}：第 {header} 行是表头，{rows} 行数据{by_zh}"), format!("{name}: header on row {header}, {rows} data rows{by_en}")),
             }
         }
         SheetStatus::MissingColumns => {
@@ -239,6 +249,19 @@ fn summary(table: &Table, s: &Sheet, rows: usize) -> SheetSummary {
         rows,
         message,
         message_en,
+        household_key: household_key(s.mapping.as_ref()).filter(|_| s.status == SheetStatus::Imported).map(str::to_string),
+    }
+}
+
+/// What a household list's rows are grouped by: its 户编号 column, else its 户主身份证号 column.
+pub(crate) fn household_key(mapping: Option<&Mapping>) -> Option<&'static str> {
+    let m = mapping?;
+    if m.column_of(Field::HouseholdNumber).is_some() {
+        Some("household_number")
+    } else if m.column_of(Field::HeadResidentId).is_some() {
+        Some("head_resident_id")
+    } else {
+        None
     }
 }
 

@@ -148,11 +148,11 @@ fn chinese_number(s: &str) -> Option<i64> {
 /// A long number typed into a "General" cell: Excel and WPS keep 15 significant digits, so an
 /// 18-digit resident ID number becomes 610921201704176000 (or `6.10921E+17` once saved as CSV)
 /// — its last digits are gone and about one in eleven still passes the check character.
-/// `Certain` for a number cell of 16 or more digits or text in scientific notation; `Likely`
-/// for 18 digits ending in the three zeros of a 15-digit number (a number turned back into
-/// text; about one real ID number in 1,200 ends so, and a person can check it against the
-/// card). Either way the value is never taken as a resident ID number or national student
-/// number.
+/// `Certain` for a number cell of 16 or more digits or text in scientific notation: never
+/// taken as a resident ID number or national student number. `Likely` for 18 digits ending
+/// in the three zeros of a 15-digit number (a number turned back into text — or one of the
+/// real ID numbers that end so, about one in 1,100): judged with its column
+/// ([`column_lost_digits`]) and its check character by the reader of the row.
 pub fn digits_lost(cell: &Cell) -> Option<DigitsLost> {
     match cell {
         Cell::Number(n) if n.abs() >= 1e15 => Some(DigitsLost::Certain),
@@ -170,6 +170,55 @@ pub fn digits_lost(cell: &Cell) -> Option<DigitsLost> {
         }
         _ => None,
     }
+}
+
+/// The columns holding ID numbers, judged as a whole for lost digits.
+pub const ID_FIELDS: [super::Field; 3] = [super::Field::ResidentId, super::Field::NationalStudentNumber, super::Field::HeadResidentId];
+
+/// The 18 characters of an ID-like value (a `G` before it aside), if it has them.
+fn id_text(cell: &Cell) -> Option<String> {
+    let Cell::Text(s) = cell else { return None };
+    let s = crate::text::fold(s);
+    let s = s.trim();
+    let digits = s.strip_prefix(['G', 'g']).unwrap_or(s);
+    (digits.len() == 18 && digits.is_ascii()).then(|| digits.to_ascii_uppercase())
+}
+
+/// The value's check character is the right one for its first 17 digits.
+pub fn check_character_holds(cell: &Cell) -> bool {
+    id_text(cell).is_some_and(|d| {
+        let (first, last) = d.as_bytes().split_at(17);
+        first.iter().all(u8::is_ascii_digit) && crate::resident_id::check_character(first) as u8 == last[0]
+    })
+}
+
+/// A column of ID numbers that, taken as a whole, lost its digits: most of its long numbers
+/// (number cells of 16 digits or more, 18-character texts) end in 000, or most of its
+/// 18-character texts fail their check character. One number ending in 000 among text does
+/// not make the column so.
+pub fn column_lost_digits<'c>(cells: impl Iterator<Item = &'c Cell>) -> bool {
+    let (mut numbers, mut zeros, mut texts, mut failing) = (0usize, 0usize, 0usize, 0usize);
+    for cell in cells {
+        match cell {
+            Cell::Number(n) if n.abs() >= 1e15 => {
+                numbers += 1;
+                zeros += 1;
+            }
+            Cell::Text(_) => {
+                let Some(d) = id_text(cell) else { continue };
+                numbers += 1;
+                texts += 1;
+                if d.ends_with("000") {
+                    zeros += 1;
+                }
+                if !check_character_holds(cell) {
+                    failing += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    zeros * 2 > numbers || failing * 2 > texts
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
