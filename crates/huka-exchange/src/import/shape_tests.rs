@@ -7,6 +7,7 @@ use proptest::prelude::*;
 use rust_xlsxwriter::{Chart, ChartType, Format, FormatAlign, Workbook, Worksheet};
 
 use super::*;
+use crate::household::{self, HouseholdStatus};
 use crate::resident_id::ResidentId;
 
 const GRADES: [&str; 6] = ["一年级", "二年级", "三年级", "四年级", "五年级", "六年级"];
@@ -455,4 +456,163 @@ proptest! {
         let r = dry_run(&store, ImportKind::Roster, &book.save_to_buffer().unwrap(), &Choices::default()).unwrap();
         prop_assert_eq!((r.imported, r.rejected), (0, 1));
     }
+}
+
+// ---- A real ID number that ends in 000, judged with its column ------------------------------
+
+/// Valid ID numbers (the check character right) that end in 000, as about one in 1,100 do.
+fn ids_ending_in_000(count: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut day = NaiveDate::from_ymd_opt(2013, 1, 1).unwrap();
+    while out.len() < count {
+        for seq in (100..1000).step_by(100) {
+            let id = ResidentId::compose("610921", day, seq).as_str().to_string();
+            if id.ends_with("000") && out.len() < count {
+                out.push(id);
+            }
+        }
+        day = day + chrono::Days::new(1);
+    }
+    out
+}
+
+/// A school roster with a title row, its ID numbers text, `real` (ending in 000) among them.
+fn roster_with(ids: &[String]) -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet().set_name("学生名册").unwrap();
+    sheet.merge_range(0, 0, 0, 7, "涧池镇中心小学学生名册", &Format::new()).unwrap();
+    header(sheet, 1);
+    for (i, rid) in ids.iter().enumerate() {
+        let s = (i % 6, format!("学生{i}"), rid.clone(), format!("138{:08}", i));
+        write_row(sheet, 2 + i as u32, &row_cells(i + 1, &s), false);
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn one_valid_number_ending_in_000_among_text_is_imported() {
+    let real = ids_ending_in_000(1).remove(0);
+    assert!(ResidentId::parse(&real).is_ok());
+    let mut ids: Vec<String> = (0..30).map(id).collect();
+    ids.insert(17, real.clone());
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
+    let r = import(&mut store, ImportKind::Roster, &roster_with(&ids), &Choices::default());
+    assert_eq!((r.rows, r.imported, r.rejected), (31, 31, 0), "{:#?}", r.errors);
+    assert!(roster_names(&store).iter().any(|(rid, _, _)| *rid == real));
+    // Its national student number (G + the same digits) is taken too.
+    let nsn: String = store.conn().query_row("SELECT national_student_number FROM registration WHERE resident_id = ?1", [&real], |r| r.get(0)).unwrap();
+    assert_eq!(nsn, format!("G{real}"));
+
+    // A wrong check character on a number ending in 000 is still refused as lost digits.
+    let mut broken = real.clone().into_bytes();
+    broken[17] = if broken[17] == b'1' { b'2' } else { b'1' };
+    broken.truncate(15);
+    broken.extend_from_slice(b"000");
+    let broken = String::from_utf8(broken).unwrap();
+    if ResidentId::parse(&broken).is_err() {
+        ids[17] = broken;
+        let r = dry_run(&store, ImportKind::Roster, &roster_with(&ids), &Choices::default()).unwrap();
+        assert_eq!(r.rejected, 1);
+        assert_eq!(r.errors[0].code, "digits_lost");
+    }
+}
+
+#[test]
+fn a_column_where_most_numbers_end_in_000_is_refused_even_where_the_check_holds() {
+    // Numbers turned back into text: every one ends in 000, the few valid ones too.
+    let real = ids_ending_in_000(3);
+    let mut ids: Vec<String> = (0..20).map(|i| format!("{}000", &id(i)[..15])).collect();
+    ids.extend(real.iter().cloned());
+    let text = format!("序号,姓名,身份证号\n{}", ids.iter().enumerate().map(|(i, rid)| format!("{},学生{i},{rid}\n", i + 1)).collect::<String>());
+    let store = Store::open_in_memory(&crate::SCHEMA).unwrap();
+    let r = dry_run(&store, ImportKind::Roster, &encoding_rs::GBK.encode(&text).0, &Choices::default()).unwrap();
+    assert_eq!((r.rows, r.imported, r.rejected), (23, 0, 23), "{:#?}", r.errors);
+    assert!(r.errors.iter().all(|e| e.code == "digits_lost"));
+    assert_eq!(r.columns.len(), 1, "one sentence about the column");
+    assert!(r.errors[0].message.contains("该列多数号码以 000 结尾或校验位不符"), "{}", r.errors[0].message);
+
+    // A column where most check characters fail (numbers retyped wrong): a 000 one is refused.
+    let mut ids: Vec<String> = (0..10).map(|i| {
+        let good = id(i);
+        let last = if good.ends_with('1') { '2' } else { '1' };
+        format!("{}{last}", &good[..17])
+    }).collect();
+    ids.push(real[0].clone());
+    let text = format!("姓名,身份证号\n{}", ids.iter().enumerate().map(|(i, rid)| format!("学生{i},{rid}\n")).collect::<String>());
+    let r = dry_run(&store, ImportKind::Roster, text.as_bytes(), &Choices::default()).unwrap();
+    assert_eq!(r.rejected, 11);
+    let lost: Vec<&str> = r.errors.iter().filter(|e| e.code == "digits_lost").map(|e| e.reference.as_str()).collect();
+    assert_eq!(lost, ["12"], "the 000 one for lost digits, the others for their check character");
+}
+
+// ---- The 贫困学生花名册 -----------------------------------------------------------------------
+
+const STUDENT_LIST: &str = "序号,学生姓名,学生身份证号,年级,班级,户主姓名,户主身份证号,与户主关系,贫困户类别,家庭人口,联系电话,家庭住址,监护人身份证号\n";
+
+fn student_row(n: usize, name: &str, rid: &str, grade: &str, head: &str, head_id: &str, relation: &str, size: &str, phone: &str) -> String {
+    format!("{n},{name},{rid},{grade},1班,{head},{head_id},{relation},低保户,{size},{phone},汉阴县涧池镇仁河村三组,{head_id}\n")
+}
+
+#[test]
+fn a_student_list_makes_the_head_and_the_students_members_with_their_classes() {
+    let (head, a, b) = (id(500), id(501), id(502));
+    let text = STUDENT_LIST.to_string()
+        + &student_row(1, "王小明", &a, "三年级", "王大山", &head, "之子", "5", "13891501234")
+        + &student_row(2, "王小红", &b, "初一", "王大山", &head, "之女", "5", "13891501234");
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
+    let p = preview(&store, ImportKind::Households, text.as_bytes(), &Choices::default()).unwrap();
+    let mapping = p.sheets[0].mapping.as_ref().unwrap();
+    let field = |h: &str| mapping.columns.iter().find(|c| c.header == h).unwrap().field;
+    assert_eq!(field("学生身份证号"), Some(Field::ResidentId));
+    assert_eq!(field("户主身份证号"), Some(Field::HeadResidentId));
+    assert_eq!(field("监护人身份证号"), None, "a guardian's number is neither");
+    assert_eq!(p.report.sheets[0].household_key.as_deref(), Some("head_resident_id"));
+    assert!(p.report.sheets[0].message.contains("按“户主身份证号”归户"));
+    let r = import(&mut store, ImportKind::Households, text.as_bytes(), &Choices::default());
+    assert_eq!((r.rows, r.imported, r.rejected), (2, 2, 0), "{:#?}", r.errors);
+    let c = cards(&store);
+    assert_eq!(c.len(), 3, "the head and two students: {c:?}");
+    let number = &c[0].0;
+    assert!(household::is_generated_number(number) && !number.contains(&head[..6]), "{number}");
+    assert!(c.iter().all(|m| m.0 == *number && m.2 == "仁河村"));
+    let h = household::all(store.conn()).unwrap().remove(0);
+    assert_eq!((h.fields.head_name.as_str(), h.fields.town.as_str(), h.fields.group.as_str()), ("王大山", "涧池镇", "三组"));
+    assert_eq!(h.fields.status, HouseholdStatus::MinimumAllowance);
+    let members = crate::member::of_household(store.conn(), h.meta.id).unwrap();
+    assert_eq!(members[0].relation, "户主");
+    let classes: Vec<(String, Option<i64>, String)> = members
+        .iter()
+        .filter_map(|m| m.student.as_ref().map(|s| (m.relation.clone(), s.fields.grade, s.fields.class_name.clone())))
+        .collect();
+    assert_eq!(classes, [("之子".to_string(), Some(3), "1班".to_string()), ("之女".to_string(), Some(7), "1班".to_string())]);
+    let again = import(&mut store, ImportKind::Households, text.as_bytes(), &Choices::default());
+    assert_eq!((again.unchanged, again.rows), (2, 2), "{again:#?}");
+}
+
+#[test]
+fn rows_of_one_household_that_disagree_are_reported() {
+    let (head, a, b, c) = (id(600), id(601), id(602), id(603));
+    let text = STUDENT_LIST.to_string()
+        + &student_row(1, "李一", &a, "一年级", "李父", &head, "之子", "4", "13891501234")
+        + &student_row(2, "李二", &b, "二年级", "李父", &head, "之子", "5", "13891501234")
+        + &student_row(3, "李三", &c, "三年级", "李父", &head, "之女", "", "")
+        + "4,赵四,,四年级,1班,赵父,,之子,低保户,3,,,\n";
+    let store = Store::open_in_memory(&crate::SCHEMA).unwrap();
+    let r = dry_run(&store, ImportKind::Households, text.as_bytes(), &Choices::default()).unwrap();
+    assert_eq!((r.rows, r.imported, r.rejected), (4, 2, 2), "{:#?}", r.errors);
+    let e: Vec<(&str, &str, &str)> = r.errors.iter().map(|e| (e.reference.as_str(), e.column.as_str(), e.code.as_str())).collect();
+    assert_eq!(e[0], ("3", "家庭人口", "household_disagrees"));
+    assert!(r.errors[0].message.contains("与第 2 行同属一户"), "{}", r.errors[0].message);
+    assert!(e[1..].iter().all(|x| x.0 == "5"), "a row with no ID numbers: {e:?}");
+    assert!(r.errors.iter().any(|x| x.column == "户主身份证号" && x.message.contains("无法确定是哪一户")));
+}
+
+#[test]
+fn a_household_number_that_is_an_id_number_is_refused() {
+    let head = id(700);
+    let text = format!("户编号,姓名,身份证号,与户主关系\n{head},王大山,{head},户主\n");
+    let store = Store::open_in_memory(&crate::SCHEMA).unwrap();
+    let r = dry_run(&store, ImportKind::Households, text.as_bytes(), &Choices::default()).unwrap();
+    assert_eq!(r.rejected, 1);
+    assert_eq!(r.errors[0].code, "household_number_is_resident_id");
 }
