@@ -500,3 +500,72 @@ fn a_zip_bomb_signed_with_a_trusted_key_is_refused_in_bounded_memory() {
         assert!(err.contains("size limit") || err.contains("declared"), "{label}: {err}");
     }
 }
+
+/// A folder shaped like a real stick that went through a Mac and a Windows PC: macOS's
+/// `._<bundle>` files and `.DS_Store`, Windows' `Thumbs.db`, `desktop.ini` and `System Volume
+/// Information`, a copy Windows named `… (1)` (no signature beside it) and one named
+/// `… - 副本` (with its signature copied too). County ingest ignores the metadata, tells
+/// each copy by its content, reports it as a copy of the original and counts it once: exit 0.
+#[test]
+fn a_real_sticks_folder_with_metadata_and_renamed_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    let usb = dir.path().join("usb");
+    let schools: Vec<School> =
+        [("2161092111", "涧池镇", 20), ("2161092112", "城关镇", 20)].iter().enumerate().map(|(i, (code, town, n))| school(dir.path(), code, town, *n, i as u64 + 7)).collect();
+    let bundles: Vec<PathBuf> = schools.iter().map(|s| export(s, &usb)).collect();
+    let county = dir.path().join("county.db");
+    for s in &schools {
+        ok(&huka(&county, &["county", "register", "--pubkey", s.pubkey.to_str().unwrap()]));
+    }
+    let name = |p: &Path| p.file_name().unwrap().to_str().unwrap().to_string();
+    let stem = |p: &Path| name(p).strip_suffix(".huka.age").unwrap().to_string();
+    // What a Mac leaves: an AppleDouble file beside each file it touched, and .DS_Store.
+    let apple_double = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        \x00\x02\x00\x00\x00\x09\x00\x00\x00\x32";
+    for b in &bundles {
+        std::fs::write(usb.join(format!("._{}", name(b))), apple_double).unwrap();
+        std::fs::write(usb.join(format!("._{}.minisig", name(b))), apple_double).unwrap();
+    }
+    std::fs::write(usb.join(".DS_Store"), b"\x00\x00\x00\x01Bud1").unwrap();
+    std::fs::write(usb.join("Thumbs.db"), b"\xd0\xcf\x11\xe0").unwrap();
+    std::fs::write(usb.join("desktop.ini"), "[.ShellClassInfo]\r\n").unwrap();
+    let svi = usb.join("System Volume Information");
+    std::fs::create_dir_all(&svi).unwrap();
+    std::fs::write(svi.join("IndexerVolumeGuid"), "{0}").unwrap();
+    std::fs::write(svi.join("._tracking.huka.age"), apple_double).unwrap();
+    // Windows' copies: one without its signature, one with.
+    let copy1 = usb.join(format!("{} (1).huka.age", stem(&bundles[0])));
+    std::fs::copy(&bundles[0], &copy1).unwrap();
+    let copy2 = usb.join(format!("{} - 副本.huka.age", stem(&bundles[1])));
+    std::fs::copy(&bundles[1], &copy2).unwrap();
+    std::fs::copy(sig_of(&bundles[1]), sig_of(&copy2)).unwrap();
+
+    let out = huka(&county, &["county", "ingest", usb.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let r = json(&out);
+    assert_eq!((r["accepted"].as_i64(), r["rejected"].as_i64(), r["copies"].as_i64()), (Some(2), Some(0), Some(2)), "{r:#}");
+    let verdicts = r["verdicts"].as_array().unwrap();
+    assert_eq!(verdicts.len(), 4, "no metadata file has a verdict: {r:#}");
+    assert!(!verdicts.iter().any(|v| v["file"].as_str().unwrap().contains("._") || v["file"].as_str().unwrap().contains("System Volume")));
+    for (copy, original) in [(&copy1, &bundles[0]), (&copy2, &bundles[1])] {
+        let v = verdicts.iter().find(|v| v["file"] == copy.to_str().unwrap()).unwrap();
+        assert_eq!((v["status"].as_str(), v["of"].as_str()), (Some("copy"), original.to_str()), "{v}");
+    }
+
+    // The next time: the originals are in; the copies alone are copies of what was ingested,
+    // the originals unchanged, and the text says so in Chinese.
+    let again = huka_tests::huka_command(&county, &["county", "ingest", usb.to_str().unwrap()]).env("LANG", "zh_CN.UTF-8").output().unwrap();
+    assert_eq!(again.status.code(), Some(0));
+    let text = String::from_utf8(again.stdout).unwrap();
+    assert!(text.contains(&format!("是 {} 的副本，只计一次", bundles[0].display())), "{text}");
+    assert!(text.contains("共 2 个：接收 0，未变 2，拒收 0（另有副本 2 个）"), "{text}");
+    let alone = dir.path().join("alone");
+    std::fs::create_dir_all(&alone).unwrap();
+    std::fs::rename(&copy1, alone.join(copy1.file_name().unwrap())).unwrap();
+    let r = json(&huka(&county, &["county", "ingest", alone.to_str().unwrap(), "--json"]));
+    assert_eq!((r["copies"].as_i64(), r["verdicts"][0]["of"].as_str()), (Some(1), Some(name(&bundles[0]).as_str())), "{r:#}");
+
+    // A `._` file given by name is not a bundle either: nothing to ingest, exit 0.
+    let r = huka(&county, &["county", "ingest", usb.join(format!("._{}", name(&bundles[0]))).to_str().unwrap(), "--json"]);
+    assert_eq!(r.status.code(), Some(0));
+    assert_eq!(json(&r)["verdicts"].as_array().unwrap().len(), 0);
+}

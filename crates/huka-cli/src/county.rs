@@ -127,12 +127,21 @@ pub fn run(store: &mut Store, command: CountyCommand, lang: Lang) -> Result<Exit
                         Outcome::Rejected { reason } => {
                             say!("{}\t{}\t{}", if zh { "拒收" } else { "rejected" }, v.file, if zh { &reason.message } else { &reason.message_en });
                         }
+                        Outcome::Copy { of } => {
+                            say!("{}\t{}\t{}", if zh { "副本" } else { "copy" }, v.file, if zh { format!("是 {of} 的副本，只计一次") } else { format!("a copy of {of}, counted once") });
+                        }
                     }
                 }
+                let files = report.verdicts.len() - report.copies;
+                let copies = match (report.copies, zh) {
+                    (0, _) => String::new(),
+                    (n, true) => format!("（另有副本 {n} 个）"),
+                    (n, false) => format!(" (and {n} copies)"),
+                };
                 if zh {
-                    say!("共 {} 个：接收 {}，未变 {}，拒收 {}", report.verdicts.len(), report.accepted, report.unchanged, report.rejected);
+                    say!("共 {} 个：接收 {}，未变 {}，拒收 {}{copies}", files, report.accepted, report.unchanged, report.rejected);
                 } else {
-                    say!("{} bundles: {} accepted, {} unchanged, {} rejected", report.verdicts.len(), report.accepted, report.unchanged, report.rejected);
+                    say!("{} bundles: {} accepted, {} unchanged, {} rejected{copies}", files, report.accepted, report.unchanged, report.rejected);
                 }
             }
             return Ok(if report.rejected == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) });

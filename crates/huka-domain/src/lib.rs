@@ -10,7 +10,7 @@
 //! No Tauri, no printing, and never a log of personal data.
 
 // The layers below, under the names the domain's modules use (`crate::store`, `crate::text` …).
-pub use huka_ground::{actor, crypto, error, file, lang, record, resident_id, term, text};
+pub use huka_ground::{actor, crypto, error, file, folder, lang, record, resident_id, term, text};
 pub use huka_store::{journal, keyfile, store};
 pub use huka_store::Schema;
 

@@ -9,6 +9,7 @@ pub mod actor;
 pub mod crypto;
 pub mod error;
 pub mod file;
+pub mod folder;
 pub mod lang;
 pub mod record;
 pub mod resident_id;

@@ -40,6 +40,13 @@ pub enum Outcome {
     #[serde(rename_all = "camelCase")]
     Unchanged { school: String, term: String, exported_at: String },
     Rejected { reason: ErrorReport },
+    /// The same bytes as another file (a copy Windows or macOS named `… (1)`, `… - 副本`):
+    /// given the other one's verdict, counted once.
+    #[serde(rename_all = "camelCase")]
+    Copy {
+        /// The file it is a copy of: one of this run, or the one ingested before.
+        of: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -57,6 +64,8 @@ pub struct IngestReport {
     pub accepted: usize,
     pub unchanged: usize,
     pub rejected: usize,
+    /// Files that were copies of another (counted once, in the other's verdict).
+    pub copies: usize,
 }
 
 /// Sealed bundles (format 2), and plain ones (format 1) from schools not yet upgraded.
@@ -64,16 +73,17 @@ const BUNDLE_SUFFIXES: [&str; 2] = [".huka.age", ".huka.zip"];
 
 /// The bundles to ingest: files as given, and every `*.huka.age` (or older `*.huka.zip`) in the given folders and
 /// their subfolders (a reviewer copies each school's stick into a folder of its own).
-/// Symbolic links are not followed. Sorted, each once.
+/// Symbolic links are not followed. What the computers a stick went through left on it
+/// (`._<bundle>`, `.DS_Store`, `Thumbs.db`, `System Volume Information` …) is not a bundle and
+/// is left out, given by name too. Sorted, each once, files named as copies (`… (1)`,
+/// `… - 副本`) after the others: a copy's verdict names the file it copies.
 pub fn bundle_paths(inputs: &[PathBuf]) -> Vec<PathBuf> {
     fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
-        for e in entries.flatten() {
-            let Ok(kind) = e.file_type() else { continue };
-            let path = e.path();
+        for (path, kind) in crate::folder::entries(dir) {
+            let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
             if kind.is_dir() && depth < 8 {
                 walk(&path, depth + 1, out);
-            } else if kind.is_file() && BUNDLE_SUFFIXES.iter().any(|s| e.file_name().to_string_lossy().ends_with(s)) {
+            } else if kind.is_file() && BUNDLE_SUFFIXES.iter().any(|s| name.ends_with(s)) {
                 out.push(path);
             }
         }
@@ -82,14 +92,28 @@ pub fn bundle_paths(inputs: &[PathBuf]) -> Vec<PathBuf> {
     for input in inputs {
         if input.is_dir() {
             walk(input, 0, &mut out);
-        } else {
+        } else if !crate::folder::is_metadata_path(input) {
             // A missing file is kept: its verdict says it is missing.
             out.push(input.clone());
         }
     }
     out.sort();
     out.dedup();
+    out.sort_by_key(|p| named_as_copy(p));
     out
+}
+
+fn named_as_copy(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    BUNDLE_SUFFIXES.iter().any(|s| crate::folder::copy_of(&name, s).is_some())
+}
+
+/// The SHA-256 of a file's bytes (as far as a bundle may be long), if it can be read.
+fn file_sha256(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).ok()?.take(Limits::default().max_file + 1).read_to_end(&mut bytes).ok()?;
+    Some(crate::text::hex(&Sha256::digest(&bytes)))
 }
 
 /// Ingests every bundle found in `inputs` (files and folders).
@@ -97,7 +121,31 @@ pub fn ingest(store: &mut Store, inputs: &[PathBuf]) -> Result<IngestReport> {
     crate::access::require(store, crate::access::Action::County)?;
     super::require(store)?;
     let mut report = IngestReport::default();
+    let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for path in bundle_paths(inputs) {
+        let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        // A copy (the same bytes under another name) is told by its content: of a file of
+        // this run, or of one ingested before under another name.
+        let sha = file_sha256(&path);
+        let copy_of = match &sha {
+            Some(sha) => match seen.get(sha) {
+                Some(first) => Some(first.clone()),
+                None => {
+                    seen.insert(sha.clone(), path.display().to_string());
+                    let before: Option<String> = store
+                        .conn()
+                        .query_row("SELECT file_name FROM county_bundle WHERE file_sha256 = ?1 AND deleted_at IS NULL", [sha], |r| r.get(0))
+                        .optional()?;
+                    before.filter(|b| *b != name)
+                }
+            },
+            None => None,
+        };
+        if let Some(of) = copy_of {
+            report.copies += 1;
+            report.verdicts.push(Verdict { file: path.display().to_string(), outcome: Outcome::Copy { of } });
+            continue;
+        }
         let outcome = match ingest_file(store, &path) {
             Ok(o) => o,
             // A database failure stops the run; anything about the file is its verdict.
@@ -108,6 +156,7 @@ pub fn ingest(store: &mut Store, inputs: &[PathBuf]) -> Result<IngestReport> {
             Outcome::Accepted { .. } => report.accepted += 1,
             Outcome::Unchanged { .. } => report.unchanged += 1,
             Outcome::Rejected { .. } => report.rejected += 1,
+            Outcome::Copy { .. } => report.copies += 1,
         }
         report.verdicts.push(Verdict { file: path.display().to_string(), outcome });
     }

@@ -1,0 +1,110 @@
+//! Folders as a real USB stick has them: beside Huka's files, what the computers it went
+//! through left there — macOS's `._<name>` (AppleDouble) and `.DS_Store`, Windows'
+//! `Thumbs.db`, `desktop.ini`, `System Volume Information` and `$RECYCLE.BIN` — and copies
+//! Windows and macOS named for the user (`名单 (1).huka.age`, `名单 - 副本.huka.age`,
+//! `名单 copy.huka.age`). Every folder Huka reads is listed through here: the metadata is
+//! left out without a word; a copy is told by its content by the caller, which knows what
+//! the file is, and these names only say which of two equal files is the copy.
+
+use std::path::{Path, PathBuf};
+
+/// A file or folder an operating system left on the stick, never one of Huka's.
+pub fn is_metadata(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    name.starts_with("._")
+        || [".ds_store", "thumbs.db", "ehthumbs.db", "desktop.ini", "system volume information", "$recycle.bin", ".trashes", ".spotlight-v100", ".fseventsd", ".temporaryitems"]
+            .contains(&lower.as_str())
+}
+
+/// Whether the path's own name is such metadata.
+pub fn is_metadata_path(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| is_metadata(&n.to_string_lossy()))
+}
+
+/// The entries of a folder (files and folders, not followed through links) that are not
+/// metadata, sorted by name. An unreadable folder has none.
+pub fn entries(dir: &Path) -> Vec<(PathBuf, std::fs::FileType)> {
+    let Ok(read) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut out: Vec<(PathBuf, std::fs::FileType)> = read
+        .flatten()
+        .filter(|e| !is_metadata(&e.file_name().to_string_lossy()))
+        .filter_map(|e| e.file_type().ok().map(|t| (e.path(), t)))
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// The name a copy was made from, when `name` (ending in `suffix`) is named as Windows or
+/// macOS name copies: `X (1)`, `X(2)`, `X - 副本`, `X - 副本 (2)`, `X - Copy`, `X 副本`,
+/// `X copy`, `X copy 2`, `复件 X`, `Copy of X`. `None` for any other name.
+pub fn copy_of(name: &str, suffix: &str) -> Option<String> {
+    let stem = name.strip_suffix(suffix)?;
+    let mut s = stem.trim_end().to_string();
+    // A trailing (N): Windows' second copy, or a download's.
+    let strip_number = |s: &mut String| -> bool {
+        let t = s.trim_end();
+        if let Some(open) = t.strip_suffix(')').and_then(|t| t.rfind('(').map(|i| (i, t))) {
+            let (i, t) = open;
+            if t[i + 1..].chars().all(|c| c.is_ascii_digit()) && i + 1 < t.len() {
+                *s = t[..i].trim_end().to_string();
+                return true;
+            }
+        }
+        false
+    };
+    let mut changed = strip_number(&mut s);
+    for tail in [" - 副本", "- 副本", " - 复制", " - Copy", " - copy", " 副本", "副本", " copy", " Copy"] {
+        if let Some(t) = s.strip_suffix(tail) {
+            s = t.trim_end().to_string();
+            changed = true;
+            break;
+        }
+    }
+    // macOS: "X copy 2".
+    if !changed {
+        if let Some((before, n)) = s.rsplit_once(" copy ") {
+            if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) {
+                s = before.to_string();
+                changed = true;
+            }
+        }
+    }
+    for head in ["复件 ", "复件", "Copy of ", "副本 "] {
+        if let Some(t) = s.strip_prefix(head) {
+            s = t.to_string();
+            changed = true;
+            break;
+        }
+    }
+    (changed && !s.is_empty()).then(|| format!("{s}{suffix}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_names() {
+        for n in ["._名单.huka.age", ".DS_Store", "Thumbs.db", "desktop.ini", "Desktop.ini", "System Volume Information", "$RECYCLE.BIN"] {
+            assert!(is_metadata(n), "{n}");
+        }
+        for n in ["名单.huka.age", "a.hukasync", "_x.huka.age", ".huka-abc.tmp"] {
+            assert!(!is_metadata(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn copies_are_named_so() {
+        let s = ".huka.age";
+        assert_eq!(copy_of("名单 (1).huka.age", s).as_deref(), Some("名单.huka.age"));
+        assert_eq!(copy_of("名单(2).huka.age", s).as_deref(), Some("名单.huka.age"));
+        assert_eq!(copy_of("名单 - 副本.huka.age", s).as_deref(), Some("名单.huka.age"));
+        assert_eq!(copy_of("名单 - 副本 (2).huka.age", s).as_deref(), Some("名单.huka.age"));
+        assert_eq!(copy_of("名单 - Copy.huka.age", s).as_deref(), Some("名单.huka.age"));
+        assert_eq!(copy_of("名单 copy 2.huka.age", s).as_deref(), Some("名单.huka.age"));
+        assert_eq!(copy_of("复件 名单.huka.age", s).as_deref(), Some("名单.huka.age"));
+        assert_eq!(copy_of("名单.huka.age", s), None);
+        assert_eq!(copy_of("2026-autumn.huka.age", s), None);
+        assert_eq!(copy_of("名单 ().huka.age", s), None);
+    }
+}
