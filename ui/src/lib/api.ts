@@ -495,7 +495,7 @@ export type ImportField =
   | 'serial' | 'name' | 'resident_id' | 'national_student_number' | 'gender' | 'birth_date' | 'grade' | 'class_name'
   | 'ethnicity' | 'boarding' | 'left_behind' | 'registered_poor' | 'address' | 'guardian_name' | 'phone'
   | 'household_number' | 'head_name' | 'relation' | 'town' | 'village' | 'group' | 'poverty_attribute'
-  | 'lift_status' | 'poverty_cause';
+  | 'lift_status' | 'poverty_cause' | 'head_resident_id' | 'family_size';
 export type Outcome = 'new' | 'update' | 'unchanged' | 'rejected';
 /** Column corrections by header text: a field, or null to ignore the column. */
 export type Overrides = Record<string, ImportField | null>;
@@ -551,6 +551,8 @@ export interface SheetSummary {
   rows: number;
   message: string;
   messageEn: string;
+  /** A household list: what its rows are grouped by (a 花名册 has no 户编号: the head's ID number). */
+  householdKey?: 'household_number' | 'head_resident_id';
 }
 export interface SheetPreview extends SheetSummary {
   mapping: ImportMapping | null;
@@ -893,12 +895,15 @@ export type Verdict =
       historyRewritten: boolean; // the school's audit chain does not extend its earlier bundle's
     }
   | { file: string; status: 'unchanged'; school: string; term: string; exportedAt: string }
-  | { file: string; status: 'rejected'; reason: ApiError };
+  | { file: string; status: 'rejected'; reason: ApiError }
+  // The same bytes as another file (a copy named … (1), … - 副本): counted once, in that one's verdict.
+  | { file: string; status: 'copy'; of: string };
 export interface IngestReport {
   verdicts: Verdict[];
   accepted: number;
   unchanged: number;
   rejected: number;
+  copies: number;
 }
 export interface CountyUnit {
   name: string;
