@@ -199,3 +199,45 @@ fn a_change_file_from_a_teachers_laptop_is_applied_only_as_far_as_the_teacher_ma
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("refused 1") && text.contains(&number) && text.contains("may only change this household card"), "{text}");
 }
+
+/// A change file on a stick that went through a Mac and Windows: the `._` file beside it is
+/// refused with the name of the real one (exit 2, nothing read); a copy Windows named `… (1)`
+/// is read as what it is — a copy of the file beside it, or of one read here before — and
+/// changes nothing the first did not.
+#[test]
+fn a_change_files_mac_shadow_is_refused_and_a_renamed_copy_is_told_as_a_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = dir.path().join("office.db");
+    let laptop = dir.path().join("laptop.db");
+    let usb = dir.path().join("usb");
+    assert!(huka(&office, &["demo", "--students", "20"]).status.success());
+    let full = export(&office, &usb, true);
+    json(&huka(&laptop, &["sync", "import", &full, "--json"]));
+    let list = dir.path().join("名单.csv");
+    std::fs::write(&list, "户编号,户主姓名,与户主关系,姓名,证件号码\n619999001,新户主,户主,新户主,610921198001010114\n").unwrap();
+    assert!(huka(&office, &["import", "households", list.to_str().unwrap()]).status.success());
+    let changes = std::path::PathBuf::from(export(&office, &usb, false));
+    let name = changes.file_name().unwrap().to_str().unwrap().to_string();
+    let shadow = usb.join(format!("._{name}"));
+    std::fs::write(&shadow, b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        ").unwrap();
+    let out = huka_command(&laptop, &["sync", "import", shadow.to_str().unwrap()]).env("LANG", "zh_CN.UTF-8").output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("附属文件") && said.contains(&format!("请选择旁边的“{name}”")), "{said}");
+
+    let copy = usb.join(format!("{} (1).hukasync", name.strip_suffix(".hukasync").unwrap()));
+    std::fs::copy(&changes, &copy).unwrap();
+    let r = json(&huka(&laptop, &["sync", "import", copy.to_str().unwrap(), "--json"]));
+    assert_eq!((r["copyOf"].as_str(), r["new"].as_u64()), (Some(name.as_str()), Some(2)), "{r}");
+    let r = json(&huka(&laptop, &["sync", "import", changes.to_str().unwrap(), "--json"]));
+    assert!(r["copyOf"].is_null() && r["new"] == 0 && r["updated"] == 0, "{r}");
+    // Alone on another stick, the copy is still told by its content: read here before.
+    let other = dir.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let alone = other.join(format!("{} - 副本.hukasync", name.strip_suffix(".hukasync").unwrap()));
+    std::fs::rename(&copy, &alone).unwrap();
+    let r = json(&huka(&laptop, &["sync", "import", alone.to_str().unwrap(), "--json"]));
+    assert_eq!((r["copyOf"].as_str(), r["new"].as_u64(), r["updated"].as_u64()), (Some(name.as_str()), Some(0), Some(0)), "{r}");
+    let out = huka_command(&laptop, &["sync", "import", alone.to_str().unwrap()]).env("LANG", "zh_CN.UTF-8").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("这是 {name} 的副本")));
+}

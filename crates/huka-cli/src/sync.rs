@@ -76,6 +76,9 @@ pub fn join(db: &Path, user: Option<String>, command: SyncCommand, lang: Lang) -
 }
 
 fn print_report(r: &Report, lang: Lang) {
+    if let Some(of) = &r.copy_of {
+        say!("{}", if lang == Lang::Zh { format!("这是 {of} 的副本（内容相同），只计一次：") } else { format!("This is a copy of {of} (the same content), counted once:") });
+    }
     if lang == Lang::Zh {
         say!("新增 {}，更新 {}，未变 {}，冲突 {}，合并 {}", r.new, r.updated, r.unchanged, r.conflicts, r.merged);
     } else {

@@ -161,12 +161,14 @@ pub fn auto(store: &mut Store, today: NaiveDate) -> Result<Option<PathBuf>> {
 }
 
 fn prune(dir: &Path, today: NaiveDate) -> Result<()> {
-    let mut dated: Vec<(NaiveDate, PathBuf)> = std::fs::read_dir(dir)?
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().to_string();
+    // What a stick's computers leave in a folder (`._auto-…`) is not listed.
+    let mut dated: Vec<(NaiveDate, PathBuf)> = crate::folder::entries(dir)
+        .into_iter()
+        .filter(|(_, kind)| kind.is_file())
+        .filter_map(|(path, _)| {
+            let name = path.file_name()?.to_string_lossy().to_string();
             let date = name.strip_prefix("auto-")?.strip_suffix(&format!(".{EXTENSION}"))?.to_string();
-            Some((NaiveDate::parse_from_str(&date, "%Y%m%d").ok()?, e.path()))
+            Some((NaiveDate::parse_from_str(&date, "%Y%m%d").ok()?, path))
         })
         .collect();
     dated.sort();
@@ -214,6 +216,7 @@ fn read_parts(path: &Path) -> Result<Parts> {
 
 /// Opens a backup with an account's password, to show what it holds before restoring it.
 pub fn inspect(backup: &Path, login: &str, password: &str) -> Result<BackupInfo> {
+    crate::folder::refuse_metadata(backup)?;
     let parts = read_parts(backup)?;
     let scratch = tempfile::tempdir()?;
     let db = scratch.path().join("huka.db");

@@ -79,6 +79,52 @@ pub fn copy_of(name: &str, suffix: &str) -> Option<String> {
     (changed && !s.is_empty()).then(|| format!("{s}{suffix}"))
 }
 
+/// A file the computers a stick went through left beside one of Huka's (`._名单.hukasync`),
+/// chosen as if it were that one: refused with the name of the real file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataFile {
+    pub name: String,
+}
+
+impl crate::error::DomainError for MetadataFile {
+    fn code(&self) -> &'static str {
+        "os_metadata_file"
+    }
+    fn unreadable_file(&self) -> bool {
+        true
+    }
+    fn message(&self, lang: crate::error::Lang) -> String {
+        let real = self.name.strip_prefix("._").filter(|r| !r.is_empty());
+        match (lang, real) {
+            (crate::error::Lang::Zh, Some(real)) => {
+                format!("“{}”是苹果电脑在U盘上留下的附属文件，不是户卡写的文件，没有读取。请选择旁边的“{real}”。", self.name)
+            }
+            (crate::error::Lang::Zh, None) => format!("“{}”是操作系统在U盘上留下的文件，不是户卡写的文件，没有读取。", self.name),
+            (_, Some(real)) => format!("“{}” is a file a Mac leaves on a stick, not one Huka wrote; nothing was read. Choose “{real}” beside it.", self.name),
+            (_, None) => format!("“{}” is a file the operating system leaves on a stick, not one Huka wrote; nothing was read.", self.name),
+        }
+    }
+}
+
+/// Refuses a chosen file that is such metadata ([`MetadataFile`]).
+pub fn refuse_metadata(path: &Path) -> crate::error::Result<()> {
+    match path.file_name().map(|n| n.to_string_lossy().to_string()) {
+        Some(name) if is_metadata(&name) => Err(MetadataFile { name }.into()),
+        _ => Ok(()),
+    }
+}
+
+/// When `path` is named as a copy ([`copy_of`]) of a file beside it with the same bytes, that
+/// file's name.
+pub fn copy_beside(path: &Path, suffix: &str) -> Option<String> {
+    let name = path.file_name()?.to_string_lossy().to_string();
+    let original = copy_of(&name, suffix)?;
+    let beside = path.with_file_name(&original);
+    let same = std::fs::metadata(&beside).ok()?.len() == std::fs::metadata(path).ok()?.len()
+        && std::fs::read(&beside).ok()? == std::fs::read(path).ok()?;
+    same.then_some(original)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -216,6 +216,18 @@ pub struct Report {
     /// Records the file held that their author's role did not allow: not applied (see
     /// `rights`), each with the reason.
     pub refused: Vec<Refused>,
+    /// The file is a copy (the same bytes) of this one — beside it on the stick, named as
+    /// Windows or macOS name copies (`… (1)`, `… - 副本`), or read here before under that
+    /// name. Reading it again changes nothing that reading the first did not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copy_of: Option<String>,
+}
+
+/// The change files read here (SHA-256 → file name), the latest first: to tell a renamed copy.
+const FILES_READ: &str = "sync.files_read";
+
+fn files_read(store: &Store) -> Result<Vec<(String, String)>> {
+    Ok(store.meta(FILES_READ)?.and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default())
 }
 
 /// The records the last change file read here held that their authors' roles did not allow
@@ -263,7 +275,20 @@ pub fn export(store: &mut Store, dir: &Path, full: bool) -> Result<PathBuf> {
 /// Reads a change file into this database.
 pub fn import(store: &mut Store, path: &Path) -> Result<Report> {
     let pass = access::ask(store, Action::Sync)?;
+    crate::folder::refuse_metadata(path)?;
     let bytes = std::fs::read(path)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let sha = {
+        use sha2::Digest;
+        crate::text::hex(&sha2::Sha256::digest(&bytes))
+    };
+    let mut read_before = files_read(store)?;
+    let copy_of = crate::folder::copy_beside(path, ".hukasync")
+        .or_else(|| {
+            // Read before under another name — unless this is the original and that was its copy.
+            let named_as_copy = |n: &str| crate::folder::copy_of(n, ".hukasync").is_some();
+            read_before.iter().find(|(s, n)| *s == sha && *n != name && (named_as_copy(&name) || !named_as_copy(n))).map(|(_, n)| n.clone())
+        });
     let (_, keys) = file::clear_part(&bytes)?;
     if let Some(unlocked) = store.unlocked() {
         // Keys rotated here since the file was sealed: its writer may be the account that was
@@ -280,7 +305,13 @@ pub fn import(store: &mut Store, path: &Path) -> Result<Report> {
         crate::keys::adopt(store, &keys, key)?;
     }
     let (header, deflated) = file::open(store, &bytes)?;
-    let report = merge::apply_from(store, &pass, true, |a| stream::read(&deflated, (&header.from_device, &header.school), a))?;
+    let mut report = merge::apply_from(store, &pass, true, |a| stream::read(&deflated, (&header.from_device, &header.school), a))?;
+    report.copy_of = copy_of;
+    read_before.retain(|(s, _)| *s != sha);
+    read_before.insert(0, (sha, name));
+    read_before.truncate(200);
+    let json = serde_json::to_string(&read_before).expect("plain data");
+    pass.write(store, |w| w.set_meta(FILES_READ, &json))?;
     // Passwords set or changed on the other computer open this one's database too.
     if let Some(unlocked) = store.unlocked() {
         let mut mine = crate::keyfile::KeyFile::load(&unlocked.path)?;
@@ -305,6 +336,7 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
     if crate::store::Store::inspect(path)? != crate::store::DbFile::Missing {
         return Err(Error::DatabaseExists);
     }
+    crate::folder::refuse_metadata(file)?;
     let bytes = std::fs::read(file)?;
     let (header, keys) = file::clear_part(&bytes)?;
     let key = keys.open_user_directly(login, password).ok_or(Error::WrongPassword)?;
