@@ -306,12 +306,15 @@ pub fn import(store: &mut Store, path: &Path) -> Result<Report> {
     }
     let (header, deflated) = file::open(store, &bytes)?;
     let mut report = merge::apply_from(store, &pass, true, |a| stream::read(&deflated, (&header.from_device, &header.school), a))?;
+    let first_name = copy_of.clone().unwrap_or_else(|| name.clone());
     report.copy_of = copy_of;
-    read_before.retain(|(s, _)| *s != sha);
-    read_before.insert(0, (sha, name));
-    read_before.truncate(200);
-    let json = serde_json::to_string(&read_before).expect("plain data");
-    pass.write(store, |w| w.set_meta(FILES_READ, &json))?;
+    // The name a content was first read under stays: later copies are copies of it.
+    if !read_before.iter().any(|(s, _)| *s == sha) {
+        read_before.insert(0, (sha, first_name));
+        read_before.truncate(200);
+        let json = serde_json::to_string(&read_before).expect("plain data");
+        pass.write(store, |w| w.set_meta(FILES_READ, &json))?;
+    }
     // Passwords set or changed on the other computer open this one's database too.
     if let Some(unlocked) = store.unlocked() {
         let mut mine = crate::keyfile::KeyFile::load(&unlocked.path)?;
