@@ -1292,6 +1292,7 @@ export interface SyncReport {
   fromAccount: string;
   warnings: string[];
   refused: SyncRefused[]; // records their author's role did not allow: not applied
+  copyOf?: string; // the file is a copy (same content) of this one, beside it or read before
 }
 /** A record of the last change file read that its author's role did not allow. */
 export interface SyncRefused {
