@@ -483,6 +483,67 @@ fn import_the_poverty_list_and_the_roster_in_the_window() {
     assert_eq!(stats["students"], 1, "王小明 is a student now");
 }
 
+/// The aid office's 贫困学生花名册 (no 户编号, a title, merged household cells): the preview
+/// says households go by the head's ID number; the card shows the number Huka made, tagged,
+/// and the head's ID number masked; the 建档立卡 list of the same families then gives the card
+/// its 户编号, one household each.
+#[test]
+fn import_the_student_list_without_household_numbers_in_the_window() {
+    use huka_tests::workbooks;
+    let run = Run::new();
+    let households = workbooks::households(12);
+    let students = run.dir.path().join("贫困学生花名册.xlsx");
+    workbooks::student_list(&households, true, &students);
+    let poverty = run.dir.path().join("建档立卡户.xlsx");
+    workbooks::poverty_list(&households, true, &poverty);
+    let with_students = households.iter().filter(|h| h.members.len() > 1).count();
+    let rows: usize = households.iter().map(|h| h.members.len() - 1).sum();
+
+    let w = run.open();
+    create_school(&w);
+    w.by_testid("setup-start-empty").click();
+    w.by_testid("household-empty");
+    w.by_testid("nav-import").click();
+    w.by_testid("import-kind-households").click();
+    next_file_chosen(&w, &students);
+    w.by_testid("import-choose").click();
+    w.by_testid("import-summary");
+    let key = w.by_testid("import-household-key");
+    assert!(key.text().contains("户主身份证号") && key.text().contains("自编"), "{}", key.text());
+    assert_eq!(w.by_testid("import-count-new").text(), rows.to_string());
+    assert_eq!(w.by_testid("import-count-rejected").text(), "0");
+    run.shoot_if_asked("import-student-list-preview.png");
+    w.by_testid("import-apply").click();
+    w.until("the import to finish", |w| w.exists("import-done"));
+    assert_eq!(stats(&run.db())["households"], with_students);
+
+    w.by_testid("nav-households").click();
+    w.until("the households", |w| w.count("household-row") == with_students);
+    w.find_all("[data-testid='household-row']")[0].click();
+    w.until("a card", |w| w.exists("card-number"));
+    assert!(w.by_testid("card-number").text().starts_with("自编"));
+    w.by_testid("card-number-generated");
+    run.shoot_if_asked("card-generated-number.png");
+    // The principal sees ID numbers in full on the members' rows (a teacher masked); never
+    // as the household's number.
+    let number = w.by_testid("card-number").text();
+    assert!(!households.iter().flat_map(|h| &h.members).any(|m| number.contains(&m.2[..10])), "{number}");
+
+    // The 建档立卡 list: the same families, by 户编号.
+    w.by_testid("nav-import").click();
+    w.by_testid("import-kind-households").click();
+    next_file_chosen(&w, &poverty);
+    w.by_testid("import-choose").click();
+    w.by_testid("import-summary");
+    assert!(w.by_testid("import-household-key").text().contains("户编号"));
+    w.by_testid("import-apply").click();
+    w.until("the import to finish", |w| w.exists("import-done"));
+    assert_eq!(stats(&run.db())["households"], households.len(), "one household each: the childless ones are new");
+    w.by_testid("nav-households").click();
+    w.until("the households", |w| w.count("household-row") == households.len());
+    assert!(!w.page_text().contains("自编"), "every card has its 户编号");
+}
+
 /// A roster with a sheet per grade behind an instructions sheet: the window lists every sheet,
 /// a grade can be left out and put back, and the whole school is imported. The same school
 /// typed into General cells shows one sentence about the ID column and imports no number.
@@ -1962,4 +2023,45 @@ fn county_with_schools(run: &Run, schools: &[(&str, &str, &str)], students: usiz
     }
     huka(&county, &["county", "ingest", stick.to_str().unwrap()]);
     county
+}
+
+/// County ingest in the window of a folder shaped like a real stick: macOS's `._` files and
+/// `.DS_Store`, Windows' `Thumbs.db`, `desktop.ini` and `System Volume Information`, and two
+/// renamed copies of the bundles: no verdict for the metadata, each copy "a copy of …".
+#[test]
+fn county_ingest_of_a_real_sticks_folder_in_the_window() {
+    let run = Run::new();
+    let county = county_with_schools(&run, &SCHOOLS[..2], 20);
+    let stick = run.dir.path().join("U盘");
+    let bundles: Vec<PathBuf> = std::fs::read_dir(&stick)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".huka.age"))
+        .collect();
+    assert_eq!(bundles.len(), 2);
+    for b in &bundles {
+        let name = b.file_name().unwrap().to_str().unwrap();
+        std::fs::write(stick.join(format!("._{name}")), b"\x00\x05\x16\x07Mac OS X").unwrap();
+    }
+    std::fs::write(stick.join(".DS_Store"), b"Bud1").unwrap();
+    std::fs::write(stick.join("Thumbs.db"), b"\xd0\xcf").unwrap();
+    std::fs::write(stick.join("desktop.ini"), "[.ShellClassInfo]").unwrap();
+    std::fs::create_dir_all(stick.join("System Volume Information")).unwrap();
+    let stem = |p: &Path| p.file_name().unwrap().to_str().unwrap().strip_suffix(".huka.age").unwrap().to_string();
+    std::fs::copy(&bundles[0], stick.join(format!("{} (1).huka.age", stem(&bundles[0])))).unwrap();
+    std::fs::copy(&bundles[1], stick.join(format!("{} - 副本.huka.age", stem(&bundles[1])))).unwrap();
+
+    let w = run.open_db(&county);
+    w.by_testid("login-name");
+    log_in(&w, PRINCIPAL, PASSWORD);
+    w.by_testid("county-tab-ingest").click();
+    next_file_chosen(&w, &stick);
+    w.by_testid("county-ingest-folder").click();
+    w.until("the verdicts", |w| w.exists("county-ingest-summary"));
+    assert_eq!(w.count("county-verdict"), 4, "the two bundles and their two copies, no metadata");
+    assert_eq!(w.count("county-verdict-copy"), 2);
+    let summary = w.by_testid("county-ingest-summary").text();
+    assert!(summary.contains("拒收 0") && summary.contains("另有副本 2 个"), "{summary}");
+    assert!(!w.page_text().contains("._"), "no verdict for a Mac's ._ file");
+    run.shoot_if_asked("county-ingest-stick.png");
 }
