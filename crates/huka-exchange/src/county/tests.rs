@@ -41,6 +41,7 @@ fn statuses(r: &IngestReport) -> Vec<&'static str> {
             Outcome::Accepted { .. } => "accepted",
             Outcome::Unchanged { .. } => "unchanged",
             Outcome::Rejected { .. } => "rejected",
+            Outcome::Copy { .. } => "copy",
         })
         .collect()
 }
@@ -224,10 +225,10 @@ fn each_rejected_bundle_says_why_and_the_others_go_in() {
     std::fs::write(&tampered, &bytes).unwrap();
     std::fs::copy(&from_b.signature_path, crate::bundle::signature_path(&tampered)).unwrap();
 
-    // No signature beside it.
+    // No signature beside it. (A bundle of this run's bytes would be a copy of it: another.)
     let bare_dir = dir.path().join("bare");
     std::fs::create_dir_all(&bare_dir).unwrap();
-    std::fs::copy(&from_b.bundle_path, bare_dir.join(&from_b.file_name)).unwrap();
+    std::fs::copy(&old.bundle_path, bare_dir.join(&old.file_name)).unwrap();
 
     let inputs: Vec<PathBuf> = [&forged, &tampered, &stranger.bundle_path, &from_b.bundle_path].iter().map(|p| p.to_path_buf()).chain([bare_dir.clone(), dir.path().join("nothing-here.huka.zip")]).collect();
     let r = ingest(&mut c, &inputs).unwrap();
@@ -235,7 +236,7 @@ fn each_rejected_bundle_says_why_and_the_others_go_in() {
     assert_eq!(reason(&r, by_file(&forged)), "bundle_wrong_school");
     assert_eq!(reason(&r, by_file(&tampered)), "bundle_bad_signature");
     assert_eq!(reason(&r, by_file(&stranger.bundle_path)), "bundle_unknown_school");
-    assert_eq!(reason(&r, by_file(&bare_dir.join(&from_b.file_name))), "bundle_signature_missing");
+    assert_eq!(reason(&r, by_file(&bare_dir.join(&old.file_name))), "bundle_signature_missing");
     assert_eq!(reason(&r, by_file(&dir.path().join("nothing-here.huka.zip"))), "io");
     assert!(matches!(r.verdicts[by_file(&from_b.bundle_path)].outcome, Outcome::Accepted { .. }));
     assert_eq!((r.accepted, r.rejected), (1, 5));
