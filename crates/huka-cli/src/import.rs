@@ -69,7 +69,8 @@ fn print_import_report(report: &import::ImportReport, dry_run: bool, lang: Lang)
     let zh = lang == Lang::Zh;
     let pick = |zh_text: &str, en_text: &str| if zh { zh_text.to_string() } else { en_text.to_string() };
     let several = report.sheets.len() > 1;
-    for sheet in report.sheets.iter().filter(|s| several || s.status != import::SheetStatus::Imported) {
+    // A household list's one sheet is named too: its line says what groups the households.
+    for sheet in report.sheets.iter().filter(|s| several || s.status != import::SheetStatus::Imported || s.household_key.is_some()) {
         say!("{}", pick(&sheet.message, &sheet.message_en));
     }
     for c in &report.columns {
