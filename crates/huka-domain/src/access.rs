@@ -165,6 +165,13 @@ pub fn refusal(author: &Actor, action: Action) -> (String, String) {
     )
 }
 
+/// Whether a role holds the second key (`keyfile`: the key of the full ID and national
+/// student numbers, health and disability): the principal and the aid officer — never a
+/// teacher, whose password (and laptop) never reaches it, nor the county's reviewer.
+pub fn holds_second_key(role: Role) -> bool {
+    matches!(role, Role::Principal | Role::AidOfficer)
+}
+
 /// Whether the store's account sees this household's full ID numbers, health and disability.
 pub fn sees_in_full(store: &Store, household: RecordId) -> Result<bool> {
     Ok(match store.actor().role {

@@ -320,9 +320,14 @@ fn after_a_rotation_the_laptops_take_the_new_key_at_their_next_exchange_and_old_
     assert!(rotated.need_password.is_empty(), "{:?}", rotated.need_password);
     // A file sealed under the old key is refused on the office PC …
     assert!(matches!(import(&mut a, &before), Err(e) if e.domain() == Some(&SyncError::OldKey)));
-    // … the laptop takes the new key from the office's file (zhao's key pair opens it) …
+    // … the laptop takes the new key from the office's file (zhao's key pair opens it), and
+    // the aid officer the new second key with it …
+    let old_second = b.second().expect("an aid officer holds the second key").sqlcipher_key().to_string();
     exchange(&mut a, &mut b, dir.path());
     assert!(b.opens_with_own_key());
+    let new_second = a.second().unwrap().sqlcipher_key().to_string();
+    assert_ne!(new_second, old_second);
+    assert_eq!(b.second().unwrap().sqlcipher_key().as_str(), new_second);
     drop(b);
     assert!(Store::open_encrypted(&laptop_db, old_key, false, &crate::SCHEMA).is_err(), "the old key opens the laptop no more");
     assert!(matches!(session::unlock(&laptop_db, "li", "teacher-pass"), Err(Error::WrongPassword)));
@@ -669,6 +674,35 @@ fn office_and_teachers_laptop(dir: &Path) -> (Store, Store, RecordId, RecordId, 
     let file = export(&mut a, &dir.join("out"), true).unwrap();
     let (laptop, _) = join(&dir.join("teacher.db"), &file, "li", "teacher-pass").unwrap();
     (a, laptop, in_care, outside, grant)
+}
+
+#[test]
+fn a_teachers_laptop_never_holds_the_second_key_in_any_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut a, mut laptop, ..) = office_and_teachers_laptop(dir.path());
+    let office_keys = crate::keyfile::KeyFile::load(a.unlocked().unwrap().path.as_path()).unwrap();
+    assert!(office_keys.user_has_second("wang") && office_keys.user_has_second("zhao") && !office_keys.user_has_second("li"));
+    let laptop_path = laptop.unlocked().unwrap().path.clone();
+    assert!(laptop.second().is_none());
+    let no_second = |path: &Path| !std::fs::read_to_string(crate::keyfile::path_of(path)).unwrap().contains("\"second\"");
+    assert!(no_second(&laptop_path), "not even sealed to the principal's pair");
+    // Nor after an exchange, a rotation adopted, or in the change files it writes.
+    exchange(&mut a, &mut laptop, dir.path());
+    assert!(no_second(&laptop_path));
+    crate::keys::rotate(&mut a).unwrap();
+    exchange(&mut a, &mut laptop, dir.path());
+    assert!(laptop.opens_with_own_key() && laptop.second().is_none());
+    assert!(no_second(&laptop_path));
+    let out = export(&mut laptop, &dir.path().join("from-laptop"), false).unwrap();
+    let (_, keys) = file::clear_part(&std::fs::read(&out).unwrap()).unwrap();
+    assert!(!keys.has_second());
+    // The office, reading it, keeps its holders' second keys.
+    import(&mut a, &out).unwrap();
+    let office_keys = crate::keyfile::KeyFile::load(a.unlocked().unwrap().path.as_path()).unwrap();
+    assert!(office_keys.user_has_second("wang") && office_keys.user_has_second("zhao") && !office_keys.user_has_second("li"));
+    // A principal logging in on the teacher's laptop gets no second key there either.
+    drop(laptop);
+    assert!(session::unlock(&laptop_path, "wang", PASSWORD).unwrap().second().is_none());
 }
 
 fn notes(store: &Store, household: RecordId) -> String {
