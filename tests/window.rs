@@ -310,12 +310,14 @@ fn the_principal_is_made_at_first_start_and_adds_a_teacher_who_sees_what_a_teach
     assert!(!w.exists("ar-full"), "no full-ID choice for a teacher");
     assert!(w.by_testid("ar-archivist").attr("readonly").is_some());
 
-    // Their own student's card: in full, and editable.
+    // Their own student's card: health and disability, and editable; ID numbers masked all the
+    // same (only the principal and the aid officer see full numbers, issue 22).
     w.by_testid("nav-mine").click();
     w.until("their students", |w| w.exists("my-row"));
     w.by_testid("my-row").click_button();
     w.until("the card", |w| w.exists("card-title"));
     assert!(!w.exists("card-restricted"), "in their care");
+    assert!(w.by_testid("card").text().contains("********"), "masked ID numbers in their care too");
     w.by_testid("card-edit");
 
     // Another class's card: ID numbers masked, nothing to edit.

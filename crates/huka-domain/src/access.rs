@@ -165,7 +165,23 @@ pub fn refusal(author: &Actor, action: Action) -> (String, String) {
     )
 }
 
-/// Whether the store's account sees this household's full ID numbers, health and disability.
+/// Whether a role holds the second key (`keyfile`: the key of the full ID and national
+/// student numbers, health and disability): the principal and the aid officer — never a
+/// teacher, whose password (and laptop) never reaches it, nor the county's reviewer.
+pub fn holds_second_key(role: Role) -> bool {
+    matches!(role, Role::Principal | Role::AidOfficer)
+}
+
+/// Whether the store's account sees full ID and national student numbers at all: only the
+/// roles that hold the second key (and the installation itself). A teacher sees them masked
+/// on every card, those in their care too (issue 22).
+pub fn sees_numbers(store: &Store) -> bool {
+    let actor = store.actor();
+    actor.id == Actor::system().id || holds_second_key(actor.role)
+}
+
+/// Whether the store's account sees this household's health and disability (and, if
+/// [`sees_numbers`], its full numbers): a teacher only in their care.
 pub fn sees_in_full(store: &Store, household: RecordId) -> Result<bool> {
     Ok(match store.actor().role {
         Role::Principal | Role::AidOfficer => true,

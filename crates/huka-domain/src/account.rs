@@ -192,7 +192,9 @@ pub fn add(store: &mut Store, input: &AccountInput, password: &str) -> Result<Ac
     }
     // The key file first: a slot without an account opens nothing that can log in, while an
     // account without a slot could not.
-    with_key_file(store, |file, u| file.seal_user(&input.login, &u.key, password, Kdf::DEFAULT))?;
+    // The second key only in a holder's slot (and only if this account holds it to give).
+    let holder = access::holds_second_key(input.role);
+    with_key_file(store, |file, u| file.seal_user(&input.login, &u.key, u.second.as_ref().filter(|_| holder), password, Kdf::DEFAULT))?;
     let id = pass.write(store, |w| insert(w, &input))?;
     get(store.conn(), id)
 }
@@ -251,10 +253,13 @@ pub fn set_password(store: &mut Store, login: &str, password: &str) -> Result<()
     c.finish()?;
     // One's own new password keeps one's key pair (the one other computers know); a reset
     // by the principal makes a new one.
+    // A holder's new slot holds the second key if the acting account has it to give; if
+    // not, a holder logged in later hands it over (`session::hand_second`).
     let own = account.meta.id == store.actor().id;
+    let holder = access::holds_second_key(account.role);
     with_key_file(store, |file, u| {
         let keep = if own { u.secret.as_ref() } else { None };
-        file.seal_user_keeping(&account.login, &u.key, password, Kdf::DEFAULT, keep)
+        file.seal_user_keeping(&account.login, &u.key, u.second.as_ref().filter(|_| holder), password, Kdf::DEFAULT, keep)
     })?;
     // A change to the account, so that its history shows who reset it and when.
     pass.write(store, |w| {

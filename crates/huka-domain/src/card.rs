@@ -1,8 +1,8 @@
 //! The household card (一户一卡) as a person reads it: the household, its members and
 //! students, the teachers responsible, pairings, visits, plans, grants and dropout cases —
-//! assembled from the entity modules, which know nothing of it. Whoever may not see the
-//! household in full (a teacher for another class's family) gets ID numbers masked and no
-//! health or disability, and the card says so (`restricted`).
+//! assembled from the entity modules, which know nothing of it. A teacher gets ID and national
+//! student numbers masked and birth dates as years on every card (`access::sees_numbers`);
+//! outside their care also no health or disability, and the card says so (`restricted`).
 
 use chrono::{DateTime, Utc};
 use rusqlite::OptionalExtension;
@@ -57,8 +57,12 @@ pub fn get(store: &Store, id: RecordId) -> Result<HouseholdCard> {
         pairings.extend(crate::pairing::current(conn, m.meta.id)?);
     }
     let restricted = !crate::access::sees_in_full(store, id)?;
-    if restricted {
-        for m in &mut members {
+    let numbers = crate::access::sees_numbers(store);
+    for m in &mut members {
+        if !numbers {
+            mask_numbers(m);
+        }
+        if restricted {
             withhold(m);
         }
     }
@@ -80,16 +84,23 @@ pub fn get(store: &Store, id: RecordId) -> Result<HouseholdCard> {
     })
 }
 
-/// What a reader who may not see the household in full does not get: the masked view of
-/// `masking` (ID and student numbers masked, the birth year without the day), and no health
-/// or disability.
-fn withhold(m: &mut Member) {
+/// What a reader who does not see full numbers gets: the masked view of `masking` (ID and
+/// student numbers masked, the birth year without the day).
+fn mask_numbers(m: &mut Member) {
     m.resident_id = crate::masking::resident_id(&m.resident_id);
     m.birth_date = None;
     m.id_mismatch.clear();
-    m.health.clear();
     if let Some(s) = &mut m.student {
         s.fields.national_student_number = crate::masking::national_student_number(&s.fields.national_student_number);
+    }
+}
+
+/// What a reader who may not see the household in full does not get besides: the masked view,
+/// and no health or disability.
+fn withhold(m: &mut Member) {
+    mask_numbers(m);
+    m.health.clear();
+    if let Some(s) = &mut m.student {
         s.fields.disabled = false;
     }
 }

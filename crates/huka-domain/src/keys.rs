@@ -5,6 +5,11 @@
 //! computers learn the new key at their next exchange (`adopt`): the logged-in account's
 //! secret key opens it from the key file a change file carries, and they re-encrypt too.
 //!
+//! A rotation in a school makes a new second key too (`keyfile`), sealed to the active
+//! principals' and aid officers' pairs and the recovery code's; a holder's computer takes
+//! it with the data key at adoption, any other computer only the data key. (A database from
+//! before the second key gets its first one at its first rotation.)
+//!
 //! A rotation writes the next key file beside the old one (`huka.db.keys.next`) first, then
 //! re-encrypts the database and checks it opens under the new key, and only then renames
 //! the next key file over the old one; any failure leaves the database under the old key and
@@ -88,23 +93,25 @@ pub fn rotate_checked(store: &mut Store, check: impl FnOnce(&Connection) -> Resu
     let pass = access::ask(store, Action::ManageAccounts)?;
     let path = store.unlocked().ok_or(Error::NoDatabase)?.path.clone();
     let file = KeyFile::load(&path)?;
-    let logins: Vec<String> = store
+    let logins: Vec<(String, bool)> = store
         .conn()
-        .prepare("SELECT login FROM account WHERE disabled_at IS NULL AND deleted_at IS NULL ORDER BY login")?
-        .query_map([], |r| r.get(0))?
+        .prepare("SELECT login, role FROM account WHERE disabled_at IS NULL AND deleted_at IS NULL ORDER BY login")?
+        .query_map([], |r| Ok((r.get(0)?, access::holds_second_key(r.get(1)?))))?
         .collect::<rusqlite::Result<_>>()?;
     if file.is_format_1(&store.actor().login) != Some(false) {
         return Err(KeysError::OwnSlotOld.into());
     }
     let key = DataKey::generate();
+    let second = (crate::installation::mode(store)? == crate::installation::Mode::School).then(DataKey::generate);
     let rotation = Rotation { at: Utc::now(), id: RecordId::new().to_string() };
-    let (mut next, done) = file.rotated(&key, &logins, rotation.clone());
+    let (mut next, done) = file.rotated(&key, second.as_ref(), &logins, rotation.clone());
     let recovery_code = done.recovery_needs_code.then(|| {
         let code = RecoveryCode::generate();
-        next.seal_recovery(&key, &code, Kdf::DEFAULT);
+        next.seal_recovery(&key, second.as_ref(), &code, Kdf::DEFAULT);
         code
     });
     replace(store, &path, &file.database, &next, key, check)?;
+    store.set_second(second.filter(|_| access::holds_second_key(store.actor().role)));
     let mut details = BTreeMap::new();
     details.insert("accounts".to_string(), [Value::Null, Value::from(done.accounts.len())]);
     details.insert("needPassword".to_string(), [Value::Null, Value::from(done.need_password.clone())]);
@@ -129,11 +136,19 @@ pub fn newer_key(store: &Store, theirs: &KeyFile) -> Result<Option<DataKey>> {
 /// Takes a data key rotated on another computer (`key`, from `newer_key`): the database is
 /// re-encrypted under it and the key files merged (`KeyFile::adopt`), as a rotation does.
 pub fn adopt(store: &mut Store, theirs: &KeyFile, key: DataKey) -> Result<()> {
-    let path = store.unlocked().ok_or(Error::NoDatabase)?.path.clone();
+    let u = store.unlocked().ok_or(Error::NoDatabase)?;
+    let path = u.path.clone();
+    // The new second key, when the logged-in account holds it there.
+    let second = u
+        .secret
+        .as_ref()
+        .and_then(|s| theirs.open_second_with_secret(&store.actor().login, s))
+        .filter(|_| access::holds_second_key(store.actor().role));
     let mine = KeyFile::load(&path)?;
     let mut next = mine.clone();
-    next.adopt(theirs, &key);
+    next.adopt(theirs, &key, second.as_ref());
     replace(store, &path, &mine.database, &next, key, |_| Ok(()))?;
+    store.set_second(second);
     let id = theirs.rotation().map(|r| r.id.clone()).unwrap_or_default();
     access::write(store, Action::Sync, |w| crate::audit::event(w, "keys_adopted", "keys", &id, BTreeMap::new()))
 }
@@ -242,6 +257,47 @@ mod tests {
         assert!(session::unlock(&path, "zhao", "zhao-new-password").is_ok());
         // The recovery code still opens.
         assert!(session::recover(&path, code.as_str(), "wang", "principal-new-pass").is_ok());
+    }
+
+    fn second(store: &Store) -> Option<String> {
+        store.second().map(|k| k.sqlcipher_key().to_string())
+    }
+
+    #[test]
+    fn the_second_key_is_the_principals_the_aid_officers_and_the_recovery_codes_and_rotates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huka.db");
+        let (mut store, code) = school(&path);
+        let first = second(&store).expect("a school's principal holds the second key from the start");
+        add(&mut store, "chen", Role::AidOfficer);
+        add(&mut store, "li", Role::Teacher);
+        let open = |login: &str| second(&session::unlock(&path, login, &format!("{login}-password")).unwrap());
+        assert_eq!(open("chen").as_ref(), Some(&first));
+        assert_eq!(open("li"), None, "a teacher's password never reaches it");
+        assert!(!KeyFile::load(&path).unwrap().user_has_second("li"));
+        // An aid officer from before (format 1) becomes a pair without it; the principal's next
+        // login hands it over, no password asked.
+        make_format_1(&store, "chen");
+        assert_eq!(open("chen"), None);
+        assert!(!KeyFile::load(&path).unwrap().user_has_second("chen"));
+        drop(store);
+        let store = session::unlock(&path, "wang", "principal-pass").unwrap();
+        assert!(KeyFile::load(&path).unwrap().user_has_second("chen"));
+        assert_eq!(open("chen").as_ref(), Some(&first));
+        // The recovery code holds it too.
+        drop(store);
+        let mut store = session::recover(&path, code.as_str(), "wang", "principal-pass-2").unwrap();
+        assert_eq!(second(&store).as_ref(), Some(&first));
+        // A rotation makes a new one, for the same holders.
+        rotate(&mut store).unwrap();
+        let next = second(&store).expect("the rotating principal holds the new one");
+        assert_ne!(next, first);
+        drop(store);
+        assert_eq!(open("chen").as_ref(), Some(&next));
+        assert_eq!(open("li"), None);
+        assert_eq!(second(&session::recover(&path, code.as_str(), "wang", "principal-pass-3").unwrap()).as_ref(), Some(&next));
+        let file = KeyFile::load(&path).unwrap();
+        assert!(file.user_has_second("wang") && file.user_has_second("chen") && !file.user_has_second("li"));
     }
 
     #[test]

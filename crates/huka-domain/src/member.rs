@@ -195,7 +195,7 @@ fn resident_id_taken(conn: &Connection, resident_id: &str, except: Option<Record
 
 pub fn create(store: &mut Store, household_id: RecordId, input: &MemberInput) -> Result<Member> {
     let pass = crate::access::ask(store, crate::access::Action::EditHousehold(household_id))?;
-    let m = input.cleaned()?;
+    let m = numbers_kept(store, input, None)?.cleaned()?;
     let id = pass.write(store, |w| insert(w, household_id, &m))?;
     get(store.conn(), id)
 }
@@ -231,13 +231,49 @@ pub fn insert_unindexed(w: &Writer<'_>, household_id: RecordId, m: &Clean) -> Re
 
 pub fn update(store: &mut Store, id: RecordId, input: &MemberInput) -> Result<Member> {
     let pass = crate::access::ask_care_edit(store, id)?;
-    let m = input.cleaned()?;
+    let before = get(store.conn(), id)?;
+    let m = numbers_kept(store, input, Some(&before))?.cleaned()?;
     pass.write(store, |w| {
         let before = get(w.tx(), id)?;
         write_update(w, id, before.household_id, &m)?;
         search::reindex_household(w.tx(), before.household_id)
     })?;
     get(store.conn(), id)
+}
+
+/// Only the principal and the aid officer enter ID and national student numbers.
+pub static NUMBERS_NOT_YOURS: Rule = Rule {
+    code: "numbers_not_yours",
+    zh: "身份证号和全国学籍号只能由校长或资助专干录入和查看",
+    en: "only the principal and the aid officer enter and see ID and national student numbers",
+};
+
+/// The input as an account that does not see full numbers (a teacher) may write it: the
+/// numbers it was shown are masked, so the stored ones stay (none for a new member), and so
+/// does the birth date when none is typed (the masked view shows its year only). A full
+/// number typed is refused.
+fn numbers_kept(store: &Store, input: &MemberInput, before: Option<&Member>) -> Result<MemberInput> {
+    if crate::access::sees_numbers(store) {
+        return Ok(input.clone());
+    }
+    let mut c = crate::labels::checks();
+    let full = |typed: &str| ResidentId::parse(typed.trim().trim_start_matches(['G', 'g'])).is_ok();
+    if full(&input.resident_id) {
+        c.add("residentId", Problem::Rule(&NUMBERS_NOT_YOURS));
+    }
+    if input.student.as_ref().is_some_and(|s| full(&s.national_student_number)) {
+        c.add("nationalStudentNumber", Problem::Rule(&NUMBERS_NOT_YOURS));
+    }
+    c.finish()?;
+    let mut kept = input.clone();
+    kept.resident_id = before.map(|b| b.resident_id.clone()).unwrap_or_default();
+    if kept.birth_date.as_deref().is_none_or(|d| d.trim().is_empty()) {
+        kept.birth_date = before.and_then(|b| b.birth_date).map(|d| d.to_string());
+    }
+    if let Some(s) = &mut kept.student {
+        s.national_student_number = before.and_then(|b| b.student.as_ref()).map(|st| st.fields.national_student_number.clone()).unwrap_or_default();
+    }
+    Ok(kept)
 }
 
 /// Rewrites a member (possibly moving them to another household) inside a transaction,

@@ -3,9 +3,9 @@
 //!
 //! The indexed text holds ID numbers masked (`masking`): what every reader may see of them.
 //! The full number (and so a birth date, or the hidden digits) is matched on the members
-//! themselves, and only for what the reader may see in full: every household for the
-//! principal and the aid officer, the households in a teacher's care for a teacher
-//! (`care::households_in_care_sql`), none for the county's reviewers.
+//! themselves, and only for the readers who see full numbers: the principal and the aid
+//! officer; a teacher's search by a number matches masked numbers only, in their care too
+//! (issue 22), and the county's reviewers none.
 //!
 //! Queries use `LIKE '%term%'`, which FTS5's trigram index answers directly for terms of three
 //! or more characters; one- and two-character terms (many Chinese names) scan the compact
@@ -91,7 +91,6 @@ pub fn terms(text: &str) -> Vec<String> {
 #[derive(Debug, Clone, PartialEq)]
 enum Reach {
     Every,
-    InCareOf(RecordId),
     NoOne,
 }
 
@@ -100,7 +99,8 @@ fn reach(store: &Store) -> Reach {
     match actor.role {
         _ if actor.id == crate::actor::Actor::system().id => Reach::Every,
         Role::Principal | Role::AidOfficer => Reach::Every,
-        Role::Teacher => actor.teacher_id.map_or(Reach::NoOne, Reach::InCareOf),
+        // A teacher sees no full number, in their care neither (issue 22).
+        Role::Teacher => Reach::NoOne,
         Role::Reviewer => Reach::NoOne,
     }
 }
@@ -115,15 +115,7 @@ pub fn household_filter(store: &Store, id_column: &str, text: &str, first_param:
     }
     let reach = reach(store);
     let id_like = |t: &str| t.chars().all(|c| c.is_ascii_digit() || c == 'X');
-    let mut params: Vec<String> = terms.iter().map(|t| format!("%{t}%")).collect();
-    // A teacher's id, bound once after the patterns, for the care clause.
-    let care = match &reach {
-        Reach::InCareOf(teacher) if terms.iter().any(|t| id_like(t)) => {
-            params.push(teacher.to_string());
-            Some(crate::care::households_in_care_sql(first_param + terms.len()))
-        }
-        _ => None,
-    };
+    let params: Vec<String> = terms.iter().map(|t| format!("%{t}%")).collect();
     // Terms of three or more characters go through the trigram index; shorter ones are
     // matched against the compact search_key table (the index cannot help them).
     let conditions: Vec<String> = terms
@@ -145,7 +137,6 @@ pub fn household_filter(store: &Store, id_column: &str, text: &str, first_param:
             };
             let full = match (&reach, id_like(t)) {
                 (Reach::Every, true) => format!(" OR {ids}"),
-                (Reach::InCareOf(_), true) => format!(" OR ({ids} AND k.household_id IN ({}))", care.as_deref().expect("a teacher's care clause")),
                 _ => String::new(),
             };
             format!("({public}{full})")

@@ -58,12 +58,16 @@ pub fn create(path: &Path, setup: Setup<'_>, first: &FirstAccount) -> Result<(St
     }
     let result = (|| {
         let key = DataKey::generate();
+        // A school's second key, held by the principal's slot and the recovery code's (a
+        // county keeps no full numbers: none).
+        let second = (mode == Mode::School).then(DataKey::generate);
         let database_id = RecordId::new().to_string();
         let mut file = KeyFile::new(&database_id);
-        file.seal_user(&input.login, &key, &first.password, Kdf::DEFAULT);
+        file.seal_user(&input.login, &key, second.as_ref(), &first.password, Kdf::DEFAULT);
         let code = RecoveryCode::generate();
-        file.seal_recovery(&key, &code, Kdf::DEFAULT);
+        file.seal_recovery(&key, second.as_ref(), &code, Kdf::DEFAULT);
         let mut store = Store::open_encrypted(path, key, true, &crate::SCHEMA)?;
+        store.set_second(second);
         access::write_unguarded(&mut store, Why::NewDatabase, |w| settings::set_database_id(w, &database_id))?;
         match setup {
             Setup::School(school) => {
@@ -89,7 +93,8 @@ pub fn create(path: &Path, setup: Setup<'_>, first: &FirstAccount) -> Result<(St
 
 /// Logs in: the account's password unwraps the data key, which opens the database. A slot
 /// still in format 1 becomes a key pair now (the password is known only now); the slot's
-/// secret key stays with the store while it is open.
+/// secret key stays with the store while it is open, and so does the second key when the
+/// slot holds it — a holder also hands it to the other holders' pairs that lack it.
 pub fn unlock(path: &Path, login: &str, password: &str) -> Result<Store> {
     let (mut file, opened, mut store) = match open_user(path, &keyfile::path_of(path), login, password) {
         // A rotation cut short after the database was re-encrypted: the next key file opens it.
@@ -108,14 +113,44 @@ pub fn unlock(path: &Path, login: &str, password: &str) -> Result<Store> {
         Some(secret) => Some(secret),
         None => {
             let key = &store.unlocked().expect("opened encrypted").key;
-            let secret = file.upgrade_user(login, key, password, Kdf::DEFAULT);
+            let secret = file.upgrade_user(login, key, None, password, Kdf::DEFAULT);
             file.save(path)?;
             secret
         }
     };
     store.set_secret(secret);
+    // A slot that holds a second key for a role that may not (whatever a file brought) gives
+    // it to nobody.
+    let second = opened.second.filter(|_| access::holds_second_key(account.role));
+    store.set_second(second);
     store.act_as(account.actor())?;
+    hand_second(&store, &mut file)?;
     Ok(store)
+}
+
+/// A holder logged in seals the second key to every other active holder's key pair that
+/// lacks it (an account added, or upgraded from format 1, where it was not at hand), and
+/// takes it out of any slot of an account that may not hold it. Saves the key file if that
+/// changed it.
+pub fn hand_second(store: &Store, file: &mut KeyFile) -> Result<()> {
+    let Some(u) = store.unlocked() else { return Ok(()) };
+    let mut changed = false;
+    let accounts = store
+        .conn()
+        .prepare("SELECT login, role FROM account WHERE disabled_at IS NULL AND deleted_at IS NULL")?
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Role>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (login, role) in accounts {
+        changed |= match (&u.second, access::holds_second_key(role)) {
+            (Some(second), true) => file.hand_second(&login, second),
+            (_, false) => file.withhold_second(&login),
+            (None, true) => false,
+        };
+    }
+    if changed {
+        file.save(&u.path)?;
+    }
+    Ok(())
 }
 
 /// The key file at `keys`, the slot `login`'s password opens in it, and the database opened
@@ -136,6 +171,7 @@ pub fn recover(path: &Path, code: &str, login: &str, new_password: &str) -> Resu
     let code = RecoveryCode::parse(code).ok_or(Error::WrongPassword)?;
     let opened = file.unlock_recovery(path, &code)?;
     let mut store = open_with(path, opened.key, &file)?;
+    store.set_second(opened.second);
     let account = account::by_login(store.conn(), login)?.ok_or(crate::labels::not_found("account"))?;
     if !matches!(account.role, Role::Principal | Role::Reviewer) || account.disabled_at.is_some() {
         return Err(Error::Forbidden {
@@ -143,11 +179,14 @@ pub fn recover(path: &Path, code: &str, login: &str, new_password: &str) -> Resu
             reason_en: "the recovery code resets the principal's (a county's reviewer's) password only".into(),
         });
     }
-    if opened.secret.is_none() && file.upgrade_recovery(&store.unlocked().expect("opened encrypted").key, &code, Kdf::DEFAULT) {
+    if opened.secret.is_none() && file.upgrade_recovery(&store.unlocked().expect("opened encrypted").key, None, &code, Kdf::DEFAULT) {
         file.save(path)?;
     }
     store.act_as(account.actor())?;
     account::set_password(&mut store, login, new_password)?;
+    if !access::holds_second_key(account.role) {
+        store.set_second(None);
+    }
     Ok(store)
 }
 
@@ -189,10 +228,11 @@ pub fn convert(path: &Path, principal: &FirstAccount) -> Result<(Store, Recovery
     drop(plain);
 
     let database_id = RecordId::new().to_string();
+    let second = (mode == Mode::School).then(DataKey::generate);
     let mut file = KeyFile::new(&database_id);
-    file.seal_user(&input.login, &key, &principal.password, Kdf::DEFAULT);
+    file.seal_user(&input.login, &key, second.as_ref(), &principal.password, Kdf::DEFAULT);
     let code = RecoveryCode::generate();
-    file.seal_recovery(&key, &code, Kdf::DEFAULT);
+    file.seal_recovery(&key, second.as_ref(), &code, Kdf::DEFAULT);
     let checked = (|| -> Result<()> {
         let mut copy = Store::open_encrypted(&tmp, key, false, &crate::SCHEMA)?;
         let ok: String = copy.conn().query_row("PRAGMA integrity_check", [], |r| r.get(0))?;

@@ -66,6 +66,69 @@ impl DataKey {
     }
 }
 
+/// What a sealed field value starts with (its format's version).
+const FIELD_PREFIX: &str = "f1.";
+
+impl DataKey {
+    /// A field's value sealed under this key (the second key): XChaCha20-Poly1305 under a key
+    /// derived for the purpose, a random nonce, and `place` — the table, record and column the
+    /// value belongs to (`member/<id>/resident_id`) — as associated data, so a sealed value
+    /// copied to another record or column does not open there. `f1.` and base64.
+    pub fn seal_field(&self, place: &str, value: &str) -> String {
+        let key = self.derive("huka-field-seal-v1");
+        let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&key[..]));
+        let mut nonce = [0u8; 24];
+        rand::rng().fill_bytes(&mut nonce);
+        let sealed = cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: value.as_bytes(), aad: place.as_bytes() })
+            .expect("sealing a field cannot fail");
+        let mut bytes = nonce.to_vec();
+        bytes.extend_from_slice(&sealed);
+        format!("{FIELD_PREFIX}{}", B64.encode(bytes))
+    }
+
+    /// A sealed field's value, or `None`: not sealed under this key, for another place, or
+    /// altered.
+    pub fn open_field(&self, place: &str, sealed: &str) -> Option<Zeroizing<String>> {
+        let bytes = B64.decode(sealed.strip_prefix(FIELD_PREFIX)?).ok()?;
+        if bytes.len() < 24 + 16 {
+            return None;
+        }
+        let key = self.derive("huka-field-seal-v1");
+        let cipher = XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(&key[..]));
+        let plain = cipher.decrypt(XNonce::from_slice(&bytes[..24]), Payload { msg: &bytes[24..], aad: place.as_bytes() }).ok()?;
+        String::from_utf8(plain).ok().map(Zeroizing::new)
+    }
+
+    /// A keyed digest of a field's value (HMAC-SHA-256 under a key derived for `label`, hex):
+    /// equal values give equal digests — for uniqueness and matching — and without the key
+    /// nobody can test a guess against one.
+    pub fn digest_field(&self, label: &str, value: &str) -> String {
+        let key = self.derive(&format!("huka-field-digest-v1:{label}"));
+        crate::text::hex(&hmac_sha256(&key[..], value.as_bytes()))
+    }
+}
+
+/// HMAC-SHA-256 (RFC 2104) over `sha2`; a key of at most one block, as every key here is.
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    assert!(key.len() <= 64, "keys here are 32 bytes");
+    let mut block = Zeroizing::new([0u8; 64]);
+    block[..key.len()].copy_from_slice(key);
+    let pad = |byte: u8| -> Zeroizing<[u8; 64]> {
+        let mut p = Zeroizing::new([0u8; 64]);
+        for (o, k) in p.iter_mut().zip(block.iter()) {
+            *o = k ^ byte;
+        }
+        p
+    };
+    let inner = Sha256::new().chain_update(&pad(0x36)[..]).chain_update(message).finalize();
+    let outer = Sha256::new().chain_update(&pad(0x5c)[..]).chain_update(inner).finalize();
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&outer);
+    out
+}
+
 impl std::fmt::Debug for DataKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("DataKey(…)")
@@ -369,6 +432,39 @@ mod tests {
         assert_eq!(RecoveryCode::parse(&typed).unwrap().as_str(), code.as_str());
         assert!(RecoveryCode::parse("too short").is_none());
         assert!(RecoveryCode::parse(&format!("{}U", &code.as_str()[..28])).is_none(), "U is not in the alphabet");
+    }
+
+    #[test]
+    fn a_sealed_field_opens_with_its_key_and_in_its_place_only() {
+        let second = DataKey::generate();
+        let place = "member/0190/resident_id";
+        let sealed = second.seal_field(place, "610921199310094790");
+        assert!(sealed.starts_with("f1.") && !sealed.contains("4790"));
+        assert_ne!(second.seal_field(place, "610921199310094790"), sealed, "a fresh nonce each time");
+        assert_eq!(second.open_field(place, &sealed).unwrap().as_str(), "610921199310094790");
+        assert!(second.open_field("member/0191/resident_id", &sealed).is_none(), "another record");
+        assert!(second.open_field("member/0190/health", &sealed).is_none(), "another column");
+        assert!(DataKey::generate().open_field(place, &sealed).is_none(), "another key");
+        let mut tampered = sealed.clone().into_bytes();
+        let last = tampered.len() - 2;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        assert!(second.open_field(place, &String::from_utf8(tampered).unwrap()).is_none());
+        assert!(second.open_field(place, "610921199310094790").is_none(), "a clear value is no sealed one");
+        assert_eq!(second.open_field(place, &second.seal_field(place, "")).unwrap().as_str(), "");
+    }
+
+    #[test]
+    fn field_digests_are_keyed_and_hmac_is_rfc_4231() {
+        // RFC 4231, test case 2.
+        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        assert_eq!(crate::text::hex(&mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        let second = DataKey::generate();
+        let a = second.digest_field("resident_id", "610921199310094790");
+        assert_eq!(a, second.digest_field("resident_id", "610921199310094790"), "equal values, equal digests");
+        assert_ne!(a, second.digest_field("resident_id", "610921199310094801"));
+        assert_ne!(a, second.digest_field("national_student_number", "610921199310094790"), "one key per label");
+        assert_ne!(a, DataKey::generate().digest_field("resident_id", "610921199310094790"), "keyed");
+        assert_eq!(a.len(), 64);
     }
 
     #[test]

@@ -9,8 +9,14 @@
 //! data key (the principal rotating it) can seal a new one to every slot without knowing any
 //! password. A format-1 slot (the data key wrapped under the password itself) still opens,
 //! and becomes a pair at its account's next login (`upgrade_user`). A rotation gives the file
-//! a new `rotation`; slots of a newer rotation open a newer data key. A second key (for the
-//! principal's and the aid officer's fields) would be a second `Sealed` beside `key`.
+//! a new `rotation`; slots of a newer rotation open a newer data key.
+//!
+//! The second key (format 3): the key of the fields only some roles read in full (the
+//! domain's choice: the principal's and the aid officer's), sealed to a pair beside the data
+//! key (`second`) in the slots of those accounts and the recovery code's only — never in
+//! anybody else's slot, so no other password reaches it. Whoever holds it seals it to another
+//! holder's pair without their password (`hand_second`); a rotation makes a new one with the
+//! new data key.
 //!
 //! Beside it, `huka.db.attempts` counts wrong passwords per slot, so that guessing slows down
 //! (it is the one file a wrong password writes; the database and key file stay byte-identical).
@@ -29,7 +35,8 @@ const RECOVERY: &str = "recovery";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyFile {
-    /// 1 while every slot is a password-wrapped data key; 2 once one is a key pair.
+    /// 1 while every slot is a password-wrapped data key; 2 once one is a key pair; 3 once
+    /// one holds the second key (an older version, which would drop it, refuses the file).
     format: u32,
     /// The database these slots open (its `meta.database_id`), so that a key file is never
     /// used with another school's database.
@@ -70,6 +77,9 @@ struct Pair {
     secret: Wrapped,
     /// The data key, sealed to `public`.
     key: Sealed,
+    /// The second key, sealed to `public`: only in the slots of the roles that hold it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    second: Option<Sealed>,
 }
 
 /// What a password (or the recovery code) opened: the data key, and the slot's secret key
@@ -79,6 +89,8 @@ struct Pair {
 pub struct Opened {
     pub key: DataKey,
     pub secret: Option<SecretKey>,
+    /// The second key, when the slot holds it.
+    pub second: Option<DataKey>,
 }
 
 /// What a rotation did to the slots (login names of the active accounts given to it).
@@ -143,7 +155,7 @@ impl KeyFile {
             other => other?,
         };
         let file: KeyFile = serde_json::from_slice(&bytes).map_err(|_| Error::KeyFileDamaged)?;
-        if !matches!(file.format, 1 | 2) {
+        if !matches!(file.format, 1..=3) {
             return Err(Error::KeyFileDamaged);
         }
         Ok(file)
@@ -159,7 +171,7 @@ impl KeyFile {
         let mut file = self.clone();
         // Format 1 as long as it is one: a computer not yet updated still reads it.
         let pairs = file.rotation.is_some() || file.slots.values().any(|s| matches!(s, Slot::Pair(_)));
-        file.format = if pairs { 2 } else { 1 };
+        file.format = if file.has_second() { 3 } else if pairs { 2 } else { 1 };
         let json = serde_json::to_vec_pretty(&file).expect("plain data");
         crate::file::write(path, &json)
     }
@@ -186,6 +198,57 @@ impl KeyFile {
         format!("huka-key-v2:{}:{slot}", self.database)
     }
 
+    fn aad_second(&self, slot: &str) -> String {
+        format!("huka-second-v1:{}:{slot}", self.database)
+    }
+
+    /// Whether any slot holds a second key (the school has one).
+    pub fn has_second(&self) -> bool {
+        self.slots.values().any(|s| matches!(s, Slot::Pair(Pair { second: Some(_), .. })))
+    }
+
+    /// Whether a user's slot holds the second key.
+    pub fn user_has_second(&self, login: &str) -> bool {
+        matches!(self.slots.get(&self.slot_of(login)), Some(Slot::Pair(Pair { second: Some(_), .. })))
+    }
+
+    /// Seals the second key to a user's key pair (a holder who has none yet: an account made
+    /// or upgraded from format 1 where the key was not at hand). `false`: no pair, or it holds
+    /// one already. The slot's time stays: this changes no password, and a slot set later
+    /// elsewhere still wins.
+    pub fn hand_second(&mut self, login: &str, second: &DataKey) -> bool {
+        let slot = self.slot_of(login);
+        let aad = self.aad_second(&slot);
+        match self.slots.get_mut(&slot) {
+            Some(Slot::Pair(p)) if p.second.is_none() => {
+                p.second = Sealed::seal(second, &p.public, &aad);
+                p.second.is_some()
+            }
+            _ => false,
+        }
+    }
+
+    /// This key file without any second key: what a teacher's laptop keeps (not even sealed
+    /// to another's pair). Times stay.
+    pub fn without_second(&self) -> KeyFile {
+        let mut file = self.clone();
+        for slot in file.slots.values_mut() {
+            if let Slot::Pair(p) = slot {
+                p.second = None;
+            }
+        }
+        file
+    }
+
+    /// Takes the second key out of a user's slot (an account whose role does not hold it —
+    /// whatever a file brought). `true` when there was one.
+    pub fn withhold_second(&mut self, login: &str) -> bool {
+        match self.slots.get_mut(&self.slot_of(login)) {
+            Some(Slot::Pair(p)) => p.second.take().is_some(),
+            _ => false,
+        }
+    }
+
     pub fn has_user(&self, login: &str) -> bool {
         self.slots.contains_key(&self.slot_of(login))
     }
@@ -204,23 +267,25 @@ impl KeyFile {
         other.database == self.database && other.salt == self.salt && other.rotation > self.rotation
     }
 
-    fn pair(&self, slot: &str, key: &DataKey, secret: &SecretKey, password: &str, kdf: Kdf) -> Slot {
+    fn pair(&self, slot: &str, key: &DataKey, second: Option<&DataKey>, secret: &SecretKey, password: &str, kdf: Kdf) -> Slot {
         let public = secret.public();
         Slot::Pair(Pair {
             secret: Wrapped::seal_secret(secret, password, kdf, &self.aad_secret(slot, &public)),
             key: Sealed::seal(key, &public, &self.aad_key(slot)).expect("a public key of our own"),
+            second: second.map(|k| Sealed::seal(k, &public, &self.aad_second(slot)).expect("a public key of our own")),
             public,
         })
     }
 
-    /// A user's slot under a password (a new user, or a new password): a new key pair.
-    pub fn seal_user(&mut self, login: &str, key: &DataKey, password: &str, kdf: Kdf) {
-        self.seal_user_keeping(login, key, password, kdf, None);
+    /// A user's slot under a password (a new user, or a new password): a new key pair, holding
+    /// the second key when given (only for the roles that hold it).
+    pub fn seal_user(&mut self, login: &str, key: &DataKey, second: Option<&DataKey>, password: &str, kdf: Kdf) {
+        self.seal_user_keeping(login, key, second, password, kdf, None);
     }
 
     /// A user's slot under a password, keeping the key pair `secret` when given (one's own
     /// new password while logged in: the pair other computers know stays).
-    pub fn seal_user_keeping(&mut self, login: &str, key: &DataKey, password: &str, kdf: Kdf, secret: Option<&SecretKey>) {
+    pub fn seal_user_keeping(&mut self, login: &str, key: &DataKey, second: Option<&DataKey>, password: &str, kdf: Kdf, secret: Option<&SecretKey>) {
         let slot = self.slot_of(login);
         let fresh;
         let secret = match secret {
@@ -230,7 +295,7 @@ impl KeyFile {
                 &fresh
             }
         };
-        let s = self.pair(&slot, key, secret, password, kdf);
+        let s = self.pair(&slot, key, second, secret, password, kdf);
         self.changed.insert(slot.clone(), Utc::now());
         self.slots.insert(slot, s);
     }
@@ -239,16 +304,18 @@ impl KeyFile {
     /// secret key (`None`: the slot is a pair already, or gone). Its time moves by a
     /// millisecond only: a password set meanwhile on another computer still wins the merge,
     /// while the pair replaces the old slot everywhere.
-    pub fn upgrade_user(&mut self, login: &str, key: &DataKey, password: &str, kdf: Kdf) -> Option<SecretKey> {
-        self.upgrade(&self.slot_of(login), key, password, kdf)
+    /// `second`: the second key, for a holder when it is at hand (else a holder logged in
+    /// later hands it over, `hand_second`).
+    pub fn upgrade_user(&mut self, login: &str, key: &DataKey, second: Option<&DataKey>, password: &str, kdf: Kdf) -> Option<SecretKey> {
+        self.upgrade(&self.slot_of(login), key, second, password, kdf)
     }
 
-    fn upgrade(&mut self, slot: &str, key: &DataKey, password: &str, kdf: Kdf) -> Option<SecretKey> {
+    fn upgrade(&mut self, slot: &str, key: &DataKey, second: Option<&DataKey>, password: &str, kdf: Kdf) -> Option<SecretKey> {
         if !matches!(self.slots.get(slot)?, Slot::Password(_)) {
             return None;
         }
         let secret = SecretKey::generate();
-        let s = self.pair(slot, key, &secret, password, kdf);
+        let s = self.pair(slot, key, second, &secret, password, kdf);
         self.slots.insert(slot.to_string(), s);
         let at = self.changed.get(slot).copied().unwrap_or_else(Utc::now);
         self.changed.insert(slot.to_string(), at + chrono::Duration::milliseconds(1));
@@ -292,12 +359,13 @@ impl KeyFile {
         }
     }
 
-    /// Takes a key file of a newer rotation (`key`: its data key, already opened): its slots,
+    /// Takes a key file of a newer rotation (`key`, `second`: its data key and second key,
+    /// already opened — the second only by a holder): its slots,
     /// except where this one changed a slot later than theirs — removed here (an account
     /// disabled here stays so), or a key pair made here (a new account, a new password), which
     /// is sealed to the new key. (A rotation keeps each slot's time: it changes no one's
     /// password, so it outweighs no change made elsewhere.)
-    pub fn adopt(&mut self, theirs: &KeyFile, key: &DataKey) {
+    pub fn adopt(&mut self, theirs: &KeyFile, key: &DataKey, second: Option<&DataKey>) {
         let mine = std::mem::replace(self, theirs.clone());
         for (slot, at) in &mine.changed {
             if self.changed.get(slot).is_some_and(|t| t >= at) {
@@ -309,7 +377,10 @@ impl KeyFile {
                 }
                 Some(Slot::Pair(p)) => {
                     let Some(sealed) = Sealed::seal(key, &p.public, &self.aad_key(slot)) else { continue };
-                    self.slots.insert(slot.clone(), Slot::Pair(Pair { key: sealed, ..p.clone() }));
+                    // It held the old second key: the new one if this computer holds it, else
+                    // none (a holder hands it over later).
+                    let second = p.second.as_ref().and(second).and_then(|k| Sealed::seal(k, &p.public, &self.aad_second(slot)));
+                    self.slots.insert(slot.clone(), Slot::Pair(Pair { key: sealed, second, ..p.clone() }));
                 }
                 Some(Slot::Password(_)) => continue,
             }
@@ -321,13 +392,15 @@ impl KeyFile {
     /// is a key pair is sealed to `key` (their passwords and times stay); every other slot is removed
     /// (disabled accounts, format-1 slots — listed, they need a new password — and any slot
     /// of nobody's). The recovery slot is sealed again if it is a pair (else see
-    /// `recovery_needs_code`: the caller seals a new code).
-    pub fn rotated(&self, key: &DataKey, logins: &[String], rotation: Rotation) -> (KeyFile, Resealed) {
+    /// `recovery_needs_code`: the caller seals a new code). The new second key `second` is
+    /// sealed to the accounts marked `true` in `logins` (the holders) and the recovery slot;
+    /// no other slot keeps any second key.
+    pub fn rotated(&self, key: &DataKey, second: Option<&DataKey>, logins: &[(String, bool)], rotation: Rotation) -> (KeyFile, Resealed) {
         let now = rotation.at;
         let mut next = KeyFile { rotation: Some(rotation), slots: BTreeMap::new(), ..self.clone() };
         let mut done = Resealed::default();
         let mut kept = std::collections::BTreeSet::new();
-        for login in logins {
+        for (login, holder) in logins {
             let slot = self.slot_of(login);
             match self.slots.get(&slot) {
                 Some(Slot::Pair(p)) => {
@@ -335,7 +408,8 @@ impl KeyFile {
                         done.need_password.push(login.clone());
                         continue;
                     };
-                    next.slots.insert(slot.clone(), Slot::Pair(Pair { key: sealed, ..p.clone() }));
+                    let second = second.filter(|_| *holder).and_then(|k| Sealed::seal(k, &p.public, &self.aad_second(&slot)));
+                    next.slots.insert(slot.clone(), Slot::Pair(Pair { key: sealed, second, ..p.clone() }));
                     done.accounts.push(login.clone());
                     kept.insert(slot);
                 }
@@ -345,7 +419,8 @@ impl KeyFile {
         match self.slots.get(RECOVERY) {
             Some(Slot::Pair(p)) if Sealed::seal(key, &p.public, &self.aad_key(RECOVERY)).is_some() => {
                 let sealed = Sealed::seal(key, &p.public, &self.aad_key(RECOVERY)).expect("checked");
-                next.slots.insert(RECOVERY.to_string(), Slot::Pair(Pair { key: sealed, ..p.clone() }));
+                let second = second.and_then(|k| Sealed::seal(k, &p.public, &self.aad_second(RECOVERY)));
+                next.slots.insert(RECOVERY.to_string(), Slot::Pair(Pair { key: sealed, second, ..p.clone() }));
                 kept.insert(RECOVERY.to_string());
             }
             _ => done.recovery_needs_code = true,
@@ -357,16 +432,17 @@ impl KeyFile {
         (next, done)
     }
 
-    pub fn seal_recovery(&mut self, key: &DataKey, code: &RecoveryCode, kdf: Kdf) {
+    /// The recovery code's slot: it holds the second key too, when there is one.
+    pub fn seal_recovery(&mut self, key: &DataKey, second: Option<&DataKey>, code: &RecoveryCode, kdf: Kdf) {
         let secret = SecretKey::generate();
-        let s = self.pair(RECOVERY, key, &secret, code.as_str(), kdf);
+        let s = self.pair(RECOVERY, key, second, &secret, code.as_str(), kdf);
         self.slots.insert(RECOVERY.to_string(), s);
         self.changed.insert(RECOVERY.to_string(), Utc::now());
     }
 
     /// The recovery slot, just opened with its code, becomes a key pair (see `upgrade_user`).
-    pub fn upgrade_recovery(&mut self, key: &DataKey, code: &RecoveryCode, kdf: Kdf) -> bool {
-        self.upgrade(RECOVERY, key, code.as_str(), kdf).is_some()
+    pub fn upgrade_recovery(&mut self, key: &DataKey, second: Option<&DataKey>, code: &RecoveryCode, kdf: Kdf) -> bool {
+        self.upgrade(RECOVERY, key, second, code.as_str(), kdf).is_some()
     }
 
     /// The data key through a user's password, without the slow-down (a key file carried in
@@ -385,15 +461,27 @@ impl KeyFile {
         }
     }
 
+    /// The second key of this file through a user's secret key (`None`: the slot holds none).
+    pub fn open_second_with_secret(&self, login: &str, secret: &SecretKey) -> Option<DataKey> {
+        let slot = self.slot_of(login);
+        match self.slots.get(&slot)? {
+            Slot::Pair(p) if p.public == secret.public() => p.second.as_ref()?.open(secret, &self.aad_second(&slot)),
+            _ => None,
+        }
+    }
+
     fn open_slot(&self, slot: &str, password: &str) -> Option<Opened> {
         match self.slots.get(slot)? {
-            Slot::Password(w) => Some(Opened { key: w.open(password, &self.aad(slot))?, secret: None }),
+            Slot::Password(w) => Some(Opened { key: w.open(password, &self.aad(slot))?, secret: None, second: None }),
             Slot::Pair(p) => {
                 let secret = p.secret.open_secret(password, &self.aad_secret(slot, &p.public))?;
                 if secret.public() != p.public {
                     return None;
                 }
-                Some(Opened { key: p.key.open(&secret, &self.aad_key(slot))?, secret: Some(secret) })
+                let key = p.key.open(&secret, &self.aad_key(slot))?;
+                // A second key that does not open (altered) is as good as none.
+                let second = p.second.as_ref().and_then(|s| s.open(&secret, &self.aad_second(slot)));
+                Some(Opened { key, secret: Some(secret), second })
             }
         }
     }
@@ -487,8 +575,8 @@ mod tests {
         let db = dir.path().join("huka.db");
         let key = DataKey::generate();
         let mut file = KeyFile::new("db-1");
-        file.seal_user("WangXiaozhang", &key, "principal-pass", LIGHT);
-        file.seal_user("李老师", &key, "teacher-pass", LIGHT);
+        file.seal_user("WangXiaozhang", &key, None, "principal-pass", LIGHT);
+        file.seal_user("李老师", &key, None, "teacher-pass", LIGHT);
         file.save(&db).unwrap();
         let text = std::fs::read_to_string(path_of(&db)).unwrap();
         assert!(!text.to_lowercase().contains("wangxiaozhang") && !text.contains("李老师"), "{text}");
@@ -508,7 +596,7 @@ mod tests {
         let db = dir.path().join("huka.db");
         let key = DataKey::generate();
         let mut file = KeyFile::new("db-1");
-        file.seal_user("a", &key, "right-password", LIGHT);
+        file.seal_user("a", &key, None, "right-password", LIGHT);
         for _ in 0..3 {
             assert!(matches!(file.unlock_user(&db, "a", "wrong"), Err(Error::WrongPassword)));
         }
@@ -550,8 +638,8 @@ mod tests {
         assert_eq!(file.is_format_1("a"), Some(true));
         let opened = file.unlock_user(&db, "a", "password-a").unwrap();
         assert!(opened.secret.is_none());
-        let secret = file.upgrade_user("a", &opened.key, "password-a", LIGHT).expect("upgraded");
-        assert!(file.upgrade_user("a", &opened.key, "password-a", LIGHT).is_none(), "once");
+        let secret = file.upgrade_user("a", &opened.key, None, "password-a", LIGHT).expect("upgraded");
+        assert!(file.upgrade_user("a", &opened.key, None, "password-a", LIGHT).is_none(), "once");
         file.save(&db).unwrap();
         let text = std::fs::read_to_string(path_of(&db)).unwrap();
         assert!(text.contains("\"format\": 2") && text.contains("\"public\""), "{text}");
@@ -571,18 +659,20 @@ mod tests {
         let db = dir.path().join("huka.db");
         let old = DataKey::generate();
         let mut file = format_1("db-1", &[("legacy", "password-l")], &old);
-        file.seal_user("principal", &old, "password-p", LIGHT);
-        file.seal_user("teacher", &old, "password-t", LIGHT);
-        file.seal_user("gone", &old, "password-g", LIGHT);
+        let old_second = DataKey::generate();
+        file.seal_user("principal", &old, Some(&old_second), "password-p", LIGHT);
+        file.seal_user("teacher", &old, None, "password-t", LIGHT);
+        file.seal_user("gone", &old, Some(&old_second), "password-g", LIGHT);
         let code = RecoveryCode::generate();
-        file.seal_recovery(&old, &code, LIGHT);
+        file.seal_recovery(&old, Some(&old_second), &code, LIGHT);
         // A laptop disables the teacher before the rotation on the office, which does not know.
         let mut laptop = file.clone();
         laptop.remove_user("teacher");
         let new = DataKey::generate();
+        let new_second = DataKey::generate();
         let rotation = Rotation { at: Utc::now(), id: "r1".into() };
-        let active = ["principal".to_string(), "teacher".to_string(), "legacy".to_string(), "other".to_string()];
-        let (next, done) = file.rotated(&new, &active, rotation.clone());
+        let active = [("principal".to_string(), true), ("teacher".to_string(), false), ("legacy".to_string(), true), ("other".to_string(), false)];
+        let (next, done) = file.rotated(&new, Some(&new_second), &active, rotation.clone());
         assert_eq!(done.accounts, ["principal", "teacher"]);
         assert_eq!(done.need_password, ["legacy", "other"]);
         assert!(!done.recovery_needs_code);
@@ -592,10 +682,16 @@ mod tests {
         assert!(matches!(next.unlock_user(&db, "gone", "password-g"), Err(Error::WrongPassword)), "not among the active");
         assert!(matches!(next.unlock_user(&db, "legacy", "password-l"), Err(Error::WrongPassword)), "format 1: removed");
         assert_eq!(next.unlock_recovery(&db, &code).unwrap().key.sqlcipher_key(), new.sqlcipher_key());
+        // The new second key: the principal's slot and the recovery code's, nobody else's.
+        let second_of = |file: &KeyFile, login: &str, password: &str| file.unlock_user(&db, login, password).unwrap().second.map(|k| k.sqlcipher_key());
+        assert_eq!(second_of(&next, "principal", "password-p"), Some(new_second.sqlcipher_key()));
+        assert_eq!(second_of(&next, "teacher", "password-t"), None);
+        assert_eq!(next.unlock_recovery(&db, &code).unwrap().second.unwrap().sqlcipher_key(), new_second.sqlcipher_key());
+        assert_eq!(second_of(&file, "principal", "password-p"), Some(old_second.sqlcipher_key()), "the old file: the old one");
         assert!(file.is_rotated_by(&next) && !next.is_rotated_by(&file));
 
         // The laptop, still on the old key, adds an account; plain merging refuses the newer file …
-        laptop.seal_user("newcomer", &old, "password-n", LIGHT);
+        laptop.seal_user("newcomer", &old, Some(&old_second), "password-n", LIGHT);
         let before = laptop.clone();
         laptop.merge(&next);
         assert_eq!(laptop, before, "a newer key is adopted, never merged");
@@ -603,10 +699,12 @@ mod tests {
         // laptop changed later than the office (its removal; its new slot, sealed to the new key).
         let secret = file.unlock_user(&db, "principal", "password-p").unwrap().secret.unwrap();
         let key = next.open_with_secret("principal", &secret).expect("opens the new key");
-        laptop.adopt(&next, &key);
+        let second = next.open_second_with_secret("principal", &secret).expect("a holder opens the new second key");
+        laptop.adopt(&next, &key, Some(&second));
         assert_eq!(laptop.rotation(), Some(&rotation));
         assert!(matches!(laptop.unlock_user(&db, "teacher", "password-t"), Err(Error::WrongPassword)), "stays disabled");
         assert_eq!(laptop.unlock_user(&db, "newcomer", "password-n").unwrap().key.sqlcipher_key(), new.sqlcipher_key());
+        assert_eq!(second_of(&laptop, "newcomer", "password-n"), Some(new_second.sqlcipher_key()), "a holder made here: the new second key");
         assert!(matches!(laptop.unlock_user(&db, "gone", "password-g"), Err(Error::WrongPassword)));
         // And the office, merging the laptop's older file, takes its removals only.
         let mut office = next.clone();
@@ -616,13 +714,56 @@ mod tests {
     }
 
     #[test]
+    fn the_second_key_is_in_holders_slots_only_and_handed_without_passwords() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("huka.db");
+        let key = DataKey::generate();
+        let second = DataKey::generate();
+        let mut file = format_1("db-1", &[("officer", "password-o")], &key);
+        assert!(!file.has_second());
+        file.seal_user("principal", &key, Some(&second), "password-p", LIGHT);
+        file.seal_user("teacher", &key, None, "password-t", LIGHT);
+        file.save(&db).unwrap();
+        let text = std::fs::read_to_string(path_of(&db)).unwrap();
+        assert!(text.contains("\"format\": 3") && text.matches("\"second\"").count() == 1, "{text}");
+        let file = KeyFile::load(&db).unwrap();
+        assert!(file.has_second() && file.user_has_second("principal") && !file.user_has_second("teacher"));
+        let p = file.unlock_user(&db, "principal", "password-p").unwrap();
+        assert_eq!(p.second.as_ref().unwrap().sqlcipher_key(), second.sqlcipher_key());
+        assert!(file.unlock_user(&db, "teacher", "password-t").unwrap().second.is_none());
+        // A format-1 holder becomes a pair without it; a holder hands it over, no password asked.
+        let mut file = file;
+        let opened = file.unlock_user(&db, "officer", "password-o").unwrap();
+        assert!(opened.second.is_none());
+        file.upgrade_user("officer", &opened.key, None, "password-o", LIGHT).unwrap();
+        assert!(!file.user_has_second("officer"));
+        let before = file.changed.clone();
+        assert!(file.hand_second("officer", p.second.as_ref().unwrap()));
+        assert!(!file.hand_second("officer", p.second.as_ref().unwrap()), "once");
+        assert_eq!(file.changed, before, "no slot's time moves");
+        let o = file.unlock_user(&db, "officer", "password-o").unwrap();
+        assert_eq!(o.second.unwrap().sqlcipher_key(), second.sqlcipher_key());
+        assert_eq!(file.open_second_with_secret("officer", o.secret.as_ref().unwrap()).unwrap().sqlcipher_key(), second.sqlcipher_key());
+        // Sealed to one slot, it does not open in another (a crafted file moving it).
+        let mut moved = file.clone();
+        let stolen = moved.slots[&moved.slot_of("principal")].clone();
+        if let (Slot::Pair(from), Some(Slot::Pair(to))) = (stolen, moved.slots.get_mut(&file.slot_of("teacher"))) {
+            to.second = from.second;
+        }
+        assert!(moved.unlock_user(&db, "teacher", "password-t").unwrap().second.is_none());
+        assert!(moved.withhold_second("teacher") && !moved.user_has_second("teacher"));
+        let bare = file.without_second();
+        assert!(!bare.has_second() && bare.unlock_user(&db, "principal", "password-p").is_ok());
+    }
+
+    #[test]
     fn the_recovery_code_opens_the_same_key() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("huka.db");
         let key = DataKey::generate();
         let code = RecoveryCode::generate();
         let mut file = KeyFile::new("db-1");
-        file.seal_recovery(&key, &code, LIGHT);
+        file.seal_recovery(&key, None, &code, LIGHT);
         let typed = RecoveryCode::parse(&code.as_str().to_lowercase()).unwrap();
         assert!(file.unlock_recovery(&db, &typed).is_ok());
         assert!(file.unlock_recovery(&db, &typed).unwrap().secret.is_some(), "a key pair");

@@ -58,6 +58,9 @@ pub struct Unlocked {
     /// The logged-in account's key-slot secret (format 2): opens a data key rotated on
     /// another computer without asking for the password again.
     pub secret: Option<SecretKey>,
+    /// The second key (`keyfile`), when the logged-in account's slot holds it: in memory only
+    /// while the store is open, zeroed when it drops.
+    pub second: Option<DataKey>,
 }
 
 /// What is at a database path.
@@ -113,7 +116,7 @@ impl Store {
         conn.execute_batch(&format!("PRAGMA key = \"{}\";", key.sqlcipher_key().as_str()))?;
         conn.query_row("PRAGMA cipher_log_level = NONE", [], |_| Ok(()))?;
         let mut store = Store::init(conn, true, schema)?;
-        store.unlocked = Some(Unlocked { path: path.to_path_buf(), key, secret: None });
+        store.unlocked = Some(Unlocked { path: path.to_path_buf(), key, secret: None, second: None });
         Ok(store)
     }
 
@@ -209,6 +212,18 @@ impl Store {
         if let Some(u) = self.unlocked.as_mut() {
             u.secret = secret;
         }
+    }
+
+    /// Keeps the second key while the store is open (`None`: the account holds none).
+    pub fn set_second(&mut self, second: Option<DataKey>) {
+        if let Some(u) = self.unlocked.as_mut() {
+            u.second = second;
+        }
+    }
+
+    /// The second key, when the logged-in account holds it.
+    pub fn second(&self) -> Option<&DataKey> {
+        self.unlocked.as_ref().and_then(|u| u.second.as_ref())
     }
 
     /// Whether the file opens with the store's key from a second connection (after a failed

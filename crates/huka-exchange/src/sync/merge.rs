@@ -733,9 +733,10 @@ fn note_conflict(m: &mut Merge<'_, '_>, table: &str, record: &str, field: &str, 
     Ok(true)
 }
 
-/// On a teacher's laptop: the cards outside the teacher's care keep no ID numbers, health or
-/// disability (the fields are marked withheld: never sent back, and any real value that
-/// arrives is newer — and is withheld again while the card stays outside their care).
+/// On a teacher's laptop: no card keeps ID or national student numbers (a teacher sees none
+/// in full, issue 22), and the cards outside the teacher's care no health or disability (the
+/// fields are marked withheld: never sent back, and any real value that arrives is newer —
+/// and is withheld again).
 fn redact(m: &mut Merge<'_, '_>, account: &str) -> Result<()> {
     let teacher: Option<crate::record::RecordId> =
         m.conn().query_row("SELECT teacher_id FROM account WHERE id = ?1", [account], |r| r.get(0)).optional()?.flatten();
@@ -743,35 +744,45 @@ fn redact(m: &mut Merge<'_, '_>, account: &str) -> Result<()> {
         m.conn().prepare("SELECT id FROM household")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     let withheld = Value::String(super::WITHHELD.to_string());
     for h in households {
-        if let Some(t) = teacher {
-            if crate::care::in_care_of(m.conn(), t, h)? {
-                continue;
-            }
-        }
-        let members: Vec<(String, bool)> = m
+        // Numbers on every card (a teacher sees none in full, issue 22); health and disability
+        // outside the teacher's care.
+        let in_care = match teacher {
+            Some(t) => crate::care::in_care_of(m.conn(), t, h)?,
+            None => false,
+        };
+        let members: Vec<(String, bool, bool)> = m
             .conn()
-            .prepare_cached("SELECT id, resident_id <> '' OR health <> '' FROM member WHERE household_id = ?1")?
-            .query_map([h], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .prepare_cached("SELECT id, resident_id <> '', health <> '' FROM member WHERE household_id = ?1")?
+            .query_map([h], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        for (member, sensitive) in members {
-            if sensitive {
-                m.conn().prepare_cached("UPDATE member SET resident_id = '', health = '' WHERE id = ?1")?.execute([&member])?;
+        for (member, number, health) in members {
+            let health = health && !in_care;
+            if number || health {
+                m.conn()
+                    .prepare_cached("UPDATE member SET resident_id = '', health = CASE WHEN ?2 THEN '' ELSE health END WHERE id = ?1")?
+                    .execute(rusqlite::params![&member, health])?;
                 let mut clocks = load_clocks(m.conn(), "member", &member)?;
                 clocks.insert("resident_id".into(), withheld.clone());
-                clocks.insert("health".into(), withheld.clone());
+                if !in_care {
+                    clocks.insert("health".into(), withheld.clone());
+                }
                 save_clocks(m.conn(), "member", &member, &clocks)?;
                 m.households.insert(h.to_string());
             }
             let students: Vec<String> = m
                 .conn()
-                .prepare_cached("SELECT id FROM student WHERE member_id = ?1 AND (national_student_number <> '' OR disabled <> 0)")?
-                .query_map([&member], |r| r.get(0))?
+                .prepare_cached("SELECT id FROM student WHERE member_id = ?1 AND (national_student_number <> '' OR (disabled <> 0 AND NOT ?2))")?
+                .query_map(rusqlite::params![&member, in_care], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             for student in students {
-                m.conn().prepare_cached("UPDATE student SET national_student_number = '', disabled = 0 WHERE id = ?1")?.execute([&student])?;
+                m.conn()
+                    .prepare_cached("UPDATE student SET national_student_number = '', disabled = CASE WHEN ?2 THEN disabled ELSE 0 END WHERE id = ?1")?
+                    .execute(rusqlite::params![&student, in_care])?;
                 let mut clocks = load_clocks(m.conn(), "student", &student)?;
                 clocks.insert("national_student_number".into(), withheld.clone());
-                clocks.insert("disabled".into(), withheld.clone());
+                if !in_care {
+                    clocks.insert("disabled".into(), withheld.clone());
+                }
                 save_clocks(m.conn(), "student", &student, &clocks)?;
             }
         }

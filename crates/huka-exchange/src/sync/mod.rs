@@ -290,6 +290,8 @@ pub fn import(store: &mut Store, path: &Path) -> Result<Report> {
             read_before.iter().find(|(s, n)| *s == sha && *n != name && (named_as_copy(&name) || !named_as_copy(n))).map(|(_, n)| n.clone())
         });
     let (_, keys) = file::clear_part(&bytes)?;
+    // A teacher's laptop keeps no second key, not even sealed to another's pair.
+    let keys = if scope(store.conn())?.is_some() { keys.without_second() } else { keys };
     if let Some(unlocked) = store.unlocked() {
         // Keys rotated here since the file was sealed: its writer may be the account that was
         // disabled (the old key is what it could have kept).
@@ -329,6 +331,9 @@ pub fn import(store: &mut Store, path: &Path) -> Result<Report> {
             }
         }
         mine.save(&unlocked.path)?;
+        // A holder of the second key seals it to the holders the file brought without it;
+        // no slot of another role keeps one.
+        crate::session::hand_second(store, &mut mine)?;
     }
     Ok(report)
 }
@@ -372,7 +377,8 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
             }
             Ok(())
         })?;
-        keys.save(path)?;
+        // A teacher's laptop keeps no second key, not even sealed to another's pair.
+        if scope.is_some() { keys.without_second() } else { keys.clone() }.save(path)?;
         // The database is new and is removed if joining fails: while the school is read into
         // it, its rollback journal is kept in memory (pages added to a new file need none) and
         // it is not synced page by page — then it is synced once and goes back to WAL.
