@@ -251,6 +251,111 @@ fn line(i: &crate::aid::AidItem, term: Term) -> CardLine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::account::{self, AccountInput};
+    use crate::error::Error;
+
+    fn term() -> Term {
+        Term::of(chrono::Local::now().date_naive())
+    }
+
+    fn demo(students: usize) -> Store {
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
+        crate::school::setup(&mut store, &crate::school::SchoolInput { code: "2161092101".into(), name: "涧池镇九年制学校".into(), ..Default::default() }).unwrap();
+        crate::demo::generate(&mut store, &crate::demo::DemoOptions { students, seed: 7 }).unwrap();
+        crate::school::set_contacts(
+            &mut store,
+            &crate::school::ContactsInput { aid_officer: "赵专干".into(), aid_phone: "13912345678".into(), county_hotline: "0916-5212345".into() },
+        )
+        .unwrap();
+        store
+    }
+
+    /// Every valid resident ID number in a text.
+    fn full_ids(text: &str) -> usize {
+        let chars: Vec<char> = text.chars().collect();
+        chars.windows(18).filter(|w| crate::resident_id::ResidentId::parse(&w.iter().collect::<String>()).is_ok()).count()
+    }
+
+    #[test]
+    fn every_household_with_a_student_gets_a_card_with_its_programmes_and_nothing_private() {
+        let store = demo(60);
+        let all = collect(&store, term(), &Scope::All).unwrap();
+        assert_eq!((all.aid_officer.as_str(), all.aid_phone.as_str(), all.county_hotline.as_str()), ("赵专干", "13912345678", "09165212345"));
+        let enrolled = crate::aid::of_term(store.conn(), term()).unwrap();
+        let households: std::collections::HashSet<_> = enrolled.iter().map(|s| s.household_id).collect();
+        assert_eq!(all.cards.len(), households.len());
+        assert_eq!(all.cards.iter().map(|c| c.students.len()).sum::<usize>(), enrolled.len());
+        assert_eq!(all.left_out, 0);
+        // Granted lines say their step; due ones say what to bring and by when.
+        let lines: Vec<&CardLine> = all.cards.iter().flat_map(|c| &c.students).flat_map(|s| &s.lines).collect();
+        assert!(lines.iter().any(|l| l.status.is_some()));
+        let due: Vec<&&CardLine> = lines.iter().filter(|l| l.status.is_none()).collect();
+        assert!(!due.is_empty(), "the demo school misses some grants");
+        for l in due {
+            let p = crate::aid::programmes(store.conn()).unwrap().into_iter().find(|p| p.name == l.programme).unwrap();
+            assert_eq!(l.by, p.apply_by(term()));
+            assert!(!l.todo.is_empty());
+        }
+        for c in &all.cards {
+            assert_eq!(c.total_fen, c.students.iter().flat_map(|s| &s.lines).map(|l| l.amount_fen).sum::<i64>());
+        }
+        // Nothing private: no ID number, no health, no cause of poverty, no phone of the family.
+        let json = serde_json::to_string(&all).unwrap();
+        assert_eq!(full_ids(&json), 0);
+        let private: Vec<(String, String, String)> = store
+            .conn()
+            .prepare("SELECT m.health, h.poverty_causes, h.phone FROM member m JOIN household h ON h.id = m.household_id WHERE m.deleted_at IS NULL")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(private.iter().any(|(h, _, _)| !h.is_empty()), "the demo school records health");
+        for (health, causes, phone) in &private {
+            assert!(health.is_empty() || !json.contains(health.as_str()), "health {health:?} printed");
+            assert!(phone.is_empty() || !json.contains(phone.as_str()), "the family's phone printed");
+            for cause in serde_json::from_str::<Vec<String>>(causes).unwrap_or_default() {
+                assert!(!json.contains(&format!("\"{cause}\"")), "cause {cause:?} printed");
+            }
+        }
+        assert!(!json.contains("resident") && !json.contains("health") && !json.contains("disab"));
+    }
+
+    #[test]
+    fn one_household_a_class_or_a_teacher() {
+        let mut store = demo(40);
+        let all = collect(&store, term(), &Scope::All).unwrap();
+        let first = &all.cards[0];
+        let one = collect(&store, term(), &Scope::HouseholdNumber { number: format!(" {} ", first.household_number) }).unwrap();
+        assert_eq!(one.cards, vec![first.clone()]);
+        assert!(matches!(collect(&store, term(), &Scope::HouseholdNumber { number: "none".into() }), Err(Error::NotFound { kind: "household", .. })));
+
+        let s = &first.students[0];
+        let class = collect(&store, term(), &Scope::Class { grade: s.grade.unwrap(), class_name: s.class_name.clone() }).unwrap();
+        assert!(class.cards.iter().all(|c| c.students.iter().any(|x| x.grade == s.grade && x.class_name == s.class_name)));
+        assert!(class.cards.len() < all.cards.len());
+        let nobody = collect(&store, term(), &Scope::Class { grade: 99, class_name: "1班".into() });
+        assert!(matches!(nobody, Err(e) if e.domain::<PolicyCardError>() == Some(&PolicyCardError::NothingToPrint)));
+
+        // A teacher heading the class: the class's households are theirs.
+        let zhang = account::add(&mut store, &AccountInput { login: "zhang".into(), name: "张老师".into(), role: Role::Teacher, teacher_id: None }, "password-1").unwrap().actor();
+        let stage = crate::student::Stage::of_grade(s.grade);
+        crate::teacher::set_classes(&mut store, zhang.teacher_id.unwrap(), &[crate::student::ClassRef { stage, grade: s.grade, class_name: s.class_name.clone() }]).unwrap();
+        let by_name = collect(&store, term(), &Scope::Teacher { name: "张老师".into() }).unwrap();
+        assert!(by_name.cards.iter().all(|c| class.cards.iter().any(|k| k.household_number == c.household_number)));
+        assert!(matches!(collect(&store, term(), &Scope::Teacher { name: "无此人".into() }), Err(Error::NotFound { kind: "teacher", .. })));
+        assert!(matches!(collect(&store, term(), &Scope::Mine), Err(e) if e.domain::<PolicyCardError>() == Some(&PolicyCardError::NotATeacher)));
+
+        // As the teacher: "all" is their care, another household is refused.
+        store.act_as_for_tests(zhang);
+        let mine = collect(&store, term(), &Scope::Mine).unwrap();
+        assert_eq!(mine.cards, by_name.cards);
+        let everything = collect(&store, term(), &Scope::All).unwrap();
+        assert_eq!(everything.cards, mine.cards);
+        assert_eq!(everything.left_out, all.cards.len() - mine.cards.len());
+        let outside = all.cards.iter().find(|c| !mine.cards.iter().any(|m| m.household_number == c.household_number)).unwrap();
+        assert!(matches!(collect(&store, term(), &Scope::HouseholdNumber { number: outside.household_number.clone() }), Err(Error::Forbidden { .. })));
+    }
 
     #[test]
     fn a_class_is_typed_grade_dash_class() {
