@@ -23,7 +23,7 @@ use crate::term::Term;
 
 /// Whose cards to print.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase", tag = "kind")]
 pub enum Scope {
     /// Every household with an enrolled student (a teacher: those in their care).
     All,
