@@ -279,8 +279,9 @@ fn policy_cards_through_the_command_line() {
     assert!(text_of(Path::new(by_class["path"].as_str().unwrap())).contains(&g.student_name));
     let plain = ok(&huka(&db, &["aid", "cards", "--term", &term(), "--out", class_dir.to_str().unwrap(), "--class", &class]));
     assert!(plain.contains("户") || plain.contains("households"), "{plain}");
+    let t = term();
     for bad in [vec!["--teacher", "无此人"], vec!["--household", "no-such"], vec!["--class", "三-2"]] {
-        let mut args = vec!["aid", "cards", "--term", &term(), "--out", class_dir.to_str().unwrap()];
+        let mut args = vec!["aid", "cards", "--term", t.as_str(), "--out", class_dir.to_str().unwrap()];
         args.extend(bad.iter().copied());
         let out = huka(&db, &args);
         assert!(!out.status.success(), "{bad:?}");
