@@ -1004,7 +1004,7 @@ fn policy_cards_through_the_commands() {
     w.ok("demo_load", json!({ "students": 10, "seed": 3 }));
     let s = w.ok("school_set_contacts", json!({ "input": { "aidOfficer": "赵专干", "aidPhone": "13912345678", "countyHotline": "12345" } }));
     assert_eq!(s["aidPhone"], "13912345678");
-    assert_eq!(w.call("school_set_contacts", json!({ "input": { "aidPhone": "123" } })).unwrap_err()["code"], "invalid");
+    assert_eq!(w.call("school_set_contacts", json!({ "input": { "aidPhone": "123" } })).unwrap_err()["code"], "invalid_input");
     let today = chrono::Local::now().date_naive();
     let term = huka_core::term::Term::of(today).to_string();
     let folder = w.dir.path().join("明白卡");
