@@ -214,3 +214,77 @@ fn a_teacher_is_refused_full_ids_and_the_principals_full_archive_is_in_the_audit
     let verdict: Value = serde_json::from_str(&ok(&huka(&db, &["audit", "verify", "--json"]))).unwrap();
     assert!(verdict["broken"].is_null(), "{verdict}");
 }
+
+/// `huka aid cards`: the families' policy cards (明白卡) as one PDF — every household with a
+/// student, one household, or a class — with whom to call (`huka aid contacts`), read back with
+/// `pdftotext`: the names and amounts are there, no ID number, health or cause of poverty.
+#[test]
+fn policy_cards_through_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_school(dir.path(), "40");
+    ok(&huka(&db, &["aid", "contacts", "--officer", "赵专干", "--phone", "139-1234-5678", "--hotline", "12345"]));
+    let out_dir = dir.path().join("明白卡");
+    let w: Value = serde_json::from_str(&ok(&huka(&db, &["aid", "cards", "--term", &term(), "--out", out_dir.to_str().unwrap(), "--json"]))).unwrap();
+    let pdf = PathBuf::from(w["path"].as_str().unwrap());
+    assert_eq!(pdf.file_name().unwrap().to_string_lossy(), format!("明白卡-{}.pdf", term_zh(&term())));
+    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 1, "one PDF");
+    let cards = w["cards"].as_u64().unwrap() as usize;
+    let pages: usize = tool("pdfinfo", &[], &pdf).lines().find_map(|l| l.strip_prefix("Pages:")).unwrap().trim().parse().unwrap();
+    assert_eq!(pages, w["pages"].as_u64().unwrap() as usize);
+    assert!(pages >= cards && cards > 5);
+    assert!(tool("pdfinfo", &[], &pdf).contains("419.528 x 595.276"), "A5 by default");
+
+    let text = text_of(&pdf);
+    let packed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let store = open(&db);
+    let grants: Vec<_> = huka_core::aid::grants(store.conn(), &huka_core::aid::GrantFilter { term: Some(huka_core::term::Term::parse(&term()).unwrap()), ..Default::default() }, usize::MAX).unwrap();
+    assert!(!grants.is_empty());
+    for g in grants.iter().filter(|g| g.status != huka_core::aid::GrantStatus::Reversed) {
+        assert!(packed.contains(&g.student_name), "{}", g.student_name);
+        assert!(packed.contains(&huka_core::aid::yuan(g.amount_fen)));
+    }
+    for needle in ["教育惠民政策明白卡", "赵专干", "13912345678", "县学生资助中心热线", "12345"] {
+        assert!(packed.contains(needle), "{needle}");
+    }
+    assert!(full_ids(&text).is_empty() && !text.contains("****"), "no ID number, masked or not");
+    let private: Vec<(String, String)> = store
+        .conn()
+        .prepare("SELECT m.health, h.phone FROM member m JOIN household h ON h.id = m.household_id WHERE m.deleted_at IS NULL")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for (health, phone) in &private {
+        assert!(health.is_empty() || !packed.contains(&health.replace(' ', "")), "health {health}");
+        assert!(phone.is_empty() || !packed.contains(phone.as_str()), "the family's phone");
+    }
+    for word in ["身份证", "残疾", "致贫", "因病", "健康"] {
+        assert!(!packed.contains(word), "{word}");
+    }
+
+    // One household, on A4; a class; refusals.
+    let h = household::list(&store, "", 1).unwrap().remove(0);
+    let one_dir = dir.path().join("一户");
+    let one: Value = serde_json::from_str(&ok(&huka(&db, &["aid", "cards", "--term", &term(), "--out", one_dir.to_str().unwrap(), "--household", &h.household_number, "--paper", "a4", "--json"]))).unwrap();
+    assert_eq!(one["cards"], 1);
+    let one_pdf = PathBuf::from(one["path"].as_str().unwrap());
+    assert!(one_pdf.file_name().unwrap().to_string_lossy().contains(&h.head_name));
+    assert!(tool("pdfinfo", &[], &one_pdf).contains("595.276 x 841.89"), "A4");
+    let g = grants.iter().find(|g| g.grade.is_some() && !g.class_name.is_empty()).unwrap();
+    let class = format!("{}-{}", g.grade.unwrap(), g.class_name);
+    let class_dir = dir.path().join("一班");
+    let by_class: Value = serde_json::from_str(&ok(&huka(&db, &["aid", "cards", "--term", &term(), "--out", class_dir.to_str().unwrap(), "--class", &class, "--json"]))).unwrap();
+    assert!(by_class["cards"].as_u64().unwrap() >= 1 && by_class["cards"].as_u64().unwrap() < cards as u64);
+    assert!(text_of(Path::new(by_class["path"].as_str().unwrap())).contains(&g.student_name));
+    let plain = ok(&huka(&db, &["aid", "cards", "--term", &term(), "--out", class_dir.to_str().unwrap(), "--class", &class]));
+    assert!(plain.contains("户") || plain.contains("households"), "{plain}");
+    let t = term();
+    for bad in [vec!["--teacher", "无此人"], vec!["--household", "no-such"], vec!["--class", "三-2"]] {
+        let mut args = vec!["aid", "cards", "--term", t.as_str(), "--out", class_dir.to_str().unwrap()];
+        args.extend(bad.iter().copied());
+        let out = huka(&db, &args);
+        assert!(!out.status.success(), "{bad:?}");
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    }
+}

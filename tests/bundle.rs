@@ -569,3 +569,52 @@ fn a_real_sticks_folder_with_metadata_and_renamed_copies() {
     assert_eq!(r.status.code(), Some(0));
     assert_eq!(json(&r)["verdicts"].as_array().unwrap().len(), 0);
 }
+
+/// `huka county notice`: the county's notice of the grants two schools' bundles report — a
+/// workbook and a PDF, each line name, school, class, programme and amount, and no ID number.
+#[test]
+fn the_county_prints_its_notice_of_the_schools_grants() {
+    let dir = tempfile::tempdir().unwrap();
+    let usb = dir.path().join("usb");
+    let schools: Vec<School> = [("2161092101", "涧池镇", 30), ("2161092102", "城关镇", 20)]
+        .iter()
+        .enumerate()
+        .map(|(i, (code, town, n))| school(dir.path(), code, town, *n, i as u64 + 3))
+        .collect();
+    let county = dir.path().join("county.db");
+    let mut granted = Vec::new();
+    for s in &schools {
+        let bundle = export(s, &usb.join(&s.code));
+        ok(&huka(&county, &["county", "register", "--pubkey", s.pubkey.to_str().unwrap()]));
+        // What the school's own notice and grant list say it granted this term.
+        let grants = json(&huka(&s.db, &["aid", "grants", "--term", "2026-autumn", "--json"]));
+        for g in grants.as_array().unwrap().iter().filter(|g| g["status"] != "reversed") {
+            granted.push((format!("{}学校", s.code), g["studentName"].as_str().unwrap().to_string(), g["amountFen"].as_i64().unwrap()));
+        }
+        assert!(bundle.exists());
+    }
+    ok(&huka(&county, &["county", "ingest", usb.to_str().unwrap()]));
+    let out = dir.path().join("县级公示");
+    let w = json(&huka(&county, &["county", "notice", "--term", "2026-autumn", "--out", out.to_str().unwrap(), "--json"]));
+    assert_eq!(w["schools"], 2);
+    assert_eq!(w["count"].as_u64().unwrap() as usize, granted.len());
+    assert_eq!(w["totalFen"].as_i64().unwrap(), granted.iter().map(|g| g.2).sum::<i64>());
+    let pdf = PathBuf::from(w["pdf"].as_str().unwrap());
+    let xlsx = PathBuf::from(w["workbook"].as_str().unwrap());
+    assert_eq!(pdf.file_name().unwrap().to_string_lossy(), "县级公示-2026年秋季学期.pdf");
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+    let text = String::from_utf8(Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(&pdf).arg("-").output().expect("pdftotext").stdout).unwrap();
+    let packed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    for (school, name, _) in granted.iter().take(10) {
+        assert!(packed.contains(school.as_str()) && packed.contains(name.as_str()), "{school} {name}");
+    }
+    assert!(packed.contains("学生资助县级公示") && packed.contains("年级"), "classes are printed");
+    assert!(!has_id_number(&text) && !text.contains("****"), "no ID number, masked or not");
+
+    // The plain output; a term without bundles; a school's database.
+    let plain = ok(&huka(&county, &["county", "notice", "--term", "2026-autumn", "--out", out.to_str().unwrap()]));
+    assert!(plain.contains("2 所学校") || plain.contains("2 schools"), "{plain}");
+    let e = refused(&huka(&county, &["county", "notice", "--term", "2025-autumn", "--out", out.to_str().unwrap()]));
+    assert!(e.contains("2025"), "{e}");
+    refused(&huka(&schools[0].db, &["county", "notice", "--term", "2026-autumn", "--out", out.to_str().unwrap()]));
+}

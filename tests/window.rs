@@ -2067,3 +2067,97 @@ fn county_ingest_of_a_real_sticks_folder_in_the_window() {
     assert!(!w.page_text().contains("._"), "no verdict for a Mac's ._ file");
     run.shoot_if_asked("county-ingest-stick.png");
 }
+
+fn pdf_text(pdf: &Path) -> String {
+    let out = Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(pdf).arg("-").output().expect("pdftotext (poppler-utils)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The policy cards (明白卡): whom to call set on the settings page, one household's card from
+/// its card, and every household's from the aid page — each one PDF in the folder chosen.
+#[test]
+fn print_policy_cards_from_a_card_and_the_aid_page() {
+    let run = Run::new();
+    run.huka(&["demo", "--students", "30", "--seed", "5"]);
+    let w = run.open_as_principal();
+    w.by_testid("nav-users").click();
+    w.by_testid("ct-officer").fill("赵专干");
+    w.by_testid("ct-phone").fill("139 1234 5678");
+    w.by_testid("ct-hotline").fill("0916-5212345");
+    w.by_testid("ct-save").click();
+    w.until("the contacts saved", |w| value_of(w, "ct-phone") == "13912345678");
+    run.shoot_if_asked("contacts.png");
+
+    // From a household's card (the first with a student in school this term).
+    let one = run.dir.path().join("一户");
+    std::fs::create_dir_all(&one).unwrap();
+    w.by_testid("nav-households").click();
+    w.until("the list", |w| w.count("household-row") > 3);
+    let mut printed = None;
+    for i in 0..6 {
+        w.find_all("[data-testid='household-row']")[i].click();
+        w.until("a card", |w| w.exists("cards-print-one"));
+        next_file_chosen(&w, &one);
+        w.by_testid("cards-print-one").click();
+        w.until_within("the card printed", Duration::from_secs(120), |w| w.exists("cards-done") || w.exists("cards-error"));
+        if w.exists("cards-done") {
+            printed = Some(w.by_testid("card-number").text());
+            break;
+        }
+        assert!(w.by_testid("cards-error").text().contains("没有可打印"), "{}", w.page_text());
+    }
+    let number = printed.expect("a household with a student prints its card");
+    let files: Vec<PathBuf> = std::fs::read_dir(&one).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let text = pdf_text(&files[0]);
+    for needle in ["教育惠民政策明白卡", number.trim(), "赵专干", "13912345678", "09165212345"] {
+        assert!(text.contains(needle), "{needle} in {text}");
+    }
+    assert!(w.by_testid("cards-done").text().contains("1"));
+
+    // Every household, from the aid page's 明白卡 tab, on A4.
+    let all = run.dir.path().join("全部");
+    std::fs::create_dir_all(&all).unwrap();
+    w.by_testid("nav-aid").click();
+    w.by_testid("aid-tab-cards").click();
+    w.by_testid("cards-all").click();
+    w.by_testid("cards-a4").click();
+    run.shoot_if_asked("cards-panel.png");
+    next_file_chosen(&w, &all);
+    w.by_testid("cards-print").click();
+    w.until_within("the cards printed", Duration::from_secs(300), |w| w.exists("cards-done") || w.exists("cards-error"));
+    assert!(!w.exists("cards-error"), "{}", w.page_text());
+    run.shoot_if_asked("cards-done.png");
+    let files: Vec<PathBuf> = std::fs::read_dir(&all).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "one PDF: {files:?}");
+    let info = String::from_utf8(Command::new("pdfinfo").arg(&files[0]).output().unwrap().stdout).unwrap();
+    assert!(info.contains("595.276 x 841.89"), "A4: {info}");
+    assert!(pdf_text(&files[0]).contains(number.trim()));
+}
+
+/// The county's notice (县级公示) from the county page: a workbook and a PDF of the grants
+/// of two schools' bundles.
+#[test]
+fn make_the_county_notice_in_the_window() {
+    let run = Run::new();
+    let county = county_with_schools(&run, &SCHOOLS[..2], 20);
+    let w = run.open_db(&county);
+    log_in(&w, PRINCIPAL, PASSWORD);
+    w.until("the county page", |w| w.exists("county-notice"));
+    let folder = run.dir.path().join("公示");
+    std::fs::create_dir_all(&folder).unwrap();
+    next_file_chosen(&w, &folder);
+    w.by_testid("county-notice").click();
+    w.until_within("the notice", Duration::from_secs(120), |w| w.exists("county-notice-done") || w.page_text().contains("错误"));
+    run.shoot_if_asked("county-notice.png");
+    assert!(w.by_testid("county-notice-done").text().contains("2 所学校"), "{}", w.page_text());
+    let mut names: Vec<String> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    let term = huka_core::term::Term::of(chrono::Local::now().date_naive());
+    let stem = huka_core::county::notice::file_stem(term);
+    assert_eq!(names, [format!("{stem}.pdf"), format!("{stem}.xlsx")]);
+    let text = pdf_text(&folder.join(format!("{stem}.pdf")));
+    assert!(text.contains(SCHOOLS[0].1) && text.contains(SCHOOLS[1].1), "{text}");
+    assert!(!text.contains("****"), "no ID number, masked or not");
+}

@@ -148,6 +148,9 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, state: AppSt
         dropout::dropout_weeks,
         archive::archive_export,
         archive::archive_open,
+        policy_card::policy_card_print,
+        county::county_notice,
+        school::school_set_contacts,
     ])
 }
 

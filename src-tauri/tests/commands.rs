@@ -997,3 +997,29 @@ fn a_full_stick_reaches_the_window_as_one_sentence() {
     }
     assert_eq!(std::fs::read(stick.join("上周的备份.hukabackup")).unwrap(), b"kept whole");
 }
+
+/// The policy cards (明白卡) through the commands: the contacts set by the principal, every
+/// household's cards as one PDF; a teacher in nobody's care has nothing to print.
+#[test]
+fn policy_cards_through_the_commands() {
+    let w = school_window();
+    w.ok("demo_load", json!({ "students": 10, "seed": 3 }));
+    let s = w.ok("school_set_contacts", json!({ "input": { "aidOfficer": "赵专干", "aidPhone": "13912345678", "countyHotline": "12345" } }));
+    assert_eq!(s["aidPhone"], "13912345678");
+    assert_eq!(w.call("school_set_contacts", json!({ "input": { "aidPhone": "123" } })).unwrap_err()["code"], "invalid_input");
+    let today = chrono::Local::now().date_naive();
+    let term = huka_core::term::Term::of(today).to_string();
+    let folder = w.dir.path().join("明白卡");
+    let written = w.ok("policy_card_print", json!({ "term": term, "scope": { "kind": "all" }, "paper": "a5", "folder": folder, "today": today }));
+    assert!(written["cards"].as_u64().unwrap() > 1);
+    assert!(std::fs::read(written["path"].as_str().unwrap()).unwrap().starts_with(b"%PDF"));
+    let class = w.call("policy_card_print", json!({ "term": term, "scope": { "kind": "class", "grade": 99, "className": "1班" }, "paper": "a4", "folder": folder, "today": today }));
+    assert_eq!(class.unwrap_err()["code"], "nothing_to_print");
+
+    w.ok("account_add", json!({ "input": { "login": "li", "name": "李老师", "role": "teacher" }, "password": "teacher-pass" }));
+    w.ok("session_lock", json!({}));
+    w.login("li", "teacher-pass");
+    let mine = w.call("policy_card_print", json!({ "term": term, "scope": { "kind": "mine" }, "paper": "a5", "folder": folder, "today": today }));
+    assert_eq!(mine.unwrap_err()["code"], "nothing_to_print", "a new teacher has nobody in their care");
+    assert_eq!(w.code("school_set_contacts", json!({ "input": {} })), "forbidden");
+}

@@ -59,6 +59,16 @@ pub enum CountyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write the county's notice (县级公示) of a term's grants as a workbook and a PDF
+    Notice {
+        #[arg(long, value_parser = parse_term)]
+        term: Term,
+        /// The folder to write into (made if missing)
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -177,6 +187,20 @@ pub fn run(store: &mut Store, command: CountyCommand, lang: Lang) -> Result<Exit
                 for s in list {
                     let keys: Vec<&str> = s.keys.iter().map(|k| k.key_id.as_str()).collect();
                     say!("{}\t{}\t{}\t{}\t{}", s.code, s.name, s.town, s.district, keys.join(","));
+                }
+            }
+        }
+        CountyCommand::Notice { term, out, json } => {
+            let fonts = huka_core::archive::Fonts::find()?;
+            let w = county::notice::write(store, term, &fonts, &out, crate::args::today())?;
+            if json {
+                print_json(&w);
+            } else {
+                say!("{}\n{}", w.workbook.display(), w.pdf.display());
+                if zh {
+                    say!("{term}：{} 所学校，{} 人次，{} 元", w.schools, w.count, huka_core::aid::yuan(w.total_fen));
+                } else {
+                    say!("{term}: {} schools, {} grants, {} yuan", w.schools, w.count, huka_core::aid::yuan(w.total_fen));
                 }
             }
         }

@@ -25,6 +25,7 @@ pub static BAD_PROGRAMME_CODE: Rule = Rule { code: "bad_programme_code", zh: "�
 pub static DUPLICATE_PROGRAMME_CODE: Rule = Rule { code: "duplicate_programme_code", zh: "已有项目使用该代码", en: "another programme has this code" };
 pub static DUPLICATE_GRANT: Rule = Rule { code: "duplicate_grant", zh: "该生本学期已有此项资助", en: "the student already has this aid for the term" };
 pub static BEFORE_PREVIOUS_STEP: Rule = Rule { code: "before_previous_step", zh: "日期不能早于上一步", en: "the date is before the previous step" };
+pub static BAD_APPLY_DAYS: Rule = Rule { code: "bad_apply_days", zh: "办理期限应为开学后 0 到 180 天", en: "the deadline is 0 to 180 days after the term starts" };
 pub static NOTICE_ENDS_BEFORE_START: Rule = Rule { code: "notice_ends_before_start", zh: "公示结束日期不能早于开始日期", en: "the notice cannot end before it starts" };
 
 /// The notice has not run its course: the county reviews after `end`.
@@ -190,6 +191,17 @@ pub struct Programme {
     pub stages: Vec<Stage>,
     pub eligibility: Eligibility,
     pub active: bool,
+    /// What a family must bring or do to receive it (printed on the policy card).
+    pub family_todo: String,
+    /// By when: days after the term starts (0: no date).
+    pub apply_within_days: i64,
+}
+
+impl Programme {
+    /// The last day for the family's part in `term`, when the programme names one.
+    pub fn apply_by(&self, term: Term) -> Option<NaiveDate> {
+        (self.apply_within_days > 0).then(|| term.start() + chrono::Days::new(self.apply_within_days as u64))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -205,13 +217,19 @@ pub struct ProgrammeInput {
     pub eligibility: Eligibility,
     #[serde(default = "yes")]
     pub active: bool,
+    /// What a family must bring or do (the policy card); at most 200 characters.
+    #[serde(default)]
+    pub family_todo: String,
+    /// By when, in days after the term starts (0: no date; at most 180).
+    #[serde(default)]
+    pub apply_within_days: i64,
 }
 
 fn yes() -> bool {
     true
 }
 
-const PROGRAMME: &str = "SELECT id, created_at, updated_at, device_id, code, name, kind, amount_fen, stages, eligibility, active FROM aid_programme";
+const PROGRAMME: &str = "SELECT id, created_at, updated_at, device_id, code, name, kind, amount_fen, stages, eligibility, active, family_todo, apply_within_days FROM aid_programme";
 
 fn programme_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Programme> {
     let stages: String = r.get(8)?;
@@ -224,6 +242,8 @@ fn programme_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Programme> {
         stages: serde_json::from_str(&stages).unwrap_or_default(),
         eligibility: r.get(9)?,
         active: r.get(10)?,
+        family_todo: r.get(11)?,
+        apply_within_days: r.get(12)?,
     })
 }
 
@@ -258,6 +278,10 @@ fn check_programme(conn: &Connection, p: &ProgrammeInput, id: Option<RecordId>) 
     if p.stages.is_empty() {
         c.add("stages", Problem::Required);
     }
+    c.max_len("familyTodo", &p.family_todo, 200);
+    if !(0..=180).contains(&p.apply_within_days) {
+        c.add("applyWithinDays", Problem::Rule(&BAD_APPLY_DAYS));
+    }
     let taken: Option<String> = conn
         .prepare_cached("SELECT id FROM aid_programme WHERE code = ?1 AND deleted_at IS NULL")?
         .query_row([&code], |r| r.get(0))
@@ -274,9 +298,9 @@ pub fn create_programme(store: &mut Store, p: &ProgrammeInput) -> Result<Program
         let (code, amount) = check_programme(w.tx(), p, None)?;
         let m = w.new_meta();
         w.tx().execute(
-            "INSERT INTO aid_programme (id, code, name, kind, amount_fen, stages, eligibility, active, created_at, updated_at, device_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
-            params![m.id, code, clean(&p.name), p.kind, amount, serde_json::to_string(&p.stages).expect("stages"), p.eligibility, p.active, w.now(), w.device_id()],
+            "INSERT INTO aid_programme (id, code, name, kind, amount_fen, stages, eligibility, active, family_todo, apply_within_days, created_at, updated_at, device_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?11, ?12, ?9, ?9, ?10)",
+            params![m.id, code, clean(&p.name), p.kind, amount, serde_json::to_string(&p.stages).expect("stages"), p.eligibility, p.active, w.now(), w.device_id(), clean(&p.family_todo), p.apply_within_days],
         )?;
         Ok(m.id)
     })?;
@@ -290,8 +314,8 @@ pub fn update_programme(store: &mut Store, id: RecordId, p: &ProgrammeInput) -> 
         let (code, amount) = check_programme(w.tx(), p, Some(id))?;
         w.tx().execute(
             "UPDATE aid_programme SET code = ?2, name = ?3, kind = ?4, amount_fen = ?5, stages = ?6, eligibility = ?7, active = ?8,
-                 updated_at = ?9, device_id = ?10 WHERE id = ?1",
-            params![id, code, clean(&p.name), p.kind, amount, serde_json::to_string(&p.stages).expect("stages"), p.eligibility, p.active, w.now(), w.device_id()],
+                 family_todo = ?11, apply_within_days = ?12, updated_at = ?9, device_id = ?10 WHERE id = ?1",
+            params![id, code, clean(&p.name), p.kind, amount, serde_json::to_string(&p.stages).expect("stages"), p.eligibility, p.active, w.now(), w.device_id(), clean(&p.family_todo), p.apply_within_days],
         )?;
         Ok(())
     })?;
@@ -922,6 +946,64 @@ pub fn coverage(store: &Store, term: Term, limit: usize) -> Result<AidCoverage> 
         covered,
         missed,
     })
+}
+
+/// One programme as it stands for a student this term: granted (at a step), or due without a
+/// grant yet. What the policy card (明白卡) prints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AidItem {
+    pub programme: Programme,
+    /// The grant's amount, or the programme's standard amount when none is made yet.
+    pub amount_fen: i64,
+    /// `None`: due, not applied for yet.
+    pub status: Option<GrantStatus>,
+    pub notice_end: Option<NaiveDate>,
+    pub paid_date: Option<NaiveDate>,
+}
+
+/// An enrolled student's aid for a term: every grant (reversed ones aside) and every programme
+/// due without one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StudentAid {
+    pub member_id: RecordId,
+    pub name: String,
+    pub household_id: RecordId,
+    pub grade: Option<i64>,
+    pub class_name: String,
+    pub items: Vec<AidItem>,
+}
+
+/// Every enrolled student's aid for `term`, by grade, class and name.
+pub fn of_term(conn: &Connection, term: Term) -> Result<Vec<StudentAid>> {
+    let programmes = programmes(conn)?;
+    let by_id: std::collections::HashMap<RecordId, &Programme> = programmes.iter().map(|p| (p.meta.id, p)).collect();
+    let mut grants: std::collections::HashMap<RecordId, Vec<(RecordId, GrantStatus, i64, Option<NaiveDate>, Option<NaiveDate>)>> = std::collections::HashMap::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT member_id, programme_id, status, amount_fen, notice_end, paid_date FROM aid_grant
+         WHERE term = ?1 AND deleted_at IS NULL AND status <> 'reversed' ORDER BY programme_id",
+    )?;
+    let mut rows = stmt.query([term])?;
+    while let Some(r) = rows.next()? {
+        grants.entry(r.get(0)?).or_default().push((r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?));
+    }
+    let mut out = Vec::new();
+    for s in enrolled(conn)? {
+        let mut items: Vec<AidItem> = Vec::new();
+        for (programme, status, amount, notice_end, paid_date) in grants.remove(&s.member).unwrap_or_default() {
+            let Some(p) = by_id.get(&programme) else { continue };
+            items.push(AidItem { programme: (*p).clone(), amount_fen: amount, status: Some(status), notice_end, paid_date });
+        }
+        for p in programmes.iter().filter(|p| p.due(&s)) {
+            if !items.iter().any(|i| i.programme.meta.id == p.meta.id) {
+                items.push(AidItem { programme: p.clone(), amount_fen: p.amount_fen, status: None, notice_end: None, paid_date: None });
+            }
+        }
+        items.sort_by_key(|i| i.programme.meta.id);
+        out.push(StudentAid { member_id: s.member, name: s.name, household_id: s.household, grade: s.grade, class_name: s.class_name, items });
+    }
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------------------

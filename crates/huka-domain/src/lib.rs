@@ -33,6 +33,7 @@ pub mod member;
 pub mod pairing;
 pub mod paths;
 pub mod plan;
+pub mod policy_card;
 pub mod reconcile;
 pub mod registration;
 pub mod school;
@@ -70,6 +71,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0011_sync.sql"),
     include_str!("migrations/0012_masked_search.sql"),
     include_str!("migrations/0013_sync_refused.sql"),
+    include_str!("migrations/0014_cards_notice.sql"),
 ];
 
 

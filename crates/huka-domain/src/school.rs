@@ -56,6 +56,23 @@ pub struct School {
     pub name: String,
     pub town: String,
     pub district: String,
+    /// Whom a family calls about aid (printed on the policy card, 明白卡): the school's aid
+    /// officer and phone, and the county aid centre's (资助中心) hotline.
+    pub aid_officer: String,
+    pub aid_phone: String,
+    pub county_hotline: String,
+}
+
+/// Whom families call about aid: the school's settings printed on every policy card.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactsInput {
+    #[serde(default)]
+    pub aid_officer: String,
+    #[serde(default)]
+    pub aid_phone: String,
+    #[serde(default)]
+    pub county_hotline: String,
 }
 
 impl SchoolInput {
@@ -88,9 +105,23 @@ pub fn get(store: &Store) -> Result<Option<School>> {
     Ok(store
         .conn()
         .query_row(
-            &format!("SELECT {}, s.code, s.name, s.town, s.district FROM school s WHERE s.deleted_at IS NULL", Meta::columns("s")),
+            &format!(
+                "SELECT {}, s.code, s.name, s.town, s.district, s.aid_officer, s.aid_phone, s.county_hotline FROM school s WHERE s.deleted_at IS NULL",
+                Meta::columns("s")
+            ),
             [],
-            |r| Ok(School { meta: Meta::from_row(r, 0)?, code: r.get(4)?, name: r.get(5)?, town: r.get(6)?, district: r.get(7)? }),
+            |r| {
+                Ok(School {
+                    meta: Meta::from_row(r, 0)?,
+                    code: r.get(4)?,
+                    name: r.get(5)?,
+                    town: r.get(6)?,
+                    district: r.get(7)?,
+                    aid_officer: r.get(8)?,
+                    aid_phone: r.get(9)?,
+                    county_hotline: r.get(10)?,
+                })
+            },
         )
         .optional()?)
 }
@@ -136,9 +167,58 @@ pub fn update(store: &mut Store, input: &SchoolInput) -> Result<School> {
     get(store)?.ok_or_else(|| Error::from(SchoolError::NotSetUp))
 }
 
+/// Sets whom families call about aid. A setting of the school's: the principal's. The phones
+/// are checked (a mobile or a landline; the hotline may also be a short service number).
+pub fn set_contacts(store: &mut Store, input: &ContactsInput) -> Result<School> {
+    let pass = crate::access::ask(store, crate::access::Action::ManageSchool)?;
+    let school = get(store)?.ok_or_else(|| Error::from(SchoolError::NotSetUp))?;
+    let mut c = crate::labels::checks();
+    let officer = crate::text::clean(&input.aid_officer);
+    c.max_len("aidOfficer", &officer, 30);
+    let phone = crate::text::normalize_phone(&input.aid_phone);
+    if phone.is_none() {
+        c.add("aidPhone", Problem::BadPhone);
+    }
+    let hotline: String = crate::text::clean(&input.county_hotline).chars().filter(|ch| *ch != ' ').collect();
+    let service = (5..=8).contains(&hotline.len()) && hotline.bytes().all(|b| b.is_ascii_digit());
+    let hotline = match crate::text::normalize_phone(&hotline) {
+        Some(p) => p,
+        None if service => hotline,
+        None => {
+            c.add("countyHotline", Problem::BadPhone);
+            String::new()
+        }
+    };
+    c.finish()?;
+    pass.write(store, |w| {
+        w.tx().execute(
+            "UPDATE school SET aid_officer = ?1, aid_phone = ?2, county_hotline = ?3, updated_at = ?4, device_id = ?5 WHERE id = ?6",
+            params![officer, phone.unwrap_or_default(), hotline, w.now(), w.device_id(), school.meta.id],
+        )?;
+        Ok(())
+    })?;
+    get(store)?.ok_or_else(|| Error::from(SchoolError::NotSetUp))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contacts_are_checked_and_kept() {
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
+        setup(&mut store, &input()).unwrap();
+        let bad = ContactsInput { aid_officer: "李 老师".into(), aid_phone: "12345".into(), county_hotline: "热线".into() };
+        match set_contacts(&mut store, &bad) {
+            Err(Error::Invalid(fields)) => assert_eq!(fields.iter().map(|f| f.field).collect::<Vec<_>>(), ["aidPhone", "countyHotline"]),
+            other => panic!("{other:?}"),
+        }
+        let good = ContactsInput { aid_officer: "李 老师".into(), aid_phone: "139 1234 5678".into(), county_hotline: "12345".into() };
+        let s = set_contacts(&mut store, &good).unwrap();
+        assert_eq!((s.aid_officer.as_str(), s.aid_phone.as_str(), s.county_hotline.as_str()), ("李老师", "13912345678", "12345"));
+        let s = set_contacts(&mut store, &ContactsInput { county_hotline: "0916-3212345".into(), ..good }).unwrap();
+        assert_eq!(s.county_hotline, "09163212345");
+    }
 
     fn input() -> SchoolInput {
         SchoolInput { code: " 3161092101 ".into(), name: "涧池镇中心小学".into(), town: "涧池镇".into(), district: "第二督学责任区".into() }

@@ -258,6 +258,12 @@ pub struct AidGrantRow {
     pub amount_fen: i64,
     /// `granted`, or `missed` for a student due who got nothing.
     pub status: String,
+    /// The student's grade and class (for the county's notice); absent in bundles from
+    /// before schema 14.
+    #[serde(default)]
+    pub grade: Option<i64>,
+    #[serde(default)]
+    pub class_name: String,
 }
 
 /// One dropout case (see `lists/dropouts.json`). ID numbers masked.
@@ -399,22 +405,23 @@ fn aid_figures(store: &Store, term: Term) -> Result<(AidFigures, Vec<AidGrantRow
         .collect();
     let mut rows = Vec::new();
     let mut stmt = store.conn().prepare_cached(
-        "SELECT m.resident_id, m.name, p.code, g.amount_fen FROM aid_grant g
+        "SELECT m.resident_id, m.name, p.code, g.amount_fen, s.grade, coalesce(s.class_name, '') FROM aid_grant g
          JOIN member m ON m.id = g.member_id JOIN aid_programme p ON p.id = g.programme_id
+         LEFT JOIN student s ON s.member_id = m.id AND s.deleted_at IS NULL
          WHERE g.deleted_at IS NULL AND g.term = ?1 AND g.status <> 'reversed'
          ORDER BY p.code, m.name",
     )?;
     let mut q = stmt.query([term])?;
     while let Some(r) = q.next()? {
         let id: String = r.get(0)?;
-        rows.push(AidGrantRow { masked_id: crate::masking::resident_id(&id), name: r.get(1)?, programme_code: r.get(2)?, amount_fen: r.get(3)?, status: "granted".into() });
+        rows.push(AidGrantRow { masked_id: crate::masking::resident_id(&id), name: r.get(1)?, programme_code: r.get(2)?, amount_fen: r.get(3)?, status: "granted".into(), grade: r.get(4)?, class_name: r.get(5)? });
     }
     let codes: std::collections::HashMap<crate::RecordId, &str> = c.programmes.iter().map(|p| (p.programme_id, p.code.as_str())).collect();
     let mut id_of = store.conn().prepare_cached("SELECT resident_id FROM member WHERE id = ?1")?;
     for m in &c.missed.items {
         let id: String = id_of.query_row([m.member_id], |r| r.get(0))?;
         let code = codes.get(&m.programme_id).copied().unwrap_or_default().to_string();
-        rows.push(AidGrantRow { masked_id: crate::masking::resident_id(&id), name: m.name.clone(), programme_code: code, amount_fen: m.amount_fen, status: "missed".into() });
+        rows.push(AidGrantRow { masked_id: crate::masking::resident_id(&id), name: m.name.clone(), programme_code: code, amount_fen: m.amount_fen, status: "missed".into(), grade: m.grade, class_name: m.class_name.clone() });
     }
     Ok((AidFigures { programmes }, rows))
 }

@@ -44,6 +44,14 @@ pub fn county_report(state: State<'_, AppState>, term: Term, path: PathBuf) -> C
     state.with(|store| county::write_report(store, term, &path).map(|_| ()))
 }
 
+/// Writes the county's notice (县级公示) of `term` — a workbook and a PDF — into `folder`
+/// (from the folder dialog).
+#[tauri::command(async)]
+pub fn county_notice(state: State<'_, AppState>, term: Term, folder: PathBuf, today: chrono::NaiveDate) -> CommandResult<county::notice::Written> {
+    let fonts = huka_core::archive::Fonts::find().map_err(crate::error::CommandError::from)?;
+    state.with(|store| county::notice::write(store, term, &fonts, &folder, today))
+}
+
 /// The county's encryption key (its public recipient and fingerprint), once made.
 #[tauri::command]
 pub fn county_key(state: State<'_, AppState>) -> CommandResult<Option<CountyRecipient>> {

@@ -16,6 +16,7 @@ pub mod import;
 pub mod member;
 pub mod pairing;
 pub mod plan;
+pub mod policy_card;
 pub mod reconcile;
 pub mod school;
 pub mod session;

@@ -1,4 +1,4 @@
-use huka_core::school::{self, School, SchoolInput};
+use huka_core::school::{self, ContactsInput, School, SchoolInput};
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -8,4 +8,10 @@ use crate::state::AppState;
 #[tauri::command]
 pub fn school_update(state: State<'_, AppState>, input: SchoolInput) -> CommandResult<School> {
     state.with(|store| school::update(store, &input))
+}
+
+/// Whom families call about aid, printed on the policy cards (the principal's setting).
+#[tauri::command]
+pub fn school_set_contacts(state: State<'_, AppState>, input: ContactsInput) -> CommandResult<School> {
+    state.with(|store| school::set_contacts(store, &input))
 }

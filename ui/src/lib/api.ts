@@ -109,7 +109,17 @@ export interface SchoolInput {
   town: string;
   district: string; // supervision district 督学责任区
 }
-export interface School extends SchoolInput, RecordMeta {}
+export interface School extends SchoolInput, RecordMeta {
+  /** Whom families call about aid (printed on the policy cards, 明白卡). */
+  aidOfficer: string;
+  aidPhone: string;
+  countyHotline: string;
+}
+export interface ContactsInput {
+  aidOfficer: string;
+  aidPhone: string;
+  countyHotline: string;
+}
 
 // ---- household ----
 export type HouseholdStatus =
@@ -399,6 +409,32 @@ export interface ArchiveWritten {
   cards: ArchiveFile[];
   volume: ArchiveFile | null;
 }
+/** Whose policy cards (明白卡) to print. */
+export type CardScope =
+  | { kind: 'all' }
+  | { kind: 'household'; id: string }
+  | { kind: 'class'; grade: number; className: string }
+  | { kind: 'teacher'; name: string }
+  | { kind: 'mine' };
+export type Paper = 'a5' | 'a4';
+/** The one PDF of policy cards written. */
+export interface CardsWritten {
+  path: string;
+  bytes: number;
+  cards: number;
+  pages: number;
+  /** Households of the choice not in the teacher's care, so not printed. */
+  leftOut: number;
+}
+/** The county's notice (县级公示) written: a workbook and a PDF. */
+export interface CountyNoticeWritten {
+  workbook: string;
+  pdf: string;
+  count: number;
+  schools: number;
+  totalFen: number;
+  pages: number;
+}
 /** `archive-progress`: files written of the total (the cards and the volume). */
 export interface ArchiveProgress {
   done: number;
@@ -626,6 +662,9 @@ export interface Programme extends RecordMeta {
   stages: Stage[];
   eligibility: Eligibility;
   active: boolean;
+  /** What a family brings or does (the policy card), and by when: days after the term starts (0: no date). */
+  familyTodo: string;
+  applyWithinDays: number;
 }
 export interface ProgrammeInput {
   code: string;
@@ -635,6 +674,8 @@ export interface ProgrammeInput {
   stages: Stage[];
   eligibility: Eligibility;
   active: boolean;
+  familyTodo: string;
+  applyWithinDays: number;
 }
 export interface Signoff {
   role: SignRole;
@@ -1085,6 +1126,8 @@ export const api = {
   countyTerms: () => call<Term[]>('county_terms'),
   countyAggregate: (term: Term) => call<CountyAggregate>('county_aggregate', { term }),
   countyReport: (term: Term, path: string) => call<void>('county_report', { term, path }),
+  /** The county's notice (县级公示) of a term into a folder chosen in the folder dialog. */
+  countyNotice: (term: Term, folder: string) => call<CountyNoticeWritten>('county_notice', { term, folder, today: today() }),
   /** The county's encryption key (public recipient and fingerprint), once made. */
   countyKey: () => call<CountyRecipient | null>('county_key'),
   countyKeyCreate: () => call<CountyRecipient>('county_key_create'),
@@ -1145,6 +1188,11 @@ export const api = {
     call<ArchiveWritten>('archive_export', { term, folder, fullIds, today: today() }),
   /** Opens a PDF the archive wrote in the system's viewer. */
   archiveOpen: (path: string) => call<void>('archive_open', { path }),
+  /** The families' policy cards (明白卡) as one PDF into a folder chosen in the folder dialog. */
+  policyCardPrint: (term: Term, scope: CardScope, paper: Paper, folder: string) =>
+    call<CardsWritten>('policy_card_print', { term, scope, paper, folder, today: today() }),
+  /** Whom families call about aid (the principal's setting). */
+  schoolSetContacts: (input: ContactsInput) => call<School>('school_set_contacts', { input }),
 };
 
 export function isApiError(e: unknown): e is ApiError {

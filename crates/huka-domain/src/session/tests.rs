@@ -167,6 +167,12 @@ fn schema_7_with_demo(path: &Path) -> Stats {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch("DROP TABLE household_id_search; ALTER TABLE search_key DROP COLUMN ids;").unwrap();
     conn.execute_batch("DROP TABLE sync_clock; DROP TABLE sync_seen; DROP TABLE sync_peer; DROP TABLE sync_merge; DROP TABLE sync_conflict; DROP TABLE sync_refused;").unwrap();
+    // Schema 14's additions (the policy card's and the county notice's).
+    conn.execute_batch(
+        "DROP TABLE county_grant; ALTER TABLE aid_programme DROP COLUMN family_todo; ALTER TABLE aid_programme DROP COLUMN apply_within_days;
+         ALTER TABLE school DROP COLUMN aid_officer; ALTER TABLE school DROP COLUMN aid_phone; ALTER TABLE school DROP COLUMN county_hotline;",
+    )
+    .unwrap();
     conn.execute_batch("DROP TABLE account; DROP TABLE teacher_class; DROP TABLE audit; ALTER TABLE county_bundle DROP COLUMN encrypted; ALTER TABLE county_bundle DROP COLUMN audit; ALTER TABLE county_bundle DROP COLUMN history_rewritten;").unwrap();
     for t in tables.iter().filter(|t| !["account", "teacher_class", "sync_conflict"].contains(&t.as_str())) {
         conn.execute_batch(&format!("ALTER TABLE {t} DROP COLUMN updated_by;")).unwrap();

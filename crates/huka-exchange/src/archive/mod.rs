@@ -12,7 +12,8 @@
 //! and disability only for the households in their care).
 
 pub mod fonts;
-mod render;
+pub mod policy_card;
+pub(crate) mod render;
 mod view;
 
 use std::path::{Path, PathBuf};

@@ -21,7 +21,11 @@ use super::fonts::Fonts;
 use crate::error::{Error, Result};
 
 const TEMPLATE: &str = include_str!("archive.typ");
+const POLICY_TEMPLATE: &str = include_str!("policy_card.typ");
 const PRELUDE: &str = "#import \"archive.typ\": *\n#let data = json(\"/data.json\")\n";
+const POLICY_PRELUDE: &str = "#import \"policy_card.typ\": *\n#let data = json(\"/data.json\")\n";
+const NOTICE_TEMPLATE: &str = include_str!("county_notice.typ");
+const NOTICE_PRELUDE: &str = "#import \"county_notice.typ\": *\n#let data = json(\"/data.json\")\n";
 
 fn id(path: &str) -> FileId {
     RootedPath::new(VirtualRoot::Project, VirtualPath::new(path).expect("a plain path")).intern()
@@ -32,6 +36,8 @@ pub(crate) struct Typesetter<'f> {
     library: LazyHash<Library>,
     fonts: &'f Fonts,
     template: Source,
+    policy_template: Source,
+    notice_template: Source,
     date: Option<Datetime>,
 }
 
@@ -44,6 +50,10 @@ pub(crate) enum Kind {
     Front,
     /// Blank pages with only the volume's page number in the header, to lay over the cards.
     Stamps,
+    /// Families' policy cards (明白卡): the data of `super::policy_card`.
+    PolicyCards,
+    /// The county's notice (县级公示): the data of `county::notice`.
+    CountyNotice,
 }
 
 impl Kind {
@@ -52,6 +62,8 @@ impl Kind {
             Kind::Cards => ("/card.typ", "#show: archive.with(data)\n#for c in data.cards { card(c, data) }\n"),
             Kind::Front => ("/front.typ", "#show: archive.with(data)\n#front(data)\n"),
             Kind::Stamps => ("/stamps.typ", "#show: archive.with(data)\n#stamps(data)\n"),
+            Kind::PolicyCards => ("/policy.typ", "#policy-cards(data)\n"),
+            Kind::CountyNotice => ("/notice.typ", "#county-notice(data)\n"),
         }
     }
 }
@@ -77,6 +89,10 @@ impl World for Job<'_, '_> {
             Ok(self.main.clone())
         } else if id == self.shared.template.id() {
             Ok(self.shared.template.clone())
+        } else if id == self.shared.policy_template.id() {
+            Ok(self.shared.policy_template.clone())
+        } else if id == self.shared.notice_template.id() {
+            Ok(self.shared.notice_template.clone())
         } else {
             Err(FileError::AccessDenied)
         }
@@ -103,6 +119,8 @@ impl<'f> Typesetter<'f> {
             library: LazyHash::new(Library::default()),
             fonts,
             template: Source::new(id("/archive.typ"), TEMPLATE.to_string()),
+            policy_template: Source::new(id("/policy_card.typ"), POLICY_TEMPLATE.to_string()),
+            notice_template: Source::new(id("/county_notice.typ"), NOTICE_TEMPLATE.to_string()),
             date: Datetime::from_ymd(date.year(), date.month() as u8, date.day() as u8),
         }
     }
@@ -110,7 +128,12 @@ impl<'f> Typesetter<'f> {
     /// Lays out `data` (the JSON of a [`super::view::Document`]).
     pub(crate) fn layout(&self, kind: Kind, data: Vec<u8>) -> Result<PagedDocument> {
         let (path, main) = kind.main();
-        let job = Job { shared: self, main: Source::new(id(path), format!("{PRELUDE}{main}")), data: Bytes::new(data) };
+        let prelude = match kind {
+            Kind::PolicyCards => POLICY_PRELUDE,
+            Kind::CountyNotice => NOTICE_PRELUDE,
+            Kind::Cards | Kind::Front | Kind::Stamps => PRELUDE,
+        };
+        let job = Job { shared: self, main: Source::new(id(path), format!("{prelude}{main}")), data: Bytes::new(data) };
         typst::compile(&job).output.map_err(|e| diagnostics(Some(&job), e))
     }
 

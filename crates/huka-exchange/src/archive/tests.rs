@@ -208,3 +208,86 @@ fn an_archive_that_does_not_fit_leaves_the_stick_as_it_was() {
     expected.sort();
     assert_eq!(names(&stick.join("档案")), expected, "every file, and nothing else");
 }
+
+fn pdf_text(pdf: &std::path::Path) -> String {
+    let out = std::process::Command::new("pdftotext").args(["-enc", "UTF-8", "-layout"]).arg(pdf).arg("-").output().expect("pdftotext (poppler-utils)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn pdf_info(pdf: &std::path::Path) -> String {
+    let out = std::process::Command::new("pdfinfo").arg(pdf).output().expect("pdfinfo (poppler-utils)");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The policy cards (明白卡) as one PDF: a page per household (A5 unless A4 is asked for), with
+/// the family's students, their programmes, amounts and steps, and whom to call — and read back
+/// with `pdftotext`, no ID number, health, disability or poverty cause.
+#[test]
+fn policy_cards_are_one_pdf_with_a_page_per_household_and_nothing_private() {
+    use policy_card::{Paper, Request as CardRequest};
+    use crate::policy_card::Scope;
+    let fonts = Fonts::find().expect("a Chinese font: scripts/install-deps.sh installs fonts-noto-cjk");
+    let mut store = demo_school(30);
+    crate::school::set_contacts(
+        &mut store,
+        &crate::school::ContactsInput { aid_officer: "赵专干".into(), aid_phone: "13912345678".into(), county_hotline: "12345".into() },
+    )
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    // HUKA_PAGES=dir keeps the PDFs to look at.
+    let dir = std::env::var_os("HUKA_PAGES").map(std::path::PathBuf::from).unwrap_or_else(|| tmp.path().to_path_buf());
+    let dir = dir.as_path();
+    let request = CardRequest { term: Term::of(today()), scope: Scope::All, paper: Paper::A5, today: today() };
+    let prepared = policy_card::prepare(&store, &request).unwrap();
+    let written = prepared.write(&fonts, dir).unwrap();
+    assert_eq!(written.path.file_name().unwrap().to_string_lossy(), format!("明白卡-{}.pdf", crate::xlsx::term_zh(Term::of(today()))));
+    assert_eq!(std::fs::read(&written.path).unwrap().len() as u64, written.bytes);
+    let cards = &prepared.cards().cards;
+    assert_eq!(written.cards, cards.len());
+    assert!(written.pages >= cards.len());
+    let info = pdf_info(&written.path);
+    assert!(info.contains(&format!("Pages:           {}", written.pages)), "{info}");
+    assert!(info.contains("Page size:       419.528 x 595.276 pts"), "A5: {info}");
+
+    let text = pdf_text(&written.path);
+    let packed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    for needle in ["教育惠民政策明白卡", "涧池镇九年制学校", "赵专干", "13912345678", "12345", "资助项目", "办理进度", "截止日期"] {
+        assert!(packed.contains(needle), "{needle}");
+    }
+    for c in cards {
+        assert!(packed.contains(&c.head_name) && packed.contains(&c.household_number), "{}", c.head_name);
+        for s in &c.students {
+            assert!(packed.contains(&s.name), "{}", s.name);
+            for l in &s.lines {
+                assert!(packed.contains(&crate::aid::yuan(l.amount_fen)) || l.amount_fen == 0);
+            }
+        }
+    }
+    assert!(packed.contains("公示中") || packed.contains("已发放") || packed.contains("待申请"), "steps are printed");
+    // Nothing private on the page.
+    let chars: Vec<char> = text.chars().collect();
+    assert_eq!(chars.windows(18).filter(|w| crate::resident_id::ResidentId::parse(&w.iter().collect::<String>()).is_ok()).count(), 0);
+    assert!(!text.contains("****"), "not even a masked number");
+    let health: Vec<String> = store.conn().prepare("SELECT DISTINCT health FROM member WHERE health <> ''").unwrap().query_map([], |r| r.get(0)).unwrap().collect::<rusqlite::Result<_>>().unwrap();
+    assert!(!health.is_empty());
+    for h in &health {
+        assert!(!packed.contains(&h.replace(' ', "")), "health {h:?} printed");
+    }
+    for word in ["身份证", "残疾", "健康", "致贫", "因病", "因学", "缺劳力"] {
+        assert!(!packed.contains(word), "{word} printed");
+    }
+
+    // A4, one household.
+    let one = &cards[0];
+    let a4 = policy_card::export(
+        &store,
+        &CardRequest { scope: Scope::HouseholdNumber { number: one.household_number.clone() }, paper: Paper::A4, ..request },
+        &fonts,
+        dir,
+    )
+    .unwrap();
+    assert_eq!((a4.cards, a4.pages), (1, 1));
+    assert!(a4.path.file_name().unwrap().to_string_lossy().contains(&one.head_name));
+    assert!(pdf_info(&a4.path).contains("Page size:       595.276 x 841.89 pts"), "A4");
+}

@@ -223,6 +223,7 @@ fn store_verified(store: &mut Store, pass: &Pass, school_id: RecordId, v: &Verif
             // The replaced bundle is tombstoned; its student rows are parts of it and go.
             w.tombstone("county_bundle", crate::labels::not_found("bundle"), *old)?;
             w.tx().execute("DELETE FROM county_student WHERE bundle_id = ?1", [old])?;
+            w.tx().execute("DELETE FROM county_grant WHERE bundle_id = ?1", [old])?;
         }
         let meta = w.new_meta();
         w.tx().execute(
@@ -242,6 +243,28 @@ fn store_verified(store: &mut Store, pass: &Pass, school_id: RecordId, v: &Verif
             let normalized = crate::resident_id::normalize(&s.resident_id);
             let masked = ResidentId::parse(&normalized).map(|id| id.masked()).unwrap_or_else(|_| mask_any(&normalized));
             insert.execute(params![meta.id, id_digest(&normalized), masked, s.name, s.stage, s.grade, s.class_name])?;
+        }
+        // The grants, for the county's notice: what a notice prints, nothing more. A bundle
+        // from before schema 14 names no class: it is taken from the students' list.
+        let names: std::collections::HashMap<&str, &str> =
+            v.summary.figures.aid.programmes.iter().map(|p| (p.code.as_str(), p.name.as_str())).collect();
+        let classes: std::collections::HashMap<(String, &str), (Option<i64>, &str)> = v
+            .students
+            .iter()
+            .map(|s| (crate::masking::resident_id(&crate::resident_id::normalize(&s.resident_id)), s.name.as_str(), s.grade, s.class_name.as_str()))
+            .map(|(masked, name, grade, class)| ((masked, name), (grade, class)))
+            .collect();
+        let mut grant = w.tx().prepare_cached(
+            "INSERT INTO county_grant (bundle_id, name, grade, class_name, programme_code, programme_name, amount_fen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for g in v.aid.iter().filter(|g| g.status == "granted") {
+            let (grade, class) = if g.class_name.is_empty() && g.grade.is_none() {
+                classes.get(&(g.masked_id.clone(), g.name.as_str())).copied().unwrap_or((None, ""))
+            } else {
+                (g.grade, g.class_name.as_str())
+            };
+            let programme = names.get(g.programme_code.as_str()).copied().unwrap_or(g.programme_code.as_str());
+            grant.execute(params![meta.id, g.name, grade, class, g.programme_code, programme, g.amount_fen])?;
         }
         // A school registered by key alone learns its name and place from its first bundle.
         w.tx().execute(

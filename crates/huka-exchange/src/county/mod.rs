@@ -8,6 +8,7 @@
 
 pub mod aggregate;
 pub mod ingest;
+pub mod notice;
 pub mod recipient;
 pub mod report;
 pub mod schools;

@@ -332,3 +332,69 @@ fn a_plain_format_1_bundle_is_still_read_and_marked_unencrypted() {
     let r = ingest(&mut c, &[path]).unwrap();
     assert!(matches!(r.verdicts[0].outcome, Outcome::Accepted { encrypted: false, .. }), "{r:?}");
 }
+
+/// The county's notice (县级公示): the grants of the live bundles, per programme and school —
+/// name, school, class, programme, amount — and nothing else; as a workbook and a PDF.
+#[test]
+fn the_county_notice_lists_the_schools_grants_without_ids() {
+    let mut c = county();
+    crate::access::write(&mut c, crate::access::Action::County, |w| settings::set_value(w, "county_name", "汉阴县")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut schools_ = Vec::new();
+    for i in 0..2 {
+        let mut s = demo_school(&format!("21610921{i:02}"), 30 + 10 * i, 20 + i as u64);
+        crate::school::update(&mut s, &crate::school::SchoolInput { code: format!("21610921{i:02}"), name: format!("学校{i}"), town: "涧池镇".into(), district: String::new() }).unwrap();
+        register_school(&mut c, &s);
+        export_to(&mut s, &dir.path().join(format!("usb{i}")), 10);
+        schools_.push(s);
+    }
+    let report = ingest(&mut c, &[dir.path().to_path_buf()]).unwrap();
+    assert_eq!(statuses(&report), ["accepted"; 2]);
+
+    let n = notice::notice(&c, term()).unwrap();
+    assert_eq!(n.county, "汉阴县");
+    assert_eq!(n.schools, 2);
+    // Every granted row of each school's bundle, with its class; nothing missed or reversed.
+    let mut expected = Vec::new();
+    for (i, s) in schools_.iter().enumerate() {
+        for g in summary::report(s, term(), today()).unwrap().aid.into_iter().filter(|g| g.status == "granted") {
+            expected.push((format!("学校{i}"), g.name, g.class_name, g.amount_fen));
+        }
+    }
+    let mut got: Vec<(String, String, String, i64)> =
+        n.programmes.iter().flat_map(|p| &p.lines).map(|l| (l.school.clone(), l.name.clone(), l.class_name.clone(), l.amount_fen)).collect();
+    expected.sort();
+    got.sort();
+    assert!(!got.is_empty());
+    assert_eq!(got, expected);
+    assert!(got.iter().all(|(_, _, class, _)| !class.is_empty()), "each line has its class");
+    assert_eq!(n.total_fen, expected.iter().map(|e| e.3).sum::<i64>());
+    assert!(n.programmes.windows(2).all(|w| w[0].code < w[1].code), "one block per programme");
+    let json = serde_json::to_string(&n).unwrap();
+    assert!(!json.contains("****") && !json.to_lowercase().contains("id\""), "no ID number, masked or not");
+
+    // Workbook and PDF, both written.
+    let fonts = crate::archive::Fonts::find().expect("a Chinese font: scripts/install-deps.sh installs fonts-noto-cjk");
+    let out = dir.path().join("公示");
+    let w = notice::write(&c, term(), &fonts, &out, today()).unwrap();
+    assert!(w.pages >= 1);
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto(&w.workbook).unwrap();
+    let sheet = book.worksheet_range("县级公示").unwrap();
+    assert_eq!(sheet.rows().nth(1).unwrap().iter().map(|c| c.to_string()).collect::<Vec<_>>(), ["序号", "资助项目", "学校", "姓名", "班级", "金额（元）"]);
+    assert_eq!(sheet.rows().count(), 2 + expected.len() + 1);
+    let text = String::from_utf8(std::process::Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(&w.pdf).arg("-").output().expect("pdftotext").stdout).unwrap();
+    let packed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(packed.contains("汉阴县") && packed.contains("学生资助县级公示") && packed.contains("学校0") && packed.contains("学校1"));
+    for (_, name, _, _) in expected.iter().take(5) {
+        assert!(packed.contains(name.as_str()), "{name}");
+    }
+    assert!(!text.contains("****"));
+    let chars: Vec<char> = text.chars().collect();
+    assert_eq!(chars.windows(18).filter(|w| crate::resident_id::ResidentId::parse(&w.iter().collect::<String>()).is_ok()).count(), 0);
+
+    // Another term: nothing to put on notice; a school's database is not the county's.
+    let other = notice::notice(&c, term().previous());
+    assert!(matches!(other, Err(e) if e.domain::<notice::NothingToNotice>().is_some()));
+    assert!(notice::notice(&schools_[0], term()).unwrap_err().domain::<settings::WrongMode>().is_some());
+}
