@@ -525,7 +525,7 @@ fn the_student_list_without_household_numbers_is_keyed_by_the_heads_id_number() 
         let list = listing(&db);
         assert_eq!(list.len(), with_students.len(), "{file:?}");
         for (number, head, members) in &list {
-            assert!(number.starts_with("自编") && number.chars().count() == 10, "{number}");
+            assert!(number.starts_with("自编") && number.chars().count() == 14, "{number}");
             assert!(!households.iter().flat_map(|h| &h.members).any(|m| number.contains(&m.2[..6])), "no ID number in {number}");
             assert!(head.starts_with("户主"));
             assert!(*members >= 2);

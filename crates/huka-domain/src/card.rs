@@ -60,7 +60,7 @@ pub fn get(store: &Store, id: RecordId) -> Result<HouseholdCard> {
     let numbers = crate::access::sees_numbers(store);
     for m in &mut members {
         if !numbers {
-            mask_numbers(m);
+            crate::member::mask_numbers(m);
         }
         if restricted {
             withhold(m);
@@ -84,21 +84,10 @@ pub fn get(store: &Store, id: RecordId) -> Result<HouseholdCard> {
     })
 }
 
-/// What a reader who does not see full numbers gets: the masked view of `masking` (ID and
-/// student numbers masked, the birth year without the day).
-fn mask_numbers(m: &mut Member) {
-    m.resident_id = crate::masking::resident_id(&m.resident_id);
-    m.birth_date = None;
-    m.id_mismatch.clear();
-    if let Some(s) = &mut m.student {
-        s.fields.national_student_number = crate::masking::national_student_number(&s.fields.national_student_number);
-    }
-}
-
 /// What a reader who may not see the household in full does not get besides: the masked view,
 /// and no health or disability.
 fn withhold(m: &mut Member) {
-    mask_numbers(m);
+    crate::member::mask_numbers(m);
     m.health.clear();
     if let Some(s) = &mut m.student {
         s.fields.disabled = false;

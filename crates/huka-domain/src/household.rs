@@ -53,12 +53,13 @@ text_enum! {
 /// with no household number (a 贫困学生花名册, keyed by the head's resident ID number).
 pub const GENERATED_NUMBER_PREFIX: &str = "自编";
 
-/// A household number for a household whose list gave none: 自编 and eight characters of a
-/// fresh random id — never derived from an ID number, unique among a school's computers
-/// (sync matches households by number). A list with the real 户编号 replaces it later.
+/// A household number for a household whose list gave none: 自编 and twelve characters (48
+/// random bits) of a fresh UUIDv7 — never derived from an ID number, and unique among a
+/// school's computers (sync matches households by number, so two computers making the same
+/// one would merge two families). A list with the real 户编号 replaces it later.
 pub fn generated_number() -> String {
     let hex = RecordId::new().0.simple().to_string();
-    format!("{GENERATED_NUMBER_PREFIX}{}", hex[hex.len() - 8..].to_uppercase())
+    format!("{GENERATED_NUMBER_PREFIX}{}", hex[hex.len() - 12..].to_uppercase())
 }
 
 /// Whether Huka made this household number itself ([`generated_number`]).

@@ -48,6 +48,15 @@ pub fn mode(store: &Store) -> Result<Mode> {
     Ok(store.meta("mode")?.as_deref().and_then(Mode::parse).unwrap_or(Mode::School))
 }
 
+/// Meta key: the teacher account a teacher's laptop joined the school with (set by sync's
+/// join). Such a computer keeps what that teacher may see, and never the second key.
+pub const TEACHERS_LAPTOP: &str = "sync.scope";
+
+/// The teacher account this computer holds the school for, if it is a teacher's laptop.
+pub fn teachers_laptop(store: &Store) -> Result<Option<String>> {
+    store.meta(TEACHERS_LAPTOP)
+}
+
 /// Refuses unless the installation is in `needed` mode.
 pub fn require_mode(store: &Store, needed: Mode) -> Result<()> {
     let actual = mode(store)?;

@@ -39,6 +39,9 @@ pub enum KeysError {
     /// The keys were rotated on another computer, and the logged-in account holds no key pair
     /// there (its slot there is format 1, or another pair).
     RotatedElsewhere,
+    /// Keys are rotated on the school's full computer, not on a teacher's laptop (which must
+    /// never make or hold the second key).
+    OnATeachersLaptop,
 }
 
 impl DomainError for KeysError {
@@ -46,6 +49,7 @@ impl DomainError for KeysError {
         match self {
             KeysError::OwnSlotOld => "keys_own_slot_old",
             KeysError::RotatedElsewhere => "keys_rotated_elsewhere",
+            KeysError::OnATeachersLaptop => "keys_on_a_teachers_laptop",
         }
     }
 
@@ -58,6 +62,10 @@ impl DomainError for KeysError {
             KeysError::RotatedElsewhere => (
                 "另一台电脑已更换了本校的密钥，但本账号在那里没有新密钥（需要在那台电脑上重设密码）。请校长在办公室电脑上重设本账号的密码后，用新密码重新加入本校。什么都没有读取。",
                 "The school's keys were rotated on another computer, and this account holds no new key there (its password must be reset there). Ask the principal to reset this account's password on the office PC, then join the school again with it. Nothing was read.",
+            ),
+            KeysError::OnATeachersLaptop => (
+                "这台电脑是教师的笔记本，不能在这里更换密钥。请在学校办公室的电脑上更换，其他电脑下次导入同步文件时会换上新密钥。",
+                "This computer is a teacher's laptop: keys cannot be rotated here. Rotate them on the school office's PC; the other computers take the new keys at their next import.",
             ),
         };
         lang.pick(zh.to_string(), en.to_string())
@@ -91,6 +99,9 @@ pub fn rotate(store: &mut Store) -> Result<Rotated> {
 #[doc(hidden)]
 pub fn rotate_checked(store: &mut Store, check: impl FnOnce(&Connection) -> Result<()>) -> Result<Rotated> {
     let pass = access::ask(store, Action::ManageAccounts)?;
+    if crate::installation::teachers_laptop(store)?.is_some() {
+        return Err(KeysError::OnATeachersLaptop.into());
+    }
     let path = store.unlocked().ok_or(Error::NoDatabase)?.path.clone();
     let file = KeyFile::load(&path)?;
     let logins: Vec<(String, bool)> = store

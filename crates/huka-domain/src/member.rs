@@ -197,7 +197,27 @@ pub fn create(store: &mut Store, household_id: RecordId, input: &MemberInput) ->
     let pass = crate::access::ask(store, crate::access::Action::EditHousehold(household_id))?;
     let m = numbers_kept(store, input, None)?.cleaned()?;
     let id = pass.write(store, |w| insert(w, household_id, &m))?;
-    get(store.conn(), id)
+    as_seen(store, get(store.conn(), id)?)
+}
+
+/// A member as the store's account may see it: a reader without the second key (a teacher)
+/// gets the numbers masked and no birth date, also of the member they just saved.
+fn as_seen(store: &Store, mut m: Member) -> Result<Member> {
+    if !crate::access::sees_numbers(store) {
+        mask_numbers(&mut m);
+    }
+    Ok(m)
+}
+
+/// The masked view of a member's numbers (the `masking` rule): ID and national student number
+/// masked, the birth date left to its year.
+pub(crate) fn mask_numbers(m: &mut Member) {
+    m.resident_id = crate::masking::resident_id(&m.resident_id);
+    m.birth_date = None;
+    m.id_mismatch.clear();
+    if let Some(s) = &mut m.student {
+        s.fields.national_student_number = crate::masking::national_student_number(&s.fields.national_student_number);
+    }
 }
 
 /// Adds one member (and its student record) to a household inside a transaction.
@@ -238,7 +258,7 @@ pub fn update(store: &mut Store, id: RecordId, input: &MemberInput) -> Result<Me
         write_update(w, id, before.household_id, &m)?;
         search::reindex_household(w.tx(), before.household_id)
     })?;
-    get(store.conn(), id)
+    as_seen(store, get(store.conn(), id)?)
 }
 
 /// Only the principal and the aid officer enter ID and national student numbers.
@@ -251,7 +271,8 @@ pub static NUMBERS_NOT_YOURS: Rule = Rule {
 /// The input as an account that does not see full numbers (a teacher) may write it: the
 /// numbers it was shown are masked, so the stored ones stay (none for a new member), and so
 /// does the birth date when none is typed (the masked view shows its year only). A full
-/// number typed is refused.
+/// number typed is refused. A birth date typed replaces none but a missing one: the one stored
+/// is what the ID number says, and the teacher sees its year only.
 fn numbers_kept(store: &Store, input: &MemberInput, before: Option<&Member>) -> Result<MemberInput> {
     if crate::access::sees_numbers(store) {
         return Ok(input.clone());
@@ -267,8 +288,8 @@ fn numbers_kept(store: &Store, input: &MemberInput, before: Option<&Member>) -> 
     c.finish()?;
     let mut kept = input.clone();
     kept.resident_id = before.map(|b| b.resident_id.clone()).unwrap_or_default();
-    if kept.birth_date.as_deref().is_none_or(|d| d.trim().is_empty()) {
-        kept.birth_date = before.and_then(|b| b.birth_date).map(|d| d.to_string());
+    if let Some(stored) = before.and_then(|b| b.birth_date) {
+        kept.birth_date = Some(stored.to_string());
     }
     if let Some(s) = &mut kept.student {
         s.national_student_number = before.and_then(|b| b.student.as_ref()).map(|st| st.fields.national_student_number.clone()).unwrap_or_default();

@@ -120,11 +120,14 @@ pub fn unlock(path: &Path, login: &str, password: &str) -> Result<Store> {
     };
     store.set_secret(secret);
     // A slot that holds a second key for a role that may not (whatever a file brought) gives
-    // it to nobody.
-    let second = opened.second.filter(|_| access::holds_second_key(account.role));
+    // it to nobody; nor does any slot on a teacher's laptop.
+    let laptop = crate::installation::teachers_laptop(&store)?.is_some();
+    let second = opened.second.filter(|_| access::holds_second_key(account.role) && !laptop);
     store.set_second(second);
     store.act_as(account.actor())?;
-    hand_second(&store, &mut file)?;
+    if !laptop {
+        hand_second(&store, &mut file)?;
+    }
     Ok(store)
 }
 

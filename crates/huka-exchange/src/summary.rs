@@ -264,6 +264,19 @@ pub struct AidGrantRow {
     pub grade: Option<i64>,
     #[serde(default)]
     pub class_name: String,
+    /// A granted row's step (`applied` … `paid`, as `GrantStatus` names it), so the county's
+    /// notice lists only grants past the school's review and notice; absent in bundles from
+    /// before schema 14 and for missed rows.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub step: String,
+}
+
+impl AidGrantRow {
+    /// A grant the school has reviewed and put on its notice (公示中, 县级已审核 or 已发放): what the
+    /// county's notice (县级公示) may list. A row from an older bundle names no step: not listed.
+    pub fn past_the_schools_notice(&self) -> bool {
+        self.status == "granted" && matches!(self.step.as_str(), "notice" | "county_reviewed" | "paid")
+    }
 }
 
 /// One dropout case (see `lists/dropouts.json`). ID numbers masked.
@@ -405,7 +418,7 @@ fn aid_figures(store: &Store, term: Term) -> Result<(AidFigures, Vec<AidGrantRow
         .collect();
     let mut rows = Vec::new();
     let mut stmt = store.conn().prepare_cached(
-        "SELECT m.resident_id, m.name, p.code, g.amount_fen, s.grade, coalesce(s.class_name, '') FROM aid_grant g
+        "SELECT m.resident_id, m.name, p.code, g.amount_fen, s.grade, coalesce(s.class_name, ''), g.status FROM aid_grant g
          JOIN member m ON m.id = g.member_id JOIN aid_programme p ON p.id = g.programme_id
          LEFT JOIN student s ON s.member_id = m.id AND s.deleted_at IS NULL
          WHERE g.deleted_at IS NULL AND g.term = ?1 AND g.status <> 'reversed'
@@ -414,14 +427,14 @@ fn aid_figures(store: &Store, term: Term) -> Result<(AidFigures, Vec<AidGrantRow
     let mut q = stmt.query([term])?;
     while let Some(r) = q.next()? {
         let id: String = r.get(0)?;
-        rows.push(AidGrantRow { masked_id: crate::masking::resident_id(&id), name: r.get(1)?, programme_code: r.get(2)?, amount_fen: r.get(3)?, status: "granted".into(), grade: r.get(4)?, class_name: r.get(5)? });
+        rows.push(AidGrantRow { masked_id: crate::masking::resident_id(&id), name: r.get(1)?, programme_code: r.get(2)?, amount_fen: r.get(3)?, status: "granted".into(), grade: r.get(4)?, class_name: r.get(5)?, step: r.get(6)? });
     }
     let codes: std::collections::HashMap<crate::RecordId, &str> = c.programmes.iter().map(|p| (p.programme_id, p.code.as_str())).collect();
     let mut id_of = store.conn().prepare_cached("SELECT resident_id FROM member WHERE id = ?1")?;
     for m in &c.missed.items {
         let id: String = id_of.query_row([m.member_id], |r| r.get(0))?;
         let code = codes.get(&m.programme_id).copied().unwrap_or_default().to_string();
-        rows.push(AidGrantRow { masked_id: crate::masking::resident_id(&id), name: m.name.clone(), programme_code: code, amount_fen: m.amount_fen, status: "missed".into(), grade: m.grade, class_name: m.class_name.clone() });
+        rows.push(AidGrantRow { masked_id: crate::masking::resident_id(&id), name: m.name.clone(), programme_code: code, amount_fen: m.amount_fen, status: "missed".into(), grade: m.grade, class_name: m.class_name.clone(), step: String::new() });
     }
     Ok((AidFigures { programmes }, rows))
 }

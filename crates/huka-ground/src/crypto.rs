@@ -109,12 +109,15 @@ impl DataKey {
     }
 }
 
-/// HMAC-SHA-256 (RFC 2104) over `sha2`; a key of at most one block, as every key here is.
+/// HMAC-SHA-256 (RFC 2104) over `sha2`: a key longer than the block is hashed first.
 fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     use sha2::{Digest, Sha256};
-    assert!(key.len() <= 64, "keys here are 32 bytes");
     let mut block = Zeroizing::new([0u8; 64]);
-    block[..key.len()].copy_from_slice(key);
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
     let pad = |byte: u8| -> Zeroizing<[u8; 64]> {
         let mut p = Zeroizing::new([0u8; 64]);
         for (o, k) in p.iter_mut().zip(block.iter()) {
@@ -458,6 +461,9 @@ mod tests {
         // RFC 4231, test case 2.
         let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
         assert_eq!(crate::text::hex(&mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        // Test case 6: a key longer than the block is hashed first.
+        let mac = hmac_sha256(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First");
+        assert_eq!(crate::text::hex(&mac), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
         let second = DataKey::generate();
         let a = second.digest_field("resident_id", "610921199310094790");
         assert_eq!(a, second.digest_field("resident_id", "610921199310094790"), "equal values, equal digests");

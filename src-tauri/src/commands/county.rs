@@ -49,7 +49,8 @@ pub fn county_report(state: State<'_, AppState>, term: Term, path: PathBuf) -> C
 #[tauri::command(async)]
 pub fn county_notice(state: State<'_, AppState>, term: Term, folder: PathBuf, today: chrono::NaiveDate) -> CommandResult<county::notice::Written> {
     let fonts = huka_core::archive::Fonts::find().map_err(crate::error::CommandError::from)?;
-    state.with(|store| county::notice::write(store, term, &fonts, &folder, today))
+    let notice = state.with(|store| county::notice::notice(store, term))?;
+    county::notice::write_notice(&notice, term, &fonts, &folder, today).map_err(crate::error::CommandError::from)
 }
 
 /// The county's encryption key (its public recipient and fingerprint), once made.

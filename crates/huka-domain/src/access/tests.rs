@@ -262,9 +262,15 @@ fn a_teacher_reads_every_card_with_numbers_masked_and_health_only_in_their_care(
         migrant_work: shown.migrant_work,
         student: shown.student.as_ref().map(|st| st.fields.clone()),
     };
-    let after = crate::member::update(&mut s.store, shown.meta.id, &input).unwrap();
+    let answered = crate::member::update(&mut s.store, shown.meta.id, &input).unwrap();
+    assert_eq!((answered.resident_id.as_str(), answered.birth_date), (shown.resident_id.as_str(), None), "what the teacher gets back is masked too");
+    let after = crate::member::get(s.store.conn(), shown.meta.id).unwrap();
     assert_eq!((after.name.as_str(), &after.resident_id, after.birth_date), ("改名", &stored.resident_id, stored.birth_date));
     assert_eq!(after.student.map(|st| st.fields.national_student_number), stored.student.map(|st| st.fields.national_student_number));
+    // A birth date typed does not replace the one stored (the teacher sees its year only).
+    let dated = crate::member::MemberInput { birth_date: Some("2001-01-01".into()), ..input.clone() };
+    crate::member::update(&mut s.store, shown.meta.id, &dated).unwrap();
+    assert_eq!(crate::member::get(s.store.conn(), shown.meta.id).unwrap().birth_date, stored.birth_date);
     let typed = crate::member::MemberInput { resident_id: "61092120130305001X".into(), ..input };
     let refused = crate::member::update(&mut s.store, shown.meta.id, &typed).unwrap_err();
     assert!(matches!(&refused, Error::Invalid(f) if f[0].problem == crate::error::Problem::Rule(&crate::member::NUMBERS_NOT_YOURS)), "{refused:?}");

@@ -244,7 +244,8 @@ fn store_verified(store: &mut Store, pass: &Pass, school_id: RecordId, v: &Verif
             let masked = ResidentId::parse(&normalized).map(|id| id.masked()).unwrap_or_else(|_| mask_any(&normalized));
             insert.execute(params![meta.id, id_digest(&normalized), masked, s.name, s.stage, s.grade, s.class_name])?;
         }
-        // The grants, for the county's notice: what a notice prints, nothing more. A bundle
+        // The grants past the school's review and notice, for the county's notice: what a
+        // notice prints, nothing more. A bundle
         // from before schema 14 names no class: it is taken from the students' list.
         let names: std::collections::HashMap<&str, &str> =
             v.summary.figures.aid.programmes.iter().map(|p| (p.code.as_str(), p.name.as_str())).collect();
@@ -257,7 +258,7 @@ fn store_verified(store: &mut Store, pass: &Pass, school_id: RecordId, v: &Verif
         let mut grant = w.tx().prepare_cached(
             "INSERT INTO county_grant (bundle_id, name, grade, class_name, programme_code, programme_name, amount_fen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
-        for g in v.aid.iter().filter(|g| g.status == "granted") {
+        for g in v.aid.iter().filter(|g| g.past_the_schools_notice()) {
             let (grade, class) = if g.class_name.is_empty() && g.grade.is_none() {
                 classes.get(&(g.masked_id.clone(), g.name.as_str())).copied().unwrap_or((None, ""))
             } else {

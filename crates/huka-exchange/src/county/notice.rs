@@ -64,8 +64,8 @@ impl DomainError for NothingToNotice {
     }
     fn message(&self, lang: Lang) -> String {
         lang.pick(
-            format!("{}没有已审核通过的学校汇总包报送资助名单，无可公示的内容。（本版本之前导入的汇总包不含资助名单，请学校重新导出后再导入。）", xlsx::term_zh(self.term)),
-            format!("No verified bundle reports aid grants for {}: there is nothing to put on notice. (Bundles ingested before this version carry no grant list; ask the school to export again.)", self.term),
+            format!("{}没有已审核通过的学校汇总包报送已过学校初审和校级公示的资助名单，无可公示的内容。（本版本之前导入的汇总包不含资助名单，请学校重新导出后再导入。）", xlsx::term_zh(self.term)),
+            format!("No verified bundle reports aid grants past the school's review and notice for {}: there is nothing to put on notice. (Bundles ingested before this version carry no grant list; ask the school to export again.)", self.term),
         )
     }
 }
@@ -221,9 +221,14 @@ pub fn file_stem(term: Term) -> String {
 
 /// Writes the notice of `term` into `folder` as a workbook and a PDF: both, or neither.
 pub fn write(store: &Store, term: Term, fonts: &Fonts, folder: &Path, today: NaiveDate) -> Result<Written> {
-    let n = notice(store, term)?;
-    let book = workbook(&n)?;
-    let (pdf, pages) = pdf(&n, fonts, today)?;
+    write_notice(&notice(store, term)?, term, fonts, folder, today)
+}
+
+/// Writes a notice read before (the window reads it under the store's lock and typesets it
+/// outside).
+pub fn write_notice(n: &CountyNotice, term: Term, fonts: &Fonts, folder: &Path, today: NaiveDate) -> Result<Written> {
+    let book = workbook(n)?;
+    let (pdf, pages) = pdf(n, fonts, today)?;
     crate::file::in_folder(folder, || {
         let stem = file_stem(term);
         let (workbook, pdf_path) = (folder.join(format!("{stem}.xlsx")), folder.join(format!("{stem}.pdf")));

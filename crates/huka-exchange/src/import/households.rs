@@ -193,7 +193,6 @@ struct HouseholdBits {
     phone: String,
     status: Option<HouseholdStatus>,
     causes: Option<Vec<PovertyCause>>,
-    size: Option<i64>,
 }
 
 fn household_bits(r: &mut Reader<'_>) -> HouseholdBits {
@@ -217,17 +216,6 @@ fn household_bits(r: &mut Reader<'_>) -> HouseholdBits {
     } else {
         None
     };
-    let size = match r.has(Field::FamilySize) {
-        false => None,
-        true => {
-            let text = r.text(Field::FamilySize);
-            let n = text.trim_end_matches('人').trim().parse::<f64>().ok().filter(|n| n.fract() == 0.0 && (1.0..=30.0).contains(n));
-            if n.is_none() {
-                r.error(Field::FamilySize, "家庭人口应为 1 到 30 之间的人数", "the family size must be a number of people from 1 to 30");
-            }
-            n.map(|n| n as i64)
-        }
-    };
     HouseholdBits {
         head_name: r.text(Field::HeadName),
         town,
@@ -236,7 +224,6 @@ fn household_bits(r: &mut Reader<'_>) -> HouseholdBits {
         phone,
         status: status(&r.text(Field::PovertyAttribute), &r.text(Field::LiftStatus)),
         causes,
-        size,
     }
 }
 
@@ -489,9 +476,6 @@ fn agree(r: &mut Reader<'_>, sources: &[Source<'_>], firsts: &mut FirstRows, peo
     }
     if bits.status.is_some() && first.status.is_some() && bits.status != first.status {
         wrong.push(Field::PovertyAttribute);
-    }
-    if bits.size.is_some() && first.size.is_some() && bits.size != first.size {
-        wrong.push(Field::FamilySize);
     }
     let (now, then) = (format!("{}{}{}", bits.town, bits.village, bits.group), format!("{}{}{}", first.town, first.village, first.group));
     if differs(&now, &then) {

@@ -594,14 +594,14 @@ fn rows_of_one_household_that_disagree_are_reported() {
     let (head, a, b, c) = (id(600), id(601), id(602), id(603));
     let text = STUDENT_LIST.to_string()
         + &student_row(1, "李一", &a, "一年级", "李父", &head, "之子", "4", "13891501234")
-        + &student_row(2, "李二", &b, "二年级", "李父", &head, "之子", "5", "13891501234")
+        + &student_row(2, "李二", &b, "二年级", "李父", &head, "之子", "5", "13891505678")
         + &student_row(3, "李三", &c, "三年级", "李父", &head, "之女", "", "")
         + "4,赵四,,四年级,1班,赵父,,之子,低保户,3,,,\n";
     let store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let r = dry_run(&store, ImportKind::Households, text.as_bytes(), &Choices::default()).unwrap();
     assert_eq!((r.rows, r.imported, r.rejected), (4, 2, 2), "{:#?}", r.errors);
     let e: Vec<(&str, &str, &str)> = r.errors.iter().map(|e| (e.reference.as_str(), e.column.as_str(), e.code.as_str())).collect();
-    assert_eq!(e[0], ("3", "家庭人口", "household_disagrees"));
+    assert_eq!(e[0], ("3", "联系电话", "household_disagrees"));
     assert!(r.errors[0].message.contains("与第 2 行同属一户"), "{}", r.errors[0].message);
     assert!(e[1..].iter().all(|x| x.0 == "5"), "a row with no ID numbers: {e:?}");
     assert!(r.errors.iter().any(|x| x.column == "户主身份证号" && x.message.contains("无法确定是哪一户")));

@@ -97,8 +97,13 @@ fn missing(kind: ImportKind, mapping: &Mapping) -> Vec<Field> {
         out.push(Field::Name);
     }
     // A list with no household number (贫困学生花名册) is keyed by the head's resident ID number.
-    if kind == ImportKind::Households && mapping.column_of(Field::HouseholdNumber).is_none() && mapping.column_of(Field::HeadResidentId).is_none() {
-        out.push(Field::HouseholdNumber);
+    if kind == ImportKind::Households && mapping.column_of(Field::HouseholdNumber).is_none() {
+        if mapping.column_of(Field::HeadResidentId).is_none() {
+            out.push(Field::HouseholdNumber);
+        } else if mapping.column_of(Field::HeadName).is_none() {
+            // Without the head's name a student would be taken for the head.
+            out.push(Field::HeadName);
+        }
     }
     let has_id = mapping.column_of(Field::ResidentId).is_some()
         || (kind == ImportKind::Roster && mapping.column_of(Field::NationalStudentNumber).is_some());

@@ -129,9 +129,9 @@ const ZERO: &str = "0000000000000000-00000";
 /// outside the teacher's care): never sent, and any real clock is newer.
 const WITHHELD: &str = "withheld";
 
-/// Meta key: the account a teacher's laptop joined with. Such a computer keeps in full only
-/// the cards in that teacher's care, and its change files say they are partial.
-const SCOPE: &str = "sync.scope";
+/// Meta key: the account a teacher's laptop joined with. Such a computer keeps only what that
+/// teacher may see, and its change files say they are partial.
+const SCOPE: &str = crate::installation::TEACHERS_LAPTOP;
 
 /// The teacher account this computer holds the school for, if it joined as a teacher.
 pub(crate) fn scope(conn: &Connection) -> Result<Option<String>> {
@@ -291,7 +291,8 @@ pub fn import(store: &mut Store, path: &Path) -> Result<Report> {
         });
     let (_, keys) = file::clear_part(&bytes)?;
     // A teacher's laptop keeps no second key, not even sealed to another's pair.
-    let keys = if scope(store.conn())?.is_some() { keys.without_second() } else { keys };
+    let laptop = scope(store.conn())?.is_some();
+    let keys = if laptop { keys.without_second() } else { keys };
     if let Some(unlocked) = store.unlocked() {
         // Keys rotated here since the file was sealed: its writer may be the account that was
         // disabled (the old key is what it could have kept).
@@ -320,6 +321,10 @@ pub fn import(store: &mut Store, path: &Path) -> Result<Report> {
     // Passwords set or changed on the other computer open this one's database too.
     if let Some(unlocked) = store.unlocked() {
         let mut mine = crate::keyfile::KeyFile::load(&unlocked.path)?;
+        if laptop {
+            // Its own file neither, whatever put one there.
+            mine = mine.without_second();
+        }
         mine.merge(&keys);
         // A disabled account's password opens nothing here, whatever slot of it a file brought
         // (one set on a computer that had not heard of the disabling yet).
@@ -333,7 +338,9 @@ pub fn import(store: &mut Store, path: &Path) -> Result<Report> {
         mine.save(&unlocked.path)?;
         // A holder of the second key seals it to the holders the file brought without it;
         // no slot of another role keeps one.
-        crate::session::hand_second(store, &mut mine)?;
+        if !laptop {
+            crate::session::hand_second(store, &mut mine)?;
+        }
     }
     Ok(report)
 }
