@@ -588,7 +588,8 @@ fn the_county_prints_its_notice_of_the_schools_grants() {
         ok(&huka(&county, &["county", "register", "--pubkey", s.pubkey.to_str().unwrap()]));
         // What the school's own notice and grant list say it granted this term.
         let grants = json(&huka(&s.db, &["aid", "grants", "--term", "2026-autumn", "--json"]));
-        for g in grants.as_array().unwrap().iter().filter(|g| g["status"] != "reversed") {
+        // What the county's notice lists: grants past the school's review and notice.
+        for g in grants.as_array().unwrap().iter().filter(|g| ["notice", "county_reviewed", "paid"].contains(&g["status"].as_str().unwrap())) {
             granted.push((format!("{}学校", s.code), g["studentName"].as_str().unwrap().to_string(), g["amountFen"].as_i64().unwrap()));
         }
         assert!(bundle.exists());

@@ -125,13 +125,14 @@ pub fn ingest(store: &mut Store, inputs: &[PathBuf]) -> Result<IngestReport> {
     for path in bundle_paths(inputs) {
         let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         // A copy (the same bytes under another name) is told by its content: of a file of
-        // this run, or of one ingested before under another name.
+        // this run that went in (or was in already), or of one ingested before under another
+        // name. The same bytes as a rejected file are checked on their own (their signature
+        // beside them may be another).
         let sha = file_sha256(&path);
         let copy_of = match &sha {
             Some(sha) => match seen.get(sha) {
                 Some(first) => Some(first.clone()),
                 None => {
-                    seen.insert(sha.clone(), path.display().to_string());
                     let before: Option<String> = store
                         .conn()
                         .query_row("SELECT file_name FROM county_bundle WHERE file_sha256 = ?1 AND deleted_at IS NULL", [sha], |r| r.get(0))
@@ -152,6 +153,9 @@ pub fn ingest(store: &mut Store, inputs: &[PathBuf]) -> Result<IngestReport> {
             Err(e @ Error::Sqlite(_)) => return Err(e),
             Err(e) => Outcome::Rejected { reason: e.report() },
         };
+        if let (Some(sha), Outcome::Accepted { .. } | Outcome::Unchanged { .. }) = (&sha, &outcome) {
+            seen.insert(sha.clone(), path.display().to_string());
+        }
         match outcome {
             Outcome::Accepted { .. } => report.accepted += 1,
             Outcome::Unchanged { .. } => report.unchanged += 1,
