@@ -61,6 +61,31 @@ impl Person {
     fn same_as(&self, other: &Person) -> bool {
         Person { at: (0, 0), ..self.clone() } == Person { at: (0, 0), ..other.clone() }
     }
+    /// The same person, household details aside: a 花名册 repeats the head on each student's
+    /// row, and the household's details are checked and merged across its rows by `agree`.
+    fn same_person_as(&self, other: &Person) -> bool {
+        fn person(p: &Person) -> (&Key, &str, &str, &str, Option<crate::member::Gender>, Option<chrono::NaiveDate>, &Option<(Option<i64>, Stage, String)>) {
+            (&p.key, &p.name, &p.relation, &p.resident_id, p.gender, p.birth_date, &p.class)
+        }
+        person(self) == person(other)
+    }
+    /// Takes the household's details this row left blank from what its other rows said.
+    fn fill_from(&mut self, bits: &HouseholdBits) {
+        let fill = |mine: &mut String, theirs: &str| {
+            if mine.is_empty() {
+                *mine = theirs.to_string();
+            }
+        };
+        fill(&mut self.head_name, &bits.head_name);
+        fill(&mut self.phone, &bits.phone);
+        if format!("{}{}{}", self.town, self.village, self.group).is_empty() {
+            (self.town, self.village, self.group) = (bits.town.clone(), bits.village.clone(), bits.group.clone());
+        }
+        self.status = self.status.or(bits.status);
+        if self.causes.is_none() {
+            self.causes = bits.causes.clone();
+        }
+    }
     fn is_head(&self) -> bool {
         self.relation == "户主" || (!self.head_name.is_empty() && self.name == self.head_name)
     }
@@ -454,19 +479,21 @@ fn filled_down(row: &Row, above: Option<&Row>, columns: &Columns<'_>) -> Option<
     Some(filled)
 }
 
-/// The first row of each household of a 花名册 and what it said of the household: a later
-/// row of the household that says otherwise is refused (its blanks take the first row's).
+/// The first row of each household of a 花名册 and what its rows said of the household so far:
+/// a later row of the household that says otherwise is refused; a detail only a later row
+/// gives is the household's too (every row's blanks take it after the first pass).
 type FirstRows = HashMap<Key, ((usize, usize), HouseholdBits)>;
 
-/// Checks a 花名册 row's household columns against the household's first row; fills its blanks.
+/// Checks a 花名册 row's household columns against what the household's earlier rows said;
+/// fills its blanks from them, and theirs from it.
 fn agree(r: &mut Reader<'_>, sources: &[Source<'_>], firsts: &mut FirstRows, people: &mut [Person], bits: HouseholdBits) -> bool {
     let key = people[0].key.clone();
-    let Some((at, first)) = firsts.get(&key) else {
+    let Some((at, first)) = firsts.get_mut(&key) else {
         firsts.insert(key, ((people[0].at), bits));
         return true;
     };
+    let at = *at;
     let differs = |a: &str, b: &str| !a.is_empty() && !b.is_empty() && a != b;
-    let place = |p: &Person| format!("{}{}{}", p.town, p.village, p.group);
     let mut wrong = Vec::new();
     if differs(&bits.head_name, &first.head_name) {
         wrong.push(Field::HeadName);
@@ -495,21 +522,16 @@ fn agree(r: &mut Reader<'_>, sources: &[Source<'_>], firsts: &mut FirstRows, peo
         return false;
     }
     for p in people.iter_mut() {
-        let fill = |mine: &mut String, theirs: &str| {
-            if mine.is_empty() {
-                *mine = theirs.to_string();
-            }
-        };
-        fill(&mut p.head_name, &first.head_name);
-        fill(&mut p.phone, &first.phone);
-        if place(p).is_empty() {
-            (p.town, p.village, p.group) = (first.town.clone(), first.village.clone(), first.group.clone());
-        }
-        p.status = p.status.or(first.status);
-        if p.causes.is_none() {
-            p.causes = first.causes.clone();
-        }
+        p.fill_from(first);
     }
+    // What this row gives that the earlier ones left blank is the household's from now on.
+    let mut merged = people[0].clone();
+    merged.fill_from(first);
+    first.head_name = merged.head_name;
+    first.phone = merged.phone;
+    (first.town, first.village, first.group) = (merged.town, merged.village, merged.group);
+    first.status = merged.status;
+    first.causes = merged.causes;
     true
 }
 
@@ -552,7 +574,7 @@ pub(crate) fn plan(store: &Store, sources: &[Source<'_>]) -> Result<HouseholdPla
                 let mut out = Vec::new();
                 for p in ps {
                     match seen.get(&p.resident_id) {
-                        Some(first) if first.same_as(&p) => out.push((true, p)),
+                        Some(first) if first.same_as(&p) || (by_head && first.same_person_as(&p)) => out.push((true, p)),
                         Some(first) => {
                             let first = Place { sheet: sources[first.at.0].name, row: first.at.1 };
                             let field = if by_head && p.is_head() && p.class.is_none() { Field::HeadResidentId } else { Field::ResidentId };
@@ -578,6 +600,15 @@ pub(crate) fn plan(store: &Store, sources: &[Source<'_>]) -> Result<HouseholdPla
         }
         if filled > 0 {
             plan.filled.push((source.mapping.header_of(Field::HouseholdNumber), source.name.to_string(), filled));
+        }
+    }
+
+    // A 花名册 household's details, as all its rows said them, on each of its people.
+    for (_, ps) in people.iter_mut() {
+        for (_, p) in ps.iter_mut().flatten() {
+            if let Some((_, bits)) = firsts.get(&p.key) {
+                p.fill_from(bits);
+            }
         }
     }
 

@@ -589,6 +589,25 @@ fn a_student_list_makes_the_head_and_the_students_members_with_their_classes() {
     assert_eq!((again.unchanged, again.rows), (2, 2), "{again:#?}");
 }
 
+/// A detail only a later row of a household gives (the phone on the second student's row, the
+/// category on the third) is the household's: no row is refused for it.
+#[test]
+fn a_detail_only_a_later_row_gives_is_the_households() {
+    let (head, a, b, c) = (id(800), id(801), id(802), id(803));
+    let text = STUDENT_LIST.to_string()
+        + &student_row(1, "周一", &a, "一年级", "周父", &head, "之子", "", "").replace("低保户", "")
+        + &student_row(2, "周二", &b, "二年级", "周父", &head, "之子", "", "13891507777").replace("低保户", "")
+        + &student_row(3, "周三", &c, "三年级", "周父", &head, "之女", "", "");
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
+    let r = import(&mut store, ImportKind::Households, text.as_bytes(), &Choices::default());
+    assert_eq!((r.rows, r.imported, r.rejected), (3, 3, 0), "{:#?}", r.errors);
+    let h = household::all(store.conn()).unwrap().remove(0);
+    assert_eq!((h.fields.phone.as_str(), h.fields.status), ("13891507777", HouseholdStatus::MinimumAllowance));
+    assert_eq!(crate::member::of_household(store.conn(), h.meta.id).unwrap().len(), 4, "the head once, three students");
+    let again = import(&mut store, ImportKind::Households, text.as_bytes(), &Choices::default());
+    assert_eq!((again.unchanged, again.rows), (3, 3), "{again:#?}");
+}
+
 #[test]
 fn rows_of_one_household_that_disagree_are_reported() {
     let (head, a, b, c) = (id(600), id(601), id(602), id(603));
