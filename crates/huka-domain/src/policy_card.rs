@@ -158,11 +158,20 @@ pub fn collect(store: &Store, term: Term, scope: &Scope) -> Result<PolicyCards> 
             Some(vec![id])
         }
         Scope::Class { grade, class_name } => {
+            // The class as its records spell it or otherwise (2班, 2, (2)班, 二班: `class_key`).
+            let wanted = crate::student::class_key(class_name);
             let mut stmt = conn.prepare_cached(
-                "SELECT DISTINCT m.household_id FROM student s JOIN member m ON m.id = s.member_id
-                 WHERE s.deleted_at IS NULL AND m.deleted_at IS NULL AND s.enrolment_status = 'enrolled' AND s.grade = ?1 AND s.class_name = ?2",
+                "SELECT DISTINCT m.household_id, s.class_name FROM student s JOIN member m ON m.id = s.member_id
+                 WHERE s.deleted_at IS NULL AND m.deleted_at IS NULL AND s.enrolment_status = 'enrolled' AND s.grade = ?1",
             )?;
-            let ids = stmt.query_map(rusqlite::params![grade, class_name], |r| r.get(0))?.collect::<rusqlite::Result<Vec<RecordId>>>()?;
+            let rows = stmt.query_map(rusqlite::params![grade], |r| Ok((r.get::<_, RecordId>(0)?, r.get::<_, String>(1)?)))?;
+            let mut ids = Vec::new();
+            for row in rows {
+                let (id, name) = row?;
+                if crate::student::class_key(&name) == wanted && !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
             Some(ids)
         }
         Scope::Teacher { name } => {
@@ -333,6 +342,10 @@ mod tests {
         let s = &first.students[0];
         let class = collect(&store, term(), &Scope::Class { grade: s.grade.unwrap(), class_name: s.class_name.clone() }).unwrap();
         assert!(class.cards.iter().all(|c| c.students.iter().any(|x| x.grade == s.grade && x.class_name == s.class_name)));
+        // The class typed otherwise than its records spell it gives the same cards.
+        let digits: String = s.class_name.chars().filter(char::is_ascii_digit).collect();
+        let typed = collect(&store, term(), &Scope::Class { grade: s.grade.unwrap(), class_name: format!("（0{digits}）") }).unwrap();
+        assert_eq!(typed.cards.len(), class.cards.len());
         assert!(class.cards.len() < all.cards.len());
         let nobody = collect(&store, term(), &Scope::Class { grade: 99, class_name: "1班".into() });
         assert!(matches!(nobody, Err(e) if e.domain::<PolicyCardError>() == Some(&PolicyCardError::NothingToPrint)));
@@ -363,5 +376,16 @@ mod tests {
         assert_eq!(Scope::class(" 3-2班 "), Some(Scope::Class { grade: 3, class_name: "2班".into() }));
         assert_eq!(Scope::class("三-2"), None);
         assert_eq!(Scope::class("3"), None);
+    }
+
+    #[test]
+    fn a_class_name_means_its_number_however_it_is_written() {
+        for typed in ["2班", "2", "02班", "(2)班", "（2）班", "二班", " 2 班 "] {
+            assert_eq!(crate::student::class_key(typed), "2", "{typed}");
+        }
+        for (typed, key) in [("十班", "10"), ("十二班", "12"), ("二十一班", "21"), ("12班", "12"), ("实验班", "实验")] {
+            assert_eq!(crate::student::class_key(typed), key, "{typed}");
+        }
+        assert_ne!(crate::student::class_key("1班"), crate::student::class_key("11班"));
     }
 }

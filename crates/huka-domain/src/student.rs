@@ -153,6 +153,30 @@ pub struct ClassRef {
     pub class_name: String,
 }
 
+/// What a class name says, however it was typed: `2班`, `2`, `02班`, `(2)班`, `（2）班` and
+/// `二班` are all `2` (imports keep what a list wrote; printing a class asks by this).
+pub fn class_key(name: &str) -> String {
+    const DIGITS: [char; 10] = ['〇', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+    let inner: String = clean(name).chars().filter(|c| !matches!(c, '班' | '(' | ')' | '（' | '）' | ' ')).collect();
+    let digits: String = inner
+        .chars()
+        .map(|c| DIGITS.iter().position(|d| *d == c).and_then(|i| char::from_digit(i as u32, 10)).unwrap_or(c))
+        .collect();
+    // 十, 十一 … 十九 and 二十…: the one form of tens a class name takes.
+    let tens = match inner.split_once('十') {
+        Some((t, u)) if inner.chars().all(|c| c == '十' || DIGITS.contains(&c)) => {
+            let digit = |s: &str| s.chars().next().and_then(|c| DIGITS.iter().position(|d| *d == c));
+            Some(digit(t).unwrap_or(1) * 10 + digit(u).unwrap_or(0))
+        }
+        _ => None,
+    };
+    match tens {
+        Some(n) => n.to_string(),
+        None if digits.chars().all(|c| c.is_ascii_digit()) && !digits.is_empty() => digits.trim_start_matches('0').to_string(),
+        None => digits,
+    }
+}
+
 /// The live student record of a member, if the member is in school.
 pub(crate) fn of_member(conn: &rusqlite::Connection, member_id: RecordId) -> Result<Option<StudentInput>> {
     let row = conn
