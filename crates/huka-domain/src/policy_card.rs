@@ -60,6 +60,8 @@ pub enum PolicyCardError {
     NothingToPrint,
     /// "My visits" asked by an account that is not a teacher's.
     NotATeacher,
+    /// Two teachers have the name asked for: which one's households is not for Huka to guess.
+    TeacherNameTwice,
 }
 
 impl DomainError for PolicyCardError {
@@ -67,12 +69,17 @@ impl DomainError for PolicyCardError {
         match self {
             PolicyCardError::NothingToPrint => "nothing_to_print",
             PolicyCardError::NotATeacher => "not_a_teacher",
+            PolicyCardError::TeacherNameTwice => "teacher_name_twice",
         }
     }
     fn message(&self, lang: Lang) -> String {
         let (zh, en) = match self {
             PolicyCardError::NothingToPrint => ("没有可打印明白卡的家庭（所选范围内没有在读学生，或不在您的帮扶范围内）。", "No household to print a policy card for (no enrolled student in the choice, or none in your care)."),
             PolicyCardError::NotATeacher => ("只有教师账号才有“我的家访”。", "Only a teacher's account has \"my visits\"."),
+            PolicyCardError::TeacherNameTwice => (
+                "有两位同名的教师，无法确定是哪一位：请按班级打印，或先在教师名单里把姓名区分开（如加上学科）。",
+                "Two teachers have this name: print by class instead, or tell the names apart in the teachers' list first (e.g. add the subject).",
+            ),
         };
         lang.pick(zh.into(), en.into())
     }
@@ -176,7 +183,12 @@ pub fn collect(store: &Store, term: Term, scope: &Scope) -> Result<PolicyCards> 
         }
         Scope::Teacher { name } => {
             let name = crate::text::clean(name);
-            let teacher = crate::teacher::list(store)?.into_iter().find(|t| t.fields.name == name).ok_or(crate::labels::not_found("teacher"))?;
+            let named: Vec<_> = crate::teacher::list(store)?.into_iter().filter(|t| t.fields.name == name).collect();
+            let teacher = match named.as_slice() {
+                [one] => one,
+                [] => return Err(crate::labels::not_found("teacher")),
+                _ => return Err(PolicyCardError::TeacherNameTwice.into()),
+            };
             Some(in_care(store, teacher.meta.id)?)
         }
         Scope::Mine => {
@@ -358,6 +370,12 @@ mod tests {
         assert!(by_name.cards.iter().all(|c| class.cards.iter().any(|k| k.household_number == c.household_number)));
         assert!(matches!(collect(&store, term(), &Scope::Teacher { name: "无此人".into() }), Err(Error::NotFound { kind: "teacher", .. })));
         assert!(matches!(collect(&store, term(), &Scope::Mine), Err(e) if e.domain::<PolicyCardError>() == Some(&PolicyCardError::NotATeacher)));
+        // A second 张老师: which one is not guessed.
+        let twin = crate::teacher::TeacherInput { name: "张老师".into(), phone: String::new(), subject: "数学".into(), role: crate::teacher::TeacherRole::SubjectTeacher };
+        let twin = crate::teacher::create(&mut store, &twin).unwrap();
+        let asked = collect(&store, term(), &Scope::Teacher { name: "张老师".into() });
+        assert!(matches!(&asked, Err(e) if e.domain::<PolicyCardError>() == Some(&PolicyCardError::TeacherNameTwice)), "{asked:?}");
+        crate::teacher::delete(&mut store, twin.meta.id).unwrap();
 
         // As the teacher: "all" is their care, another household is refused.
         store.act_as_for_tests(zhang);
