@@ -118,7 +118,11 @@ pub struct PolicyCard {
     pub household_number: String,
     pub head_name: String,
     pub students: Vec<CardStudent>,
+    /// What the family's grants this term come to (applied for, or further on).
     pub total_fen: i64,
+    /// What programmes they are due but have not applied for would add: shown apart, so that a
+    /// family does not count on money it has not asked for.
+    pub due_fen: i64,
 }
 
 /// The cards asked for, with what every card shares.
@@ -227,8 +231,10 @@ pub fn collect(store: &Store, term: Term, scope: &Scope) -> Result<PolicyCards> 
     for id in order {
         let Some((household_number, head_name)) = head.query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).ok() else { continue };
         let students = by_household.remove(&id).unwrap_or_default();
-        let total_fen = students.iter().flat_map(|s| &s.lines).map(|l| l.amount_fen).sum();
-        cards.push(PolicyCard { household_number, head_name, students, total_fen });
+        let lines = || students.iter().flat_map(|s| &s.lines);
+        let total_fen = lines().filter(|l| l.status.is_some()).map(|l| l.amount_fen).sum();
+        let due_fen = lines().filter(|l| l.status.is_none()).map(|l| l.amount_fen).sum();
+        cards.push(PolicyCard { household_number, head_name, students, total_fen, due_fen });
     }
     if cards.is_empty() {
         return Err(PolicyCardError::NothingToPrint.into());
@@ -318,7 +324,8 @@ mod tests {
             assert!(!l.todo.is_empty());
         }
         for c in &all.cards {
-            assert_eq!(c.total_fen, c.students.iter().flat_map(|s| &s.lines).map(|l| l.amount_fen).sum::<i64>());
+            assert_eq!(c.total_fen + c.due_fen, c.students.iter().flat_map(|s| &s.lines).map(|l| l.amount_fen).sum::<i64>());
+            assert_eq!(c.due_fen, c.students.iter().flat_map(|s| &s.lines).filter(|l| l.status.is_none()).map(|l| l.amount_fen).sum::<i64>());
         }
         // Nothing private: no ID number, no health, no cause of poverty, no phone of the family.
         let json = serde_json::to_string(&all).unwrap();

@@ -101,6 +101,8 @@ struct CardText {
     number: String,
     head: String,
     total: String,
+    /// Empty when nothing is due unapplied for.
+    due: String,
     students: Vec<StudentText>,
 }
 
@@ -143,6 +145,7 @@ impl Prepared {
                     number: card.household_number.clone(),
                     head: card.head_name.clone(),
                     total: crate::aid::yuan(card.total_fen),
+                    due: if card.due_fen > 0 { crate::aid::yuan(card.due_fen) } else { String::new() },
                     students: card
                         .students
                         .iter()
