@@ -634,16 +634,21 @@ pub(crate) fn plan(store: &Store, sources: &[Source<'_>]) -> Result<HouseholdPla
         ids.extend(members.iter().map(|p| p.resident_id.as_str()));
         ids.iter().find_map(|id| current_members.get(*id)).and_then(|m| by_id.get(&m.household_id).copied())
     };
+    // A household a 花名册 brought in (with a number Huka made) is the household of the list's
+    // group whose head is in it (any member, if the group names no head) — and of one group only.
+    let mut generated_taken: std::collections::HashSet<RecordId> = std::collections::HashSet::new();
     let mut households = Households(BTreeMap::new());
     let mut household_source: HashMap<Key, ((usize, usize), bool)> = HashMap::new();
     for (key, members) in &groups {
         let (current, number) = match key {
             Key::Number(n) => {
-                // A household a 花名册 brought in, with the number Huka made, takes the list's number.
-                let current = by_number
-                    .get(n.as_str())
-                    .copied()
-                    .or_else(|| by_members(members).filter(|h| crate::household::is_generated_number(&h.fields.household_number)));
+                let heads: Vec<&Person> = members.iter().copied().filter(|p| p.is_head()).collect();
+                let generated = by_members(if heads.is_empty() { members } else { &heads })
+                    .filter(|h| crate::household::is_generated_number(&h.fields.household_number) && !generated_taken.contains(&h.meta.id));
+                let current = by_number.get(n.as_str()).copied().or(generated);
+                if let Some(h) = current.filter(|h| crate::household::is_generated_number(&h.fields.household_number)) {
+                    generated_taken.insert(h.meta.id);
+                }
                 (current, n.clone())
             }
             Key::Head(_) => {

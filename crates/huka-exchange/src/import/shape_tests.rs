@@ -608,6 +608,27 @@ fn a_detail_only_a_later_row_gives_is_the_households() {
     assert_eq!((again.unchanged, again.rows), (3, 3), "{again:#?}");
 }
 
+/// The 花名册 put a child under the grandfather; the 建档立卡 list has the child in the
+/// father's 户 and the grandfather in his own. The card the 花名册 made is the grandfather's
+/// (he heads it); the father's 户 is a card of its own, the child moved to it — not two
+/// families on one card.
+#[test]
+fn a_card_the_student_list_made_goes_to_the_household_its_head_heads() {
+    let (grandfather, father, child) = (id(900), id(901), id(902));
+    let list = STUDENT_LIST.to_string() + &student_row(1, "吴小", &child, "三年级", "吴祖", &grandfather, "之孙", "", "13891508888");
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
+    let r = import(&mut store, ImportKind::Households, list.as_bytes(), &Choices::default());
+    assert_eq!(r.rejected, 0, "{:#?}", r.errors);
+    let poverty = format!("户编号,姓名,身份证号,与户主关系\nH-FATHER,吴父,{father},户主\nH-FATHER,吴小,{child},之子\nH-GRAND,吴祖,{grandfather},户主\n");
+    let r = import(&mut store, ImportKind::Households, poverty.as_bytes(), &Choices::default());
+    assert_eq!(r.rejected, 0, "{:#?}", r.errors);
+    let by_person: std::collections::HashMap<String, String> = cards(&store).into_iter().map(|c| (c.3, c.0)).collect();
+    assert_eq!(by_person["吴祖"], "H-GRAND");
+    assert_eq!((by_person["吴父"].as_str(), by_person["吴小"].as_str()), ("H-FATHER", "H-FATHER"));
+    let live = household::all(store.conn()).unwrap();
+    assert_eq!(live.len(), 2, "{:?}", live.iter().map(|h| &h.fields.household_number).collect::<Vec<_>>());
+}
+
 #[test]
 fn rows_of_one_household_that_disagree_are_reported() {
     let (head, a, b, c) = (id(600), id(601), id(602), id(603));
