@@ -153,6 +153,11 @@ pub struct ClassRef {
     pub class_name: String,
 }
 
+/// A class as notices and cards print it: `3年级2班` (the grade left out when unknown).
+pub fn class_text(grade: Option<i64>, class_name: &str) -> String {
+    format!("{}{class_name}", grade.map(|g| format!("{g}年级")).unwrap_or_default())
+}
+
 /// What a class name says, however it was typed: `2班`, `2`, `02班`, `(2)班`, `（2）班` and
 /// `二班` are all `2` (imports keep what a list wrote; printing a class asks by this).
 pub fn class_key(name: &str) -> String {

@@ -151,7 +151,7 @@ impl Prepared {
                         .iter()
                         .map(|s| StudentText {
                             name: s.name.clone(),
-                            class: format!("{}{}", s.grade.map(|g| format!("{g}年级")).unwrap_or_default(), s.class_name),
+                            class: crate::student::class_text(s.grade, &s.class_name),
                             lines: s
                                 .lines
                                 .iter()

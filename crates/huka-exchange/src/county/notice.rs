@@ -121,10 +121,6 @@ pub struct Written {
     pub pages: usize,
 }
 
-fn class_text(l: &NoticeLine) -> String {
-    format!("{}{}", l.grade.map(|g| format!("{g}年级")).unwrap_or_default(), l.class_name)
-}
-
 fn title(n: &CountyNotice) -> String {
     format!("{}{}学生资助县级公示", n.county, xlsx::term_zh(n.term))
 }
@@ -138,7 +134,7 @@ pub fn workbook(n: &CountyNotice) -> Result<Vec<u8>> {
     for p in &n.programmes {
         for l in &p.lines {
             i += 1;
-            all.row(vec![Cell::Int(i), p.name.clone().into(), l.school.clone().into(), l.name.clone().into(), class_text(l).into(), Cell::Yuan(l.amount_fen)]);
+            all.row(vec![Cell::Int(i), p.name.clone().into(), l.school.clone().into(), l.name.clone().into(), crate::student::class_text(l.grade, &l.class_name).into(), Cell::Yuan(l.amount_fen)]);
         }
     }
     all.row(vec![Cell::Empty, "合计".into(), Cell::Empty, Cell::Int(n.count as i64), Cell::Empty, Cell::Yuan(n.total_fen)]);
@@ -203,7 +199,7 @@ pub fn pdf(n: &CountyNotice, fonts: &Fonts, today: NaiveDate) -> Result<(Vec<u8>
                 name: p.name.clone(),
                 count: p.lines.len(),
                 total: crate::aid::yuan(p.total_fen),
-                rows: p.lines.iter().map(|l| RowText { school: l.school.clone(), name: l.name.clone(), class: class_text(l), amount: crate::aid::yuan(l.amount_fen) }).collect(),
+                rows: p.lines.iter().map(|l| RowText { school: l.school.clone(), name: l.name.clone(), class: crate::student::class_text(l.grade, &l.class_name), amount: crate::aid::yuan(l.amount_fen) }).collect(),
             })
             .collect(),
     };
