@@ -53,11 +53,14 @@ fn refused(out: &Output) -> String {
 }
 
 /// True when the text holds 17 digits in a row (the body of an ID number).
+/// Whether `text` holds something that could be an ID number: a word of 17 or more digits
+/// (an `X` or a leading `G` aside). A word of letters and digits (a hash, a key id) is not one:
+/// a SHA-256 in hex holds a run of 17 digits about once in sixty.
 fn has_id_number(text: &str) -> bool {
-    let mut run = 0;
-    text.chars().any(|c| {
-        run = if c.is_ascii_digit() { run + 1 } else { 0 };
-        run >= 17
+    text.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| {
+        let word = word.strip_prefix('G').unwrap_or(word);
+        let digits = word.strip_suffix(['X', 'x']).unwrap_or(word);
+        digits.len() >= 17 && digits.chars().all(|c| c.is_ascii_digit())
     })
 }
 
