@@ -318,6 +318,7 @@ fn the_principal_is_made_at_first_start_and_adds_a_teacher_who_sees_what_a_teach
     w.until("the card", |w| w.exists("card-title"));
     assert!(!w.exists("card-restricted"), "in their care");
     assert!(w.by_testid("card").text().contains("********"), "masked ID numbers in their care too");
+    assert!(w.by_testid("card").text().contains("出生年份"), "the birth column says it holds years");
     w.by_testid("card-edit");
 
     // Another class's card: ID numbers masked, nothing to edit.
