@@ -352,7 +352,19 @@ impl KeyFile {
             }
             match other.slots.get(slot) {
                 Some(_) if older => continue,
-                Some(w) => self.slots.insert(slot.clone(), w.clone()),
+                Some(w) => {
+                    // The same key pair under a new password set where the second key was not
+                    // at hand (or by a version that drops it): the second key sealed to that
+                    // pair here stays, valid as it was. (A role that may not hold it loses it
+                    // at the hand-over pass that follows every import.)
+                    let mut w = w.clone();
+                    if let (Slot::Pair(theirs), Some(Slot::Pair(mine))) = (&mut w, self.slots.get(slot)) {
+                        if theirs.public == mine.public && theirs.second.is_none() {
+                            theirs.second = mine.second.clone();
+                        }
+                    }
+                    self.slots.insert(slot.clone(), w)
+                }
                 None => self.slots.remove(slot),
             };
             self.changed.insert(slot.clone(), *at);
@@ -754,6 +766,22 @@ mod tests {
         assert!(moved.withhold_second("teacher") && !moved.user_has_second("teacher"));
         let bare = file.without_second();
         assert!(!bare.has_second() && bare.unlock_user(&db, "principal", "password-p").is_ok());
+        // The principal changes their password where the second key is not at hand (same key
+        // pair, a newer slot without it): merged back, the slot keeps the second key here.
+        let mut elsewhere = file.without_second();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        elsewhere.seal_user_keeping("principal", &key, None, "password-p2", LIGHT, p.secret.as_ref());
+        let mut here = file.clone();
+        here.merge(&elsewhere);
+        let p2 = here.unlock_user(&db, "principal", "password-p2").unwrap();
+        assert_eq!(p2.second.expect("kept").sqlcipher_key(), second.sqlcipher_key());
+        // A new key pair (a password reset by someone else) brings no second key of the old pair.
+        let mut reset = file.without_second();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        reset.seal_user("principal", &key, None, "password-p3", LIGHT);
+        let mut here = file.clone();
+        here.merge(&reset);
+        assert!(here.unlock_user(&db, "principal", "password-p3").unwrap().second.is_none());
     }
 
     #[test]
