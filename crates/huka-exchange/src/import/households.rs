@@ -305,25 +305,44 @@ fn read_row(r: &mut Reader<'_>, sheet: usize) -> Option<(Vec<Person>, HouseholdB
         r.problem(Field::Name, Problem::Required);
     }
     let id = read_id(r, Field::ResidentId, "缺少身份证号", "the resident ID number is missing");
-    let gender = r.gender();
-    let birth = r.birth_date();
-    let bits = household_bits(r);
-    let class = read_class(r);
-    let mut relation = r.text(Field::Relation);
-    if relation == "本人" {
-        relation = "户主".into();
-    }
+    let (own, bits) = Own::read(r);
     let id = id?;
     if !r.errors.is_empty() {
         return None;
     }
-    let mut p = person((sheet, r.row.number), Key::Number(household_number), &bits, name, relation, &id);
-    p.gender = gender.or(p.gender);
-    if let Some(DateValue::Day(d)) = birth {
-        p.birth_date = Some(d);
-    }
-    p.class = class;
+    let relation = own.relation.clone();
+    let p = own.on(person((sheet, r.row.number), Key::Number(household_number), &bits, name, relation, &id));
     Some((vec![p], bits))
+}
+
+/// A row's columns of the person it names besides name and ID number: gender, birth date,
+/// class, and the relation (本人 read as 户主).
+struct Own {
+    gender: Option<crate::member::Gender>,
+    birth: Option<DateValue>,
+    class: Option<(Option<i64>, Stage, String)>,
+    relation: String,
+}
+
+impl Own {
+    /// With the row's household columns, read between them (the order its problems are told in).
+    fn read(r: &mut Reader<'_>) -> (Own, HouseholdBits) {
+        let (gender, birth) = (r.gender(), r.birth_date());
+        let bits = household_bits(r);
+        let class = read_class(r);
+        let relation = r.text(Field::Relation);
+        (Own { gender, birth, class, relation: if relation == "本人" { "户主".into() } else { relation } }, bits)
+    }
+
+    /// The person with what the row says over what the ID number says.
+    fn on(self, mut p: Person) -> Person {
+        p.gender = self.gender.or(p.gender);
+        if let Some(DateValue::Day(d)) = self.birth {
+            p.birth_date = Some(d);
+        }
+        p.class = self.class;
+        p
+    }
 }
 
 /// A row of a 花名册: a student and the head of their household, keyed by the head's ID number.
@@ -338,16 +357,9 @@ fn read_student_row(r: &mut Reader<'_>, sheet: usize) -> Option<(Vec<Person>, Ho
     }
     let id = read_id(r, Field::ResidentId, "缺少学生身份证号", "the student's resident ID number is missing");
     let head = read_id(r, Field::HeadResidentId, "缺少户主身份证号，无法确定是哪一户", "the head's resident ID number is missing: the row cannot be put in a household");
-    let gender = r.gender();
-    let birth = r.birth_date();
-    let bits = household_bits(r);
-    let class = read_class(r);
-    let mut relation = r.text(Field::Relation);
-    if relation == "本人" {
-        relation = "户主".into();
-    }
+    let (own, bits) = Own::read(r);
     let (id, head) = (id?, head?);
-    if id != head && relation == "户主" {
+    if id != head && own.relation == "户主" {
         r.error(Field::Relation, "与户主关系为“户主”，但学生身份证号与户主身份证号不同", "the relation says 户主 but the student's and the head's ID numbers differ");
     }
     if !r.errors.is_empty() {
@@ -355,21 +367,13 @@ fn read_student_row(r: &mut Reader<'_>, sheet: usize) -> Option<(Vec<Person>, Ho
     }
     let at = (sheet, r.row.number);
     let key = Key::Head(head.as_str().to_string());
-    let mut student = person(at, key.clone(), &bits, name, if id == head { "户主".into() } else { relation }, &id);
-    student.gender = gender.or(student.gender);
-    if let Some(DateValue::Day(d)) = birth {
-        student.birth_date = Some(d);
-    }
-    student.class = class;
+    let relation = if id == head { "户主".into() } else { own.relation.clone() };
+    let student = own.on(person(at, key.clone(), &bits, name, relation, &id));
     if id == head {
         return Some((vec![student], bits));
     }
-    let head_person = person(at, key, &bits, head_name, "户主".into(), &head);
-    if head_person.name.is_empty() {
-        // No 户主姓名 column: the head is known by number only, and cannot be a member.
-        return Some((vec![student], bits));
-    }
-    Some((vec![head_person, student], bits))
+    // The sheet has a 户主姓名 column (`missing` asks for it) and this row's is filled.
+    Some((vec![person(at, key, &bits, head_name, "户主".into(), &head), student], bits))
 }
 
 fn existing_households(store: &Store) -> Result<Vec<Household>> {
