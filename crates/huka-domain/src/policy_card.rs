@@ -97,7 +97,8 @@ pub struct CardLine {
     pub todo: String,
     /// By when.
     pub by: Option<NaiveDate>,
-    /// The notice's last day, while the grant is on notice; the day it was paid.
+    /// The notice's last day, while the grant is on notice (printed as 公示至 M月D日); the day
+    /// it was paid (已于 M月D日发放).
     pub notice_end: Option<NaiveDate>,
     pub paid_date: Option<NaiveDate>,
 }
@@ -161,10 +162,7 @@ pub fn collect(store: &Store, term: Term, scope: &Scope) -> Result<PolicyCards> 
             Some(vec![*id])
         }
         Scope::HouseholdNumber { number } => {
-            let number = crate::text::clean(number).replace(' ', "");
-            let id: RecordId = conn
-                .query_row("SELECT id FROM household WHERE household_number = ?1 AND deleted_at IS NULL", [&number], |r| r.get(0))
-                .map_err(|_| crate::labels::not_found("household"))?;
+            let id = crate::household::by_number(conn, number)?.meta.id;
             access::require(store, Action::CareFor(id))?;
             Some(vec![id])
         }
@@ -227,9 +225,11 @@ pub fn collect(store: &Store, term: Term, scope: &Scope) -> Result<PolicyCards> 
         list.push(CardStudent { name: s.name, grade: s.grade, class_name: s.class_name, lines });
     }
     let mut cards = Vec::with_capacity(order.len());
+    // A student of `aid::of_term` is a live member of a live household: a head not found is an
+    // error to tell, not a card to leave out.
     let mut head = conn.prepare_cached("SELECT household_number, head_name FROM household WHERE id = ?1 AND deleted_at IS NULL")?;
     for id in order {
-        let Some((household_number, head_name)) = head.query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).ok() else { continue };
+        let (household_number, head_name) = head.query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         let students = by_household.remove(&id).unwrap_or_default();
         let lines = || students.iter().flat_map(|s| &s.lines);
         let total_fen = lines().filter(|l| l.status.is_some()).map(|l| l.amount_fen).sum();
@@ -267,9 +267,11 @@ fn line(i: &crate::aid::AidItem, term: Term) -> CardLine {
         None => (p.family_todo.clone(), p.apply_by(term)),
         Some(GrantStatus::Applied) => ("已申请，等待学校审核".into(), None),
         Some(GrantStatus::SchoolReviewed) => ("学校已审核，即将公示".into(), None),
-        Some(GrantStatus::Notice) => ("公示中，如有异议请向学校反映".into(), i.notice_end),
+        // The step says until when (公示至 M月D日, `notice_end`): objections are due by then.
+        Some(GrantStatus::Notice) => ("如有异议，请在公示期内向学校反映".into(), None),
         Some(GrantStatus::CountyReviewed) => ("县级已审核，等待发放".into(), None),
-        Some(GrantStatus::Paid) => ("已发放，请核对到账金额".into(), None),
+        // The step says when (已于 M月D日发放, `paid_date`).
+        Some(GrantStatus::Paid) => ("请核对到账金额，如有疑问请致电学校".into(), None),
         Some(GrantStatus::Reversed) => (String::new(), None),
     };
     CardLine { programme: p.name.clone(), amount_fen: i.amount_fen, status: i.status, todo, by, notice_end: i.notice_end, paid_date: i.paid_date }

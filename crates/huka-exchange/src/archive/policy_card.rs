@@ -70,7 +70,7 @@ pub fn prepare(store: &Store, request: &Request) -> Result<Prepared> {
             let c = &cards.cards[0];
             format!("-{}-{}", c.household_number, c.head_name)
         }
-        Scope::Class { grade, class_name } => format!("-{grade}年级{class_name}"),
+        Scope::Class { grade, class_name } => format!("-{}", crate::student::class_text(Some(*grade), class_name)),
         Scope::Teacher { name } => format!("-{}", crate::text::clean(name)),
         Scope::Mine => format!("-{}", store.actor().name),
     };
@@ -122,6 +122,20 @@ struct LineText {
     by: String,
 }
 
+/// The step a grant is at, as a family reads it: with the notice's last day (公示至 M月D日)
+/// or the day it was paid (已于 M月D日发放) when the grant has them.
+pub(crate) fn step(l: &policy_card::CardLine) -> String {
+    use crate::aid::GrantStatus;
+    use chrono::Datelike;
+    let day = |d: NaiveDate| format!("{}月{}日", d.month(), d.day());
+    match (l.status, l.notice_end, l.paid_date) {
+        (None, ..) => "待申请".into(),
+        (Some(GrantStatus::Notice), Some(end), _) => format!("公示至 {}", day(end)),
+        (Some(GrantStatus::Paid), _, Some(paid)) => format!("已于 {} 发放", day(paid)),
+        (Some(status), ..) => status.label(crate::Lang::Zh).to_string(),
+    }
+}
+
 impl Prepared {
     pub fn cards(&self) -> &PolicyCards {
         &self.cards
@@ -158,7 +172,7 @@ impl Prepared {
                                 .map(|l| LineText {
                                     programme: l.programme.clone(),
                                     amount: if l.amount_fen == 0 { "按实际".into() } else { crate::aid::yuan(l.amount_fen) },
-                                    step: l.status.map_or("待申请", |st| st.label(crate::Lang::Zh)).to_string(),
+                                    step: step(l),
                                     todo: l.todo.clone(),
                                     by: l.by.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default(),
                                 })
