@@ -60,7 +60,7 @@ pub fn run(store: &mut Store, command: DropoutCommand, lang: Lang) -> Result<Exi
             } else {
                 for c in cases {
                     let class = match (c.grade, zh) {
-                        (Some(g), true) => format!("{g}年级{}", c.class_name),
+                        (Some(_), true) => huka_core::student::class_text(c.grade, &c.class_name),
                         (Some(g), false) => format!("grade {g} {}", c.class_name),
                         (None, _) => c.class_name.clone(),
                     };

@@ -16,17 +16,14 @@ use crate::store::Store;
 use crate::term::Term;
 use crate::xlsx::{self, Cell, Sheet};
 
-/// One line of the county's notice. Only these fields: what cannot be in the type cannot be
-/// printed on a wall.
+/// One line of the county's notice: the school's notice's line (`aid::NoticeRow`: name, class,
+/// programme, amount — what cannot be in the type cannot be printed on a wall) and the school.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NoticeLine {
     pub school: String,
-    pub name: String,
-    pub grade: Option<i64>,
-    pub class_name: String,
-    pub programme: String,
-    pub amount_fen: i64,
+    #[serde(flatten)]
+    pub row: crate::aid::NoticeRow,
 }
 
 /// The lines of one programme.
@@ -85,15 +82,16 @@ pub fn notice(store: &Store, term: Term) -> Result<CountyNotice> {
     let mut schools = std::collections::BTreeSet::new();
     let mut rows = stmt.query([term.to_string()])?;
     while let Some(r) = rows.next()? {
-        let line = NoticeLine { school: r.get(0)?, name: r.get(1)?, grade: r.get(2)?, class_name: r.get(3)?, programme: r.get(5)?, amount_fen: r.get(6)? };
+        let row = crate::aid::NoticeRow { name: r.get(1)?, grade: r.get(2)?, class_name: r.get(3)?, programme: r.get(5)?, amount_fen: r.get(6)? };
+        let line = NoticeLine { school: r.get(0)?, row };
         let code: String = r.get(4)?;
         schools.insert(line.school.clone());
         match programmes.last_mut() {
             Some(p) if p.code == code => {
-                p.total_fen += line.amount_fen;
+                p.total_fen += line.row.amount_fen;
                 p.lines.push(line);
             }
-            _ => programmes.push(ProgrammeNotice { code, name: line.programme.clone(), total_fen: line.amount_fen, lines: vec![line] }),
+            _ => programmes.push(ProgrammeNotice { code, name: line.row.programme.clone(), total_fen: line.row.amount_fen, lines: vec![line] }),
         }
     }
     if programmes.is_empty() {
@@ -134,7 +132,7 @@ pub fn workbook(n: &CountyNotice) -> Result<Vec<u8>> {
     for p in &n.programmes {
         for l in &p.lines {
             i += 1;
-            all.row(vec![Cell::Int(i), p.name.clone().into(), l.school.clone().into(), l.name.clone().into(), crate::student::class_text(l.grade, &l.class_name).into(), Cell::Yuan(l.amount_fen)]);
+            all.row(vec![Cell::Int(i), p.name.clone().into(), l.school.clone().into(), l.row.name.clone().into(), crate::student::class_text(l.row.grade, &l.row.class_name).into(), Cell::Yuan(l.row.amount_fen)]);
         }
     }
     all.row(vec![Cell::Empty, "合计".into(), Cell::Empty, Cell::Int(n.count as i64), Cell::Empty, Cell::Yuan(n.total_fen)]);
@@ -145,7 +143,7 @@ pub fn workbook(n: &CountyNotice) -> Result<Vec<u8>> {
         for l in &p.lines {
             let e = by_school.entry(l.school.as_str()).or_default();
             e.0 += 1;
-            e.1 += l.amount_fen;
+            e.1 += l.row.amount_fen;
         }
         for (school, (count, fen)) in by_school {
             totals.row(vec![p.name.clone().into(), school.to_string().into(), Cell::Int(count), Cell::Yuan(fen)]);
@@ -199,7 +197,7 @@ pub fn pdf(n: &CountyNotice, fonts: &Fonts, today: NaiveDate) -> Result<(Vec<u8>
                 name: p.name.clone(),
                 count: p.lines.len(),
                 total: crate::aid::yuan(p.total_fen),
-                rows: p.lines.iter().map(|l| RowText { school: l.school.clone(), name: l.name.clone(), class: crate::student::class_text(l.grade, &l.class_name), amount: crate::aid::yuan(l.amount_fen) }).collect(),
+                rows: p.lines.iter().map(|l| RowText { school: l.school.clone(), name: l.row.name.clone(), class: crate::student::class_text(l.row.grade, &l.row.class_name), amount: crate::aid::yuan(l.row.amount_fen) }).collect(),
             })
             .collect(),
     };

@@ -367,7 +367,7 @@ fn the_county_notice_lists_the_schools_grants_without_ids() {
     }
     assert!(before_notice > 0, "the demo schools have grants not yet on notice, which the notice leaves out");
     let mut got: Vec<(String, String, String, i64)> =
-        n.programmes.iter().flat_map(|p| &p.lines).map(|l| (l.school.clone(), l.name.clone(), l.class_name.clone(), l.amount_fen)).collect();
+        n.programmes.iter().flat_map(|p| &p.lines).map(|l| (l.school.clone(), l.row.name.clone(), l.row.class_name.clone(), l.row.amount_fen)).collect();
     expected.sort();
     got.sort();
     assert!(!got.is_empty());
