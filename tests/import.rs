@@ -530,6 +530,13 @@ fn the_student_list_without_household_numbers_is_keyed_by_the_heads_id_number() 
             assert!(head.starts_with("户主"));
             assert!(*members >= 2);
         }
+        // 家庭人口 is the household's, one more than the card lists (the list's own number).
+        let (number, head, members) = list.iter().find(|l| l.2 >= 3).unwrap();
+        let card = json(&huka(&db, &["households", "show", number, "--json"]));
+        let h = households.iter().find(|h| &h.members[0].1 == head).unwrap();
+        assert_eq!(card["household"]["familySize"], workbooks::family_size(h), "{file:?}: {card}");
+        assert_eq!(card["members"].as_array().unwrap().len() as i64, *members);
+        assert_eq!(workbooks::family_size(h) as i64, members + 1);
         // The same file again changes nothing.
         let again = json(&huka(&db, &["import", "households", file.to_str().unwrap(), "--json"]));
         assert_eq!(counts(&again), (students as i64, 0, 0, students as i64, 0), "{file:?}");
@@ -576,6 +583,8 @@ fn the_poverty_list_and_the_student_list_make_one_household_each_in_either_order
         let mut expected: Vec<&str> = households.iter().map(|h| h.number.as_str()).collect();
         expected.sort();
         assert_eq!(numbers, expected, "the 户编号 of the list, none made by Huka");
+        let card = json(&huka(&db, &["households", "show", &households[3].number, "--json"]));
+        assert_eq!(card["household"]["familySize"], workbooks::family_size(&households[3]), "both lists say it: {card}");
         for file in order {
             let v = json(&huka(&db, &["import", "households", file.to_str().unwrap(), "--json"]));
             let (rows, _, _, unchanged, _) = counts(&v);
@@ -584,4 +593,37 @@ fn the_poverty_list_and_the_student_list_make_one_household_each_in_either_order
         finals.push(list);
     }
     assert_eq!(finals[0], finals[1], "the same cards in either order");
+}
+
+/// One workbook holding the 建档立卡 sheet (with 户编号) and the 花名册 sheet of the same
+/// families, new to Huka, in either order: one household each, under its 户编号, the students
+/// with their classes from the 花名册; the workbook again changes nothing.
+#[test]
+fn one_workbook_with_both_lists_makes_one_household_each() {
+    let households = workbooks::households(40);
+    let people: usize = households.iter().map(|h| h.members.len()).sum();
+    let students: usize = households.iter().map(|h| h.members.len() - 1).sum();
+    let case = Case::new();
+    for student_list_first in [false, true] {
+        let book = case.path(&format!("两表-{student_list_first}.xlsx"));
+        workbooks::both_lists(&households, student_list_first, &book);
+        let db = case.path(&format!("both-{student_list_first}.db"));
+        let out = huka(&db, &["import", "households", book.to_str().unwrap(), "--json"]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+        let v = json(&out);
+        let (rows, _, _, _, rejected) = counts(&v);
+        assert_eq!((rows, rejected), ((people + students) as i64, 0), "{v:#}");
+        let list = listing(&db);
+        assert_eq!(list.len(), 40, "one household each, not a 自编 card beside the numbered one: {list:?}");
+        let mut expected: Vec<(String, String, i64)> = households.iter().map(|h| (h.number.clone(), h.members[0].1.clone(), h.members.len() as i64)).collect();
+        expected.sort();
+        assert_eq!(list, expected, "the 户编号, the head, every member once");
+        let stats = json(&huka(&db, &["stats", "--json"]));
+        assert_eq!(stats["students"].as_i64(), Some(students as i64), "the 花名册's classes are on the members: {stats}");
+        let card = json(&huka(&db, &["households", "show", &households[3].number, "--json"]));
+        assert_eq!(card["household"]["familySize"], workbooks::family_size(&households[3]));
+        let again = json(&huka(&db, &["import", "households", book.to_str().unwrap(), "--json"]));
+        let (rows, _, _, unchanged, _) = counts(&again);
+        assert_eq!(unchanged, rows, "the workbook again changes nothing: {again:#}");
+    }
 }

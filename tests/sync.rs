@@ -47,6 +47,7 @@ fn set_phone(db: &Path, number: &str, phone: &str) {
         status: h.fields.status,
         poverty_causes: h.fields.poverty_causes.clone(),
         notes: h.fields.notes.clone(),
+        family_size: h.fields.family_size,
     };
     huka_core::household::update(&mut store, id, &input).unwrap();
 }

@@ -526,6 +526,10 @@ fn import_the_student_list_without_household_numbers_in_the_window() {
     w.until("a card", |w| w.exists("card-number"));
     assert!(w.by_testid("card-number").text().starts_with("自编"));
     w.by_testid("card-number-generated");
+    // 家庭人口 from the 花名册: one more than the card lists, and the card says both.
+    let size = w.by_testid("card-family-size").text();
+    let numbers: Vec<usize> = size.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).map(|s| s.parse().unwrap()).collect();
+    assert!(size.contains("卡上列出") && numbers.len() == 2 && numbers[0] == numbers[1] + 1, "{size}");
     run.shoot_if_asked("card-generated-number.png");
     // The principal sees ID numbers in full on the members' rows (a teacher masked); never
     // as the household's number.

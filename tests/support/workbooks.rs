@@ -195,15 +195,41 @@ pub fn households(count: usize) -> Vec<Household> {
         .collect()
 }
 
+/// 家庭人口 as the 建档立卡 system registers it: one more than the members listed here (a
+/// member the school does not list), as real lists often have.
+pub fn family_size(h: &Household) -> usize {
+    h.members.len() + 1
+}
+
 /// The registered-poor list: a title, a two-row header (the household's columns merged down,
 /// the members' under one heading), and — when `merged` — each household's number, head,
-/// town, village, status and phone merged over its members' rows, as most county lists are.
+/// town, village, status, phone and 家庭人口 merged over its members' rows, as most county
+/// lists are.
 pub fn poverty_list(households: &[Household], merged: bool, path: &Path) {
     let mut book = Workbook::new();
+    poverty_sheet(&mut book, households, merged);
+    book.save(path).unwrap();
+}
+
+/// One workbook with the 建档立卡 sheet (merged) and the 花名册 sheet (merged) of the same
+/// families, in this order or the other.
+pub fn both_lists(households: &[Household], student_list_first: bool, path: &Path) {
+    let mut book = Workbook::new();
+    if student_list_first {
+        student_sheet(&mut book, households, true);
+        poverty_sheet(&mut book, households, true);
+    } else {
+        poverty_sheet(&mut book, households, true);
+        student_sheet(&mut book, households, true);
+    }
+    book.save(path).unwrap();
+}
+
+fn poverty_sheet(book: &mut Workbook, households: &[Household], merged: bool) {
     let sheet = book.add_worksheet().set_name("建档立卡户").unwrap();
     let f = Format::new();
-    sheet.merge_range(0, 0, 0, 8, "汉阴县涧池镇建档立卡贫困户花名册", &f).unwrap();
-    for (c, h) in [(0u16, "户编号"), (1, "户主姓名"), (2, "镇"), (3, "村"), (4, "贫困户属性"), (5, "联系电话")] {
+    sheet.merge_range(0, 0, 0, 9, "汉阴县涧池镇建档立卡贫困户花名册", &f).unwrap();
+    for (c, h) in [(0u16, "户编号"), (1, "户主姓名"), (2, "镇"), (3, "村"), (4, "贫困户属性"), (5, "联系电话"), (9, "家庭人口")] {
         sheet.merge_range(1, c, 2, c, h, &f).unwrap();
     }
     sheet.merge_range(1, 6, 1, 8, "家庭成员情况", &f).unwrap();
@@ -214,7 +240,8 @@ pub fn poverty_list(households: &[Household], merged: bool, path: &Path) {
     for (i, h) in households.iter().enumerate() {
         let (first, last) = (r, r + h.members.len() as u32 - 1);
         let values = [h.number.clone(), h.members[0].1.clone(), "涧池镇".into(), "仁河村".into(), "一般贫困户".into(), format!("1389150{i:04}")];
-        for (c, v) in values.iter().enumerate() {
+        let size = family_size(h).to_string();
+        for (c, v) in values.iter().enumerate().chain([(9, &size)]) {
             if merged && last > first {
                 sheet.merge_range(first, c as u16, last, c as u16, v, &f).unwrap();
             } else {
@@ -231,7 +258,6 @@ pub fn poverty_list(households: &[Household], merged: bool, path: &Path) {
         }
         r = last + 1;
     }
-    book.save(path).unwrap();
 }
 
 /// The merged list as old Excel wrote it (.xls through xlwt's `write_merge`). False when
@@ -243,16 +269,17 @@ import json, sys, xlwt
 households = json.loads(sys.argv[1])
 book = xlwt.Workbook(encoding="utf-8")
 sheet = book.add_sheet("建档立卡户")
-sheet.write_merge(0, 0, 0, 8, "汉阴县涧池镇建档立卡贫困户花名册")
+sheet.write_merge(0, 0, 0, 9, "汉阴县涧池镇建档立卡贫困户花名册")
 for c, h in enumerate(["户编号", "户主姓名", "镇", "村", "贫困户属性", "联系电话"]):
     sheet.write_merge(1, 2, c, c, h)
+sheet.write_merge(1, 2, 9, 9, "家庭人口")
 sheet.write_merge(1, 1, 6, 8, "家庭成员情况")
 for c, h in [(6, "与户主关系"), (7, "姓名"), (8, "身份证号")]:
     sheet.write(2, c, h)
 r = 3
 for i, (number, members) in enumerate(households):
     last = r + len(members) - 1
-    for c, v in enumerate([number, members[0][1], "涧池镇", "仁河村", "一般贫困户", "1389150%04d" % i]):
+    for c, v in list(enumerate([number, members[0][1], "涧池镇", "仁河村", "一般贫困户", "1389150%04d" % i])) + [(9, str(len(members) + 1))]:
         if last > r:
             sheet.write_merge(r, last, c, c, v)
         else:
@@ -295,7 +322,7 @@ pub fn student_list_rows(households: &[Household]) -> Vec<[String; 13]> {
                 head_id.clone(),
                 relation.to_string(),
                 "建档立卡贫困户".to_string(),
-                (h.members.len() + 1).to_string(),
+                family_size(h).to_string(),
                 format!("1389150{i:04}"),
                 "汉阴县涧池镇仁河村三组".to_string(),
                 // The guardian is the head: a number the import must not take for the student's.
@@ -310,6 +337,11 @@ pub fn student_list_rows(households: &[Household]) -> Vec<[String; 13]> {
 /// household's columns (户主姓名 … 家庭住址) merged over its students' rows when `merged`.
 pub fn student_list(households: &[Household], merged: bool, path: &Path) {
     let mut book = Workbook::new();
+    student_sheet(&mut book, households, merged);
+    book.save(path).unwrap();
+}
+
+fn student_sheet(book: &mut Workbook, households: &[Household], merged: bool) {
     let sheet = book.add_worksheet().set_name("贫困学生花名册").unwrap();
     let f = Format::new();
     sheet.merge_range(0, 0, 0, 12, "涧池镇中心小学 2026年秋季学期 贫困学生花名册", &f).unwrap();
@@ -337,7 +369,6 @@ pub fn student_list(households: &[Household], merged: bool, path: &Path) {
         k += same;
     }
     sheet.write_string(r + 1, 0, "制表人：李老师").unwrap();
-    book.save(path).unwrap();
 }
 
 /// The 花名册 saved as CSV by a Chinese Excel: GBK, the household's columns on every row.

@@ -656,6 +656,7 @@ impl Generator {
             status,
             poverty_causes: causes,
             notes: String::new(),
+            family_size: None,
         };
         GeneratedHousehold { input, members, father_migrant }
     }

@@ -13,6 +13,10 @@ use crate::text::{clean, normalize_phone};
 /// The rules of this module a field can break (their codes and sentences are the window's and
 /// the scripts').
 pub static DUPLICATE_HOUSEHOLD_NUMBER: Rule = Rule { code: "duplicate_household_number", zh: "该户编号已被另一户使用", en: "this household number is already used by another household" };
+pub static BAD_FAMILY_SIZE: Rule = Rule { code: "bad_family_size", zh: "家庭人口应为 1 到 30 之间的整数", en: "the family size must be a whole number from 1 to 30" };
+
+/// The largest registered family size (家庭人口) taken: more is a typing error.
+pub const MAX_FAMILY_SIZE: i64 = 30;
 
 text_enum! {
     /// Where the household stands on the poverty lists.
@@ -87,6 +91,28 @@ pub struct HouseholdInput {
     pub poverty_causes: Vec<PovertyCause>,
     #[serde(default)]
     pub notes: String,
+    /// 家庭人口: how many people the 建档立卡 system registers in the household — it may
+    /// exceed the members the card lists. `None`: not given. A number as typed (the form sends
+    /// 3.5 as 3.5, a field problem, not a malformed request); stored and shown whole.
+    #[serde(default, serialize_with = "whole_number")]
+    pub family_size: Option<f64>,
+}
+
+fn whole_number<S: serde::Serializer>(n: &Option<f64>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    match n {
+        Some(n) if n.fract() == 0.0 => s.serialize_some(&(*n as i64)),
+        other => other.serialize(s),
+    }
+}
+
+/// 家庭人口 as a card says it: the registered number, and the members listed when they differ
+/// ("5 人（卡上列出 3 人）"); empty when not given.
+pub fn family_size_text(registered: Option<f64>, listed: usize) -> String {
+    match registered {
+        None => String::new(),
+        Some(n) if n as usize == listed => format!("{n} 人"),
+        Some(n) => format!("{n} 人（卡上列出 {listed} 人）"),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -128,6 +154,7 @@ impl HouseholdInput {
             status: self.status,
             poverty_causes: Vec::new(),
             notes: self.notes.trim().to_string(),
+            family_size: self.family_size,
         };
         c.required("householdNumber", &h.household_number);
         c.max_len("householdNumber", &h.household_number, 40);
@@ -141,6 +168,11 @@ impl HouseholdInput {
             Some(p) => h.phone = p,
             None => c.add("phone", Problem::BadPhone),
         }
+        if let Some(n) = self.family_size {
+            if n.fract() != 0.0 || !(1.0..=MAX_FAMILY_SIZE as f64).contains(&n) {
+                c.add("familySize", Problem::Rule(&BAD_FAMILY_SIZE));
+            }
+        }
         for cause in &self.poverty_causes {
             if !h.poverty_causes.contains(cause) {
                 h.poverty_causes.push(*cause);
@@ -152,7 +184,7 @@ impl HouseholdInput {
 }
 
 const COLUMNS: &str = "h.id, h.created_at, h.updated_at, h.device_id, \
-     h.household_number, h.head_name, h.town, h.village, h.grp, h.phone, h.status, h.poverty_causes, h.notes";
+     h.household_number, h.head_name, h.town, h.village, h.grp, h.phone, h.status, h.poverty_causes, h.notes, h.family_size";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Household> {
     let causes: String = r.get(11)?;
@@ -168,12 +200,21 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Household> {
             status: r.get(10)?,
             poverty_causes: serde_json::from_str(&causes).unwrap_or_default(),
             notes: r.get(12)?,
+            family_size: r.get::<_, Option<i64>>(13)?.map(|n| n as f64),
         },
     })
 }
 
 pub fn get(conn: &Connection, id: RecordId) -> Result<Household> {
     conn.query_row(&format!("SELECT {COLUMNS} FROM household h WHERE h.id = ?1 AND h.deleted_at IS NULL"), [id], from_row)
+        .optional()?
+        .ok_or(crate::labels::not_found("household"))
+}
+
+/// The live household with this number (spaces aside).
+pub fn by_number(conn: &Connection, number: &str) -> Result<Household> {
+    let number = clean(number).replace(' ', "");
+    conn.query_row(&format!("SELECT {COLUMNS} FROM household h WHERE h.household_number = ?1 AND h.deleted_at IS NULL"), [number], from_row)
         .optional()?
         .ok_or(crate::labels::not_found("household"))
 }
@@ -218,12 +259,13 @@ fn insert_unindexed(w: &Writer<'_>, h: &HouseholdInput) -> Result<RecordId> {
     }
     let m = w.new_meta();
     w.tx().prepare_cached(
-        "INSERT INTO household (id, household_number, head_name, town, village, grp, phone, status, poverty_causes, notes, created_at, updated_at, device_id, updated_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)",
+        "INSERT INTO household (id, household_number, head_name, town, village, grp, phone, status, poverty_causes, notes, created_at, updated_at, device_id, updated_by, family_size)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
             m.id, h.household_number, h.head_name, h.town, h.village, h.group, h.phone, h.status,
-            serde_json::to_string(&h.poverty_causes).expect("plain enum list"), h.notes, w.now(), w.device_id(), w.actor().id
+            serde_json::to_string(&h.poverty_causes).expect("plain enum list"), h.notes, w.now(), w.device_id(), w.actor().id,
+            h.family_size.map(|n| n as i64)
         ])?;
     Ok(m.id)
 }
@@ -250,12 +292,13 @@ fn write_update(w: &Writer<'_>, id: RecordId, h: &HouseholdInput) -> Result<()> 
     }
     w.tx().prepare_cached(
         "UPDATE household SET household_number = ?1, head_name = ?2, town = ?3, village = ?4, grp = ?5, phone = ?6,
-             status = ?7, poverty_causes = ?8, notes = ?9, updated_at = ?10, device_id = ?11
+             status = ?7, poverty_causes = ?8, notes = ?9, updated_at = ?10, device_id = ?11, family_size = ?13
          WHERE id = ?12",
     )?
     .execute(params![
         h.household_number, h.head_name, h.town, h.village, h.group, h.phone, h.status,
-        serde_json::to_string(&h.poverty_causes).expect("plain enum list"), h.notes, w.now(), w.device_id(), id
+        serde_json::to_string(&h.poverty_causes).expect("plain enum list"), h.notes, w.now(), w.device_id(), id,
+        h.family_size.map(|n| n as i64)
     ])?;
     Ok(())
 }
@@ -356,7 +399,44 @@ pub mod tests {
             status: HouseholdStatus::RegisteredPoor,
             poverty_causes: vec![PovertyCause::Illness],
             notes: String::new(),
+            family_size: None,
         }
+    }
+
+    /// 家庭人口 is kept as given (it may exceed the members listed), cleared when left blank,
+    /// and refused when not a whole number from 1 to 30; the card's text says both numbers
+    /// when they differ. The JSON is a whole number, and the form's input reads it.
+    #[test]
+    fn family_size_is_kept_checked_and_told_beside_the_members_listed() {
+        let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
+        let h = create(&mut store, &HouseholdInput { family_size: Some(5.0), ..input("0001", "王建国") }).unwrap();
+        assert_eq!(h.fields.family_size, Some(5.0));
+        let json = serde_json::to_value(&h).unwrap();
+        assert_eq!(json["familySize"], serde_json::json!(5));
+        let back: HouseholdInput = serde_json::from_value(json).unwrap();
+        assert_eq!(back.family_size, Some(5.0));
+        let stored: Option<i64> = store.conn().query_row("SELECT family_size FROM household WHERE id = ?1", [h.meta.id], |r| r.get(0)).unwrap();
+        assert_eq!(stored, Some(5));
+
+        for bad in [0.0, 31.0, 3.5, -2.0] {
+            match update(&mut store, h.meta.id, &HouseholdInput { family_size: Some(bad), ..h.fields.clone() }) {
+                Err(Error::Invalid(f)) => {
+                    assert_eq!(f.len(), 1, "{bad}");
+                    assert_eq!((f[0].field, &f[0].problem), ("familySize", &Problem::Rule(&BAD_FAMILY_SIZE)), "{bad}");
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        assert_eq!(get(store.conn(), h.meta.id).unwrap().fields.family_size, Some(5.0), "nothing written");
+        let cleared = update(&mut store, h.meta.id, &HouseholdInput { family_size: None, ..h.fields.clone() }).unwrap();
+        assert_eq!(cleared.fields.family_size, None);
+        // A form from before the field sends none.
+        let old: HouseholdInput = serde_json::from_str(r#"{"householdNumber":"1","headName":"李红","status":"none"}"#).unwrap();
+        assert_eq!(old.family_size, None);
+
+        assert_eq!(family_size_text(Some(5.0), 3), "5 人（卡上列出 3 人）");
+        assert_eq!(family_size_text(Some(3.0), 3), "3 人");
+        assert_eq!(family_size_text(None, 3), "");
     }
 
     #[test]

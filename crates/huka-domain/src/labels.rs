@@ -62,6 +62,7 @@ pub fn field(field: &str) -> Label {
         "district" => label("督学责任区", "supervision district"),
         "householdNumber" => label("户编号", "household number"),
         "headName" => label("户主姓名", "head of household"),
+        "familySize" => label("家庭人口", "family size"),
         "village" => label("村", "village"),
         "group" => label("组", "group"),
         "phone" => label("电话", "phone"),

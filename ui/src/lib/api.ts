@@ -149,6 +149,8 @@ export interface HouseholdInput {
   status: HouseholdStatus;
   povertyCauses: PovertyCause[];
   notes: string;
+  /** 家庭人口 as registered (may exceed the members listed); null: not given. */
+  familySize: number | null;
 }
 export interface Household extends HouseholdInput, RecordMeta {}
 export interface HouseholdSummary {

@@ -75,6 +75,44 @@ fn one_household_by_its_number_or_a_clear_refusal() {
     assert!(matches!(prepare(&mut empty, &request(None, false)), Err(e) if e.domain::<ArchiveError>() == Some(&ArchiveError::NothingToArchive)));
 }
 
+/// 家庭人口 as registered is on the card's page, with the members listed when they differ.
+#[test]
+fn the_card_prints_the_registered_family_size_beside_the_members_listed() {
+    let mut store = demo_school(10);
+    let first = household::list(&store, "", 1).unwrap().remove(0);
+    let h = household::get(store.conn(), first.id).unwrap();
+    let registered = first.member_count + 2;
+    household::update(&mut store, h.meta.id, &household::HouseholdInput { family_size: Some(registered as f64), ..h.fields }).unwrap();
+    let one = prepare(&mut store, &request(Some(&first.household_number), false)).unwrap();
+    let expected = format!("{registered} 人（卡上列出 {} 人）", first.member_count);
+    assert_eq!(one.cards()[0].family_size, expected);
+    let fonts = Fonts::find().expect("a Chinese font: scripts/install-deps.sh installs fonts-noto-cjk");
+    let dir = tempfile::tempdir().unwrap();
+    let written = export(&mut store, &request(Some(&first.household_number), false), &fonts, dir.path(), &mut |_, _| {}).unwrap();
+    let packed: String = pdf_text(&written.cards[0].path).chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(packed.contains(&format!("家庭人口{}", expected.replace(' ', ""))), "{packed}");
+}
+
+/// The step on a policy card: the notice's last day and the day paid, when the grant has them.
+#[test]
+fn a_policy_cards_step_says_until_when_and_when_paid() {
+    use crate::aid::GrantStatus;
+    let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day);
+    let line = |status, notice_end, paid_date| policy_card::step(&crate::policy_card::CardLine {
+        programme: "营养改善计划".into(),
+        amount_fen: 100,
+        status,
+        todo: String::new(),
+        by: None,
+        notice_end,
+        paid_date,
+    });
+    assert_eq!(line(Some(GrantStatus::Notice), d(10, 9), None), "公示至 10月9日");
+    assert_eq!(line(Some(GrantStatus::Paid), d(9, 20), d(11, 3)), "已于 11月3日 发放");
+    assert_eq!(line(Some(GrantStatus::Paid), None, None), GrantStatus::Paid.label(crate::Lang::Zh));
+    assert_eq!(line(None, None, None), "待申请");
+}
+
 #[test]
 fn file_names_are_valid_on_fat32_exfat_and_ntfs() {
     assert_eq!(card_file_name("610921001", "王建国"), "610921001-王建国.pdf");
@@ -264,7 +302,20 @@ fn policy_cards_are_one_pdf_with_a_page_per_household_and_nothing_private() {
             }
         }
     }
-    assert!(packed.contains("公示中") || packed.contains("已发放") || packed.contains("待申请"), "steps are printed");
+    assert!(packed.contains("待申请"), "steps are printed");
+    // A grant on notice says until when, a paid one on which day (the dates the card holds).
+    let mut dated = 0;
+    for l in cards.iter().flat_map(|c| &c.students).flat_map(|s| &s.lines) {
+        let step = policy_card::step(l).replace(' ', "");
+        match l.status {
+            Some(crate::aid::GrantStatus::Notice) if l.notice_end.is_some() => assert!(step.starts_with("公示至"), "{step}"),
+            Some(crate::aid::GrantStatus::Paid) if l.paid_date.is_some() => assert!(step.starts_with("已于") && step.ends_with("发放"), "{step}"),
+            _ => continue,
+        }
+        assert!(packed.contains(&step), "{step} printed");
+        dated += 1;
+    }
+    assert!(dated > 0, "the demo school has grants on notice or paid this term");
     // Nothing private on the page.
     let chars: Vec<char> = text.chars().collect();
     assert_eq!(chars.windows(18).filter(|w| crate::resident_id::ResidentId::parse(&w.iter().collect::<String>()).is_ok()).count(), 0);

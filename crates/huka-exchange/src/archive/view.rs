@@ -52,6 +52,8 @@ pub struct CardView {
     pub village: String,
     pub group: String,
     pub phone: String,
+    /// 家庭人口: the registered number, with the members listed when they differ.
+    pub family_size: String,
     pub status: &'static str,
     pub causes: String,
     pub notes: String,
@@ -343,6 +345,7 @@ pub(crate) fn card_view(conn: &rusqlite::Connection, card: &HouseholdCard, names
         village: h.village.clone(),
         group: h.group.clone(),
         phone: h.phone.clone(),
+        family_size: crate::household::family_size_text(h.family_size, card.members.len()),
         status: status_zh(h.status),
         causes: h.poverty_causes.iter().map(|c| cause_zh(*c)).collect::<Vec<_>>().join("、"),
         notes: h.notes.clone(),

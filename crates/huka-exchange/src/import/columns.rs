@@ -41,7 +41,7 @@ text_enum! {
         LiftStatus = "lift_status",                         // 脱贫状态
         PovertyCause = "poverty_cause",                     // 主要致贫原因
         HeadResidentId = "head_resident_id",                // 户主身份证号 (花名册: the household's key)
-        FamilySize = "family_size",                         // 家庭人口 (recognised, not kept: Huka counts the members)
+        FamilySize = "family_size",                         // 家庭人口 (the registered number; may exceed the members listed)
     }
 }
 

@@ -52,6 +52,8 @@ struct Person {
     phone: String,
     status: Option<HouseholdStatus>,
     causes: Option<Vec<PovertyCause>>,
+    /// 家庭人口, a household's detail like the address.
+    family_size: Option<i64>,
     /// A student's grade, stage and class, when the row gives them.
     class: Option<(Option<i64>, Stage, String)>,
 }
@@ -63,11 +65,16 @@ impl Person {
     }
     /// The same person, household details aside: a 花名册 repeats the head on each student's
     /// row, and the household's details are checked and merged across its rows by `agree`.
+    /// A person on a 建档立卡 row has no class, and may have no relation: the same person on a
+    /// 花名册 row of the same household, with them, is the same.
     fn same_person_as(&self, other: &Person) -> bool {
-        fn person(p: &Person) -> (&Key, &str, &str, &str, Option<crate::member::Gender>, Option<chrono::NaiveDate>, &Option<(Option<i64>, Stage, String)>) {
-            (&p.key, &p.name, &p.relation, &p.resident_id, p.gender, p.birth_date, &p.class)
+        fn person(p: &Person) -> (&Key, &str, &str, Option<crate::member::Gender>, Option<chrono::NaiveDate>) {
+            (&p.key, &p.name, &p.resident_id, p.gender, p.birth_date)
         }
+        let either = |a: &str, b: &str| a.is_empty() || b.is_empty() || a == b;
         person(self) == person(other)
+            && either(&self.relation, &other.relation)
+            && (self.class.is_none() || other.class.is_none() || self.class == other.class)
     }
     /// Takes the household's details this row left blank from what its other rows said.
     fn fill_from(&mut self, bits: &HouseholdBits) {
@@ -85,6 +92,7 @@ impl Person {
         if self.causes.is_none() {
             self.causes = bits.causes.clone();
         }
+        self.family_size = self.family_size.or(bits.family_size);
     }
     fn is_head(&self) -> bool {
         self.relation == "户主" || (!self.head_name.is_empty() && self.name == self.head_name)
@@ -218,6 +226,27 @@ struct HouseholdBits {
     phone: String,
     status: Option<HouseholdStatus>,
     causes: Option<Vec<PovertyCause>>,
+    family_size: Option<i64>,
+}
+
+/// 家庭人口: a whole number of people (“5” or “5人”), if the column has a value.
+fn family_size(r: &mut Reader<'_>) -> Option<i64> {
+    if !r.has(Field::FamilySize) {
+        return None;
+    }
+    let n = match r.cell(Field::FamilySize) {
+        Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e6 => Some(*n as i64),
+        Cell::Number(_) => None,
+        _ => r.text(Field::FamilySize).trim_end_matches(['人', '口']).trim().parse::<i64>().ok(),
+    };
+    match n {
+        Some(n) if (1..=crate::household::MAX_FAMILY_SIZE).contains(&n) => Some(n),
+        _ => {
+            let rule = &crate::household::BAD_FAMILY_SIZE;
+            r.refuse(Field::FamilySize, rule.code, rule.zh, rule.en);
+            None
+        }
+    }
 }
 
 fn household_bits(r: &mut Reader<'_>) -> HouseholdBits {
@@ -249,6 +278,7 @@ fn household_bits(r: &mut Reader<'_>) -> HouseholdBits {
         phone,
         status: status(&r.text(Field::PovertyAttribute), &r.text(Field::LiftStatus)),
         causes,
+        family_size: family_size(r),
     }
 }
 
@@ -282,6 +312,7 @@ fn person(at: (usize, usize), key: Key, bits: &HouseholdBits, name: String, rela
         phone: bits.phone.clone(),
         status: bits.status,
         causes: bits.causes.clone(),
+        family_size: bits.family_size,
         class: None,
     }
 }
@@ -345,8 +376,10 @@ impl Own {
     }
 }
 
-/// A row of a 花名册: a student and the head of their household, keyed by the head's ID number.
-fn read_student_row(r: &mut Reader<'_>, sheet: usize) -> Option<(Vec<Person>, HouseholdBits)> {
+/// A row of a 花名册: a student and the head of their household, keyed by the head's ID number
+/// — or by the 户编号 of the 建档立卡 household of the same file the head is a member of
+/// (`numbered`), so that the two lists in one workbook make one household.
+fn read_student_row(r: &mut Reader<'_>, sheet: usize, numbered: &HashMap<String, String>) -> Option<(Vec<Person>, HouseholdBits)> {
     let name = r.text(Field::Name);
     if name.is_empty() {
         r.problem(Field::Name, Problem::Required);
@@ -366,7 +399,10 @@ fn read_student_row(r: &mut Reader<'_>, sheet: usize) -> Option<(Vec<Person>, Ho
         return None;
     }
     let at = (sheet, r.row.number);
-    let key = Key::Head(head.as_str().to_string());
+    let key = match numbered.get(head.as_str()) {
+        Some(number) => Key::Number(number.clone()),
+        None => Key::Head(head.as_str().to_string()),
+    };
     let relation = if id == head { "户主".into() } else { own.relation.clone() };
     let student = own.on(person(at, key.clone(), &bits, name, relation, &id));
     if id == head {
@@ -407,6 +443,11 @@ fn household_fields(people: &[&Person], number: String, current: Option<&Househo
         status: source.status.or(current.map(|c| c.status)).unwrap_or(HouseholdStatus::RegisteredPoor),
         poverty_causes: source.causes.clone().or(current.map(|c| c.poverty_causes.clone())).unwrap_or_default(),
         notes: current.map(|c| c.notes.clone()).unwrap_or_default(),
+        family_size: source
+            .family_size
+            .or_else(|| people.iter().find_map(|p| p.family_size))
+            .map(|n| n as f64)
+            .or(current.and_then(|c| c.family_size)),
     };
     (h, source.at)
 }
@@ -447,7 +488,7 @@ fn unchanged(current: &Member, wanted: &MemberInput) -> bool {
 }
 
 /// The household's own columns, merged over its members' rows in most county lists.
-const HOUSEHOLD_FIELDS: [Field; 9] = [
+const HOUSEHOLD_FIELDS: [Field; 10] = [
     Field::HouseholdNumber,
     Field::HeadName,
     Field::Town,
@@ -457,6 +498,7 @@ const HOUSEHOLD_FIELDS: [Field; 9] = [
     Field::LiftStatus,
     Field::PovertyCause,
     Field::Phone,
+    Field::FamilySize,
 ];
 
 /// A member's row with no household number under a row that had one — a merged list saved as
@@ -483,6 +525,32 @@ fn filled_down(row: &Row, above: Option<&Row>, columns: &Columns<'_>) -> Option<
     Some(filled)
 }
 
+/// The 户编号 of each person on the 建档立卡 sheets of the file (their resident ID number →
+/// household number): a 花名册 sheet's household whose head is one of them is that household.
+fn numbered_people(sources: &[Source<'_>], columns: &[Columns<'_>], by_heads: &[bool]) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for (sheet, source) in sources.iter().enumerate().filter(|(sheet, _)| !by_heads[*sheet]) {
+        let columns = &columns[sheet];
+        let mut above: Option<Row> = None;
+        for original in &source.table.rows[source.mapping.header_index + 1..] {
+            if !matches!(Reader::new(original, columns).kind(), Kind::Data) {
+                continue;
+            }
+            let down = filled_down(original, above.as_ref(), columns);
+            let row = down.as_ref().unwrap_or(original);
+            let r = Reader::new(row, columns);
+            if r.has(Field::HouseholdNumber) {
+                above = Some(row.clone());
+            }
+            let number = r.text(Field::HouseholdNumber).replace(' ', "");
+            if let (false, Ok(id)) = (number.is_empty(), ResidentId::parse(&r.text(Field::ResidentId))) {
+                out.entry(id.as_str().to_string()).or_insert(number);
+            }
+        }
+    }
+    out
+}
+
 /// The first row of each household of a 花名册 and what its rows said of the household so far:
 /// a later row of the household that says otherwise is refused; a detail only a later row
 /// gives is the household's too (every row's blanks take it after the first pass).
@@ -507,6 +575,9 @@ fn agree(r: &mut Reader<'_>, sources: &[Source<'_>], firsts: &mut FirstRows, peo
     }
     if bits.status.is_some() && first.status.is_some() && bits.status != first.status {
         wrong.push(Field::PovertyAttribute);
+    }
+    if bits.family_size.is_some() && first.family_size.is_some() && bits.family_size != first.family_size {
+        wrong.push(Field::FamilySize);
     }
     let (now, then) = (format!("{}{}{}", bits.town, bits.village, bits.group), format!("{}{}{}", first.town, first.village, first.group));
     if differs(&now, &then) {
@@ -536,6 +607,7 @@ fn agree(r: &mut Reader<'_>, sources: &[Source<'_>], firsts: &mut FirstRows, peo
     (first.town, first.village, first.group) = (merged.town, merged.village, merged.group);
     first.status = merged.status;
     first.causes = merged.causes;
+    first.family_size = merged.family_size;
     true
 }
 
@@ -547,15 +619,19 @@ pub(crate) fn plan(store: &Store, sources: &[Source<'_>]) -> Result<HouseholdPla
     let mut plan = Plan::new();
     // Pass 1: read every row; the same person twice must agree, and so must a household's rows.
     let mut people: Vec<RowRead> = Vec::new();
-    let mut seen: HashMap<String, Person> = HashMap::new();
+    // Each person's first row: the person, and where in `people` they are.
+    let mut seen: HashMap<String, (Person, usize, usize)> = HashMap::new();
     let mut firsts: FirstRows = HashMap::new();
+    let columns: Vec<Columns<'_>> = sources.iter().map(Columns::new).collect();
+    let by_heads: Vec<bool> = sources.iter().map(|s| super::sheets::household_key(Some(s.mapping)) == Some("head_resident_id")).collect();
+    let numbered = if by_heads.contains(&true) { numbered_people(sources, &columns, &by_heads) } else { HashMap::new() };
     for (sheet, source) in sources.iter().enumerate() {
-        let columns = Columns::new(source);
-        let by_head = super::sheets::household_key(Some(source.mapping)) == Some("head_resident_id");
+        let columns = &columns[sheet];
+        let by_head = by_heads[sheet];
         let mut above: Option<Row> = None;
         let mut filled = 0;
         for original in &source.table.rows[source.mapping.header_index + 1..] {
-            match Reader::new(original, &columns).kind() {
+            match Reader::new(original, columns).kind() {
                 Kind::Blank => continue,
                 Kind::Skipped(s) => {
                     plan.skipped.push(s);
@@ -563,23 +639,38 @@ pub(crate) fn plan(store: &Store, sources: &[Source<'_>]) -> Result<HouseholdPla
                 }
                 Kind::Data => {}
             }
-            let down = if by_head { None } else { filled_down(original, above.as_ref(), &columns) };
+            let down = if by_head { None } else { filled_down(original, above.as_ref(), columns) };
             let row = down.as_ref().unwrap_or(original);
-            let mut r = Reader::new(row, &columns);
+            let mut r = Reader::new(row, columns);
             if down.is_some() {
                 filled += 1;
             }
             if r.has(Field::HouseholdNumber) {
                 above = Some(row.clone());
             }
-            let read = if by_head { read_student_row(&mut r, sheet) } else { read_row(&mut r, sheet) };
+            let read = if by_head { read_student_row(&mut r, sheet, &numbered) } else { read_row(&mut r, sheet) };
             let read = read.and_then(|(mut ps, bits)| (!by_head || agree(&mut r, sources, &mut firsts, &mut ps, bits)).then_some(ps));
             let persons = read.and_then(|ps| {
                 let mut out = Vec::new();
                 for p in ps {
-                    match seen.get(&p.resident_id) {
-                        Some(first) if first.same_as(&p) || (by_head && first.same_person_as(&p)) => out.push((true, p)),
-                        Some(first) => {
+                    match seen.get_mut(&p.resident_id) {
+                        Some((first, ..)) if first.same_as(&p) => out.push((true, p)),
+                        // A 花名册 repeats the head on each student's row, and may list a person
+                        // of the same file's 建档立卡 list: the class and relation one row gives
+                        // are the person's (their first row is the one written).
+                        Some((first, at, k)) if (by_head || by_heads[first.at.0]) && first.same_person_as(&p) => {
+                            if (first.class.is_none() && p.class.is_some()) || (first.relation.is_empty() && !p.relation.is_empty()) {
+                                let written = &mut people[*at].1.as_mut().expect("a person seen was read")[*k].1;
+                                for q in [&mut *first, written] {
+                                    q.class = q.class.take().or_else(|| p.class.clone());
+                                    if q.relation.is_empty() {
+                                        q.relation = p.relation.clone();
+                                    }
+                                }
+                            }
+                            out.push((true, p))
+                        }
+                        Some((first, ..)) => {
                             let first = Place { sheet: sources[first.at.0].name, row: first.at.1 };
                             let field = if by_head && p.is_head() && p.class.is_none() { Field::HeadResidentId } else { Field::ResidentId };
                             r.error(
@@ -592,9 +683,9 @@ pub(crate) fn plan(store: &Store, sources: &[Source<'_>]) -> Result<HouseholdPla
                         None => out.push((false, p)),
                     }
                 }
-                for (repeat, p) in &out {
+                for (k, (repeat, p)) in out.iter().enumerate() {
                     if !repeat {
-                        seen.insert(p.resident_id.clone(), p.clone());
+                        seen.insert(p.resident_id.clone(), (p.clone(), people.len(), k));
                     }
                 }
                 Some(out)

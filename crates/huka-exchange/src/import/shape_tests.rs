@@ -578,6 +578,7 @@ fn a_student_list_makes_the_head_and_the_students_members_with_their_classes() {
     let h = household::all(store.conn()).unwrap().remove(0);
     assert_eq!((h.fields.head_name.as_str(), h.fields.town.as_str(), h.fields.group.as_str()), ("王大山", "涧池镇", "三组"));
     assert_eq!(h.fields.status, HouseholdStatus::MinimumAllowance);
+    assert_eq!(h.fields.family_size, Some(5.0), "家庭人口 is kept: five registered, three on the card");
     let members = crate::member::of_household(store.conn(), h.meta.id).unwrap();
     assert_eq!(members[0].relation, "户主");
     let classes: Vec<(String, Option<i64>, String)> = members
@@ -587,6 +588,34 @@ fn a_student_list_makes_the_head_and_the_students_members_with_their_classes() {
     assert_eq!(classes, [("之子".to_string(), Some(3), "1班".to_string()), ("之女".to_string(), Some(7), "1班".to_string())]);
     let again = import(&mut store, ImportKind::Households, text.as_bytes(), &Choices::default());
     assert_eq!((again.unchanged, again.rows), (2, 2), "{again:#?}");
+    // A list with the 家庭人口 cell blank keeps the number; one with another number changes it.
+    let blank = text.replace(",低保户,5,", ",低保户,,");
+    let r = import(&mut store, ImportKind::Households, blank.as_bytes(), &Choices::default());
+    assert_eq!((r.unchanged, r.rows), (2, 2), "{r:#?}");
+    assert_eq!(household::all(store.conn()).unwrap()[0].fields.family_size, Some(5.0));
+    let six = text.replace(",低保户,5,", ",低保户,6人,");
+    let r = import(&mut store, ImportKind::Households, six.as_bytes(), &Choices::default());
+    assert_eq!((r.updated, r.rejected), (1, 0), "the head's row carries the household: {r:#?}");
+    assert_eq!(household::all(store.conn()).unwrap()[0].fields.family_size, Some(6.0));
+    // Not a number of people: the row is refused, the household kept.
+    for bad in ["0", "3.5", "五", "31"] {
+        let r = dry_run(&store, ImportKind::Households, text.replace(",低保户,5,", &format!(",低保户,{bad},")).as_bytes(), &Choices::default()).unwrap();
+        assert_eq!(r.rejected, 2, "{bad}: {:#?}", r.errors);
+        assert!(r.errors.iter().all(|e| e.column == "家庭人口" && e.code == "bad_family_size"), "{bad}: {:#?}", r.errors);
+    }
+}
+
+/// The 建档立卡 list's 家庭人口, merged over a household's rows or on its head's row only.
+#[test]
+fn the_poverty_lists_family_size_is_the_households() {
+    let (head, child) = (id(950), id(951));
+    let text = format!("户编号,姓名,身份证号,与户主关系,家庭人口\nH-1,钱父,{head},户主,4\nH-1,钱小,{child},之子,\n");
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
+    let r = import(&mut store, ImportKind::Households, text.as_bytes(), &Choices::default());
+    assert_eq!((r.imported, r.rejected), (2, 0), "{:#?}", r.errors);
+    assert_eq!(household::all(store.conn()).unwrap()[0].fields.family_size, Some(4.0));
+    let again = import(&mut store, ImportKind::Households, text.as_bytes(), &Choices::default());
+    assert_eq!(again.unchanged, 2, "{again:#?}");
 }
 
 /// A detail only a later row of a household gives (the phone on the second student's row, the
@@ -643,7 +672,8 @@ fn rows_of_one_household_that_disagree_are_reported() {
     let e: Vec<(&str, &str, &str)> = r.errors.iter().map(|e| (e.reference.as_str(), e.column.as_str(), e.code.as_str())).collect();
     assert_eq!(e[0], ("3", "联系电话", "household_disagrees"));
     assert!(r.errors[0].message.contains("与第 2 行同属一户"), "{}", r.errors[0].message);
-    assert!(e[1..].iter().all(|x| x.0 == "5"), "a row with no ID numbers: {e:?}");
+    assert_eq!(e[1], ("3", "家庭人口", "household_disagrees"), "4 people on one row, 5 on the next");
+    assert!(e[2..].iter().all(|x| x.0 == "5"), "a row with no ID numbers: {e:?}");
     assert!(r.errors.iter().any(|x| x.column == "户主身份证号" && x.message.contains("无法确定是哪一户")));
 }
 
