@@ -323,6 +323,39 @@ impl Merge<'_, '_> {
         Ok(moved)
     }
 
+    /// A household Huka numbered itself (自编) that this merge left with no live member is merged
+    /// into the household its members went to: the same 花名册 imported on two computers before
+    /// they met makes a household on each, and the members, one person under one ID number,
+    /// merge into one of them — the other would stay, an empty card. Its visits and teachers
+    /// follow in `settle`; the tombstone travels like any other, so every computer ends alike.
+    fn merge_emptied_households(&mut self) -> Result<usize> {
+        let candidates: Vec<(String, String)> = self
+            .conn()
+            .prepare(
+                "SELECT h.id, min(wm.household_id) FROM household h
+                   JOIN member m ON m.household_id = h.id
+                   JOIN sync_merge sm ON sm.loser_id = m.id AND sm.tbl = 'member'
+                   JOIN member wm ON wm.id = sm.winner_id AND wm.deleted_at IS NULL AND wm.household_id <> h.id
+                   JOIN household wh ON wh.id = wm.household_id AND wh.deleted_at IS NULL
+                 WHERE h.deleted_at IS NULL AND h.household_number LIKE ?1 || '%'
+                   AND NOT EXISTS (SELECT 1 FROM member x WHERE x.household_id = h.id AND x.deleted_at IS NULL)
+                 GROUP BY h.id ORDER BY h.id",
+            )?
+            .query_map([crate::household::GENERATED_NUMBER_PREFIX], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let candidates: Vec<(String, String)> = candidates.into_iter().filter(|(h, _)| self.households.contains(h)).collect();
+        let mut merged = 0;
+        for (loser, winner) in candidates {
+            let Some(mut row) = rows(self.conn(), "household", Some(&loser))?.pop() else { continue };
+            let mut clocks = load_clocks(self.conn(), "household", &loser)?;
+            self.bury("household", &mut row, &mut clocks, &winner)?;
+            self.write_row("household", &row, &clocks, true)?;
+            self.touch("household", &row);
+            merged += 1;
+        }
+        Ok(merged)
+    }
+
     /// Re-points everything that refers to a merged-away record, following chains of merges
     /// to the record that stays. Runs until nothing moves (a re-pointed child may itself be
     /// merged into another, and so on).
@@ -515,6 +548,9 @@ impl<'a, 'w> Applier<'a, 'w> {
         }
         let Some((mut m, set, t)) = self.started.take() else { return Err(Error::from(SyncError::Damaged)) };
         m.settle()?;
+        if m.merge_emptied_households()? > 0 {
+            m.settle()?;
+        }
         let mut report = self.report;
         report.merged = m.merged;
         if let Some(account) = &self.scope {

@@ -246,6 +246,44 @@ fn the_same_household_and_person_created_on_two_computers_end_as_one_with_everyt
     assert_eq!(canonical_dump(&a).unwrap(), canonical_dump(&b).unwrap());
 }
 
+/// The same 花名册 imported on two computers before they met: each made a 自编 household of
+/// its own; after the exchange both ways, one household with every member, the other merged
+/// into it (not left as an empty card), the same on both.
+#[test]
+fn the_same_student_list_imported_on_two_computers_ends_as_one_household() {
+    use crate::import::{self, Choices, ImportKind};
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = office(dir.path(), "2161092101");
+    let mut b = laptop(&mut a, dir.path(), "laptop");
+    let head = ResidentId::compose("610921", NaiveDate::from_ymd_opt(1980, 1, 1).unwrap(), 11).as_str().to_string();
+    let list = format!(
+        "学生姓名,学生身份证号,年级,班级,户主姓名,户主身份证号,与户主关系,家庭人口,联系电话\n\
+         王小明,{},三年级,1班,王建国,{head},之子,4,13891501234\n\
+         王小红,{},一年级,2班,王建国,{head},之女,4,13891501234\n",
+        id_number(1),
+        id_number(2)
+    );
+    for store in [&mut a, &mut b] {
+        let r = import::apply(store, ImportKind::Households, list.as_bytes(), &Choices::default(), None, &mut |_, _| {}).unwrap();
+        assert_eq!((r.imported, r.rejected), (2, 0), "{r:?}");
+    }
+    let generated = |s: &Store| live_households(s).into_iter().filter(|h| household::is_generated_number(&h.0)).count();
+    assert_eq!((generated(&a), generated(&b)), (1, 1));
+    assert_ne!(live_households(&a), live_households(&b), "two numbers Huka made");
+    exchange(&mut a, &mut b, dir.path());
+    exchange(&mut b, &mut a, dir.path());
+    for s in [&a, &b] {
+        let live = live_households(s);
+        assert_eq!(live.len(), 1, "one household, not an empty card beside it: {live:?}");
+        assert_no_duplicate_keys(s);
+        let h = household_id(s, &live[0].0);
+        let members: i64 = s.conn().query_row("SELECT count(*) FROM member WHERE household_id = ?1 AND deleted_at IS NULL", [h], |r| r.get(0)).unwrap();
+        assert_eq!(members, 3, "the head and two students");
+        assert_eq!(household::get(s.conn(), h).unwrap().fields.family_size, Some(4.0));
+    }
+    assert_eq!(canonical_dump(&a).unwrap(), canonical_dump(&b).unwrap());
+}
+
 #[test]
 fn a_field_changed_on_both_is_a_conflict_both_list_and_a_person_can_swap() {
     let dir = tempfile::tempdir().unwrap();
