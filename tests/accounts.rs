@@ -168,7 +168,7 @@ fn schema_7_database(db: &Path) -> Value {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    let mut sql = String::from("DROP TABLE household_id_search; ALTER TABLE search_key DROP COLUMN ids; DROP TABLE sync_clock; DROP TABLE sync_seen; DROP TABLE sync_peer; DROP TABLE sync_merge; DROP TABLE sync_conflict; DROP TABLE sync_refused; DROP TABLE county_grant; ALTER TABLE aid_programme DROP COLUMN family_todo; ALTER TABLE aid_programme DROP COLUMN apply_within_days; ALTER TABLE school DROP COLUMN aid_officer; ALTER TABLE school DROP COLUMN aid_phone; ALTER TABLE school DROP COLUMN county_hotline; DROP TABLE account; DROP TABLE teacher_class; DROP TABLE audit; ALTER TABLE county_bundle DROP COLUMN encrypted; ALTER TABLE county_bundle DROP COLUMN audit; ALTER TABLE county_bundle DROP COLUMN history_rewritten;");
+    let mut sql = String::from("DROP TABLE sync_clock; DROP TABLE sync_seen; DROP TABLE sync_peer; DROP TABLE sync_merge; DROP TABLE sync_conflict; DROP TABLE sync_refused; DROP TABLE county_grant; ALTER TABLE aid_programme DROP COLUMN family_todo; ALTER TABLE aid_programme DROP COLUMN apply_within_days; ALTER TABLE school DROP COLUMN aid_officer; ALTER TABLE school DROP COLUMN aid_phone; ALTER TABLE school DROP COLUMN county_hotline; DROP TABLE account; DROP TABLE teacher_class; DROP TABLE audit; ALTER TABLE county_bundle DROP COLUMN encrypted; ALTER TABLE county_bundle DROP COLUMN audit; ALTER TABLE county_bundle DROP COLUMN history_rewritten;");
     for t in tables.iter().filter(|t| !["account", "teacher_class", "sync_conflict"].contains(&t.as_str())) {
         sql.push_str(&format!("ALTER TABLE {t} DROP COLUMN updated_by;"));
     }

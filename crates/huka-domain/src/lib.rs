@@ -72,6 +72,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0012_masked_search.sql"),
     include_str!("migrations/0013_sync_refused.sql"),
     include_str!("migrations/0014_cards_notice.sql"),
+    include_str!("migrations/0016_no_full_ids_in_search.sql"),
 ];
 
 

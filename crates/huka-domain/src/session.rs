@@ -128,6 +128,11 @@ pub fn unlock(path: &Path, login: &str, password: &str) -> Result<Store> {
     if !laptop {
         hand_second(&store, &mut file)?;
     }
+    // The full numbers' search, in memory, for those who search by them: filled now rather
+    // than at the first search.
+    if access::sees_numbers(&store) {
+        crate::search::open_full_ids(store.conn())?;
+    }
     Ok(store)
 }
 
