@@ -347,7 +347,7 @@ pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
 /// The household list, filtered by a search text (name, ID-number fragment, village, household
 /// number, phone; several words must all match). At most `limit` rows, ordered by address.
 pub fn list(store: &Store, search_text: &str, limit: usize) -> Result<Vec<HouseholdSummary>> {
-    let (filter, patterns) = search::household_filter(store, "h.id", search_text, 2);
+    let (filter, patterns) = search::household_filter(store, "h.id", search_text, 2)?;
     // Pick the page of households first, then count members of those rows only.
     let sql = format!(
         "SELECT h.id, h.household_number, h.head_name, h.town, h.village, h.grp, h.phone, h.status,

@@ -73,6 +73,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0013_sync_refused.sql"),
     include_str!("migrations/0014_cards_notice.sql"),
     include_str!("migrations/0015_family_size.sql"),
+    include_str!("migrations/0016_no_full_ids_in_search.sql"),
 ];
 
 

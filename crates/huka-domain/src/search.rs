@@ -2,16 +2,17 @@
 //! any substring of a name, a village or an ID number finds the household — Chinese included.
 //!
 //! The indexed text holds ID numbers masked (`masking`): what every reader may see of them.
-//! The full number (and so a birth date, or the hidden digits) is matched on the members
-//! themselves, and only for the readers who see full numbers: the principal and the aid
-//! officer; a teacher's search by a number matches masked numbers only, in their care too
-//! (issue 22), and the county's reviewers none.
+//! The full number (and so a birth date, or the hidden digits) is matched only for the
+//! readers who see full numbers — the principal and the aid officer — in a TEMP table their
+//! session fills from the members ([`open_full_ids`]), never in the file; a teacher's search
+//! by a number matches masked numbers only, in their care too (issue 22), and the county's
+//! reviewers none.
 //!
 //! Queries use `LIKE '%term%'`, which FTS5's trigram index answers directly for terms of three
 //! or more characters; one- and two-character terms (many Chinese names) scan the compact
 //! search table instead of the record tables. Several words must all match.
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::actor::Role;
 use crate::error::Result;
@@ -22,40 +23,71 @@ use crate::text::fold;
 
 
 /// Rewrites the search row of one household from its live records: the text anyone may
-/// search (`body`, ID numbers masked) and the full ID numbers (`ids`), each with its trigram
-/// index. Called inside the transaction of every write that touches the household or its
-/// members.
+/// search (`body`, ID numbers masked, with its trigram index), and — when this session holds
+/// the full numbers' table ([`open_full_ids`]) — the household's row there. Called inside the
+/// transaction of every write that touches the household or its members.
 pub fn reindex_household(conn: &Connection, household: RecordId) -> Result<()> {
     conn.prepare_cached("INSERT OR IGNORE INTO search_key (household_id) VALUES (?1)")?.execute([household])?;
-    let (key, old_body, old_ids): (i64, String, String) = conn
-        .prepare_cached("SELECT key, body, ids FROM search_key WHERE household_id = ?1")?
-        .query_row([household], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let (key, old_body): (i64, String) =
+        conn.prepare_cached("SELECT key, body FROM search_key WHERE household_id = ?1")?.query_row([household], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let masked_id = crate::masking::resident_id_sql("m.resident_id");
-    let (body, ids): (String, String) = conn
+    let body: String = conn
         .prepare_cached(&format!(
             "SELECT coalesce(max(concat_ws(' ', h.household_number, h.head_name, h.town, h.village, h.grp, h.phone,
                         (SELECT group_concat(m.name || ' ' || {masked_id}, ' ') FROM member m
-                          WHERE m.household_id = h.id AND m.deleted_at IS NULL))), ''),
-                    coalesce(max((SELECT group_concat(m.resident_id, ' ') FROM member m
-                          WHERE m.household_id = h.id AND m.deleted_at IS NULL AND m.resident_id <> '')), '')
+                          WHERE m.household_id = h.id AND m.deleted_at IS NULL))), '')
              FROM household h WHERE h.id = ?1 AND h.deleted_at IS NULL"
         ))?
-        .query_row([household], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    if body == old_body && ids == old_ids {
+        .query_row([household], |r| r.get(0))?;
+    if full_ids_open(conn)? {
+        let old: Option<String> = conn.prepare_cached(&format!("SELECT ids FROM {FULL_IDS} WHERE rowid = ?1"))?.query_row([key], |r| r.get(0)).optional()?;
+        let new: Option<String> =
+            conn.prepare_cached(&format!("{FULL_IDS_OF} AND h.id = ?1 GROUP BY k.key"))?.query_row([household], |r| r.get(1)).optional()?;
+        if old != new {
+            conn.prepare_cached(&format!("DELETE FROM {FULL_IDS} WHERE rowid = ?1"))?.execute([key])?;
+            if let Some(ids) = new {
+                conn.prepare_cached(&format!("INSERT INTO {FULL_IDS} (rowid, ids) VALUES (?1, ?2)"))?.execute(params![key, ids])?;
+            }
+        }
+    }
+    if body == old_body {
         return Ok(());
     }
-    for (index, column, old, new) in [("household_search", "body", &old_body, &body), ("household_id_search", "ids", &old_ids, &ids)] {
-        if old == new {
-            continue;
-        }
-        if !old.is_empty() {
-            conn.prepare_cached(&format!("INSERT INTO {index} ({index}, rowid, {column}) VALUES ('delete', ?1, ?2)"))?.execute(params![key, old])?;
-        }
-        if !new.is_empty() {
-            conn.prepare_cached(&format!("INSERT INTO {index} (rowid, {column}) VALUES (?1, ?2)"))?.execute(params![key, new])?;
-        }
+    if !old_body.is_empty() {
+        conn.prepare_cached("INSERT INTO household_search (household_search, rowid, body) VALUES ('delete', ?1, ?2)")?.execute(params![key, old_body])?;
     }
-    conn.prepare_cached("UPDATE search_key SET body = ?2, ids = ?3 WHERE key = ?1")?.execute(params![key, body, ids])?;
+    if !body.is_empty() {
+        conn.prepare_cached("INSERT INTO household_search (rowid, body) VALUES (?1, ?2)")?.execute(params![key, body])?;
+    }
+    conn.prepare_cached("UPDATE search_key SET body = ?2 WHERE key = ?1")?.execute(params![key, body])?;
+    Ok(())
+}
+
+/// The full numbers' search table: one row per household with full ID numbers (rowid: its
+/// `search_key.key`), trigram-indexed. TEMP, so in memory only (SQLCipher's temp store) and
+/// this connection's only: it is never in the file, a backup or a change file, and goes
+/// when the store drops (issue 22).
+const FULL_IDS: &str = "temp.household_full_ids";
+
+/// The rows of [`FULL_IDS`]: each live household's full ID numbers, from its live members.
+const FULL_IDS_OF: &str = "SELECT k.key, group_concat(m.resident_id, ' ') FROM search_key k
+     JOIN household h ON h.id = k.household_id AND h.deleted_at IS NULL
+     JOIN member m ON m.household_id = h.id AND m.deleted_at IS NULL AND m.resident_id <> ''
+     WHERE 1";
+
+fn full_ids_open(conn: &Connection) -> Result<bool> {
+    Ok(conn.prepare_cached("SELECT count(*) FROM temp.sqlite_schema WHERE name = 'household_full_ids'")?.query_row([], |r| r.get::<_, i64>(0))? > 0)
+}
+
+/// Fills the full numbers' search table for this session, once: at the first search by a
+/// number of an account that searches by full numbers (the principal, the aid officer) — not
+/// at login, which stays as fast as before for everyone. Writes nothing to the file.
+pub fn open_full_ids(conn: &Connection) -> Result<()> {
+    if full_ids_open(conn)? {
+        return Ok(());
+    }
+    conn.execute_batch(&format!("CREATE VIRTUAL TABLE {FULL_IDS} USING fts5 (ids, tokenize = 'trigram')"))?;
+    conn.execute(&format!("INSERT INTO {FULL_IDS} (rowid, ids) {FULL_IDS_OF} GROUP BY k.key"), [])?;
     Ok(())
 }
 
@@ -65,7 +97,6 @@ pub fn reindex_household(conn: &Connection, household: RecordId) -> Result<()> {
 pub fn optimize(store: &mut Store, pass: &crate::access::Pass) -> Result<()> {
     pass.write(store, |w| {
         w.tx().execute("INSERT INTO household_search (household_search) VALUES ('optimize')", [])?;
-        w.tx().execute("INSERT INTO household_id_search (household_id_search) VALUES ('optimize')", [])?;
         Ok(())
     })
 }
@@ -107,14 +138,18 @@ fn reach(store: &Store) -> Reach {
 
 /// An SQL condition on `id_column` for the households matching `text` as the store's account
 /// may search them, with the parameters to bind from number `first_param` on. No terms:
-/// always true.
-pub fn household_filter(store: &Store, id_column: &str, text: &str, first_param: usize) -> (String, Vec<String>) {
+/// always true. A reader who may search full numbers gets this session's table of them
+/// ([`open_full_ids`]) filled first, if a term is a part of one.
+pub fn household_filter(store: &Store, id_column: &str, text: &str, first_param: usize) -> Result<(String, Vec<String>)> {
     let terms = terms(text);
     if terms.is_empty() {
-        return ("1".into(), Vec::new());
+        return Ok(("1".into(), Vec::new()));
     }
     let reach = reach(store);
     let id_like = |t: &str| t.chars().all(|c| c.is_ascii_digit() || c == 'X');
+    if reach == Reach::Every && terms.iter().any(|t| id_like(t)) {
+        open_full_ids(store.conn())?;
+    }
     let params: Vec<String> = terms.iter().map(|t| format!("%{t}%")).collect();
     // Terms of three or more characters go through the trigram index; shorter ones are
     // matched against the compact search_key table (the index cannot help them).
@@ -128,13 +163,9 @@ pub fn household_filter(store: &Store, id_column: &str, text: &str, first_param:
             } else {
                 format!("k.body LIKE ?{p}")
             };
-            // A part of an ID number: the full numbers, for the households the reader may
-            // see in full.
-            let ids = if t.chars().count() >= 3 {
-                format!("k.key IN (SELECT rowid FROM household_id_search WHERE ids LIKE ?{p})")
-            } else {
-                format!("k.ids LIKE ?{p}")
-            };
+            // A part of an ID number: the full numbers, for the readers who see them (the
+            // trigram index answers three characters or more; fewer scan the table).
+            let ids = format!("k.key IN (SELECT rowid FROM {FULL_IDS} WHERE ids LIKE ?{p})");
             let full = match (&reach, id_like(t)) {
                 (Reach::Every, true) => format!(" OR {ids}"),
                 _ => String::new(),
@@ -143,7 +174,7 @@ pub fn household_filter(store: &Store, id_column: &str, text: &str, first_param:
         })
         .collect();
     let sql = format!("{id_column} IN (SELECT k.household_id FROM search_key k WHERE {})", conditions.join(" AND "));
-    (sql, params)
+    Ok((sql, params))
 }
 
 #[cfg(test)]
@@ -173,6 +204,45 @@ mod tests {
         assert!(names(&store, "张").is_empty());
         assert_eq!(names(&store, "").len(), 2);
         assert_eq!(names(&store, "%").len(), 2, "wildcards are not patterns");
+    }
+
+    /// Issue 22: the full numbers a holder searches are in this session's memory, never in the
+    /// file, and follow every write made while the session is open.
+    #[test]
+    fn the_full_numbers_searched_are_in_memory_only_and_follow_edits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("search.db");
+        let mut store = Store::open_unencrypted(&path, &crate::SCHEMA).unwrap();
+        let a = household::create(&mut store, &input("0001", "王建国")).unwrap();
+        assert!(names(&store, "20130305").is_empty(), "the session's table is filled, with nothing");
+        let m = member::create(&mut store, a.meta.id, &member_input("王小明", "61092120130305001X")).unwrap();
+        assert_eq!(names(&store, "20130305"), ["王建国"], "a member added after it was filled");
+        member::update(&mut store, m.meta.id, &member_input("王小明", "610921200811230020")).unwrap();
+        assert!(names(&store, "20130305").is_empty(), "a number changed");
+        assert_eq!(names(&store, "1123002"), ["王建国"]);
+        assert_eq!(names(&store, "23"), ["王建国"], "two characters scan the table");
+        drop(store);
+
+        let again = Store::open_unencrypted(&path, &crate::SCHEMA).unwrap();
+        assert_eq!(names(&again, "1123002"), ["王建国"], "a new session fills it again");
+        drop(again);
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        // Not the member itself, nor the audit trail of its changes (issue 22's later stages
+        // seal those): any other table, the search's included.
+        let tables: Vec<String> = conn.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('member', 'audit')").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        for table in tables {
+            let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+            let n = stmt.column_count();
+            let mut rows = stmt.query([]).unwrap();
+            while let Some(row) = rows.next().unwrap() {
+                for i in 0..n {
+                    if let rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) = row.get_ref(i).unwrap() {
+                        let text = String::from_utf8_lossy(t);
+                        assert!(!text.contains("610921200811230020"), "the full number in {table}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
