@@ -368,6 +368,149 @@ pub fn receive(conn: &Connection, e: &Entry) -> Result<bool> {
     insert(conn, e, &changes_text(e))
 }
 
+/// Another device's entry as a change file carries it, its changes kept as the JSON text they
+/// arrive as — the text this module writes of them (`changes_text`), since the file was
+/// written from it — rather than rebuilt as values and written again: a computer joining a
+/// school receives every entry of every device. Its hash is not derived again here: `verify`
+/// reads the stored text back as values and checks the chain, as for any entry.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Received {
+    pub device_id: String,
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub account_id: String,
+    pub account: String,
+    pub op: String,
+    pub kind: String,
+    pub record_id: String,
+    #[serde(deserialize_with = "json_text::object")]
+    pub changes: String,
+    pub prev: String,
+    pub hash: String,
+}
+
+/// Keeps another device's entry as it came (see [`Received`]). An entry already held is left
+/// as it is.
+pub fn receive_text(conn: &Connection, e: &Received) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO audit (device_id, seq, at, account_id, account, op, kind, record_id, changes, prev, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?
+        .execute(params![
+            e.device_id,
+            e.seq,
+            crate::record::format_time(e.at),
+            e.account_id,
+            e.account,
+            e.op,
+            e.kind,
+            e.record_id,
+            e.changes,
+            e.prev,
+            e.hash
+        ])?;
+    Ok(n > 0)
+}
+
+/// A JSON value read and written again as compact text, as serde_json writes a value it has
+/// read (keys in the order they come, which for the entries Huka writes is sorted), without
+/// building the value.
+mod json_text {
+    use std::fmt;
+
+    use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+    /// An object's text (anything else is not an entry's changes).
+    pub fn object<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+        let mut out = Vec::with_capacity(256);
+        d.deserialize_map(Text { out: &mut out, object_only: true })?;
+        String::from_utf8(out).map_err(de::Error::custom)
+    }
+
+    struct Text<'a> {
+        out: &'a mut Vec<u8>,
+        object_only: bool,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Text<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    fn json<E: de::Error, T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) -> std::result::Result<(), E> {
+        serde_json::to_writer(out, v).map_err(E::custom)
+    }
+
+    impl<'de> Visitor<'de> for Text<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(if self.object_only { "an object" } else { "a JSON value" })
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<(), E> {
+            json(self.out, &v)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<(), E> {
+            json(self.out, &v)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<(), E> {
+            json(self.out, &v)
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<(), E> {
+            // As a value read from JSON is written again (a non-finite number cannot be read).
+            json(self.out, &serde_json::Number::from_f64(v))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<(), E> {
+            json(self.out, v)
+        }
+        fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
+            self.out.extend_from_slice(b"null");
+            Ok(())
+        }
+        fn visit_none<E: de::Error>(self) -> std::result::Result<(), E> {
+            self.visit_unit()
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+            self.out.push(b'[');
+            let mut first = true;
+            loop {
+                if !first {
+                    self.out.push(b',');
+                }
+                match seq.next_element_seed(Text { out: &mut *self.out, object_only: false })? {
+                    Some(()) => first = false,
+                    None => {
+                        if !first {
+                            self.out.pop();
+                        }
+                        break;
+                    }
+                }
+            }
+            self.out.push(b']');
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+            self.out.push(b'{');
+            let mut first = true;
+            while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if !first {
+                    self.out.push(b',');
+                }
+                first = false;
+                json(self.out, &key)?;
+                self.out.push(b':');
+                map.next_value_seed(Text { out: &mut *self.out, object_only: false })?;
+            }
+            self.out.push(b'}');
+            Ok(())
+        }
+    }
+}
+
 /// The one insert of an entry, this device's (`append`, which has its changes as text
 /// already, for the hash) or another's (`receive`).
 fn insert(conn: &Connection, e: &Entry, changes: &str) -> Result<bool> {

@@ -90,3 +90,37 @@ fn entries_name_their_account_and_a_card_shows_its_history() {
 
 use serde_json::json;
 
+
+#[test]
+fn an_entry_received_as_text_is_kept_as_its_values_would_be_and_verifies() {
+    let mut changes = std::collections::BTreeMap::new();
+    changes.insert("name".to_string(), [Value::Null, json!("张三 \"小\"\n\u{1}")]);
+    changes.insert("amount".to_string(), [json!(-5), json!(18446744073709551615u64)]);
+    changes.insert("ratio".to_string(), [json!(1.0), json!(2.5e-7)]);
+    changes.insert("nested".to_string(), [json!({"b": [true, false, null], "a": {}}), json!([])]);
+    let mut e = Entry {
+        device_id: "0197c0de-0000-7000-8000-00000000000b".into(),
+        seq: 1,
+        at: crate::record::parse_time_text("2026-11-29T10:00:00.123Z").unwrap(),
+        account_id: "a".into(),
+        account: "王".into(),
+        op: "insert".into(),
+        kind: "household".into(),
+        record_id: "r".into(),
+        changes,
+        prev: String::new(),
+        hash: String::new(),
+    };
+    e.hash = hash_of(&e);
+    let text = serde_json::to_string(&e).unwrap();
+    for received in [serde_json::from_str::<Received>(&text).unwrap(), serde_json::from_reader::<_, Received>(text.as_bytes()).unwrap()] {
+        assert_eq!(received.changes, changes_text(&e), "the text `receive` would have written");
+        let store = Store::open_in_memory(&crate::SCHEMA).unwrap();
+        assert!(receive_text(store.conn(), &received).unwrap());
+        assert!(!receive_text(store.conn(), &received).unwrap(), "an entry held already is left");
+        let verdict = verify_chains(store.conn()).unwrap();
+        assert_eq!((verdict.entries, verdict.broken), (1, None));
+    }
+    let not_an_object = text.replacen("\"changes\":{", "\"changes\":[{", 1).replacen("},\"prev\"", "}],\"prev\"", 1);
+    assert!(serde_json::from_str::<Received>(&not_an_object).is_err());
+}

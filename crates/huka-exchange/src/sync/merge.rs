@@ -481,14 +481,27 @@ impl<'a, 'w> Applier<'a, 'w> {
     }
 
     /// One record of the file.
-    pub(crate) fn record(&mut self, rc: &RecordChange) -> Result<()> {
+    pub(crate) fn record(&mut self, rc: RecordChange) -> Result<()> {
         if !self.known.contains(&rc.table) {
             return Ok(()); // a table that stays on its computer
         }
         if self.scope.is_some() && matches!(rc.table.as_str(), "registration" | "sync_conflict") {
             return Ok(()); // a teacher's laptop keeps neither the roster nor others' conflicts
         }
-        self.take(rc, false)
+        if !self.judging {
+            let Some((m, _, _)) = self.started.as_mut() else { return Err(Error::from(SyncError::Damaged)) };
+            if m.info(&rc.table)?.empty {
+                // Joining: the record is new here, as it was written there.
+                return match insert_new(m, rc)? {
+                    None => {
+                        self.report.new += 1;
+                        Ok(())
+                    }
+                    Some(rc) => self.take(&rc, false),
+                };
+            }
+        }
+        self.take(&rc, false)
     }
 
     /// Judges one record of the file for its author, then merges it — or refuses it, or keeps
@@ -529,14 +542,14 @@ impl<'a, 'w> Applier<'a, 'w> {
     }
 
     /// One audit entry of the file.
-    pub(crate) fn audit(&mut self, e: &crate::audit::Entry) -> Result<()> {
+    pub(crate) fn audit(&mut self, e: &crate::audit::Received) -> Result<()> {
         if self.scope.is_some() && e.device_id != self.me {
             // Other computers' trails name every card's fields: not on a teacher's laptop.
             let n = self.skipped.entry(e.device_id.clone()).or_insert(0);
             *n = (*n).max(e.seq);
             return Ok(());
         }
-        crate::audit::receive(self.w.tx(), e)?;
+        crate::audit::receive_text(self.w.tx(), e)?;
         Ok(())
     }
 
@@ -662,6 +675,42 @@ enum Outcome {
     /// With the conflicts it noted.
     Updated(usize),
     Unchanged(usize),
+}
+
+/// A JSON value as SQLite stores it, its text moved rather than copied.
+fn into_sql(v: Value) -> Sql {
+    match v {
+        Value::String(s) => Sql::Text(s),
+        other => to_sql(&other),
+    }
+}
+
+/// A whole record of a table that held none when the merge first met it (a computer joining
+/// the school), inserted as it was written there: its values moved into the table's one
+/// `INSERT`, its clocks kept as they came — no map built or copied on the way. A record
+/// lacking a column (a file from an older schema) is handed back for the general path.
+fn insert_new(m: &mut Merge<'_, '_>, rc: RecordChange) -> Result<Option<RecordChange>> {
+    let info = m.info(&rc.table)?;
+    if !info.columns.iter().all(|c| c == "id" || rc.row.contains_key(c)) {
+        return Ok(Some(rc));
+    }
+    let RecordChange { table, id, mut row, clocks, parts } = rc;
+    match table.as_str() {
+        "household" => {
+            m.households.insert(id.clone());
+        }
+        "member" => m.households.extend(row.get("household_id").and_then(Value::as_str).map(String::from)),
+        _ => {}
+    }
+    let info = &m.info[&table];
+    let values: Vec<Sql> = info.columns.iter().map(|c| if c == "id" { Sql::Text(id.clone()) } else { row.remove(c).map_or(Sql::Null, into_sql) }).collect();
+    let conn = m.w.tx();
+    conn.prepare_cached(&info.insert_all)?.execute(params_from_iter(values))?;
+    save_clocks(conn, &table, &id, &clocks)?;
+    if let Some(parts) = &parts {
+        set_parts(conn, &id, parts)?;
+    }
+    Ok(None)
 }
 
 /// Merges one record of the file.

@@ -449,7 +449,7 @@ impl stream::Sink for Probe {
     fn merge_pair(&mut self, _: (String, String, String)) -> Result<()> {
         Ok(())
     }
-    fn audit(&mut self, _: crate::audit::Entry) -> Result<()> {
+    fn audit(&mut self, _: crate::audit::Received) -> Result<()> {
         Ok(())
     }
     fn wants_audit(&self) -> bool {

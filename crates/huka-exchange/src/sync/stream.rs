@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use super::merge::Applier;
 use super::set::{Head, RecordChange};
-use crate::audit::Entry;
+use crate::audit::{Entry, Received};
 use crate::error::{Error, Result};
 use super::SyncError;
 
@@ -28,7 +28,7 @@ pub(crate) trait Sink {
     fn head(&mut self, head: Head) -> Result<bool>;
     fn record(&mut self, record: RecordChange) -> Result<()>;
     fn merge_pair(&mut self, pair: (String, String, String)) -> Result<()>;
-    fn audit(&mut self, entry: Entry) -> Result<()>;
+    fn audit(&mut self, entry: Received) -> Result<()>;
     /// Whether the audit entries are wanted at all (skipped unread when not).
     fn wants_audit(&self) -> bool {
         true
@@ -41,12 +41,12 @@ impl Sink for Applier<'_, '_> {
         Ok(true)
     }
     fn record(&mut self, record: RecordChange) -> Result<()> {
-        Applier::record(self, &record)
+        Applier::record(self, record)
     }
     fn merge_pair(&mut self, pair: (String, String, String)) -> Result<()> {
         Applier::merge_pair(self, &pair)
     }
-    fn audit(&mut self, entry: Entry) -> Result<()> {
+    fn audit(&mut self, entry: Received) -> Result<()> {
         Applier::audit(self, &entry)
     }
 }
