@@ -167,9 +167,9 @@ fn schema_7_with_demo(path: &Path) -> Stats {
     let conn = rusqlite::Connection::open(path).unwrap();
     // Schema 12's full numbers' index is gone since schema 16: nothing to take away.
     conn.execute_batch("DROP TABLE sync_clock; DROP TABLE sync_seen; DROP TABLE sync_peer; DROP TABLE sync_merge; DROP TABLE sync_conflict; DROP TABLE sync_refused;").unwrap();
-    // Schema 14's additions (the policy card's and the county notice's).
+    // Schema 14's and 15's additions (the policy card's, the county notice's, 家庭人口).
     conn.execute_batch(
-        "DROP TABLE county_grant; ALTER TABLE aid_programme DROP COLUMN family_todo; ALTER TABLE aid_programme DROP COLUMN apply_within_days;
+        "DROP TABLE county_grant; ALTER TABLE household DROP COLUMN family_size; ALTER TABLE aid_programme DROP COLUMN family_todo; ALTER TABLE aid_programme DROP COLUMN apply_within_days;
          ALTER TABLE school DROP COLUMN aid_officer; ALTER TABLE school DROP COLUMN aid_phone; ALTER TABLE school DROP COLUMN county_hotline;",
     )
     .unwrap();
