@@ -393,25 +393,8 @@ pub struct Received {
 /// Keeps another device's entry as it came (see [`Received`]). An entry already held is left
 /// as it is.
 pub fn receive_text(conn: &Connection, e: &Received) -> Result<bool> {
-    let n = conn
-        .prepare_cached(
-            "INSERT OR IGNORE INTO audit (device_id, seq, at, account_id, account, op, kind, record_id, changes, prev, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        )?
-        .execute(params![
-            e.device_id,
-            e.seq,
-            crate::record::format_time(e.at),
-            e.account_id,
-            e.account,
-            e.op,
-            e.kind,
-            e.record_id,
-            e.changes,
-            e.prev,
-            e.hash
-        ])?;
-    Ok(n > 0)
+    let at = crate::record::format_time(e.at);
+    insert_row(conn, [&e.device_id, &e.seq, &at, &e.account_id, &e.account, &e.op, &e.kind, &e.record_id, &e.changes, &e.prev, &e.hash])
 }
 
 /// A JSON value read and written again as compact text, as serde_json writes a value it has
@@ -514,24 +497,19 @@ mod json_text {
 /// The one insert of an entry, this device's (`append`, which has its changes as text
 /// already, for the hash) or another's (`receive`).
 fn insert(conn: &Connection, e: &Entry, changes: &str) -> Result<bool> {
+    let at = crate::record::format_time(e.at);
+    insert_row(conn, [&e.device_id, &e.seq, &at, &e.account_id, &e.account, &e.op, &e.kind, &e.record_id, &changes, &e.prev, &e.hash])
+}
+
+/// The one `INSERT` of an entry's row, its columns in the table's order; an entry already held
+/// is left as it is (false).
+fn insert_row(conn: &Connection, columns: [&dyn rusqlite::ToSql; 11]) -> Result<bool> {
     let n = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO audit (device_id, seq, at, account_id, account, op, kind, record_id, changes, prev, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?
-        .execute(params![
-            e.device_id,
-            e.seq,
-            crate::record::format_time(e.at),
-            e.account_id,
-            e.account,
-            e.op,
-            e.kind,
-            e.record_id,
-            changes,
-            e.prev,
-            e.hash
-        ])?;
+        .execute(&columns[..])?;
     Ok(n > 0)
 }
 
