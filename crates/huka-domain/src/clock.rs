@@ -61,19 +61,34 @@ fn encode_clocks(clocks: &Map<String, Value>) -> String {
             distinct.push(clock);
             distinct.len() - 1
         });
-        out.push_str(&serde_json::to_string(field).expect("plain data"));
+        push_json_str(&mut out, field);
         let _ = write!(out, ":{i},");
     }
-    out.push_str(&serde_json::to_string(SHARED_CLOCKS).expect("plain data"));
+    push_json_str(&mut out, SHARED_CLOCKS);
     out.push_str(":[");
     for (n, clock) in distinct.iter().enumerate() {
         if n > 0 {
             out.push(',');
         }
-        out.push_str(&serde_json::to_string(clock).expect("plain data"));
+        match clock {
+            Value::String(s) => push_json_str(&mut out, s),
+            other => out.push_str(&serde_json::to_string(other).expect("plain data")),
+        }
     }
     out.push_str("]}");
     out
+}
+
+/// A string as serde_json writes it: as it is between quotes when nothing in it is escaped
+/// (a column's name, a clock), which saves a string made per field of every record clocked.
+fn push_json_str(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(s).expect("plain data"));
+    }
 }
 fn decode_clocks(text: &str) -> Map<String, Value> {
     let mut clocks: Map<String, Value> = serde_json::from_str(text).unwrap_or_default();
@@ -207,7 +222,7 @@ mod tests {
         let a = Value::String("0001764460800000-00000 dev-a".into());
         let b = Value::String("0001764460900000-00003 dev-\"b\"".into());
         let mut clocks = Map::new();
-        for (field, clock) in [("name", &a), ("_parts", &b), ("village", &a), ("phone", &b)] {
+        for (field, clock) in [("name", &a), ("_parts", &b), ("village", &a), ("phone", &b), ("note\t\\\"", &b), ("x\u{1}", &a)] {
             clocks.insert(field.into(), clock.clone());
         }
         let mut by_serde = Map::new();
