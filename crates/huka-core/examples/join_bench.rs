@@ -1,0 +1,94 @@
+//! Scripted benchmark: a laptop joining a school from its complete change file, alone in its
+//! process (so that a profiler and the peak memory see the join only).
+//!
+//!     cargo run --profile measure -p huka-core --example join_bench -- make 30000 DIR
+//!     cargo run --profile measure -p huka-core --example join_bench -- join 30000 DIR
+//!
+//! `make` generates the demo school in DIR (kept between runs) and writes its complete file;
+//! `join` joins a new database from that file and prints the time, the database's size per
+//! student, the part of it the journal (audit trail and clocks) takes, the peak memory, and the
+//! audit chains' heads (the same before and after a change of the join: compare them).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[path = "common/db.rs"]
+mod db;
+
+use huka_core::demo::{self, DemoOptions};
+use huka_core::{audit, sync};
+
+fn peak_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok()).unwrap_or(0.0) / 1024.0
+}
+
+fn file_of(dir: &Path, students: usize) -> PathBuf {
+    dir.join(format!("school-{students}.hukasync"))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mode = args.first().map(String::as_str).unwrap_or("join");
+    let students: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    let dir = PathBuf::from(args.get(2).cloned().unwrap_or_else(|| "/tmp/join-bench".into()));
+    std::fs::create_dir_all(&dir).unwrap();
+    match mode {
+        "make" => {
+            let path = dir.join(format!("office-{students}.db"));
+            let _ = std::fs::remove_file(&path);
+            let _ = std::fs::remove_file(huka_core::keyfile::path_of(&path));
+            let (mut store, _) = db::school(&path);
+            let t = Instant::now();
+            demo::generate(&mut store, &DemoOptions { students, seed: 7 }).unwrap();
+            println!("demo school of {students} students   {:6.1} s, peak {:.0} MiB", t.elapsed().as_secs_f64(), peak_mib());
+            let stick = dir.join("stick");
+            let _ = std::fs::remove_dir_all(&stick);
+            let t = Instant::now();
+            let file = sync::export(&mut store, &stick, true).unwrap();
+            std::fs::rename(&file, file_of(&dir, students)).unwrap();
+            println!("complete file written in {:.2} s: {}", t.elapsed().as_secs_f64(), file_of(&dir, students).display());
+        }
+        _ => {
+            let file = file_of(&dir, students);
+            let laptop = dir.join(format!("laptop-{students}.db"));
+            for suffix in ["", "-wal", "-shm", ".keys", ".attempts"] {
+                let mut p = laptop.as_os_str().to_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+            let t = Instant::now();
+            let (store, report) = sync::join(&laptop, &file, db::LOGIN, db::PASSWORD).unwrap();
+            let joined = t.elapsed().as_secs_f64();
+            let peak = peak_mib();
+            println!("complete file {:7} KiB; joined in {joined:6.2} s ({} records), peak {peak:.0} MiB", std::fs::metadata(&file).unwrap().len() / 1024, report.new);
+            let pages = |sql: &str| -> i64 { store.conn().query_row(sql, [], |r| r.get(0)).unwrap_or(0) };
+            let total = pages("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
+            let io = std::fs::read_to_string("/proc/self/io").unwrap_or_default();
+            let io_of = |k: &str| io.lines().find_map(|l| l.strip_prefix(k)).and_then(|v| v.trim().parse::<f64>().ok()).unwrap_or(0.0) / 1048576.0;
+            println!("bytes read {:.0} MiB, written {:.0} MiB (syscalls)", io_of("rchar:"), io_of("wchar:"));
+            let part = |names: &str| -> i64 { pages(&format!("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN ({names})")) };
+            let audit_bytes = part("'audit', 'audit_record', 'audit_account', 'audit_at', 'sqlite_autoindex_audit_1'");
+            let clock_bytes = part("'sync_clock'");
+            println!(
+                "database {:.1} MiB = {:.1} KiB per student; audit {:.1} MiB ({:.0} %), clocks {:.1} MiB ({:.0} %)",
+                total as f64 / 1048576.0,
+                total as f64 / 1024.0 / students as f64,
+                audit_bytes as f64 / 1048576.0,
+                100.0 * audit_bytes as f64 / total as f64,
+                clock_bytes as f64 / 1048576.0,
+                100.0 * clock_bytes as f64 / total as f64
+            );
+            let mut stmt = store.conn().prepare("SELECT name, sum(pgsize) s FROM dbstat GROUP BY name ORDER BY s DESC LIMIT 14").unwrap();
+            let largest: Vec<(String, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<Result<_, _>>().unwrap();
+            println!("largest: {}", largest.iter().map(|(n, s)| format!("{n} {:.1}", *s as f64 / 1048576.0)).collect::<Vec<_>>().join(", "));
+            drop(stmt);
+            let t = Instant::now();
+            let verdict = audit::verify(&store).unwrap();
+            println!("audit verify: {} entries in {:.2} s, broken: {:?}", verdict.entries, t.elapsed().as_secs_f64(), verdict.broken.map(|b| b.reason_en));
+            for h in &verdict.heads {
+                println!("  head {} {} {}", h.device_id, h.count, h.hash);
+            }
+        }
+    }
+}
