@@ -16,7 +16,9 @@ use zeroize::Zeroizing;
 
 use crate::crypto::DataKey;
 use crate::masking;
-use crate::store::Store;
+use crate::error::Result;
+use crate::store::{Store, Writer};
+use rusqlite::{Connection, OptionalExtension};
 
 /// What a sealed field holds: which clear view and which companion columns it has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +116,35 @@ pub fn key(store: &Store) -> Option<&DataKey> {
     store.second().filter(|_| crate::access::sees_numbers(store))
 }
 
+/// [`key`] inside a write: the writer's second key when its account reads and writes the
+/// sealed fields.
+pub fn writer_key<'a>(w: &'a Writer<'_>) -> Option<&'a DataKey> {
+    w.second().filter(|_| crate::access::actor_sees_numbers(w.actor()))
+}
+
+/// [`stored`]'s pairs for a row that exists, or none when its sealed value already opens to
+/// `clear` (kept: a fresh nonce would make an unchanged value look changed to the audit trail
+/// and to sync's clocks).
+pub fn changed(conn: &Connection, second: &DataKey, table: &str, record: &str, column: &str, clear: Option<&str>) -> Result<Vec<(&'static str, Value)>> {
+    let Some(field) = Field::of(table, column) else { return Ok(Vec::new()) };
+    let wanted = clear.map(str::trim).unwrap_or("");
+    let now: Option<(String, Option<String>)> = conn
+        .prepare_cached(&format!("SELECT {}, CAST({} AS TEXT) FROM {table} WHERE id = ?1", field.sealed_column(), field.column))?
+        .query_row([record], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((sealed, clear_now)) = now {
+        let unchanged = match open(second, table, record, column, &sealed) {
+            Some(v) => v.as_str() == wanted,
+            // Nothing sealed: unchanged only when nothing is wanted and nothing is in clear.
+            None => sealed.is_empty() && wanted.is_empty() && clear_now.unwrap_or_default().is_empty(),
+        };
+        if unchanged {
+            return Ok(Vec::new());
+        }
+    }
+    Ok(stored(Some(second), table, record, column, clear))
+}
+
 /// The column → value pairs to write for one clear value of a sealed field (`clear`: the
 /// normalized number, the `YYYY-MM-DD` date, the note; `None` or '' when there is none).
 /// Without the key, only the clear view: the sealed and digest columns ''. A value that is
@@ -174,6 +205,16 @@ pub fn open(second: &DataKey, table: &str, record: &str, column: &str, sealed: &
 /// nothing sealed).
 pub fn opened(second: Option<&DataKey>, table: &str, record: &str, column: &str, sealed: &str) -> String {
     second.and_then(|k| open(k, table, record, column, sealed)).map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// What a reader with `second` (or none) reads of a sealed field from its two columns: the
+/// sealed value opened, else what the clear column holds (masked once sealed; a row from
+/// before sealing, its clear value).
+pub fn read(second: Option<&DataKey>, table: &str, record: &str, column: &str, sealed: &str, clear: &str) -> String {
+    match second.and_then(|k| open(k, table, record, column, sealed)) {
+        Some(v) => v.to_string(),
+        None => clear.to_string(),
+    }
 }
 
 /// The value written to `column` among `pairs` ([`stored`]'s).

@@ -315,10 +315,15 @@ impl Store {
     /// Runs `f` in one transaction: all of it is committed, or none of it.
     pub fn write<T>(&mut self, f: impl FnOnce(&Writer<'_>) -> Result<T>) -> Result<T> {
         let tx = self.conn.transaction()?;
+        let second = match self.unlocked.as_ref() {
+            Some(u) => u.second.as_ref(),
+            None => self.plain_second.as_ref(),
+        };
         let writer = Writer {
             tx,
             device_id: &self.device_id,
             actor: &self.actor,
+            second,
             now: Utc::now(),
             journal: self.schema.journal,
             pending: RefCell::new(Vec::new()),
@@ -499,6 +504,8 @@ pub struct Writer<'a> {
     tx: Transaction<'a>,
     device_id: &'a str,
     actor: &'a Actor,
+    /// The store's second key, if it has one ([`Store::second`]).
+    second: Option<&'a DataKey>,
     now: DateTime<Utc>,
     journal: Journal,
     /// Changes journaled by a bulk writer and not yet handed to the readers.
@@ -521,6 +528,11 @@ impl Writer<'_> {
     /// The account this write is made for.
     pub fn actor(&self) -> &Actor {
         self.actor
+    }
+    /// The store's second key, if it has one (whether the account may use it is the
+    /// domain's rule).
+    pub fn second(&self) -> Option<&DataKey> {
+        self.second
     }
     pub fn now(&self) -> String {
         format_time(self.now)
