@@ -27,9 +27,13 @@ fn main() {
 
     let people: Vec<(String, String, String)> = store
         .conn()
-        .prepare("SELECT m.name, m.resident_id, h.village FROM member m JOIN household h ON h.id = m.household_id")
+        .prepare("SELECT m.name, m.id, m.resident_id_sealed, m.resident_id, h.village FROM member m JOIN household h ON h.id = m.household_id")
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        // The number as the principal reads it (sealed, issue 22).
+        .query_map([], |r| {
+            let id = huka_core::sealed::read(store.second(), "member", &r.get::<_, String>(1)?, "resident_id", &r.get::<_, String>(2)?, &r.get::<_, String>(3)?);
+            Ok((r.get(0)?, id, r.get(4)?))
+        })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();

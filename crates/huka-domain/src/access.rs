@@ -176,7 +176,11 @@ pub fn holds_second_key(role: Role) -> bool {
 /// roles that hold the second key (and the installation itself). A teacher sees them masked
 /// on every card, those in their care too (issue 22).
 pub fn sees_numbers(store: &Store) -> bool {
-    let actor = store.actor();
+    actor_sees_numbers(store.actor())
+}
+
+/// [`sees_numbers`] for an account acting (a write's).
+pub fn actor_sees_numbers(actor: &Actor) -> bool {
     actor.id == Actor::system().id || holds_second_key(actor.role)
 }
 

@@ -57,10 +57,11 @@ pub fn get(store: &Store, id: RecordId) -> Result<HouseholdCard> {
         pairings.extend(crate::pairing::current(conn, m.meta.id)?);
     }
     let restricted = !crate::access::sees_in_full(store, id)?;
-    let numbers = crate::access::sees_numbers(store);
+    let key = crate::sealed::key(store);
     for m in &mut members {
-        if !numbers {
-            crate::member::mask_numbers(m);
+        match key {
+            Some(k) => crate::member::open(k, m),
+            None => crate::member::mask_numbers(m),
         }
         if restricted {
             withhold(m);
@@ -88,7 +89,7 @@ pub fn get(store: &Store, id: RecordId) -> Result<HouseholdCard> {
 /// and no health or disability.
 fn withhold(m: &mut Member) {
     crate::member::mask_numbers(m);
-    m.health.clear();
+    m.has_health_note = false;
     if let Some(s) = &mut m.student {
         s.fields.disabled = false;
     }

@@ -237,10 +237,17 @@ pub fn add_visits(store: &mut Store, count: usize, seed: u64) -> Result<()> {
 pub fn pad_for_reconcile(store: &mut Store, roster: usize, grants: usize, seed: u64) -> Result<()> {
     let pass = crate::access::ask(store, crate::access::Action::LoadDemo)?;
     use crate::registration::{self, RegistrationInput};
+    let key = crate::sealed::key(store);
     let taken: HashSet<String> = store
         .conn()
-        .prepare("SELECT resident_id FROM member WHERE resident_id <> '' UNION SELECT resident_id FROM registration")?
-        .query_map([], |r| r.get(0))?
+        .prepare(
+            "SELECT 'member', id, resident_id_sealed, resident_id FROM member WHERE resident_id <> ''
+             UNION ALL SELECT 'registration', id, resident_id_sealed, resident_id FROM registration",
+        )?
+        .query_map([], |r| {
+            let (table, id, sealed, clear): (String, String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            Ok(crate::sealed::read(key, &table, &id, "resident_id", &sealed, &clear))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     let mut g = Generator { rng: ChaCha8Rng::seed_from_u64(seed), ids: taken };
     let existing: i64 = store.conn().query_row("SELECT count(*) FROM registration WHERE deleted_at IS NULL", [], |r| r.get(0))?;
@@ -420,22 +427,26 @@ impl Generator {
     /// registered-poor entry with no such person (空挂学籍嫌疑), and one person twice.
     fn roster_work(&mut self, w: &Writer<'_>) -> Result<()> {
         use crate::registration::{self, RegistrationInput};
+        let key = crate::sealed::writer_key(w);
         let rows: Vec<RegistrationInput> = w
             .tx()
             .prepare(
-                "SELECT m.resident_id, s.national_student_number, m.name, m.gender, m.birth_date, s.stage, s.grade, s.class_name, s.boarding, s.left_behind, h.village, h.head_name, h.phone
+                "SELECT m.resident_id, s.national_student_number, m.name, m.gender, m.birth_date, s.stage, s.grade, s.class_name, s.boarding, s.left_behind, h.village, h.head_name, h.phone,
+                        m.id, m.resident_id_sealed, s.id, s.national_student_number_sealed, m.birth_date_sealed
                  FROM student s JOIN member m ON m.id = s.member_id JOIN household h ON h.id = m.household_id
                  WHERE s.deleted_at IS NULL AND s.enrolment_status = 'enrolled' AND m.resident_id <> '' ORDER BY m.id",
             )?
             .query_map([], |r| {
-                let id: String = r.get(0)?;
-                let number: String = r.get(1)?;
+                let (member, student): (String, String) = (r.get(13)?, r.get(15)?);
+                let id = crate::sealed::read(key, "member", &member, "resident_id", &r.get::<_, String>(14)?, &r.get::<_, String>(0)?);
+                let number = crate::sealed::read(key, "student", &student, "national_student_number", &r.get::<_, String>(16)?, &r.get::<_, String>(1)?);
+                let birth = crate::sealed::read(key, "member", &member, "birth_date", &r.get::<_, String>(17)?, &r.get::<_, Option<String>>(4)?.unwrap_or_default());
                 Ok(RegistrationInput {
                     national_student_number: if number.is_empty() { format!("G{id}") } else { number },
                     resident_id: id,
                     name: r.get(2)?,
                     gender: r.get(3)?,
-                    birth_date: r.get(4)?,
+                    birth_date: NaiveDate::parse_from_str(&birth, "%Y-%m-%d").ok(),
                     stage: r.get(5)?,
                     grade: r.get(6)?,
                     class_name: r.get(7)?,
@@ -711,11 +722,17 @@ mod tests {
         assert_eq!(heads(&a), heads(&b));
 
         // Every generated ID number is valid and agrees with gender and birth date.
+        let key = a.second().unwrap();
         let ids: Vec<(String, String, String)> = a
             .conn()
-            .prepare("SELECT resident_id, gender, birth_date FROM member")
+            .prepare("SELECT id, resident_id_sealed, gender, birth_date_sealed, resident_id, birth_date FROM member")
             .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_map([], |r| {
+                let id: String = r.get(0)?;
+                assert!(crate::masking::is_masked(&r.get::<_, String>(4)?) && r.get::<_, Option<String>>(5)?.is_none(), "sealed from the start");
+                let open = |c: &str, sealed: String| crate::sealed::open(key, "member", &id, c, &sealed).unwrap().to_string();
+                Ok((open("resident_id", r.get(1)?), r.get(2)?, open("birth_date", r.get(3)?)))
+            })
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();

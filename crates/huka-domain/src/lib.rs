@@ -38,6 +38,7 @@ pub mod reconcile;
 pub mod registration;
 pub mod school;
 pub mod search;
+pub mod sealed;
 pub mod session;
 pub mod settings;
 pub mod stats;
@@ -74,6 +75,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0014_cards_notice.sql"),
     include_str!("migrations/0015_family_size.sql"),
     include_str!("migrations/0016_no_full_ids_in_search.sql"),
+    include_str!("migrations/0017_sealed_fields.sql"),
 ];
 
 

@@ -64,11 +64,29 @@ pub struct Member {
     pub birth_date: Option<NaiveDate>,
     /// The year of the birth date: what a masked view shows of it (`masking`).
     pub birth_year: Option<i32>,
+    /// The health and disability note: for a holder of the second key only (`sealed`); ''
+    /// for any other reader, who sees [`Member::has_health_note`].
     pub health: String,
+    /// Whether a health or disability note is recorded (有健康/残疾情况记录): what a reader
+    /// without the second key is shown of it.
+    pub has_health_note: bool,
     pub migrant_work: bool,
     /// Fields where what was typed disagrees with the resident ID number: `gender`, `birthDate`.
     pub id_mismatch: Vec<String>,
     pub student: Option<Student>,
+    /// What is stored sealed (`sealed`), opened by [`open`] for a holder of the second key.
+    #[serde(skip)]
+    pub seals: Seals,
+}
+
+/// A member's sealed columns as stored (never serialized).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Seals {
+    pub resident_id: String,
+    /// The keyed digest of the full number: equal numbers, equal digests.
+    pub resident_id_digest: String,
+    pub birth_date: String,
+    pub health: String,
 }
 
 /// A member input after cleaning and validation, ready to store.
@@ -81,6 +99,9 @@ pub struct Clean {
     health: String,
     migrant_work: bool,
     student: Option<StudentInput>,
+    /// Written by an account without the second key (a teacher): the sealed fields stored
+    /// stay as they are (a new member gets none but a birth year).
+    keep_sealed: bool,
 }
 
 impl MemberInput {
@@ -118,6 +139,7 @@ impl MemberInput {
             health,
             migrant_work: self.migrant_work,
             student: self.student.as_ref().map(StudentInput::cleaned),
+            keep_sealed: false,
         })
     }
 }
@@ -136,7 +158,8 @@ fn id_mismatch(resident_id: &str, gender: Option<Gender>, birth: Option<NaiveDat
 
 fn select(filter: &str) -> String {
     format!(
-        "SELECT {}, m.household_id, m.name, m.relation, m.resident_id, m.gender, m.birth_date, m.health, m.migrant_work, {}
+        "SELECT {}, m.household_id, m.name, m.relation, m.resident_id, m.gender, m.birth_date, m.health, m.migrant_work, {},
+             m.resident_id_sealed, m.resident_id_digest, m.birth_date_sealed, m.birth_year, m.health_sealed, m.has_health_note
          FROM member m LEFT JOIN student s ON s.member_id = m.id AND s.deleted_at IS NULL
          WHERE m.deleted_at IS NULL AND {filter}",
         Meta::columns("m"),
@@ -144,10 +167,16 @@ fn select(filter: &str) -> String {
     )
 }
 
+/// A member as stored: the clear columns (masked number, no birth date, no health text once
+/// sealed) and the sealed ones, unopened. Readers get it through [`open`] or [`mask_numbers`].
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
+    let at = 12 + student::COLUMN_COUNT;
     let resident_id: String = r.get(7)?;
     let gender = r.get(8)?;
-    let birth_date = r.get(9)?;
+    let birth_date: Option<NaiveDate> = r.get(9)?;
+    let health: String = r.get(10)?;
+    let birth_year: Option<i32> = r.get(at + 3)?;
+    let has_health_note: bool = r.get(at + 5)?;
     Ok(Member {
         meta: Meta::from_row(r, 0)?,
         household_id: r.get(4)?,
@@ -157,22 +186,57 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Member> {
         resident_id,
         gender,
         birth_date,
-        birth_year: crate::masking::birth_year(birth_date),
-        health: r.get(10)?,
+        birth_year: birth_year.or(crate::masking::birth_year(birth_date)),
+        has_health_note: has_health_note || !health.is_empty(),
+        health,
         migrant_work: r.get(11)?,
         student: student::from_row(r, 12)?,
+        seals: Seals { resident_id: r.get(at)?, resident_id_digest: r.get(at + 1)?, birth_date: r.get(at + 2)?, health: r.get(at + 4)? },
     })
 }
 
+/// A member as stored, not yet opened: see [`read`] for a member as the store's account sees
+/// it.
 pub fn get(conn: &Connection, id: RecordId) -> Result<Member> {
     conn.query_row(&select("m.id = ?1"), [id], from_row).optional()?.ok_or(crate::labels::not_found("member"))
 }
 
-/// Every live member with a resident ID number, in one query (for planning an import).
-pub fn all_with_resident_id(conn: &Connection) -> Result<Vec<Member>> {
-    let mut stmt = conn.prepare(&select("m.resident_id <> ''"))?;
+/// A member as the store's account may see it: opened for a holder of the second key, the
+/// masked view for any other.
+pub fn read(store: &Store, id: RecordId) -> Result<Member> {
+    as_seen(store, get(store.conn(), id)?)
+}
+
+/// Opens a member's sealed fields with the second key (a holder's reading): the full
+/// numbers, the birth date, the health note. A row not sealed yet keeps its clear values.
+pub fn open(second: &crate::crypto::DataKey, m: &mut Member) {
+    let id = m.meta.id.to_string();
+    if let Some(v) = crate::sealed::open(second, "member", &id, "resident_id", &m.seals.resident_id) {
+        m.resident_id = v.to_string();
+    }
+    if let Some(v) = crate::sealed::open(second, "member", &id, "birth_date", &m.seals.birth_date) {
+        m.birth_date = NaiveDate::parse_from_str(&v, "%Y-%m-%d").ok();
+    }
+    if let Some(v) = crate::sealed::open(second, "member", &id, "health", &m.seals.health) {
+        m.health = v.to_string();
+    }
+    m.birth_year = m.birth_year.or(crate::masking::birth_year(m.birth_date));
+    m.id_mismatch = id_mismatch(&m.resident_id, m.gender, m.birth_date);
+    if let Some(s) = &mut m.student {
+        student::open(second, s);
+    }
+}
+
+/// Every live member with a resident ID number, in one query (for planning an import): as
+/// stored, each with its number's digest (`Member::seals`); opened with `second`.
+pub fn all_with_resident_id(conn: &Connection, second: Option<&crate::crypto::DataKey>) -> Result<Vec<Member>> {
+    let mut stmt = conn.prepare(&select("(m.resident_id <> '' OR m.resident_id_digest <> '')"))?;
     let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut out: Vec<Member> = rows.collect::<rusqlite::Result<_>>()?;
+    if let Some(k) = second {
+        out.iter_mut().for_each(|m| open(k, m));
+    }
+    Ok(out)
 }
 
 /// The live members of a household: head first, then oldest first.
@@ -183,12 +247,14 @@ pub fn of_household(conn: &Connection, household: RecordId) -> Result<Vec<Member
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-fn resident_id_taken(conn: &Connection, resident_id: &str, except: Option<RecordId>) -> Result<bool> {
-    if resident_id.is_empty() {
+/// Whether another live member has this number: by its digest (`digest`: '' for none).
+fn resident_id_taken(conn: &Connection, digest: &str, except: Option<RecordId>) -> Result<bool> {
+    if digest.is_empty() {
         return Ok(false);
     }
     let other: Option<RecordId> = conn
-        .query_row("SELECT id FROM member WHERE resident_id = ?1 AND resident_id <> '' AND deleted_at IS NULL", [resident_id], |r| r.get(0))
+        .prepare_cached("SELECT id FROM member WHERE resident_id_digest = ?1 AND deleted_at IS NULL")?
+        .query_row([digest], |r| r.get(0))
         .optional()?;
     Ok(other.is_some_and(|o| Some(o) != except))
 }
@@ -196,31 +262,38 @@ fn resident_id_taken(conn: &Connection, resident_id: &str, except: Option<Record
 pub fn create(store: &mut Store, household_id: RecordId, input: &MemberInput) -> Result<Member> {
     let pass = crate::access::ask(store, crate::access::Action::EditHousehold(household_id))?;
     let m = numbers_kept(store, input, None)?.cleaned()?;
+    let m = Clean { keep_sealed: crate::sealed::key(store).is_none(), ..m };
     let id = pass.write(store, |w| insert(w, household_id, &m))?;
     as_seen(store, get(store.conn(), id)?)
 }
 
-/// A member as the store's account may see it: a reader without the second key (a teacher)
-/// gets the numbers masked and no birth date, also of the member they just saved.
-fn as_seen(store: &Store, mut m: Member) -> Result<Member> {
-    if !crate::access::sees_numbers(store) {
-        mask_numbers(&mut m);
+/// A member as the store's account may see it: opened for a holder of the second key; a
+/// reader without it (a teacher) gets the numbers masked, no birth date and no health text,
+/// also of the member they just saved.
+pub fn as_seen(store: &Store, mut m: Member) -> Result<Member> {
+    match crate::sealed::key(store) {
+        Some(k) => open(k, &mut m),
+        None => mask_numbers(&mut m),
     }
     Ok(m)
 }
 
-/// The masked view of a member's numbers (the `masking` rule): ID and national student number
-/// masked, the birth date left to its year.
-pub(crate) fn mask_numbers(m: &mut Member) {
+/// The masked view of a member (the `masking` rule): ID and national student number masked,
+/// the birth date left to its year, the health note to whether there is one.
+pub fn mask_numbers(m: &mut Member) {
     m.resident_id = crate::masking::resident_id(&m.resident_id);
+    m.birth_year = m.birth_year.or(crate::masking::birth_year(m.birth_date));
     m.birth_date = None;
+    m.has_health_note = m.has_health_note || !m.health.is_empty();
+    m.health.clear();
     m.id_mismatch.clear();
     if let Some(s) = &mut m.student {
         s.fields.national_student_number = crate::masking::national_student_number(&s.fields.national_student_number);
     }
 }
 
-/// Adds one member (and its student record) to a household inside a transaction.
+/// Adds one member (and its student record) to a household inside a transaction (written as
+/// the writer's account may: `numbers_kept`).
 pub(crate) fn insert_input(w: &Writer<'_>, household_id: RecordId, input: &MemberInput) -> Result<RecordId> {
     let id = insert_unindexed(w, household_id, &input.cleaned()?)?;
     search::reindex_household(w.tx(), household_id)?;
@@ -236,23 +309,39 @@ fn insert(w: &Writer<'_>, household_id: RecordId, m: &Clean) -> Result<RecordId>
 /// Inserts a member without updating the search index (bulk writers reindex once at the end).
 pub fn insert_unindexed(w: &Writer<'_>, household_id: RecordId, m: &Clean) -> Result<RecordId> {
     household::get(w.tx(), household_id)?;
-    if resident_id_taken(w.tx(), &m.resident_id, None)? {
-        return Err(crate::labels::invalid("residentId", Problem::Rule(&DUPLICATE_RESIDENT_ID)));
-    }
     let meta = w.new_meta();
+    let id = meta.id.to_string();
+    let key = if m.keep_sealed { None } else { crate::sealed::writer_key(w) };
+    let birth = m.birth_date.map(|d| d.to_string());
+    let number = crate::sealed::stored(key, "member", &id, "resident_id", Some(&m.resident_id));
+    let birth = crate::sealed::stored(key, "member", &id, "birth_date", birth.as_deref());
+    let health = crate::sealed::stored(key, "member", &id, "health", Some(&m.health));
+    let v = crate::sealed::value;
+    if let rusqlite::types::Value::Text(digest) = v(&number, "resident_id_digest") {
+        if resident_id_taken(w.tx(), digest, None)? {
+            return Err(crate::labels::invalid("residentId", Problem::Rule(&DUPLICATE_RESIDENT_ID)));
+        }
+    }
     w.tx().prepare_cached(
-        "INSERT INTO member (id, household_id, name, relation, resident_id, gender, birth_date, health, migrant_work, created_at, updated_at, device_id, updated_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)",
+        "INSERT INTO member (id, household_id, name, relation, resident_id, gender, birth_date, health, migrant_work, created_at, updated_at, device_id, updated_by,
+             resident_id_sealed, resident_id_digest, birth_date_sealed, birth_year, health_sealed, has_health_note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?
-    .execute(params![meta.id, household_id, m.name, m.relation, m.resident_id, m.gender, m.birth_date, m.health, m.migrant_work, w.now(), w.device_id(), w.actor().id])?;
-    student::save_for_member(w, meta.id, m.student.as_ref())?;
+    .execute(params![
+        meta.id, household_id, m.name, m.relation, v(&number, "resident_id"), m.gender, v(&birth, "birth_date"), v(&health, "health"),
+        m.migrant_work, w.now(), w.device_id(), w.actor().id,
+        v(&number, "resident_id_sealed"), v(&number, "resident_id_digest"), v(&birth, "birth_date_sealed"), v(&birth, "birth_year"),
+        v(&health, "health_sealed"), v(&health, "has_health_note")
+    ])?;
+    student::save_for_member(w, meta.id, m.student.as_ref(), m.keep_sealed)?;
     Ok(meta.id)
 }
 
 pub fn update(store: &mut Store, id: RecordId, input: &MemberInput) -> Result<Member> {
     let pass = crate::access::ask_care_edit(store, id)?;
-    let before = get(store.conn(), id)?;
+    let before = read(store, id)?;
     let m = numbers_kept(store, input, Some(&before))?.cleaned()?;
+    let m = Clean { keep_sealed: crate::sealed::key(store).is_none(), ..m };
     pass.write(store, |w| {
         let before = get(w.tx(), id)?;
         write_update(w, id, before.household_id, &m)?;
@@ -268,13 +357,20 @@ pub static NUMBERS_NOT_YOURS: Rule = Rule {
     en: "only the principal and the aid officer enter and see ID and national student numbers",
 };
 
-/// The input as an account that does not see full numbers (a teacher) may write it: the
-/// numbers it was shown are masked, so the stored ones stay (none for a new member), and so
-/// does the birth date when none is typed (the masked view shows its year only). A full
-/// number typed is refused. A birth date typed replaces none but a missing one: the one stored
-/// is what the ID number says, and the teacher sees its year only.
+/// Only the principal and the aid officer write health and disability notes (a teacher's
+/// computer cannot seal them: issue 22).
+pub static HEALTH_NOT_YOURS: Rule = Rule {
+    code: "health_not_yours",
+    zh: "健康和残疾情况只能由校长或资助专干录入和查看",
+    en: "only the principal and the aid officer enter and see health and disability notes",
+};
+
+/// The input as an account without the second key (a teacher) may write it: it cannot seal,
+/// so the numbers, birth date and health note stored stay as they are (`Clean::keep_sealed`;
+/// none for a new member). A full number or a health note typed is refused. A birth date
+/// typed is kept for a new member, or one whose birth year is missing, as its year only.
 fn numbers_kept(store: &Store, input: &MemberInput, before: Option<&Member>) -> Result<MemberInput> {
-    if crate::access::sees_numbers(store) {
+    if crate::sealed::key(store).is_some() {
         return Ok(input.clone());
     }
     let mut c = crate::labels::checks();
@@ -285,14 +381,18 @@ fn numbers_kept(store: &Store, input: &MemberInput, before: Option<&Member>) -> 
     if input.student.as_ref().is_some_and(|s| full(&s.national_student_number)) {
         c.add("nationalStudentNumber", Problem::Rule(&NUMBERS_NOT_YOURS));
     }
+    if !input.health.trim().is_empty() {
+        c.add("health", Problem::Rule(&HEALTH_NOT_YOURS));
+    }
     c.finish()?;
     let mut kept = input.clone();
-    kept.resident_id = before.map(|b| b.resident_id.clone()).unwrap_or_default();
-    if let Some(stored) = before.and_then(|b| b.birth_date) {
-        kept.birth_date = Some(stored.to_string());
+    kept.resident_id = String::new();
+    kept.health = String::new();
+    if before.is_some_and(|b| b.birth_year.is_some()) {
+        kept.birth_date = None;
     }
     if let Some(s) = &mut kept.student {
-        s.national_student_number = before.and_then(|b| b.student.as_ref()).map(|st| st.fields.national_student_number.clone()).unwrap_or_default();
+        s.national_student_number = String::new();
     }
     Ok(kept)
 }
@@ -304,16 +404,42 @@ pub fn update_input(w: &Writer<'_>, id: RecordId, household_id: RecordId, input:
 }
 
 fn write_update(w: &Writer<'_>, id: RecordId, household_id: RecordId, m: &Clean) -> Result<()> {
-    if resident_id_taken(w.tx(), &m.resident_id, Some(id))? {
-        return Err(crate::labels::invalid("residentId", Problem::Rule(&DUPLICATE_RESIDENT_ID)));
+    let record = id.to_string();
+    let birth = m.birth_date.map(|d| d.to_string());
+    // The sealed fields that change: a value that opens to what is written keeps its sealed
+    // text (a fresh nonce would make every edit look like a change of the number).
+    let mut set: Vec<(&'static str, rusqlite::types::Value)> = Vec::new();
+    match (m.keep_sealed, crate::sealed::writer_key(w)) {
+        (false, Some(key)) => {
+            let number = crate::sealed::changed(w.tx(), key, "member", &record, "resident_id", Some(&m.resident_id))?;
+            if let Some(rusqlite::types::Value::Text(digest)) = number.iter().find(|(c, _)| *c == "resident_id_digest").map(|(_, v)| v) {
+                if resident_id_taken(w.tx(), digest, Some(id))? {
+                    return Err(crate::labels::invalid("residentId", Problem::Rule(&DUPLICATE_RESIDENT_ID)));
+                }
+            }
+            set.extend(number);
+            set.extend(crate::sealed::changed(w.tx(), key, "member", &record, "birth_date", birth.as_deref())?);
+            set.extend(crate::sealed::changed(w.tx(), key, "member", &record, "health", Some(&m.health))?);
+        }
+        // Without the key: what is sealed stays; a birth year only where none is stored.
+        _ => {
+            let year: Option<i64> = w.tx().query_row("SELECT birth_year FROM member WHERE id = ?1", [id], |r| r.get(0))?;
+            if year.is_none() && birth.is_some() {
+                set.extend(crate::sealed::stored(None, "member", &record, "birth_date", birth.as_deref()));
+            }
+        }
     }
-    w.tx().prepare_cached(
-        "UPDATE member SET household_id = ?1, name = ?2, relation = ?3, resident_id = ?4, gender = ?5, birth_date = ?6,
-             health = ?7, migrant_work = ?8, updated_at = ?9, device_id = ?10
-         WHERE id = ?11 AND deleted_at IS NULL",
-    )?
-    .execute(params![household_id, m.name, m.relation, m.resident_id, m.gender, m.birth_date, m.health, m.migrant_work, w.now(), w.device_id(), id])?;
-    student::save_for_member(w, id, m.student.as_ref())
+    let extra: String = set.iter().map(|(c, _)| format!(", {c} = ?")).collect();
+    let sql = format!(
+        "UPDATE member SET household_id = ?, name = ?, relation = ?, gender = ?, migrant_work = ?, updated_at = ?, device_id = ?{extra}
+         WHERE id = ? AND deleted_at IS NULL"
+    );
+    let (now, device) = (w.now(), w.device_id());
+    let mut values: Vec<&dyn rusqlite::ToSql> = vec![&household_id, &m.name, &m.relation, &m.gender, &m.migrant_work, &now, &device];
+    values.extend(set.iter().map(|(_, v)| v as &dyn rusqlite::ToSql));
+    values.push(&id);
+    w.tx().prepare_cached(&sql)?.execute(values.as_slice())?;
+    student::save_for_member(w, id, m.student.as_ref(), m.keep_sealed)
 }
 
 /// Removes a member from the card (tombstone), with their student record, pairings, plans and
@@ -322,7 +448,7 @@ pub fn delete(store: &mut Store, id: RecordId) -> Result<()> {
     crate::access::ask_care_edit(store, id)?.write(store, |w| {
         let before = get(w.tx(), id)?;
         crate::dropout::tombstone_cases_of(w, "SELECT ?1", id)?;
-        student::save_for_member(w, id, None)?;
+        student::save_for_member(w, id, None, false)?;
         for table in ["pairing", "plan", "aid_grant"] {
             w.tx().execute(
                 &format!("UPDATE {table} SET deleted_at = ?2, updated_at = ?2, device_id = ?3 WHERE deleted_at IS NULL AND member_id = ?1"),
@@ -460,6 +586,44 @@ pub mod tests {
         let input = MemberInput { student: Some(StudentInput { grade: Some(13), ..StudentInput::default() }), ..member_input("王小明", "") };
         let err = create(&mut store, h, &input).unwrap_err();
         assert_eq!(err.report().fields[0].field, "grade");
+    }
+
+    /// Issue 22: a holder's write stores the numbers, the birth date and the health note sealed,
+    /// with only the masked view in clear; the holder reads them opened, a teacher the view.
+    #[test]
+    fn the_numbers_birth_date_and_health_are_stored_sealed_and_opened_for_a_holder_only() {
+        let (mut store, h) = setup();
+        let student = StudentInput { national_student_number: "G61092120130305001X".into(), ..StudentInput::default() };
+        let input = MemberInput { health: "听力残疾".into(), student: Some(student), ..member_input("王小明", "61092120130305001X") };
+        let m = create(&mut store, h, &input).unwrap();
+        assert_eq!((m.resident_id.as_str(), m.birth_date, m.health.as_str()), ("61092120130305001X", NaiveDate::from_ymd_opt(2013, 3, 5), "听力残疾"));
+        assert_eq!(m.student.as_ref().unwrap().fields.national_student_number, "G61092120130305001X");
+        assert!(m.has_health_note && m.birth_year == Some(2013));
+        let stored: (String, Option<String>, String, Option<i64>, i64, String) = store
+            .conn()
+            .query_row("SELECT resident_id, birth_date, health, birth_year, has_health_note, resident_id_digest FROM member WHERE id = ?1", [m.meta.id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            })
+            .unwrap();
+        assert_eq!(stored, ("610921********001X".into(), None, String::new(), Some(2013), 1, crate::sealed::digest(store.second().unwrap(), "resident_id", "61092120130305001X")));
+        let nsn: String = store.conn().query_row("SELECT national_student_number FROM student", [], |r| r.get(0)).unwrap();
+        assert_eq!(nsn, "G610921********001X");
+        // Editing the name alone keeps every sealed text as it was (no change to audit or sync).
+        let before = get(store.conn(), m.meta.id).unwrap();
+        update(&mut store, m.meta.id, &MemberInput { name: "王小亮".into(), ..input.clone() }).unwrap();
+        let after = get(store.conn(), m.meta.id).unwrap();
+        assert_eq!((after.seals, after.student.unwrap().seals), (before.seals, before.student.unwrap().seals));
+        // Without the key (a teacher's laptop): the masked view, the year, whether a note is kept.
+        store.set_second(None);
+        let seen = read(&store, m.meta.id).unwrap();
+        assert_eq!((seen.resident_id.as_str(), seen.birth_date, seen.birth_year, seen.health.as_str(), seen.has_health_note), ("610921********001X", None, Some(2013), "", true));
+        assert_eq!(seen.student.unwrap().fields.national_student_number, "G610921********001X");
+        // The audit trail captured only what is stored.
+        let audit: Vec<String> = store.conn().prepare("SELECT changes FROM audit").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        assert!(!audit.is_empty());
+        for changes in audit {
+            assert!(!changes.contains("20130305") && !changes.contains("2013-03-05") && !changes.contains("听力残疾"), "{changes}");
+        }
     }
 
     #[test]

@@ -334,9 +334,9 @@ mod tests {
         assert_eq!(full_ids(&json), 0);
         let private: Vec<(String, String, String)> = store
             .conn()
-            .prepare("SELECT m.health, h.poverty_causes, h.phone FROM member m JOIN household h ON h.id = m.household_id WHERE m.deleted_at IS NULL")
+            .prepare("SELECT m.id, m.health_sealed, h.poverty_causes, h.phone FROM member m JOIN household h ON h.id = m.household_id WHERE m.deleted_at IS NULL")
             .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_map([], |r| Ok((crate::sealed::opened(store.second(), "member", &r.get::<_, String>(0)?, "health", &r.get::<_, String>(1)?), r.get(2)?, r.get(3)?)))
             .unwrap()
             .collect::<rusqlite::Result<_>>()
             .unwrap();

@@ -150,6 +150,12 @@ fn age_on(birth: NaiveDate, today: NaiveDate) -> i32 {
 pub fn reconcile(store: &Store, term: Term, today: NaiveDate) -> Result<Reconciliation> {
     crate::access::require(store, crate::access::Action::Reconcile)?;
     let conn = store.conn();
+    // The birth dates are sealed (`sealed`): opened with the second key; the numbers are
+    // matched by their digests, and shown masked (the clear columns).
+    let key = crate::sealed::key(store);
+    let birth_of = |table: &str, id: &str, sealed: &str, clear: Option<String>| {
+        NaiveDate::parse_from_str(&crate::sealed::read(key, table, id, "birth_date", sealed, &clear.unwrap_or_default()), "%Y-%m-%d").ok()
+    };
     let roster_rows: i64 = conn.query_row("SELECT count(*) FROM registration WHERE deleted_at IS NULL", [], |r| r.get(0))?;
     let mut found: Vec<Mismatch> = Vec::new();
     let mut push = |kind, subject_id, name, household_id, class_name, id: &str, reason| {
@@ -160,17 +166,18 @@ pub fn reconcile(store: &Store, term: Term, today: NaiveDate) -> Result<Reconcil
         // 漏登: members of registered-poor households, enrolled or of compulsory-school age,
         // that no roster row is linked to.
         let mut stmt = conn.prepare_cached(
-            "SELECT m.id, m.name, m.household_id, coalesce(s.class_name, ''), m.resident_id, m.birth_date, s.enrolment_status
+            "SELECT m.id, m.name, m.household_id, coalesce(s.class_name, ''), m.resident_id, m.birth_date, s.enrolment_status, m.birth_date_sealed
              FROM member m JOIN household h ON h.id = m.household_id
              LEFT JOIN student s ON s.member_id = m.id AND s.deleted_at IS NULL
              WHERE m.deleted_at IS NULL AND h.deleted_at IS NULL AND h.status <> 'none'
-               AND (s.enrolment_status = 'enrolled' OR (s.id IS NULL AND m.birth_date IS NOT NULL))
-               AND (m.resident_id = '' OR NOT EXISTS (SELECT 1 FROM registration r WHERE r.resident_id = m.resident_id AND r.deleted_at IS NULL))",
+               AND (s.enrolment_status = 'enrolled' OR (s.id IS NULL AND (m.birth_date_sealed <> '' OR m.birth_date IS NOT NULL)))
+               AND (m.resident_id_digest = '' OR NOT EXISTS (SELECT 1 FROM registration r WHERE r.resident_id_digest = m.resident_id_digest AND r.deleted_at IS NULL))",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let (id, name, household, class): (RecordId, String, RecordId, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-            let (resident_id, birth, status): (String, Option<NaiveDate>, Option<EnrolmentStatus>) = (r.get(4)?, r.get(5)?, r.get(6)?);
+            let (resident_id, status): (String, Option<EnrolmentStatus>) = (r.get(4)?, r.get(6)?);
+            let birth = birth_of("member", &id.to_string(), &r.get::<_, String>(7)?, r.get(5)?);
             let reason = match (status, birth) {
                 (Some(_), _) if resident_id.is_empty() => Reason::NoResidentId,
                 (Some(_), _) => Reason::StudentNotOnRoster,
@@ -190,9 +197,10 @@ pub fn reconcile(store: &Store, term: Term, today: NaiveDate) -> Result<Reconcil
         // the rows for the duplicate check below.
         let mut stmt = conn.prepare_cached(
             "SELECT r.id, r.name, m.household_id, r.class_name, r.resident_id, r.registered_poor, r.stage, r.birth_date, s.enrolment_status,
-                    r.national_student_number
+                    CASE WHEN r.national_student_number_digest <> '' THEN r.national_student_number_digest ELSE r.national_student_number END,
+                    r.birth_date_sealed
              FROM registration r
-             LEFT JOIN member m ON m.resident_id = r.resident_id AND m.resident_id <> '' AND m.deleted_at IS NULL
+             LEFT JOIN member m ON m.resident_id_digest = r.resident_id_digest AND r.resident_id_digest <> '' AND m.deleted_at IS NULL
              LEFT JOIN student s ON s.member_id = m.id AND s.deleted_at IS NULL
              WHERE r.deleted_at IS NULL",
         )?;
@@ -208,7 +216,10 @@ pub fn reconcile(store: &Store, term: Term, today: NaiveDate) -> Result<Reconcil
         let mut entries = Vec::new();
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let e = Entry { id: r.get(0)?, name: r.get(1)?, household: r.get(2)?, class: r.get(3)?, resident_id: r.get(4)?, birth: r.get(7)?, number: r.get(9)? };
+            let id: RecordId = r.get(0)?;
+            let birth = birth_of("registration", &id.to_string(), &r.get::<_, String>(10)?, r.get(7)?);
+            // `number`: the national student number's digest (equal numbers, equal digests).
+            let e = Entry { id, name: r.get(1)?, household: r.get(2)?, class: r.get(3)?, resident_id: r.get(4)?, birth, number: r.get(9)? };
             let (poor, stage, status): (Option<bool>, Option<Stage>, Option<EnrolmentStatus>) = (r.get(5)?, r.get(6)?, r.get(8)?);
             let age = e.birth.map(|b| age_on(b, today));
             let reason = if e.household.is_none() && poor == Some(true) {

@@ -48,16 +48,27 @@ pub struct UnlinkedRegistration {
     pub registered_poor: Option<bool>,
 }
 
-const COLUMNS: &str = "resident_id, national_student_number, name, gender, birth_date, stage, grade, class_name, ethnicity,
-     boarding, left_behind, registered_poor, address, guardian_name, phone";
+/// What [`input_from_row`] reads: the record's id, the clear columns, the sealed ones.
+const READ: &str = "id, resident_id, national_student_number, name, gender, birth_date, stage, grade, class_name, ethnicity,
+     boarding, left_behind, registered_poor, address, guardian_name, phone,
+     resident_id_sealed, national_student_number_sealed, birth_date_sealed, resident_id_digest";
 
-fn input_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<RegistrationInput> {
-    Ok(RegistrationInput {
-        resident_id: r.get(at)?,
-        national_student_number: r.get(at + 1)?,
+/// A registration as the holder of `second` reads it (the sealed fields opened; a row not
+/// sealed yet keeps its clear values), from [`READ`] at column `at`; with its digest.
+fn input_from_row(r: &rusqlite::Row<'_>, at: usize, second: Option<&crate::crypto::DataKey>) -> rusqlite::Result<(RecordId, RegistrationInput, String)> {
+    let id: RecordId = r.get(at)?;
+    let record = id.to_string();
+    let open = |column: &str, sealed: String| second.and_then(|k| crate::sealed::open(k, "registration", &record, column, &sealed)).map(|v| v.to_string());
+    let at = at + 1;
+    let resident_id: String = r.get(at)?;
+    let national_student_number: String = r.get(at + 1)?;
+    let birth_date: Option<NaiveDate> = r.get(at + 4)?;
+    let input = RegistrationInput {
+        resident_id: open("resident_id", r.get(at + 15)?).unwrap_or(resident_id),
+        national_student_number: open("national_student_number", r.get(at + 16)?).unwrap_or(national_student_number),
         name: r.get(at + 2)?,
         gender: r.get(at + 3)?,
-        birth_date: r.get(at + 4)?,
+        birth_date: open("birth_date", r.get(at + 17)?).and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()).or(birth_date),
         stage: r.get(at + 5)?,
         grade: r.get(at + 6)?,
         class_name: r.get(at + 7)?,
@@ -68,49 +79,80 @@ fn input_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Registra
         address: r.get(at + 12)?,
         guardian_name: r.get(at + 13)?,
         phone: r.get(at + 14)?,
-    })
+    };
+    Ok((id, input, r.get(at + 18)?))
 }
 
-/// Every live registration by resident ID (for planning an import).
-pub fn all_by_resident_id(conn: &Connection) -> Result<std::collections::HashMap<String, (RecordId, RegistrationInput)>> {
-    let mut stmt = conn.prepare(&format!("SELECT id, {COLUMNS} FROM registration WHERE deleted_at IS NULL"))?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, RecordId>(0)?, input_from_row(r, 1)?)))?;
+/// Every live registration by the digest of its resident ID (for planning an import; a
+/// holder's: the fields opened with `second`).
+pub fn all_by_digest(conn: &Connection, second: Option<&crate::crypto::DataKey>) -> Result<std::collections::HashMap<String, (RecordId, RegistrationInput)>> {
+    let mut stmt = conn.prepare(&format!("SELECT {READ} FROM registration WHERE deleted_at IS NULL"))?;
+    let rows = stmt.query_map([], |r| input_from_row(r, 0, second))?;
     let mut map = std::collections::HashMap::new();
     for row in rows {
-        let (id, input) = row?;
-        map.insert(input.resident_id.clone(), (id, input));
+        let (id, input, digest) = row?;
+        map.insert(digest, (id, input));
     }
     Ok(map)
 }
 
+/// The sealed fields' columns and values for a registration (`sealed::stored`).
+fn sealed_values(w: &Writer<'_>, id: RecordId, r: &RegistrationInput) -> Vec<(&'static str, rusqlite::types::Value)> {
+    let key = crate::sealed::writer_key(w);
+    let record = id.to_string();
+    let birth = r.birth_date.map(|d| d.to_string());
+    let mut out = crate::sealed::stored(key, "registration", &record, "resident_id", Some(&r.resident_id));
+    out.extend(crate::sealed::stored(key, "registration", &record, "national_student_number", Some(&r.national_student_number)));
+    out.extend(crate::sealed::stored(key, "registration", &record, "birth_date", birth.as_deref()));
+    out
+}
+
+/// Every column a registration's write sets, in [`sealed_values`]' order after the others.
+const SEALED: [&str; 9] = [
+    "resident_id", "resident_id_sealed", "resident_id_digest",
+    "national_student_number", "national_student_number_sealed", "national_student_number_digest",
+    "birth_date", "birth_year", "birth_date_sealed",
+];
+
 pub fn insert(w: &Writer<'_>, r: &RegistrationInput) -> Result<RecordId> {
     let m: Meta = w.new_meta();
+    let sealed = sealed_values(w, m.id, r);
+    debug_assert!(sealed.iter().map(|(c, _)| *c).eq(SEALED));
+    let (now, device) = (w.now(), w.device_id());
+    let mut values: Vec<&dyn rusqlite::ToSql> = vec![
+        &m.id, &r.name, &r.gender, &r.stage, &r.grade, &r.class_name, &r.ethnicity, &r.boarding, &r.left_behind, &r.registered_poor,
+        &r.address, &r.guardian_name, &r.phone, &now, &device, &w.actor().id,
+    ];
+    values.extend(sealed.iter().map(|(_, v)| v as &dyn rusqlite::ToSql));
     w.tx()
         .prepare_cached(&format!(
-            "INSERT INTO registration (id, {COLUMNS}, created_at, updated_at, device_id, updated_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18, ?19)"
+            "INSERT INTO registration (id, name, gender, stage, grade, class_name, ethnicity, boarding, left_behind, registered_poor,
+                 address, guardian_name, phone, created_at, updated_at, device_id, updated_by, {})
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16, {})",
+            SEALED.join(", "),
+            (17..17 + SEALED.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", "),
         ))?
-        .execute(params![
-            m.id, r.resident_id, r.national_student_number, r.name, r.gender, r.birth_date, r.stage, r.grade, r.class_name,
-            r.ethnicity, r.boarding, r.left_behind, r.registered_poor, r.address, r.guardian_name, r.phone, w.now(), w.device_id(), w.actor().id
-        ])?;
+        .execute(values.as_slice())?;
     Ok(m.id)
 }
 
 pub fn update(w: &Writer<'_>, id: RecordId, r: &RegistrationInput) -> Result<()> {
+    let sealed = sealed_values(w, id, r);
+    let (now, device) = (w.now(), w.device_id());
+    let mut values: Vec<&dyn rusqlite::ToSql> = vec![
+        &id, &r.name, &r.gender, &r.stage, &r.grade, &r.class_name, &r.ethnicity, &r.boarding, &r.left_behind, &r.registered_poor,
+        &r.address, &r.guardian_name, &r.phone, &now, &device, &w.actor().id,
+    ];
+    values.extend(sealed.iter().map(|(_, v)| v as &dyn rusqlite::ToSql));
     w.tx()
-        .prepare_cached(
-            "UPDATE registration SET resident_id = ?2, national_student_number = ?3, name = ?4, gender = ?5, birth_date = ?6,
-                 stage = ?7, grade = ?8, class_name = ?9, ethnicity = ?10, boarding = ?11, left_behind = ?12,
-                 registered_poor = ?13, address = ?14, guardian_name = ?15, phone = ?16, updated_at = ?17, device_id = ?18,
-                 updated_by = ?19
+        .prepare_cached(&format!(
+            "UPDATE registration SET name = ?2, gender = ?3, stage = ?4, grade = ?5, class_name = ?6, ethnicity = ?7, boarding = ?8,
+                 left_behind = ?9, registered_poor = ?10, address = ?11, guardian_name = ?12, phone = ?13, updated_at = ?14,
+                 device_id = ?15, updated_by = ?16, {}
              WHERE id = ?1",
-        )?
-        .execute(params![
-            id, r.resident_id, r.national_student_number, r.name, r.gender, r.birth_date, r.stage, r.grade, r.class_name,
-            r.ethnicity, r.boarding, r.left_behind, r.registered_poor, r.address, r.guardian_name, r.phone, w.now(), w.device_id(),
-            w.actor().id
-        ])?;
+            SEALED.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", 17 + i)).collect::<Vec<_>>().join(", "),
+        ))?
+        .execute(values.as_slice())?;
     Ok(())
 }
 
@@ -121,8 +163,8 @@ pub fn link(w: &Writer<'_>, touched: &[RecordId]) -> Result<()> {
     // Links that change: newly matching members, or members that went away.
     let mut stmt = w.tx().prepare(
         "SELECT r.id, m.id FROM registration r
-         LEFT JOIN member m ON m.resident_id = r.resident_id AND m.resident_id <> '' AND m.deleted_at IS NULL
-         WHERE r.deleted_at IS NULL AND r.member_id IS NOT m.id",
+         LEFT JOIN member m ON m.resident_id_digest = r.resident_id_digest AND m.deleted_at IS NULL
+         WHERE r.deleted_at IS NULL AND r.resident_id_digest <> '' AND r.member_id IS NOT m.id",
     )?;
     let changed: Vec<(RecordId, Option<RecordId>)> =
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
@@ -136,10 +178,14 @@ pub fn link(w: &Writer<'_>, touched: &[RecordId]) -> Result<()> {
         return Ok(());
     }
     // One pass over the linked registrations; the others have no student record to sync.
+    let key = crate::sealed::writer_key(w);
     let linked: Vec<(RecordId, RecordId, RegistrationInput)> = w
         .tx()
-        .prepare(&format!("SELECT id, member_id, {COLUMNS} FROM registration WHERE member_id IS NOT NULL AND deleted_at IS NULL"))?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, input_from_row(r, 2)?)))?
+        .prepare(&format!("SELECT member_id, {READ} FROM registration WHERE member_id IS NOT NULL AND deleted_at IS NULL"))?
+        .query_map([], |r| {
+            let (id, input, _) = input_from_row(r, 1, key)?;
+            Ok((id, r.get(0)?, input))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     for (reg, member, input) in linked {
         if sync.contains(&reg) {
@@ -151,7 +197,7 @@ pub fn link(w: &Writer<'_>, touched: &[RecordId]) -> Result<()> {
 
 /// Makes the member's student record say what the roster says (keeping what it does not say).
 fn sync_student(w: &Writer<'_>, member: RecordId, r: &RegistrationInput) -> Result<()> {
-    let current = student::of_member(w.tx(), member)?;
+    let current = student::of_member(w.tx(), member, crate::sealed::writer_key(w))?;
     let base = current.clone().unwrap_or_else(|| StudentInput { enrolment_status: EnrolmentStatus::Enrolled, ..StudentInput::default() });
     let wanted = StudentInput {
         national_student_number: if r.national_student_number.is_empty() { base.national_student_number.clone() } else { r.national_student_number.clone() },
@@ -163,7 +209,7 @@ fn sync_student(w: &Writer<'_>, member: RecordId, r: &RegistrationInput) -> Resu
         ..base
     };
     if current.as_ref() != Some(&wanted) {
-        student::save_for_member(w, member, Some(&wanted))?;
+        student::save_for_member(w, member, Some(&wanted), false)?;
     }
     Ok(())
 }
@@ -179,6 +225,7 @@ pub fn unlinked(store: &Store) -> Result<Vec<UnlinkedRegistration>> {
         Ok(UnlinkedRegistration {
             id: r.get(0)?,
             name: r.get(1)?,
+            // The clear columns: masked already once sealed (the rule again for a row not yet).
             national_student_number: crate::masking::national_student_number(&r.get::<_, String>(2)?),
             resident_id_masked: crate::masking::resident_id(&resident_id),
             grade: r.get(4)?,

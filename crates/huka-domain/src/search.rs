@@ -12,7 +12,7 @@
 //! or more characters; one- and two-character terms (many Chinese names) scan the compact
 //! search table instead of the record tables. Several words must all match.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use crate::actor::Role;
 use crate::error::Result;
@@ -40,15 +40,10 @@ pub fn reindex_household(conn: &Connection, household: RecordId) -> Result<()> {
         ))?
         .query_row([household], |r| r.get(0))?;
     if full_ids_open(conn)? {
-        let old: Option<String> = conn.prepare_cached(&format!("SELECT ids FROM {FULL_IDS} WHERE rowid = ?1"))?.query_row([key], |r| r.get(0)).optional()?;
-        let new: Option<String> =
-            conn.prepare_cached(&format!("{FULL_IDS_OF} AND h.id = ?1 GROUP BY k.key"))?.query_row([household], |r| r.get(1)).optional()?;
-        if old != new {
-            conn.prepare_cached(&format!("DELETE FROM {FULL_IDS} WHERE rowid = ?1"))?.execute([key])?;
-            if let Some(ids) = new {
-                conn.prepare_cached(&format!("INSERT INTO {FULL_IDS} (rowid, ids) VALUES (?1, ?2)"))?.execute(params![key, ids])?;
-            }
-        }
+        // The numbers are sealed (`sealed`) and the key is not at hand here: the household's
+        // row is taken out and marked, and the next search by a number refills it.
+        conn.prepare_cached(&format!("DELETE FROM {FULL_IDS} WHERE rowid = ?1"))?.execute([key])?;
+        conn.prepare_cached(&format!("INSERT OR IGNORE INTO {FULL_IDS_STALE} (key) VALUES (?1)"))?.execute([key])?;
     }
     if body == old_body {
         return Ok(());
@@ -69,10 +64,14 @@ pub fn reindex_household(conn: &Connection, household: RecordId) -> Result<()> {
 /// when the store drops (issue 22).
 const FULL_IDS: &str = "temp.household_full_ids";
 
-/// The rows of [`FULL_IDS`]: each live household's full ID numbers, from its live members.
-const FULL_IDS_OF: &str = "SELECT k.key, group_concat(m.resident_id, ' ') FROM search_key k
+/// The households whose row in [`FULL_IDS`] a write took out since it was filled.
+const FULL_IDS_STALE: &str = "temp.household_full_ids_stale";
+
+/// What [`FULL_IDS`]' rows are made of: each live household's live members' sealed numbers
+/// (opened in [`fill_full_ids`]).
+const FULL_IDS_OF: &str = "SELECT k.key, m.id, m.resident_id_sealed, m.resident_id FROM search_key k
      JOIN household h ON h.id = k.household_id AND h.deleted_at IS NULL
-     JOIN member m ON m.household_id = h.id AND m.deleted_at IS NULL AND m.resident_id <> ''
+     JOIN member m ON m.household_id = h.id AND m.deleted_at IS NULL AND (m.resident_id_sealed <> '' OR m.resident_id <> '')
      WHERE 1";
 
 fn full_ids_open(conn: &Connection) -> Result<bool> {
@@ -81,13 +80,51 @@ fn full_ids_open(conn: &Connection) -> Result<bool> {
 
 /// Fills the full numbers' search table for this session, once: at the first search by a
 /// number of an account that searches by full numbers (the principal, the aid officer) — not
-/// at login, which stays as fast as before for everyone. Writes nothing to the file.
-pub fn open_full_ids(conn: &Connection) -> Result<()> {
+/// at login, which stays as fast as before for everyone — from the numbers OPENED with the
+/// second key; later, the rows of the households written since. Writes nothing to the file.
+pub fn open_full_ids(conn: &Connection, second: &crate::crypto::DataKey) -> Result<()> {
     if full_ids_open(conn)? {
+        let stale: i64 = conn.prepare_cached(&format!("SELECT count(*) FROM {FULL_IDS_STALE}"))?.query_row([], |r| r.get(0))?;
+        if stale > 0 {
+            fill_full_ids(conn, second, &format!(" AND k.key IN (SELECT key FROM {FULL_IDS_STALE})"))?;
+            conn.execute(&format!("DELETE FROM {FULL_IDS_STALE}"), [])?;
+        }
         return Ok(());
     }
-    conn.execute_batch(&format!("CREATE VIRTUAL TABLE {FULL_IDS} USING fts5 (ids, tokenize = 'trigram')"))?;
-    conn.execute(&format!("INSERT INTO {FULL_IDS} (rowid, ids) {FULL_IDS_OF} GROUP BY k.key"), [])?;
+    conn.execute_batch(&format!(
+        "CREATE VIRTUAL TABLE {FULL_IDS} USING fts5 (ids, tokenize = 'trigram');
+         CREATE TABLE IF NOT EXISTS {FULL_IDS_STALE} (key INTEGER PRIMARY KEY);"
+    ))?;
+    fill_full_ids(conn, second, "")
+}
+
+/// Writes [`FULL_IDS`]' rows of the households `filter` names (an SQL condition on `k`).
+fn fill_full_ids(conn: &Connection, second: &crate::crypto::DataKey, filter: &str) -> Result<()> {
+    let mut rows: Vec<(i64, String)> = Vec::new();
+    {
+        let mut stmt = conn.prepare(&format!("{FULL_IDS_OF}{filter} ORDER BY k.key"))?;
+        let mut q = stmt.query([])?;
+        while let Some(r) = q.next()? {
+            let (key, member, sealed, clear): (i64, String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            let number = match crate::sealed::open(second, "member", &member, "resident_id", &sealed) {
+                Some(v) => v.to_string(),
+                // A row from before sealing keeps its clear number until it is converted.
+                None if sealed.is_empty() && !crate::masking::is_masked(&clear) => clear,
+                None => continue,
+            };
+            match rows.last_mut() {
+                Some((k, ids)) if *k == key => {
+                    ids.push(' ');
+                    ids.push_str(&number);
+                }
+                _ => rows.push((key, number)),
+            }
+        }
+    }
+    let mut insert = conn.prepare_cached(&format!("INSERT INTO {FULL_IDS} (rowid, ids) VALUES (?1, ?2)"))?;
+    for (key, ids) in &rows {
+        insert.execute(params![key, ids])?;
+    }
     Ok(())
 }
 
@@ -127,6 +164,10 @@ enum Reach {
 
 fn reach(store: &Store) -> Reach {
     let actor = store.actor();
+    if crate::sealed::key(store).is_none() {
+        // Without the second key no full number can be read.
+        return Reach::NoOne;
+    }
     match actor.role {
         _ if actor.id == crate::actor::Actor::system().id => Reach::Every,
         Role::Principal | Role::AidOfficer => Reach::Every,
@@ -148,7 +189,7 @@ pub fn household_filter(store: &Store, id_column: &str, text: &str, first_param:
     let reach = reach(store);
     let id_like = |t: &str| t.chars().all(|c| c.is_ascii_digit() || c == 'X');
     if reach == Reach::Every && terms.iter().any(|t| id_like(t)) {
-        open_full_ids(store.conn())?;
+        open_full_ids(store.conn(), crate::sealed::key(store).expect("a reader of full numbers holds the second key"))?;
     }
     let params: Vec<String> = terms.iter().map(|t| format!("%{t}%")).collect();
     // Terms of three or more characters go through the trigram index; shorter ones are
@@ -227,9 +268,9 @@ mod tests {
         assert_eq!(names(&again, "1123002"), ["王建国"], "a new session fills it again");
         drop(again);
         let conn = rusqlite::Connection::open(&path).unwrap();
-        // Not the member itself, nor the audit trail of its changes (issue 22's later stages
-        // seal those): any other table, the search's included.
-        let tables: Vec<String> = conn.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('member', 'audit')").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        // Any table, the search's, the member itself (sealed) and the audit trail of its
+        // changes included.
+        let tables: Vec<String> = conn.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
         for table in tables {
             let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
             let n = stmt.column_count();

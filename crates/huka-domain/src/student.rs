@@ -97,6 +97,24 @@ pub struct Student {
     pub member_id: RecordId,
     #[serde(flatten)]
     pub fields: StudentInput,
+    /// The national student number sealed (`sealed`), and its digest; never serialized.
+    #[serde(skip)]
+    pub seals: Seals,
+}
+
+/// A student's sealed column as stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Seals {
+    pub national_student_number: String,
+    pub national_student_number_digest: String,
+}
+
+/// Opens a student's national student number with the second key (a row not sealed yet keeps
+/// its clear value).
+pub fn open(second: &crate::crypto::DataKey, s: &mut Student) {
+    if let Some(v) = crate::sealed::open(second, "student", &s.meta.id.to_string(), "national_student_number", &s.seals.national_student_number) {
+        s.fields.national_student_number = v.to_string();
+    }
 }
 
 impl StudentInput {
@@ -119,7 +137,11 @@ impl StudentInput {
 
 /// The student columns (alias `s`) that [`from_row`] reads, for a LEFT JOIN on member.
 pub(crate) const COLUMNS: &str = "s.id, s.created_at, s.updated_at, s.device_id, s.member_id, s.national_student_number, \
-     s.stage, s.grade, s.class_name, s.enrolment_status, s.boarding, s.left_behind, s.disabled, s.orphan, s.single_parent";
+     s.stage, s.grade, s.class_name, s.enrolment_status, s.boarding, s.left_behind, s.disabled, s.orphan, s.single_parent, \
+     s.national_student_number_sealed, s.national_student_number_digest";
+
+/// How many columns [`COLUMNS`] names.
+pub(crate) const COLUMN_COUNT: usize = 17;
 
 /// Reads a student from [`COLUMNS`] at column `at`; `None` when the LEFT JOIN found none.
 pub(crate) fn from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<Student>> {
@@ -141,6 +163,7 @@ pub(crate) fn from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Opt
             orphan: r.get(at + 13)?,
             single_parent: r.get(at + 14)?,
         },
+        seals: Seals { national_student_number: r.get(at + 15)?, national_student_number_digest: r.get(at + 16)? },
     }))
 }
 
@@ -182,13 +205,18 @@ pub fn class_key(name: &str) -> String {
     }
 }
 
-/// The live student record of a member, if the member is in school.
-pub(crate) fn of_member(conn: &rusqlite::Connection, member_id: RecordId) -> Result<Option<StudentInput>> {
+/// The live student record of a member, if the member is in school (its number opened with
+/// `second`, else as stored: masked).
+pub(crate) fn of_member(conn: &rusqlite::Connection, member_id: RecordId, second: Option<&crate::crypto::DataKey>) -> Result<Option<StudentInput>> {
     let row = conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM student s WHERE s.member_id = ?1 AND s.deleted_at IS NULL"))?
         .query_row([member_id], |r| from_row(r, 0))
         .optional()?;
-    Ok(row.flatten().map(|s| s.fields))
+    let mut row = row.flatten();
+    if let (Some(s), Some(k)) = (row.as_mut(), second) {
+        open(k, s);
+    }
+    Ok(row.map(|s| s.fields))
 }
 
 /// What follows a student's enrolment status to or from dropped-out: their dropout case
@@ -200,8 +228,11 @@ pub trait EnrolmentFollows {
 
 /// Makes the member's student record match `input`: created, updated, or (for `None`)
 /// turned into a tombstone. A change of enrolment status to or from dropped-out opens or
-/// closes the student's dropout case in the same transaction (see `dropout`).
-pub(crate) fn save_for_member(w: &Writer<'_>, member_id: RecordId, input: Option<&StudentInput>) -> Result<()> {
+/// closes the student's dropout case in the same transaction (see `dropout`). The national
+/// student number is sealed (`sealed`); with `keep_sealed` (a writer without the second key)
+/// the one stored stays, and a new record gets none.
+pub(crate) fn save_for_member(w: &Writer<'_>, member_id: RecordId, input: Option<&StudentInput>, keep_sealed: bool) -> Result<()> {
+    let key = if keep_sealed { None } else { crate::sealed::writer_key(w) };
     let existing: Option<(RecordId, EnrolmentStatus)> = w
         .tx()
         .prepare_cached("SELECT id, enrolment_status FROM student WHERE member_id = ?1 AND deleted_at IS NULL")?
@@ -214,26 +245,39 @@ pub(crate) fn save_for_member(w: &Writer<'_>, member_id: RecordId, input: Option
         (Some(id), None) => w.tombstone("student", crate::labels::not_found("student"), id)?,
         (None, Some(s)) => {
             let m = w.new_meta();
-            w.tx().execute(
+            let number = crate::sealed::stored(key, "student", &m.id.to_string(), "national_student_number", Some(&s.national_student_number));
+            let v = crate::sealed::value;
+            w.tx().prepare_cached(
                 "INSERT INTO student (id, member_id, national_student_number, stage, grade, class_name, enrolment_status,
-                     boarding, left_behind, disabled, orphan, single_parent, created_at, updated_at, device_id, updated_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15)",
-                params![
-                    m.id, member_id, s.national_student_number, s.stage, s.grade, s.class_name, s.enrolment_status,
-                    s.boarding, s.left_behind, s.disabled, s.orphan, s.single_parent, w.now(), w.device_id(), w.actor().id
-                ],
-            )?;
+                     boarding, left_behind, disabled, orphan, single_parent, created_at, updated_at, device_id, updated_by,
+                     national_student_number_sealed, national_student_number_digest)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?17)",
+            )?
+            .execute(params![
+                m.id, member_id, v(&number, "national_student_number"), s.stage, s.grade, s.class_name, s.enrolment_status,
+                s.boarding, s.left_behind, s.disabled, s.orphan, s.single_parent, w.now(), w.device_id(), w.actor().id,
+                v(&number, "national_student_number_sealed"), v(&number, "national_student_number_digest")
+            ])?;
         }
         (Some(id), Some(s)) => {
-            w.tx().execute(
-                "UPDATE student SET national_student_number = ?1, stage = ?2, grade = ?3, class_name = ?4, enrolment_status = ?5,
-                     boarding = ?6, left_behind = ?7, disabled = ?8, orphan = ?9, single_parent = ?10, updated_at = ?11, device_id = ?12
-                 WHERE id = ?13",
-                params![
-                    s.national_student_number, s.stage, s.grade, s.class_name, s.enrolment_status,
-                    s.boarding, s.left_behind, s.disabled, s.orphan, s.single_parent, w.now(), w.device_id(), id
-                ],
-            )?;
+            let number = match key {
+                Some(k) => crate::sealed::changed(w.tx(), k, "student", &id.to_string(), "national_student_number", Some(&s.national_student_number))?,
+                None => Vec::new(),
+            };
+            let extra: String = number.iter().map(|(c, _)| format!(", {c} = ?")).collect();
+            let (now, device) = (w.now(), w.device_id());
+            let mut values: Vec<&dyn rusqlite::ToSql> = vec![
+                &s.stage, &s.grade, &s.class_name, &s.enrolment_status, &s.boarding, &s.left_behind, &s.disabled, &s.orphan, &s.single_parent, &now, &device,
+            ];
+            values.extend(number.iter().map(|(_, v)| v as &dyn rusqlite::ToSql));
+            values.push(&id);
+            w.tx()
+                .prepare_cached(&format!(
+                    "UPDATE student SET stage = ?, grade = ?, class_name = ?, enrolment_status = ?,
+                         boarding = ?, left_behind = ?, disabled = ?, orphan = ?, single_parent = ?, updated_at = ?, device_id = ?{extra}
+                     WHERE id = ?"
+                ))?
+                .execute(values.as_slice())?;
         }
     }
     let after = input.map(|s| s.enrolment_status);

@@ -46,6 +46,16 @@ impl DataKey {
         &self.0
     }
 
+    /// The fixed second key of a store that is not encrypted (`Store::open_in_memory`,
+    /// `Store::open_unencrypted`: tests, benchmarks, reading a plain database to convert it):
+    /// fields sealed there open again after a reopen. An unencrypted store protects nothing,
+    /// so a key everyone can read costs nothing there; an encrypted database never uses it.
+    pub fn unprotected() -> DataKey {
+        let mut k = Zeroizing::new([0u8; 32]);
+        k.copy_from_slice(b"huka: an unencrypted store (0x0)");
+        DataKey(k)
+    }
+
     /// Tests open many copies of one school without a key derivation each.
     #[doc(hidden)]
     pub fn copy_for_tests(&self) -> DataKey {

@@ -50,6 +50,10 @@ pub struct Store {
     /// The file and its data key, when the store is an unlocked encrypted database (the key
     /// wraps again for a new account or password; it is zeroed when the store is dropped).
     unlocked: Option<Unlocked>,
+    /// The second key of a store that is not encrypted (in memory, or a plain file): the fixed
+    /// [`DataKey::unprotected`] — an unencrypted store protects nothing — unless a test takes
+    /// it away ([`Store::set_second`]) to play a computer without it.
+    plain_second: Option<DataKey>,
 }
 
 pub struct Unlocked {
@@ -131,12 +135,17 @@ impl Store {
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        Store::init(conn, true, schema)
+        let mut store = Store::init(conn, true, schema)?;
+        store.plain_second = Some(DataKey::unprotected());
+        Ok(store)
     }
 
-    /// A private in-memory database (tests, benchmarks), acting as the system.
+    /// A private in-memory database (tests, benchmarks), acting as the system. Its second key
+    /// is the fixed [`DataKey::unprotected`].
     pub fn open_in_memory(schema: &'static Schema) -> Result<Store> {
-        Store::init(Connection::open_in_memory()?, false, schema)
+        let mut store = Store::init(Connection::open_in_memory()?, false, schema)?;
+        store.plain_second = Some(DataKey::unprotected());
+        Ok(store)
     }
 
     fn init(mut conn: Connection, wal: bool, schema: &'static Schema) -> Result<Store> {
@@ -180,7 +189,7 @@ impl Store {
         let device_id = device_id(&mut conn)?;
         stamp_authors(&conn)?;
         capture_changes(&conn)?;
-        let mut store = Store { conn, device_id, actor: Actor::system(), schema, unlocked: None };
+        let mut store = Store { conn, device_id, actor: Actor::system(), schema, unlocked: None, plain_second: None };
         store.act_as(Actor::system())?;
         Ok(store)
     }
@@ -215,15 +224,22 @@ impl Store {
     }
 
     /// Keeps the second key while the store is open (`None`: the account holds none).
+    /// On a store that is not encrypted, this replaces its fixed key (tests: `None` plays a
+    /// teacher's laptop).
     pub fn set_second(&mut self, second: Option<DataKey>) {
-        if let Some(u) = self.unlocked.as_mut() {
-            u.second = second;
+        match self.unlocked.as_mut() {
+            Some(u) => u.second = second,
+            None => self.plain_second = second,
         }
     }
 
-    /// The second key, when the logged-in account holds it.
+    /// The second key, when the logged-in account holds it (on a store that is not encrypted,
+    /// the fixed [`DataKey::unprotected`]).
     pub fn second(&self) -> Option<&DataKey> {
-        self.unlocked.as_ref().and_then(|u| u.second.as_ref())
+        match self.unlocked.as_ref() {
+            Some(u) => u.second.as_ref(),
+            None => self.plain_second.as_ref(),
+        }
     }
 
     /// Whether the file opens with the store's key from a second connection (after a failed
@@ -299,10 +315,15 @@ impl Store {
     /// Runs `f` in one transaction: all of it is committed, or none of it.
     pub fn write<T>(&mut self, f: impl FnOnce(&Writer<'_>) -> Result<T>) -> Result<T> {
         let tx = self.conn.transaction()?;
+        let second = match self.unlocked.as_ref() {
+            Some(u) => u.second.as_ref(),
+            None => self.plain_second.as_ref(),
+        };
         let writer = Writer {
             tx,
             device_id: &self.device_id,
             actor: &self.actor,
+            second,
             now: Utc::now(),
             journal: self.schema.journal,
             pending: RefCell::new(Vec::new()),
@@ -483,6 +504,8 @@ pub struct Writer<'a> {
     tx: Transaction<'a>,
     device_id: &'a str,
     actor: &'a Actor,
+    /// The store's second key, if it has one ([`Store::second`]).
+    second: Option<&'a DataKey>,
     now: DateTime<Utc>,
     journal: Journal,
     /// Changes journaled by a bulk writer and not yet handed to the readers.
@@ -505,6 +528,11 @@ impl Writer<'_> {
     /// The account this write is made for.
     pub fn actor(&self) -> &Actor {
         self.actor
+    }
+    /// The store's second key, if it has one (whether the account may use it is the
+    /// domain's rule).
+    pub fn second(&self) -> Option<&DataKey> {
+        self.second
     }
     pub fn now(&self) -> String {
         format_time(self.now)

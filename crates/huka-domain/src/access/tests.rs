@@ -248,6 +248,8 @@ fn a_teacher_reads_every_card_with_numbers_masked_and_health_only_in_their_care(
     assert!(mine.members.iter().any(|m| m.resident_id.contains("********")));
     assert!(mine.members.iter().all(|m| m.resident_id.is_empty() || m.resident_id.contains("********")), "{:?}", mine.members);
     assert!(mine.members.iter().all(|m| m.birth_date.is_none()));
+    // No health or disability text either (a teacher's computer cannot open it): whether there is one.
+    assert!(mine.members.iter().all(|m| m.health.is_empty()));
     // Editing a member in their care keeps the number and birth date they cannot see; a full
     // number typed is refused.
     let shown = mine.members.iter().find(|m| m.resident_id.contains("********")).unwrap().clone();
@@ -266,7 +268,10 @@ fn a_teacher_reads_every_card_with_numbers_masked_and_health_only_in_their_care(
     assert_eq!((answered.resident_id.as_str(), answered.birth_date), (shown.resident_id.as_str(), None), "what the teacher gets back is masked too");
     let after = crate::member::get(s.store.conn(), shown.meta.id).unwrap();
     assert_eq!((after.name.as_str(), &after.resident_id, after.birth_date), ("改名", &stored.resident_id, stored.birth_date));
-    assert_eq!(after.student.map(|st| st.fields.national_student_number), stored.student.map(|st| st.fields.national_student_number));
+    assert_eq!(after.student.as_ref().map(|st| &st.fields.national_student_number), stored.student.as_ref().map(|st| &st.fields.national_student_number));
+    assert_eq!(after.seals, stored.seals, "what is sealed stays as it was, its ciphertexts too");
+    assert_eq!(after.student.map(|st| st.seals), stored.student.map(|st| st.seals));
+    assert!(!stored.seals.resident_id.is_empty());
     // A birth date typed does not replace the one stored (the teacher sees its year only).
     let dated = crate::member::MemberInput { birth_date: Some("2001-01-01".into()), ..input.clone() };
     crate::member::update(&mut s.store, shown.meta.id, &dated).unwrap();
