@@ -358,6 +358,15 @@ pub fn seal_entries(conn: &Connection, second: Option<&crate::crypto::DataKey>) 
     Ok(n)
 }
 
+/// An entry received from a file written before schema 17, its clear values of sealed fields
+/// sealed under `second` (or masked without it) as this computer's old entries were
+/// (`seal_entries`).
+pub fn seal_received(e: &mut Received, second: Option<&crate::crypto::DataKey>) {
+    if let Some(sealed) = seal_changes(&e.kind, &e.device_id, e.seq, &e.changes, second) {
+        e.changes = sealed;
+    }
+}
+
 /// Seals again under `new` the values of old entries sealed under `old` (a rotation: the
 /// second key changes). A value that does not open under `old` is left. Returns how many
 /// entries changed.

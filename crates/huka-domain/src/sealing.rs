@@ -33,6 +33,7 @@ use crate::resident_id::ResidentId;
 use crate::sealed::{self, Kind, FIELDS};
 use crate::store::{Store, Writer};
 
+
 /// What a conversion did: per field (`member.resident_id` …) how many values it sealed (or
 /// masked), and how many audit entries.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -48,6 +49,12 @@ pub struct Sealed {
 pub fn pending(conn: &Connection) -> Result<bool> {
     let at: Option<Option<String>> = conn.query_row("SELECT sealed_at FROM field_sealing WHERE id = 1", [], |r| r.get(0)).ok();
     Ok(matches!(at, Some(None)))
+}
+
+/// Marks a database as holding no clear value of a sealed field (a new one).
+pub fn mark_sealed(w: &Writer<'_>) -> Result<()> {
+    w.tx().execute("UPDATE field_sealing SET sealed_at = ?1 WHERE id = 1", [w.now()])?;
+    Ok(())
 }
 
 /// The conversion at a first open, as `session` calls it once the account is known: on a
@@ -81,12 +88,15 @@ pub fn convert(store: &mut Store, with_key: bool) -> Result<Sealed> {
         done.audit_entries = crate::audit::seal_entries(w.tx(), second)? as i64;
         w.set_applying(false)?;
         check(w.tx(), &counts_before)?;
-        w.tx().execute("UPDATE field_sealing SET sealed_at = ?1 WHERE id = 1", [w.now()])?;
+        mark_sealed(w)?;
         let mut details: BTreeMap<String, [Value; 2]> =
             done.fields.iter().map(|(f, n)| (f.clone(), [Value::Null, Value::from(*n)])).collect();
         details.insert("auditEntries".into(), [Value::Null, Value::from(done.audit_entries)]);
         details.insert("withKey".into(), [Value::Null, Value::from(done.with_key)]);
-        crate::audit::event(w, "fields_sealed", "sealing", w.device_id(), details)?;
+        // A database with nothing to convert (made since schema 17) gets the marker only.
+        if done.audit_entries > 0 || done.fields.values().any(|n| *n > 0) {
+            crate::audit::event(w, "fields_sealed", "sealing", w.device_id(), details)?;
+        }
         Ok(done)
     })
 }
@@ -225,10 +235,33 @@ pub fn reseal(conn: &Connection, old: &DataKey, new: &DataKey) -> Result<Reseale
     Ok(done)
 }
 
-/// [`reseal`] as a write of the store (its own transaction, nothing captured).
-pub fn reseal_store(store: &mut Store, old: &DataKey, new: &DataKey) -> Result<Resealed> {
-    access::write_unguarded(store, Why::FieldSealing, |w: &Writer<'_>| reseal(w.tx(), old, new))
+/// [`reseal`] in its own transaction on `conn` — the rotation's second connection to the
+/// re-encrypted database (`keys`), which captures nothing —, committed last: if it fails,
+/// nothing of it stays and the rotation puts the old key back.
+pub fn reseal_committed(conn: &Connection, old: &DataKey, new: &DataKey) -> Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    match reseal(conn, old, new) {
+        Ok(_) => {
+            conn.execute_batch("COMMIT")?;
+            Ok(())
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// Whether any value is sealed in this database (under whatever key).
+pub fn holds_sealed(conn: &Connection) -> Result<bool> {
+    for f in FIELDS {
+        let sql = format!("SELECT EXISTS (SELECT 1 FROM {} WHERE {} <> '')", f.table, f.sealed_column());
+        if conn.query_row(&sql, [], |r| r.get::<_, bool>(0))? {
+            return Ok(true);
+        }
+    }
+    Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM audit WHERE instr(changes, '\"$sealed\"') > 0)", [], |r| r.get(0))?)
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -68,7 +68,11 @@ pub fn create(path: &Path, setup: Setup<'_>, first: &FirstAccount) -> Result<(St
         file.seal_recovery(&key, second.as_ref(), &code, Kdf::DEFAULT);
         let mut store = Store::open_encrypted(path, key, true, &crate::SCHEMA)?;
         store.set_second(second);
-        access::write_unguarded(&mut store, Why::NewDatabase, |w| settings::set_database_id(w, &database_id))?;
+        access::write_unguarded(&mut store, Why::NewDatabase, |w| {
+            settings::set_database_id(w, &database_id)?;
+            // Written sealed from the start: nothing for a first login to convert.
+            crate::sealing::mark_sealed(w)
+        })?;
         match setup {
             Setup::School(school) => {
                 school::setup(&mut store, school)?;

@@ -29,16 +29,16 @@ fn raw(path: &Path, key: &str) -> Connection {
 /// marker; the clear numbers' unique indexes back), and the audit trail's entries of those
 /// tables as schema 16 wrote them — the clear values instead of the sealed columns —, every
 /// chain hashed again over them.
-struct Old {
+pub(crate) struct Old {
     _dir: tempfile::TempDir,
-    path: PathBuf,
-    raw_key: String,
-    code: RecoveryCode,
+    pub path: PathBuf,
+    pub raw_key: String,
+    pub code: RecoveryCode,
     /// Every clear value of a sealed field it holds (numbers, dates, notes).
-    known: BTreeSet<String>,
+    pub known: BTreeSet<String>,
 }
 
-fn schema_16_school(students: usize) -> Old {
+pub(crate) fn schema_16_school(students: usize) -> Old {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("huka.db");
     let first = FirstAccount { login: "wang".into(), name: "王校长".into(), password: PASSWORD.into() };
@@ -117,7 +117,7 @@ fn old_entries(conn: &Connection, second: &DataKey) {
 
 /// Every place in the database where a text holds one of the `known` values or any valid ID
 /// number, read with the raw data key as a script would.
-fn in_the_clear(path: &Path, raw_key: &str, known: &BTreeSet<String>) -> Vec<String> {
+pub(crate) fn in_the_clear(path: &Path, raw_key: &str, known: &BTreeSet<String>) -> Vec<String> {
     let conn = raw(path, raw_key);
     let tables: Vec<String> =
         conn.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
