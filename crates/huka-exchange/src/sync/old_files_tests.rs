@@ -127,3 +127,55 @@ fn an_old_files_clear_values_are_masked_on_a_teachers_laptop() {
     assert_eq!(r["resident_id_sealed"], json!(""));
     assert_eq!((r["birth_date"].clone(), r["birth_year"].clone()), (Value::Null, json!(2013)));
 }
+
+// ---- A rotation adopted on a holder's laptop (design point 6). ----
+
+const PASSWORD: &str = "principal-pass";
+
+/// Every sealed member number with the store's key: (id, number, digest).
+fn numbers(store: &Store) -> Vec<(String, String, String)> {
+    let key = store.second().expect("a holder");
+    let mut out: Vec<(String, String, String)> = store
+        .conn()
+        .prepare("SELECT id, resident_id_sealed, resident_id_digest FROM member WHERE resident_id_sealed <> ''")
+        .unwrap()
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .map(|(id, s, d)| {
+            let n = crate::sealed::open(key, "member", &id, "resident_id", &s).unwrap_or_else(|| panic!("{id} opens")).to_string();
+            assert_eq!(d, crate::sealed::digest(key, "resident_id", &n));
+            (id, n, d)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_holders_laptop_taking_a_rotation_seals_its_fields_again_under_the_new_second_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let school = crate::school::SchoolInput { code: "2161092101".into(), name: "涧池镇九年制学校".into(), town: "涧池镇".into(), district: String::new() };
+    let first = crate::session::FirstAccount { login: "wang".into(), name: "王校长".into(), password: PASSWORD.into() };
+    let (mut office, _) = crate::session::create(&dir.path().join("office.db"), crate::session::Setup::School(&school), &first).unwrap();
+    crate::demo::generate(&mut office, &crate::demo::DemoOptions { students: 20, seed: 2 }).unwrap();
+    let file = super::export(&mut office, &dir.path().join("to-laptop"), true).unwrap();
+    let laptop_path = dir.path().join("laptop.db");
+    let (mut laptop, _) = super::join(&laptop_path, &file, "wang", PASSWORD).unwrap();
+    let before = numbers(&laptop);
+    assert!(before.len() > 20);
+    let old = laptop.second().unwrap().copy_for_tests();
+
+    crate::keys::rotate(&mut office).unwrap();
+    let file = super::export(&mut office, &dir.path().join("rotated"), false).unwrap();
+    super::import(&mut laptop, &file).unwrap();
+    assert_ne!(laptop.second().unwrap().sqlcipher_key(), old.sqlcipher_key(), "the new second key taken");
+    let after = numbers(&laptop);
+    assert_eq!(after.iter().map(|(i, n, _)| (i, n)).collect::<Vec<_>>(), before.iter().map(|(i, n, _)| (i, n)).collect::<Vec<_>>(), "every number opens under it");
+    assert_eq!(after, numbers(&office), "the same digests as the office's");
+    assert_eq!(crate::audit::verify(&laptop).unwrap().broken, None);
+    drop(laptop);
+    // The next login there.
+    let laptop = crate::session::unlock(&laptop_path, "wang", PASSWORD).unwrap();
+    assert_eq!(numbers(&laptop), after);
+}
