@@ -223,6 +223,41 @@ pub fn value<'a>(pairs: &'a [(&'static str, Value)], column: &str) -> &'a Value 
 }
 
 #[cfg(test)]
+/// For tests (the session's here; tests/accounts.rs has its copy) of databases from before schema 17: takes it
+/// away — every sealed field's clear value back in its clear column (opened with the fixed
+/// key of a store that is not encrypted), the sealed columns, the digests' indexes and the
+/// marker gone, the clear numbers' unique indexes back.
+pub fn take_schema_17_away(conn: &rusqlite::Connection) {
+    let key = DataKey::unprotected();
+    for f in FIELDS {
+        let rows: Vec<(String, String)> = conn
+            .prepare(&format!("SELECT id, {} FROM {} WHERE {0} <> ''", f.sealed_column(), f.table))
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        for (id, sealed) in rows {
+            let clear = open(&key, f.table, &id, f.column, &sealed).expect("opens with the fixed key");
+            conn.execute(&format!("UPDATE {} SET {} = ?2 WHERE id = ?1", f.table, f.column), rusqlite::params![id, clear.as_str()]).unwrap();
+        }
+    }
+    conn.execute_batch(
+        "DROP INDEX member_resident_id_digest_alive; DROP INDEX registration_resident_id_digest_alive; DROP TABLE field_sealing;
+         CREATE UNIQUE INDEX member_resident_id_alive ON member (resident_id) WHERE deleted_at IS NULL AND resident_id <> '';
+         CREATE UNIQUE INDEX registration_resident_id_alive ON registration (resident_id) WHERE deleted_at IS NULL;",
+    )
+    .unwrap();
+    for f in FIELDS {
+        for c in f.columns().into_iter().skip(1) {
+            if conn.query_row(&format!("SELECT count(*) FROM pragma_table_info('{}') WHERE name = ?1", f.table), [c], |r| r.get::<_, i64>(0)).unwrap() > 0 {
+                conn.execute_batch(&format!("ALTER TABLE {} DROP COLUMN {c};", f.table)).unwrap();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -325,10 +325,13 @@ pub fn report(store: &Store, term: Term, today: NaiveDate) -> Result<TermReport>
     let mut households = std::collections::HashSet::new();
     let mut stmt = store.conn().prepare_cached(
         "SELECT m.id, m.name, m.resident_id, s.stage, s.grade, s.class_name, s.boarding, s.left_behind, s.disabled, s.orphan, s.single_parent,
-                h.id, h.household_number, h.status, h.town, h.village
+                h.id, h.household_number, h.status, h.town, h.village, m.resident_id_sealed
          FROM student s JOIN member m ON m.id = s.member_id JOIN household h ON h.id = m.household_id
          WHERE s.deleted_at IS NULL AND s.enrolment_status = 'enrolled' AND m.deleted_at IS NULL AND h.deleted_at IS NULL",
     )?;
+    // The full numbers are sealed (`sealed`): opened with the second key of the holder who
+    // makes the bundle (a reader without it gets the masked ones).
+    let key = crate::sealed::key(store);
     let mut q = stmt.query([])?;
     while let Some(r) = q.next()? {
         let stage: String = r.get(3)?;
@@ -351,7 +354,7 @@ pub fn report(store: &Store, term: Term, today: NaiveDate) -> Result<TermReport>
             *n += i64::from(on);
         }
         rows.push(StudentRow {
-            resident_id: r.get(2)?,
+            resident_id: crate::sealed::read(key, "member", &member.to_string(), "resident_id", &r.get::<_, String>(16)?, &r.get::<_, String>(2)?),
             name: r.get(1)?,
             stage,
             grade: r.get(4)?,

@@ -166,7 +166,7 @@ fn schema_7_with_demo(path: &Path) -> Stats {
     drop(plain);
     let conn = rusqlite::Connection::open(path).unwrap();
     // Schema 17's sealed fields: back in clear, as schema 7 kept them.
-    unseal(&conn);
+    crate::sealed::take_schema_17_away(&conn);
     // Schema 12's full numbers' index is gone since schema 16: nothing to take away.
     conn.execute_batch("DROP TABLE sync_clock; DROP TABLE sync_seen; DROP TABLE sync_peer; DROP TABLE sync_merge; DROP TABLE sync_conflict; DROP TABLE sync_refused;").unwrap();
     // Schema 14's and 15's additions (the policy card's, the county notice's, 家庭人口).
@@ -181,39 +181,6 @@ fn schema_7_with_demo(path: &Path) -> Stats {
     }
     conn.execute_batch("PRAGMA user_version = 7;").unwrap();
     counts
-}
-
-/// Takes schema 17 away: every sealed field's clear value back in its clear column (opened
-/// with the fixed key of a store that is not encrypted), the sealed columns, the digests' indexes
-/// and the marker gone, the clear numbers' unique indexes back.
-pub(crate) fn unseal(conn: &rusqlite::Connection) {
-    let key = crate::crypto::DataKey::unprotected();
-    for f in crate::sealed::FIELDS {
-        let rows: Vec<(String, String)> = conn
-            .prepare(&format!("SELECT id, {} FROM {} WHERE {0} <> ''", f.sealed_column(), f.table))
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
-        for (id, sealed) in rows {
-            let clear = crate::sealed::open(&key, f.table, &id, f.column, &sealed).expect("opens with the fixed key");
-            conn.execute(&format!("UPDATE {} SET {} = ?2 WHERE id = ?1", f.table, f.column), rusqlite::params![id, clear.as_str()]).unwrap();
-        }
-    }
-    conn.execute_batch(
-        "DROP INDEX member_resident_id_digest_alive; DROP INDEX registration_resident_id_digest_alive; DROP TABLE field_sealing;
-         CREATE UNIQUE INDEX member_resident_id_alive ON member (resident_id) WHERE deleted_at IS NULL AND resident_id <> '';
-         CREATE UNIQUE INDEX registration_resident_id_alive ON registration (resident_id) WHERE deleted_at IS NULL;",
-    )
-    .unwrap();
-    for f in crate::sealed::FIELDS {
-        for c in f.columns().into_iter().skip(1) {
-            if conn.query_row(&format!("SELECT count(*) FROM pragma_table_info('{}') WHERE name = ?1", f.table), [c], |r| r.get::<_, i64>(0)).unwrap() > 0 {
-                conn.execute_batch(&format!("ALTER TABLE {} DROP COLUMN {c};", f.table)).unwrap();
-            }
-        }
-    }
 }
 
 #[test]

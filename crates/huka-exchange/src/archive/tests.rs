@@ -320,7 +320,14 @@ fn policy_cards_are_one_pdf_with_a_page_per_household_and_nothing_private() {
     let chars: Vec<char> = text.chars().collect();
     assert_eq!(chars.windows(18).filter(|w| crate::resident_id::ResidentId::parse(&w.iter().collect::<String>()).is_ok()).count(), 0);
     assert!(!text.contains("****"), "not even a masked number");
-    let health: Vec<String> = store.conn().prepare("SELECT DISTINCT health FROM member WHERE health <> ''").unwrap().query_map([], |r| r.get(0)).unwrap().collect::<rusqlite::Result<_>>().unwrap();
+    let health: Vec<String> = store
+        .conn()
+        .prepare("SELECT id, health_sealed FROM member WHERE health_sealed <> ''")
+        .unwrap()
+        .query_map([], |r| Ok(crate::sealed::opened(store.second(), "member", &r.get::<_, String>(0)?, "health", &r.get::<_, String>(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
     assert!(!health.is_empty());
     for h in &health {
         assert!(!packed.contains(&h.replace(' ', "")), "health {h:?} printed");

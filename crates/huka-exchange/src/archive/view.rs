@@ -363,7 +363,8 @@ pub(crate) fn card_view(conn: &rusqlite::Connection, card: &HouseholdCard, names
                 gender: gender_zh(m.gender),
                 birth: birth_text(m, full_ids),
                 id: id_text(&m.resident_id, full_ids),
-                health: m.health.clone(),
+                // A reader without the second key: whether there is a note (issue 22).
+                health: if m.health.is_empty() && m.has_health_note { "有健康/残疾情况记录".into() } else { m.health.clone() },
                 migrant: yes(m.migrant_work),
             })
             .collect(),

@@ -416,8 +416,27 @@ fn existing_households(store: &Store) -> Result<Vec<Household>> {
     crate::household::all(store.conn())
 }
 
-fn existing_members(store: &Store) -> Result<HashMap<String, Member>> {
-    Ok(crate::member::all_with_resident_id(store.conn())?.into_iter().map(|m| (m.resident_id.clone(), m)).collect())
+/// The members Huka has, found by a full ID number through its keyed digest (`sealed`): the
+/// numbers are stored sealed, so the file's numbers are digested and compared with the
+/// stored digests, and the members opened (their fields are compared and kept).
+struct ExistingMembers<'a> {
+    key: &'a crate::crypto::DataKey,
+    by_digest: HashMap<String, Member>,
+}
+
+impl ExistingMembers<'_> {
+    fn get(&self, resident_id: &str) -> Option<&Member> {
+        self.by_digest.get(&crate::sealed::digest(self.key, "resident_id", resident_id))
+    }
+}
+
+fn existing_members(store: &Store) -> Result<ExistingMembers<'_>> {
+    // Only the holders of the second key import households (they read and write the numbers).
+    let Some(key) = crate::sealed::key(store) else {
+        return Err(crate::labels::invalid("residentId", crate::error::Problem::Rule(&crate::member::NUMBERS_NOT_YOURS)));
+    };
+    let members = crate::member::all_with_resident_id(store.conn(), Some(key))?;
+    Ok(ExistingMembers { key, by_digest: members.into_iter().map(|m| (m.seals.resident_id_digest.clone(), m)).collect() })
 }
 
 /// The household as the file describes it, over what Huka already has (fields the file

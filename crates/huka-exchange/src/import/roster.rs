@@ -95,7 +95,11 @@ fn read_row(r: &mut Reader<'_>) -> Option<RegistrationInput> {
 }
 
 pub(crate) fn plan(store: &Store, sources: &[Source<'_>]) -> Result<Plan<Action>> {
-    let existing = registration::all_by_resident_id(store.conn())?;
+    // The roster's numbers are stored sealed: found by their keyed digests (`sealed`).
+    let Some(key) = crate::sealed::key(store) else {
+        return Err(crate::labels::invalid("residentId", crate::error::Problem::Rule(&crate::member::NUMBERS_NOT_YOURS)));
+    };
+    let existing = registration::all_by_digest(store.conn(), Some(key))?;
     let mut seen: HashMap<String, ((usize, usize), RegistrationInput)> = HashMap::new();
     let mut plan = Plan::new();
     for (sheet, source) in sources.iter().enumerate() {
@@ -126,7 +130,7 @@ pub(crate) fn plan(store: &Store, sources: &[Source<'_>]) -> Result<Plan<Action>
                     }
                     None => {
                         seen.insert(input.resident_id.clone(), ((sheet, row.number), input.clone()));
-                        match existing.get(&input.resident_id) {
+                        match existing.get(&crate::sealed::digest(key, "resident_id", &input.resident_id)) {
                             Some((_, current)) if *current == input => (Outcome::Unchanged, None),
                             Some((id, _)) => (Outcome::Update, Some(Action::Update(*id, input))),
                             None => (Outcome::New, Some(Action::Insert(input))),
@@ -168,15 +172,23 @@ pub(crate) fn apply(w: &Writer<'_>, plan: &Plan<Action>, progress: &mut dyn FnMu
 
 /// How many registered students would be on no household card after this plan is applied.
 pub(crate) fn unlinked_after(store: &Store, plan: &Plan<Action>) -> Result<i64> {
-    let mut ids: HashSet<String> = registration::all_by_resident_id(store.conn())?.into_keys().collect();
+    // By the numbers' digests (`sealed`): the stored ones and the file's.
+    let Some(key) = crate::sealed::key(store) else {
+        return Err(crate::labels::invalid("residentId", crate::error::Problem::Rule(&crate::member::NUMBERS_NOT_YOURS)));
+    };
+    let mut ids: HashSet<String> = store
+        .conn()
+        .prepare_cached("SELECT resident_id_digest FROM registration WHERE deleted_at IS NULL AND resident_id_digest <> ''")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     for row in &plan.rows {
         if let Some(Action::Insert(input)) = &row.action {
-            ids.insert(input.resident_id.clone());
+            ids.insert(crate::sealed::digest(key, "resident_id", &input.resident_id));
         }
     }
     let members: HashSet<String> = store
         .conn()
-        .prepare_cached("SELECT resident_id FROM member WHERE resident_id <> '' AND deleted_at IS NULL")?
+        .prepare_cached("SELECT resident_id_digest FROM member WHERE resident_id_digest <> '' AND deleted_at IS NULL")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(ids.iter().filter(|id| !members.contains(*id)).count() as i64)

@@ -603,8 +603,9 @@ fn a_teachers_laptop_holds_only_what_the_teacher_may_see_and_sends_back_nothing_
     for (member, (household, resident_id, health)) in &laptop_ids {
         let in_care = crate::care::in_care_of(teacher.conn(), t, RecordId::parse(household).unwrap()).unwrap();
         assert!(resident_id.is_empty(), "{member}: no number on a teacher's laptop");
+        // No health text in clear anywhere (sealed, issue 22): the laptop has no key to open it.
+        assert!(health.is_empty() && office_ids[member].2.is_empty(), "{member}: health sealed");
         if in_care {
-            assert_eq!(&office_ids[member].2, health, "{member}: health in the teacher's care");
             in_care_numbers += usize::from(!office_ids[member].1.is_empty());
         } else {
             assert!(health.is_empty(), "{member} is outside the teacher's care");
@@ -661,7 +662,7 @@ fn a_teachers_laptop_holds_only_what_the_teacher_may_see_and_sends_back_nothing_
     // A full computer that reads the teacher's file still ends with everything the office has.
     let outside = laptop_ids.iter().find(|(m, (_, rid, _))| rid.is_empty() && !office_ids[*m].1.is_empty()).map(|(m, _)| m.clone()).unwrap();
     let id = RecordId::parse(&outside).unwrap();
-    let before = member::get(a.conn(), id).unwrap();
+    let before = member::read(&a, id).unwrap();
     member::update(&mut a, id, &member::MemberInput { name: "改了名字".into(), ..member_input(&before.name, &before.resident_id) }).unwrap();
     exchange(&mut a, &mut teacher, dir.path());
     let on_laptop: (String, String) = teacher.conn().query_row("SELECT name, resident_id FROM member WHERE id = ?1", [&outside], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
@@ -915,28 +916,29 @@ fn full_numbers_in(path: &Path, raw_key: &str, known: &std::collections::BTreeSe
     found
 }
 
-/// The acceptance test of the second key (issue 22, stages 2–4): not run until the full
-/// numbers, health and disability are stored sealed under it. `cargo test -p huka-exchange
-/// --lib raw_data_key -- --ignored` shows what is still in the clear.
+/// The acceptance test of the second key (issue 22): the full numbers, health and disability
+/// notes and birth dates are stored sealed under it, so a teacher's raw data key finds none
+/// of them in the clear, on the laptop or in the office's backup.
 #[test]
-#[ignore = "issue 22 stages 2-4: the fields are not sealed under the second key yet"]
 fn a_teachers_raw_data_key_finds_no_full_number_or_health_note_in_the_laptop_or_the_offices_backup() {
     let dir = tempfile::tempdir().unwrap();
     let mut a = office(dir.path(), "2161092101");
     crate::demo::generate(&mut a, &crate::demo::DemoOptions { students: 40, seed: 4 }).unwrap();
     let t: RecordId = a.conn().query_row("SELECT teacher_id FROM pairing WHERE deleted_at IS NULL AND end_date IS NULL LIMIT 1", [], |r| r.get(0)).unwrap();
     account::add(&mut a, &AccountInput { login: "zhang".into(), name: "张老师".into(), role: Role::Teacher, teacher_id: Some(t) }, "teacher-pass").unwrap();
-    // What the office holds in full, as the principal reads it.
+    // What the office holds in full, as the principal reads it: every sealed field opened
+    // (the birth dates are inside the numbers; their columns are checked below).
     let mut known = std::collections::BTreeSet::new();
-    for sql in [
-        "SELECT resident_id FROM member WHERE resident_id <> ''",
-        "SELECT national_student_number FROM student WHERE national_student_number <> ''",
-        "SELECT resident_id FROM registration WHERE resident_id <> ''",
-        "SELECT health FROM member WHERE health <> ''",
-    ] {
-        known.extend(a.conn().prepare(sql).unwrap().query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap));
+    let key = a.second().expect("the principal holds the second key");
+    for f in crate::sealed::FIELDS.iter().filter(|f| f.kind != crate::sealed::Kind::BirthDate) {
+        let sql = format!("SELECT id, {} FROM {} WHERE {0} <> ''", f.sealed_column(), f.table);
+        known.extend(a.conn().prepare(&sql).unwrap().query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).unwrap().map(|row| {
+            let (id, sealed) = row.unwrap();
+            crate::sealed::open(key, f.table, &id, f.column, &sealed).expect("opens for the principal").to_string()
+        }));
     }
     assert!(known.len() > 40, "the demo school has numbers and notes to look for");
+    assert!(known.iter().any(|k| ResidentId::parse(k).is_err() && !k.starts_with('G')), "and health notes");
     let file = export(&mut a, &dir.path().join("out"), true).unwrap();
     let laptop_db = dir.path().join("teacher.db");
     let (mut laptop, _) = join(&laptop_db, &file, "zhang", "teacher-pass").unwrap();
@@ -956,6 +958,15 @@ fn a_teachers_raw_data_key_finds_no_full_number_or_health_note_in_the_laptop_or_
     let mut found = Vec::new();
     for (what, path) in [("the teacher's laptop", &laptop_db), ("the office's backup", &office_copy)] {
         found.extend(full_numbers_in(path, &raw_key, &known).into_iter().map(|f| format!("{what}: {f}")));
+        // No birth date in the clear either (beside a masked number it rebuilds it).
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.execute_batch(&format!("PRAGMA key = \"{raw_key}\";")).unwrap();
+        for table in ["member", "registration"] {
+            let dated: i64 = conn.query_row(&format!("SELECT count(*) FROM {table} WHERE birth_date IS NOT NULL"), [], |r| r.get(0)).unwrap();
+            if dated > 0 {
+                found.push(format!("{what}: {dated} clear birth dates in {table}"));
+            }
+        }
     }
     assert!(found.is_empty(), "in the clear:\n{}", found.join("\n"));
 }
