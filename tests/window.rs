@@ -310,8 +310,9 @@ fn the_principal_is_made_at_first_start_and_adds_a_teacher_who_sees_what_a_teach
     assert!(!w.exists("ar-full"), "no full-ID choice for a teacher");
     assert!(w.by_testid("ar-archivist").attr("readonly").is_some());
 
-    // Their own student's card: health and disability, and editable; ID numbers masked all the
-    // same (only the principal and the aid officer see full numbers, issue 22).
+    // Their own student's card: editable; ID numbers masked all the same and of health and
+    // disability only whether something is noted (only the principal and the aid officer
+    // hold the second key they are sealed under, issue 22).
     w.by_testid("nav-mine").click();
     w.until("their students", |w| w.exists("my-row"));
     w.by_testid("my-row").click_button();
@@ -319,7 +320,17 @@ fn the_principal_is_made_at_first_start_and_adds_a_teacher_who_sees_what_a_teach
     assert!(!w.exists("card-restricted"), "in their care");
     assert!(w.by_testid("card").text().contains("********"), "masked ID numbers in their care too");
     assert!(w.by_testid("card").text().contains("出生年份"), "the birth column says it holds years");
+    for cell in w.find_all("[data-testid='member-health']") {
+        let text = cell.text().trim().to_string();
+        assert!(text.is_empty() || text == "有健康/残疾情况记录", "health shown to a teacher as {text:?}");
+    }
     w.by_testid("card-edit");
+    // The member form has no health field for them.
+    w.by_testid("member-edit").click();
+    w.until("the member form", |w| w.exists("m-save"));
+    assert!(!w.exists("m-health"), "a teacher neither reads nor writes the health note");
+    w.by_testid("m-cancel").click();
+    w.until("the form closed", |w| !w.exists("m-save"));
 
     // Another class's card: ID numbers masked, nothing to edit.
     w.by_testid("nav-households").click();

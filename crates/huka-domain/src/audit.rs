@@ -216,7 +216,7 @@ pub fn list(store: &Store, filter: &Filter) -> Result<Vec<Entry>> {
         ))?
         .query_map(params![filter.record, user_id, since, filter.limit.unwrap_or(100_000) as i64], from_row)?
         .collect::<rusqlite::Result<Vec<Entry>>>()?;
-    Ok(rows.into_iter().map(|e| masked(e, store.second())).collect())
+    Ok(rows.into_iter().map(|e| masked(e, crate::sealed::key(store))).collect())
 }
 
 /// The history of a household card: its own entries and those of its members, students,
@@ -240,16 +240,35 @@ pub fn of_household(store: &Store, household: RecordId) -> Result<Vec<Entry>> {
         ))?
         .query_map([household], from_row)?
         .collect::<rusqlite::Result<Vec<Entry>>>()?;
+    let key = crate::sealed::key(store);
     Ok(rows
         .into_iter()
-        .map(|e| masked(e, store.second()))
+        .map(|e| unsealed(key, e))
+        .map(|e| masked(e, key))
         .map(|mut e| {
             if !full {
-                e.changes.retain(|f, _| f != "health" && f != "disabled");
+                e.changes.retain(|f, _| f != "health" && f != "disabled" && f != "has_health_note");
             }
             e
         })
         .collect())
+}
+
+/// An entry's sealed fields as the history shows them (`sealed`): no ciphertext and no digest;
+/// for a holder of the second key, the health note's old and new text opened (the numbers
+/// and birth dates are shown masked to every reader anyway, from their clear columns).
+fn unsealed(key: Option<&crate::crypto::DataKey>, mut e: Entry) -> Entry {
+    for f in crate::sealed::FIELDS.iter().filter(|f| f.table == e.kind) {
+        let sealed = e.changes.remove(f.sealed_column());
+        if let Some(d) = f.digest_column() {
+            e.changes.remove(d);
+        }
+        if let (Some(k), Some(pair), crate::sealed::Kind::Health) = (key, sealed, f.kind) {
+            let open = |v: &Value| Value::String(v.as_str().map(|s| crate::sealed::opened(Some(k), f.table, &e.record_id, f.column, s)).unwrap_or_default());
+            e.changes.insert(f.column.to_string(), [open(&pair[0]), open(&pair[1])]);
+        }
+    }
+    e
 }
 
 /// An entry as a masked view shows it: ID and student numbers masked, birth dates as years

@@ -207,7 +207,10 @@ export interface Member extends RecordMeta {
   /** null in a masked view (a card outside the reader's care), which shows birthYear only. */
   birthDate: string | null;
   birthYear: number | null;
+  /** The note for the principal and the aid officer; "" for a teacher, who sees hasHealthNote. */
   health: string;
+  /** Whether a health or disability note is recorded (有健康/残疾情况记录). */
+  hasHealthNote: boolean;
   migrantWork: boolean;
   /** Fields where what was typed disagrees with the resident ID number: "gender", "birthDate". */
   idMismatch: string[];
