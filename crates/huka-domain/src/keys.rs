@@ -439,6 +439,29 @@ mod tests {
     }
 
     #[test]
+    fn a_rotation_cut_short_before_its_fields_are_sealed_again_heals_at_the_next_login() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huka.db");
+        let (mut store, _) = school(&path);
+        crate::demo::generate(&mut store, &crate::demo::DemoOptions { students: 10, seed: 1 }).unwrap();
+        let before = opened_all(&store);
+        let first = store.second().unwrap().copy_for_tests();
+        let old = std::fs::read(keyfile::path_of(&path)).unwrap();
+        rotate(&mut store).unwrap();
+        // As if the power went after the re-encryption, before the fields were sealed again
+        // (and so before the rename): the fields under the old second key.
+        let new = store.second().unwrap().copy_for_tests();
+        crate::sealing::reseal_store(&mut store, &new, &first).unwrap();
+        drop(store);
+        std::fs::rename(keyfile::path_of(&path), keyfile::next_path_of(&path)).unwrap();
+        std::fs::write(keyfile::path_of(&path), &old).unwrap();
+        let store = session::unlock(&path, "wang", "principal-pass").unwrap();
+        assert!(!keyfile::next_path_of(&path).exists());
+        assert_eq!(store.second().unwrap().sqlcipher_key(), new.sqlcipher_key());
+        assert_eq!(opened_all(&store), before, "sealed again under the new key");
+    }
+
+    #[test]
     fn a_holder_without_the_second_key_here_does_not_rotate_sealed_fields_away() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("huka.db");

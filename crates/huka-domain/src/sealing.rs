@@ -252,6 +252,18 @@ pub fn reseal_committed(conn: &Connection, old: &DataKey, new: &DataKey) -> Resu
     }
 }
 
+/// [`reseal`] as a write of the store (nothing captured, stamped or clocked): a rotation cut
+/// short by a power cut after the re-encryption, healed at the next login (`session::unlock`).
+/// What already opens under `new` is left.
+pub fn reseal_store(store: &mut Store, old: &DataKey, new: &DataKey) -> Result<Resealed> {
+    access::write_unguarded(store, Why::FieldSealing, |w| {
+        w.set_applying(true)?;
+        let done = reseal(w.tx(), old, new)?;
+        w.set_applying(false)?;
+        Ok(done)
+    })
+}
+
 /// Whether any value is sealed in this database (under whatever key).
 pub fn holds_sealed(conn: &Connection) -> Result<bool> {
     for f in FIELDS {

@@ -103,9 +103,15 @@ pub fn unlock(path: &Path, login: &str, password: &str) -> Result<Store> {
     let (mut file, opened, mut store) = match open_user(path, &keyfile::path_of(path), login, password) {
         // A rotation cut short after the database was re-encrypted: the next key file opens it.
         Err(Error::KeyFileDamaged) if keyfile::next_path_of(path).exists() => {
-            let found = open_user(path, &keyfile::next_path_of(path), login, password)?;
+            // The old key file's second key: fields the rotation had not sealed again yet when
+            // it was cut short are still under it (`keys::rotate`).
+            let old_second = KeyFile::load(path).ok().and_then(|f| f.unlock_user(path, login, password).ok()).and_then(|o| o.second);
+            let (file, opened, mut store) = open_user(path, &keyfile::next_path_of(path), login, password)?;
+            if let (Some(old), Some(new)) = (&old_second, &opened.second) {
+                crate::sealing::reseal_store(&mut store, old, new)?;
+            }
             std::fs::rename(keyfile::next_path_of(path), keyfile::path_of(path))?;
-            found
+            (file, opened, store)
         }
         other => other?,
     };
