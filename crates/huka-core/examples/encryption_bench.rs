@@ -93,13 +93,15 @@ fn main() {
         println!("{name}: generated {students} students in {:.1} s", t.elapsed().as_secs_f64());
         let queries: Vec<String> = store
             .conn()
-            .prepare("SELECT m.name, h.village, substr(m.resident_id, 9, 6) FROM member m JOIN household h ON h.id = m.household_id ORDER BY m.id LIMIT 300")
+            .prepare("SELECT m.name, h.village, m.id, m.resident_id_sealed, m.resident_id FROM member m JOIN household h ON h.id = m.household_id ORDER BY m.id LIMIT 300")
             .unwrap()
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?)))
             .unwrap()
             .flat_map(|r| {
-                let (n, v, id) = r.unwrap();
-                [n, v, id]
+                // The digits 9–14 of the number as the principal reads it (sealed, issue 22).
+                let (n, v, member, sealed, clear) = r.unwrap();
+                let id = huka_core::sealed::read(store.second(), "member", &member, "resident_id", &sealed, &clear);
+                [n, v, id.chars().skip(8).take(6).collect()]
             })
             .collect();
         let mut i = 0;

@@ -25,15 +25,14 @@ fn main() {
     let stats = demo::generate(&mut store, &demo::DemoOptions { students, seed: 7 }).unwrap();
     println!("generated {stats:?} in {:.1} s", started.elapsed().as_secs_f64());
 
-    // The ID numbers are sealed since schema 17 (issue 22): the fragments are drawn from the
-    // numbers as the holder opens them, not from the masked column.
     let people: Vec<(String, String, String)> = store
         .conn()
-        .prepare("SELECT m.id, m.name, m.resident_id, m.resident_id_sealed, h.village FROM member m JOIN household h ON h.id = m.household_id")
+        .prepare("SELECT m.name, m.id, m.resident_id_sealed, m.resident_id, h.village FROM member m JOIN household h ON h.id = m.household_id")
         .unwrap()
+        // The number as the principal reads it (sealed, issue 22).
         .query_map([], |r| {
-            let (id, sealed, clear): (String, String, String) = (r.get(0)?, r.get(3)?, r.get(2)?);
-            Ok((r.get(1)?, huka_core::sealed::read(store.second(), "member", &id, "resident_id", &sealed, &clear), r.get(4)?))
+            let id = huka_core::sealed::read(store.second(), "member", &r.get::<_, String>(1)?, "resident_id", &r.get::<_, String>(2)?, &r.get::<_, String>(3)?);
+            Ok((r.get(0)?, id, r.get(4)?))
         })
         .unwrap()
         .collect::<Result<_, _>>()

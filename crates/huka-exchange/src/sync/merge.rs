@@ -893,21 +893,26 @@ fn redact(m: &mut Merge<'_, '_>, account: &str) -> Result<()> {
             Some(t) => crate::care::in_care_of(m.conn(), t, h)?,
             None => false,
         };
+        // (The health text is sealed, issue 22: outside their care not even whether there is one.)
         let members: Vec<(String, bool, bool)> = m
             .conn()
-            .prepare_cached("SELECT id, resident_id <> '', health <> '' FROM member WHERE household_id = ?1")?
+            .prepare_cached("SELECT id, resident_id <> '', health <> '' OR has_health_note <> 0 FROM member WHERE household_id = ?1")?
             .query_map([h], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
         for (member, number, health) in members {
             let health = health && !in_care;
             if number || health {
                 m.conn()
-                    .prepare_cached("UPDATE member SET resident_id = '', health = CASE WHEN ?2 THEN '' ELSE health END WHERE id = ?1")?
+                    .prepare_cached(
+                        "UPDATE member SET resident_id = '', health = CASE WHEN ?2 THEN '' ELSE health END,
+                             has_health_note = CASE WHEN ?2 THEN 0 ELSE has_health_note END WHERE id = ?1",
+                    )?
                     .execute(rusqlite::params![&member, health])?;
                 let mut clocks = load_clocks(m.conn(), "member", &member)?;
                 clocks.insert("resident_id".into(), withheld.clone());
                 if !in_care {
                     clocks.insert("health".into(), withheld.clone());
+                    clocks.insert("has_health_note".into(), withheld.clone());
                 }
                 save_clocks(m.conn(), "member", &member, &clocks)?;
                 m.households.insert(h.to_string());

@@ -613,6 +613,11 @@ fn a_teachers_laptop_holds_only_what_the_teacher_may_see_and_sends_back_nothing_
         }
     }
     assert!(in_care_numbers > 0 && withheld > 0, "{in_care_numbers} in care, {withheld} outside");
+    // Outside their care, not even whether a health or disability note is recorded.
+    let noted: Vec<RecordId> = teacher.conn().prepare("SELECT household_id FROM member WHERE has_health_note <> 0").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    assert!(noted.iter().all(|h| crate::care::in_care_of(teacher.conn(), t, *h).unwrap()), "a health note's flag outside the teacher's care");
+    let office_noted: i64 = a.conn().query_row("SELECT count(*) FROM member WHERE has_health_note <> 0", [], |r| r.get(0)).unwrap();
+    assert!(office_noted > 0, "the demo school has health notes");
     let numbers: i64 = teacher.conn().query_row("SELECT count(*) FROM student WHERE national_student_number <> ''", [], |r| r.get(0)).unwrap();
     assert_eq!(numbers, 0, "no national student number either");
     let disabled: Vec<RecordId> = teacher
