@@ -56,6 +56,16 @@ pub fn run(store: &mut Store, command: AuditCommand, lang: Lang) -> Result<ExitC
                 say!("{}", if zh { format!("修改记录链在设备 {} 的第 {} 条断开：{}", b.device_id, b.seq, b.reason) } else { format!("The chain breaks at entry {} of device {}: {}", b.seq, b.device_id, b.reason_en) });
             } else {
                 say!("{}", if zh { format!("修改记录完整：{} 条，{} 台设备", v.entries, v.heads.len()) } else { format!("The audit trail holds: {} entries from {} devices", v.entries, v.heads.len()) });
+                if v.sealed_elsewhere > 0 {
+                    say!(
+                        "{}",
+                        if zh {
+                            format!("其中 {} 条的旧值已加密（或只留遮盖后的值），本机无法核对其内容：在持有第二密钥的电脑上核对；它们的前后衔接已核对。", v.sealed_elsewhere)
+                        } else {
+                            format!("{} of them hold old values sealed (or only masked): checked where the second key is; their links to the entries around them were checked here.", v.sealed_elsewhere)
+                        }
+                    );
+                }
                 for h in &v.heads {
                     say!("{}\t{}\t{}", h.device_id, h.count, h.hash);
                 }

@@ -294,6 +294,11 @@ pub enum Why {
     NewDatabase,
     /// The window's language: a preference of whoever sits at it, any role, any installation.
     Preference,
+    /// The sealed fields' local passes (`sealing`): a database's clear values sealed (or, on a
+    /// teacher's laptop, masked) at its first open since schema 17, whoever logs in there, and
+    /// sealed again under a rotated second key. Nothing is added or taken away, nothing
+    /// travels; one audit entry with counts.
+    FieldSealing,
 }
 
 /// Writes for the installation itself, for the reason `why` (see [`Why`]), as [`Pass::write`].

@@ -216,7 +216,7 @@ pub fn list(store: &Store, filter: &Filter) -> Result<Vec<Entry>> {
         ))?
         .query_map(params![filter.record, user_id, since, filter.limit.unwrap_or(100_000) as i64], from_row)?
         .collect::<rusqlite::Result<Vec<Entry>>>()?;
-    Ok(rows.into_iter().map(masked).collect())
+    Ok(rows.into_iter().map(|e| masked(e, crate::sealed::key(store))).collect())
 }
 
 /// The history of a household card: its own entries and those of its members, students,
@@ -244,7 +244,7 @@ pub fn of_household(store: &Store, household: RecordId) -> Result<Vec<Entry>> {
     Ok(rows
         .into_iter()
         .map(|e| unsealed(key, e))
-        .map(masked)
+        .map(|e| masked(e, key))
         .map(|mut e| {
             if !full {
                 e.changes.retain(|f, _| f != "health" && f != "disabled" && f != "has_health_note");
@@ -272,8 +272,19 @@ fn unsealed(key: Option<&crate::crypto::DataKey>, mut e: Entry) -> Entry {
 }
 
 /// An entry as a masked view shows it: ID and student numbers masked, birth dates as years
-/// (`masking`).
-fn masked(mut e: Entry) -> Entry {
+/// (`masking`); an old value sealed since (issue 22) opened with the second key, else shown as
+/// its masked view or stars; the sealed columns' ciphertexts and digests left out.
+fn masked(mut e: Entry, second: Option<&crate::crypto::DataKey>) -> Entry {
+    e.changes.retain(|f, _| !f.ends_with("_sealed") && !f.ends_with("_digest"));
+    open_entry(&mut e, second);
+    for pair in e.changes.values_mut() {
+        for v in pair.iter_mut() {
+            if let Value::Object(o) = v {
+                let shown = o.get(MASKED).and_then(Value::as_str).unwrap_or("********").to_string();
+                *v = Value::String(shown);
+            }
+        }
+    }
     for (field, pair) in e.changes.iter_mut() {
         for v in pair.iter_mut() {
             if let Value::String(s) = v {
@@ -284,6 +295,147 @@ fn masked(mut e: Entry) -> Entry {
         }
     }
     e
+}
+
+/// A value of a sealed field in `audit.changes` once its clear value is gone (issue 22): the
+/// clear value sealed under the second key at the entry's own place (`{"$sealed": …}`, a
+/// holder's computer: `verify` opens it and rebuilds the exact text the hash covers), or its
+/// masked view (`{"$masked": …}`, a teacher's laptop, which holds no second key: the entry's
+/// own hash is then checked where the key is, its links here).
+const SEALED: &str = "$sealed";
+const MASKED: &str = "$masked";
+
+/// The place (the AEAD's associated data) of a sealed field's value in an entry: entry and
+/// field, so that a value moved to another entry or field does not open.
+fn entry_place(device: &str, seq: i64, field: &str) -> String {
+    crate::sealed::place("audit", &format!("{device}/{seq}"), field)
+}
+
+/// Which kind of sealed field `table.column` is, if it is one.
+fn sealed_kind(table: &str, column: &str) -> Option<crate::sealed::Kind> {
+    crate::sealed::FIELDS.iter().find(|f| f.table == table && f.column == column).map(|f| f.kind)
+}
+
+/// Whether a stored value of a sealed field is a clear value (not what a teacher is shown: a
+/// masked number, or nothing).
+fn is_clear(kind: crate::sealed::Kind, value: &str) -> bool {
+    !value.is_empty() && !(kind == crate::sealed::Kind::Number && crate::masking::is_masked(value))
+}
+
+/// A clear value of a sealed field as a masked view shows it.
+fn masked_view(kind: crate::sealed::Kind, field: &str, value: &str) -> String {
+    match kind {
+        crate::sealed::Kind::Health => "********".to_string(),
+        _ => crate::masking::field_value(field, value).unwrap_or_else(|| "********".to_string()),
+    }
+}
+
+/// An entry's changes (as stored) with every clear value of a sealed field sealed under
+/// `second` — or, without it, masked; `None` when the entry holds no clear value of one.
+fn seal_changes(kind: &str, device: &str, seq: i64, changes: &str, second: Option<&crate::crypto::DataKey>) -> Option<String> {
+    let mut values: BTreeMap<String, [Value; 2]> = serde_json::from_str(changes).ok()?;
+    let mut changed = false;
+    for (field, pair) in values.iter_mut() {
+        let Some(sealed) = sealed_kind(kind, field) else { continue };
+        for v in pair.iter_mut() {
+            let Value::String(clear) = v else { continue };
+            if !is_clear(sealed, clear) {
+                continue;
+            }
+            let (marker, text) = match second {
+                Some(key) => (SEALED, key.seal_field(&entry_place(device, seq, field), clear)),
+                None => (MASKED, masked_view(sealed, field, clear)),
+            };
+            *v = serde_json::json!({ marker: text });
+            changed = true;
+        }
+    }
+    changed.then(|| serde_json::to_string(&values).expect("plain data"))
+}
+
+/// Seals the clear values of sealed fields that old entries hold (those from before schema
+/// 17, this device's and those received), with the second key; without it — a teacher's
+/// laptop — replaces them with their masked view. Part of the conversion's local pass (the
+/// audit table has no capture): the entries' hashes and links stay as they are. Returns how
+/// many entries changed; an entry already converted is left.
+pub fn seal_entries(conn: &Connection, second: Option<&crate::crypto::DataKey>) -> Result<usize> {
+    let tables: Vec<&str> = crate::sealed::FIELDS.iter().map(|f| f.table).collect();
+    let mut select = conn.prepare(&format!(
+        "SELECT device_id, seq, kind, changes FROM audit WHERE kind IN ({})",
+        tables.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>().join(", ")
+    ))?;
+    let mut update = conn.prepare("UPDATE audit SET changes = ?3 WHERE device_id = ?1 AND seq = ?2")?;
+    let mut rows = select.query([])?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        let (device, seq, kind, changes): (String, i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        if let Some(sealed) = seal_changes(&kind, &device, seq, &changes, second) {
+            update.execute(params![device, seq, sealed])?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// An entry received from a file written before schema 17, its clear values of sealed fields
+/// sealed under `second` (or masked without it) as this computer's old entries were
+/// (`seal_entries`).
+pub fn seal_received(e: &mut Received, second: Option<&crate::crypto::DataKey>) {
+    if let Some(sealed) = seal_changes(&e.kind, &e.device_id, e.seq, &e.changes, second) {
+        e.changes = sealed;
+    }
+}
+
+/// Seals again under `new` the values of old entries sealed under `old` (a rotation: the
+/// second key changes). A value that does not open under `old` is left. Returns how many
+/// entries changed.
+pub fn reseal_entries(conn: &Connection, old: &crate::crypto::DataKey, new: &crate::crypto::DataKey) -> Result<usize> {
+    let mut select = conn.prepare("SELECT device_id, seq, changes FROM audit WHERE instr(changes, '\"$sealed\"') > 0")?;
+    let mut update = conn.prepare("UPDATE audit SET changes = ?3 WHERE device_id = ?1 AND seq = ?2")?;
+    let mut rows = select.query([])?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        let (device, seq, changes): (String, i64, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let Ok(mut values) = serde_json::from_str::<BTreeMap<String, [Value; 2]>>(&changes) else { continue };
+        let mut changed = false;
+        for (field, pair) in values.iter_mut() {
+            let place = entry_place(&device, seq, field);
+            for v in pair.iter_mut() {
+                let Some(sealed) = v.get(SEALED).and_then(Value::as_str) else { continue };
+                if let Some(clear) = old.open_field(&place, sealed) {
+                    *v = serde_json::json!({ SEALED: new.seal_field(&place, &clear) });
+                    changed = true;
+                }
+            }
+        }
+        if changed {
+            update.execute(params![device, seq, serde_json::to_string(&values).expect("plain data")])?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Puts back, in an entry read from the table, the clear values its sealed fields' values
+/// were sealed from, as its hash covers them. False when some value stays sealed here (no
+/// second key, one it does not open, or a masked view).
+fn open_entry(e: &mut Entry, second: Option<&crate::crypto::DataKey>) -> bool {
+    let mut all = true;
+    for (field, pair) in e.changes.iter_mut() {
+        for v in pair.iter_mut() {
+            let Value::Object(o) = v else { continue };
+            if o.contains_key(MASKED) {
+                all = false;
+                continue;
+            }
+            let Some(sealed) = o.get(SEALED).and_then(Value::as_str) else { continue };
+            match second.and_then(|k| k.open_field(&entry_place(&e.device_id, e.seq, field), sealed)) {
+                Some(clear) => *v = Value::String(clear.to_string()),
+                None => all = false,
+            }
+        }
+    }
+    all
 }
 
 /// The head of one device's chain.
@@ -303,6 +455,11 @@ pub struct Verdict {
     pub heads: Vec<Head>,
     /// The first entry that does not fit its chain, and why.
     pub broken: Option<Broken>,
+    /// Entries whose own hash could not be checked here: an old value of a sealed field kept
+    /// sealed under the second key this computer does not hold (or does not open), or only
+    /// as its masked view (a teacher's laptop). Not tampering: they are checked where the
+    /// second key is; their links to the entries before and after are checked here.
+    pub sealed_elsewhere: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -317,16 +474,23 @@ pub struct Broken {
 /// Recomputes every device's chain from its first entry.
 pub fn verify(store: &Store) -> Result<Verdict> {
     access::require(store, Action::ManageAccounts)?;
-    verify_chains(store.conn())
+    verify_with(store.conn(), store.second())
 }
 
+/// [`verify`] without a second key: entries holding sealed values are `sealed_elsewhere`.
 pub fn verify_chains(conn: &Connection) -> Result<Verdict> {
+    verify_with(conn, None)
+}
+
+/// Recomputes every chain, opening the sealed values of old entries with `second`.
+pub fn verify_with(conn: &Connection, second: Option<&crate::crypto::DataKey>) -> Result<Verdict> {
     let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY device_id, seq"))?;
     let mut rows = stmt.query([])?;
-    let mut verdict = Verdict { entries: 0, heads: Vec::new(), broken: None };
+    let mut verdict = Verdict { entries: 0, heads: Vec::new(), broken: None, sealed_elsewhere: 0 };
     let mut current: Option<Head> = None;
     while let Some(r) = rows.next()? {
-        let e = from_row(r)?;
+        let mut e = from_row(r)?;
+        let opened = open_entry(&mut e, second);
         verdict.entries += 1;
         if current.as_ref().is_none_or(|h| h.device_id != e.device_id) {
             verdict.heads.extend(current.take());
@@ -337,6 +501,9 @@ pub fn verify_chains(conn: &Connection) -> Result<Verdict> {
             Some((format!("序号应为 {}，实为 {}：有记录被删除或插入", h.count + 1, e.seq), format!("sequence {} expected, {} found: an entry was removed or inserted", h.count + 1, e.seq)))
         } else if e.prev != h.hash {
             Some(("与上一条记录接不上：上一条被改动过".to_string(), "does not follow the previous entry: that one was altered".to_string()))
+        } else if !opened {
+            verdict.sealed_elsewhere += 1;
+            None
         } else if e.hash != hash_of(&e) {
             Some(("这条记录的内容被改动过".to_string(), "the entry itself was altered".to_string()))
         } else {
@@ -535,6 +702,23 @@ fn insert_row(conn: &Connection, columns: [&dyn rusqlite::ToSql; 11]) -> Result<
 /// The hash of entry `count` of a device's chain, as the chain is now.
 pub fn hash_at(conn: &Connection, device: &str, count: i64) -> Result<Option<String>> {
     Ok(conn.query_row("SELECT hash FROM audit WHERE device_id = ?1 AND seq = ?2", params![device, count], |r| r.get(0)).optional()?)
+}
+
+/// Tests: every chain hashed and linked again over the entries' changes as they are stored
+/// (a fixture that rewrites old entries, as an older version would have written them).
+#[cfg(test)]
+pub(crate) fn rechain_for_tests(conn: &Connection) {
+    let entries: Vec<Entry> = conn.prepare(&format!("{SELECT} ORDER BY device_id, seq")).unwrap().query_map([], from_row).unwrap().map(Result::unwrap).collect();
+    let mut prev = (String::new(), String::new());
+    for mut e in entries {
+        if e.device_id != prev.0 {
+            prev = (e.device_id.clone(), String::new());
+        }
+        e.prev = prev.1.clone();
+        e.hash = hash_of(&e);
+        conn.execute("UPDATE audit SET prev = ?3, hash = ?4 WHERE device_id = ?1 AND seq = ?2", params![e.device_id, e.seq, e.prev, e.hash]).unwrap();
+        prev.1 = e.hash;
+    }
 }
 
 #[cfg(test)]

@@ -42,6 +42,9 @@ pub enum KeysError {
     /// Keys are rotated on the school's full computer, not on a teacher's laptop (which must
     /// never make or hold the second key).
     OnATeachersLaptop,
+    /// The rotating account holds no second key here while fields are sealed under it: they
+    /// could not be sealed again under the new one.
+    SecondKeyNotHere,
 }
 
 impl DomainError for KeysError {
@@ -50,6 +53,7 @@ impl DomainError for KeysError {
             KeysError::OwnSlotOld => "keys_own_slot_old",
             KeysError::RotatedElsewhere => "keys_rotated_elsewhere",
             KeysError::OnATeachersLaptop => "keys_on_a_teachers_laptop",
+            KeysError::SecondKeyNotHere => "keys_second_key_not_here",
         }
     }
 
@@ -66,6 +70,10 @@ impl DomainError for KeysError {
             KeysError::OnATeachersLaptop => (
                 "这台电脑是教师的笔记本，不能在这里更换密钥。请在学校办公室的电脑上更换，其他电脑下次导入同步文件时会换上新密钥。",
                 "This computer is a teacher's laptop: keys cannot be rotated here. Rotate them on the school office's PC; the other computers take the new keys at their next import.",
+            ),
+            KeysError::SecondKeyNotHere => (
+                "本账号在这台电脑上没有第二密钥（完整证件号、健康等加密信息的密钥），现在更换密钥会使这些信息再也无法打开。请先让持有它的账号（校长或资助专干）在这台电脑上登录一次，再更换密钥。什么都没有改动。",
+                "This account holds no second key on this computer (the key of the full ID numbers, health and other sealed fields): rotating now would leave them unreadable for good. Have an account that holds it (the principal or the aid officer) log in once on this computer, then rotate. Nothing was changed.",
             ),
         };
         lang.pick(zh.to_string(), en.to_string())
@@ -114,6 +122,9 @@ pub fn rotate_checked(store: &mut Store, check: impl FnOnce(&Connection) -> Resu
     }
     let key = DataKey::generate();
     let second = (crate::installation::mode(store)? == crate::installation::Mode::School).then(DataKey::generate);
+    if second.is_some() && store.second().is_none() && crate::sealing::holds_sealed(store.conn())? {
+        return Err(KeysError::SecondKeyNotHere.into());
+    }
     let rotation = Rotation { at: Utc::now(), id: RecordId::new().to_string() };
     let (mut next, done) = file.rotated(&key, second.as_ref(), &logins, rotation.clone());
     let recovery_code = done.recovery_needs_code.then(|| {
@@ -121,8 +132,24 @@ pub fn rotate_checked(store: &mut Store, check: impl FnOnce(&Connection) -> Resu
         next.seal_recovery(&key, second.as_ref(), &code, Kdf::DEFAULT);
         code
     });
-    replace(store, &path, &file.database, &next, key, check)?;
+    // The sealed fields sealed again under the new second key with the old one in hand, in
+    // the re-encrypted database before the new key file replaces the old (`replace`).
+    let old_second = store.take_second();
+    let resealed = replace(store, &path, &file.database, &next, key, |conn| {
+        check(conn)?;
+        match (&old_second, &second) {
+            (Some(old), Some(new)) => crate::sealing::reseal_committed(conn, old, new),
+            _ => Ok(()),
+        }
+    });
+    if let Err(e) = resealed {
+        store.set_second(old_second);
+        return Err(e);
+    }
+    drop(old_second);
     store.set_second(second.filter(|_| access::holds_second_key(store.actor().role)));
+    // A school's first second key: its fields sealed now, if they were still in clear.
+    crate::sealing::at_open(store)?;
     let mut details = BTreeMap::new();
     details.insert("accounts".to_string(), [Value::Null, Value::from(done.accounts.len())]);
     details.insert("needPassword".to_string(), [Value::Null, Value::from(done.need_password.clone())]);
@@ -158,7 +185,18 @@ pub fn adopt(store: &mut Store, theirs: &KeyFile, key: DataKey) -> Result<()> {
     let mine = KeyFile::load(&path)?;
     let mut next = mine.clone();
     next.adopt(theirs, &key, second.as_ref());
-    replace(store, &path, &mine.database, &next, key, |_| Ok(()))?;
+    // A holder's computer seals its fields again under the new second key, the old one in
+    // hand (a computer without either keeps its ciphertexts: it opens none of them).
+    let old_second = store.take_second();
+    let resealed = replace(store, &path, &mine.database, &next, key, |conn| match (&old_second, &second) {
+        (Some(old), Some(new)) => crate::sealing::reseal_committed(conn, old, new),
+        _ => Ok(()),
+    });
+    if let Err(e) = resealed {
+        store.set_second(old_second);
+        return Err(e);
+    }
+    drop(old_second);
     store.set_second(second);
     let id = theirs.rotation().map(|r| r.id.clone()).unwrap_or_default();
     access::write(store, Action::Sync, |w| crate::audit::event(w, "keys_adopted", "keys", &id, BTreeMap::new()))
@@ -341,6 +379,99 @@ mod tests {
         assert!(session::unlock(&path, "wang", "principal-pass").is_ok());
         assert!(!keyfile::next_path_of(&path).exists());
         assert_ne!(std::fs::read(keyfile::path_of(&path)).unwrap(), old);
+    }
+
+    /// Every sealed value of the database, opened with the store's second key (each must open).
+    fn opened_all(store: &Store) -> Vec<(String, String, String, String)> {
+        let key = store.second().expect("a holder");
+        let mut out = Vec::new();
+        for f in crate::sealed::FIELDS {
+            let rows: Vec<(String, String)> = store
+                .conn()
+                .prepare(&format!("SELECT id, {} FROM {} WHERE {0} <> ''", f.sealed_column(), f.table))
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            for (id, sealed) in rows {
+                let clear = crate::sealed::open(key, f.table, &id, f.column, &sealed).unwrap_or_else(|| panic!("{}.{} of {id} opens", f.table, f.column));
+                if let Some(digest) = f.digest_column() {
+                    let stored: String = store.conn().query_row(&format!("SELECT {digest} FROM {} WHERE id = ?1", f.table), [&id], |r| r.get(0)).unwrap();
+                    assert_eq!(stored, crate::sealed::digest(key, f.digest_label().unwrap(), &clear), "the digest under this key");
+                }
+                out.push((f.table.to_string(), id, f.column.to_string(), clear.to_string()));
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn after_a_rotation_a_holder_still_opens_every_sealed_value_and_the_next_login_works() {
+        let old = crate::sealing::tests::schema_16_school(30);
+        let mut store = session::unlock(&old.path, "wang", "principal-pass").unwrap();
+        let before = opened_all(&store);
+        assert!(before.len() > 60, "{}", before.len());
+        let first = store.second().unwrap().copy_for_tests();
+        rotate(&mut store).unwrap();
+        assert_ne!(store.second().unwrap().sqlcipher_key(), first.sqlcipher_key());
+        assert_eq!(opened_all(&store), before, "every value opens under the new key, its digest computed again");
+        // The old key opens none of them any more, nor the old entries' sealed values.
+        let (table, id, column, _) = &before[0];
+        let sealed: String = store.conn().query_row(&format!("SELECT {column}_sealed FROM {table} WHERE id = ?1"), [id], |r| r.get(0)).unwrap();
+        assert!(crate::sealed::open(&first, table, id, column, &sealed).is_none());
+        let v = crate::audit::verify(&store).unwrap();
+        assert_eq!((v.broken, v.sealed_elsewhere), (None, 0), "the old entries open under the new key");
+        // Nothing journaled by the pass: the rotation's own entry only.
+        let n: i64 = store.conn().query_row("SELECT count(*) FROM audit WHERE op NOT IN ('keys_rotated', 'fields_sealed') AND at > (SELECT at FROM audit WHERE op = 'fields_sealed')", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0);
+        let raw_key = store.unlocked().unwrap().key.sqlcipher_key().to_string();
+        drop(store);
+        // The next login: the same values, the trail whole; nothing in clear under the new raw key.
+        let store = session::unlock(&old.path, "wang", "principal-pass").unwrap();
+        assert_eq!(opened_all(&store), before);
+        assert_eq!(crate::audit::verify(&store).unwrap().broken, None);
+        drop(store);
+        assert_eq!(crate::sealing::tests::in_the_clear(&old.path, &raw_key, &old.known), Vec::<String>::new());
+        let store = session::recover(&old.path, old.code.as_str(), "wang", "principal-pass-2").unwrap();
+        assert_eq!(opened_all(&store), before, "the recovery code's slot holds the new second key");
+    }
+
+    #[test]
+    fn a_rotation_cut_short_before_its_fields_are_sealed_again_heals_at_the_next_login() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huka.db");
+        let (mut store, _) = school(&path);
+        crate::demo::generate(&mut store, &crate::demo::DemoOptions { students: 10, seed: 1 }).unwrap();
+        let before = opened_all(&store);
+        let first = store.second().unwrap().copy_for_tests();
+        let old = std::fs::read(keyfile::path_of(&path)).unwrap();
+        rotate(&mut store).unwrap();
+        // As if the power went after the re-encryption, before the fields were sealed again
+        // (and so before the rename): the fields under the old second key.
+        let new = store.second().unwrap().copy_for_tests();
+        crate::sealing::reseal_store(&mut store, &new, &first).unwrap();
+        drop(store);
+        std::fs::rename(keyfile::path_of(&path), keyfile::next_path_of(&path)).unwrap();
+        std::fs::write(keyfile::path_of(&path), &old).unwrap();
+        let store = session::unlock(&path, "wang", "principal-pass").unwrap();
+        assert!(!keyfile::next_path_of(&path).exists());
+        assert_eq!(store.second().unwrap().sqlcipher_key(), new.sqlcipher_key());
+        assert_eq!(opened_all(&store), before, "sealed again under the new key");
+    }
+
+    #[test]
+    fn a_holder_without_the_second_key_here_does_not_rotate_sealed_fields_away() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huka.db");
+        let (mut store, _) = school(&path);
+        crate::demo::generate(&mut store, &crate::demo::DemoOptions { students: 5, seed: 1 }).unwrap();
+        let keys = std::fs::read(keyfile::path_of(&path)).unwrap();
+        store.set_second(None);
+        let e = rotate(&mut store).unwrap_err();
+        assert_eq!(e.domain::<KeysError>(), Some(&KeysError::SecondKeyNotHere));
+        assert_eq!(std::fs::read(keyfile::path_of(&path)).unwrap(), keys);
     }
 
     #[test]

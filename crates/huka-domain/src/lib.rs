@@ -39,6 +39,7 @@ pub mod registration;
 pub mod school;
 pub mod search;
 pub mod sealed;
+pub mod sealing;
 pub mod session;
 pub mod settings;
 pub mod stats;

@@ -68,7 +68,11 @@ pub fn create(path: &Path, setup: Setup<'_>, first: &FirstAccount) -> Result<(St
         file.seal_recovery(&key, second.as_ref(), &code, Kdf::DEFAULT);
         let mut store = Store::open_encrypted(path, key, true, &crate::SCHEMA)?;
         store.set_second(second);
-        access::write_unguarded(&mut store, Why::NewDatabase, |w| settings::set_database_id(w, &database_id))?;
+        access::write_unguarded(&mut store, Why::NewDatabase, |w| {
+            settings::set_database_id(w, &database_id)?;
+            // Written sealed from the start: nothing for a first login to convert.
+            crate::sealing::mark_sealed(w)
+        })?;
         match setup {
             Setup::School(school) => {
                 school::setup(&mut store, school)?;
@@ -99,9 +103,15 @@ pub fn unlock(path: &Path, login: &str, password: &str) -> Result<Store> {
     let (mut file, opened, mut store) = match open_user(path, &keyfile::path_of(path), login, password) {
         // A rotation cut short after the database was re-encrypted: the next key file opens it.
         Err(Error::KeyFileDamaged) if keyfile::next_path_of(path).exists() => {
-            let found = open_user(path, &keyfile::next_path_of(path), login, password)?;
+            // The old key file's second key: fields the rotation had not sealed again yet when
+            // it was cut short are still under it (`keys::rotate`).
+            let old_second = KeyFile::load(path).ok().and_then(|f| f.unlock_user(path, login, password).ok()).and_then(|o| o.second);
+            let (file, opened, mut store) = open_user(path, &keyfile::next_path_of(path), login, password)?;
+            if let (Some(old), Some(new)) = (&old_second, &opened.second) {
+                crate::sealing::reseal_store(&mut store, old, new)?;
+            }
             std::fs::rename(keyfile::next_path_of(path), keyfile::path_of(path))?;
-            found
+            (file, opened, store)
         }
         other => other?,
     };
@@ -128,6 +138,9 @@ pub fn unlock(path: &Path, login: &str, password: &str) -> Result<Store> {
     if !laptop {
         hand_second(&store, &mut file)?;
     }
+    // A database from before schema 17: its fields sealed now by a holder (masked on a
+    // teacher's laptop), checked before it commits (`sealing`).
+    crate::sealing::at_open(&mut store)?;
     Ok(store)
 }
 
@@ -190,6 +203,7 @@ pub fn recover(path: &Path, code: &str, login: &str, new_password: &str) -> Resu
     if !access::holds_second_key(account.role) {
         store.set_second(None);
     }
+    crate::sealing::at_open(&mut store)?;
     Ok(store)
 }
 

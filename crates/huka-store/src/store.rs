@@ -233,6 +233,15 @@ impl Store {
         }
     }
 
+    /// Takes the second key out of the store (a rotation holds the old one while it seals
+    /// the fields again under the new one, then sets the new one).
+    pub fn take_second(&mut self) -> Option<DataKey> {
+        match self.unlocked.as_mut() {
+            Some(u) => u.second.take(),
+            None => self.plain_second.take(),
+        }
+    }
+
     /// The second key, when the logged-in account holds it (on a store that is not encrypted,
     /// the fixed [`DataKey::unprotected`]).
     pub fn second(&self) -> Option<&DataKey> {

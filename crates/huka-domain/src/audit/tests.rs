@@ -124,3 +124,110 @@ fn an_entry_received_as_text_is_kept_as_its_values_would_be_and_verifies() {
     let not_an_object = text.replacen("\"changes\":{", "\"changes\":[{", 1).replacen("},\"prev\"", "}],\"prev\"", 1);
     assert!(serde_json::from_str::<Received>(&not_an_object).is_err());
 }
+
+// ---- Issue 22: old entries' clear values of sealed fields. ----
+
+const ID: &str = "61092120130305001X";
+
+/// A chain of another device's entries as schema 16 wrote them: a member inserted with its
+/// full ID number, birth date and health note, then its number and note changed, then a
+/// household's (no sealed field) — the first two kept as values, the last as text.
+fn old_chain(conn: &Connection) -> Vec<Entry> {
+    let mut out: Vec<Entry> = Vec::new();
+    let pairs: [(&str, &str, Vec<(&str, [Value; 2])>); 3] = [
+        ("insert", "member", vec![("name", [Value::Null, json!("王小明")]), ("resident_id", [Value::Null, json!(ID)]), ("birth_date", [Value::Null, json!("2013-03-05")]), ("health", [Value::Null, json!("哮喘")])]),
+        ("update", "member", vec![("resident_id", [json!(ID), json!("61092120130305002X")]), ("health", [json!("哮喘"), json!("")])]),
+        ("update", "household", vec![("notes", [json!(""), json!("家访后更新 61092120130305001X")])]),
+    ];
+    for (i, (op, kind, changes)) in pairs.into_iter().enumerate() {
+        let mut e = Entry {
+            device_id: "0197c0de-0000-7000-8000-00000000000b".into(),
+            seq: i as i64 + 1,
+            at: crate::record::parse_time_text("2026-11-29T10:00:00.123Z").unwrap(),
+            account_id: "a".into(),
+            account: "王".into(),
+            op: op.into(),
+            kind: kind.into(),
+            record_id: if kind == "member" { "m1".into() } else { "h1".into() },
+            changes: changes.into_iter().map(|(f, v)| (f.to_string(), v)).collect(),
+            prev: out.last().map(|p| p.hash.clone()).unwrap_or_default(),
+            hash: String::new(),
+        };
+        e.hash = hash_of(&e);
+        if i == 1 {
+            let text = serde_json::to_string(&e).unwrap();
+            assert!(receive_text(conn, &serde_json::from_str::<Received>(&text).unwrap()).unwrap());
+        } else {
+            assert!(receive(conn, &e).unwrap());
+        }
+        out.push(e);
+    }
+    out
+}
+
+fn changes_of(conn: &Connection, seq: i64) -> String {
+    conn.query_row("SELECT changes FROM audit WHERE seq = ?1", [seq], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn old_entries_clear_values_are_sealed_and_verify_opens_them_to_the_exact_hashed_text() {
+    let store = Store::open_in_memory(&crate::SCHEMA).unwrap();
+    let key = store.second().expect("a test store's fixed second key").copy_for_tests();
+    let conn = store.conn();
+    old_chain(conn);
+    assert_eq!(verify(&store).unwrap().broken, None);
+
+    assert_eq!(seal_entries(conn, Some(&key)).unwrap(), 2, "the two member entries; the household's notes are no sealed field");
+    for seq in [1, 2] {
+        let text = changes_of(conn, seq);
+        assert!(!text.contains("0305001X") && !text.contains("0305002") && !text.contains("2013-03-05") && !text.contains("哮喘"), "{text}");
+        assert!(text.contains("\"$sealed\""), "{text}");
+    }
+    assert!(changes_of(conn, 2).contains("\"health\":[{\"$sealed\""), "the old note sealed, the empty new one left: {}", changes_of(conn, 2));
+    assert_eq!(seal_entries(conn, Some(&key)).unwrap(), 0, "an entry converted already is left");
+
+    // With the second key every entry's own hash is checked, as before.
+    let v = verify(&store).unwrap();
+    assert_eq!((v.entries, v.broken, v.sealed_elsewhere), (3, None, 0));
+    // Without it the two are checked where the key is; the chain's links still here.
+    let v = verify_chains(conn).unwrap();
+    assert_eq!((v.entries, v.broken.clone(), v.sealed_elsewhere), (3, None, 2));
+    // The principal's list opens and masks them.
+    let listed = list(&store, &Filter::default()).unwrap();
+    let inserted = listed.iter().find(|e| e.seq == 1).unwrap();
+    assert_eq!(inserted.changes["resident_id"][1], json!("610921********001X"));
+    assert_eq!(inserted.changes["birth_date"][1], json!("2013"));
+    assert_eq!(inserted.changes["health"][1], json!("哮喘"));
+
+    // Old and new swapped (both open: same entry, same field) is the entry altered.
+    let text = changes_of(conn, 2);
+    let mut values: BTreeMap<String, [Value; 2]> = serde_json::from_str(&text).unwrap();
+    values.get_mut("resident_id").unwrap().swap(0, 1);
+    conn.execute("UPDATE audit SET changes = ?1 WHERE seq = 2", [serde_json::to_string(&values).unwrap()]).unwrap();
+    let b = verify(&store).unwrap().broken.expect("caught");
+    assert_eq!(b.seq, 2);
+    // A sealed value moved to another entry does not open there.
+    conn.execute("UPDATE audit SET changes = ?1 WHERE seq = 2", [text]).unwrap();
+    let first: BTreeMap<String, [Value; 2]> = serde_json::from_str(&changes_of(conn, 1)).unwrap();
+    let place = entry_place("0197c0de-0000-7000-8000-00000000000b", 1, "resident_id");
+    assert_eq!(key.open_field(&place, first["resident_id"][1]["$sealed"].as_str().unwrap()).unwrap().as_str(), ID);
+    assert!(key.open_field(&entry_place("0197c0de-0000-7000-8000-00000000000b", 2, "resident_id"), first["resident_id"][1]["$sealed"].as_str().unwrap()).is_none());
+    assert_eq!(verify(&store).unwrap().broken, None);
+}
+
+#[test]
+fn on_a_teachers_laptop_old_values_are_masked_and_their_entries_checked_where_the_key_is() {
+    let store = Store::open_in_memory(&crate::SCHEMA).unwrap();
+    let conn = store.conn();
+    old_chain(conn);
+    assert_eq!(seal_entries(conn, None).unwrap(), 2);
+    let first = changes_of(conn, 1);
+    assert!(first.contains(r#"{"$masked":"610921********001X"}"#) && first.contains(r#"{"$masked":"2013"}"#), "{first}");
+    assert!(!first.contains("哮喘") && !first.contains("2013-03-05"), "{first}");
+    // Not tampering — but not checked here either, even with a key at hand.
+    let v = verify(&store).unwrap();
+    assert_eq!((v.entries, v.broken, v.sealed_elsewhere), (3, None, 2));
+    // The links are: an entry taken away is a gap.
+    conn.execute("DELETE FROM audit WHERE seq = 2", []).unwrap();
+    assert_eq!(verify_chains(conn).unwrap().broken.unwrap().seq, 3);
+}

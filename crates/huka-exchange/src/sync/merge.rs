@@ -29,6 +29,10 @@ pub(crate) use crate::clock::PARTS;
 
 /// Fields every record has that say who wrote last and when: merged like the others, never a
 /// conflict of their own.
+/// The first schema whose change files carry the sealed fields sealed (issue 22): an older
+/// file's records carry them in clear.
+const SEALED_SINCE: i64 = 17;
+
 const BOOKKEEPING: [&str; 4] = ["created_at", "updated_at", "device_id", "updated_by"];
 
 
@@ -481,12 +485,15 @@ impl<'a, 'w> Applier<'a, 'w> {
     }
 
     /// One record of the file.
-    pub(crate) fn record(&mut self, rc: RecordChange) -> Result<()> {
+    pub(crate) fn record(&mut self, mut rc: RecordChange) -> Result<()> {
         if !self.known.contains(&rc.table) {
             return Ok(()); // a table that stays on its computer
         }
         if self.scope.is_some() && matches!(rc.table.as_str(), "registration" | "sync_conflict") {
             return Ok(()); // a teacher's laptop keeps neither the roster nor others' conflicts
+        }
+        if self.started.as_ref().is_some_and(|(_, head, _)| head.schema < SEALED_SINCE) {
+            self.seal_old(&mut rc)?;
         }
         if !self.judging {
             let Some((m, _, _)) = self.started.as_mut() else { return Err(Error::from(SyncError::Damaged)) };
@@ -549,7 +556,58 @@ impl<'a, 'w> Applier<'a, 'w> {
             *n = (*n).max(e.seq);
             return Ok(());
         }
+        if self.started.as_ref().is_some_and(|(_, head, _)| head.schema < SEALED_SINCE) {
+            // An entry from before schema 17 holds its sealed fields' clear values: kept as
+            // this computer's old entries are (`$sealed`, or `$masked` without the key; in
+            // clear with them where no holder has logged in yet — `seal_old`).
+            let key = crate::sealed::writer_key(self.w);
+            if key.is_some() || self.scope.is_some() || !crate::sealing::pending(self.w.tx())? {
+                let mut e = e.clone();
+                crate::audit::seal_received(&mut e, key);
+                crate::audit::receive_text(self.w.tx(), &e)?;
+                return Ok(());
+            }
+        }
         crate::audit::receive_text(self.w.tx(), e)?;
+        Ok(())
+    }
+
+    /// A record of a file written before schema 17 carries its sealed fields' clear values
+    /// (issue 22): they are stored as this computer stores them — sealed with the second key on
+    /// a holder's, only their masked view on a teacher's laptop (`sealed::stored`) — each
+    /// companion column with the clear field's clock. A computer without the key that is no
+    /// teacher's laptop (a teacher logged in at the office) keeps them in clear while its own
+    /// rows are (its next holder's login seals them all), and otherwise does not take them.
+    fn seal_old(&self, rc: &mut RecordChange) -> Result<()> {
+        let fields: Vec<&crate::sealed::Field> = crate::sealed::FIELDS.iter().filter(|f| f.table == rc.table).collect();
+        if fields.is_empty() {
+            return Ok(());
+        }
+        let key = crate::sealed::writer_key(self.w);
+        let laptop = self.scope.is_some();
+        if key.is_none() && !laptop && crate::sealing::pending(self.w.tx())? {
+            return Ok(());
+        }
+        for f in fields {
+            let Some(value) = rc.row.get(f.column).cloned() else { continue };
+            let clock = rc.clocks.get(f.column).cloned();
+            if key.is_none() && !laptop {
+                rc.row.remove(f.column);
+                rc.clocks.remove(f.column);
+                continue;
+            }
+            for (column, v) in crate::sealed::stored(key, &rc.table, &rc.id, f.column, value.as_str()) {
+                let v = match v {
+                    Sql::Text(t) => Value::String(t),
+                    Sql::Integer(i) => Value::from(i),
+                    _ => Value::Null,
+                };
+                rc.row.insert(column.to_string(), v);
+                if let Some(c) = &clock {
+                    rc.clocks.insert(column.to_string(), c.clone());
+                }
+            }
+        }
         Ok(())
     }
 

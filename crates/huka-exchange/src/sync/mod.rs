@@ -641,3 +641,5 @@ pub fn canonical_dump(store: &Store) -> Result<BTreeMap<String, Vec<Map<String, 
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod old_files_tests;
