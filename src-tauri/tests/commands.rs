@@ -247,14 +247,16 @@ fn accounts_and_what_a_teacher_may_do() {
     // Their own password, yes.
     w.ok("account_set_password", json!({ "login": "li", "password": "teacher-pass-2" }));
 
-    // 张老师 heads the class: health and disability, and editable; the ID number masked all the
-    // same (only the principal and the aid officer see full numbers, issue 22).
+    // 张老师 heads the class: editable, and told that a health or disability note is kept; the
+    // note itself and the ID number are the holders' (only the principal and the aid officer
+    // hold the second key they are sealed under, issue 22).
     w.ok("session_lock", json!({}));
     w.login("zhang", "teacher-pass");
     let card = w.ok("household_card", json!({ "id": h["id"] }));
     assert_eq!((card["mayEdit"].as_bool(), card["restricted"].as_bool()), (Some(true), Some(false)));
     assert_eq!(card["members"][0]["residentId"], "610921********001X");
-    assert_eq!(card["members"][0]["health"], "哮喘");
+    assert_eq!(card["members"][0]["health"], "");
+    assert_eq!(card["members"][0]["hasHealthNote"], true);
     w.ok("household_update", json!({ "id": h["id"], "input": household("0001", "王建华") }));
     assert_eq!(w.ok("household_card", json!({ "id": h["id"] }))["lastChange"]["by"], "张老师");
 
