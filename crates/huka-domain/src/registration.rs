@@ -124,17 +124,32 @@ pub fn insert(w: &Writer<'_>, r: &RegistrationInput) -> Result<RecordId> {
         &r.address, &r.guardian_name, &r.phone, &now, &device, &w.actor().id,
     ];
     values.extend(sealed.iter().map(|(_, v)| v as &dyn rusqlite::ToSql));
-    w.tx()
-        .prepare_cached(&format!(
-            "INSERT INTO registration (id, name, gender, stage, grade, class_name, ethnicity, boarding, left_behind, registered_poor,
-                 address, guardian_name, phone, created_at, updated_at, device_id, updated_by, {})
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16, {})",
-            SEALED.join(", "),
-            (17..17 + SEALED.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", "),
-        ))?
-        .execute(values.as_slice())?;
+    w.tx().prepare_cached(&INSERT)?.execute(values.as_slice())?;
     Ok(m.id)
 }
+
+/// A registration's INSERT, its text made once rather than per row (an import writes tens of
+/// thousands; `prepare_cached` finds the statement by this text).
+static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "INSERT INTO registration (id, name, gender, stage, grade, class_name, ethnicity, boarding, left_behind, registered_poor,
+             address, guardian_name, phone, created_at, updated_at, device_id, updated_by, {})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16, {})",
+        SEALED.join(", "),
+        (17..17 + SEALED.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", "),
+    )
+});
+
+/// A registration's UPDATE, made once like [`INSERT`].
+static UPDATE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "UPDATE registration SET name = ?2, gender = ?3, stage = ?4, grade = ?5, class_name = ?6, ethnicity = ?7, boarding = ?8,
+             left_behind = ?9, registered_poor = ?10, address = ?11, guardian_name = ?12, phone = ?13, updated_at = ?14,
+             device_id = ?15, updated_by = ?16, {}
+         WHERE id = ?1",
+        SEALED.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", 17 + i)).collect::<Vec<_>>().join(", "),
+    )
+});
 
 pub fn update(w: &Writer<'_>, id: RecordId, r: &RegistrationInput) -> Result<()> {
     let sealed = sealed_values(w, id, r);
@@ -144,15 +159,7 @@ pub fn update(w: &Writer<'_>, id: RecordId, r: &RegistrationInput) -> Result<()>
         &r.address, &r.guardian_name, &r.phone, &now, &device, &w.actor().id,
     ];
     values.extend(sealed.iter().map(|(_, v)| v as &dyn rusqlite::ToSql));
-    w.tx()
-        .prepare_cached(&format!(
-            "UPDATE registration SET name = ?2, gender = ?3, stage = ?4, grade = ?5, class_name = ?6, ethnicity = ?7, boarding = ?8,
-                 left_behind = ?9, registered_poor = ?10, address = ?11, guardian_name = ?12, phone = ?13, updated_at = ?14,
-                 device_id = ?15, updated_by = ?16, {}
-             WHERE id = ?1",
-            SEALED.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", 17 + i)).collect::<Vec<_>>().join(", "),
-        ))?
-        .execute(values.as_slice())?;
+    w.tx().prepare_cached(&UPDATE)?.execute(values.as_slice())?;
     Ok(())
 }
 
