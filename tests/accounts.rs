@@ -152,40 +152,6 @@ fn a_login_refused_is_one_sentence_changes_no_file_and_never_waits_on_stdin() {
     assert_eq!(kept_files(&db), before, "the database, its WAL and the key file are as they were");
 }
 
-/// For tests of databases from before schema 17: takes it
-/// away — every sealed field's clear value back in its clear column (opened with the fixed
-/// key of a store that is not encrypted), the sealed columns, the digests' indexes and the
-/// marker gone, the clear numbers' unique indexes back.
-fn take_schema_17_away(conn: &rusqlite::Connection) {
-    let key = huka_core::crypto::DataKey::unprotected();
-    for f in huka_core::sealed::FIELDS {
-        let rows: Vec<(String, String)> = conn
-            .prepare(&format!("SELECT id, {} FROM {} WHERE {0} <> ''", f.sealed_column(), f.table))
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
-        for (id, sealed) in rows {
-            let clear = huka_core::sealed::open(&key, f.table, &id, f.column, &sealed).expect("opens with the fixed key");
-            conn.execute(&format!("UPDATE {} SET {} = ?2 WHERE id = ?1", f.table, f.column), rusqlite::params![id, clear.as_str()]).unwrap();
-        }
-    }
-    conn.execute_batch(
-        "DROP INDEX member_resident_id_digest_alive; DROP INDEX registration_resident_id_digest_alive; DROP TABLE field_sealing;
-         CREATE UNIQUE INDEX member_resident_id_alive ON member (resident_id) WHERE deleted_at IS NULL AND resident_id <> '';
-         CREATE UNIQUE INDEX registration_resident_id_alive ON registration (resident_id) WHERE deleted_at IS NULL;",
-    )
-    .unwrap();
-    for f in huka_core::sealed::FIELDS {
-        for c in f.columns().into_iter().skip(1) {
-            if conn.query_row(&format!("SELECT count(*) FROM pragma_table_info('{}') WHERE name = ?1", f.table), [c], |r| r.get::<_, i64>(0)).unwrap() > 0 {
-                conn.execute_batch(&format!("ALTER TABLE {} DROP COLUMN {c};", f.table)).unwrap();
-            }
-        }
-    }
-}
-
 /// A database as the last version without accounts left it: unencrypted, schema 7.
 fn schema_7_database(db: &Path) -> Value {
     let mut plain = huka_core::Store::open_unencrypted(db, &huka_core::SCHEMA).unwrap();
@@ -196,7 +162,7 @@ fn schema_7_database(db: &Path) -> Value {
     drop(plain);
     let plain = rusqlite::Connection::open(db).unwrap();
     // Schema 17's sealed fields: back in clear, as schema 7 kept them.
-    take_schema_17_away(&plain);
+    huka_core::sealed::take_schema_17_away(&plain, &huka_core::crypto::DataKey::unprotected());
     let tables: Vec<String> = plain
         .prepare("SELECT m.name FROM sqlite_schema m WHERE m.type = 'table' AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) WHERE name = 'updated_by')")
         .unwrap()

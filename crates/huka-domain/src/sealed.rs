@@ -222,13 +222,15 @@ pub fn value<'a>(pairs: &'a [(&'static str, Value)], column: &str) -> &'a Value 
     pairs.iter().find(|(c, _)| *c == column).map(|(_, v)| v).unwrap_or(&Value::Null)
 }
 
-#[cfg(test)]
-/// For tests (the session's here; tests/accounts.rs has its copy) of databases from before schema 17: takes it
-/// away — every sealed field's clear value back in its clear column (opened with the fixed
-/// key of a store that is not encrypted), the sealed columns, the digests' indexes and the
-/// marker gone, the clear numbers' unique indexes back.
-pub fn take_schema_17_away(conn: &rusqlite::Connection) {
-    let key = DataKey::unprotected();
+/// For tests of databases from before schema 17 (the session's and the conversion's here,
+/// tests/accounts.rs): takes it away — every sealed field's clear value back in its clear
+/// column (opened with `key`: the school's second key, or the fixed key of a store that is not
+/// encrypted), the sealed columns, the digests' indexes and the marker gone, the clear
+/// numbers' unique indexes back. Returns the clear values it put back. Public only for those
+/// tests: nothing in the application calls it.
+#[doc(hidden)]
+pub fn take_schema_17_away(conn: &rusqlite::Connection, key: &DataKey) -> Vec<String> {
+    let mut clear_values = Vec::new();
     for f in FIELDS {
         let rows: Vec<(String, String)> = conn
             .prepare(&format!("SELECT id, {} FROM {} WHERE {0} <> ''", f.sealed_column(), f.table))
@@ -238,8 +240,9 @@ pub fn take_schema_17_away(conn: &rusqlite::Connection) {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         for (id, sealed) in rows {
-            let clear = open(&key, f.table, &id, f.column, &sealed).expect("opens with the fixed key");
+            let clear = open(key, f.table, &id, f.column, &sealed).expect("opens with the key given");
             conn.execute(&format!("UPDATE {} SET {} = ?2 WHERE id = ?1", f.table, f.column), rusqlite::params![id, clear.as_str()]).unwrap();
+            clear_values.push(clear.to_string());
         }
     }
     conn.execute_batch(
@@ -255,6 +258,7 @@ pub fn take_schema_17_away(conn: &rusqlite::Connection) {
             }
         }
     }
+    clear_values
 }
 
 #[cfg(test)]

@@ -51,36 +51,9 @@ pub(crate) fn schema_16_school(students: usize) -> Old {
     let raw_key = store.unlocked().unwrap().key.sqlcipher_key().to_string();
     drop(store);
     let conn = raw(&path, &raw_key);
-    let mut known = BTreeSet::new();
-    for f in FIELDS {
-        let rows: Vec<(String, String)> = conn
-            .prepare(&format!("SELECT id, {} FROM {} WHERE {0} <> ''", f.sealed_column(), f.table))
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        for (id, s) in rows {
-            let clear = sealed::open(&second, f.table, &id, f.column, &s).expect("opens with the school's second key");
-            conn.execute(&format!("UPDATE {} SET {} = ?2 WHERE id = ?1", f.table, f.column), rusqlite::params![id, clear.as_str()]).unwrap();
-            known.insert(clear.to_string());
-        }
-    }
+    let known: BTreeSet<String> = sealed::take_schema_17_away(&conn, &second).into_iter().collect();
     old_entries(&conn, &second);
     crate::audit::rechain_for_tests(&conn);
-    conn.execute_batch(
-        "DROP INDEX member_resident_id_digest_alive; DROP INDEX registration_resident_id_digest_alive; DROP TABLE field_sealing;
-         CREATE UNIQUE INDEX member_resident_id_alive ON member (resident_id) WHERE deleted_at IS NULL AND resident_id <> '';
-         CREATE UNIQUE INDEX registration_resident_id_alive ON registration (resident_id) WHERE deleted_at IS NULL;",
-    )
-    .unwrap();
-    for f in FIELDS {
-        for c in f.columns().into_iter().skip(1) {
-            if conn.query_row(&format!("SELECT count(*) FROM pragma_table_info('{}') WHERE name = ?1", f.table), [c], |r| r.get::<_, i64>(0)).unwrap() > 0 {
-                conn.execute_batch(&format!("ALTER TABLE {} DROP COLUMN {c};", f.table)).unwrap();
-            }
-        }
-    }
     conn.execute_batch("PRAGMA user_version = 16;").unwrap();
     assert!(known.iter().any(|k| ResidentId::parse(k).is_ok()) && known.iter().any(|k| k.chars().any(|c| !c.is_ascii())), "numbers and notes to look for");
     Old { _dir: dir, path, raw_key, code, known }

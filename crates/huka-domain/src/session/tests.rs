@@ -166,7 +166,7 @@ fn schema_7_with_demo(path: &Path) -> Stats {
     drop(plain);
     let conn = rusqlite::Connection::open(path).unwrap();
     // Schema 17's sealed fields: back in clear, as schema 7 kept them.
-    crate::sealed::take_schema_17_away(&conn);
+    crate::sealed::take_schema_17_away(&conn, &crate::crypto::DataKey::unprotected());
     // Schema 12's full numbers' index is gone since schema 16: nothing to take away.
     conn.execute_batch("DROP TABLE sync_clock; DROP TABLE sync_seen; DROP TABLE sync_peer; DROP TABLE sync_merge; DROP TABLE sync_conflict; DROP TABLE sync_refused;").unwrap();
     // Schema 14's and 15's additions (the policy card's, the county notice's, 家庭人口).
