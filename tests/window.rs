@@ -324,6 +324,7 @@ fn the_principal_is_made_at_first_start_and_adds_a_teacher_who_sees_what_a_teach
         let text = cell.text().trim().to_string();
         assert!(text.is_empty() || text == "有健康/残疾情况记录", "health shown to a teacher as {text:?}");
     }
+    run.shoot_if_asked("teacher-card.png");
     w.by_testid("card-edit");
     // The member form has no health field for them.
     w.by_testid("member-edit").click();
