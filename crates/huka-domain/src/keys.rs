@@ -132,21 +132,7 @@ pub fn rotate_checked(store: &mut Store, check: impl FnOnce(&Connection) -> Resu
         next.seal_recovery(&key, second.as_ref(), &code, Kdf::DEFAULT);
         code
     });
-    // The sealed fields sealed again under the new second key with the old one in hand, in
-    // the re-encrypted database before the new key file replaces the old (`replace`).
-    let old_second = store.take_second();
-    let resealed = replace(store, &path, &file.database, &next, key, |conn| {
-        check(conn)?;
-        match (&old_second, &second) {
-            (Some(old), Some(new)) => crate::sealing::reseal_committed(conn, old, new),
-            _ => Ok(()),
-        }
-    });
-    if let Err(e) = resealed {
-        store.set_second(old_second);
-        return Err(e);
-    }
-    drop(old_second);
+    replace_resealed(store, &path, &file.database, &next, key, second.as_ref(), check)?;
     store.set_second(second.filter(|_| access::holds_second_key(store.actor().role)));
     // A school's first second key: its fields sealed now, if they were still in clear.
     crate::sealing::at_open(store)?;
@@ -185,18 +171,7 @@ pub fn adopt(store: &mut Store, theirs: &KeyFile, key: DataKey) -> Result<()> {
     let mine = KeyFile::load(&path)?;
     let mut next = mine.clone();
     next.adopt(theirs, &key, second.as_ref());
-    // A holder's computer seals its fields again under the new second key, the old one in
-    // hand (a computer without either keeps its ciphertexts: it opens none of them).
-    let old_second = store.take_second();
-    let resealed = replace(store, &path, &mine.database, &next, key, |conn| match (&old_second, &second) {
-        (Some(old), Some(new)) => crate::sealing::reseal_committed(conn, old, new),
-        _ => Ok(()),
-    });
-    if let Err(e) = resealed {
-        store.set_second(old_second);
-        return Err(e);
-    }
-    drop(old_second);
+    replace_resealed(store, &path, &mine.database, &next, key, second.as_ref(), |_| Ok(()))?;
     store.set_second(second);
     let id = theirs.rotation().map(|r| r.id.clone()).unwrap_or_default();
     access::write(store, Action::Sync, |w| crate::audit::event(w, "keys_adopted", "keys", &id, BTreeMap::new()))
@@ -205,6 +180,34 @@ pub fn adopt(store: &mut Store, theirs: &KeyFile, key: DataKey) -> Result<()> {
 /// The next key file beside the old one, the database re-encrypted and checked (its id too),
 /// then the next key file over the old one. On failure the next key file goes again — unless
 /// the old key no longer opens the database: then it is what opens it.
+/// [`replace`], with the sealed fields sealed again under the new second key (`new_second`)
+/// with the old one in hand, in the re-encrypted database before the new key file replaces the
+/// old: a holder's computer. A computer without either key keeps its ciphertexts (it opens
+/// none of them). On failure the store keeps its old second key; on success it holds none
+/// until the caller sets the new one.
+fn replace_resealed(
+    store: &mut Store,
+    path: &Path,
+    database: &str,
+    next: &KeyFile,
+    key: DataKey,
+    new_second: Option<&DataKey>,
+    check: impl FnOnce(&Connection) -> Result<()>,
+) -> Result<()> {
+    let old_second = store.take_second();
+    let resealed = replace(store, path, database, next, key, |conn| {
+        check(conn)?;
+        match (&old_second, new_second) {
+            (Some(old), Some(new)) => crate::sealing::reseal_committed(conn, old, new),
+            _ => Ok(()),
+        }
+    });
+    if resealed.is_err() {
+        store.set_second(old_second);
+    }
+    resealed
+}
+
 fn replace(store: &mut Store, path: &Path, database: &str, next: &KeyFile, key: DataKey, check: impl FnOnce(&Connection) -> Result<()>) -> Result<()> {
     let next_path = keyfile::next_path_of(path);
     next.save_to(&next_path)?;
