@@ -80,6 +80,12 @@ fn head(conn: &Connection, device: &str) -> Result<(i64, String)> {
 }
 
 fn append(w: &Writer<'_>, op: &str, kind: &str, record_id: &str, changes: BTreeMap<String, [Value; 2]>, last: &mut (i64, String)) -> Result<()> {
+    let text = serde_json::to_string(&changes).expect("plain data");
+    append_text(w, op, kind, record_id, &text, last)
+}
+
+/// [`append`] with the changes already written as [`changes_text`] would write them.
+fn append_text(w: &Writer<'_>, op: &str, kind: &str, record_id: &str, changes: &str, last: &mut (i64, String)) -> Result<()> {
     let actor = w.actor();
     let mut e = Entry {
         device_id: w.device_id().to_string(),
@@ -90,16 +96,34 @@ fn append(w: &Writer<'_>, op: &str, kind: &str, record_id: &str, changes: BTreeM
         op: op.to_string(),
         kind: kind.to_string(),
         record_id: record_id.to_string(),
-        changes,
-        prev: last.1.clone(),
+        changes: BTreeMap::new(),
+        prev: std::mem::take(&mut last.1),
         hash: String::new(),
     };
-    let changes = changes_text(&e);
-    e.hash = hash_with(&e, &changes);
-    let inserted = insert(w.tx(), &e, &changes)?;
+    e.hash = hash_with(&e, changes);
+    let inserted = insert(w.tx(), &e, changes)?;
     debug_assert!(inserted, "a new entry's sequence number is free (the head was read in this transaction)");
     *last = (e.seq, e.hash);
     Ok(())
+}
+
+/// The changes of a record inserted, as [`changes_text`] writes them — each field that holds
+/// a value, `[null, value]`, in the order of their names — written straight from its image
+/// (an import or the demo school inserts tens of thousands).
+fn inserted_text(new: &Map<String, Value>) -> String {
+    let mut out = String::with_capacity(32 * new.len());
+    out.push('{');
+    for (field, value) in new.iter().filter(|(f, v)| !v.is_null() && !BOOKKEEPING.contains(&f.as_str())) {
+        if out.len() > 1 {
+            out.push(',');
+        }
+        crate::text::push_json_str(&mut out, field);
+        out.push_str(":[null,");
+        crate::text::push_json(&mut out, value);
+        out.push(']');
+    }
+    out.push('}');
+    out
 }
 
 /// The audit trail as a reader of the store's journal (see `&crate::SCHEMA`).
@@ -123,9 +147,15 @@ fn record(w: &Writer<'_>, captured: &[Change]) -> Result<()> {
     }
     let mut last = head(w.tx(), w.device_id())?;
     for c in captured {
-        let inserted = c.old.is_none();
-        let empty = Map::new();
-        let old = c.old.as_ref().unwrap_or(&empty);
+        // A record inserted: its changes are written straight from its image.
+        if c.old.is_none() {
+            let text = inserted_text(&c.new);
+            if text != "{}" {
+                append_text(w, "insert", &c.kind, &c.record_id, &text, &mut last)?;
+            }
+            continue;
+        }
+        let Some(old) = c.old.as_ref() else { continue };
         let deleted = old.get("deleted_at").is_some_and(Value::is_null) && c.new.get("deleted_at").is_some_and(|d| !d.is_null());
         let changes: BTreeMap<String, [Value; 2]> = c
             .new
@@ -133,19 +163,13 @@ fn record(w: &Writer<'_>, captured: &[Change]) -> Result<()> {
             .filter(|(field, _)| !BOOKKEEPING.contains(&field.as_str()))
             .filter_map(|(field, value)| {
                 let before = old.get(field).cloned().unwrap_or(Value::Null);
-                (before != *value && !(inserted && value.is_null())).then(|| (field.clone(), [before, value.clone()]))
+                (before != *value).then(|| (field.clone(), [before, value.clone()]))
             })
             .collect();
         if changes.is_empty() {
             continue; // touched but not changed (a repeated save)
         }
-        let op = if inserted {
-            "insert"
-        } else if deleted {
-            "delete"
-        } else {
-            "update"
-        };
+        let op = if deleted { "delete" } else { "update" };
         append(w, op, &c.kind, &c.record_id, changes, &mut last)?;
     }
     Ok(())

@@ -61,35 +61,21 @@ fn encode_clocks(clocks: &Map<String, Value>) -> String {
             distinct.push(clock);
             distinct.len() - 1
         });
-        push_json_str(&mut out, field);
+        crate::text::push_json_str(&mut out, field);
         let _ = write!(out, ":{i},");
     }
-    push_json_str(&mut out, SHARED_CLOCKS);
+    crate::text::push_json_str(&mut out, SHARED_CLOCKS);
     out.push_str(":[");
     for (n, clock) in distinct.iter().enumerate() {
         if n > 0 {
             out.push(',');
         }
-        match clock {
-            Value::String(s) => push_json_str(&mut out, s),
-            other => out.push_str(&serde_json::to_string(other).expect("plain data")),
-        }
+        crate::text::push_json(&mut out, clock);
     }
     out.push_str("]}");
     out
 }
 
-/// A string as serde_json writes it: as it is between quotes when nothing in it is escaped
-/// (a column's name, a clock), which saves a string made per field of every record clocked.
-fn push_json_str(out: &mut String, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
-    } else {
-        out.push_str(&serde_json::to_string(s).expect("plain data"));
-    }
-}
 fn decode_clocks(text: &str) -> Map<String, Value> {
     let mut clocks: Map<String, Value> = serde_json::from_str(text).unwrap_or_default();
     let Some(Value::Array(shared)) = clocks.remove(SHARED_CLOCKS) else { return clocks };

@@ -436,7 +436,7 @@ mod tests {
         assert_eq!(opened_all(&store), before);
         assert_eq!(crate::audit::verify(&store).unwrap().broken, None);
         drop(store);
-        assert_eq!(crate::sealing::tests::in_the_clear(&old.path, &raw_key, &old.known), Vec::<String>::new());
+        assert_eq!(crate::sealing::found_in_the_clear(&old.path, &raw_key, &old.known), Vec::<String>::new());
         let store = session::recover(&old.path, old.code.as_str(), "wang", "principal-pass-2").unwrap();
         assert_eq!(opened_all(&store), before, "the recovery code's slot holds the new second key");
     }

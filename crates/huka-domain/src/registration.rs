@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::member::Gender;
-use crate::record::{Meta, RecordId};
+use crate::record::RecordId;
 use crate::store::{Store, Writer};
 use crate::student::{self, EnrolmentStatus, Stage, StudentInput};
 
@@ -96,18 +96,30 @@ pub fn all_by_digest(conn: &Connection, second: Option<&crate::crypto::DataKey>)
     Ok(map)
 }
 
-/// The sealed fields' columns and values for a registration (`sealed::stored`).
-fn sealed_values(w: &Writer<'_>, id: RecordId, r: &RegistrationInput) -> Vec<(&'static str, rusqlite::types::Value)> {
-    let key = crate::sealed::writer_key(w);
-    let record = id.to_string();
-    let birth = r.birth_date.map(|d| d.to_string());
-    let mut out = crate::sealed::stored(key, "registration", &record, "resident_id", Some(&r.resident_id));
-    out.extend(crate::sealed::stored(key, "registration", &record, "national_student_number", Some(&r.national_student_number)));
-    out.extend(crate::sealed::stored(key, "registration", &record, "birth_date", birth.as_deref()));
-    out
+/// A registration about to be inserted: its id and its sealed fields' columns, worked out
+/// apart from the write ([`Sealing::of`]) — an import seals the next rows on another core
+/// while this one writes — and written by [`insert_sealed`].
+pub struct Sealing {
+    id: RecordId,
+    values: Vec<(&'static str, rusqlite::types::Value)>,
 }
 
-/// Every column a registration's write sets, in [`sealed_values`]' order after the others.
+impl Sealing {
+    /// A new registration's id and its sealed fields (`sealed::stored`) under `key`, the
+    /// writer's ([`crate::sealed::writer_key`]).
+    pub fn of(key: Option<&crate::crypto::DataKey>, r: &RegistrationInput) -> Sealing {
+        let id = RecordId::new();
+        let record = id.to_string();
+        let birth = r.birth_date.map(|d| d.to_string());
+        let mut values = crate::sealed::stored(key, "registration", &record, "resident_id", Some(&r.resident_id));
+        values.extend(crate::sealed::stored(key, "registration", &record, "national_student_number", Some(&r.national_student_number)));
+        values.extend(crate::sealed::stored(key, "registration", &record, "birth_date", birth.as_deref()));
+        debug_assert!(values.iter().map(|(c, _)| *c).eq(SEALED));
+        Sealing { id, values }
+    }
+}
+
+/// Every column a registration's write sets, in [`Sealing::of`]'s order after the others.
 const SEALED: [&str; 9] = [
     "resident_id", "resident_id_sealed", "resident_id_digest",
     "national_student_number", "national_student_number_sealed", "national_student_number_digest",
@@ -115,17 +127,21 @@ const SEALED: [&str; 9] = [
 ];
 
 pub fn insert(w: &Writer<'_>, r: &RegistrationInput) -> Result<RecordId> {
-    let m: Meta = w.new_meta();
-    let sealed = sealed_values(w, m.id, r);
-    debug_assert!(sealed.iter().map(|(c, _)| *c).eq(SEALED));
+    insert_sealed(w, r, Sealing::of(crate::sealed::writer_key(w), r))
+}
+
+/// Inserts a registration whose fields were sealed beforehand ([`Sealing::of`], with this
+/// writer's key).
+pub fn insert_sealed(w: &Writer<'_>, r: &RegistrationInput, sealing: Sealing) -> Result<RecordId> {
+    let Sealing { id, values: sealed } = sealing;
     let (now, device) = (w.now(), w.device_id());
     let mut values: Vec<&dyn rusqlite::ToSql> = vec![
-        &m.id, &r.name, &r.gender, &r.stage, &r.grade, &r.class_name, &r.ethnicity, &r.boarding, &r.left_behind, &r.registered_poor,
+        &id, &r.name, &r.gender, &r.stage, &r.grade, &r.class_name, &r.ethnicity, &r.boarding, &r.left_behind, &r.registered_poor,
         &r.address, &r.guardian_name, &r.phone, &now, &device, &w.actor().id,
     ];
     values.extend(sealed.iter().map(|(_, v)| v as &dyn rusqlite::ToSql));
     w.tx().prepare_cached(&INSERT)?.execute(values.as_slice())?;
-    Ok(m.id)
+    Ok(id)
 }
 
 /// A registration's INSERT, its text made once rather than per row (an import writes tens of
@@ -140,26 +156,33 @@ static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     )
 });
 
-/// A registration's UPDATE, made once like [`INSERT`].
-static UPDATE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    format!(
+/// A registration brought up to date with the roster. Its sealed fields are written again only
+/// where their value changed (`sealed::changed`): a fresh seal of the same number would look
+/// like a change to the audit trail and to sync's clocks.
+pub fn update(w: &Writer<'_>, id: RecordId, r: &RegistrationInput) -> Result<()> {
+    let record = id.to_string();
+    let birth = r.birth_date.map(|d| d.to_string());
+    let mut sealed = Vec::new();
+    for (column, clear) in [("resident_id", Some(r.resident_id.as_str())), ("national_student_number", Some(r.national_student_number.as_str())), ("birth_date", birth.as_deref())] {
+        sealed.extend(match crate::sealed::writer_key(w) {
+            Some(key) => crate::sealed::changed(w.tx(), key, "registration", &record, column, clear)?,
+            None => crate::sealed::stored(None, "registration", &record, column, clear),
+        });
+    }
+    let sql = format!(
         "UPDATE registration SET name = ?2, gender = ?3, stage = ?4, grade = ?5, class_name = ?6, ethnicity = ?7, boarding = ?8,
              left_behind = ?9, registered_poor = ?10, address = ?11, guardian_name = ?12, phone = ?13, updated_at = ?14,
-             device_id = ?15, updated_by = ?16, {}
+             device_id = ?15, updated_by = ?16{}
          WHERE id = ?1",
-        SEALED.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", 17 + i)).collect::<Vec<_>>().join(", "),
-    )
-});
-
-pub fn update(w: &Writer<'_>, id: RecordId, r: &RegistrationInput) -> Result<()> {
-    let sealed = sealed_values(w, id, r);
+        sealed.iter().enumerate().map(|(i, (c, _))| format!(", {c} = ?{}", 17 + i)).collect::<String>(),
+    );
     let (now, device) = (w.now(), w.device_id());
     let mut values: Vec<&dyn rusqlite::ToSql> = vec![
         &id, &r.name, &r.gender, &r.stage, &r.grade, &r.class_name, &r.ethnicity, &r.boarding, &r.left_behind, &r.registered_poor,
         &r.address, &r.guardian_name, &r.phone, &now, &device, &w.actor().id,
     ];
     values.extend(sealed.iter().map(|(_, v)| v as &dyn rusqlite::ToSql));
-    w.tx().prepare_cached(&UPDATE)?.execute(values.as_slice())?;
+    w.tx().prepare_cached(&sql)?.execute(values.as_slice())?;
     Ok(())
 }
 

@@ -21,6 +21,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
 use serde::Serialize;
@@ -153,6 +154,59 @@ pub fn holds_id_number(text: &str) -> bool {
             && (i == 0 || !bytes[i - 1].is_ascii_digit())
             && std::str::from_utf8(w).is_ok_and(|s| ResidentId::parse(s).is_ok())
     })
+}
+
+/// Every column of the database at `path`, opened with `raw_key` as a script with the data key
+/// would open it, whose text holds a valid 18-character ID number or one of the `known` clear
+/// values (a date among them only in the sealed fields' tables and the audit trail: a visit's
+/// date is no secret) — as `table.column: what`, the numbers masked. The raw-key checks of
+/// the second key's tests (the conversion's, a rotation's, a teacher's laptop's).
+#[doc(hidden)]
+pub fn found_in_the_clear(path: &std::path::Path, raw_key: &str, known: &std::collections::BTreeSet<String>) -> Vec<String> {
+    let conn = Connection::open(path).expect("a database file");
+    conn.execute_batch(&format!("PRAGMA key = \"{raw_key}\";")).expect("the key is taken");
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("the raw key opens the database");
+    assert!(tables.iter().any(|t| t == "member"), "the raw key opens the database: {tables:?}");
+    let is_date = |k: &str| NaiveDate::parse_from_str(k, "%Y-%m-%d").is_ok();
+    let mut found = Vec::new();
+    for table in tables {
+        let dates_too = ["member", "student", "registration", "audit"].contains(&table.as_str());
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).expect("a table");
+        let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+        let mut rows = stmt.query([]).expect("its rows");
+        while let Some(row) = rows.next().expect("a row") {
+            for (i, column) in columns.iter().enumerate() {
+                let text = match row.get_ref(i).expect("a value") {
+                    rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+                    _ => continue,
+                };
+                let mut what: Vec<String> = known
+                    .iter()
+                    .filter(|k| k.chars().count() > 1 && (dates_too || !is_date(k)) && text.contains(k.as_str()))
+                    .map(|k| match ResidentId::parse(k) {
+                        Ok(_) => crate::masking::resident_id(k),
+                        Err(_) => format!("a known text of {} characters", k.chars().count()),
+                    })
+                    .collect();
+                let b = text.as_bytes();
+                for at in 0..b.len().saturating_sub(17) {
+                    let bounded = (at == 0 || !b[at - 1].is_ascii_digit()) && b.get(at + 18).is_none_or(|c| !c.is_ascii_alphanumeric());
+                    if bounded && text.is_char_boundary(at) && text.is_char_boundary(at + 18) && ResidentId::parse(&text[at..at + 18]).is_ok() {
+                        what.push(crate::masking::resident_id(&text[at..at + 18]));
+                    }
+                }
+                if !what.is_empty() {
+                    found.push(format!("{table}.{column}: {}", what.join(" ")));
+                }
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
 }
 
 /// The checks before a conversion commits: the same rows, no clear value left in the sealed

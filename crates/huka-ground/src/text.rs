@@ -40,6 +40,32 @@ pub fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// Appends `s` as a JSON string, byte for byte as `serde_json` writes it: as it is between
+/// quotes when nothing in it needs escaping (a column's name, a clock, most values), which
+/// saves a string made per field where every field of every record is written.
+pub fn push_json_str(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(s).expect("plain data"));
+    }
+}
+
+/// Appends a JSON value as `serde_json` writes it compactly, strings through [`push_json_str`].
+pub fn push_json(out: &mut String, value: &serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) => push_json_str(out, s),
+        serde_json::Value::Null => out.push_str("null"),
+        serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{n}");
+        }
+        other => out.push_str(&serde_json::to_string(other).expect("plain data")),
+    }
+}
+
 /// [`fold`] without the allocation, for comparing.
 pub fn fold_chars(s: &str) -> impl Iterator<Item = char> + '_ {
     s.chars().map(fold_width)

@@ -13,4 +13,4 @@ pub mod keyfile;
 pub mod store;
 
 pub use store::journal::{self, Change, Journal, Reader};
-pub use store::{DbFile, Schema, Store, Writer};
+pub use store::{ContentMark, DbFile, Schema, Store, Writer};

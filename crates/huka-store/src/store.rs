@@ -11,6 +11,7 @@
 //! * Every change goes through [`Store::write`]: one transaction, committed only if the whole
 //!   closure succeeds, so a failed operation leaves the database as it was.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 
@@ -54,6 +55,18 @@ pub struct Store {
     /// [`DataKey::unprotected`] — an unencrypted store protects nothing — unless a test takes
     /// it away ([`Store::set_second`]) to play a computer without it.
     plain_second: Option<DataKey>,
+    /// One value a layer above keeps between two calls on this store ([`Store::keep`]): in
+    /// memory only, dropped with the store (so at lock).
+    kept: RefCell<Option<Box<dyn Any + Send>>>,
+}
+
+/// A mark of what a database holds: equal marks, read from one store, mean nothing was
+/// written in between — by this connection (SQLite's count of rows it changed) or by another
+/// process (`PRAGMA data_version`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContentMark {
+    others: i64,
+    mine: u64,
 }
 
 pub struct Unlocked {
@@ -189,13 +202,15 @@ impl Store {
         let device_id = device_id(&mut conn)?;
         stamp_authors(&conn)?;
         capture_changes(&conn)?;
-        let mut store = Store { conn, device_id, actor: Actor::system(), schema, unlocked: None, plain_second: None };
+        let mut store = Store { conn, device_id, actor: Actor::system(), schema, unlocked: None, plain_second: None, kept: RefCell::new(None) };
         store.act_as(Actor::system())?;
         Ok(store)
     }
 
     /// From now on the store acts for `actor`: every write is asked about and stamped with it.
     pub fn act_as(&mut self, actor: Actor) -> Result<()> {
+        // What was kept was worked out for the account before.
+        *self.kept.get_mut() = None;
         self.conn.execute("DELETE FROM temp.session", [])?;
         self.conn.execute("INSERT INTO temp.session (account_id) VALUES (?1)", [actor.id])?;
         self.actor = actor;
@@ -317,6 +332,31 @@ impl Store {
     }
 
     /// A value kept in the `meta` table (the installation's settings and markers).
+    /// The mark of what the database holds now (see [`ContentMark`]).
+    pub fn content_mark(&self) -> Result<ContentMark> {
+        let others: i64 = self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        Ok(ContentMark { others, mine: self.conn.total_changes() })
+    }
+
+    /// Keeps `value` for a later call on this store — what a preview worked out, for the write
+    /// that follows it — in place of anything kept before. Whoever takes it back checks that
+    /// it still holds (a [`ContentMark`] kept with it).
+    pub fn keep<T: Any + Send>(&self, value: T) {
+        *self.kept.borrow_mut() = Some(Box::new(value));
+    }
+
+    /// Takes back what was kept, if it is a `T` (then nothing is kept any more).
+    pub fn take_kept<T: Any + Send>(&self) -> Option<T> {
+        let kept = self.kept.borrow_mut().take()?;
+        match kept.downcast::<T>() {
+            Ok(value) => Some(*value),
+            Err(other) => {
+                *self.kept.borrow_mut() = Some(other);
+                None
+            }
+        }
+    }
+
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
     }
@@ -620,11 +660,14 @@ impl Writer<'_> {
         if !self.in_bulk.get() {
             take_changes(self, &mut changes)?;
         }
+        // What a bulk writer journaled is one change per record already (rows read back once
+        // each); only what the triggers captured may touch a record more than once.
+        let captured = !changes.is_empty();
         changes.append(&mut self.pending.borrow_mut());
         if changes.is_empty() {
             return Ok(());
         }
-        let changes = one_per_record(changes);
+        let changes = if captured { one_per_record(changes) } else { changes };
         for reader in self.journal {
             reader.read(self, &changes)?;
         }
@@ -834,6 +877,29 @@ mod tests {
         // Outside `bulk`, the capture is on again.
         store.write(|w| insert_note(w, "after")).unwrap();
         assert_eq!(COUNTED.0.lock().unwrap().0, 3 + rows);
+    }
+
+    #[test]
+    fn the_content_mark_moves_with_every_write_here_or_elsewhere_and_a_kept_value_is_taken_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notes.db");
+        let mut store = Store::open_unencrypted(&path, &PLAIN).unwrap();
+        let mark = store.content_mark().unwrap();
+        assert_eq!(store.content_mark().unwrap(), mark, "reading changes nothing");
+        store.write(|w| insert_note(w, "here")).unwrap();
+        let after_mine = store.content_mark().unwrap();
+        assert_ne!(after_mine, mark);
+        let mut other = Store::open_unencrypted(&path, &PLAIN).unwrap();
+        other.write(|w| insert_note(w, "elsewhere")).unwrap();
+        assert_ne!(store.content_mark().unwrap(), after_mine, "another connection's commit");
+
+        store.keep(7u32);
+        assert_eq!(store.take_kept::<String>(), None, "another type");
+        assert_eq!(store.take_kept::<u32>(), Some(7));
+        assert_eq!(store.take_kept::<u32>(), None, "taken once");
+        store.keep(8u32);
+        store.act_as(Actor::system()).unwrap();
+        assert_eq!(store.take_kept::<u32>(), None, "forgotten when another account acts");
     }
 
     #[test]

@@ -2,6 +2,7 @@ use super::*;
 use crate::access::Role;
 use crate::account::{self, AccountInput};
 use crate::household::{self, tests::input};
+use proptest::strategy::Strategy as _;
 
 fn entries(store: &Store) -> Vec<Entry> {
     let mut all = list(store, &Filter::default()).unwrap();
@@ -230,4 +231,31 @@ fn on_a_teachers_laptop_old_values_are_masked_and_their_entries_checked_where_th
     // The links are: an entry taken away is a gap.
     conn.execute("DELETE FROM audit WHERE seq = 2", []).unwrap();
     assert_eq!(verify_chains(conn).unwrap().broken.unwrap().seq, 3);
+}
+
+proptest::proptest! {
+    /// A record inserted is audited from text written straight from its image: byte for byte
+    /// the text the entry's changes would serialize to (its hash covers that text).
+    #[test]
+    fn an_inserted_records_changes_are_the_text_of_their_values(
+        fields in proptest::collection::btree_map(
+            proptest::prop_oneof!["[a-z_]{1,12}", proptest::sample::select(BOOKKEEPING.to_vec()).prop_map(String::from), "\\PC{0,6}"],
+            proptest::prop_oneof![
+                proptest::strategy::Just(Value::Null),
+                proptest::num::i64::ANY.prop_map(Value::from),
+                (-1e9f64..1e9).prop_map(Value::from),
+                "\\PC{0,20}".prop_map(Value::from),
+                "[\"\\\\\\n\\t\\u{1}a-z]{0,8}".prop_map(Value::from),
+            ],
+            0..24,
+        )
+    ) {
+        let image: Map<String, Value> = fields.into_iter().collect();
+        let changes: BTreeMap<String, [Value; 2]> = image
+            .iter()
+            .filter(|(f, v)| !v.is_null() && !BOOKKEEPING.contains(&f.as_str()))
+            .map(|(f, v)| (f.clone(), [Value::Null, v.clone()]))
+            .collect();
+        proptest::prop_assert_eq!(inserted_text(&image), serde_json::to_string(&changes).unwrap());
+    }
 }

@@ -88,40 +88,6 @@ fn old_entries(conn: &Connection, second: &DataKey) {
     }
 }
 
-/// Every place in the database where a text holds one of the `known` values or any valid ID
-/// number, read with the raw data key as a script would.
-pub(crate) fn in_the_clear(path: &Path, raw_key: &str, known: &BTreeSet<String>) -> Vec<String> {
-    let conn = raw(path, raw_key);
-    let tables: Vec<String> =
-        conn.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
-    assert!(tables.iter().any(|t| t == "member"), "the raw key opens the database");
-    let mut found = Vec::new();
-    for table in tables {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
-        let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
-        let mut rows = stmt.query([]).unwrap();
-        while let Some(row) = rows.next().unwrap() {
-            for (i, column) in columns.iter().enumerate() {
-                let text = match row.get_ref(i).unwrap() {
-                    rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
-                    _ => continue,
-                };
-                // Dates are known values too, but a date is no secret in every column (visits'):
-                // only the sealed fields' tables are searched for them.
-                let dates_too = ["member", "registration", "audit"].contains(&table.as_str());
-                if holds_id_number(&text)
-                    || known.iter().any(|k| (dates_too || !k.starts_with(['1', '2'])) && k.chars().count() > 3 && text.contains(k.as_str()))
-                {
-                    found.push(format!("{table}.{column}"));
-                }
-            }
-        }
-    }
-    found.sort();
-    found.dedup();
-    found
-}
-
 fn marker(store: &Store) -> Option<String> {
     store.conn().query_row("SELECT sealed_at FROM field_sealing", [], |r| r.get(0)).unwrap()
 }
@@ -133,8 +99,9 @@ fn sealed_entries(store: &Store) -> Vec<String> {
 #[test]
 fn a_holders_first_login_seals_every_field_and_old_entry_and_the_trail_still_verifies() {
     let old = schema_16_school(40);
-    let before = in_the_clear(&old.path, &old.raw_key, &old.known);
-    assert!(before.contains(&"member.resident_id".to_string()) && before.contains(&"member.health".to_string()) && before.contains(&"audit.changes".to_string()), "{before:?}");
+    let before = crate::sealing::found_in_the_clear(&old.path, &old.raw_key, &old.known);
+    let found_in = |place: &str| before.iter().any(|f| f.starts_with(&format!("{place}: ")));
+    assert!(found_in("member.resident_id") && found_in("member.health") && found_in("audit.changes"), "{before:?}");
     let ids: Vec<(String, String)> = raw(&old.path, &old.raw_key)
         .prepare("SELECT id, resident_id FROM member WHERE resident_id <> ''")
         .unwrap()
@@ -150,7 +117,7 @@ fn a_holders_first_login_seals_every_field_and_old_entry_and_the_trail_still_ver
     assert_eq!(marker(&li), None);
     assert!(sealed_entries(&li).is_empty());
     drop(li);
-    assert_eq!(in_the_clear(&old.path, &old.raw_key, &old.known), before);
+    assert_eq!(crate::sealing::found_in_the_clear(&old.path, &old.raw_key, &old.known), before);
 
     // The principal's first login does.
     let store = session::unlock(&old.path, "wang", PASSWORD).unwrap();
@@ -186,7 +153,7 @@ fn a_holders_first_login_seals_every_field_and_old_entry_and_the_trail_still_ver
     drop(store);
 
     // Read as a script with the raw data key would: no full number, date or note anywhere.
-    assert_eq!(in_the_clear(&old.path, &old.raw_key, &old.known), Vec::<String>::new());
+    assert_eq!(crate::sealing::found_in_the_clear(&old.path, &old.raw_key, &old.known), Vec::<String>::new());
     // The next login converts nothing more; the recovery code opens, and the numbers with it.
     let store = session::unlock(&old.path, "wang", PASSWORD).unwrap();
     assert_eq!(sealed_entries(&store).len(), 1);
@@ -205,7 +172,7 @@ fn the_recovery_code_converts_too() {
     assert_eq!(sealed_entries(&store).len(), 1);
     assert_eq!(crate::audit::verify(&store).unwrap().broken, None);
     drop(store);
-    assert_eq!(in_the_clear(&old.path, &old.raw_key, &old.known), Vec::<String>::new());
+    assert_eq!(crate::sealing::found_in_the_clear(&old.path, &old.raw_key, &old.known), Vec::<String>::new());
 }
 
 #[test]
@@ -235,7 +202,7 @@ fn a_teachers_laptop_masks_what_it_holds_and_keeps_no_sealed_value() {
     assert!(count("SELECT count(*) FROM audit WHERE instr(changes, '\"$masked\"') > 0") > 0);
     assert_eq!(count("SELECT count(*) FROM audit WHERE instr(changes, '\"$sealed\"') > 0"), 0);
     drop(store);
-    assert_eq!(in_the_clear(&old.path, &old.raw_key, &old.known), Vec::<String>::new());
+    assert_eq!(crate::sealing::found_in_the_clear(&old.path, &old.raw_key, &old.known), Vec::<String>::new());
     // The next login there finds nothing to do.
     let store = session::unlock(&old.path, "li", "teacher-pass").unwrap();
     assert_eq!(sealed_entries(&store).len(), 1);

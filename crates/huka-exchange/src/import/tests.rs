@@ -244,6 +244,55 @@ fn apply_refuses_a_plan_that_changed_after_the_preview() {
 }
 
 #[test]
+fn a_plan_kept_from_the_preview_is_not_written_after_another_program_changed_the_records() {
+    // The preview's plan is kept for the import that follows it; a write by another program
+    // (the CLI beside the window) in between means planning again, which here finds the plan
+    // changed.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("school.db");
+    let mut store = Store::open_unencrypted(&path, &crate::SCHEMA).unwrap();
+    let file = format!("姓名,身份证号,年级\n王小明,{},三年级\n", id(2013, 3, 5, 1));
+    let seen = preview(&store, ImportKind::Roster, file.as_bytes(), &none()).unwrap();
+    let mut other = Store::open_unencrypted(&path, &crate::SCHEMA).unwrap();
+    import(&mut other, ImportKind::Roster, file.as_bytes());
+    let e = apply(&mut store, ImportKind::Roster, file.as_bytes(), &none(), Some(&seen.fingerprint), &mut |_, _| {}).unwrap_err();
+    assert_eq!(e.domain(), Some(&ImportError::PlanChanged));
+    // Nothing written in between: the kept plan is the one written, once.
+    let other_file = format!("姓名,身份证号,年级\n李四,{},四年级\n", id(2012, 4, 6, 2));
+    let seen = preview(&store, ImportKind::Roster, other_file.as_bytes(), &none()).unwrap();
+    let done = apply(&mut store, ImportKind::Roster, other_file.as_bytes(), &none(), Some(&seen.fingerprint), &mut |_, _| {}).unwrap();
+    assert_eq!((done.imported, done.rows), (1, 1));
+    assert_eq!(registrations(&store).len(), 2);
+    let again = apply(&mut store, ImportKind::Roster, other_file.as_bytes(), &none(), Some(&seen.fingerprint), &mut |_, _| {}).unwrap_err();
+    assert_eq!(again.domain(), Some(&ImportError::PlanChanged), "a kept plan is used once");
+}
+
+#[test]
+fn a_roster_row_that_changed_only_its_class_leaves_its_sealed_numbers_as_they_were() {
+    let mut store = Store::open_in_memory(&crate::SCHEMA).unwrap();
+    let number = id(2013, 3, 5, 1);
+    import(&mut store, ImportKind::Roster, format!("姓名,身份证号,全国学籍号,年级,班级\n王小明,{number},G{number},三年级,1班\n").as_bytes());
+    let sealed = |store: &Store| -> (String, String, String) {
+        store
+            .conn()
+            .query_row("SELECT resident_id_sealed, national_student_number_sealed, birth_date_sealed FROM registration", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap()
+    };
+    let before = sealed(&store);
+    let report = import(&mut store, ImportKind::Roster, format!("姓名,身份证号,全国学籍号,年级,班级\n王小明,{number},G{number},三年级,2班\n").as_bytes());
+    assert_eq!(report.updated, 1);
+    assert_eq!(sealed(&store), before, "the same numbers and date keep their seals byte for byte");
+    let changes: String = store
+        .conn()
+        .query_row("SELECT changes FROM audit WHERE kind = 'registration' AND op = 'update'", [], |r| r.get(0))
+        .unwrap();
+    let fields: Vec<String> = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&changes).unwrap().keys().cloned().collect();
+    assert_eq!(fields, ["class_name"], "only the class is an audited change");
+}
+
+#[test]
 fn rejected_rows_are_written_to_fix_and_reimport() {
     let store = Store::open_in_memory(&crate::SCHEMA).unwrap();
     let dir = tempfile::tempdir().unwrap();

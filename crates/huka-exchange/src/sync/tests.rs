@@ -881,46 +881,6 @@ fn records_of_an_account_made_after_the_last_exchange_wait_for_its_account_in_th
 
 // ---- Issue 22: what a teacher's raw data key opens, read as a script would. ----
 
-/// Every place in the database at `path` — opened as a script would, through rusqlite with
-/// `PRAGMA key` and the raw data key — where a text holds one of the `known` values or any
-/// valid 18-character resident ID number (a national student number is G and one): `table.column`
-/// and what was found, masked.
-fn full_numbers_in(path: &Path, raw_key: &str, known: &std::collections::BTreeSet<String>) -> Vec<String> {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    conn.execute_batch(&format!("PRAGMA key = \"{raw_key}\";")).unwrap();
-    let tables: Vec<String> =
-        conn.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
-    assert!(tables.iter().any(|t| t == "member"), "the raw key opens the database: {tables:?}");
-    let mut found = Vec::new();
-    for table in tables {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
-        let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
-        let mut rows = stmt.query([]).unwrap();
-        while let Some(row) = rows.next().unwrap() {
-            for (i, column) in columns.iter().enumerate() {
-                let text = match row.get_ref(i).unwrap() {
-                    rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
-                    _ => continue,
-                };
-                let mut what: Vec<String> = known.iter().filter(|k| text.contains(k.as_str())).map(|k| if ResidentId::parse(k).is_ok() { crate::masking::resident_id(k) } else { format!("a known text of {} characters", k.chars().count()) }).collect();
-                let b = text.as_bytes();
-                for at in 0..b.len().saturating_sub(17) {
-                    let bounded = (at == 0 || !b[at - 1].is_ascii_digit()) && b.get(at + 18).is_none_or(|c| !c.is_ascii_alphanumeric());
-                    if bounded && text.is_char_boundary(at) && text.is_char_boundary(at + 18) && ResidentId::parse(&text[at..at + 18]).is_ok() {
-                        what.push(crate::masking::resident_id(&text[at..at + 18]));
-                    }
-                }
-                if !what.is_empty() {
-                    found.push(format!("{table}.{column}: {}", what.join(" ")));
-                }
-            }
-        }
-    }
-    found.sort();
-    found.dedup();
-    found
-}
-
 /// The acceptance test of the second key (issue 22): the full numbers, health and disability
 /// notes and birth dates are stored sealed under it, so a teacher's raw data key finds none
 /// of them in the clear, on the laptop or in the office's backup.
@@ -962,7 +922,7 @@ fn a_teachers_raw_data_key_finds_no_full_number_or_health_note_in_the_laptop_or_
 
     let mut found = Vec::new();
     for (what, path) in [("the teacher's laptop", &laptop_db), ("the office's backup", &office_copy)] {
-        found.extend(full_numbers_in(path, &raw_key, &known).into_iter().map(|f| format!("{what}: {f}")));
+        found.extend(crate::sealing::found_in_the_clear(path, &raw_key, &known).into_iter().map(|f| format!("{what}: {f}")));
         // No birth date in the clear either (beside a masked number it rebuilds it).
         let conn = rusqlite::Connection::open(path).unwrap();
         conn.execute_batch(&format!("PRAGMA key = \"{raw_key}\";")).unwrap();
