@@ -22,6 +22,14 @@ use crate::store::{Store, Writer};
 /// who and on which device).
 const BOOKKEEPING: [&str; 5] = ["id", "created_at", "updated_at", "device_id", "updated_by"];
 
+/// Whether a column's changes are "what changed" in an entry: not the bookkeeping, nor a
+/// sealed number's keyed digest (an index for equality, computed from the sealed value,
+/// never shown, and stale after a rotation) — entries written before this hold them, and
+/// verify as they are.
+fn audited(kind: &str, field: &str) -> bool {
+    !BOOKKEEPING.contains(&field) && !crate::sealed::FIELDS.iter().any(|f| f.table == kind && f.digest_column() == Some(field))
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
@@ -107,13 +115,13 @@ fn append_text(w: &Writer<'_>, op: &str, kind: &str, record_id: &str, changes: &
     Ok(())
 }
 
-/// The changes of a record inserted, as [`changes_text`] writes them — each field that holds
-/// a value, `[null, value]`, in the order of their names — written straight from its image
+/// The changes of a record inserted, as [`changes_text`] writes them — each audited field
+/// that holds a value, `[null, value]`, in the order of their names — written straight from its image
 /// (an import or the demo school inserts tens of thousands).
-fn inserted_text(new: &Map<String, Value>) -> String {
+fn inserted_text(kind: &str, new: &Map<String, Value>) -> String {
     let mut out = String::with_capacity(32 * new.len());
     out.push('{');
-    for (field, value) in new.iter().filter(|(f, v)| !v.is_null() && !BOOKKEEPING.contains(&f.as_str())) {
+    for (field, value) in new.iter().filter(|(f, v)| !v.is_null() && audited(kind, f)) {
         if out.len() > 1 {
             out.push(',');
         }
@@ -149,7 +157,7 @@ fn record(w: &Writer<'_>, captured: &[Change]) -> Result<()> {
     for c in captured {
         // A record inserted: its changes are written straight from its image.
         if c.old.is_none() {
-            let text = inserted_text(&c.new);
+            let text = inserted_text(&c.kind, &c.new);
             if text != "{}" {
                 append_text(w, "insert", &c.kind, &c.record_id, &text, &mut last)?;
             }
@@ -160,7 +168,7 @@ fn record(w: &Writer<'_>, captured: &[Change]) -> Result<()> {
         let changes: BTreeMap<String, [Value; 2]> = c
             .new
             .iter()
-            .filter(|(field, _)| !BOOKKEEPING.contains(&field.as_str()))
+            .filter(|(field, _)| audited(&c.kind, field))
             .filter_map(|(field, value)| {
                 let before = old.get(field).cloned().unwrap_or(Value::Null);
                 (before != *value).then(|| (field.clone(), [before, value.clone()]))
