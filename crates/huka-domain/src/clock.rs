@@ -156,6 +156,27 @@ fn decode_clocks(text: &str) -> Map<String, Value> {
     clocks
 }
 
+/// For tests of databases from before schema 18 (through `sealed::take_schema_17_away`):
+/// takes it away — every row kept by its shape written again as the JSON map schema 17 wrote,
+/// the shapes' list gone, `audit_account` back. Returns how many rows it wrote again. Public
+/// only for those tests: nothing in the application calls it.
+#[doc(hidden)]
+pub fn take_schema_18_away(conn: &Connection) -> usize {
+    let shaped: Vec<(String, String, String)> = conn
+        .prepare("SELECT tbl, record_id, clocks FROM sync_clock WHERE clocks LIKE '@%'")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    for (table, id, text) in &shaped {
+        let clocks = read_clocks(conn, text).unwrap();
+        conn.execute("UPDATE sync_clock SET clocks = ?3 WHERE tbl = ?1 AND record_id = ?2", params![table, id, encode_clocks(&clocks)]).unwrap();
+    }
+    conn.execute_batch("DROP TABLE sync_clock_shape; CREATE INDEX audit_account ON audit (account_id, at);").unwrap();
+    shaped.len()
+}
+
 /// Raises what this device holds of `device` to `hlc`.
 pub fn saw(conn: &Connection, device: &str, hlc: &str) -> Result<()> {
     conn.prepare_cached("INSERT INTO sync_seen (device, hlc) VALUES (?1, ?2) ON CONFLICT (device) DO UPDATE SET hlc = max(hlc, excluded.hlc)")?
