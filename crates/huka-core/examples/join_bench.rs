@@ -8,6 +8,12 @@
 //! `join` joins a new database from that file and prints the time, the database's size per
 //! student, the part of it the journal (audit trail and clocks) takes, the peak memory, and the
 //! audit chains' heads (the same before and after a change of the join: compare them).
+//!
+//!     cargo run --profile measure -p huka-core --example join_bench -- join 30000 DIR 1000000
+//!
+//! With a third number, the joined laptop's own chain is then lengthened — entries like the
+//! school's own (their changes copied, chained on this device) — until the trail holds that
+//! many, and `huka audit verify` is timed over it (its own peak memory), with lists of it.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -16,11 +22,16 @@ use std::time::Instant;
 mod db;
 
 use huka_core::demo::{self, DemoOptions};
-use huka_core::{audit, sync};
+use huka_core::{access, audit, sync};
 
 fn peak_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok()).unwrap_or(0.0) / 1024.0
+}
+
+/// Resets the peak (VmHWM) to the present size, so that the next `peak_mib` is a later step's.
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 fn file_of(dir: &Path, students: usize) -> PathBuf {
@@ -58,7 +69,7 @@ fn main() {
                 let _ = std::fs::remove_file(p);
             }
             let t = Instant::now();
-            let (store, report) = sync::join(&laptop, &file, db::LOGIN, db::PASSWORD).unwrap();
+            let (mut store, report) = sync::join(&laptop, &file, db::LOGIN, db::PASSWORD).unwrap();
             let joined = t.elapsed().as_secs_f64();
             let peak = peak_mib();
             println!("complete file {:7} KiB; joined in {joined:6.2} s ({} records), peak {peak:.0} MiB", std::fs::metadata(&file).unwrap().len() / 1024, report.new);
@@ -89,6 +100,61 @@ fn main() {
             for h in &verdict.heads {
                 println!("  head {} {} {}", h.device_id, h.count, h.hash);
             }
+            if let Some(target) = args.get(3).and_then(|a| a.parse::<i64>().ok()) {
+                lengthen(&mut store, verdict.entries, target);
+                reset_peak();
+                let t = Instant::now();
+                let verdict = audit::verify(&store).unwrap();
+                println!(
+                    "audit verify: {} entries in {:.2} s, peak {:.0} MiB, broken: {:?}, sealed elsewhere {}",
+                    verdict.entries,
+                    t.elapsed().as_secs_f64(),
+                    peak_mib(),
+                    verdict.broken.map(|b| b.reason_en),
+                    verdict.sealed_elsewhere
+                );
+            }
+            let list = |label: &str, filter: audit::Filter| {
+                let t = Instant::now();
+                let n = audit::list(&store, &filter).unwrap().len();
+                println!("audit list {label}: {n} entries in {:.3} s", t.elapsed().as_secs_f64());
+            };
+            let record: String = store.conn().query_row("SELECT record_id FROM audit WHERE op = 'insert' ORDER BY device_id, seq LIMIT 1 OFFSET 1000", [], |r| r.get(0)).unwrap();
+            let today = chrono::Utc::now().date_naive();
+            list("newest 100", audit::Filter { limit: Some(100), ..Default::default() });
+            list("of one record", audit::Filter { record: Some(record), ..Default::default() });
+            list("by the principal, 100", audit::Filter { user: Some(db::LOGIN.into()), limit: Some(100), ..Default::default() });
+            list("by a user with none", audit::Filter { user: Some("nobody".into()), limit: Some(100), ..Default::default() });
+            list("since today, 100", audit::Filter { since: Some(today), limit: Some(100), ..Default::default() });
+            list("since tomorrow", audit::Filter { since: today.succ_opt(), limit: Some(100), ..Default::default() });
         }
     }
+}
+
+/// Lengthens this device's chain, in transactions of 50,000, with entries whose changes are
+/// the school's own (their op, table and record too), until the trail holds `target`.
+fn lengthen(store: &mut huka_core::Store, mut entries: i64, target: i64) {
+    let t = Instant::now();
+    let office: String = store.conn().query_row("SELECT device_id FROM audit GROUP BY device_id ORDER BY count(*) DESC LIMIT 1", [], |r| r.get(0)).unwrap();
+    let mut model: Vec<audit::Entry> = Vec::new();
+    audit::each_after(store.conn(), &office, 0, &mut |e| {
+        if model.len() < 50_000 && !e.changes.values().flatten().any(|v| v.is_object()) {
+            model.push(e.clone());
+        }
+        Ok(())
+    })
+    .unwrap();
+    let pass = access::exempt(access::Why::NewDatabase);
+    while entries < target {
+        let n = (target - entries).min(model.len() as i64) as usize;
+        pass.write(store, |w| {
+            for e in &model[..n] {
+                audit::event(w, &e.op, &e.kind, &e.record_id, e.changes.clone())?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        entries += n as i64;
+    }
+    println!("chain lengthened to {entries} entries in {:.1} s", t.elapsed().as_secs_f64());
 }

@@ -240,10 +240,15 @@ pub fn list(store: &Store, filter: &Filter) -> Result<Vec<Entry>> {
         None => None,
     };
     let since = filter.since.map(|d| format!("{d}T00:00:00"));
+    // A record's entries are found by `audit_record`; otherwise the trail is walked newest
+    // first by `audit_at` (from `since`), keeping the user's (schema 18: no index by account).
+    // With `since`, the walk stops at that day (a range of `audit_at`, not a filter on it).
+    let by_record = if filter.record.is_some() { "record_id = ?1" } else { "?1 IS NULL" };
+    let since_then = if since.is_some() { "at >= ?3" } else { "?3 IS NULL" };
     let rows = store
         .conn()
         .prepare(&format!(
-            "{SELECT} WHERE (?1 IS NULL OR record_id = ?1) AND (?2 IS NULL OR account_id = ?2) AND (?3 IS NULL OR at >= ?3)
+            "{SELECT} WHERE {by_record} AND (?2 IS NULL OR account_id = ?2) AND {since_then}
              ORDER BY at DESC, device_id, seq DESC LIMIT ?4"
         ))?
         .query_map(params![filter.record, user_id, since, filter.limit.unwrap_or(100_000) as i64], from_row)?

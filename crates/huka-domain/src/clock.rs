@@ -33,13 +33,68 @@ pub fn synced_table(t: &str) -> bool {
 pub fn load_clocks(conn: &Connection, table: &str, id: &str) -> Result<Map<String, Value>> {
     let text: Option<String> =
         conn.prepare_cached("SELECT clocks FROM sync_clock WHERE tbl = ?1 AND record_id = ?2")?.query_row([table, id], |r| r.get(0)).optional()?;
-    Ok(text.map(|t| decode_clocks(&t)).unwrap_or_default())
+    match text {
+        Some(t) => read_clocks(conn, &t),
+        None => Ok(Map::new()),
+    }
 }
 
 pub fn save_clocks(conn: &Connection, table: &str, id: &str, clocks: &Map<String, Value>) -> Result<()> {
+    let text = match one_clock(clocks) {
+        Some(clock) => format!("{SHAPED}{} {clock}", shape_of(conn, clocks)?),
+        None => encode_clocks(clocks),
+    };
     conn.prepare_cached("INSERT INTO sync_clock (tbl, record_id, clocks) VALUES (?1, ?2, ?3) ON CONFLICT (tbl, record_id) DO UPDATE SET clocks = excluded.clocks")?
-        .execute(params![table, id, encode_clocks(clocks)])?;
+        .execute(params![table, id, text])?;
     Ok(())
+}
+
+/// The mark of a row kept as `@<shape> <clock>` (schema 18): every field named by the shape
+/// has that one clock. JSON never starts so.
+const SHAPED: char = '@';
+
+/// The one clock of a record all of whose fields (two or more) have it, when it is a clock's
+/// text (a space in it, no `@` first).
+fn one_clock(clocks: &Map<String, Value>) -> Option<&str> {
+    let mut values = clocks.values();
+    let first = values.next()?.as_str()?;
+    (clocks.len() >= 2 && first.contains(' ') && !first.starts_with(SHAPED) && values.all(|v| v.as_str() == Some(first))).then_some(first)
+}
+
+/// Shapes (field lists) by their name, as read or written by this process: a shape's name is
+/// a digest of its fields, so what it names is the same in every database.
+static SHAPES: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<[String]>>>> = std::sync::LazyLock::new(Default::default);
+
+/// The name of the shape of `clocks`' fields, listed in `sync_clock_shape` if it is not yet.
+fn shape_of(conn: &Connection, clocks: &Map<String, Value>) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let fields = serde_json::to_string(&clocks.keys().collect::<Vec<_>>()).expect("plain data");
+    let name = crate::text::hex(&Sha256::digest(fields.as_bytes())[..8]);
+    conn.prepare_cached("INSERT OR IGNORE INTO sync_clock_shape (shape, fields) VALUES (?1, ?2)")?.execute([&name, &fields])?;
+    let mut shapes = SHAPES.lock().unwrap_or_else(|e| e.into_inner());
+    if !shapes.contains_key(&name) {
+        shapes.insert(name.clone(), clocks.keys().cloned().collect());
+    }
+    Ok(name)
+}
+
+/// A row's clocks as kept: the JSON forms (`decode_clocks`), or `@<shape> <clock>`.
+fn read_clocks(conn: &Connection, text: &str) -> Result<Map<String, Value>> {
+    let Some((name, clock)) = text.strip_prefix(SHAPED).and_then(|t| t.split_once(' ')) else { return Ok(decode_clocks(text)) };
+    let known = SHAPES.lock().unwrap_or_else(|e| e.into_inner()).get(name).cloned();
+    let fields = match known {
+        Some(f) => f,
+        None => {
+            let listed: Option<String> =
+                conn.prepare_cached("SELECT fields FROM sync_clock_shape WHERE shape = ?1")?.query_row([name], |r| r.get(0)).optional()?;
+            let fields: std::sync::Arc<[String]> = listed.and_then(|l| serde_json::from_str::<Vec<String>>(&l).ok()).unwrap_or_default().into();
+            if !fields.is_empty() {
+                SHAPES.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_string(), fields.clone());
+            }
+            fields
+        }
+    };
+    Ok(fields.iter().map(|f| (f.clone(), Value::String(clock.to_string()))).collect())
 }
 
 /// The key under which a record's distinct clocks are listed once (no column is named so).
@@ -85,6 +140,27 @@ fn decode_clocks(text: &str) -> Map<String, Value> {
         }
     }
     clocks
+}
+
+/// For tests of databases from before schema 18 (through `sealed::take_schema_17_away`):
+/// takes it away — every row kept by its shape written again as the JSON map schema 17 wrote,
+/// the shapes' list gone, `audit_account` back. Returns how many rows it wrote again. Public
+/// only for those tests: nothing in the application calls it.
+#[doc(hidden)]
+pub fn take_schema_18_away(conn: &Connection) -> usize {
+    let shaped: Vec<(String, String, String)> = conn
+        .prepare("SELECT tbl, record_id, clocks FROM sync_clock WHERE clocks LIKE '@%'")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    for (table, id, text) in &shaped {
+        let clocks = read_clocks(conn, text).unwrap();
+        conn.execute("UPDATE sync_clock SET clocks = ?3 WHERE tbl = ?1 AND record_id = ?2", params![table, id, encode_clocks(&clocks)]).unwrap();
+    }
+    conn.execute_batch("DROP TABLE sync_clock_shape; CREATE INDEX audit_account ON audit (account_id, at);").unwrap();
+    shaped.len()
 }
 
 /// Raises what this device holds of `device` to `hlc`.
@@ -236,6 +312,49 @@ mod tests {
         // A row written before the shared list: a plain field → clock map.
         assert_eq!(decode_clocks(&serde_json::to_string(&clocks).unwrap()), clocks);
         assert_eq!(decode_clocks(&encode_clocks(&Map::new())), Map::new());
+    }
+
+    /// Schema 18: a record whose fields all have one clock is kept as its shape and that clock
+    /// (no field name in the row), read back as the same map — from this process's shapes or
+    /// from the database's list; other maps and the rows written before keep their JSON form.
+    #[test]
+    fn a_record_with_one_clock_is_kept_by_its_shape_and_reads_back_the_same() {
+        let conn = Connection::open_in_memory().unwrap();
+        for sql in crate::MIGRATIONS {
+            conn.execute_batch(sql).unwrap();
+        }
+        let a = Value::String("0001764460800000-00000 0197c0de-0000-7000-8000-00000000000a".into());
+        let b = Value::String("0001764460900000-00003 0197c0de-0000-7000-8000-00000000000b".into());
+        let mut once = Map::new();
+        for field in ["name", "village", "status", "phone", "resident_id_sealed", PARTS] {
+            once.insert(field.into(), a.clone());
+        }
+        let raw = |id: &str| -> String { conn.query_row("SELECT clocks FROM sync_clock WHERE record_id = ?1", [id], |r| r.get(0)).unwrap() };
+        save_clocks(&conn, "visit", "r1", &once).unwrap();
+        let text = raw("r1");
+        assert!(text.starts_with('@') && !text.contains("village") && text.ends_with(a.as_str().unwrap()), "{text}");
+        assert_eq!(load_clocks(&conn, "visit", "r1").unwrap(), once);
+        // A process that has not met the shape reads it from the database.
+        SHAPES.lock().unwrap().clear();
+        assert_eq!(load_clocks(&conn, "visit", "r1").unwrap(), once);
+        // The same fields in another record: one shape listed.
+        save_clocks(&conn, "household", "r2", &once).unwrap();
+        assert_eq!(conn.query_row("SELECT count(*) FROM sync_clock_shape", [], |r| r.get::<_, i64>(0)).unwrap(), 1);
+        assert_eq!(load_clocks(&conn, "household", "r2").unwrap(), once);
+        // Two clocks, or one field: the JSON form, as before.
+        let mut edited = once.clone();
+        edited.insert("phone".into(), b.clone());
+        save_clocks(&conn, "visit", "r1", &edited).unwrap();
+        assert!(raw("r1").starts_with('{'));
+        assert_eq!(load_clocks(&conn, "visit", "r1").unwrap(), edited);
+        let single = Map::from_iter([("name".to_string(), b.clone())]);
+        save_clocks(&conn, "member", "r3", &single).unwrap();
+        assert!(raw("r3").starts_with('{'));
+        assert_eq!(load_clocks(&conn, "member", "r3").unwrap(), single);
+        // A row written before schema 18 (a plain map) still reads.
+        conn.execute("INSERT INTO sync_clock (tbl, record_id, clocks) VALUES ('member', 'r4', ?1)", [serde_json::to_string(&once).unwrap()]).unwrap();
+        assert_eq!(load_clocks(&conn, "member", "r4").unwrap(), once);
+        assert_eq!(load_clocks(&conn, "member", "none").unwrap(), Map::new());
     }
 
     #[test]

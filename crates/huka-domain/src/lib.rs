@@ -77,6 +77,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0015_family_size.sql"),
     include_str!("migrations/0016_no_full_ids_in_search.sql"),
     include_str!("migrations/0017_sealed_fields.sql"),
+    include_str!("migrations/0018_smaller_journal.sql"),
 ];
 
 

@@ -230,6 +230,8 @@ pub fn value<'a>(pairs: &'a [(&'static str, Value)], column: &str) -> &'a Value 
 /// tests: nothing in the application calls it.
 #[doc(hidden)]
 pub fn take_schema_17_away(conn: &rusqlite::Connection, key: &DataKey) -> Vec<String> {
+    // Schema 18 first: a database from before 17 had none of it either.
+    crate::clock::take_schema_18_away(conn);
     let mut clear_values = Vec::new();
     for f in FIELDS {
         let rows: Vec<(String, String)> = conn

@@ -65,3 +65,41 @@ fn the_search_text_of_an_older_database_is_masked_by_schema_12() {
     assert_eq!(count("SELECT count(*) FROM pragma_table_info('search_key') WHERE name = 'ids'"), 0, "and their column");
     assert_eq!(crate::household::list(&store, "20130305", 10).unwrap().len(), 1, "found by the full number where the reader may see it");
 }
+
+/// Schema 18: a database of schema 17 loses `audit_account` (no query read it) and gains the
+/// list of clock shapes; its clock rows, all in the JSON form, read as they did; the trail
+/// still verifies; what is written after keeps a record's one clock by its shape.
+#[test]
+fn schema_18_makes_the_journal_of_a_schema_17_database_smaller_and_reads_its_clocks() {
+    use std::collections::BTreeMap;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let count = |conn: &Connection, sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let clocks_of = |conn: &Connection| -> BTreeMap<(String, String), serde_json::Map<String, serde_json::Value>> {
+        let keys: Vec<(String, String)> =
+            conn.prepare("SELECT tbl, record_id FROM sync_clock").unwrap().query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+        keys.into_iter().map(|(t, id)| (crate::clock::load_clocks(conn, &t, &id).map(|c| ((t.clone(), id.clone()), c)).unwrap())).collect()
+    };
+    let before = {
+        let mut store = Store::open_unencrypted(&path, &SCHEMA).unwrap();
+        let school = crate::school::SchoolInput { code: "2161092101".into(), name: "涧池镇九年制学校".into(), town: "涧池镇".into(), district: String::new() };
+        crate::school::setup(&mut store, &school).unwrap();
+        crate::demo::generate(&mut store, &crate::demo::DemoOptions { students: 12, seed: 5 }).unwrap();
+        clocks_of(store.conn())
+    };
+    {
+        let conn = Connection::open(&path).unwrap();
+        assert!(crate::clock::take_schema_18_away(&conn) > 0, "the demo's records are kept by their shapes");
+        conn.execute_batch("PRAGMA user_version = 17;").unwrap();
+        assert_eq!(count(&conn, "SELECT count(*) FROM sync_clock WHERE clocks LIKE '@%'"), 0);
+        assert_eq!(clocks_of(&conn), before, "as schema 17 kept them");
+    }
+    let store = Store::open_unencrypted(&path, &SCHEMA).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let conn = store.conn();
+    assert_eq!(count(conn, "SELECT count(*) FROM sqlite_schema WHERE name = 'audit_account'"), 0);
+    assert_eq!(count(conn, "SELECT count(*) FROM sqlite_schema WHERE name = 'sync_clock_shape'"), 1);
+    assert_eq!(clocks_of(conn), before, "the rows of schema 17 read as they did");
+    let verdict = crate::audit::verify_chains(conn).unwrap();
+    assert!(verdict.broken.is_none() && verdict.entries > 100, "{verdict:?}");
+}
