@@ -44,6 +44,11 @@ pub fn save_clocks(conn: &Connection, table: &str, id: &str, clocks: &Map<String
         Some(clock) => format!("{SHAPED}{} {clock}", shape_of(conn, clocks)?),
         None => encode_clocks(clocks),
     };
+    put(conn, table, id, &text)
+}
+
+/// Keeps a record's clocks as written ([`save_clocks`]' forms).
+fn put(conn: &Connection, table: &str, id: &str, text: &str) -> Result<()> {
     conn.prepare_cached("INSERT INTO sync_clock (tbl, record_id, clocks) VALUES (?1, ?2, ?3) ON CONFLICT (tbl, record_id) DO UPDATE SET clocks = excluded.clocks")?
         .execute(params![table, id, text])?;
     Ok(())
@@ -67,13 +72,20 @@ static SHAPES: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<St
 
 /// The name of the shape of `clocks`' fields, listed in `sync_clock_shape` if it is not yet.
 fn shape_of(conn: &Connection, clocks: &Map<String, Value>) -> Result<String> {
+    let fields: Vec<&str> = clocks.keys().map(String::as_str).collect();
+    shape_named(conn, &fields)
+}
+
+/// The name of the shape of these fields (in order), listed in `sync_clock_shape` if it is
+/// not yet, and known to this process from now on.
+fn shape_named(conn: &Connection, fields: &[&str]) -> Result<String> {
     use sha2::{Digest, Sha256};
-    let fields = serde_json::to_string(&clocks.keys().collect::<Vec<_>>()).expect("plain data");
-    let name = crate::text::hex(&Sha256::digest(fields.as_bytes())[..8]);
-    conn.prepare_cached("INSERT OR IGNORE INTO sync_clock_shape (shape, fields) VALUES (?1, ?2)")?.execute([&name, &fields])?;
+    let listed = serde_json::to_string(fields).expect("plain data");
+    let name = crate::text::hex(&Sha256::digest(listed.as_bytes())[..8]);
+    conn.prepare_cached("INSERT OR IGNORE INTO sync_clock_shape (shape, fields) VALUES (?1, ?2)")?.execute([&name, &listed])?;
     let mut shapes = SHAPES.lock().unwrap_or_else(|e| e.into_inner());
     if !shapes.contains_key(&name) {
-        shapes.insert(name.clone(), clocks.keys().cloned().collect());
+        shapes.insert(name.clone(), fields.iter().map(|f| f.to_string()).collect());
     }
     Ok(name)
 }
@@ -196,8 +208,30 @@ fn stamp(w: &Writer<'_>, changes: &[Change]) -> Result<()> {
     let hlc = Hlc::next(last(w)?, Utc::now());
     save(w, hlc)?;
     let me = Value::String(Clock { hlc: hlc.text(), device: w.device_id().to_string() }.text());
+    // The shapes of the records inserted now (most of a table's share one), named once.
+    let mut named: std::collections::HashMap<Vec<&str>, String> = std::collections::HashMap::new();
     for c in relevant {
-        // A record inserted now has no clocks yet: nothing to read.
+        // A record inserted now: every field (the visit's parts too) has this one clock, kept
+        // by its shape without building the field → clock map.
+        if c.old.is_none() {
+            let mut fields: Vec<&str> = c.new.keys().map(String::as_str).filter(|f| *f != "id").collect();
+            if c.kind == "visit" {
+                let at = fields.partition_point(|f| *f < PARTS);
+                fields.insert(at, PARTS);
+            }
+            if fields.len() >= 2 {
+                let shape = match named.get(&fields) {
+                    Some(name) => name.clone(),
+                    None => {
+                        let name = shape_named(w.tx(), &fields)?;
+                        named.insert(fields, name.clone());
+                        name
+                    }
+                };
+                put(w.tx(), &c.kind, &c.record_id, &format!("{SHAPED}{shape} {}", me.as_str().expect("a clock's text")))?;
+                continue;
+            }
+        }
         let mut clocks = if c.old.is_some() { load_clocks(w.tx(), &c.kind, &c.record_id)? } else { Map::new() };
         for (field, value) in &c.new {
             if field == "id" {
@@ -355,6 +389,25 @@ mod tests {
         conn.execute("INSERT INTO sync_clock (tbl, record_id, clocks) VALUES ('member', 'r4', ?1)", [serde_json::to_string(&once).unwrap()]).unwrap();
         assert_eq!(load_clocks(&conn, "member", "r4").unwrap(), once);
         assert_eq!(load_clocks(&conn, "member", "none").unwrap(), Map::new());
+    }
+
+    #[test]
+    fn a_record_inserted_is_clocked_by_its_shape_as_the_field_map_would_be_kept() {
+        let mut store = crate::Store::open_in_memory(&crate::SCHEMA).unwrap();
+        let h = crate::household::create(&mut store, &crate::household::tests::input("0001", "王建国")).unwrap();
+        let id = h.meta.id.to_string();
+        let text: String = store.conn().query_row("SELECT clocks FROM sync_clock WHERE record_id = ?1", [&id], |r| r.get(0)).unwrap();
+        let clocks = load_clocks(store.conn(), "household", &id).unwrap();
+        let columns: Vec<String> = store.conn().prepare("SELECT name FROM pragma_table_info('household') WHERE name <> 'id' ORDER BY name").unwrap()
+            .query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        assert_eq!(clocks.keys().cloned().collect::<Vec<_>>(), columns, "every field but the id");
+        // The text the field → clock map would be kept as.
+        let conn = store.conn();
+        conn.execute("DELETE FROM sync_clock WHERE record_id = ?1", [&id]).unwrap();
+        save_clocks(conn, "household", &id, &clocks).unwrap();
+        let again: String = conn.query_row("SELECT clocks FROM sync_clock WHERE record_id = ?1", [&id], |r| r.get(0)).unwrap();
+        assert!(text.starts_with(SHAPED), "{text}");
+        assert_eq!(text, again);
     }
 
     #[test]
