@@ -475,7 +475,10 @@ fn import_the_poverty_list_and_the_roster_in_the_window() {
     assert!(w.by_testid("import-done").text().contains("新增 3"));
 
     // The roster's name column has an unknown header: map it in the window, then import.
+    // Switching the kind previews the chosen file again; a file is chosen once that is done
+    // (the button waits, as it does for a user).
     w.by_testid("import-kind-roster").click();
+    w.until("the new kind's preview of the file chosen before", |w| w.by_testid("import-choose").attr("disabled").is_none());
     next_file_chosen(&w, &roster);
     w.by_testid("import-choose").click();
     w.until("the missing-column message", |w| w.exists("import-missing"));
