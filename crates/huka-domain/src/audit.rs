@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::access::{self, Action};
@@ -118,7 +118,7 @@ fn append_text(w: &Writer<'_>, op: &str, kind: &str, record_id: &str, changes: &
 /// The changes of a record inserted, as [`changes_text`] writes them — each audited field
 /// that holds a value, `[null, value]`, in the order of their names — written straight from its image
 /// (an import or the demo school inserts tens of thousands).
-fn inserted_text(kind: &str, new: &Map<String, Value>) -> String {
+fn inserted_text(kind: &str, new: &crate::journal::Image) -> String {
     let mut out = String::with_capacity(32 * new.len());
     out.push('{');
     for (field, value) in new.iter().filter(|(f, v)| !v.is_null() && audited(kind, f)) {
@@ -171,7 +171,7 @@ fn record(w: &Writer<'_>, captured: &[Change]) -> Result<()> {
             .filter(|(field, _)| audited(&c.kind, field))
             .filter_map(|(field, value)| {
                 let before = old.get(field).cloned().unwrap_or(Value::Null);
-                (before != *value).then(|| (field.clone(), [before, value.clone()]))
+                (before != *value).then(|| (field.to_string(), [before, value.clone()]))
             })
             .collect();
         if changes.is_empty() {

@@ -210,11 +210,20 @@ fn stamp(w: &Writer<'_>, changes: &[Change]) -> Result<()> {
     let me = Value::String(Clock { hlc: hlc.text(), device: w.device_id().to_string() }.text());
     // The shapes of the records inserted now (most of a table's share one), named once.
     let mut named: std::collections::HashMap<Vec<&str>, String> = std::collections::HashMap::new();
+    // The last shape named, by the column list its image shares with the others read back
+    // from its table (a bulk write's): the rest of those rows need no list and no lookup.
+    let mut last_named: Option<(&std::sync::Arc<[String]>, &str, String)> = None;
     for c in relevant {
         // A record inserted now: every field (the visit's parts too) has this one clock, kept
         // by its shape without building the field → clock map.
         if c.old.is_none() {
-            let mut fields: Vec<&str> = c.new.keys().map(String::as_str).filter(|f| *f != "id").collect();
+            if let Some((names, kind, shape)) = &last_named {
+                if std::sync::Arc::ptr_eq(names, c.new.names()) && *kind == c.kind {
+                    put(w.tx(), &c.kind, &c.record_id, &format!("{SHAPED}{shape} {}", me.as_str().expect("a clock's text")))?;
+                    continue;
+                }
+            }
+            let mut fields: Vec<&str> = c.new.iter().map(|(f, _)| f).filter(|f| *f != "id").collect();
             if c.kind == "visit" {
                 let at = fields.partition_point(|f| *f < PARTS);
                 fields.insert(at, PARTS);
@@ -229,16 +238,17 @@ fn stamp(w: &Writer<'_>, changes: &[Change]) -> Result<()> {
                     }
                 };
                 put(w.tx(), &c.kind, &c.record_id, &format!("{SHAPED}{shape} {}", me.as_str().expect("a clock's text")))?;
+                last_named = Some((c.new.names(), &c.kind, shape));
                 continue;
             }
         }
         let mut clocks = if c.old.is_some() { load_clocks(w.tx(), &c.kind, &c.record_id)? } else { Map::new() };
-        for (field, value) in &c.new {
+        for (field, value) in c.new.iter() {
             if field == "id" {
                 continue;
             }
             if c.old.as_ref().is_none_or(|old| old.get(field) != Some(value)) {
-                clocks.insert(field.clone(), me.clone());
+                clocks.insert(field.to_string(), me.clone());
             }
         }
         if c.kind == "visit" {

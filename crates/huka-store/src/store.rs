@@ -399,7 +399,7 @@ fn take_changes(w: &Writer<'_>, out: &mut Vec<Change>) -> Result<()> {
         return Ok(());
     }
     w.tx().execute("DELETE FROM temp.changes", [])?;
-    let parse = |text: &str| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text).unwrap_or_default();
+    let parse = |text: &str| journal::Image::from(serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text).unwrap_or_default());
     out.extend(captured.into_iter().map(|(kind, record_id, old, new)| Change { kind, record_id, old: old.as_deref().map(parse), new: parse(&new) }));
     Ok(())
 }
@@ -429,21 +429,21 @@ fn one_per_record(changes: Vec<Change>) -> Vec<Change> {
 
 /// A row as the capture triggers' `json_object` would give it: text, numbers and nulls as
 /// they are, bytes (a photo) by their length.
-fn row_image(row: &rusqlite::Row<'_>, names: &[String]) -> rusqlite::Result<serde_json::Map<String, serde_json::Value>> {
+/// (`names` and `order`: [`journal::Image::sorted_names`] of the row's columns.)
+fn row_image(row: &rusqlite::Row<'_>, names: &std::sync::Arc<[String]>, order: &[usize]) -> rusqlite::Result<journal::Image> {
     use rusqlite::types::ValueRef;
     use serde_json::Value;
-    let mut map = serde_json::Map::new();
-    for (i, name) in names.iter().enumerate() {
-        let value = match row.get_ref(i)? {
+    let mut values = Vec::with_capacity(order.len());
+    for i in order {
+        values.push(match row.get_ref(*i)? {
             ValueRef::Null => Value::Null,
             ValueRef::Integer(n) => Value::from(n),
             ValueRef::Real(x) => serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number),
             ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
             ValueRef::Blob(b) => Value::String(format!("bytes:{}", b.len())),
-        };
-        map.insert(name.clone(), value);
+        });
     }
-    Ok(map)
+    Ok(journal::Image::new(names.clone(), values))
 }
 
 /// The tables that hold records (an `id`, a `device_id` and an `updated_by` column).
@@ -627,12 +627,12 @@ impl Writer<'_> {
         }
         for (table, max) in &before {
             let mut stmt = self.tx.prepare(&format!("SELECT * FROM main.{table} WHERE rowid > ?1 ORDER BY rowid"))?;
-            let names: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
-            let id_at = names.iter().position(|n| n == "id").expect("a record table has an id");
+            let columns: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
+            let (names, order) = journal::Image::sorted_names(&columns);
             let mut rows = stmt.query([max])?;
             while let Some(row) = rows.next()? {
-                let new = row_image(row, &names)?;
-                let record_id = new.get(names[id_at].as_str()).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+                let new = row_image(row, &names, &order)?;
+                let record_id = new.get("id").and_then(|v| v.as_str()).unwrap_or_default().to_string();
                 self.journal(Change { kind: table.clone(), record_id, old: None, new })?;
             }
         }
@@ -869,7 +869,7 @@ mod tests {
         let bulk = &inserted.new;
         let updated = journal.iter().find(|c| c.record_id == old.to_string() && c.old.is_some()).unwrap();
         assert_eq!((&updated.old.as_ref().unwrap()["text"], &updated.new["text"]), (&captured["text"], &serde_json::json!("changed")));
-        assert_eq!(bulk.keys().collect::<Vec<_>>(), captured.keys().collect::<Vec<_>>(), "the same fields as the capture's image");
+        assert_eq!(bulk.names(), captured.names(), "the same fields as the capture's image");
         for field in ["device_id", "updated_by", "deleted_at"] {
             assert_eq!(bulk[field], captured[field], "{field}");
         }

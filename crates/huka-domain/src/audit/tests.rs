@@ -1,4 +1,5 @@
 use super::*;
+use serde_json::Map;
 use crate::access::Role;
 use crate::account::{self, AccountInput};
 use crate::household::{self, tests::input};
@@ -256,7 +257,7 @@ proptest::proptest! {
             .filter(|(f, v)| !v.is_null() && !BOOKKEEPING.contains(&f.as_str()))
             .map(|(f, v)| (f.clone(), [Value::Null, v.clone()]))
             .collect();
-        proptest::prop_assert_eq!(inserted_text("visit", &image), serde_json::to_string(&changes).unwrap());
+        proptest::prop_assert_eq!(inserted_text("visit", &image.into()), serde_json::to_string(&changes).unwrap());
     }
 }
 
