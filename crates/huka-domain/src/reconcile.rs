@@ -146,6 +146,25 @@ fn age_on(birth: NaiveDate, today: NaiveDate) -> i32 {
     if (today.month(), today.day()) < (birth.month(), birth.day()) { years - 1 } else { years }
 }
 
+/// 漏登's rows: members of registered-poor households, enrolled or of school age, with no
+/// roster row of their number (found by its digest, through the partial index on live
+/// digests: the `<> ''` terms let SQLite use it).
+pub(crate) const UNREGISTERED: &str = "SELECT m.id, m.name, m.household_id, coalesce(s.class_name, ''), m.resident_id, m.birth_date, s.enrolment_status, m.birth_date_sealed
+     FROM member m JOIN household h ON h.id = m.household_id
+     LEFT JOIN student s ON s.member_id = m.id AND s.deleted_at IS NULL
+     WHERE m.deleted_at IS NULL AND h.deleted_at IS NULL AND h.status <> 'none'
+       AND (s.enrolment_status = 'enrolled' OR (s.id IS NULL AND (m.birth_date_sealed <> '' OR m.birth_date IS NOT NULL)))
+       AND (m.resident_id_digest = '' OR NOT EXISTS (SELECT 1 FROM registration r WHERE r.resident_id_digest = m.resident_id_digest AND r.resident_id_digest <> '' AND r.deleted_at IS NULL))";
+
+/// Every live roster row with the member of its number, if any (by digest, as above).
+pub(crate) const ROSTER_ROWS: &str = "SELECT r.id, r.name, m.household_id, r.class_name, r.resident_id, r.registered_poor, r.stage, r.birth_date, s.enrolment_status,
+            CASE WHEN r.national_student_number_digest <> '' THEN r.national_student_number_digest ELSE r.national_student_number END,
+            r.birth_date_sealed
+     FROM registration r
+     LEFT JOIN member m ON m.resident_id_digest = r.resident_id_digest AND m.resident_id_digest <> '' AND m.deleted_at IS NULL
+     LEFT JOIN student s ON s.member_id = m.id AND s.deleted_at IS NULL
+     WHERE r.deleted_at IS NULL";
+
 /// Compares the three lists for `term` as of `today`.
 pub fn reconcile(store: &Store, term: Term, today: NaiveDate) -> Result<Reconciliation> {
     crate::access::require(store, crate::access::Action::Reconcile)?;
@@ -165,14 +184,7 @@ pub fn reconcile(store: &Store, term: Term, today: NaiveDate) -> Result<Reconcil
     if roster_rows > 0 {
         // 漏登: members of registered-poor households, enrolled or of compulsory-school age,
         // that no roster row is linked to.
-        let mut stmt = conn.prepare_cached(
-            "SELECT m.id, m.name, m.household_id, coalesce(s.class_name, ''), m.resident_id, m.birth_date, s.enrolment_status, m.birth_date_sealed
-             FROM member m JOIN household h ON h.id = m.household_id
-             LEFT JOIN student s ON s.member_id = m.id AND s.deleted_at IS NULL
-             WHERE m.deleted_at IS NULL AND h.deleted_at IS NULL AND h.status <> 'none'
-               AND (s.enrolment_status = 'enrolled' OR (s.id IS NULL AND (m.birth_date_sealed <> '' OR m.birth_date IS NOT NULL)))
-               AND (m.resident_id_digest = '' OR NOT EXISTS (SELECT 1 FROM registration r WHERE r.resident_id_digest = m.resident_id_digest AND r.deleted_at IS NULL))",
-        )?;
+        let mut stmt = conn.prepare_cached(UNREGISTERED)?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let (id, name, household, class): (RecordId, String, RecordId, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
@@ -195,15 +207,7 @@ pub fn reconcile(store: &Store, term: Term, today: NaiveDate) -> Result<Reconcil
 
         // 空挂学籍嫌疑: roster rows with no such person behind them. The same pass collects
         // the rows for the duplicate check below.
-        let mut stmt = conn.prepare_cached(
-            "SELECT r.id, r.name, m.household_id, r.class_name, r.resident_id, r.registered_poor, r.stage, r.birth_date, s.enrolment_status,
-                    CASE WHEN r.national_student_number_digest <> '' THEN r.national_student_number_digest ELSE r.national_student_number END,
-                    r.birth_date_sealed
-             FROM registration r
-             LEFT JOIN member m ON m.resident_id_digest = r.resident_id_digest AND r.resident_id_digest <> '' AND m.deleted_at IS NULL
-             LEFT JOIN student s ON s.member_id = m.id AND s.deleted_at IS NULL
-             WHERE r.deleted_at IS NULL",
-        )?;
+        let mut stmt = conn.prepare_cached(ROSTER_ROWS)?;
         struct Entry {
             id: RecordId,
             name: String,

@@ -186,16 +186,18 @@ pub fn update(w: &Writer<'_>, id: RecordId, r: &RegistrationInput) -> Result<()>
     Ok(())
 }
 
+/// Registrations whose link changes, with their member now (by the numbers' digests, through
+/// the partial indexes on live digests: the `<> ''` terms let SQLite use them).
+pub(crate) const LINKS_CHANGED: &str = "SELECT r.id, m.id FROM registration r
+     LEFT JOIN member m ON m.resident_id_digest = r.resident_id_digest AND m.resident_id_digest <> '' AND m.deleted_at IS NULL
+     WHERE r.deleted_at IS NULL AND r.resident_id_digest <> '' AND r.member_id IS NOT m.id";
+
 /// Links registrations to the household members with the same resident ID number, and brings
 /// the linked members' student records up to date with what the roster says. Only
 /// `registrations` (the ones just written) are synced, plus any whose link changes.
 pub fn link(w: &Writer<'_>, touched: &[RecordId]) -> Result<()> {
     // Links that change: newly matching members, or members that went away.
-    let mut stmt = w.tx().prepare(
-        "SELECT r.id, m.id FROM registration r
-         LEFT JOIN member m ON m.resident_id_digest = r.resident_id_digest AND m.deleted_at IS NULL
-         WHERE r.deleted_at IS NULL AND r.resident_id_digest <> '' AND r.member_id IS NOT m.id",
-    )?;
+    let mut stmt = w.tx().prepare(LINKS_CHANGED)?;
     let changed: Vec<(RecordId, Option<RecordId>)> =
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
     for (reg, member) in &changed {
