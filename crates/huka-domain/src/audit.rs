@@ -301,8 +301,17 @@ fn unsealed(key: Option<&crate::crypto::DataKey>, mut e: Entry) -> Entry {
             e.changes.remove(d);
         }
         if let (Some(k), Some(pair), crate::sealed::Kind::Health) = (key, sealed, f.kind) {
-            let open = |v: &Value| Value::String(v.as_str().map(|s| crate::sealed::opened(Some(k), f.table, &e.record_id, f.column, s)).unwrap_or_default());
-            e.changes.insert(f.column.to_string(), [open(&pair[0]), open(&pair[1])]);
+            // The record's ciphertext, or, since a rotation, its clear value sealed at the
+            // entry's place (`reseal_entries`).
+            let place = entry_place(&e.device_id, e.seq, f.column);
+            let open = |v: &Value| {
+                Value::String(match v {
+                    Value::String(s) => crate::sealed::opened(Some(k), f.table, &e.record_id, f.column, s),
+                    _ => v.get(OPENED).and_then(Value::as_str).and_then(|s| k.open_field(&place, s)).map(|c| c.to_string()).unwrap_or_default(),
+                })
+            };
+            let opened = [open(&pair[0]), open(&pair[1])];
+            e.changes.insert(f.column.to_string(), opened);
         }
     }
     e
@@ -341,6 +350,9 @@ fn masked(mut e: Entry, second: Option<&crate::crypto::DataKey>) -> Entry {
 /// own hash is then checked where the key is, its links here).
 const SEALED: &str = "$sealed";
 const MASKED: &str = "$masked";
+/// Beside `$sealed`, in a sealed column's value after a rotation (`reseal_entries`): the
+/// clear value of the ciphertext `$sealed` holds, sealed at the entry's place for the field.
+const OPENED: &str = "$opened";
 
 /// The place (the AEAD's associated data) of a sealed field's value in an entry: entry and
 /// field, so that a value moved to another entry or field does not open.
@@ -423,24 +435,51 @@ pub fn seal_received(e: &mut Received, second: Option<&crate::crypto::DataKey>) 
     }
 }
 
-/// Seals again under `new` the values of old entries sealed under `old` (a rotation: the
-/// second key changes). A value that does not open under `old` is left. Returns how many
-/// entries changed.
+/// Seals again under `new` what entries hold under `old` (a rotation: the second key
+/// changes), so that whoever kept the old key opens nothing of a later copy:
+/// - old entries' values sealed at the entry's place (`{"$sealed": …}`), opened and sealed
+///   again;
+/// - the ciphertexts of sealed columns (`*_sealed`) that entries since schema 17 hold as the
+///   record's values and that opened under `old` at the record's place: each becomes
+///   `{"$sealed": <the ciphertext>, "$opened": <its clear value>}`, both sealed under `new` at
+///   the entry's place (the sealed column's name, the field's). `verify` opens `$sealed` back
+///   to the very text the entry's hash covers; the history shows `$opened`.
+///
+/// A value that does not open under `old` is left. Returns how many entries changed.
 pub fn reseal_entries(conn: &Connection, old: &crate::crypto::DataKey, new: &crate::crypto::DataKey) -> Result<usize> {
-    let mut select = conn.prepare("SELECT device_id, seq, changes FROM audit WHERE instr(changes, '\"$sealed\"') > 0")?;
+    let mut select = conn.prepare(
+        "SELECT device_id, seq, kind, record_id, changes FROM audit WHERE instr(changes, '\"$sealed\"') > 0 OR instr(changes, '_sealed\":[') > 0",
+    )?;
     let mut update = conn.prepare("UPDATE audit SET changes = ?3 WHERE device_id = ?1 AND seq = ?2")?;
     let mut rows = select.query([])?;
     let mut n = 0;
     while let Some(r) = rows.next()? {
-        let (device, seq, changes): (String, i64, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let (device, seq, kind, record, changes): (String, i64, String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
         let Ok(mut values) = serde_json::from_str::<BTreeMap<String, [Value; 2]>>(&changes) else { continue };
         let mut changed = false;
         for (field, pair) in values.iter_mut() {
             let place = entry_place(&device, seq, field);
+            // The field whose ciphertexts `field` holds, if it is a sealed column.
+            let column = crate::sealed::FIELDS.iter().find(|f| f.table == kind && f.sealed_column() == field).map(|f| f.column);
+            let opened_place = column.map(|c| entry_place(&device, seq, c)).unwrap_or_default();
             for v in pair.iter_mut() {
-                let Some(sealed) = v.get(SEALED).and_then(Value::as_str) else { continue };
-                if let Some(clear) = old.open_field(&place, sealed) {
-                    *v = serde_json::json!({ SEALED: new.seal_field(&place, &clear) });
+                let again = match v {
+                    Value::String(ciphertext) => column.and_then(|column| crate::sealed::open(old, &kind, &record, column, ciphertext)).map(|clear| {
+                        serde_json::json!({ SEALED: new.seal_field(&place, ciphertext), OPENED: new.seal_field(&opened_place, &clear) })
+                    }),
+                    Value::Object(o) => {
+                        let mut again = o.clone();
+                        for (marker, at) in [(SEALED, &place), (OPENED, &opened_place)] {
+                            if let Some(clear) = o.get(marker).and_then(Value::as_str).and_then(|sealed| old.open_field(at, sealed)) {
+                                again.insert(marker.to_string(), Value::String(new.seal_field(at, &clear)));
+                            }
+                        }
+                        (again != *o).then_some(Value::Object(again))
+                    }
+                    _ => None,
+                };
+                if let Some(again) = again {
+                    *v = again;
                     changed = true;
                 }
             }

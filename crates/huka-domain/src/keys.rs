@@ -441,6 +441,58 @@ mod tests {
         assert_eq!(opened_all(&store), before, "the recovery code's slot holds the new second key");
     }
 
+    /// What `key` opens of the sealed columns' values (ciphertexts) that audit entries hold,
+    /// at their record's place.
+    fn entries_opened_by(store: &Store, key: &crate::crypto::DataKey) -> Vec<String> {
+        let rows: Vec<(String, String, String)> = store
+            .conn()
+            .prepare("SELECT kind, record_id, changes FROM audit")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let mut out = Vec::new();
+        for (kind, record, changes) in rows {
+            let Ok(values) = serde_json::from_str::<BTreeMap<String, [Value; 2]>>(&changes) else { continue };
+            for f in crate::sealed::FIELDS.iter().filter(|f| f.table == kind) {
+                for v in values.get(f.sealed_column()).into_iter().flatten() {
+                    if let Some(clear) = v.as_str().and_then(|s| crate::sealed::open(key, &kind, &record, f.column, s)) {
+                        out.push(clear.to_string());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn after_a_rotation_the_old_second_key_opens_nothing_the_audit_trail_holds() {
+        let old = crate::sealing::tests::schema_16_school(30);
+        let mut store = session::unlock(&old.path, "wang", "principal-pass").unwrap();
+        // A member written now: its entry holds its number's and its note's ciphertexts, the
+        // record's values (schema 17 on).
+        let household: RecordId = store.conn().query_row("SELECT id FROM household WHERE deleted_at IS NULL LIMIT 1", [], |r| r.get(0)).unwrap();
+        let number = crate::ResidentId::compose("610921", chrono::NaiveDate::from_ymd_opt(2013, 3, 5).unwrap(), 997);
+        let input = crate::member::MemberInput { health: "先天性心脏病".into(), ..crate::member::tests::member_input("王小花", number.as_str()) };
+        crate::member::create(&mut store, household, &input).unwrap();
+        let first = store.second().unwrap().copy_for_tests();
+        let held = entries_opened_by(&store, &first);
+        assert!(held.contains(&"先天性心脏病".to_string()) && held.contains(&number.as_str().to_string()), "{held:?}");
+        let note_shown = |store: &Store| {
+            crate::audit::of_household(store, household).unwrap().iter().any(|e| e.changes.get("health").is_some_and(|p| p[1] == Value::from("先天性心脏病")))
+        };
+        assert!(note_shown(&store));
+        // Twice: the second rotation seals again what the first sealed at the entries' places.
+        for _ in 0..2 {
+            rotate(&mut store).unwrap();
+            assert_eq!(entries_opened_by(&store, &first), Vec::<String>::new(), "the old key opens no entry's value");
+            let v = crate::audit::verify(&store).unwrap();
+            assert_eq!((v.broken, v.sealed_elsewhere), (None, 0), "every entry opens under the new key to the text its hash covers");
+            assert!(note_shown(&store), "the holder's history still shows the note");
+        }
+    }
+
     #[test]
     fn a_rotation_cut_short_before_its_fields_are_sealed_again_heals_at_the_next_login() {
         let dir = tempfile::tempdir().unwrap();
