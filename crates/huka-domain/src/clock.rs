@@ -41,7 +41,7 @@ pub fn load_clocks(conn: &Connection, table: &str, id: &str) -> Result<Map<Strin
 
 pub fn save_clocks(conn: &Connection, table: &str, id: &str, clocks: &Map<String, Value>) -> Result<()> {
     let text = match one_clock(clocks) {
-        Some(clock) => format!("{SHAPED}{} {clock}", shape_of(conn, clocks)?),
+        Some(clock) => shaped(&shape_of(conn, clocks)?, clock),
         None => encode_clocks(clocks),
     };
     put(conn, table, id, &text)
@@ -57,6 +57,11 @@ fn put(conn: &Connection, table: &str, id: &str, text: &str) -> Result<()> {
 /// The mark of a row kept as `@<shape> <clock>` (schema 18): every field named by the shape
 /// has that one clock. JSON never starts so.
 const SHAPED: char = '@';
+
+/// The text of a row whose every field (those the shape named `shape` lists) has `clock`.
+fn shaped(shape: &str, clock: &str) -> String {
+    format!("{SHAPED}{shape} {clock}")
+}
 
 /// The one clock of a record all of whose fields (two or more) have it, when it is a clock's
 /// text (a space in it, no `@` first).
@@ -219,7 +224,7 @@ fn stamp(w: &Writer<'_>, changes: &[Change]) -> Result<()> {
         if c.old.is_none() {
             if let Some((names, kind, shape)) = &last_named {
                 if std::sync::Arc::ptr_eq(names, c.new.names()) && *kind == c.kind {
-                    put(w.tx(), &c.kind, &c.record_id, &format!("{SHAPED}{shape} {}", me.as_str().expect("a clock's text")))?;
+                    put(w.tx(), &c.kind, &c.record_id, &shaped(shape, me.as_str().expect("a clock's text")))?;
                     continue;
                 }
             }
@@ -237,7 +242,7 @@ fn stamp(w: &Writer<'_>, changes: &[Change]) -> Result<()> {
                         name
                     }
                 };
-                put(w.tx(), &c.kind, &c.record_id, &format!("{SHAPED}{shape} {}", me.as_str().expect("a clock's text")))?;
+                put(w.tx(), &c.kind, &c.record_id, &shaped(&shape, me.as_str().expect("a clock's text")))?;
                 last_named = Some((c.new.names(), &c.kind, shape));
                 continue;
             }
