@@ -68,6 +68,18 @@ impl Run {
         }
     }
 
+    /// A screenshot at `width`×`height` (the window resized to it, then put back to
+    /// 1280×800) into `$HUKA_SHOTS`, when it is set: the laptops' 1366×768, the netbooks' 1024×600.
+    fn shoot_sized_if_asked(&self, w: &Session, name: &str, width: u32, height: u32) {
+        if let Some(dir) = std::env::var_os("HUKA_SHOTS") {
+            std::fs::create_dir_all(&dir).unwrap();
+            w.resize(width, height);
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            self.shoot(&PathBuf::from(dir).join(name), width, height);
+            w.resize(1280, 800);
+        }
+    }
+
     fn db(&self) -> PathBuf {
         self.dir.path().join("huka.db")
     }
@@ -325,6 +337,8 @@ fn the_principal_is_made_at_first_start_and_adds_a_teacher_who_sees_what_a_teach
         assert!(text.is_empty() || text == "有健康/残疾情况记录", "health shown to a teacher as {text:?}");
     }
     run.shoot_if_asked("teacher-card.png");
+    run.shoot_sized_if_asked(&w, "teacher-card-1366x768.png", 1366, 768);
+    run.shoot_sized_if_asked(&w, "teacher-card-1024x600.png", 1024, 600);
     w.by_testid("card-edit");
     // The member form has no health field for them.
     w.by_testid("member-edit").click();
