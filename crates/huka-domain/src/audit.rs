@@ -221,6 +221,22 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
 
 const SELECT: &str = "SELECT device_id, seq, at, account_id, account, op, kind, record_id, changes, prev, hash FROM audit";
 
+/// [`list`]'s query: parameters the record (?1), the account (?2), the start (?3), the
+/// limit (?4). A record's entries are found by `audit_record`; otherwise the trail is walked
+/// newest first by `audit_at` (from `since`), keeping the user's (schema 18: no index by
+/// account). With `since`, the walk stops at that day (a range of `audit_at`, not a filter on
+/// it). Entries of one time (one write: an import, a demo school's whole trail) come in the
+/// order this computer stored them, newest first: `audit_at` holds that order (its rowid), so
+/// the newest are read without sorting every entry of their time.
+pub(crate) fn list_sql(by_record: bool, since: bool) -> String {
+    let by_record = if by_record { "record_id = ?1" } else { "?1 IS NULL" };
+    let since_then = if since { "at >= ?3" } else { "?3 IS NULL" };
+    format!(
+        "{SELECT} WHERE {by_record} AND (?2 IS NULL OR account_id = ?2) AND {since_then}
+         ORDER BY at DESC, rowid DESC LIMIT ?4"
+    )
+}
+
 /// Entries, newest first, with ID numbers masked (the trail is read by people; a record's
 /// full ID number is on its card for those who may see it). The principal's (the reviewer's).
 pub fn list(store: &Store, filter: &Filter) -> Result<Vec<Entry>> {
@@ -240,17 +256,9 @@ pub fn list(store: &Store, filter: &Filter) -> Result<Vec<Entry>> {
         None => None,
     };
     let since = filter.since.map(|d| format!("{d}T00:00:00"));
-    // A record's entries are found by `audit_record`; otherwise the trail is walked newest
-    // first by `audit_at` (from `since`), keeping the user's (schema 18: no index by account).
-    // With `since`, the walk stops at that day (a range of `audit_at`, not a filter on it).
-    let by_record = if filter.record.is_some() { "record_id = ?1" } else { "?1 IS NULL" };
-    let since_then = if since.is_some() { "at >= ?3" } else { "?3 IS NULL" };
     let rows = store
         .conn()
-        .prepare(&format!(
-            "{SELECT} WHERE {by_record} AND (?2 IS NULL OR account_id = ?2) AND {since_then}
-             ORDER BY at DESC, device_id, seq DESC LIMIT ?4"
-        ))?
+        .prepare(&list_sql(filter.record.is_some(), since.is_some()))?
         .query_map(params![filter.record, user_id, since, filter.limit.unwrap_or(100_000) as i64], from_row)?
         .collect::<rusqlite::Result<Vec<Entry>>>()?;
     Ok(rows.into_iter().map(|e| masked(e, crate::sealed::key(store))).collect())
