@@ -401,6 +401,12 @@ impl Merge<'_, '_> {
 /// A computer joining the school takes the complete file of the office as it is (what the
 /// office holds it judged when it read it).
 pub(crate) fn apply_from(store: &mut Store, pass: &Pass, judging: bool, feed: impl FnOnce(&mut Applier<'_, '_>) -> Result<()>) -> Result<Report> {
+    apply_noting(store, pass, judging, feed).map(|(report, _)| report)
+}
+
+/// [`apply_from`], and whether an audit entry of the file held a clear value of a sealed field
+/// (`sealing::entry_clear`; noted only without `judging`: a computer joining the school).
+pub(crate) fn apply_noting(store: &mut Store, pass: &Pass, judging: bool, feed: impl FnOnce(&mut Applier<'_, '_>) -> Result<()>) -> Result<(Report, bool)> {
     let me = store.device_id().to_string();
     let actor = store.actor().id.to_string();
     pass.write(store, |w| {
@@ -620,7 +626,7 @@ impl<'a, 'w> Applier<'a, 'w> {
         Ok(())
     }
 
-    fn finish(mut self) -> Result<Report> {
+    fn finish(mut self) -> Result<(Report, bool)> {
         let w = self.w;
         let me = self.me.clone();
         for rc in std::mem::take(&mut self.later) {
@@ -635,10 +641,6 @@ impl<'a, 'w> Applier<'a, 'w> {
         report.merged = m.merged;
         if let Some(account) = &self.scope {
             redact(&mut m, account)?;
-        } else if !self.judging {
-            // Joining: a database made from the office's sealed records needs no conversion at
-            // its first login.
-            crate::sealing::mark_joined(w, self.clear_arrived)?;
         }
         if !self.skipped.is_empty() {
             let mut all: BTreeMap<String, i64> = super::audit_counts(w.tx())?;
@@ -708,7 +710,7 @@ impl<'a, 'w> Applier<'a, 'w> {
             )?
             .execute(params![set.from_device, now, r.table, r.record_id, r.label, r.author_id, r.author, r.author_role, r.reason, r.reason_en])?;
         }
-        Ok(report)
+        Ok((report, self.clear_arrived))
     }
 }
 

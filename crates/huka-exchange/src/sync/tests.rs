@@ -226,7 +226,7 @@ fn a_join_writes_what_the_record_by_record_merge_writes() {
     let mut bare = Store::open_encrypted(&dir.path().join("bare.db"), key, true, &crate::SCHEMA).unwrap();
     assert!(crate::sealing::pending(bare.conn()).unwrap());
     let pass = access::exempt(access::Why::NewDatabase);
-    merge::apply_from(&mut bare, &pass, false, |a| stream::read(&deflated, (&header.from_device, &header.school), a)).unwrap();
+    load(&mut bare, &pass, &deflated, (&header.from_device, &header.school), true).unwrap();
     assert!(!crate::sealing::pending(bare.conn()).unwrap(), "nothing for the first login to convert");
 }
 
