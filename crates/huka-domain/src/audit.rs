@@ -410,6 +410,12 @@ fn seal_changes(kind: &str, device: &str, seq: i64, changes: &str, second: Optio
     changed.then(|| serde_json::to_string(&values).expect("plain data"))
 }
 
+/// Whether an entry's changes (as stored, of a record of `kind`) hold a clear value of a
+/// sealed field: what [`seal_entries`] would seal.
+pub fn holds_clear(kind: &str, changes: &str) -> bool {
+    seal_changes(kind, "", 0, changes, None).is_some()
+}
+
 /// Seals the clear values of sealed fields that old entries hold (those from before schema
 /// 17, this device's and those received), with the second key; without it — a teacher's
 /// laptop — replaces them with their masked view. Part of the conversion's local pass (the

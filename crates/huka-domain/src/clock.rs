@@ -47,6 +47,36 @@ pub fn save_clocks(conn: &Connection, table: &str, id: &str, clocks: &Map<String
     put(conn, table, id, &text)
 }
 
+/// The shapes a run of [`insert_clocks`] has listed in its transaction (a change file's records
+/// of one table mostly share one).
+#[derive(Default)]
+pub struct Shapes {
+    known: Vec<(Vec<String>, String)>,
+}
+
+/// Keeps the clocks of a record new here (none kept yet: a plain `INSERT`, no upsert), in
+/// [`save_clocks`]' forms, a shape met before in `shapes` not named again: what a computer
+/// joining a school does for every record. `shapes` lives no longer than the transaction.
+pub fn insert_clocks(conn: &Connection, shapes: &mut Shapes, table: &str, id: &str, clocks: &Map<String, Value>) -> Result<()> {
+    let text = match one_clock(clocks) {
+        Some(clock) => {
+            let known = shapes.known.iter().find(|(fields, _)| fields.len() == clocks.len() && fields.iter().zip(clocks.keys()).all(|(a, b)| a == b));
+            let name = match known {
+                Some((_, name)) => name.clone(),
+                None => {
+                    let name = shape_of(conn, clocks)?;
+                    shapes.known.push((clocks.keys().cloned().collect(), name.clone()));
+                    name
+                }
+            };
+            format!("{SHAPED}{name} {clock}")
+        }
+        None => encode_clocks(clocks),
+    };
+    conn.prepare_cached("INSERT INTO sync_clock (tbl, record_id, clocks) VALUES (?1, ?2, ?3)")?.execute(params![table, id, text])?;
+    Ok(())
+}
+
 /// Keeps a record's clocks as written ([`save_clocks`]' forms).
 fn put(conn: &Connection, table: &str, id: &str, text: &str) -> Result<()> {
     conn.prepare_cached("INSERT INTO sync_clock (tbl, record_id, clocks) VALUES (?1, ?2, ?3) ON CONFLICT (tbl, record_id) DO UPDATE SET clocks = excluded.clocks")?

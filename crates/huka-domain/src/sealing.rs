@@ -215,20 +215,8 @@ fn check(conn: &Connection, before: &[(String, i64)]) -> Result<()> {
     if counts(conn)? != before {
         return Err(Error::ConversionFailed);
     }
-    for field in FIELDS {
-        let left: i64 = conn.query_row(&format!("SELECT count(*) FROM {} WHERE {}", field.table, clear_condition(field)), [], |r| r.get(0))?;
-        if left > 0 {
-            return Err(Error::ConversionFailed);
-        }
-        if field.kind == Kind::Number {
-            let mut stmt = conn.prepare(&format!("SELECT {} FROM {}", field.column, field.table))?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                if holds_id_number(&r.get::<_, String>(0)?) {
-                    return Err(Error::ConversionFailed);
-                }
-            }
-        }
+    if fields_clear(conn)? {
+        return Err(Error::ConversionFailed);
     }
     let tables: Vec<String> = FIELDS.iter().map(|f| format!("'{}'", f.table)).collect();
     let mut stmt = conn.prepare(&format!("SELECT changes FROM audit WHERE kind IN ({})", tables.join(", ")))?;
@@ -243,6 +231,47 @@ fn check(conn: &Connection, before: &[(String, i64)]) -> Result<()> {
         return Err(Error::ConversionFailed);
     }
     Ok(())
+}
+
+/// Whether a sealed field's clear column holds a clear value in any row, or a number's column a
+/// valid ID number: what a conversion seals, or its check refuses.
+pub fn fields_clear(conn: &Connection) -> Result<bool> {
+    for field in FIELDS {
+        let left: bool = conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {} WHERE {})", field.table, clear_condition(field)), [], |r| r.get(0))?;
+        if left {
+            return Ok(true);
+        }
+        if field.kind == Kind::Number {
+            let mut stmt = conn.prepare(&format!("SELECT {} FROM {}", field.column, field.table))?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                if holds_id_number(&r.get::<_, String>(0)?) {
+                    return Ok(true);
+                }
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Whether an audit entry's changes (as stored, of a record of `kind`) hold what a conversion
+/// would seal (`audit::seal_entries`) or its check refuse (a valid ID number).
+pub fn entry_clear(kind: &str, changes: &str) -> bool {
+    FIELDS.iter().any(|f| f.table == kind) && (holds_id_number(changes) || crate::audit::holds_clear(kind, changes))
+}
+
+/// Marks a database just made from a complete change file (a computer joining the school) as
+/// holding no clear value, when none arrived: no audit entry as received held one
+/// (`entries_clear` is false: [`entry_clear`] of each) and no row holds one ([`fields_clear`]).
+/// Its first login then has nothing to convert, and no longer reads the whole database (and
+/// checks its integrity) to find that out. Otherwise the marker stays unset and that login
+/// converts as before.
+pub fn mark_joined(w: &Writer<'_>, entries_clear: bool) -> Result<bool> {
+    if entries_clear || !pending(w.tx())? || fields_clear(w.tx())? {
+        return Ok(false);
+    }
+    mark_sealed(w)?;
+    Ok(true)
 }
 
 /// What sealing again under a new second key did.

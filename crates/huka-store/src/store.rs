@@ -592,8 +592,26 @@ impl Writer<'_> {
 
     /// While set, rows written are another device's values, written as they are: not stamped
     /// with this account, not audited, not clocked (sync sets the clocks itself).
+    ///
+    /// Meanwhile the capture and stamp triggers, which would do nothing (they ask for
+    /// `applying = 0`), are taken away and made again after: a row written then costs no
+    /// trigger, nor the statement journal SQLite keeps for a statement with triggers — a
+    /// computer joining a school writes every record of it so. Within the transaction: a
+    /// rollback brings them back too.
     pub fn set_applying(&self, applying: bool) -> Result<()> {
         self.tx.execute("UPDATE temp.session SET applying = ?1", [applying as i64])?;
+        if applying {
+            for table in record_tables(&self.tx)? {
+                self.tx.execute_batch(&format!(
+                    "DROP TRIGGER IF EXISTS temp.capture_{table}_insert; DROP TRIGGER IF EXISTS temp.capture_{table}_update;
+                     DROP TRIGGER IF EXISTS temp.stamp_{table}_insert; DROP TRIGGER IF EXISTS temp.stamp_{table}_update;"
+                ))?;
+            }
+        } else {
+            // In the order a connection opening makes them (they fire newest first).
+            stamp_authors(&self.tx)?;
+            capture_changes(&self.tx)?;
+        }
         Ok(())
     }
 

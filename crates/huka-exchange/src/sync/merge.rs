@@ -148,6 +148,8 @@ struct Merge<'a, 'w> {
     /// Households whose search text may have changed.
     households: BTreeSet<String>,
     merged: usize,
+    /// The clock shapes listed in this transaction (records new here).
+    shapes: clock::Shapes,
 }
 
 impl Merge<'_, '_> {
@@ -399,6 +401,12 @@ impl Merge<'_, '_> {
 /// A computer joining the school takes the complete file of the office as it is (what the
 /// office holds it judged when it read it).
 pub(crate) fn apply_from(store: &mut Store, pass: &Pass, judging: bool, feed: impl FnOnce(&mut Applier<'_, '_>) -> Result<()>) -> Result<Report> {
+    apply_noting(store, pass, judging, feed).map(|(report, _)| report)
+}
+
+/// [`apply_from`], and whether an audit entry of the file held a clear value of a sealed field
+/// (`sealing::entry_clear`; noted only without `judging`: a computer joining the school).
+pub(crate) fn apply_noting(store: &mut Store, pass: &Pass, judging: bool, feed: impl FnOnce(&mut Applier<'_, '_>) -> Result<()>) -> Result<(Report, bool)> {
     let me = store.device_id().to_string();
     let actor = store.actor().id.to_string();
     pass.write(store, |w| {
@@ -416,6 +424,7 @@ pub(crate) fn apply_from(store: &mut Store, pass: &Pass, judging: bool, feed: im
             report: Report::default(),
             judging,
             later: Vec::new(),
+            clear_arrived: false,
         };
         feed(&mut a)?;
         a.finish()
@@ -442,6 +451,8 @@ pub(crate) struct Applier<'a, 'w> {
     judging: bool,
     /// Records whose author this computer did not know when they were met: judged at the end.
     later: Vec<RecordChange>,
+    /// Joining: an audit entry held a clear value of a sealed field (`sealing::entry_clear`).
+    clear_arrived: bool,
 }
 
 impl<'a, 'w> Applier<'a, 'w> {
@@ -478,6 +489,7 @@ impl<'a, 'w> Applier<'a, 'w> {
             references: references(w.tx())?,
             households: BTreeSet::new(),
             merged: 0,
+            shapes: clock::Shapes::default(),
         };
         self.report = Report { from_device: head.from_device.clone(), from_account: head.from_account.clone(), ..Report::default() };
         self.started = Some((m, head, t));
@@ -495,7 +507,7 @@ impl<'a, 'w> Applier<'a, 'w> {
         if self.started.as_ref().is_some_and(|(_, head, _)| head.schema < SEALED_SINCE) {
             self.seal_old(&mut rc)?;
         }
-        if !self.judging {
+        if !self.judging && !record_by_record() {
             let Some((m, _, _)) = self.started.as_mut() else { return Err(Error::from(SyncError::Damaged)) };
             if m.info(&rc.table)?.empty {
                 // Joining: the record is new here, as it was written there.
@@ -568,6 +580,9 @@ impl<'a, 'w> Applier<'a, 'w> {
                 return Ok(());
             }
         }
+        if !self.judging && !self.clear_arrived {
+            self.clear_arrived = crate::sealing::entry_clear(&e.kind, &e.changes);
+        }
         crate::audit::receive_text(self.w.tx(), e)?;
         Ok(())
     }
@@ -611,7 +626,7 @@ impl<'a, 'w> Applier<'a, 'w> {
         Ok(())
     }
 
-    fn finish(mut self) -> Result<Report> {
+    fn finish(mut self) -> Result<(Report, bool)> {
         let w = self.w;
         let me = self.me.clone();
         for rc in std::mem::take(&mut self.later) {
@@ -695,7 +710,7 @@ impl<'a, 'w> Applier<'a, 'w> {
             )?
             .execute(params![set.from_device, now, r.table, r.record_id, r.label, r.author_id, r.author, r.author_role, r.reason, r.reason_en])?;
         }
-        Ok(report)
+        Ok((report, self.clear_arrived))
     }
 }
 
@@ -743,6 +758,19 @@ fn into_sql(v: Value) -> Sql {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Tests: a join takes every record on the general path, as a merge would (to compare).
+    pub(super) static RECORD_BY_RECORD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn record_by_record() -> bool {
+    #[cfg(test)]
+    return RECORD_BY_RECORD.with(|c| c.get());
+    #[cfg(not(test))]
+    false
+}
+
 /// A whole record of a table that held none when the merge first met it (a computer joining
 /// the school), inserted as it was written there: its values moved into the table's one
 /// `INSERT`, its clocks kept as they came — no map built or copied on the way. A record
@@ -764,7 +792,7 @@ fn insert_new(m: &mut Merge<'_, '_>, rc: RecordChange) -> Result<Option<RecordCh
     let values: Vec<Sql> = info.columns.iter().map(|c| if c == "id" { Sql::Text(id.clone()) } else { row.remove(c).map_or(Sql::Null, into_sql) }).collect();
     let conn = m.w.tx();
     conn.prepare_cached(&info.insert_all)?.execute(params_from_iter(values))?;
-    save_clocks(conn, &table, &id, &clocks)?;
+    clock::insert_clocks(conn, &mut m.shapes, &table, &id, &clocks)?;
     if let Some(parts) = &parts {
         set_parts(conn, &id, parts)?;
     }

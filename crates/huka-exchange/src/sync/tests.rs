@@ -164,6 +164,72 @@ fn a_laptop_joins_with_every_record_and_account_and_exchanges_both_ways() {
     assert_eq!(canonical_dump(&b).unwrap(), before);
 }
 
+/// Every row of every synced table, the visits' parts, every record's clocks (as read back)
+/// and the audit entries of the devices other than `own`, sorted: what a join must write.
+fn joined_state(store: &Store, own: &str) -> (BTreeMap<String, Vec<Map<String, Value>>>, Vec<Vec<String>>, Vec<(String, String, Map<String, Value>)>, Vec<Vec<String>>) {
+    let conn = store.conn();
+    let parts: Vec<Vec<String>> = conn
+        .prepare("SELECT 'teacher', visit_id, teacher_id FROM visit_teacher UNION ALL SELECT 'student', visit_id, member_id FROM visit_student ORDER BY 1, 2, 3")
+        .unwrap()
+        .query_map([], |r| Ok(vec![r.get(0)?, r.get(1)?, r.get(2)?]))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let keys: Vec<(String, String)> =
+        conn.prepare("SELECT tbl, record_id FROM sync_clock ORDER BY tbl, record_id").unwrap().query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+    let clocks = keys.into_iter().map(|(t, id)| (t.clone(), id.clone(), load_clocks(conn, &t, &id).unwrap())).collect();
+    let audit: Vec<Vec<String>> = conn
+        .prepare("SELECT device_id, seq, at, account_id, account, op, kind, record_id, changes, prev, hash FROM audit WHERE device_id <> ?1 ORDER BY device_id, seq")
+        .unwrap()
+        .query_map([own], |r| (0..11).map(|i| r.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}"))).collect())
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    (canonical_dump(store).unwrap(), parts, clocks, audit)
+}
+
+/// A computer joining the school writes each record of the complete file on the path for
+/// records new here (`merge::insert_new`): it ends exactly as one that merged the same file
+/// record by record — the same rows, visits' parts, clocks and audit entries, its chains
+/// verified — and, nothing clear having arrived, its first login has nothing to convert.
+#[test]
+fn a_join_writes_what_the_record_by_record_merge_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = office(dir.path(), "2161092101");
+    crate::demo::generate(&mut office, &crate::demo::DemoOptions { students: 16, seed: 7 }).unwrap();
+    let file = export(&mut office, &dir.path().join("out"), true).unwrap();
+    let (fast, report) = join(&dir.path().join("fast.db"), &file, "wang", PASSWORD).unwrap();
+    merge::RECORD_BY_RECORD.with(|c| c.set(true));
+    let slow = join(&dir.path().join("slow.db"), &file, "wang", PASSWORD);
+    merge::RECORD_BY_RECORD.with(|c| c.set(false));
+    let (slow, slow_report) = slow.unwrap();
+    assert_eq!((report.new, report.updated, report.unchanged), (slow_report.new, slow_report.updated, slow_report.unchanged));
+    let (rows, parts, clocks, audit) = joined_state(&fast, fast.device_id());
+    assert!(rows["visit"].len() > 5 && rows["member"].len() > 16 && !parts.is_empty() && clocks.len() >= report.new, "a school with every kind of record");
+    let slow_state = joined_state(&slow, slow.device_id());
+    assert!(rows == slow_state.0, "the same rows");
+    assert!(parts == slow_state.1, "the same visits' parts");
+    assert!(clocks == slow_state.2, "the same clocks");
+    assert!(audit == slow_state.3, "the same audit entries");
+    // And what the office holds.
+    let office_state = joined_state(&office, "");
+    assert!(rows == office_state.0 && parts == office_state.1 && audit == office_state.3, "the office's rows and trail");
+    for store in [&fast, &slow] {
+        let verdict = crate::audit::verify(store).unwrap();
+        assert!(verdict.broken.is_none(), "{:?}", verdict.broken);
+    }
+    // The join itself marks the database as holding nothing clear (before any login).
+    let bytes = std::fs::read(&file).unwrap();
+    let (header, keys) = file::clear_part(&bytes).unwrap();
+    let key = keys.open_user_directly("wang", PASSWORD).unwrap();
+    let (_, deflated) = file::open_with(&bytes, &key, None).unwrap();
+    let mut bare = Store::open_encrypted(&dir.path().join("bare.db"), key, true, &crate::SCHEMA).unwrap();
+    assert!(crate::sealing::pending(bare.conn()).unwrap());
+    let pass = access::exempt(access::Why::NewDatabase);
+    load(&mut bare, &pass, &deflated, (&header.from_device, &header.school), true).unwrap();
+    assert!(!crate::sealing::pending(bare.conn()).unwrap(), "nothing for the first login to convert");
+}
+
 #[test]
 fn a_wrong_password_joins_nothing_and_files_of_another_school_or_tampered_are_refused() {
     let dir = tempfile::tempdir().unwrap();
