@@ -69,7 +69,7 @@ pub fn insert_clocks(conn: &Connection, shapes: &mut Shapes, table: &str, id: &s
                     name
                 }
             };
-            format!("{SHAPED}{name} {clock}")
+            shaped(&name, clock)
         }
         None => encode_clocks(clocks),
     };
