@@ -47,30 +47,35 @@ pub fn save_clocks(conn: &Connection, table: &str, id: &str, clocks: &Map<String
     put(conn, table, id, &text)
 }
 
-/// The shapes a run of [`insert_clocks`] has listed in its transaction (a change file's records
-/// of one table mostly share one).
+/// The shapes named in one transaction, each by its fields in order: a shape met again is
+/// neither hashed nor listed again (a write's records of one table, or a change file's, mostly
+/// share one). Lives no longer than the transaction that listed them.
 #[derive(Default)]
 pub struct Shapes {
     known: Vec<(Vec<String>, String)>,
 }
 
+impl Shapes {
+    /// The name of the shape of `fields` (in order), listed in `sync_clock_shape` the first
+    /// time this transaction meets it.
+    fn name<'f>(&mut self, conn: &Connection, fields: impl ExactSizeIterator<Item = &'f str> + Clone) -> Result<String> {
+        let same = |known: &[String]| known.len() == fields.len() && known.iter().zip(fields.clone()).all(|(a, b)| a == b);
+        if let Some((_, name)) = self.known.iter().find(|(known, _)| same(known)) {
+            return Ok(name.clone());
+        }
+        let listed: Vec<&str> = fields.collect();
+        let name = shape_named(conn, &listed)?;
+        self.known.push((listed.into_iter().map(String::from).collect(), name.clone()));
+        Ok(name)
+    }
+}
+
 /// Keeps the clocks of a record new here (none kept yet: a plain `INSERT`, no upsert), in
 /// [`save_clocks`]' forms, a shape met before in `shapes` not named again: what a computer
-/// joining a school does for every record. `shapes` lives no longer than the transaction.
+/// joining a school does for every record.
 pub fn insert_clocks(conn: &Connection, shapes: &mut Shapes, table: &str, id: &str, clocks: &Map<String, Value>) -> Result<()> {
     let text = match one_clock(clocks) {
-        Some(clock) => {
-            let known = shapes.known.iter().find(|(fields, _)| fields.len() == clocks.len() && fields.iter().zip(clocks.keys()).all(|(a, b)| a == b));
-            let name = match known {
-                Some((_, name)) => name.clone(),
-                None => {
-                    let name = shape_of(conn, clocks)?;
-                    shapes.known.push((clocks.keys().cloned().collect(), name.clone()));
-                    name
-                }
-            };
-            shaped(&name, clock)
-        }
+        Some(clock) => shaped(&shapes.name(conn, clocks.keys().map(String::as_str))?, clock),
         None => encode_clocks(clocks),
     };
     conn.prepare_cached("INSERT INTO sync_clock (tbl, record_id, clocks) VALUES (?1, ?2, ?3)")?.execute(params![table, id, text])?;
@@ -244,7 +249,7 @@ fn stamp(w: &Writer<'_>, changes: &[Change]) -> Result<()> {
     save(w, hlc)?;
     let me = Value::String(Clock { hlc: hlc.text(), device: w.device_id().to_string() }.text());
     // The shapes of the records inserted now (most of a table's share one), named once.
-    let mut named: std::collections::HashMap<Vec<&str>, String> = std::collections::HashMap::new();
+    let mut shapes = Shapes::default();
     // The last shape named, by the column list its image shares with the others read back
     // from its table (a bulk write's): the rest of those rows need no list and no lookup.
     let mut last_named: Option<(&std::sync::Arc<[String]>, &str, String)> = None;
@@ -264,14 +269,7 @@ fn stamp(w: &Writer<'_>, changes: &[Change]) -> Result<()> {
                 fields.insert(at, PARTS);
             }
             if fields.len() >= 2 {
-                let shape = match named.get(&fields) {
-                    Some(name) => name.clone(),
-                    None => {
-                        let name = shape_named(w.tx(), &fields)?;
-                        named.insert(fields, name.clone());
-                        name
-                    }
-                };
+                let shape = shapes.name(w.tx(), fields.iter().copied())?;
                 put(w.tx(), &c.kind, &c.record_id, &shaped(&shape, me.as_str().expect("a clock's text")))?;
                 last_named = Some((c.new.names(), &c.kind, shape));
                 continue;

@@ -100,7 +100,7 @@ pub fn create(path: &Path, setup: Setup<'_>, first: &FirstAccount) -> Result<(St
 /// secret key stays with the store while it is open, and so does the second key when the
 /// slot holds it — a holder also hands it to the other holders' pairs that lack it.
 pub fn unlock(path: &Path, login: &str, password: &str) -> Result<Store> {
-    let (mut file, opened, mut store) = match open_user(path, &keyfile::path_of(path), login, password) {
+    let (file, opened, store) = match open_user(path, &keyfile::path_of(path), login, password) {
         // A rotation cut short after the database was re-encrypted: the next key file opens it.
         Err(Error::KeyFileDamaged) if keyfile::next_path_of(path).exists() => {
             // The old key file's second key: fields the rotation had not sealed again yet when
@@ -115,6 +115,14 @@ pub fn unlock(path: &Path, login: &str, password: &str) -> Result<Store> {
         }
         other => other?,
     };
+    log_in(path, file, opened, store, login, password)
+}
+
+/// What [`unlock`] does once the database is open with the key of `login`'s slot (`opened`
+/// holds the rest of that slot, `file` is the database's key file): the account checked, its
+/// keys kept with the store, the store acting as it. A computer that has just joined the school
+/// logs in so on the store it made, its password's key derived once (by the join).
+pub fn log_in(path: &Path, mut file: KeyFile, opened: keyfile::Opened, mut store: Store, login: &str, password: &str) -> Result<Store> {
     let account = account::by_login(store.conn(), login)?.ok_or(Error::WrongPassword)?;
     if account.disabled_at.is_some() {
         return Err(Error::AccountDisabled);

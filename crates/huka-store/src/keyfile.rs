@@ -460,7 +460,14 @@ impl KeyFile {
     /// The data key through a user's password, without the slow-down (a key file carried in
     /// a change file, before any database exists here).
     pub fn open_user_directly(&self, login: &str, password: &str) -> Option<DataKey> {
-        self.open_user(login, password).map(|o| o.key)
+        self.open_user_slot(login, password).map(|o| o.key)
+    }
+
+    /// All a user's slot holds through their password, without the slow-down: what
+    /// [`KeyFile::open_user_directly`] opens, with the slot's secret and second keys (a computer
+    /// joining the school logs in with them, its password's key derived once).
+    pub fn open_user_slot(&self, login: &str, password: &str) -> Option<Opened> {
+        self.open_user(login, password)
     }
 
     /// The data key of this file through a user's secret key, already opened (the logged-in

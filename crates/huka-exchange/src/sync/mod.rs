@@ -354,7 +354,8 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
     crate::folder::refuse_metadata(file)?;
     let bytes = std::fs::read(file)?;
     let (header, keys) = file::clear_part(&bytes)?;
-    let key = keys.open_user_directly(login, password).ok_or(Error::WrongPassword)?;
+    let mut opened = keys.open_user_slot(login, password).ok_or(Error::WrongPassword)?;
+    let key = std::mem::replace(&mut opened.key, crate::crypto::DataKey::generate());
     let (_, deflated) = file::open_with(&bytes, &key, None)?;
     drop(bytes);
     // A computer joined by the principal or the aid officer holds every card; one joined by a
@@ -385,20 +386,21 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
             Ok(())
         })?;
         // A teacher's laptop keeps no second key, not even sealed to another's pair.
-        if scope.is_some() { keys.without_second() } else { keys.clone() }.save(path)?;
+        let kept = if scope.is_some() { keys.without_second() } else { keys.clone() };
+        kept.save(path)?;
         // The database is new and is removed if joining fails: while the school is read into
         // it, its rollback journal is kept in memory (pages added to a new file need none) and
         // it is not synced page by page — then it is synced once and goes back to WAL.
         store.conn().execute_batch("PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;")?;
         let report = load(&mut store, &pass, &deflated, (&header.from_device, &header.school), scope.is_none())?;
         store.conn().execute_batch("PRAGMA synchronous = FULL; PRAGMA journal_mode = WAL;")?;
-        drop(store);
         std::fs::File::open(path)?.sync_all()?;
-        Ok(report)
+        Ok((store, kept, report))
     })();
     match result {
-        Ok(report) => {
-            let mut store = crate::session::unlock(path, login, password)?;
+        Ok((store, kept, report)) => {
+            // Logged in on the store just made, with the slot the file's key file opened.
+            let mut store = crate::session::log_in(path, kept, opened, store, login, password)?;
             let from = report.from_device.clone();
             pass.write(&mut store, |w| crate::audit::event(w, "sync_join", "sync", &from, BTreeMap::new()))?;
             Ok((store, report))
