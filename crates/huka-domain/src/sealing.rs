@@ -112,6 +112,29 @@ fn clear_condition(field: &sealed::Field) -> String {
     }
 }
 
+/// Whether a record's value of a sealed field, as it travels (JSON), is clear: what
+/// [`clear_condition`] finds in a column, or what [`fields_clear`] finds besides in a number's
+/// (a valid ID number).
+fn value_clear(field: &sealed::Field, value: &serde_json::Value) -> bool {
+    let text = match value {
+        serde_json::Value::Null => return false,
+        serde_json::Value::String(s) => s.as_str(),
+        _ => return true,
+    };
+    match field.kind {
+        Kind::Number => (!text.is_empty() && !text.contains('*')) || holds_id_number(text),
+        Kind::BirthDate => true,
+        Kind::Health => !text.is_empty(),
+    }
+}
+
+/// Whether a record of `table`, as it travels, holds a clear value of a sealed field: checked
+/// for each record while a computer joins the school, so that the join need not read the
+/// tables again ([`fields_clear`]) to mark the database sealed ([`mark_joined`]).
+pub fn record_clear(table: &str, row: &serde_json::Map<String, serde_json::Value>) -> bool {
+    FIELDS.iter().filter(|f| f.table == table).any(|f| row.get(f.column).is_some_and(|v| value_clear(f, v)))
+}
+
 /// Seals (or masks) the clear values of one field; returns how many.
 fn seal_column(conn: &Connection, second: Option<&DataKey>, field: &sealed::Field) -> Result<i64> {
     let (table, column) = (field.table, field.column);
@@ -261,13 +284,13 @@ pub fn entry_clear(kind: &str, changes: &str) -> bool {
 }
 
 /// Marks a database just made from a complete change file (a computer joining the school) as
-/// holding no clear value, when none arrived: no audit entry as received held one
-/// (`entries_clear` is false: [`entry_clear`] of each) and no row holds one ([`fields_clear`]).
-/// Its first login then has nothing to convert, and no longer reads the whole database (and
-/// checks its integrity) to find that out. Otherwise the marker stays unset and that login
-/// converts as before.
-pub fn mark_joined(w: &Writer<'_>, entries_clear: bool) -> Result<bool> {
-    if entries_clear || !pending(w.tx())? || fields_clear(w.tx())? {
+/// holding no clear value, when none arrived (`arrived_clear` is false): no record as received
+/// held one ([`record_clear`] of each) and no audit entry ([`entry_clear`] of each). Its first
+/// login then has nothing to convert, and no longer reads the whole database (and checks its
+/// integrity) to find that out. Otherwise the marker stays unset and that login converts as
+/// before.
+pub fn mark_joined(w: &Writer<'_>, arrived_clear: bool) -> Result<bool> {
+    if arrived_clear || !pending(w.tx())? {
         return Ok(false);
     }
     mark_sealed(w)?;

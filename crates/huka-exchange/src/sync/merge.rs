@@ -404,8 +404,9 @@ pub(crate) fn apply_from(store: &mut Store, pass: &Pass, judging: bool, feed: im
     apply_noting(store, pass, judging, feed).map(|(report, _)| report)
 }
 
-/// [`apply_from`], and whether an audit entry of the file held a clear value of a sealed field
-/// (`sealing::entry_clear`; noted only without `judging`: a computer joining the school).
+/// [`apply_from`], and whether a record or an audit entry of the file held a clear value of a
+/// sealed field (`sealing::record_clear`, `sealing::entry_clear`; noted only without `judging`:
+/// a computer joining the school).
 pub(crate) fn apply_noting(store: &mut Store, pass: &Pass, judging: bool, feed: impl FnOnce(&mut Applier<'_, '_>) -> Result<()>) -> Result<(Report, bool)> {
     let me = store.device_id().to_string();
     let actor = store.actor().id.to_string();
@@ -451,7 +452,8 @@ pub(crate) struct Applier<'a, 'w> {
     judging: bool,
     /// Records whose author this computer did not know when they were met: judged at the end.
     later: Vec<RecordChange>,
-    /// Joining: an audit entry held a clear value of a sealed field (`sealing::entry_clear`).
+    /// Joining: a record or an audit entry held a clear value of a sealed field
+    /// (`sealing::record_clear`, `sealing::entry_clear`).
     clear_arrived: bool,
 }
 
@@ -506,6 +508,9 @@ impl<'a, 'w> Applier<'a, 'w> {
         }
         if self.started.as_ref().is_some_and(|(_, head, _)| head.schema < SEALED_SINCE) {
             self.seal_old(&mut rc)?;
+        }
+        if !self.judging && !self.clear_arrived {
+            self.clear_arrived = crate::sealing::record_clear(&rc.table, &rc.row);
         }
         if !self.judging && !record_by_record() {
             let Some((m, _, _)) = self.started.as_mut() else { return Err(Error::from(SyncError::Damaged)) };

@@ -230,6 +230,40 @@ fn a_join_writes_what_the_record_by_record_merge_writes() {
     assert!(!crate::sealing::pending(bare.conn()).unwrap(), "nothing for the first login to convert");
 }
 
+/// A complete file one of whose records holds a clear ID number where the office keeps its
+/// masked view (its audit entries as sealed as ever) is read in, but the database is not marked
+/// sealed: its first login converts it, as it does one joined from a file from before. The
+/// records are checked as they are read (`sealing::record_clear`), not read again after.
+#[test]
+fn a_join_that_read_a_clear_number_in_a_record_leaves_it_for_the_first_login_to_seal() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = office(dir.path(), "2161092101");
+    crate::demo::generate(&mut office, &crate::demo::DemoOptions { students: 4, seed: 7 }).unwrap();
+    let file = export(&mut office, &dir.path().join("out"), true).unwrap();
+    let bytes = std::fs::read(&file).unwrap();
+    let (header, keys) = file::clear_part(&bytes).unwrap();
+    let (_, deflated) = file::open_with(&bytes, &keys.open_user_directly("wang", PASSWORD).unwrap(), None).unwrap();
+    // The first member's masked number in the records (they come before the audit entries).
+    let mut text = String::new();
+    flate2::read::DeflateDecoder::new(&deflated[..]).read_to_string(&mut text).unwrap();
+    let (records, _) = text.split_once("\"audit\":").unwrap();
+    let at = records.match_indices("\"resident_id\":\"").map(|(i, m)| i + m.len()).find(|&i| records[i..].split('"').next().unwrap().contains('*')).expect("a masked number");
+    let masked = text[at..].split('"').next().unwrap().to_string();
+    let clear = ResidentId::compose("610921", NaiveDate::from_ymd_opt(2012, 3, 4).unwrap(), 17);
+    text.replace_range(at..at + masked.len(), clear.as_str());
+    let mut deflater = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    deflater.write_all(text.as_bytes()).unwrap();
+    let with_clear = deflater.finish().unwrap();
+    let pass = access::exempt(access::Why::NewDatabase);
+    for (name, set, marked) in [("as-sent.db", &deflated, true), ("clear.db", &with_clear, false)] {
+        let key = keys.open_user_directly("wang", PASSWORD).unwrap();
+        let mut bare = Store::open_encrypted(&dir.path().join(name), key, true, &crate::SCHEMA).unwrap();
+        load(&mut bare, &pass, set, (&header.from_device, &header.school), true).unwrap();
+        assert_eq!(!crate::sealing::pending(bare.conn()).unwrap(), marked, "{name}");
+    }
+}
+
 #[test]
 fn a_wrong_password_joins_nothing_and_files_of_another_school_or_tampered_are_refused() {
     let dir = tempfile::tempdir().unwrap();
