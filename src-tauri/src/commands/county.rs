@@ -63,7 +63,7 @@ pub fn county_key(state: State<'_, AppState>) -> CommandResult<Option<CountyReci
 /// still open). Returns the public recipient for the schools.
 #[tauri::command]
 pub fn county_key_create(state: State<'_, AppState>) -> CommandResult<CountyRecipient> {
-    state.with(|store| recipient::create(store))
+    state.with(recipient::create)
 }
 
 /// Writes the recipient file for the schools to a path the save dialog gave.

@@ -746,7 +746,7 @@ pub(crate) fn plan(store: &Store, sources: &[Source<'_>]) -> Result<HouseholdPla
             ids.insert(0, head);
         }
         ids.extend(members.iter().map(|p| p.resident_id.as_str()));
-        ids.iter().find_map(|id| current_members.get(*id)).and_then(|m| by_id.get(&m.household_id).copied())
+        ids.iter().find_map(|id| current_members.get(id)).and_then(|m| by_id.get(&m.household_id).copied())
     };
     // A household a 花名册 brought in (with a number Huka made) is the household of the list's
     // group whose head is in it (any member, if the group names no head) — and of one group only.

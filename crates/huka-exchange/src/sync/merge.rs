@@ -60,8 +60,6 @@ pub(crate) fn to_sql(v: &Value) -> Sql {
     }
 }
 
-/// The rows of a record table (one, with `id`) as `column → value`.
-
 /// What the merge needs to know of a table, read once.
 struct TableInfo {
     columns: Vec<String>,
