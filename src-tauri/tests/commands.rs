@@ -851,11 +851,13 @@ fn seal_sign_export_and_verify_for_the_county_through_the_commands() {
     assert_eq!(county.code("key_register_county", json!({ "path": recipient_file })), "wrong_mode");
 }
 
-/// 加入本校 and 同步 through the commands: a second window joins from the first's complete
-/// file, a household made on the first reaches it, and a teacher's join is refused with the
-/// reason.
+/// 加入本校 and 同步 through the commands (how far each file is read told as events): a second
+/// window joins from the first's complete file, a household made on the first reaches it, and
+/// a teacher's join is refused with the reason.
 #[test]
 fn a_second_computer_joins_and_reads_changes_through_the_commands() {
+    use std::sync::{Arc, Mutex};
+    use tauri::Listener;
     let office = school_window();
     let stick = office.dir.path().join("stick");
     let name = office.ok("sync_export", json!({ "dir": stick, "full": true }));
@@ -863,15 +865,29 @@ fn a_second_computer_joins_and_reads_changes_through_the_commands() {
     assert!(full.exists());
 
     let laptop = window();
+    // How far the file has been read reaches the window as `sync-progress` events.
+    let told: Arc<Mutex<Vec<(u64, u64)>>> = Arc::default();
+    let sink = told.clone();
+    laptop.app.listen_any("sync-progress", move |e| {
+        let p: Value = serde_json::from_str(e.payload()).unwrap();
+        sink.lock().unwrap().push((p["done"].as_u64().unwrap(), p["total"].as_u64().unwrap()));
+    });
+    let whole = |told: &Arc<Mutex<Vec<(u64, u64)>>>| {
+        let told = std::mem::take(&mut *told.lock().unwrap());
+        assert!(told.last().is_some_and(|&(done, total)| total > 0 && done == total), "{told:?}");
+    };
     assert_eq!(laptop.code("sync_join", json!({ "path": full, "login": PRINCIPAL, "password": "wrong-password" })), "wrong_password");
+    assert!(told.lock().unwrap().is_empty(), "a refused join reads no record");
     let joined = laptop.ok("sync_join", json!({ "path": full, "login": PRINCIPAL, "password": PASSWORD }));
     assert_eq!(joined["status"]["phase"], "unlocked");
     assert!(joined["report"]["new"].as_u64().unwrap() > 0);
+    whole(&told);
 
     office.ok("household_create", json!({ "input": household("6109210001", "王建国") }));
     let name = office.ok("sync_export", json!({ "dir": stick, "full": false }));
     let report = laptop.ok("sync_import", json!({ "path": stick.join(name.as_str().unwrap()) }));
     assert_eq!((report["new"].as_u64(), report["conflicts"].as_u64()), (Some(1), Some(0)), "{report}");
+    whole(&told);
     let devices = laptop.ok("sync_devices", json!({}));
     assert_eq!(devices.as_array().unwrap().len(), 2);
     assert_eq!(laptop.ok("sync_conflicts", json!({ "all": false })), json!([]));

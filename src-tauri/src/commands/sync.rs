@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use huka_core::sync::{self, Conflict, Device, Refused, Report};
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, Emitter, Runtime, State};
 
 use crate::commands::session::SessionStatus;
 use crate::error::CommandResult;
@@ -22,10 +22,25 @@ pub fn sync_export(state: State<'_, AppState>, dir: PathBuf, full: bool) -> Comm
     })
 }
 
+/// Sent as `sync-progress` while a change file is read or joined from: `done` of `total` bytes
+/// of its compressed records.
+#[derive(Debug, Clone, Serialize)]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+}
+
+/// Tells the window how far the file has been read.
+fn told<R: Runtime>(app: &AppHandle<R>) -> impl FnMut(u64, u64) + '_ {
+    move |done, total| {
+        let _ = app.emit("sync-progress", Progress { done, total });
+    }
+}
+
 /// Reads a change file the window got from the open dialog.
 #[tauri::command(async)]
-pub fn sync_import(state: State<'_, AppState>, path: PathBuf) -> CommandResult<Report> {
-    state.with(|store| sync::import(store, &path))
+pub fn sync_import<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, path: PathBuf) -> CommandResult<Report> {
+    state.with(|store| sync::import_reporting(store, &path, &mut told(&app)))
 }
 
 #[tauri::command]
@@ -60,8 +75,8 @@ pub struct Joined {
 /// 加入本校: first start on a new laptop, from a complete change file of the school's office
 /// PC, logging in with one's own account of the school.
 #[tauri::command(async)]
-pub fn sync_join(state: State<'_, AppState>, path: PathBuf, login: String, password: String) -> CommandResult<Joined> {
-    let (store, report) = sync::join(&state.db_path, &path, &login, &password)?;
+pub fn sync_join<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>, path: PathBuf, login: String, password: String) -> CommandResult<Joined> {
+    let (store, report) = sync::join_reporting(&state.db_path, &path, &login, &password, &mut told(&app))?;
     state.unlock(store);
     Ok(Joined { status: crate::commands::session::status(&state)?, report })
 }

@@ -626,6 +626,11 @@ export interface ImportProgress {
   done: number;
   total: number;
 }
+/** `sync-progress`: how many bytes of a change file's compressed records have been read. */
+export interface SyncProgress {
+  done: number;
+  total: number;
+}
 export interface UnlinkedRegistration {
   id: string;
   name: string;
@@ -1157,12 +1162,14 @@ export const api = {
   auditHousehold: (id: string) => call<AuditEntry[]>('audit_household', { id }),
   // sync (同步)
   syncExport: (dir: string, full: boolean) => call<string>('sync_export', { dir, full }),
+  /** Reads a change file. Emits `sync-progress`. */
   syncImport: (path: string) => call<SyncReport>('sync_import', { path }),
   syncDevices: () => call<SyncDevice[]>('sync_devices'),
   /** What the last change file read held that its authors' roles did not allow. */
   syncRefused: () => call<SyncRefused[]>('sync_refused'),
   syncConflicts: (all: boolean) => call<SyncConflict[]>('sync_conflicts', { all }),
   syncResolve: (id: string, swap: boolean) => call<void>('sync_resolve', { id, swap }),
+  /** Joins the school from a complete change file. Emits `sync-progress`. */
   syncJoin: (path: string, login: string, password: string) => call<{ status: SessionStatus; report: SyncReport }>('sync_join', { path, login, password }),
 
   // dropout

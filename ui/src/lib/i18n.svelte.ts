@@ -649,6 +649,7 @@ const zh = {
   joinChosen: "已选择：{name}",
   joinSubmit: "加入本校",
   joinBusy: "正在加入…",
+  syncReadProgress: "已读取 {pct}%",
   joinNeedFile: "请先选择同步文件",
   navCounty: '县级汇总',
   // accounts
@@ -885,6 +886,7 @@ const en: Record<Key, string> = {
   joinChosen: "Chosen: {name}",
   joinSubmit: "Join the school",
   joinBusy: "Joining…",
+  syncReadProgress: "{pct}% read",
   joinNeedFile: "Choose the change file first",
   navCounty: 'County summary',
   usersTitle: 'Users',

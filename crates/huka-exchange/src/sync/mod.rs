@@ -272,8 +272,18 @@ pub fn export(store: &mut Store, dir: &Path, full: bool) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// How far a change file has been read: `(bytes, of)` of its compressed part, told each time
+/// another hundredth of it is read, then once it all is (the window's progress bar while a
+/// large school's file is read or joined).
+pub type Progress<'p> = &'p mut dyn FnMut(u64, u64);
+
 /// Reads a change file into this database.
 pub fn import(store: &mut Store, path: &Path) -> Result<Report> {
+    import_reporting(store, path, &mut |_, _| {})
+}
+
+/// [`import`], telling `progress` how far it has read.
+pub fn import_reporting(store: &mut Store, path: &Path, progress: Progress<'_>) -> Result<Report> {
     let pass = access::ask(store, Action::Sync)?;
     crate::folder::refuse_metadata(path)?;
     let bytes = std::fs::read(path)?;
@@ -308,7 +318,7 @@ pub fn import(store: &mut Store, path: &Path) -> Result<Report> {
         crate::keys::adopt(store, &keys, key)?;
     }
     let (header, deflated) = file::open(store, &bytes)?;
-    let mut report = merge::apply_from(store, &pass, true, |a| stream::read(&deflated, (&header.from_device, &header.school), a))?;
+    let mut report = merge::apply_from(store, &pass, true, |a| stream::read_reporting(&deflated, (&header.from_device, &header.school), a, progress))?;
     let first_name = copy_of.clone().unwrap_or_else(|| name.clone());
     report.copy_of = copy_of;
     // The name a content was first read under stays: later copies are copies of it.
@@ -348,6 +358,11 @@ pub fn import(store: &mut Store, path: &Path) -> Result<Report> {
 /// Joins the school: makes the database at `path` (there is none) from a full change file,
 /// logging in with an account of the school (its password opens the key the file carries).
 pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(Store, Report)> {
+    join_reporting(path, file, login, password, &mut |_, _| {})
+}
+
+/// [`join`], telling `progress` how far it has read the file's records.
+pub fn join_reporting(path: &Path, file: &Path, login: &str, password: &str, progress: Progress<'_>) -> Result<(Store, Report)> {
     if crate::store::Store::inspect(path)? != crate::store::DbFile::Missing {
         return Err(Error::DatabaseExists);
     }
@@ -392,7 +407,7 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
         // it, its rollback journal is kept in memory (pages added to a new file need none) and
         // it is not synced page by page — then it is synced once and goes back to WAL.
         store.conn().execute_batch("PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;")?;
-        let report = load(&mut store, &pass, &deflated, (&header.from_device, &header.school), scope.is_none())?;
+        let report = load(&mut store, &pass, &deflated, (&header.from_device, &header.school), scope.is_none(), progress)?;
         store.conn().execute_batch("PRAGMA synchronous = FULL; PRAGMA journal_mode = WAL;")?;
         std::fs::File::open(path)?.sync_all()?;
         Ok((store, kept, report))
@@ -421,8 +436,8 @@ pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(St
 /// when nothing clear of a sealed field arrived — each record and audit entry is checked as it
 /// is read — the database is then marked as holding none (`sealing::mark_joined`, a write of
 /// its own once the records are in): its first login has nothing to convert.
-fn load(store: &mut Store, pass: &access::Pass, deflated: &[u8], header: (&str, &str), holder: bool) -> Result<Report> {
-    let (report, clear) = merge::apply_noting(store, pass, false, |a| stream::read(deflated, header, a))?;
+fn load(store: &mut Store, pass: &access::Pass, deflated: &[u8], header: (&str, &str), holder: bool, progress: Progress<'_>) -> Result<Report> {
+    let (report, clear) = merge::apply_noting(store, pass, false, |a| stream::read_reporting(deflated, header, a, progress))?;
     if holder {
         pass.write(store, |w| crate::sealing::mark_joined(w, clear).map(|_| ()))?;
     }

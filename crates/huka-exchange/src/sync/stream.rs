@@ -69,16 +69,45 @@ enum Part {
 /// text (parsing a byte at a time through a reader cost as much as writing the records), and
 /// handed over before the next is read: what is held stays the same at any school size.
 pub(crate) fn read(deflated: &[u8], header: (&str, &str), sink: &mut impl Sink) -> Result<()> {
-    read_in(deflated, header, sink, 1 << 18)
+    read_reporting(deflated, header, sink, &mut |_, _| {})
+}
+
+/// [`read`], telling `progress` how far it has read (`super::Progress`).
+pub(crate) fn read_reporting(deflated: &[u8], header: (&str, &str), sink: &mut impl Sink, progress: super::Progress<'_>) -> Result<()> {
+    read_in(deflated, header, sink, 1 << 18, progress)
 }
 
 /// [`read`] through a window of `window` bytes to start with (grown for a longer part).
-fn read_in(deflated: &[u8], header: (&str, &str), sink: &mut impl Sink, window: usize) -> Result<()> {
+fn read_in(deflated: &[u8], header: (&str, &str), sink: &mut impl Sink, window: usize, progress: super::Progress<'_>) -> Result<()> {
     let wants_audit = sink.wants_audit();
-    let mut window = Window::new(flate2::read::DeflateDecoder::new(deflated).take(LIMIT), window);
+    let counted = Counted { bytes: deflated, read: 0, next: (deflated.len() / 100).max(1), progress };
+    let mut window = Window::new(flate2::read::DeflateDecoder::new(counted).take(LIMIT), window);
     let mut taker = Taker { header, sink, started: false, enough: false, failure: None };
     let parsed = parse(&mut window, wants_audit, &mut |part| taker.take(part));
     taker.end(parsed)
+}
+
+/// The deflated bytes as the inflater reads them, telling `progress` how many it has read
+/// each time another hundredth of them has been, and when it has read them all.
+struct Counted<'a, 'p> {
+    bytes: &'a [u8],
+    read: usize,
+    /// Read this far, it tells `progress` again.
+    next: usize,
+    progress: super::Progress<'p>,
+}
+
+impl Read for Counted<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.bytes.len() - self.read);
+        buf[..n].copy_from_slice(&self.bytes[self.read..self.read + n]);
+        self.read += n;
+        if self.read >= self.next {
+            (self.progress)(self.read as u64, self.bytes.len() as u64);
+            self.next = if self.read == self.bytes.len() { usize::MAX } else { self.read + (self.bytes.len() / 100).max(1) };
+        }
+        Ok(n)
+    }
 }
 
 /// Hands the parts parsed to the sink.
@@ -520,18 +549,18 @@ mod tests {
         for pretty in [false, true] {
             for window in [1, 7, 64, 1 << 18] {
                 let mut seen = Seen::default();
-                read_in(&deflate(&set(40, pretty)), ("dev", "s"), &mut seen, window).unwrap();
+                read_in(&deflate(&set(40, pretty)), ("dev", "s"), &mut seen, window, &mut |_, _| {}).unwrap();
                 assert_eq!(seen, expected(40), "window {window}");
             }
         }
         // A sink that wants no audit entries, or no more than the head.
         let text = set(40, false);
         let mut seen = Seen { skip_audit: true, ..Seen::default() };
-        read_in(&deflate(&text), ("dev", "s"), &mut seen, 7).unwrap();
+        read_in(&deflate(&text), ("dev", "s"), &mut seen, 7, &mut |_, _| {}).unwrap();
         assert_eq!(seen.records.len(), 40);
         assert!(seen.audit.is_empty());
         let mut seen = Seen { only_head: true, ..Seen::default() };
-        read_in(&deflate(&text), ("dev", "s"), &mut seen, 7).unwrap();
+        read_in(&deflate(&text), ("dev", "s"), &mut seen, 7, &mut |_, _| {}).unwrap();
         assert_eq!((seen.head.len(), seen.records.len()), (1, 0));
         // A set with no lists at all hands over its head at the end.
         let head = &text[..text.find(",\"records\"").unwrap()];
@@ -544,7 +573,7 @@ mod tests {
     fn a_damaged_or_foreign_change_set_is_refused() {
         let text = set(5, false);
         let damaged = |deflated: &[u8], header: (&str, &str)| {
-            let e = read_in(deflated, header, &mut Seen::default(), 16).unwrap_err();
+            let e = read_in(deflated, header, &mut Seen::default(), 16, &mut |_, _| {}).unwrap_err();
             assert_eq!(e.domain::<SyncError>(), Some(&SyncError::Damaged), "{e:?}");
         };
         damaged(&deflate(&text), ("other device", "s"));

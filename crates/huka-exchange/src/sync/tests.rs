@@ -226,7 +226,7 @@ fn a_join_writes_what_the_record_by_record_merge_writes() {
     let mut bare = Store::open_encrypted(&dir.path().join("bare.db"), key, true, &crate::SCHEMA).unwrap();
     assert!(crate::sealing::pending(bare.conn()).unwrap());
     let pass = access::exempt(access::Why::NewDatabase);
-    load(&mut bare, &pass, &deflated, (&header.from_device, &header.school), true).unwrap();
+    load(&mut bare, &pass, &deflated, (&header.from_device, &header.school), true, &mut |_, _| {}).unwrap();
     assert!(!crate::sealing::pending(bare.conn()).unwrap(), "nothing for the first login to convert");
 }
 
@@ -259,9 +259,34 @@ fn a_join_that_read_a_clear_number_in_a_record_leaves_it_for_the_first_login_to_
     for (name, set, marked) in [("as-sent.db", &deflated, true), ("clear.db", &with_clear, false)] {
         let key = keys.open_user_directly("wang", PASSWORD).unwrap();
         let mut bare = Store::open_encrypted(&dir.path().join(name), key, true, &crate::SCHEMA).unwrap();
-        load(&mut bare, &pass, set, (&header.from_device, &header.school), true).unwrap();
+        load(&mut bare, &pass, set, (&header.from_device, &header.school), true, &mut |_, _| {}).unwrap();
         assert_eq!(!crate::sealing::pending(bare.conn()).unwrap(), marked, "{name}");
     }
+}
+
+/// Joining and reading a change file tell how far they have read, for the window's progress
+/// bar: rising, each time of the same whole, the last at the whole.
+#[test]
+fn joining_and_reading_a_change_file_tell_how_far_they_have_read() {
+    fn told_whole(told: &[(u64, u64)]) {
+        let (last, whole) = *told.last().expect("told at least once");
+        assert!(whole > 0 && last == whole, "{told:?}");
+        assert!(told.iter().all(|&(_, w)| w == whole) && told.windows(2).all(|p| p[0].0 < p[1].0), "{told:?}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut office = office(dir.path(), "2161092101");
+    crate::demo::generate(&mut office, &crate::demo::DemoOptions { students: 40, seed: 7 }).unwrap();
+    let file = export(&mut office, &dir.path().join("out"), true).unwrap();
+    let mut told = Vec::new();
+    let (mut laptop, _) = join_reporting(&dir.path().join("laptop.db"), &file, "wang", PASSWORD, &mut |done, of| told.push((done, of))).unwrap();
+    told_whole(&told);
+    assert!(told.len() > 2, "a 40-student school's file is told in steps: {told:?}");
+    household::create(&mut office, &input("0099", "新登记")).unwrap();
+    let later = export(&mut office, &dir.path().join("later"), false).unwrap();
+    let mut told = Vec::new();
+    let report = import_reporting(&mut laptop, &later, &mut |done, of| told.push((done, of))).unwrap();
+    assert_eq!(report.new, 1);
+    told_whole(&told);
 }
 
 #[test]
