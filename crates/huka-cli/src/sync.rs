@@ -1,5 +1,7 @@
-//! Several computers, one school (同步): change files on a USB stick.
+//! Several computers, one school (同步): change files on a USB stick. How far a file has been
+//! read goes to stderr when it is a terminal (a large school's file takes a while).
 
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -64,7 +66,7 @@ pub fn join(db: &Path, user: Option<String>, command: SyncCommand, lang: Lang) -
     let SyncCommand::Import { file, json } = command else { unreachable!("only import joins") };
     let user = user.or_else(|| std::env::var("HUKA_USER").ok()).filter(|u| !u.trim().is_empty()).ok_or(Error::NeedLogin)?;
     let password = crate::secret::password(lang)?;
-    let (store, report) = sync::join(db, &file, &user, &password)?;
+    let (store, report) = reading(lang, |progress| sync::join_reporting(db, &file, &user, &password, progress))?;
     if json {
         print_json(&report);
     } else {
@@ -73,6 +75,25 @@ pub fn join(db: &Path, user: Option<String>, command: SyncCommand, lang: Lang) -
         print_report(&report, lang);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `read` with a progress that writes `已读取 n%` over itself on stderr when it is a
+/// terminal, the line ended before anything else is said (a refusal too).
+fn reading<T>(lang: Lang, read: impl FnOnce(sync::Progress<'_>) -> T) -> T {
+    let terminal = std::io::stderr().is_terminal();
+    let mut told = false;
+    let out = read(&mut |done, total| {
+        if terminal && total > 0 {
+            let pct = done * 100 / total;
+            eprint!("\r{}", if lang == Lang::Zh { format!("已读取 {pct}%") } else { format!("{pct}% read") });
+            let _ = std::io::stderr().flush();
+            told = true;
+        }
+    });
+    if told {
+        eprintln!();
+    }
+    out
 }
 
 fn print_report(r: &Report, lang: Lang) {
@@ -107,7 +128,7 @@ pub fn run(store: &mut Store, command: SyncCommand, lang: Lang) -> Result<ExitCo
             }
         }
         SyncCommand::Import { file, json } => {
-            let report = sync::import(store, &file)?;
+            let report = reading(lang, |progress| sync::import_reporting(store, &file, progress))?;
             if json {
                 print_json(&report);
             } else {
