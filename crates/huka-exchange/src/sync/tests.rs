@@ -219,15 +219,28 @@ fn a_join_writes_what_the_record_by_record_merge_writes() {
         assert!(verdict.broken.is_none(), "{:?}", verdict.broken);
     }
     // The join itself marks the database as holding nothing clear (before any login).
-    let bytes = std::fs::read(&file).unwrap();
+    let (from, keys, deflated) = opened_complete(&file);
+    let (before, after) = load_bare(&dir.path().join("bare.db"), &keys, &from, &deflated);
+    assert!(before);
+    assert!(!after, "nothing for the first login to convert");
+}
+
+/// A complete change file opened as a join opens it (the principal's password): the device
+/// and school its header names, its key file and the deflated set.
+fn opened_complete(file: &Path) -> ((String, String), crate::keyfile::KeyFile, Vec<u8>) {
+    let bytes = std::fs::read(file).unwrap();
     let (header, keys) = file::clear_part(&bytes).unwrap();
-    let key = keys.open_user_directly("wang", PASSWORD).unwrap();
-    let (_, deflated) = file::open_with(&bytes, &key, None).unwrap();
-    let mut bare = Store::open_encrypted(&dir.path().join("bare.db"), key, true, &crate::SCHEMA).unwrap();
-    assert!(crate::sealing::pending(bare.conn()).unwrap());
-    let pass = access::exempt(access::Why::NewDatabase);
-    load(&mut bare, &pass, &deflated, (&header.from_device, &header.school), true, &mut |_, _| {}).unwrap();
-    assert!(!crate::sealing::pending(bare.conn()).unwrap(), "nothing for the first login to convert");
+    let (_, deflated) = file::open_with(&bytes, &keys.open_user_directly("wang", PASSWORD).unwrap(), None).unwrap();
+    ((header.from_device, header.school), keys, deflated)
+}
+
+/// A database made at `path` under the file's key, and `set` loaded into it as a holder's join
+/// loads it: whether its first login had a conversion pending before the load, and after.
+fn load_bare(path: &Path, keys: &crate::keyfile::KeyFile, (device, school): &(String, String), set: &[u8]) -> (bool, bool) {
+    let mut bare = Store::open_encrypted(path, keys.open_user_directly("wang", PASSWORD).unwrap(), true, &crate::SCHEMA).unwrap();
+    let before = crate::sealing::pending(bare.conn()).unwrap();
+    load(&mut bare, &access::exempt(access::Why::NewDatabase), set, (device, school), true, &mut |_, _| {}).unwrap();
+    (before, crate::sealing::pending(bare.conn()).unwrap())
 }
 
 /// A complete file one of whose records holds a clear ID number where the office keeps its
@@ -241,9 +254,7 @@ fn a_join_that_read_a_clear_number_in_a_record_leaves_it_for_the_first_login_to_
     let mut office = office(dir.path(), "2161092101");
     crate::demo::generate(&mut office, &crate::demo::DemoOptions { students: 4, seed: 7 }).unwrap();
     let file = export(&mut office, &dir.path().join("out"), true).unwrap();
-    let bytes = std::fs::read(&file).unwrap();
-    let (header, keys) = file::clear_part(&bytes).unwrap();
-    let (_, deflated) = file::open_with(&bytes, &keys.open_user_directly("wang", PASSWORD).unwrap(), None).unwrap();
+    let (from, keys, deflated) = opened_complete(&file);
     // The first member's masked number in the records (they come before the audit entries).
     let mut text = String::new();
     flate2::read::DeflateDecoder::new(&deflated[..]).read_to_string(&mut text).unwrap();
@@ -255,12 +266,9 @@ fn a_join_that_read_a_clear_number_in_a_record_leaves_it_for_the_first_login_to_
     let mut deflater = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
     deflater.write_all(text.as_bytes()).unwrap();
     let with_clear = deflater.finish().unwrap();
-    let pass = access::exempt(access::Why::NewDatabase);
     for (name, set, marked) in [("as-sent.db", &deflated, true), ("clear.db", &with_clear, false)] {
-        let key = keys.open_user_directly("wang", PASSWORD).unwrap();
-        let mut bare = Store::open_encrypted(&dir.path().join(name), key, true, &crate::SCHEMA).unwrap();
-        load(&mut bare, &pass, set, (&header.from_device, &header.school), true, &mut |_, _| {}).unwrap();
-        assert_eq!(!crate::sealing::pending(bare.conn()).unwrap(), marked, "{name}");
+        let (_, pending) = load_bare(&dir.path().join(name), &keys, &from, set);
+        assert_eq!(!pending, marked, "{name}");
     }
 }
 
