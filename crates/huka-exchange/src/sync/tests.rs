@@ -195,9 +195,7 @@ fn joined_state(store: &Store, own: &str) -> (BTreeMap<String, Vec<Map<String, V
 #[test]
 fn a_join_writes_what_the_record_by_record_merge_writes() {
     let dir = tempfile::tempdir().unwrap();
-    let mut office = office(dir.path(), "2161092101");
-    crate::demo::generate(&mut office, &crate::demo::DemoOptions { students: 16, seed: 7 }).unwrap();
-    let file = export(&mut office, &dir.path().join("out"), true).unwrap();
+    let (office, file) = demo_office(dir.path(), 16);
     let (fast, report) = join(&dir.path().join("fast.db"), &file, "wang", PASSWORD).unwrap();
     merge::RECORD_BY_RECORD.with(|c| c.set(true));
     let slow = join(&dir.path().join("slow.db"), &file, "wang", PASSWORD);
@@ -223,6 +221,14 @@ fn a_join_writes_what_the_record_by_record_merge_writes() {
     let (before, after) = load_bare(&dir.path().join("bare.db"), &keys, &from, &deflated);
     assert!(before);
     assert!(!after, "nothing for the first login to convert");
+}
+
+/// An office PC holding a demo school of `students`, and its complete change file.
+fn demo_office(dir: &Path, students: usize) -> (Store, PathBuf) {
+    let mut office = office(dir, "2161092101");
+    crate::demo::generate(&mut office, &crate::demo::DemoOptions { students, seed: 7 }).unwrap();
+    let file = export(&mut office, &dir.join("out"), true).unwrap();
+    (office, file)
 }
 
 /// A complete change file opened as a join opens it (the principal's password): the device
@@ -251,9 +257,7 @@ fn load_bare(path: &Path, keys: &crate::keyfile::KeyFile, (device, school): &(St
 fn a_join_that_read_a_clear_number_in_a_record_leaves_it_for_the_first_login_to_seal() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
-    let mut office = office(dir.path(), "2161092101");
-    crate::demo::generate(&mut office, &crate::demo::DemoOptions { students: 4, seed: 7 }).unwrap();
-    let file = export(&mut office, &dir.path().join("out"), true).unwrap();
+    let (_, file) = demo_office(dir.path(), 4);
     let (from, keys, deflated) = opened_complete(&file);
     // The first member's masked number in the records (they come before the audit entries).
     let mut text = String::new();
@@ -282,9 +286,7 @@ fn joining_and_reading_a_change_file_tell_how_far_they_have_read() {
         assert!(told.iter().all(|&(_, w)| w == whole) && told.windows(2).all(|p| p[0].0 < p[1].0), "{told:?}");
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut office = office(dir.path(), "2161092101");
-    crate::demo::generate(&mut office, &crate::demo::DemoOptions { students: 40, seed: 7 }).unwrap();
-    let file = export(&mut office, &dir.path().join("out"), true).unwrap();
+    let (mut office, file) = demo_office(dir.path(), 40);
     let mut told = Vec::new();
     let (mut laptop, _) = join_reporting(&dir.path().join("laptop.db"), &file, "wang", PASSWORD, &mut |done, of| told.push((done, of))).unwrap();
     told_whole(&told);
