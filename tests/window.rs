@@ -1683,6 +1683,36 @@ fn phone(db: &Path, number: &str) -> String {
     store.conn().query_row("SELECT phone FROM household WHERE household_number = ?1 AND deleted_at IS NULL", [number], |r| r.get(0)).unwrap()
 }
 
+/// The principal's new computer joins the school in the window from a backup of the office
+/// PC (its database copied): it holds the whole school and is a computer of its own (two
+/// listed under 同步).
+#[test]
+fn a_principals_new_computer_joins_the_school_from_the_offices_backup() {
+    let run = Run::new();
+    let office = run.db();
+    run.huka(&["demo", "--students", "30", "--seed", "5"]);
+    let stick = run.dir.path().join("U盘");
+    std::fs::create_dir_all(&stick).unwrap();
+    let out = run.huka(&["backup", "--out", stick.to_str().unwrap(), "--json"]);
+    let backup = PathBuf::from(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["path"].as_str().unwrap());
+    let computer = run.dir.path().join("principal.db");
+    let w = run.open_db(&computer);
+    w.by_testid("setup-mode-join").click();
+    next_file_chosen(&w, &backup);
+    w.by_testid("join-choose").click();
+    w.until("the chosen backup", |w| w.exists("join-file"));
+    assert!(w.by_testid("join-file").text().contains(".hukabackup"));
+    w.by_testid("join-login").fill(PRINCIPAL);
+    run.shoot_sized_if_asked(&w, "join-backup-1366.png", 1366, 768);
+    run.shoot_sized_if_asked(&w, "join-backup-1024x600.png", 1024, 600);
+    w.by_testid("join-password").fill(PASSWORD);
+    w.by_testid("setup-create").click();
+    w.until("the logged-in window", |w| w.exists("who"));
+    assert_eq!(stats(&computer), stats(&office), "the new computer holds the whole school");
+    w.by_testid("nav-sync").click();
+    w.until("this computer and the office", |w| w.count("sync-device") == 2);
+}
+
 /// A laptop joins the school in the window from the office PC's complete file, reads the
 /// office's next changes, writes its own for the office, and a field changed on both is
 /// listed under 同步冲突, where the principal swaps in the value that lost.

@@ -892,6 +892,21 @@ fn a_second_computer_joins_and_reads_changes_through_the_commands() {
     assert_eq!(devices.as_array().unwrap().len(), 2);
     assert_eq!(laptop.ok("sync_conflicts", json!({ "all": false })), json!([]));
     assert_eq!(laptop.code("sync_resolve", json!({ "id": "nothing", "swap": true })), "not_found");
+    // The principal's new computer joins from a backup of the office (its database copied),
+    // how far it has copied told as the file's reading is.
+    let backup = office.ok("backup_write", json!({ "path": stick.join("office.hukabackup") }));
+    let second = window();
+    let sink = told.clone();
+    second.app.listen_any("sync-progress", move |e| {
+        let p: Value = serde_json::from_str(e.payload()).unwrap();
+        sink.lock().unwrap().push((p["done"].as_u64().unwrap(), p["total"].as_u64().unwrap()));
+    });
+    assert_eq!(second.code("sync_join", json!({ "path": backup["path"], "login": PRINCIPAL, "password": "wrong-password" })), "wrong_password");
+    let joined = second.ok("sync_join", json!({ "path": backup["path"], "login": PRINCIPAL, "password": PASSWORD }));
+    assert_eq!(joined["status"]["phase"], "unlocked");
+    assert!(joined["report"]["new"].as_u64().unwrap() > 0);
+    whole(&told);
+    assert_eq!(second.ok("sync_devices", json!({})).as_array().unwrap().len(), 2, "itself and the office");
     // Another school's file is refused with the reason.
     let other = school_window_with_code("2161092199");
     let name = other.ok("sync_export", json!({ "dir": stick, "full": true }));

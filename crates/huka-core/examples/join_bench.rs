@@ -11,6 +11,13 @@
 //!
 //!     cargo run --profile measure -p huka-core --example join_bench -- join 30000 DIR 1000000
 //!
+//!     cargo run --profile measure -p huka-core --example join_bench -- backup 30000 DIR
+//!     cargo run --profile measure -p huka-core --example join_bench -- copy 30000 DIR
+//!
+//! `backup` writes a backup of the office made by `make` (its time and peak memory); `copy`
+//! joins a new database from that backup (a holder's join: the database copied), and reports
+//! as `join` does.
+//!
 //! With a third number, the joined laptop's own chain is then lengthened — entries like the
 //! school's own (their changes copied, chained on this device) — until the trail holds that
 //! many, and `huka audit verify` is timed over it (its own peak memory), with lists of it.
@@ -38,6 +45,10 @@ fn file_of(dir: &Path, students: usize) -> PathBuf {
     dir.join(format!("school-{students}.hukasync"))
 }
 
+fn backup_of(dir: &Path, students: usize) -> PathBuf {
+    dir.join(format!("school-{students}.hukabackup"))
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mode = args.first().map(String::as_str).unwrap_or("join");
@@ -60,8 +71,17 @@ fn main() {
             std::fs::rename(&file, file_of(&dir, students)).unwrap();
             println!("complete file written in {:.2} s: {}", t.elapsed().as_secs_f64(), file_of(&dir, students).display());
         }
+        "backup" => {
+            let office = dir.join(format!("office-{students}.db"));
+            let mut store = huka_core::session::unlock(&office, db::LOGIN, db::PASSWORD).unwrap();
+            reset_peak();
+            let t = Instant::now();
+            huka_core::backup::write(&mut store, &backup_of(&dir, students)).unwrap();
+            let size = std::fs::metadata(backup_of(&dir, students)).unwrap().len();
+            println!("backup of {:.1} MiB written in {:.2} s, peak {:.0} MiB: {}", size as f64 / 1048576.0, t.elapsed().as_secs_f64(), peak_mib(), backup_of(&dir, students).display());
+        }
         _ => {
-            let file = file_of(&dir, students);
+            let file = if mode == "copy" { backup_of(&dir, students) } else { file_of(&dir, students) };
             let laptop = dir.join(format!("laptop-{students}.db"));
             for suffix in ["", "-wal", "-shm", ".keys", ".attempts"] {
                 let mut p = laptop.as_os_str().to_os_string();
@@ -72,7 +92,7 @@ fn main() {
             let (mut store, report) = sync::join(&laptop, &file, db::LOGIN, db::PASSWORD).unwrap();
             let joined = t.elapsed().as_secs_f64();
             let peak = peak_mib();
-            println!("complete file {:7} KiB; joined in {joined:6.2} s ({} records), peak {peak:.0} MiB", std::fs::metadata(&file).unwrap().len() / 1024, report.new);
+            println!("{} {:7} KiB; joined in {joined:6.2} s ({} records), peak {peak:.0} MiB", if mode == "copy" { "backup" } else { "complete file" }, std::fs::metadata(&file).unwrap().len() / 1024, report.new);
             let pages = |sql: &str| -> i64 { store.conn().query_row(sql, [], |r| r.get(0)).unwrap_or(0) };
             let total = pages("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
             let io = std::fs::read_to_string("/proc/self/io").unwrap_or_default();

@@ -6,7 +6,7 @@
 //! earlier one. Huka also keeps automatic backups in its
 //! data folder: the last 7 days and one per week for 4 weeks.
 
-use std::io::{Cursor, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -25,6 +25,8 @@ pub enum BackupError {
     NotABackup,
     /// The backup is of school `backup`, this database of school `here`.
     OfAnotherSchool { backup: String, here: String },
+    /// The backup's database does not read back as it was written (a damaged stick).
+    Damaged,
 }
 
 impl crate::error::DomainError for BackupError {
@@ -32,11 +34,16 @@ impl crate::error::DomainError for BackupError {
         match self {
             BackupError::NotABackup => "not_a_backup",
             BackupError::OfAnotherSchool { .. } => "backup_of_another_school",
+            BackupError::Damaged => "backup_damaged",
         }
     }
     fn message(&self, lang: crate::Lang) -> String {
         let (zh, en) = match self {
             BackupError::NotABackup => ("该文件不是户卡备份（.hukabackup）。".into(), "The file is not a Huka backup (.hukabackup).".into()),
+            BackupError::Damaged => (
+                "备份文件已损坏（读出的内容与写入时不同），没有使用。请换一份备份，或在原来的电脑上重新备份。".into(),
+                "The backup is damaged (what was read differs from what was written); it was not used. Use another backup, or back up again on the computer it came from.".into(),
+            ),
             BackupError::OfAnotherSchool { backup, here } => (
                 format!("这是学校 {backup} 的备份，而本数据库属于学校 {here}：未恢复。如确需替换，请校长使用“强制恢复”（--force）。"),
                 format!("The backup is of school {backup}, this database is school {here}'s: nothing was restored. If this is really wanted, the principal restores with --force."),
@@ -96,23 +103,24 @@ fn write_unchecked(store: &mut Store, path: &Path) -> Result<BackupInfo> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     // The snapshot: the same data key, exported into a temporary database beside the database
     // (not on the stick: it would take the backup's room there twice over, and a full stick
-    // would fail inside SQLite instead of saying how much room is needed).
+    // would fail inside SQLite instead of saying how much room is needed). Exported, not
+    // copied page by page: it holds the live records only, never what a page kept of a value
+    // written over (a clear number sealed since, on a database from before schema 17).
     let here = unlocked.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let snapshot = tempfile::Builder::new().prefix(".huka-snapshot").tempfile_in(here)?;
-    let snapshot_path = snapshot.path().to_path_buf();
-    drop(snapshot);
+    let snapshot = tempfile::Builder::new().prefix(".huka-snapshot").tempfile_in(here)?.into_temp_path();
     let key = unlocked.key.sqlcipher_key();
-    store.conn().execute("ATTACH DATABASE ?1 AS snapshot KEY ?2", rusqlite::params![snapshot_path.to_string_lossy(), key.as_str()])?;
+    store.conn().execute("ATTACH DATABASE ?1 AS snapshot KEY ?2", rusqlite::params![snapshot.to_string_lossy(), key.as_str()])?;
     let exported = (|| -> Result<()> {
+        // A temporary file: no journal and no flush of its own (the zip is flushed), and the
+        // page cache the database has, so that its indexes are built without rereading pages.
+        store.conn().execute_batch("PRAGMA snapshot.journal_mode = OFF; PRAGMA snapshot.synchronous = OFF; PRAGMA snapshot.cache_size = -131072;")?;
         store.conn().query_row("SELECT sqlcipher_export('snapshot')", [], |_| Ok(()))?;
         let version = store.schema_version()?;
         store.conn().execute_batch(&format!("PRAGMA snapshot.user_version = {version};"))?;
         Ok(())
     })();
     store.conn().execute("DETACH DATABASE snapshot", [])?;
-    let db = exported.and_then(|()| Ok(std::fs::read(&snapshot_path)?));
-    let _ = std::fs::remove_file(&snapshot_path);
-    let db = db?;
+    exported?;
     let description = Description {
         format: FORMAT.into(),
         database_id,
@@ -120,15 +128,24 @@ fn write_unchecked(store: &mut Store, path: &Path) -> Result<BackupInfo> {
         schema_version: store.schema_version()?,
         software: format!("huka {}", crate::VERSION),
     };
-    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    // The zip is written to the stick a buffer at a time: what is held does not grow with
+    // the school.
+    let size = std::fs::metadata(&snapshot)?.len();
     let zerr = |e: zip::result::ZipError| Error::Io(std::io::Error::other(e.to_string()));
-    for (name, bytes) in [(DESCRIPTION, serde_json::to_vec_pretty(&description).expect("plain data")), (KEYS, keys), (DATABASE, db)] {
-        zip.start_file(name, stored).map_err(zerr)?;
-        zip.write_all(&bytes)?;
-    }
-    let bytes = zip.finish().map_err(zerr)?.into_inner();
-    crate::file::in_folder(dir, || crate::file::write(path, &bytes))?;
+    crate::file::in_folder(dir, || {
+        crate::file::write_streamed(path, size + keys.len() as u64 + 4096, |out| {
+            let mut zip = zip::ZipWriter::new(out);
+            let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored).large_file(size >= u32::MAX as u64);
+            zip.start_file(DESCRIPTION, stored).map_err(zerr)?;
+            zip.write_all(&serde_json::to_vec_pretty(&description).expect("plain data"))?;
+            zip.start_file(KEYS, stored).map_err(zerr)?;
+            zip.write_all(&keys)?;
+            zip.start_file(DATABASE, stored).map_err(zerr)?;
+            std::io::copy(&mut std::fs::File::open(&snapshot)?, &mut zip)?;
+            zip.finish().map_err(zerr)?;
+            Ok(())
+        })
+    })?;
     let school = crate::school::get(store)?;
     Ok(BackupInfo {
         description,
@@ -191,41 +208,81 @@ fn prune(dir: &Path, today: NaiveDate) -> Result<()> {
     Ok(())
 }
 
-/// A backup file's three parts.
+/// A backup file's key file and database.
 struct Parts {
-    description: Description,
     keys: Vec<u8>,
     db: Vec<u8>,
 }
 
 fn read_parts(path: &Path) -> Result<Parts> {
-    let bytes = std::fs::read(path)?;
+    let (mut zip, _) = archive(path)?;
+    Ok(Parts { keys: part(&mut zip, KEYS)?, db: part(&mut zip, DATABASE)? })
+}
+
+/// A backup's zip, read from the file as it is asked for, and its description (checked).
+fn archive(path: &Path) -> Result<(zip::ZipArchive<std::fs::File>, Description)> {
     let not = || Error::from(BackupError::NotABackup);
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| not())?;
-    let mut part = |name: &str| -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        zip.by_name(name).map_err(|_| not())?.read_to_end(&mut out)?;
-        Ok(out)
-    };
-    let description: Description = serde_json::from_slice(&part(DESCRIPTION)?).map_err(|_| not())?;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path)?).map_err(|_| not())?;
+    let description: Description = serde_json::from_slice(&part(&mut zip, DESCRIPTION)?).map_err(|_| not())?;
     if description.format != FORMAT {
         return Err(not());
     }
-    Ok(Parts { description, keys: part(KEYS)?, db: part(DATABASE)? })
+    Ok((zip, description))
+}
+
+fn part(zip: &mut zip::ZipArchive<std::fs::File>, name: &str) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    zip.by_name(name).map_err(|_| Error::from(BackupError::NotABackup))?.read_to_end(&mut out)?;
+    Ok(out)
+}
+
+/// Whether the file at `path` is a zip (a backup, or something else zipped): what a join is
+/// handed is told from a change file by its first bytes.
+pub fn looks_like_backup(path: &Path) -> Result<bool> {
+    let mut start = [0u8; 4];
+    let mut file = std::fs::File::open(path)?;
+    let n = file.read(&mut start)?;
+    Ok(start[..n] == *b"PK\x03\x04")
+}
+
+/// A backup's description and key file, read without its database: a computer joining the
+/// school from a backup opens its account's slot before anything is copied.
+pub fn description_and_keys(backup: &Path) -> Result<(Description, keyfile::KeyFile)> {
+    let (mut zip, description) = archive(backup)?;
+    let keys = serde_json::from_slice(&part(&mut zip, KEYS)?).map_err(|_| Error::from(BackupError::NotABackup))?;
+    Ok((description, keys))
+}
+
+/// Copies a backup's database to `db` (there is none) as it is — still encrypted under the
+/// school's data key — a buffer at a time, telling `progress` how far it has copied: what is
+/// held does not grow with the school. The zip's checksum is checked as the last byte is
+/// read, so a damaged backup is an error, and the file is on the disk when this returns.
+pub fn copy_database(backup: &Path, db: &Path, progress: crate::progress::Progress<'_>) -> Result<()> {
+    let (mut zip, _) = archive(backup)?;
+    let entry = zip.by_name(DATABASE).map_err(|_| Error::from(BackupError::NotABackup))?;
+    let whole = entry.size();
+    let mut out = std::fs::OpenOptions::new().write(true).create_new(true).open(db)?;
+    let mut counted = crate::progress::Counted::new(entry, whole, progress);
+    std::io::copy(&mut counted, &mut out).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof => Error::from(BackupError::Damaged),
+        _ => Error::from(e),
+    })?;
+    out.sync_all()?;
+    Ok(())
 }
 
 /// Opens a backup with an account's password, to show what it holds before restoring it.
 pub fn inspect(backup: &Path, login: &str, password: &str) -> Result<BackupInfo> {
     crate::folder::refuse_metadata(backup)?;
-    let parts = read_parts(backup)?;
+    let (description, keys) = description_and_keys(backup)?;
     let scratch = tempfile::tempdir()?;
     let db = scratch.path().join("huka.db");
-    std::fs::write(&db, &parts.db)?;
-    std::fs::write(keyfile::path_of(&db), &parts.keys)?;
+    copy_database(backup, &db, &mut |_, _| {})?;
+    keys.save(&db)?;
     let store = crate::session::unlock(&db, login, password)?;
     let school = crate::school::get(&store)?;
     Ok(BackupInfo {
-        description: parts.description,
+        description,
         school_code: school.as_ref().map(|s| s.code.clone()),
         school_name: school.map(|s| s.name),
         counts: stats::get(&store)?,

@@ -13,6 +13,7 @@ pub mod backup;
 pub mod bundle;
 pub mod county;
 pub mod import;
+pub mod progress;
 pub mod signing;
 pub mod summary;
 pub mod sync;

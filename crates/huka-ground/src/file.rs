@@ -44,6 +44,34 @@ pub fn write_all(files: &[(&Path, &[u8])]) -> Result<()> {
     write_checked(files)
 }
 
+/// Writes to `path`, whole or not at all as [`write`] does, the file `fill` writes — for one
+/// too large to be made in memory first (a county-size school's backup). `size` is about what
+/// it will take: the room for it is checked before the first byte.
+pub fn write_streamed(path: &Path, size: u64, fill: impl FnOnce(&mut std::fs::File) -> Result<()>) -> Result<()> {
+    let dir = folder_of(path);
+    let cluster = fs4::allocation_granularity(&dir).unwrap_or(4096).max(1);
+    let needed = size.div_ceil(cluster) * cluster + ENTRY_ROOM;
+    if let Some(available) = available(&dir) {
+        if available < needed {
+            return Err(Error::NoRoom { needed, available });
+        }
+    }
+    let full = |e: Error| match e {
+        Error::Io(e) if is_full(&e) => Error::NoRoom { needed, available: available(&dir).unwrap_or(0) },
+        other => other,
+    };
+    // Removed on drop, whatever fails.
+    let mut temp = tempfile::Builder::new().prefix(".huka-").suffix(".tmp").tempfile_in(&dir)?;
+    fill(temp.as_file_mut()).map_err(full)?;
+    temp.as_file().sync_all().map_err(|e| full(e.into()))?;
+    temp.persist(path).map_err(|e| full(e.error.into()))?;
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
 /// Makes the folder `dir` (with its parents) when it is missing and runs `write`; when that
 /// fails, the folders made here are taken away again (if they are still empty): a run that
 /// wrote nothing leaves no empty folder on the stick either.

@@ -322,6 +322,15 @@ impl Store {
         &self.device_id
     }
 
+    /// A copy of another computer's database becomes a computer of its own: a new device id,
+    /// under which its writes are clocked and its audit chain starts (a computer that joined
+    /// the school from a backup). Returns the id the copy had.
+    pub fn become_new_device(&mut self) -> Result<String> {
+        let id = RecordId::new().to_string();
+        self.conn.execute("UPDATE meta SET value = ?1 WHERE key = 'device_id'", [&id])?;
+        Ok(std::mem::replace(&mut self.device_id, id))
+    }
+
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }

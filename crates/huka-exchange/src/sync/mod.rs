@@ -26,6 +26,7 @@
 //! account that wrote it with the rule of a local write (`rights`); the rest is refused, kept
 //! out and listed ([`Report::refused`], [`refused`]).
 
+mod copy;
 mod file;
 mod merge;
 mod rights;
@@ -64,6 +65,11 @@ pub enum SyncError {
     JoinNotAllowed,
     /// The change file was sealed under a data key this computer has rotated since.
     OldKey,
+    /// A teacher's laptop joins from a complete change file, not from a backup (which holds
+    /// every card in full).
+    TeacherFromBackup,
+    /// The backup is of a teacher's laptop or of a county: not the whole school.
+    PartialBackup,
 }
 
 impl crate::error::DomainError for SyncError {
@@ -77,6 +83,8 @@ impl crate::error::DomainError for SyncError {
             SyncError::NewerVersion => "sync_newer_version",
             SyncError::JoinNotAllowed => "sync_join_not_allowed",
             SyncError::OldKey => "sync_old_key",
+            SyncError::TeacherFromBackup => "sync_teacher_from_backup",
+            SyncError::PartialBackup => "sync_partial_backup",
         }
     }
     fn message(&self, lang: crate::Lang) -> String {
@@ -108,6 +116,14 @@ impl crate::error::DomainError for SyncError {
             SyncError::JoinNotAllowed => (
                 "只有校长或资助专干可以让新电脑加入本校（加入后教师用自己的密码登录）。".into(),
                 "Only the principal or the aid officer can join a new computer to the school (teachers then log in with their own passwords).".into(),
+            ),
+            SyncError::TeacherFromBackup => (
+                "备份含全校每张卡的全部内容，教师的电脑不能用它加入：请在校长办公室的电脑上选择“写入完整文件”，用那份同步文件加入。".into(),
+                "A backup holds every card in full, so a teacher's laptop cannot join from one: on the office PC choose \"write a complete file\" and join from that change file.".into(),
+            ),
+            SyncError::PartialBackup => (
+                "这份备份来自教师的电脑或县级数据库，不含全校的记录：请用校长办公室电脑的备份，或那台电脑写入的完整同步文件。".into(),
+                "This backup is of a teacher's laptop or of a county, not of the whole school: use a backup of the office PC, or a complete change file written there.".into(),
             ),
             SyncError::OldKey => (
                 "这份同步文件是在本校更换密钥之前写的，本机不再读取。请先在写它的电脑上读取本机的同步文件（那台电脑会换成新密钥），再在那里写一份新的。".into(),
@@ -272,10 +288,8 @@ pub fn export(store: &mut Store, dir: &Path, full: bool) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// How far a change file has been read: `(bytes, of)` of its compressed part, told each time
-/// another hundredth of it is read, then once it all is (the window's progress bar while a
-/// large school's file is read or joined).
-pub type Progress<'p> = &'p mut dyn FnMut(u64, u64);
+/// How far a change file has been read (or a backup's database copied, joining from one).
+pub use crate::progress::Progress;
 
 /// Reads a change file into this database.
 pub fn import(store: &mut Store, path: &Path) -> Result<Report> {
@@ -355,7 +369,8 @@ pub fn import_reporting(store: &mut Store, path: &Path, progress: Progress<'_>) 
     Ok(report)
 }
 
-/// Joins the school: makes the database at `path` (there is none) from a full change file,
+/// Joins the school: makes the database at `path` (there is none) from a full change file —
+/// or, for the principal or the aid officer, from a backup of the office PC (`copy`) —
 /// logging in with an account of the school (its password opens the key the file carries).
 pub fn join(path: &Path, file: &Path, login: &str, password: &str) -> Result<(Store, Report)> {
     join_reporting(path, file, login, password, &mut |_, _| {})
@@ -367,6 +382,10 @@ pub fn join_reporting(path: &Path, file: &Path, login: &str, password: &str, pro
         return Err(Error::DatabaseExists);
     }
     crate::folder::refuse_metadata(file)?;
+    // A holder may join from a backup of the office PC: its database copied (`copy`).
+    if crate::backup::looks_like_backup(file)? {
+        return copy::join(path, file, login, password, progress);
+    }
     let bytes = std::fs::read(file)?;
     let (header, keys) = file::clear_part(&bytes)?;
     let mut opened = keys.open_user_slot(login, password).ok_or(Error::WrongPassword)?;
@@ -421,13 +440,18 @@ pub fn join_reporting(path: &Path, file: &Path, login: &str, password: &str, pro
             Ok((store, report))
         }
         Err(e) => {
-            for suffix in ["", "-wal", "-shm", ".keys"] {
-                let mut p = path.as_os_str().to_os_string();
-                p.push(suffix);
-                let _ = std::fs::remove_file(p);
-            }
+            remove_made(path);
             Err(e)
         }
+    }
+}
+
+/// Removes what a join that failed made at `path`: the database, its journal and key file.
+fn remove_made(path: &Path) {
+    for suffix in ["", "-wal", "-shm", ".keys"] {
+        let mut p = path.as_os_str().to_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
     }
 }
 

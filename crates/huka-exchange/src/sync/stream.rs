@@ -80,46 +80,11 @@ pub(crate) fn read_reporting(deflated: &[u8], header: (&str, &str), sink: &mut i
 /// [`read`] through a window of `window` bytes to start with (grown for a longer part).
 fn read_in(deflated: &[u8], header: (&str, &str), sink: &mut impl Sink, window: usize, progress: super::Progress<'_>) -> Result<()> {
     let wants_audit = sink.wants_audit();
-    let counted = Counted::new(deflated, progress);
+    let counted = crate::progress::Counted::new(deflated, deflated.len() as u64, progress);
     let mut window = Window::new(flate2::read::DeflateDecoder::new(counted).take(LIMIT), window);
     let mut taker = Taker { header, sink, started: false, enough: false, failure: None };
     let parsed = parse(&mut window, wants_audit, &mut |part| taker.take(part));
     taker.end(parsed)
-}
-
-/// The deflated bytes as the inflater reads them, telling `progress` how many it has read
-/// each time another hundredth of them has been, and when it has read them all.
-struct Counted<'a, 'p> {
-    bytes: &'a [u8],
-    read: usize,
-    /// Read this far, it tells `progress` again.
-    next: usize,
-    progress: super::Progress<'p>,
-}
-
-impl<'a, 'p> Counted<'a, 'p> {
-    fn new(bytes: &'a [u8], progress: super::Progress<'p>) -> Self {
-        Counted { bytes, read: 0, next: Self::step(bytes), progress }
-    }
-
-    fn step(bytes: &[u8]) -> usize {
-        (bytes.len() / 100).max(1)
-    }
-}
-
-impl Read for Counted<'_, '_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let whole = self.bytes.len();
-        let n = buf.len().min(whole - self.read);
-        buf[..n].copy_from_slice(&self.bytes[self.read..self.read + n]);
-        self.read += n;
-        // Told once more when all is read, however little the last read was.
-        if self.next != usize::MAX && (self.read >= self.next || self.read == whole) {
-            (self.progress)(self.read as u64, whole as u64);
-            self.next = if self.read == whole { usize::MAX } else { self.read + Self::step(self.bytes) };
-        }
-        Ok(n)
-    }
 }
 
 /// Hands the parts parsed to the sink.
@@ -480,21 +445,6 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-
-    /// How far the deflated bytes are read is told each hundredth, and once when all are —
-    /// even when the last read is less than a hundredth (a large file's last buffer).
-    #[test]
-    fn the_bytes_read_are_told_each_hundredth_and_once_all_are() {
-        let bytes = vec![7u8; 1000];
-        let mut told = Vec::new();
-        let mut tell = |done, whole| told.push((done, whole));
-        let mut counted = Counted::new(&bytes, &mut tell);
-        let mut buf = [0u8; 333];
-        while counted.read(&mut buf).unwrap() > 0 {}
-        assert_eq!(counted.read(&mut buf).unwrap(), 0);
-        drop(counted);
-        assert_eq!(told, [(333, 1000), (666, 1000), (999, 1000), (1000, 1000)]);
-    }
 
     /// What a sink was handed: the head's device, each record's id, merges, audit entries.
     #[derive(Default, Debug, PartialEq)]

@@ -223,6 +223,94 @@ fn a_join_writes_what_the_record_by_record_merge_writes() {
     assert!(!after, "nothing for the first login to convert");
 }
 
+/// A holder joining from a backup of the office PC ends as one joining from its complete
+/// change file — the same rows, visits' parts, clocks and audit entries, its chains verified —
+/// but as a computer of its own: its own device id, the office its one peer, none of the
+/// office's local-only records (its signing key). Files then travel both ways.
+#[test]
+fn a_holder_joins_from_a_backup_as_from_a_complete_file_and_exchanges_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut office, _) = demo_office(dir.path(), 16);
+    crate::signing::create(&mut office, "a long signing passphrase").unwrap();
+    let backup = dir.path().join("office.hukabackup");
+    crate::backup::write(&mut office, &backup).unwrap();
+    let file = export(&mut office, &dir.path().join("complete"), true).unwrap();
+    let (from_file, _) = join(&dir.path().join("from-file.db"), &file, "wang", PASSWORD).unwrap();
+    let mut told = Vec::new();
+    let (copy, report) = join_reporting(&dir.path().join("copy.db"), &backup, "zhao", "officer-pass", &mut |done, whole| told.push((done, whole))).unwrap();
+    assert_eq!(told.last().map(|&(done, whole)| done == whole), Some(true), "the copy is told whole: {told:?}");
+    assert_eq!(report.from_device, office.device_id());
+    assert!(report.new >= canonical_dump(&office).unwrap().values().map(Vec::len).sum::<usize>(), "{report:?}");
+    assert!(![office.device_id(), from_file.device_id()].contains(&copy.device_id()), "a device id of its own");
+    assert_eq!(copy.actor().name, "赵专干");
+
+    let (rows, parts, clocks, audit) = joined_state(&copy, copy.device_id());
+    let expected = joined_state(&from_file, from_file.device_id());
+    assert!(rows == expected.0, "the same rows");
+    assert!(parts == expected.1, "the same visits' parts");
+    assert!(audit == expected.3, "the same audit entries of the office");
+    let office_clocks = joined_state(&office, "").2;
+    assert!(clocks == office_clocks, "the office's clocks");
+    // The principal's password opens it too.
+    drop(copy);
+    let mut copy = crate::session::unlock(&dir.path().join("copy.db"), "wang", PASSWORD).unwrap();
+    assert!(crate::audit::verify(&copy).unwrap().broken.is_none());
+    let signing_keys = |s: &Store| s.conn().query_row("SELECT count(*) FROM signing_key", [], |r| r.get::<_, i64>(0)).unwrap();
+    assert_eq!((signing_keys(&office), signing_keys(&copy)), (1, 0), "the office's signing key stays there");
+    let devices = devices(&copy).unwrap();
+    assert_eq!(devices.iter().map(|d| (d.device_id.as_str(), d.this)).collect::<Vec<_>>(), [(copy.device_id(), true), (office.device_id(), false)]);
+    let joined: i64 =
+        copy.conn().query_row("SELECT count(*) FROM audit WHERE device_id = ?1 AND op = 'sync_join' AND record_id = ?2", [copy.device_id(), office.device_id()], |r| r.get(0)).unwrap();
+    assert_eq!(joined, 1, "the join is the first entry of the copy's own chain");
+
+    // The office writes, the copy reads it; the copy writes, the office reads it.
+    let h = household::create(&mut office, &input("6109210077", "陈国强")).unwrap();
+    let report = exchange(&mut office, &mut copy, dir.path());
+    assert!(report.new >= 1 && report.conflicts == 0, "{report:?}");
+    member::create(&mut copy, h.meta.id, &member_input("陈小红", &id_number(77))).unwrap();
+    let back = exchange(&mut copy, &mut office, dir.path());
+    assert!(back.new >= 1 && back.conflicts == 0, "{back:?}");
+    assert_eq!(canonical_dump(&office).unwrap(), canonical_dump(&copy).unwrap());
+    assert!(crate::audit::verify(&office).unwrap().broken.is_none());
+}
+
+/// A backup opens only with a holder's password and only whole: a teacher, a wrong password,
+/// a damaged backup and a backup of a teacher's laptop each join nothing and leave nothing.
+#[test]
+fn a_teacher_a_wrong_password_or_a_damaged_backup_joins_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut office, _) = demo_office(dir.path(), 4);
+    let backup = dir.path().join("office.hukabackup");
+    crate::backup::write(&mut office, &backup).unwrap();
+    let at = dir.path().join("new.db");
+    let refused = |backup: &Path, login: &str, password: &str| join(&at, backup, login, password).err().expect("refused");
+    let left = || ["new.db", "new.db.keys", "new.db-wal"].iter().any(|f| dir.path().join(f).exists());
+    let e = refused(&backup, "li", "teacher-pass");
+    assert_eq!(e.domain(), Some(&SyncError::TeacherFromBackup), "{e:?}");
+    assert!(!left());
+    assert!(matches!(join(&at, &backup, "wang", "wrong-password"), Err(Error::WrongPassword)));
+    assert!(!left());
+    let mut bytes = std::fs::read(&backup).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    let damaged = dir.path().join("damaged.hukabackup");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let e = refused(&damaged, "wang", PASSWORD);
+    assert_eq!(e.code(), "backup_damaged", "{e:?}");
+    assert!(!left());
+    // A teacher's laptop's backup (the principal logged in there) holds less than the school.
+    let mut laptop = join(&dir.path().join("li.db"), &export(&mut office, &dir.path().join("out2"), true).unwrap(), "li", "teacher-pass").unwrap().0;
+    drop(laptop);
+    laptop = crate::session::unlock(&dir.path().join("li.db"), "wang", PASSWORD).unwrap();
+    let partial = dir.path().join("laptop.hukabackup");
+    crate::backup::write(&mut laptop, &partial).unwrap();
+    let e = refused(&partial, "wang", PASSWORD);
+    assert_eq!(e.domain(), Some(&SyncError::PartialBackup), "{e:?}");
+    assert!(!left());
+    // And it still joins whole from the backup.
+    join(&at, &backup, "wang", PASSWORD).unwrap();
+}
+
 /// An office PC holding a demo school of `students`, and its complete change file.
 fn demo_office(dir: &Path, students: usize) -> (Store, PathBuf) {
     let mut office = office(dir, "2161092101");
@@ -1070,3 +1158,4 @@ fn a_teachers_raw_data_key_finds_no_full_number_or_health_note_in_the_laptop_or_
     }
     assert!(found.is_empty(), "in the clear:\n{}", found.join("\n"));
 }
+

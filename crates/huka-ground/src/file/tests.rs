@@ -118,3 +118,32 @@ fn a_full_drive_gets_the_room_needed_and_keeps_what_it_had() {
     write_all(&[(&a, &small)]).unwrap();
     assert_eq!(std::fs::read(&a).unwrap(), small);
 }
+
+/// A file written as it is made (a large backup) is whole or absent too: a fill that fails
+/// leaves the file of that name as it was and no temporary; on a full drive it is refused
+/// before the first byte, or — the size told too small — stopped midway with the room it
+/// needs, nothing left.
+#[test]
+fn a_file_written_as_it_is_made_is_whole_or_absent() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huka-2161092101.hukabackup");
+    write_streamed(&path, 5, |f| Ok(f.write_all(b"first")?)).unwrap();
+    let e = write_streamed(&path, 6, |f| {
+        f.write_all(b"half")?;
+        Err(Error::Io(std::io::Error::other("the source failed")))
+    })
+    .unwrap_err();
+    assert!(matches!(e, Error::Io(_)), "{e:?}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"first");
+    assert_eq!(names(dir.path()), ["huka-2161092101.hukabackup"], "no temporary left");
+
+    let Some(drive) = small_drive("file::tests::a_file_written_as_it_is_made_is_whole_or_absent", "1m") else { return };
+    fill(&drive, 200_000);
+    let before = names(&drive);
+    let big = drive.join("big.hukabackup");
+    assert!(matches!(write_streamed(&big, 400_000, |_| panic!("not started")), Err(Error::NoRoom { needed, .. }) if needed >= 400_000));
+    let e = write_streamed(&big, 1_000, |f| Ok(f.write_all(&vec![1u8; 400_000])?)).unwrap_err();
+    assert!(matches!(e, Error::NoRoom { .. }), "{e:?}");
+    assert_eq!(names(&drive), before, "no temporary, no new file");
+}
