@@ -116,6 +116,44 @@ fn a_laptop_joins_the_office_and_both_end_with_the_same_records() {
     }
 }
 
+/// The principal's new computer joins from a backup of the office (`huka backup`, then
+/// `huka sync import` of it on an empty path): the whole school, a device of its own, files
+/// both ways after. A teacher is told, in a sentence and with exit status 1, to join from a
+/// complete change file, and nothing is left at the path.
+#[test]
+fn a_new_computer_joins_from_the_offices_backup_and_a_teacher_is_sent_to_a_change_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let office = dir.path().join("office.db");
+    let computer = dir.path().join("principal.db");
+    let usb = dir.path().join("usb");
+    assert!(huka(&office, &["demo", "--students", "40"]).status.success());
+    let added = huka_command(&office, &["users", "add", "--name", "li", "--role", "teacher"]).env("HUKA_NEW_PASSWORD", "teacher-pass").output().unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    std::fs::create_dir_all(&usb).unwrap();
+    let backup = json(&huka(&office, &["backup", "--out", usb.to_str().unwrap(), "--json"]))["path"].as_str().unwrap().to_string();
+
+    let out = huka_command(&computer, &["sync", "import", &backup]).env("HUKA_USER", "li").env("HUKA_PASSWORD", "teacher-pass").env("HUKA_LANG", "zh").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("教师的电脑不能用它加入"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!computer.exists() && !dir.path().join("principal.db.keys").exists(), "nothing left");
+
+    let joined = json(&huka(&computer, &["sync", "import", &backup, "--json"]));
+    assert!(joined["new"].as_u64().unwrap() > 40, "{joined}");
+    assert_eq!(json(&huka(&computer, &["stats", "--json"])), json(&huka(&office, &["stats", "--json"])));
+    let list = dir.path().join("名单.csv");
+    std::fs::write(&list, "户编号,户主姓名,与户主关系,姓名,证件号码\n619999001,新户主,户主,新户主,610921198001010114\n").unwrap();
+    assert!(huka(&computer, &["import", "households", list.to_str().unwrap()]).status.success());
+    let r = json(&huka(&office, &["sync", "import", &export(&computer, &usb, false), "--json"]));
+    assert_eq!((r["new"].as_u64(), r["conflicts"].as_u64()), (Some(2), Some(0)), "{r}");
+    assert_eq!(json(&huka(&computer, &["stats", "--json"])), json(&huka(&office, &["stats", "--json"])));
+    let devices = json(&huka(&office, &["sync", "devices", "--json"]));
+    assert_eq!(devices.as_array().unwrap().len(), 2, "{devices}");
+    for db in [&office, &computer] {
+        let v = json(&huka(db, &["audit", "verify", "--json"]));
+        assert_eq!(v["heads"].as_array().unwrap().len(), 2, "{v}");
+    }
+}
+
 #[test]
 fn files_of_another_school_or_damaged_are_refused_and_a_teachers_laptop_holds_no_id_numbers() {
     let dir = tempfile::tempdir().unwrap();

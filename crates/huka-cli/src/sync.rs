@@ -24,7 +24,8 @@ pub enum SyncCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Read a change file; with no database at --db, join the school from a complete one
+    /// Read a change file; with no database at --db, join the school from a complete one (or,
+    /// as the principal or the aid officer, from a backup of the office PC: its database copied)
     Import {
         #[arg(value_name = "FILE")]
         file: PathBuf,
@@ -61,7 +62,7 @@ impl SyncCommand {
     }
 }
 
-/// Joins the school at `db` from a complete change file, as `--user`/`$HUKA_USER`.
+/// Joins the school at `db` from a complete change file or a backup, as `--user`/`$HUKA_USER`.
 pub fn join(db: &Path, user: Option<String>, command: SyncCommand, lang: Lang) -> Result<ExitCode, Error> {
     let SyncCommand::Import { file, json } = command else { unreachable!("only import joins") };
     let user = user.or_else(|| std::env::var("HUKA_USER").ok()).filter(|u| !u.trim().is_empty()).ok_or(Error::NeedLogin)?;
