@@ -446,6 +446,7 @@ const UNGUARDED: &[&str] = &[
     "crates/huka-domain/src/session.rs",
     "crates/huka-domain/src/settings.rs",
     "crates/huka-exchange/src/backup.rs",
+    "crates/huka-exchange/src/sync/copy.rs",
     "crates/huka-exchange/src/sync/mod.rs",
 ];
 

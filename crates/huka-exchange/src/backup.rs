@@ -261,7 +261,7 @@ pub fn copy_database(backup: &Path, db: &Path, progress: crate::progress::Progre
     let (mut zip, _) = archive(backup)?;
     let entry = zip.by_name(DATABASE).map_err(|_| Error::from(BackupError::NotABackup))?;
     let whole = entry.size();
-    let mut out = std::fs::OpenOptions::new().write(true).create_new(true).open(db)?;
+    let mut out = std::fs::File::create_new(db)?;
     let mut counted = crate::progress::Counted::new(entry, whole, progress);
     std::io::copy(&mut counted, &mut out).map_err(|e| match e.kind() {
         std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof => Error::from(BackupError::Damaged),
