@@ -18,6 +18,12 @@
 //! joins a new database from that backup (a holder's join: the database copied), and reports
 //! as `join` does.
 //!
+//!     cargo run --profile measure -p huka-core --example join_bench -- teacher 30000 DIR
+//!
+//! `teacher` joins as a class teacher (an account added to the office, and its complete file
+//! written, the first time): a teacher's laptop keeps every card, masked, and no other
+//! computer's audit trail.
+//!
 //! With a third number, the joined laptop's own chain is then lengthened — entries like the
 //! school's own (their changes copied, chained on this device) — until the trail holds that
 //! many, and `huka audit verify` is timed over it (its own peak memory), with lists of it.
@@ -79,6 +85,33 @@ fn main() {
             huka_core::backup::write(&mut store, &backup_of(&dir, students)).unwrap();
             let size = std::fs::metadata(backup_of(&dir, students)).unwrap().len();
             println!("backup of {:.1} MiB written in {:.2} s, peak {:.0} MiB: {}", size as f64 / 1048576.0, t.elapsed().as_secs_f64(), peak_mib(), backup_of(&dir, students).display());
+        }
+        "teacher" => {
+            let file = dir.join(format!("school-{students}-teacher.hukasync"));
+            if !file.exists() {
+                let office = dir.join(format!("office-{students}.db"));
+                let mut store = huka_core::session::unlock(&office, db::LOGIN, db::PASSWORD).unwrap();
+                let teacher: huka_core::record::RecordId =
+                    store.conn().query_row("SELECT teacher_id FROM pairing WHERE deleted_at IS NULL LIMIT 1", [], |r| r.get(0)).unwrap();
+                let input = huka_core::account::AccountInput { login: "teacher1".into(), name: "李老师".into(), role: access::Role::Teacher, teacher_id: Some(teacher) };
+                huka_core::account::add(&mut store, &input, "teacher-password").unwrap();
+                let stick = dir.join("stick");
+                let _ = std::fs::remove_dir_all(&stick);
+                let written = sync::export(&mut store, &stick, true).unwrap();
+                std::fs::rename(written, &file).unwrap();
+            }
+            let laptop = dir.join(format!("teacher-{students}.db"));
+            for suffix in ["", "-wal", "-shm", ".keys", ".attempts"] {
+                let mut p = laptop.as_os_str().to_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+            reset_peak();
+            let t = Instant::now();
+            let (store, report) = sync::join(&laptop, &file, "teacher1", "teacher-password").unwrap();
+            println!("teacher's join: {:.2} s ({} records), peak {:.0} MiB", t.elapsed().as_secs_f64(), report.new, peak_mib());
+            let size: i64 = store.conn().query_row("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()", [], |r| r.get(0)).unwrap();
+            println!("database {:.1} MiB = {:.1} KiB per student", size as f64 / 1048576.0, size as f64 / 1024.0 / students as f64);
         }
         _ => {
             let file = if mode == "copy" { backup_of(&dir, students) } else { file_of(&dir, students) };

@@ -22,7 +22,7 @@ use crate::store::Store;
 /// Joins the school at `path` (there is no database) from the backup at `backup`, logging in
 /// as `login`: the backup's key file opens the account's slot before anything is copied.
 pub(super) fn join(path: &Path, backup: &Path, login: &str, password: &str, progress: Progress<'_>) -> Result<(Store, Report)> {
-    let (_, keys) = crate::backup::description_and_keys(backup)?;
+    let (description, keys) = crate::backup::description_and_keys(backup)?;
     let mut opened = keys.open_user_slot(login, password).ok_or(Error::WrongPassword)?;
     let key = std::mem::replace(&mut opened.key, DataKey::generate());
     let pass = access::exempt(access::Why::NewDatabase);
@@ -39,7 +39,9 @@ pub(super) fn join(path: &Path, backup: &Path, login: &str, password: &str, prog
         Ok((store, report)) => {
             let mut store = crate::session::log_in(path, keys, opened, store, login, password)?;
             let from = report.from_device.clone();
-            pass.write(&mut store, |w| crate::audit::event(w, "sync_join", "backup", &from, BTreeMap::new()))?;
+            // The join, from the computer the backup is of, made when: how old the copy was.
+            let made = [serde_json::Value::Null, serde_json::Value::String(description.created_at.to_rfc3339())];
+            pass.write(&mut store, |w| crate::audit::event(w, "sync_join", "sync", &from, BTreeMap::from([("backup".to_string(), made)])))?;
             Ok((store, report))
         }
         Err(e) => {
