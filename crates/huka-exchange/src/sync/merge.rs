@@ -911,60 +911,72 @@ fn note_conflict(m: &mut Merge<'_, '_>, table: &str, record: &str, field: &str, 
 /// in full, issue 22), and the cards outside the teacher's care no health or disability (the
 /// fields are marked withheld: never sent back, and any real value that arrives is newer —
 /// and is withheld again).
+///
+/// Every member and student is looked at once, tombstoned ones too, with the teacher's
+/// households read in one query beforehand: at a county-size school a query per card (whose
+/// members' and students' lookups could use no index, tombstones included) made a teacher's
+/// join take more than ten minutes.
 fn redact(m: &mut Merge<'_, '_>, account: &str) -> Result<()> {
     let teacher: Option<crate::record::RecordId> =
         m.conn().query_row("SELECT teacher_id FROM account WHERE id = ?1", [account], |r| r.get(0)).optional()?.flatten();
-    let households: Vec<crate::record::RecordId> =
-        m.conn().prepare("SELECT id FROM household")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    // The households in the teacher's care, the three ways `care::in_care_of` tells.
+    let in_care: std::collections::HashSet<String> = match teacher {
+        Some(t) => m.conn().prepare(&crate::care::households_in_care_sql(1))?.query_map([t], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?,
+        None => Default::default(),
+    };
     let withheld = Value::String(super::WITHHELD.to_string());
-    for h in households {
-        // Numbers on every card (a teacher sees none in full, issue 22); health and disability
-        // outside the teacher's care.
-        let in_care = match teacher {
-            Some(t) => crate::care::in_care_of(m.conn(), t, h)?,
-            None => false,
-        };
-        // (The health text is sealed, issue 22: outside their care not even whether there is one.)
-        let members: Vec<(String, bool, bool)> = m
-            .conn()
-            .prepare_cached("SELECT id, resident_id <> '', health <> '' OR has_health_note <> 0 FROM member WHERE household_id = ?1")?
-            .query_map([h], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        for (member, number, health) in members {
-            let health = health && !in_care;
-            if number || health {
-                m.conn()
-                    .prepare_cached(
-                        "UPDATE member SET resident_id = '', health = CASE WHEN ?2 THEN '' ELSE health END,
-                             has_health_note = CASE WHEN ?2 THEN 0 ELSE has_health_note END WHERE id = ?1",
-                    )?
-                    .execute(rusqlite::params![&member, health])?;
-                let mut clocks = load_clocks(m.conn(), "member", &member)?;
-                clocks.insert("resident_id".into(), withheld.clone());
-                if !in_care {
-                    clocks.insert("health".into(), withheld.clone());
-                    clocks.insert("has_health_note".into(), withheld.clone());
-                }
-                save_clocks(m.conn(), "member", &member, &clocks)?;
-                m.households.insert(h.to_string());
-            }
-            let students: Vec<String> = m
-                .conn()
-                .prepare_cached("SELECT id FROM student WHERE member_id = ?1 AND (national_student_number <> '' OR (disabled <> 0 AND NOT ?2))")?
-                .query_map(rusqlite::params![&member, in_care], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            for student in students {
-                m.conn()
-                    .prepare_cached("UPDATE student SET national_student_number = '', disabled = CASE WHEN ?2 THEN disabled ELSE 0 END WHERE id = ?1")?
-                    .execute(rusqlite::params![&student, in_care])?;
-                let mut clocks = load_clocks(m.conn(), "student", &student)?;
-                clocks.insert("national_student_number".into(), withheld.clone());
-                if !in_care {
-                    clocks.insert("disabled".into(), withheld.clone());
-                }
-                save_clocks(m.conn(), "student", &student, &clocks)?;
-            }
+    // Numbers on every card (a teacher sees none in full, issue 22); health and disability
+    // outside the teacher's care. (The health text is sealed, issue 22: outside their care not
+    // even whether there is one.)
+    let members: Vec<(String, String, bool, bool)> = m
+        .conn()
+        .prepare("SELECT id, household_id, resident_id <> '', health <> '' OR has_health_note <> 0 FROM member WHERE resident_id <> '' OR health <> '' OR has_health_note <> 0")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (member, household, number, health) in members {
+        let in_care = in_care.contains(&household);
+        let health = health && !in_care;
+        if !(number || health) {
+            continue;
         }
+        m.conn()
+            .prepare_cached(
+                "UPDATE member SET resident_id = '', health = CASE WHEN ?2 THEN '' ELSE health END,
+                     has_health_note = CASE WHEN ?2 THEN 0 ELSE has_health_note END WHERE id = ?1",
+            )?
+            .execute(rusqlite::params![&member, health])?;
+        let mut clocks = load_clocks(m.conn(), "member", &member)?;
+        clocks.insert("resident_id".into(), withheld.clone());
+        if !in_care {
+            clocks.insert("health".into(), withheld.clone());
+            clocks.insert("has_health_note".into(), withheld.clone());
+        }
+        save_clocks(m.conn(), "member", &member, &clocks)?;
+        m.households.insert(household);
+    }
+    let students: Vec<(String, String)> = m
+        .conn()
+        .prepare("SELECT s.id, p.household_id FROM student s JOIN member p ON p.id = s.member_id WHERE s.national_student_number <> '' OR s.disabled <> 0")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (student, household) in students {
+        let in_care = in_care.contains(&household);
+        let changed = m
+            .conn()
+            .prepare_cached(
+                "UPDATE student SET national_student_number = '', disabled = CASE WHEN ?2 THEN disabled ELSE 0 END
+                 WHERE id = ?1 AND (national_student_number <> '' OR (disabled <> 0 AND NOT ?2))",
+            )?
+            .execute(rusqlite::params![&student, in_care])?;
+        if changed == 0 {
+            continue;
+        }
+        let mut clocks = load_clocks(m.conn(), "student", &student)?;
+        clocks.insert("national_student_number".into(), withheld.clone());
+        if !in_care {
+            clocks.insert("disabled".into(), withheld.clone());
+        }
+        save_clocks(m.conn(), "student", &student, &clocks)?;
     }
     Ok(())
 }

@@ -426,7 +426,7 @@ pub fn join_reporting(path: &Path, file: &Path, login: &str, password: &str, pro
         // it, its rollback journal is kept in memory (pages added to a new file need none) and
         // it is not synced page by page — then it is synced once and goes back to WAL.
         store.conn().execute_batch("PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;")?;
-        let report = load(&mut store, &pass, &deflated, (&header.from_device, &header.school), scope.is_none(), progress)?;
+        let report = load(&mut store, &pass, &deflated, (&header.from_device, &header.school), progress)?;
         store.conn().execute_batch("PRAGMA synchronous = FULL; PRAGMA journal_mode = WAL;")?;
         std::fs::File::open(path)?.sync_all()?;
         Ok((store, kept, report))
@@ -456,15 +456,14 @@ fn remove_made(path: &Path) {
 }
 
 /// Reads a complete change file into a database just made (a computer joining the school).
-/// On a holder's computer (`holder`: not a teacher's laptop, which masks at its first login),
-/// when nothing clear of a sealed field arrived — each record and audit entry is checked as it
+/// When nothing clear of a sealed field arrived — each record and audit entry is checked as it
 /// is read — the database is then marked as holding none (`sealing::mark_joined`, a write of
-/// its own once the records are in): its first login has nothing to convert.
-fn load(store: &mut Store, pass: &access::Pass, deflated: &[u8], header: (&str, &str), holder: bool, progress: Progress<'_>) -> Result<Report> {
+/// its own once the records are in): its first login has nothing to convert, on a holder's
+/// computer (which seals) as on a teacher's laptop (which masks: a teacher's join at a
+/// county-size school spent five seconds finding nothing to mask).
+fn load(store: &mut Store, pass: &access::Pass, deflated: &[u8], header: (&str, &str), progress: Progress<'_>) -> Result<Report> {
     let (report, clear) = merge::apply_noting(store, pass, false, |a| stream::read_reporting(deflated, header, a, progress))?;
-    if holder {
-        pass.write(store, |w| crate::sealing::mark_joined(w, clear).map(|_| ()))?;
-    }
+    pass.write(store, |w| crate::sealing::mark_joined(w, clear).map(|_| ()))?;
     Ok(report)
 }
 

@@ -328,12 +328,12 @@ fn opened_complete(file: &Path) -> ((String, String), crate::keyfile::KeyFile, V
     ((header.from_device, header.school), keys, deflated)
 }
 
-/// A database made at `path` under the file's key, and `set` loaded into it as a holder's join
+/// A database made at `path` under the file's key, and `set` loaded into it as a join
 /// loads it: whether its first login had a conversion pending before the load, and after.
 fn load_bare(path: &Path, keys: &crate::keyfile::KeyFile, (device, school): &(String, String), set: &[u8]) -> (bool, bool) {
     let mut bare = Store::open_encrypted(path, keys.open_user_directly("wang", PASSWORD).unwrap(), true, &crate::SCHEMA).unwrap();
     let before = crate::sealing::pending(bare.conn()).unwrap();
-    load(&mut bare, &access::exempt(access::Why::NewDatabase), set, (device, school), true, &mut |_, _| {}).unwrap();
+    load(&mut bare, &access::exempt(access::Why::NewDatabase), set, (device, school), &mut |_, _| {}).unwrap();
     (before, crate::sealing::pending(bare.conn()).unwrap())
 }
 
@@ -1130,6 +1130,7 @@ fn a_teachers_raw_data_key_finds_no_full_number_or_health_note_in_the_laptop_or_
     let file = export(&mut a, &dir.path().join("out"), true).unwrap();
     let laptop_db = dir.path().join("teacher.db");
     let (mut laptop, _) = join(&laptop_db, &file, "zhang", "teacher-pass").unwrap();
+    assert!(!crate::sealing::pending(laptop.conn()).unwrap(), "nothing clear arrived: nothing left to mask at a later login");
     exchange(&mut a, &mut laptop, dir.path());
     let backup = dir.path().join("office.hukabackup");
     crate::backup::write(&mut a, &backup).unwrap();
