@@ -208,17 +208,6 @@ fn prune(dir: &Path, today: NaiveDate) -> Result<()> {
     Ok(())
 }
 
-/// A backup file's key file and database.
-struct Parts {
-    keys: Vec<u8>,
-    db: Vec<u8>,
-}
-
-fn read_parts(path: &Path) -> Result<Parts> {
-    let (mut zip, _) = archive(path)?;
-    Ok(Parts { keys: part(&mut zip, KEYS)?, db: part(&mut zip, DATABASE)? })
-}
-
 /// A backup's zip, read from the file as it is asked for, and its description (checked).
 fn archive(path: &Path) -> Result<(zip::ZipArchive<std::fs::File>, Description)> {
     let not = || Error::from(BackupError::NotABackup);
@@ -304,7 +293,17 @@ pub struct Restored {
 /// backup becomes the database. The restored database records the restore in its trail.
 pub fn restore(db: &Path, backup: &Path, login: &str, password: &str, force: bool) -> Result<Restored> {
     let info = inspect(backup, login, password)?;
-    let parts = read_parts(backup)?;
+    let keys = {
+        let (mut zip, _) = archive(backup)?;
+        part(&mut zip, KEYS)?
+    };
+    // The backup's database staged beside `db` first, a buffer at a time (a county-size
+    // school's is a gigabyte): a stick that fails now leaves the database there untouched.
+    let dir = db.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let staged = tempfile::Builder::new().prefix(".huka-restore").suffix(".tmp").tempfile_in(dir)?.into_temp_path();
+    std::fs::remove_file(&staged)?;
+    copy_database(backup, &staged, &mut |_, _| {})?;
     let mut kept_previous = None;
     if Store::inspect(db)? != DbFile::Missing {
         let current = crate::session::unlock(db, login, password)?;
@@ -324,10 +323,12 @@ pub fn restore(db: &Path, backup: &Path, login: &str, password: &str, force: boo
             let _ = std::fs::remove_file(sibling(db, leftover));
         }
         kept_previous = Some(copy);
-    } else if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
     }
-    crate::file::write_all(&[(&keyfile::path_of(db), &parts.keys), (db, &parts.db)])?;
+    crate::file::write(&keyfile::path_of(db), &keys)?;
+    if let Err(e) = staged.persist(db) {
+        let _ = std::fs::remove_file(keyfile::path_of(db));
+        return Err(e.error.into());
+    }
     let mut store = crate::session::unlock(db, login, password)?;
     access::write_unguarded(&mut store, Why::NewDatabase, |w| {
         let details = [
