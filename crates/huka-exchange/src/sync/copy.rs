@@ -21,29 +21,49 @@ use crate::store::Store;
 
 /// Joins the school at `path` (there is no database) from the backup at `backup`, logging in
 /// as `login`: the backup's key file opens the account's slot before anything is copied.
+///
+/// The database is copied, checked and made a device of its own under a temporary name beside
+/// `path`, and takes its name only then (its key file first): a join cut short — a power cut
+/// halfway through a gigabyte — leaves no database at `path`, and can be tried again.
 pub(super) fn join(path: &Path, backup: &Path, login: &str, password: &str, progress: Progress<'_>) -> Result<(Store, Report)> {
     let (description, keys) = crate::backup::description_and_keys(backup)?;
+    // One from a newer version is refused before a byte is copied.
+    if description.schema_version > crate::SCHEMA.version() {
+        return Err(Error::SchemaTooNew { found: description.schema_version, supported: crate::SCHEMA.version() });
+    }
     let mut opened = keys.open_user_slot(login, password).ok_or(Error::WrongPassword)?;
     let key = std::mem::replace(&mut opened.key, DataKey::generate());
+    // The key again, to open the database under its own name: through the slot's key pair
+    // (no second key derivation), or the password for a slot from before key pairs.
+    let again = opened.secret.as_ref().and_then(|s| keys.open_with_secret(login, s)).or_else(|| keys.open_user_directly(login, password)).ok_or(Error::WrongPassword)?;
     let pass = access::exempt(access::Why::NewDatabase);
-    let made = (|| {
-        crate::backup::copy_database(backup, path, progress)?;
-        keys.save(path)?;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let staged = tempfile::Builder::new().prefix(".huka-join").suffix(".tmp").tempfile_in(dir)?.into_temp_path();
+    std::fs::remove_file(&staged)?;
+    crate::backup::copy_database(backup, &staged, progress)?;
+    let report = {
         // Opening it brings a backup from an earlier version to this one's schema.
-        let mut store = Store::open_encrypted(path, key, false, &crate::SCHEMA)?;
+        let mut store = Store::open_encrypted(&staged, key, false, &crate::SCHEMA)?;
         check(&store, login)?;
-        let report = adopt(&mut store, &pass)?;
-        Ok((store, report))
+        adopt(&mut store, &pass)?
+    };
+    keys.save(path)?;
+    if let Err(e) = staged.persist(path) {
+        let _ = std::fs::remove_file(crate::keyfile::path_of(path));
+        return Err(e.error.into());
+    }
+    let joined = (|| {
+        let store = Store::open_encrypted(path, again, false, &crate::SCHEMA)?;
+        let mut store = crate::session::log_in(path, keys, opened, store, login, password)?;
+        // The join, from the computer the backup is of, made when: how old the copy was.
+        let made = [serde_json::Value::Null, serde_json::Value::String(description.created_at.to_rfc3339())];
+        let from = report.from_device.clone();
+        pass.write(&mut store, |w| crate::audit::event(w, "sync_join", "sync", &from, BTreeMap::from([("backup".to_string(), made)])))?;
+        Ok(store)
     })();
-    match made {
-        Ok((store, report)) => {
-            let mut store = crate::session::log_in(path, keys, opened, store, login, password)?;
-            let from = report.from_device.clone();
-            // The join, from the computer the backup is of, made when: how old the copy was.
-            let made = [serde_json::Value::Null, serde_json::Value::String(description.created_at.to_rfc3339())];
-            pass.write(&mut store, |w| crate::audit::event(w, "sync_join", "sync", &from, BTreeMap::from([("backup".to_string(), made)])))?;
-            Ok((store, report))
-        }
+    match joined {
+        Ok(store) => Ok((store, report)),
         Err(e) => {
             super::remove_made(path);
             Err(e)
@@ -57,12 +77,15 @@ fn check(store: &Store, login: &str) -> Result<()> {
     if crate::installation::mode(store)? != crate::installation::Mode::School || super::scope(conn)?.is_some() {
         return Err(SyncError::PartialBackup.into());
     }
-    let role: Option<Role> = conn
-        .query_row("SELECT role FROM account WHERE login = ?1 AND deleted_at IS NULL", [crate::keyfile::normalize_login(login)], |r| r.get(0))
+    let account: Option<(Role, bool)> = conn
+        .query_row("SELECT role, disabled_at IS NOT NULL FROM account WHERE login = ?1 AND deleted_at IS NULL", [crate::keyfile::normalize_login(login)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
-    match role {
-        Some(Role::Principal | Role::AidOfficer) => Ok(()),
-        Some(Role::Teacher) => Err(SyncError::TeacherFromBackup.into()),
+    match account {
+        Some((_, true)) => Err(Error::AccountDisabled),
+        Some((Role::Principal | Role::AidOfficer, false)) => Ok(()),
+        Some((Role::Teacher, false)) => Err(SyncError::TeacherFromBackup.into()),
         Some(_) => Err(SyncError::JoinNotAllowed.into()),
         None => Err(Error::WrongPassword),
     }
@@ -80,7 +103,8 @@ fn adopt(store: &mut Store, pass: &access::Pass) -> Result<Report> {
     for table in tables(store.conn())? {
         new += store.conn().query_row(&format!("SELECT count(*) FROM \"{table}\""), [], |r| r.get::<_, i64>(0))? as usize;
     }
-    // What is deleted is overwritten, not left in free pages (the signing key's sealed secret).
+    // What is deleted is overwritten, not left in free pages (the signing key's sealed secret;
+    // its insert is in the office's audit trail, which every holder's computer receives).
     store.conn().pragma_update(None, "secure_delete", true)?;
     pass.write(store, |w| {
         let tx = w.tx();

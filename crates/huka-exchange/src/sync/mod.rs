@@ -433,11 +433,21 @@ pub fn join_reporting(path: &Path, file: &Path, login: &str, password: &str, pro
     })();
     match result {
         Ok((store, kept, report)) => {
-            // Logged in on the store just made, with the slot the file's key file opened.
-            let mut store = crate::session::log_in(path, kept, opened, store, login, password)?;
-            let from = report.from_device.clone();
-            pass.write(&mut store, |w| crate::audit::event(w, "sync_join", "sync", &from, BTreeMap::new()))?;
-            Ok((store, report))
+            // Logged in on the store just made, with the slot the file's key file opened; a
+            // login that fails leaves no database either (the join can be tried again).
+            let joined = (|| {
+                let mut store = crate::session::log_in(path, kept, opened, store, login, password)?;
+                let from = report.from_device.clone();
+                pass.write(&mut store, |w| crate::audit::event(w, "sync_join", "sync", &from, BTreeMap::new()))?;
+                Ok(store)
+            })();
+            match joined {
+                Ok(store) => Ok((store, report)),
+                Err(e) => {
+                    remove_made(path);
+                    Err(e)
+                }
+            }
         }
         Err(e) => {
             remove_made(path);

@@ -284,7 +284,8 @@ fn a_teacher_a_wrong_password_or_a_damaged_backup_joins_nothing() {
     crate::backup::write(&mut office, &backup).unwrap();
     let at = dir.path().join("new.db");
     let refused = |backup: &Path, login: &str, password: &str| join(&at, backup, login, password).err().expect("refused");
-    let left = || ["new.db", "new.db.keys", "new.db-wal"].iter().any(|f| dir.path().join(f).exists());
+    // Nothing at the path, and no copy under a temporary name beside it.
+    let left = || crate::folder::entries(dir.path()).iter().any(|(p, _)| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("new.db") || n.to_string_lossy().starts_with(".huka-join")));
     let e = refused(&backup, "li", "teacher-pass");
     assert_eq!(e.domain(), Some(&SyncError::TeacherFromBackup), "{e:?}");
     assert!(!left());
@@ -306,6 +307,13 @@ fn a_teacher_a_wrong_password_or_a_damaged_backup_joins_nothing() {
     crate::backup::write(&mut laptop, &partial).unwrap();
     let e = refused(&partial, "wang", PASSWORD);
     assert_eq!(e.domain(), Some(&SyncError::PartialBackup), "{e:?}");
+    assert!(!left());
+    // A disabled account joins nothing, whatever slot of it a backup still held.
+    crate::account::disable(&mut office, "zhao").unwrap();
+    let after = dir.path().join("after-disabling.hukabackup");
+    crate::backup::write(&mut office, &after).unwrap();
+    let e = refused(&after, "zhao", "officer-pass");
+    assert!(matches!(e, Error::WrongPassword | Error::AccountDisabled), "{e:?}");
     assert!(!left());
     // And it still joins whole from the backup.
     join(&at, &backup, "wang", PASSWORD).unwrap();
