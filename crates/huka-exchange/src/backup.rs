@@ -250,6 +250,8 @@ pub fn copy_database(backup: &Path, db: &Path, progress: crate::progress::Progre
     let (mut zip, _) = archive(backup)?;
     let entry = zip.by_name(DATABASE).map_err(|_| Error::from(BackupError::NotABackup))?;
     let whole = entry.size();
+    // A full disk is one sentence with the room needed, before a byte is copied.
+    crate::file::check_room(db.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")), whole)?;
     let mut out = std::fs::File::create_new(db)?;
     let mut counted = crate::progress::Counted::new(entry, whole, progress);
     std::io::copy(&mut counted, &mut out).map_err(|e| match e.kind() {

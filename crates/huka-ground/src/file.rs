@@ -44,18 +44,26 @@ pub fn write_all(files: &[(&Path, &[u8])]) -> Result<()> {
     write_checked(files)
 }
 
+/// Whether the drive that holds `dir` has room for a file of `size` bytes (with its folder
+/// entries): [`Error::NoRoom`], one sentence with both sizes, when it has not — checked before
+/// a file that is not written through here is (SQLite's: a database copied from a backup).
+pub fn check_room(dir: &Path, size: u64) -> Result<()> {
+    let cluster = fs4::allocation_granularity(dir).unwrap_or(4096).max(1);
+    let needed = size.div_ceil(cluster) * cluster + ENTRY_ROOM;
+    match available(dir) {
+        Some(available) if available < needed => Err(Error::NoRoom { needed, available }),
+        _ => Ok(()),
+    }
+}
+
 /// Writes to `path`, whole or not at all as [`write`] does, the file `fill` writes — for one
 /// too large to be made in memory first (a county-size school's backup). `size` is about what
 /// it will take: the room for it is checked before the first byte.
 pub fn write_streamed(path: &Path, size: u64, fill: impl FnOnce(&mut std::fs::File) -> Result<()>) -> Result<()> {
     let dir = folder_of(path);
+    check_room(&dir, size)?;
     let cluster = fs4::allocation_granularity(&dir).unwrap_or(4096).max(1);
     let needed = size.div_ceil(cluster) * cluster + ENTRY_ROOM;
-    if let Some(available) = available(&dir) {
-        if available < needed {
-            return Err(Error::NoRoom { needed, available });
-        }
-    }
     let full = |e: Error| match e {
         Error::Io(e) if is_full(&e) => Error::NoRoom { needed, available: available(&dir).unwrap_or(0) },
         other => other,

@@ -121,8 +121,8 @@ fn a_full_drive_gets_the_room_needed_and_keeps_what_it_had() {
 
 /// A file written as it is made (a large backup) is whole or absent too: a fill that fails
 /// leaves the file of that name as it was and no temporary; on a full drive it is refused
-/// before the first byte, or — the size told too small — stopped midway with the room it
-/// needs, nothing left.
+/// before the first byte (as `check_room` refuses a database copied from a backup), or — the
+/// size told too small — stopped midway with the room it needs, nothing left.
 #[test]
 fn a_file_written_as_it_is_made_is_whole_or_absent() {
     use std::io::Write;
@@ -142,6 +142,8 @@ fn a_file_written_as_it_is_made_is_whole_or_absent() {
     fill(&drive, 200_000);
     let before = names(&drive);
     let big = drive.join("big.hukabackup");
+    assert!(matches!(check_room(&drive, 400_000), Err(Error::NoRoom { needed, .. }) if needed >= 400_000));
+    check_room(&drive, 100_000).unwrap();
     assert!(matches!(write_streamed(&big, 400_000, |_| panic!("not started")), Err(Error::NoRoom { needed, .. }) if needed >= 400_000));
     let e = write_streamed(&big, 1_000, |f| Ok(f.write_all(&vec![1u8; 400_000])?)).unwrap_err();
     assert!(matches!(e, Error::NoRoom { .. }), "{e:?}");
