@@ -18,6 +18,12 @@ fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).expect("JSON on stdout")
 }
 
+/// Adds the class teacher `li` (password `teacher-pass`) to the school at `db`.
+fn add_teacher_li(db: &Path) {
+    let added = huka_command(db, &["users", "add", "--name", "li", "--role", "teacher"]).env("HUKA_NEW_PASSWORD", "teacher-pass").output().unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+}
+
 /// Writes a change file of `db` into `dir` and returns its path.
 fn export(db: &Path, dir: &Path, full: bool) -> String {
     let mut args = vec!["sync", "export", "--out", dir.to_str().unwrap(), "--json"];
@@ -127,8 +133,7 @@ fn a_new_computer_joins_from_the_offices_backup_and_a_teacher_is_sent_to_a_chang
     let computer = dir.path().join("principal.db");
     let usb = dir.path().join("usb");
     assert!(huka(&office, &["demo", "--students", "40"]).status.success());
-    let added = huka_command(&office, &["users", "add", "--name", "li", "--role", "teacher"]).env("HUKA_NEW_PASSWORD", "teacher-pass").output().unwrap();
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    add_teacher_li(&office);
     std::fs::create_dir_all(&usb).unwrap();
     let backup = json(&huka(&office, &["backup", "--out", usb.to_str().unwrap(), "--json"]))["path"].as_str().unwrap().to_string();
 
@@ -179,8 +184,7 @@ fn files_of_another_school_or_damaged_are_refused_and_a_teachers_laptop_holds_no
 
     // A teacher's laptop holds only what the teacher may see: a teacher with no students in
     // their care gets every card without its ID numbers.
-    let added = huka_command(&office, &["users", "add", "--name", "li", "--role", "teacher"]).env("HUKA_NEW_PASSWORD", "teacher-pass").output().unwrap();
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    add_teacher_li(&office);
     let full = export(&office, &usb, true);
     let laptop = dir.path().join("laptop.db");
     let out = huka_command(&laptop, &["sync", "import", &full, "--json"]).env("HUKA_USER", "li").env("HUKA_PASSWORD", "teacher-pass").output().unwrap();
@@ -207,8 +211,7 @@ fn a_change_file_from_a_teachers_laptop_is_applied_only_as_far_as_the_teacher_ma
     let usb = dir.path().join("usb");
     assert!(huka(&office, &["demo", "--students", "10"]).status.success());
     // A teacher with no household in their care joins with a laptop.
-    let added = huka_command(&office, &["users", "add", "--name", "li", "--role", "teacher"]).env("HUKA_NEW_PASSWORD", "teacher-pass").output().unwrap();
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    add_teacher_li(&office);
     let full = export(&office, &usb, true);
     let as_li = |db: &Path, args: &[&str]| huka_command(db, args).env("HUKA_USER", "li").env("HUKA_PASSWORD", "teacher-pass").output().unwrap();
     assert!(as_li(&laptop, &["sync", "import", &full, "--json"]).status.success());
