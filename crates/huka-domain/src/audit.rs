@@ -24,10 +24,13 @@ const BOOKKEEPING: [&str; 5] = ["id", "created_at", "updated_at", "device_id", "
 
 /// Whether a column's changes are "what changed" in an entry: not the bookkeeping, nor a
 /// sealed number's keyed digest (an index for equality, computed from the sealed value,
-/// never shown, and stale after a rotation) — entries written before this hold them, and
-/// verify as they are.
+/// never shown, and stale after a rotation), nor the signing key's secret box (the key stays
+/// on its computer, `LOCAL_ONLY`, but the trail travels to every holder's computer) —
+/// entries written before this hold them, and verify as they are.
 fn audited(kind: &str, field: &str) -> bool {
-    !BOOKKEEPING.contains(&field) && !crate::sealed::FIELDS.iter().any(|f| f.table == kind && f.digest_column() == Some(field))
+    !BOOKKEEPING.contains(&field)
+        && !(kind == "signing_key" && field == "secret_box")
+        && !crate::sealed::FIELDS.iter().any(|f| f.table == kind && f.digest_column() == Some(field))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -257,6 +257,11 @@ fn a_holder_joins_from_a_backup_as_from_a_complete_file_and_exchanges_both_ways(
     assert!(crate::audit::verify(&copy).unwrap().broken.is_none());
     let signing_keys = |s: &Store| s.conn().query_row("SELECT count(*) FROM signing_key", [], |r| r.get::<_, i64>(0)).unwrap();
     assert_eq!((signing_keys(&office), signing_keys(&copy)), (1, 0), "the office's signing key stays there");
+    // Nor does its secret box travel in the office's audit trail (which the copy holds).
+    let boxes = |s: &Store| -> (i64, i64) {
+        s.conn().query_row("SELECT count(*), count(*) FILTER (WHERE changes LIKE '%secret_box%') FROM audit WHERE kind = 'signing_key'", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap()
+    };
+    assert_eq!(boxes(&copy), (1, 0), "the key's creation is audited, without its secret box");
     let devices = devices(&copy).unwrap();
     assert_eq!(devices.iter().map(|d| (d.device_id.as_str(), d.this)).collect::<Vec<_>>(), [(copy.device_id(), true), (office.device_id(), false)]);
     let joined: i64 =
