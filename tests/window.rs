@@ -1711,6 +1711,11 @@ fn a_principals_new_computer_joins_the_school_from_the_offices_backup() {
     assert_eq!(stats(&computer), stats(&office), "the new computer holds the whole school");
     w.by_testid("nav-sync").click();
     w.until("this computer and the office", |w| w.count("sync-device") == 2);
+    // Writing a complete file, the page says a holder's new computer can take a backup instead.
+    assert!(!w.exists("sync-full-hint"));
+    w.by_testid("sync-full").click();
+    w.until("the hint", |w| w.exists("sync-full-hint"));
+    run.shoot_sized_if_asked(&w, "sync-full-hint-1366.png", 1366, 768);
 }
 
 /// A laptop joins the school in the window from the office PC's complete file, reads the
