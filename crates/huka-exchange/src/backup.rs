@@ -131,7 +131,11 @@ fn write_unchecked(store: &mut Store, path: &Path) -> Result<BackupInfo> {
     // The zip is written to the stick a buffer at a time: what is held does not grow with
     // the school.
     let size = std::fs::metadata(&snapshot)?.len();
-    let zerr = |e: zip::result::ZipError| Error::Io(std::io::Error::other(e.to_string()));
+    // A write that failed keeps its kind (a full stick is `NoRoom`, whichever part met it).
+    let zerr = |e: zip::result::ZipError| match e {
+        zip::result::ZipError::Io(e) => Error::Io(e),
+        other => Error::Io(std::io::Error::other(other.to_string())),
+    };
     crate::file::in_folder(dir, || {
         crate::file::write_streamed(path, size + keys.len() as u64 + 4096, |out| {
             let mut zip = zip::ZipWriter::new(out);

@@ -103,8 +103,7 @@ fn adopt(store: &mut Store, pass: &access::Pass) -> Result<Report> {
     for table in tables(store.conn())? {
         new += store.conn().query_row(&format!("SELECT count(*) FROM \"{table}\""), [], |r| r.get::<_, i64>(0))? as usize;
     }
-    // What is deleted is overwritten, not left in free pages (the signing key's sealed secret;
-    // its insert is in the office's audit trail, which every holder's computer receives).
+    // What is deleted is overwritten, not left in free pages (the signing key's sealed secret).
     store.conn().pragma_update(None, "secure_delete", true)?;
     pass.write(store, |w| {
         let tx = w.tx();
