@@ -28,9 +28,9 @@ const BOOKKEEPING: [&str; 5] = ["id", "created_at", "updated_at", "device_id", "
 /// on its computer, `LOCAL_ONLY`, but the trail travels to every holder's computer) —
 /// entries written before this hold them, and verify as they are.
 fn audited(kind: &str, field: &str) -> bool {
-    !BOOKKEEPING.contains(&field)
-        && !(kind == "signing_key" && field == "secret_box")
-        && !crate::sealed::FIELDS.iter().any(|f| f.table == kind && f.digest_column() == Some(field))
+    !(BOOKKEEPING.contains(&field)
+        || (kind == "signing_key" && field == "secret_box")
+        || crate::sealed::FIELDS.iter().any(|f| f.table == kind && f.digest_column() == Some(field)))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
