@@ -101,11 +101,7 @@ fn main() {
                 std::fs::rename(written, &file).unwrap();
             }
             let laptop = dir.join(format!("teacher-{students}.db"));
-            for suffix in ["", "-wal", "-shm", ".keys", ".attempts"] {
-                let mut p = laptop.as_os_str().to_os_string();
-                p.push(suffix);
-                let _ = std::fs::remove_file(p);
-            }
+            huka_core::session::remove_database(&laptop);
             reset_peak();
             let t = Instant::now();
             let (store, report) = sync::join(&laptop, &file, "teacher1", "teacher-password").unwrap();
@@ -116,11 +112,7 @@ fn main() {
         _ => {
             let file = if mode == "copy" { backup_of(&dir, students) } else { file_of(&dir, students) };
             let laptop = dir.join(format!("laptop-{students}.db"));
-            for suffix in ["", "-wal", "-shm", ".keys", ".attempts"] {
-                let mut p = laptop.as_os_str().to_os_string();
-                p.push(suffix);
-                let _ = std::fs::remove_file(p);
-            }
+            huka_core::session::remove_database(&laptop);
             let t = Instant::now();
             let (mut store, report) = sync::join(&laptop, &file, db::LOGIN, db::PASSWORD).unwrap();
             let joined = t.elapsed().as_secs_f64();

@@ -315,8 +315,9 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Removes a database that was being made and its companions (nothing half-made stays).
-fn remove_database(path: &Path) {
+/// Removes a database that was being made and its companions — journals, key file (nothing
+/// half-made stays: a first setup, a conversion, a join that failed).
+pub fn remove_database(path: &Path) {
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let _ = std::fs::remove_file(sibling(path, suffix));
     }

@@ -100,13 +100,13 @@ fn write_unchecked(store: &mut Store, path: &Path) -> Result<BackupInfo> {
     let unlocked = store.unlocked().ok_or(Error::NoDatabase)?;
     let keys = std::fs::read(keyfile::path_of(&unlocked.path))?;
     let database_id = crate::settings::database_id(store)?.unwrap_or_default();
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = crate::file::folder_of(path);
     // The snapshot: the same data key, exported into a temporary database beside the database
     // (not on the stick: it would take the backup's room there twice over, and a full stick
     // would fail inside SQLite instead of saying how much room is needed). Exported, not
     // copied page by page: it holds the live records only, never what a page kept of a value
     // written over (a clear number sealed since, on a database from before schema 17).
-    let here = unlocked.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let here = crate::file::folder_of(&unlocked.path);
     let snapshot = tempfile::Builder::new().prefix(".huka-snapshot").tempfile_in(here)?.into_temp_path();
     let key = unlocked.key.sqlcipher_key();
     store.conn().execute("ATTACH DATABASE ?1 AS snapshot KEY ?2", rusqlite::params![snapshot.to_string_lossy(), key.as_str()])?;
@@ -136,7 +136,7 @@ fn write_unchecked(store: &mut Store, path: &Path) -> Result<BackupInfo> {
         zip::result::ZipError::Io(e) => Error::Io(e),
         other => Error::Io(std::io::Error::other(other.to_string())),
     };
-    crate::file::in_folder(dir, || {
+    crate::file::in_folder(&dir, || {
         crate::file::write_streamed(path, size + keys.len() as u64 + 4096, |out| {
             let mut zip = zip::ZipWriter::new(out);
             let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored).large_file(size >= u32::MAX as u64);
@@ -255,7 +255,7 @@ pub fn copy_database(backup: &Path, db: &Path, progress: crate::progress::Progre
     let entry = zip.by_name(DATABASE).map_err(|_| Error::from(BackupError::NotABackup))?;
     let whole = entry.size();
     // A full disk is one sentence with the room needed, before a byte is copied.
-    crate::file::check_room(db.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")), whole)?;
+    crate::file::check_room(&crate::file::folder_of(db), whole)?;
     let mut out = std::fs::File::create_new(db)?;
     let mut counted = crate::progress::Counted::new(entry, whole, progress);
     std::io::copy(&mut counted, &mut out).map_err(|e| match e.kind() {
@@ -305,9 +305,9 @@ pub fn restore(db: &Path, backup: &Path, login: &str, password: &str, force: boo
     };
     // The backup's database staged beside `db` first, a buffer at a time (a county-size
     // school's is a gigabyte): a stick that fails now leaves the database there untouched.
-    let dir = db.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let staged = tempfile::Builder::new().prefix(".huka-restore").suffix(".tmp").tempfile_in(dir)?.into_temp_path();
+    let dir = crate::file::folder_of(db);
+    std::fs::create_dir_all(&dir)?;
+    let staged = tempfile::Builder::new().prefix(".huka-restore").suffix(".tmp").tempfile_in(&dir)?.into_temp_path();
     std::fs::remove_file(&staged)?;
     copy_database(backup, &staged, &mut |_, _| {})?;
     let mut kept_previous = None;

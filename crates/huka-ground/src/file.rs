@@ -48,8 +48,7 @@ pub fn write_all(files: &[(&Path, &[u8])]) -> Result<()> {
 /// entries): [`Error::NoRoom`], one sentence with both sizes, when it has not — checked before
 /// a file that is not written through here is (SQLite's: a database copied from a backup).
 pub fn check_room(dir: &Path, size: u64) -> Result<()> {
-    let cluster = fs4::allocation_granularity(dir).unwrap_or(4096).max(1);
-    let needed = size.div_ceil(cluster) * cluster + ENTRY_ROOM;
+    let needed = room_for(dir, size);
     match available(dir) {
         Some(available) if available < needed => Err(Error::NoRoom { needed, available }),
         _ => Ok(()),
@@ -62,8 +61,7 @@ pub fn check_room(dir: &Path, size: u64) -> Result<()> {
 pub fn write_streamed(path: &Path, size: u64, fill: impl FnOnce(&mut std::fs::File) -> Result<()>) -> Result<()> {
     let dir = folder_of(path);
     check_room(&dir, size)?;
-    let cluster = fs4::allocation_granularity(&dir).unwrap_or(4096).max(1);
-    let needed = size.div_ceil(cluster) * cluster + ENTRY_ROOM;
+    let needed = room_for(&dir, size);
     let full = |e: Error| match e {
         Error::Io(e) if is_full(&e) => Error::NoRoom { needed, available: available(&dir).unwrap_or(0) },
         other => other,
@@ -147,7 +145,7 @@ fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<tempfile::TempPath> {
 }
 
 /// The folder a file goes into (`.` for a bare name).
-fn folder_of(path: &Path) -> PathBuf {
+pub fn folder_of(path: &Path) -> PathBuf {
     path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf()
 }
 
@@ -165,12 +163,13 @@ fn folders(files: &[(&Path, &[u8])]) -> Vec<PathBuf> {
 /// The room the files going into `dir` take there: each rounded up to whole clusters, with
 /// its folder entries.
 fn needed(dir: &Path, files: &[(&Path, &[u8])]) -> u64 {
+    files.iter().filter(|(path, _)| folder_of(path) == dir).map(|(_, bytes)| room_for(dir, bytes.len() as u64)).sum()
+}
+
+/// The room one file of `size` bytes takes in `dir`: whole clusters, with its folder entries.
+fn room_for(dir: &Path, size: u64) -> u64 {
     let cluster = fs4::allocation_granularity(dir).unwrap_or(4096).max(1);
-    files
-        .iter()
-        .filter(|(path, _)| folder_of(path) == dir)
-        .map(|(_, bytes)| (bytes.len() as u64).div_ceil(cluster) * cluster + ENTRY_ROOM)
-        .sum()
+    size.div_ceil(cluster) * cluster + ENTRY_ROOM
 }
 
 /// The room left on the drive that holds `dir`, when the system says.

@@ -37,9 +37,9 @@ pub(super) fn join(path: &Path, backup: &Path, login: &str, password: &str, prog
     // (no second key derivation), or the password for a slot from before key pairs.
     let again = opened.secret.as_ref().and_then(|s| keys.open_with_secret(login, s)).or_else(|| keys.open_user_directly(login, password)).ok_or(Error::WrongPassword)?;
     let pass = access::exempt(access::Why::NewDatabase);
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let staged = tempfile::Builder::new().prefix(".huka-join").suffix(".tmp").tempfile_in(dir)?.into_temp_path();
+    let dir = crate::file::folder_of(path);
+    std::fs::create_dir_all(&dir)?;
+    let staged = tempfile::Builder::new().prefix(".huka-join").suffix(".tmp").tempfile_in(&dir)?.into_temp_path();
     std::fs::remove_file(&staged)?;
     crate::backup::copy_database(backup, &staged, progress)?;
     let report = {
@@ -65,7 +65,7 @@ pub(super) fn join(path: &Path, backup: &Path, login: &str, password: &str, prog
     match joined {
         Ok(store) => Ok((store, report)),
         Err(e) => {
-            super::remove_made(path);
+            crate::session::remove_database(path);
             Err(e)
         }
     }

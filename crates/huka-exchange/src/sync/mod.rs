@@ -444,24 +444,15 @@ pub fn join_reporting(path: &Path, file: &Path, login: &str, password: &str, pro
             match joined {
                 Ok(store) => Ok((store, report)),
                 Err(e) => {
-                    remove_made(path);
+                    crate::session::remove_database(path);
                     Err(e)
                 }
             }
         }
         Err(e) => {
-            remove_made(path);
+            crate::session::remove_database(path);
             Err(e)
         }
-    }
-}
-
-/// Removes what a join that failed made at `path`: the database, its journal and key file.
-fn remove_made(path: &Path) {
-    for suffix in ["", "-wal", "-shm", ".keys"] {
-        let mut p = path.as_os_str().to_os_string();
-        p.push(suffix);
-        let _ = std::fs::remove_file(p);
     }
 }
 
